@@ -1,0 +1,45 @@
+// One benchmark scenario in its own process: prints {loadMs, synthMs, resources, peakRssMiB} as JSON.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const t0 = process.hrtime.bigint();
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { App, LocalBackend, TerraformStack } = require('cdktf');
+const { AwsProvider } = require('@cdktf/provider-aws/lib/provider');
+const lib = require('../lib');
+const t1 = process.hrtime.bigint();
+
+const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-bench-'));
+const app = new App({ outdir });
+const arg = process.argv[2];
+if (arg === 'reference') {
+  const { AwsGpuClusterStack } = require('../examples/aws-gpu-cluster/stack');
+  const { MinimalStack } = require('../examples/minimal/stack');
+  new AwsGpuClusterStack(app, 'aws-gpu-cluster');
+  new MinimalStack(app, 'minimal');
+} else {
+  const n = Number(arg);
+  const stack = new TerraformStack(app, `scaled-${n}`);
+  new LocalBackend(stack, { path: 'scaled.tfstate' });
+  new AwsProvider(stack, 'aws', { region: 'us-east-1' });
+  const shapes = [
+    (i: number) => lib.GpuNodePool.inference(`mig-${i}`, { gpu: lib.Gpu.H100_80GB, mig: lib.MigLayout.uniform('1g.10gb'), maxNodes: 4 }),
+    (i: number) => lib.GpuNodePool.inference(`ts-${i}`, { gpu: lib.Gpu.L4, timeSlicing: 4, maxNodes: 4 }),
+    (i: number) => lib.GpuNodePool.training(`train-${i}`, { gpu: lib.Gpu.A100_80GB, spot: true, maxNodes: 8 }),
+    (i: number) => lib.GpuNodePool.neuron(`inf-${i}`, { instanceType: 'inf2.8xlarge', maxNodes: 2 }),
+  ];
+  const pools = Array.from({ length: n }, (_, i) => shapes[i % shapes.length](i));
+  new lib.GpuInferenceCluster(stack, 'Gpu', { cloud: lib.Cloud.aws(), clusterName: 'bench', nodePools: pools });
+}
+app.synth();
+const t2 = process.hrtime.bigint();
+
+let resources = 0;
+for (const dir of fs.readdirSync(path.join(outdir, 'stacks'))) {
+  const doc = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', dir, 'cdk.tf.json'), 'utf8'));
+  for (const t of Object.values(doc.resource ?? {})) resources += Object.keys(t as object).length;
+}
+fs.rmSync(outdir, { recursive: true, force: true });
+const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+console.log(JSON.stringify({ loadMs: Number(t1 - t0) / 1e6 | 0, synthMs: Number(t2 - t1) / 1e6 | 0, resources, peakRssMiB }));

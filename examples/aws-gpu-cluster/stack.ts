@@ -1,0 +1,43 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import {
+  Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, KubernetesVersion, MigLayout,
+} from '../../lib';
+
+/**
+ * The reference platform on EKS: MIG-partitioned H100 serving, time-sliced L4s for small models, a spot
+ * A100 training pool and an Inferentia2 pool.
+ */
+export class AwsGpuClusterStack extends TerraformStack {
+  public readonly cluster: GpuInferenceCluster;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new LocalBackend(this, { path: `${id}.tfstate` });
+    new AwsProvider(this, 'aws', { region: 'us-east-1' });
+
+    this.cluster = new GpuInferenceCluster(this, 'Gpu', {
+      cloud: Cloud.aws({
+        // CI runners reach the API through this range; everything else stays on the private endpoint.
+        endpointAccess: EndpointAccess.publicAndPrivate(['203.0.113.0/24']),
+        adminPrincipalArns: ['arn:aws:iam::111122223333:role/platform-admins'],
+      }),
+      clusterName: 'ai-prod',
+      kubernetesVersion: KubernetesVersion.V1_33,
+      nodePools: [
+        GpuNodePool.inference('llm', { gpu: Gpu.H100_80GB, mig: MigLayout.uniform('1g.10gb'), minNodes: 0, maxNodes: 4 }),
+        GpuNodePool.inference('llm-mixed', {
+          gpu: Gpu.A100_80GB,
+          mig: MigLayout.mixed([{ profile: '3g.40gb', count: 1 }, { profile: '2g.20gb', count: 1 }, { profile: '1g.10gb', count: 2 }]),
+          maxNodes: 2,
+        }),
+        GpuNodePool.inference('small', { gpu: Gpu.L4, timeSlicing: 4, maxNodes: 6 }),
+        GpuNodePool.training('train', { gpu: Gpu.A100_80GB, spot: true, maxNodes: 8 }),
+        GpuNodePool.neuron('inf2', { instanceType: 'inf2.8xlarge', maxNodes: 2 }),
+      ],
+    });
+
+    new TerraformOutput(this, 'cluster_name', { value: this.cluster.clusterName });
+  }
+}

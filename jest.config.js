@@ -1,0 +1,10 @@
+/** Tests run TypeScript through ts-jest in isolatedModules mode: transpile only, no type check per file (tsc does that). */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFilesAfterEnv: ['<rootDir>/test/setup.js'],
+  snapshotFormat: { escapeString: true, printBasicPrototype: true },
+};

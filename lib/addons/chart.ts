@@ -1,0 +1,78 @@
+import { Release } from '@cdktf/provider-helm/lib/release';
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { IPlatformCluster } from '../core/cluster';
+import { toYaml } from '../core/yaml';
+
+/** A Helm chart at a pinned version. */
+export interface ChartRef {
+  /** Chart name (or OCI reference when `repository` is omitted). */
+  readonly chart: string;
+  /** Chart repository URL or OCI registry. */
+  readonly repository: string;
+  /** Exact chart version. */
+  readonly version: string;
+}
+
+/** Pinned charts, from the versions the library is tested against. */
+export class Charts {
+  /** NVIDIA GPU operator. */
+  public static readonly GPU_OPERATOR: ChartRef = { chart: 'gpu-operator', repository: 'https://helm.ngc.nvidia.com/nvidia', version: 'v26.7.0' };
+  /** Kubernetes cluster-autoscaler. */
+  public static readonly CLUSTER_AUTOSCALER: ChartRef = { chart: 'cluster-autoscaler', repository: 'https://kubernetes.github.io/autoscaler', version: '9.59.0' };
+  /** AWS Neuron device plugin and scheduler. */
+  public static readonly NEURON: ChartRef = { chart: 'neuron-helm-chart', repository: 'oci://public.ecr.aws/neuron', version: '1.9.0' };
+}
+
+/** Options of a chart install. */
+export interface HelmAddonProps {
+  /** Cluster to install into. */
+  readonly cluster: IPlatformCluster;
+  /** Release name. */
+  readonly releaseName: string;
+  /** The chart. */
+  readonly chart: ChartRef;
+  /** Namespace; created when missing. */
+  readonly namespace: string;
+  /** Values, rendered as literal YAML. */
+  readonly values: { [key: string]: any };
+  /**
+   * Further resources to wait for, beyond the cluster's add-on dependencies.
+   * @default - none
+   */
+  readonly dependsOn?: ITerraformDependable[];
+  /**
+   * Seconds Helm waits for the release to become ready.
+   * @default 600
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * One Helm release into a platform cluster: pinned version, literal YAML values, waits for the cluster's
+ * add-on dependencies, rolls back a failed install.
+ */
+export class HelmAddon extends Construct {
+  /** The Helm release. */
+  public readonly release: Release;
+
+  constructor(scope: Construct, id: string, props: HelmAddonProps) {
+    super(scope, id);
+    this.release = new Release(this, 'Resource', {
+      provider: props.cluster.helmProvider,
+      name: props.releaseName,
+      chart: props.chart.chart,
+      repository: props.chart.repository,
+      version: props.chart.version,
+      namespace: props.namespace,
+      createNamespace: true,
+      atomic: true,
+      cleanupOnFail: true,
+      wait: true,
+      timeout: props.timeoutSeconds ?? 600,
+      maxHistory: 5,
+      values: [toYaml(props.values)],
+      dependsOn: [...props.cluster.addonDependencies, ...(props.dependsOn ?? [])],
+    });
+  }
+}

@@ -1,0 +1,100 @@
+import { Construct } from 'constructs';
+import { MigPartedConfigEntry, renderMigPartedConfig, renderTimeSlicingConfig } from '../../gpu';
+import { IPlatformCluster } from '../../core/cluster';
+import { NodePoolRole, PlatformLabels } from '../../core/node-pool';
+import { toYaml } from '../../core/yaml';
+import { Charts, HelmAddon } from '../chart';
+
+/** Options of the GPU operator add-on. */
+export interface GpuOperatorProps {
+  /** Cluster to install into. */
+  readonly cluster: IPlatformCluster;
+  /**
+   * Namespace of the operator.
+   * @default 'gpu-operator'
+   */
+  readonly namespace?: string;
+}
+
+/** Name of the ConfigMap holding the generated mig-parted configs. */
+export const MIG_CONFIG_MAP = 'ai-platform-mig-parted-config';
+/** Name of the ConfigMap holding the device-plugin configs (time-slicing). */
+export const DEVICE_PLUGIN_CONFIG_MAP = 'ai-platform-device-plugin-config';
+
+/**
+ * NVIDIA GPU operator, configured from the cluster's pools: driver and toolkit left to the node image when it
+ * ships them, MIG manager with a generated mig-parted config covering every pool's layout, and named
+ * device-plugin configs for time-sliced pools (selected per node by label).
+ */
+export class GpuOperator extends Construct {
+  /** The Helm install. */
+  public readonly addon: HelmAddon;
+  /** The namespace the operator runs in. */
+  public readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: GpuOperatorProps) {
+    super(scope, id);
+    const cluster = props.cluster;
+    this.namespace = props.namespace ?? 'gpu-operator';
+    this.addon = new HelmAddon(this, 'Chart', {
+      cluster,
+      releaseName: 'gpu-operator',
+      chart: Charts.GPU_OPERATOR,
+      namespace: this.namespace,
+      values: gpuOperatorValues(cluster),
+      timeoutSeconds: 900,
+    });
+  }
+}
+
+/** The operator's Helm values for a cluster; exported for tests and for add-ons that extend them. */
+export function gpuOperatorValues(cluster: IPlatformCluster): { [key: string]: any } {
+  const gpuPools = cluster.nodePools.filter((p) => p.role !== NodePoolRole.NEURON);
+  const migPools = gpuPools.filter((p) => p.mig);
+  const slicedPools = gpuPools.filter((p) => p.timeSlicing !== undefined);
+  const preinstalled = cluster.gpuDriverPreinstalled;
+
+  const values: { [key: string]: any } = {
+    driver: { enabled: !preinstalled },
+    toolkit: { enabled: !preinstalled },
+    mig: { strategy: cluster.migStrategy },
+    operator: { nodeSelector: { ...cluster.systemNodeSelector } },
+    // Operands run on every GPU node, including tainted spot training nodes.
+    daemonsets: {
+      tolerations: [
+        { key: PlatformLabels.GPU_TAINT, operator: 'Exists', effect: 'NoSchedule' },
+        { key: PlatformLabels.SPOT_TAINT, operator: 'Exists', effect: 'NoSchedule' },
+        { key: 'kubernetes.azure.com/scalesetpriority', operator: 'Equal', value: 'spot', effect: 'NoSchedule' },
+      ],
+    },
+    'node-feature-discovery': {
+      master: { nodeSelector: { ...cluster.systemNodeSelector } },
+      gc: { nodeSelector: { ...cluster.systemNodeSelector } },
+    },
+    // Scraping is configured by the observability stack, which also installs the ServiceMonitor CRD.
+    dcgmExporter: { enabled: true, serviceMonitor: { enabled: false } },
+  };
+
+  if (migPools.length) {
+    const entries: MigPartedConfigEntry[] = migPools.map((p) => ({
+      name: p.migConfigName!,
+      migEnabled: true,
+      slices: p.mig!.slicesPerGpu(p.gpu!),
+    }));
+    values.migManager = {
+      enabled: true,
+      config: { create: true, name: MIG_CONFIG_MAP, default: 'all-disabled', data: { 'config.yaml': renderMigPartedConfig(entries) } },
+    };
+  } else {
+    values.migManager = { enabled: false };
+  }
+
+  if (slicedPools.length) {
+    const data: { [key: string]: string } = {
+      default: toYaml({ version: 'v1', flags: { migStrategy: migPools.length ? cluster.migStrategy : 'none' } }).trimEnd(),
+    };
+    for (const p of slicedPools) data[p.devicePluginConfigName!] = renderTimeSlicingConfig(p.timeSlicing!).trimEnd();
+    values.devicePlugin = { config: { create: true, name: DEVICE_PLUGIN_CONFIG_MAP, default: 'default', data } };
+  }
+  return values;
+}

@@ -1,0 +1,116 @@
+import { DataAwsAvailabilityZones } from '@cdktf/provider-aws/lib/data-aws-availability-zones';
+import { Eip } from '@cdktf/provider-aws/lib/eip';
+import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
+import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
+import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
+import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
+import { Subnet } from '@cdktf/provider-aws/lib/subnet';
+import { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
+import { Fn } from 'cdktf';
+import { Construct } from 'constructs';
+
+/** Options of the cluster VPC. */
+export interface AwsNetworkProps {
+  /** Name used in tags and for the Kubernetes cluster tag. */
+  readonly clusterName: string;
+  /**
+   * VPC CIDR; /16 leaves room for pod IPs from the VPC CNI.
+   * @default '10.0.0.0/16'
+   */
+  readonly cidr?: string;
+  /**
+   * Availability zones to spread subnets over (2-4).
+   * @default 3
+   */
+  readonly availabilityZoneCount?: number;
+  /**
+   * One NAT gateway for all zones: cheaper, but a zone outage cuts egress for the others.
+   * @default false
+   */
+  readonly singleNatGateway?: boolean;
+  /** Tags for every resource. */
+  readonly tags: { [key: string]: string };
+}
+
+/**
+ * A VPC for EKS: private subnets (one /19 per zone) for nodes and internal load balancers, small public
+ * subnets for NAT gateways and internet-facing load balancers, a default security group that allows
+ * nothing, and flow logs are left to the account's central logging.
+ */
+export class AwsNetwork extends Construct {
+  /** The VPC. */
+  public readonly vpc: Vpc;
+  /** VPC id. */
+  public readonly vpcId: string;
+  /** Private subnet ids, one per zone. */
+  public readonly privateSubnetIds: string[];
+  /** Public subnet ids, one per zone. */
+  public readonly publicSubnetIds: string[];
+  /** Resources whose removal must wait until cluster resources are gone (NAT routes used by nodes). */
+  public readonly egressDependables: NatGateway[];
+
+  constructor(scope: Construct, id: string, props: AwsNetworkProps) {
+    super(scope, id);
+    const cidr = props.cidr ?? '10.0.0.0/16';
+    const azCount = props.availabilityZoneCount ?? 3;
+    const clusterTag = `kubernetes.io/cluster/${props.clusterName}`;
+    const name = (suffix: string) => ({ ...props.tags, Name: `${props.clusterName}-${suffix}` });
+
+    const azs = new DataAwsAvailabilityZones(this, 'Zones', {
+      state: 'available',
+      filter: [{ name: 'opt-in-status', values: ['opt-in-not-required'] }],
+    });
+    this.vpc = new Vpc(this, 'Resource', {
+      cidrBlock: cidr,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      tags: name('vpc'),
+    });
+    this.vpcId = this.vpc.id;
+    // The default security group is reachable by anything that forgets to pick one: strip its rules.
+    new DefaultSecurityGroup(this, 'DefaultSecurityGroup', { vpcId: this.vpc.id, tags: name('default-deny') });
+
+    const igw = new InternetGateway(this, 'InternetGateway', { vpcId: this.vpc.id, tags: name('igw') });
+    const publicRt = new RouteTable(this, 'PublicRoutes', {
+      vpcId: this.vpc.id,
+      route: [{ cidrBlock: '0.0.0.0/0', gatewayId: igw.id }],
+      tags: name('public'),
+    });
+
+    this.privateSubnetIds = [];
+    this.publicSubnetIds = [];
+    this.egressDependables = [];
+    for (let i = 0; i < azCount; i++) {
+      const az = Fn.element(azs.names, i);
+      const pub = new Subnet(this, `Public${i}`, {
+        vpcId: this.vpc.id,
+        availabilityZone: az,
+        // /22 public subnets start at the upper half of the range, clear of the /19 private subnets.
+        cidrBlock: Fn.cidrsubnet(cidr, 6, 32 + i),
+        mapPublicIpOnLaunch: false,
+        tags: { ...name(`public-${i}`), 'kubernetes.io/role/elb': '1', [clusterTag]: 'shared' },
+      });
+      new RouteTableAssociation(this, `PublicAssoc${i}`, { subnetId: pub.id, routeTableId: publicRt.id });
+      this.publicSubnetIds.push(pub.id);
+      if (i === 0 || !props.singleNatGateway) {
+        const eip = new Eip(this, `NatIp${i}`, { domain: 'vpc', tags: name(`nat-${i}`), dependsOn: [igw] });
+        this.egressDependables.push(new NatGateway(this, `Nat${i}`, { allocationId: eip.id, subnetId: pub.id, tags: name(`nat-${i}`) }));
+      }
+      const nat = this.egressDependables[props.singleNatGateway ? 0 : i];
+      const priv = new Subnet(this, `Private${i}`, {
+        vpcId: this.vpc.id,
+        availabilityZone: az,
+        cidrBlock: Fn.cidrsubnet(cidr, 3, i),
+        tags: { ...name(`private-${i}`), 'kubernetes.io/role/internal-elb': '1', [clusterTag]: 'shared' },
+      });
+      const rt = new RouteTable(this, `PrivateRoutes${i}`, {
+        vpcId: this.vpc.id,
+        route: [{ cidrBlock: '0.0.0.0/0', natGatewayId: nat.id }],
+        tags: name(`private-${i}`),
+      });
+      new RouteTableAssociation(this, `PrivateAssoc${i}`, { subnetId: priv.id, routeTableId: rt.id });
+      this.privateSubnetIds.push(priv.id);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import { AutoscalingGroupTag } from '@cdktf/provider-aws/lib/autoscaling-group-tag';
+import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
+import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
+import { ITerraformDependable, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { ExtendedResource, NodeTaint, TaintEffect } from '../core/node-pool';
+
+/** EKS AMI types this library uses. */
+export class EksAmiType {
+  /** Amazon Linux 2023, no accelerator drivers. */
+  public static readonly AL2023_STANDARD = 'AL2023_x86_64_STANDARD';
+  /** Amazon Linux 2023 with the NVIDIA driver and container toolkit. */
+  public static readonly AL2023_NVIDIA = 'AL2023_x86_64_NVIDIA';
+  /** Amazon Linux 2023 with the Neuron driver. */
+  public static readonly AL2023_NEURON = 'AL2023_x86_64_NEURON';
+}
+
+/** Options of one EKS managed node group. */
+export interface EksNodeGroupPoolProps {
+  /** Cluster name (a reference to the cluster resource, so the group waits for it). */
+  readonly clusterName: string;
+  /** Node group name. */
+  readonly nodeGroupName: string;
+  /** IAM role of the nodes. */
+  readonly nodeRoleArn: string;
+  /** Subnets (private). */
+  readonly subnetIds: string[];
+  /** Instance types; spot groups spread over several. */
+  readonly instanceTypes: string[];
+  /** EKS AMI type. */
+  readonly amiType: string;
+  /** Spot capacity. */
+  readonly spot: boolean;
+  /** Fewest nodes. */
+  readonly minNodes: number;
+  /** Most nodes. */
+  readonly maxNodes: number;
+  /** Root volume GiB. */
+  readonly diskSizeGib: number;
+  /** Node labels. */
+  readonly labels: { [key: string]: string };
+  /** Node taints. */
+  readonly taints: NodeTaint[];
+  /** Extended resources per node, tagged on the ASG so cluster-autoscaler can scale up from zero. */
+  readonly extendedResources: ExtendedResource[];
+  /** Tags. */
+  readonly tags: { [key: string]: string };
+  /** What the group waits for (network add-on, access for nodes). */
+  readonly dependsOn: ITerraformDependable[];
+}
+
+const EKS_TAINT_EFFECT: { [k in TaintEffect]: string } = {
+  [TaintEffect.NO_SCHEDULE]: 'NO_SCHEDULE',
+  [TaintEffect.PREFER_NO_SCHEDULE]: 'PREFER_NO_SCHEDULE',
+  [TaintEffect.NO_EXECUTE]: 'NO_EXECUTE',
+};
+
+/**
+ * An EKS managed node group behind its own launch template: IMDSv2 required, encrypted gp3 root volume.
+ * The desired size belongs to the autoscaler after creation, so Terraform ignores it.
+ */
+export class EksNodeGroupPool extends Construct {
+  /** The node group. */
+  public readonly nodeGroup: EksNodeGroup;
+  /** Its launch template. */
+  public readonly launchTemplate: LaunchTemplate;
+
+  constructor(scope: Construct, id: string, props: EksNodeGroupPoolProps) {
+    super(scope, id);
+    const nameTags = { ...props.tags, Name: `${props.nodeGroupName}` };
+    this.launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
+      namePrefix: `${props.nodeGroupName}-`,
+      description: `Nodes of EKS node group ${props.nodeGroupName}`,
+      updateDefaultVersion: true,
+      metadataOptions: {
+        httpEndpoint: 'enabled',
+        httpTokens: 'required',
+        // 2 hops: host-network agents (VPC CNI) still reach IMDS; pods use Pod Identity, not the node role.
+        httpPutResponseHopLimit: 2,
+        instanceMetadataTags: 'disabled',
+      },
+      blockDeviceMappings: [{
+        deviceName: '/dev/xvda',
+        ebs: {
+          volumeSize: props.diskSizeGib,
+          volumeType: 'gp3',
+          iops: 3000,
+          throughput: 250,
+          encrypted: 'true',
+          deleteOnTermination: 'true',
+        },
+      }],
+      monitoring: { enabled: true },
+      tagSpecifications: [
+        { resourceType: 'instance', tags: nameTags },
+        { resourceType: 'volume', tags: nameTags },
+      ],
+      tags: props.tags,
+    });
+
+    this.nodeGroup = new EksNodeGroup(this, 'Resource', {
+      clusterName: props.clusterName,
+      nodeGroupName: props.nodeGroupName,
+      nodeRoleArn: props.nodeRoleArn,
+      subnetIds: props.subnetIds,
+      instanceTypes: props.instanceTypes,
+      amiType: props.amiType,
+      capacityType: props.spot ? 'SPOT' : 'ON_DEMAND',
+      scalingConfig: { minSize: props.minNodes, maxSize: props.maxNodes, desiredSize: props.minNodes },
+      updateConfig: { maxUnavailable: 1 },
+      labels: props.labels,
+      taint: props.taints.map((t) => ({ key: t.key, value: t.value, effect: EKS_TAINT_EFFECT[t.effect] })),
+      launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
+      tags: props.tags,
+      lifecycle: { ignoreChanges: ['scaling_config[0].desired_size'] },
+      dependsOn: props.dependsOn,
+    });
+
+    const asgName = this.nodeGroup.resources.get(0).autoscalingGroups.get(0).name;
+    props.extendedResources.forEach((r, i) => {
+      new AutoscalingGroupTag(this, `ScaleFromZero${i}`, {
+        autoscalingGroupName: asgName,
+        tag: { key: `k8s.io/cluster-autoscaler/node-template/resources/${r.name}`, value: String(r.count), propagateAtLaunch: false },
+      });
+    });
+  }
+}

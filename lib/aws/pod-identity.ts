@@ -1,0 +1,132 @@
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { ITerraformDependable, Lazy } from 'cdktf';
+import { Construct } from 'constructs';
+import { IWorkloadIdentity } from '../core/cluster';
+
+/** Options of a Pod Identity binding. */
+export interface PodIdentityBindingProps {
+  /** EKS cluster name. */
+  readonly clusterName: string;
+  /** Namespace of the service account. */
+  readonly namespace: string;
+  /** Service account name. */
+  readonly serviceAccountName: string;
+  /** Role name; IAM role names are account-wide, so it is derived from the cluster. */
+  readonly roleName: string;
+  /** Tags. */
+  readonly tags: { [key: string]: string };
+  /** Resources the association must wait for (the Pod Identity agent add-on). */
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/**
+ * A Kubernetes service account bound to an IAM role through EKS Pod Identity: no OIDC provider, no
+ * annotations, no static keys. Grant permissions with `addToPolicy` or `addManagedPolicy`.
+ */
+export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
+  /** The IAM role pods assume. */
+  public readonly role: IamRole;
+  /** The association of role and service account. */
+  public readonly association: EksPodIdentityAssociation;
+  public readonly namespace: string;
+  public readonly serviceAccountName: string;
+  public readonly principal: string;
+  public readonly serviceAccountAnnotations: { [key: string]: string } = {};
+  public readonly podLabels: { [key: string]: string } = {};
+  public readonly dependables: ITerraformDependable[];
+  private readonly statements: PolicyStatement[] = [];
+
+  constructor(scope: Construct, id: string, props: PodIdentityBindingProps) {
+    super(scope, id);
+    this.namespace = props.namespace;
+    this.serviceAccountName = props.serviceAccountName;
+    const trust = new DataAwsIamPolicyDocument(this, 'Trust', {
+      statement: [{
+        effect: 'Allow',
+        principals: [{ type: 'Service', identifiers: ['pods.eks.amazonaws.com'] }],
+        actions: ['sts:AssumeRole', 'sts:TagSession'],
+      }],
+    });
+    this.role = new IamRole(this, 'Role', {
+      name: props.roleName,
+      assumeRolePolicy: trust.json,
+      description: `EKS Pod Identity for ${props.namespace}/${props.serviceAccountName} in ${props.clusterName}`,
+      tags: props.tags,
+    });
+    this.principal = this.role.arn;
+    this.association = new EksPodIdentityAssociation(this, 'Association', {
+      clusterName: props.clusterName,
+      namespace: props.namespace,
+      serviceAccount: props.serviceAccountName,
+      roleArn: this.role.arn,
+      tags: props.tags,
+      dependsOn: props.dependsOn,
+    });
+    this.dependables = [this.association];
+  }
+
+  /** Adds a statement to the role's inline policy. */
+  public addToPolicy(statement: PolicyStatement): void {
+    if (this.statements.length === 0) {
+      // Rendered lazily so statements added later still land in the one inline policy.
+      new IamRolePolicy(this, 'Policy', {
+        role: this.role.id,
+        name: 'workload',
+        policy: Lazy.stringValue({ produce: () => renderPolicyDocument(this.statements) }),
+      });
+    }
+    this.statements.push(statement);
+  }
+
+  /** Attaches an AWS managed policy by ARN. */
+  public addManagedPolicy(id: string, policyArn: string): void {
+    new IamRolePolicyAttachment(this, id, { role: this.role.name, policyArn });
+  }
+}
+
+/** A condition of an IAM policy statement. */
+export interface PolicyCondition {
+  /** Condition operator, e.g. StringEquals. */
+  readonly test: string;
+  /** Condition key, e.g. aws:ResourceTag/k8s.io/cluster-autoscaler/enabled. */
+  readonly variable: string;
+  /** Values. */
+  readonly values: string[];
+}
+
+/** An IAM policy statement (Allow). */
+export interface PolicyStatement {
+  /** Statement id. */
+  readonly sid: string;
+  /** Actions. */
+  readonly actions: string[];
+  /** Resource ARNs. */
+  readonly resources: string[];
+  /**
+   * Conditions.
+   * @default - none
+   */
+  readonly conditions?: PolicyCondition[];
+}
+
+/** Renders statements as an IAM policy JSON document (deterministic key order). */
+export function renderPolicyDocument(statements: PolicyStatement[]): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: statements.map((s) => {
+      const condition: { [op: string]: { [key: string]: string[] } } = {};
+      for (const c of s.conditions ?? []) condition[c.test] = { ...(condition[c.test] ?? {}), [c.variable]: c.values };
+      return {
+        Sid: s.sid,
+        Effect: 'Allow',
+        Action: s.actions,
+        Resource: s.resources,
+        ...(s.conditions?.length ? { Condition: condition } : {}),
+      };
+    }),
+  });
+}

@@ -1,0 +1,95 @@
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { ITerraformDependable } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { KubernetesVersion } from './kubernetes-version';
+import { GpuNodePool } from './node-pool';
+
+/** The cloud a cluster runs on. */
+export enum CloudProvider {
+  /** Amazon Web Services (EKS). */
+  AWS = 'aws',
+  /** Microsoft Azure (AKS). */
+  AZURE = 'azure',
+}
+
+/** How a Kubernetes service account becomes a cloud identity. */
+export interface ServiceAccountBindingOptions {
+  /** Namespace of the service account. */
+  readonly namespace: string;
+  /** Name of the service account. */
+  readonly serviceAccountName: string;
+}
+
+/**
+ * A Kubernetes service account bound to a cloud identity (EKS Pod Identity on AWS, a federated credential
+ * on Azure). Cloud resources grant access to it; charts take its annotations and pod labels.
+ */
+export interface IWorkloadIdentity extends IConstruct {
+  /** Namespace of the bound service account. */
+  readonly namespace: string;
+  /** Name of the bound service account. */
+  readonly serviceAccountName: string;
+  /** The cloud principal: an IAM role ARN on AWS, a managed identity client id on Azure. */
+  readonly principal: string;
+  /** Annotations the service account must carry (none for EKS Pod Identity). */
+  readonly serviceAccountAnnotations: { [key: string]: string };
+  /** Labels the pods must carry (none for EKS Pod Identity). */
+  readonly podLabels: { [key: string]: string };
+  /** Resources that must exist before pods using the identity start. */
+  readonly dependables: ITerraformDependable[];
+}
+
+/**
+ * The contract every in-cluster add-on receives: where to install, what to wait for, which pools exist,
+ * and how to give a pod a cloud identity. Implemented on AWS and Azure; add-ons never branch on the cloud
+ * for anything this interface can answer.
+ */
+export interface IPlatformCluster extends IConstruct {
+  /** Cluster name as the cloud knows it. */
+  readonly clusterName: string;
+  /** The cloud. */
+  readonly cloudProvider: CloudProvider;
+  /** Kubernetes version of control plane and nodes. */
+  readonly kubernetesVersion: KubernetesVersion;
+  /** Kubernetes provider wired to this cluster. */
+  readonly kubernetesProvider: KubernetesProvider;
+  /** Helm provider wired to this cluster. */
+  readonly helmProvider: HelmProvider;
+  /** The accelerator pools. */
+  readonly nodePools: GpuNodePool[];
+  /** The device plugin MIG strategy of the cluster: 'single' or 'mixed'. */
+  readonly migStrategy: string;
+  /** True when the node image ships the NVIDIA driver and container toolkit (the GPU operator must not install them). */
+  readonly gpuDriverPreinstalled: boolean;
+  /** Node selector that places add-on pods on the system pool. */
+  readonly systemNodeSelector: { [key: string]: string };
+  /** What in-cluster installs must wait for: API server, system nodes, access for the deployer. */
+  readonly addonDependencies: ITerraformDependable[];
+  /** Binds a service account to a new cloud identity. */
+  bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity;
+}
+
+/** What a cloud needs to build a cluster; assembled by GpuInferenceCluster. */
+export interface ClusterSpec {
+  /** Cluster name. */
+  readonly clusterName: string;
+  /** Kubernetes version. */
+  readonly kubernetesVersion: KubernetesVersion;
+  /** Validated, cloud-neutral pools. */
+  readonly nodePools: GpuNodePool[];
+  /** Cluster-wide MIG strategy. */
+  readonly migStrategy: string;
+  /** Tags for every cloud resource. */
+  readonly tags: { [key: string]: string };
+}
+
+/** A cloud's implementation of the cluster: created by `Cloud.aws()` or `Cloud.azure()`. */
+export interface ICloudBackend {
+  /** The cloud. */
+  readonly cloudProvider: CloudProvider;
+  /** Cloud-specific checks of the spec, as `<prop> <value> …; <fix>` messages. */
+  validate(spec: ClusterSpec): string[];
+  /** Creates the cluster, its pools and cloud-specific add-ons under `scope`. */
+  createCluster(scope: Construct, id: string, spec: ClusterSpec): IPlatformCluster;
+}

@@ -1,0 +1,113 @@
+import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, GpuInferenceClusterProps, MigLayout } from '../../lib';
+import { awsStack } from '../helpers';
+
+function build(overrides: Partial<GpuInferenceClusterProps>): void {
+  const stack = awsStack();
+  new GpuInferenceCluster(stack, 'Gpu', {
+    cloud: Cloud.aws(),
+    clusterName: 'ai',
+    nodePools: [GpuNodePool.inference('llm', { gpu: Gpu.H100_80GB, maxNodes: 1 })],
+    ...overrides,
+  });
+}
+const pools = (...p: GpuNodePool[]) => ({ nodePools: p });
+
+describe('synth-time validation names the construct path, the prop, the value and the fix', () => {
+  test('a MIG profile the GPU does not offer', () => {
+    expect(() => build(pools(GpuNodePool.inference('llm', { gpu: Gpu.H100_80GB, mig: MigLayout.uniform('2g.10gb'), maxNodes: 1 }))))
+      .toThrow(/^test\/Gpu: nodePools\[llm\]\.mig .*2g\.10gb.*1g\.10gb/);
+  });
+
+  test('MIG on a GPU without MIG', () => {
+    expect(() => build(pools(GpuNodePool.inference('small', { gpu: Gpu.L4, mig: MigLayout.uniform('1g.10gb'), maxNodes: 1 }))))
+      .toThrow(/test\/Gpu: nodePools\[small\]\.mig .*L4.*MIG/);
+  });
+
+  test('a mixed layout that does not fit one GPU', () => {
+    expect(() => build(pools(GpuNodePool.inference('m', { gpu: Gpu.A100_80GB, mig: MigLayout.mixed([{ profile: '4g.40gb', count: 1 }, { profile: '3g.40gb', count: 1 }, { profile: '1g.10gb', count: 1 }]), maxNodes: 1 }))))
+      .toThrow(/test\/Gpu: nodePools\[m\]\.mig /);
+  });
+
+  test('spot on an inference pool unless interruptions are accepted', () => {
+    expect(() => build(pools(GpuNodePool.inference('llm', { gpu: Gpu.L4, spot: true, maxNodes: 1 }))))
+      .toThrow(/test\/Gpu: nodePools\[llm\]\.spot true on an inference pool .*; set allowSpotInterruptions: true/);
+    expect(() => build(pools(GpuNodePool.inference('llm', { gpu: Gpu.L4, spot: true, allowSpotInterruptions: true, maxNodes: 1 })))).not.toThrow();
+  });
+
+  test('a Neuron accelerator on a GPU pool', () => {
+    expect(() => build(pools(GpuNodePool.inference('inf', { gpu: Gpu.INFERENTIA2, maxNodes: 1 }))))
+      .toThrow(/test\/Gpu: nodePools\[inf\]\.gpu INFERENTIA2 is an AWS Neuron accelerator, not a GPU; use GpuNodePool\.neuron/);
+  });
+
+  test('a GPU instance type on a Neuron pool', () => {
+    expect(() => build(pools(GpuNodePool.neuron('inf', { instanceType: 'p5.48xlarge', maxNodes: 1 }))))
+      .toThrow(/test\/Gpu: nodePools\[inf\]\.instanceType 'p5\.48xlarge' is not an Inferentia\/Trainium instance type; use one of .*inf2\.xlarge/);
+  });
+
+  test('min greater than max', () => {
+    expect(() => build(pools(GpuNodePool.inference('llm', { gpu: Gpu.L4, minNodes: 3, maxNodes: 2 }))))
+      .toThrow(/test\/Gpu: nodePools\[llm\]\.minNodes 3 is greater than maxNodes 2; use minNodes <= maxNodes/);
+  });
+
+  test('an instance type that does not carry the GPU', () => {
+    expect(() => build(pools(GpuNodePool.inference('llm', { gpu: Gpu.H100_80GB, instanceType: 'g5.xlarge', maxNodes: 1 }))))
+      .toThrow(/test\/Gpu: nodePools\[llm\]\.instanceType 'g5\.xlarge' does not carry H100_80GB; use one of p5\.48xlarge, p5\.4xlarge/);
+  });
+
+  test('spot instance types with different GPU counts', () => {
+    expect(() => build(pools(GpuNodePool.training('t', { gpu: Gpu.L4, spot: true, instanceTypes: ['g6.xlarge', 'g6.12xlarge'], maxNodes: 1 }))))
+      .toThrow(/test\/Gpu: nodePools\[t\]\.instanceTypes .* mix 1 and 4 accelerators per node/);
+  });
+
+  test('a GPU AWS does not offer', () => {
+    expect(() => build(pools(GpuNodePool.inference('nvl', { gpu: Gpu.H100_NVL_94GB, maxNodes: 1 }))))
+      .toThrow(/test\/Gpu: nodePools\[nvl\]\.gpu H100_NVL_94GB has no AWS instance type; AWS offers .*H100_80GB/);
+  });
+
+  test('MIG and time-slicing together', () => {
+    expect(() => build(pools(GpuNodePool.inference('x', { gpu: Gpu.A100_80GB, mig: MigLayout.uniform('1g.10gb'), timeSlicing: 2, maxNodes: 1 }))))
+      .toThrow(/test\/Gpu: nodePools\[x\]\.timeSlicing 2 cannot be combined with mig/);
+  });
+
+  test('time-slicing out of range', () => {
+    expect(() => build(pools(GpuNodePool.inference('x', { gpu: Gpu.L4, timeSlicing: 1, maxNodes: 1 }))))
+      .toThrow(/test\/Gpu: nodePools\[x\]\.timeSlicing /);
+  });
+
+  test('cluster name too long or invalid', () => {
+    expect(() => build({ clusterName: 'a'.repeat(39) })).toThrow(/test\/Gpu: clusterName 'a{39}' is not a valid EKS cluster name; use 1-38 letters/);
+    expect(() => build({ clusterName: '1-bad_name' })).toThrow(/test\/Gpu: clusterName '1-bad_name' is not a valid EKS cluster name/);
+  });
+
+  test('pool names: invalid, duplicate, reserved', () => {
+    expect(() => build(pools(GpuNodePool.inference('Bad_Name', { gpu: Gpu.L4, maxNodes: 1 })))).toThrow(/nodePools\[Bad_Name\]\.name 'Bad_Name' is not a short DNS label/);
+    expect(() => build(pools(GpuNodePool.inference('a', { gpu: Gpu.L4, maxNodes: 1 }), GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 }))))
+      .toThrow(/nodePools\[a\]\.name 'a' is used twice/);
+    expect(() => build(pools(GpuNodePool.inference('system', { gpu: Gpu.L4, maxNodes: 1 })))).toThrow(/'system' is reserved for the add-on pool/);
+    expect(() => build(pools())).toThrow(/test\/Gpu: nodePools \[\] is empty/);
+  });
+
+  test('an API endpoint open to the internet', () => {
+    expect(() => build({ cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['0.0.0.0/0']) }) }))
+      .toThrow(/test\/Gpu: endpointAccess '0\.0\.0\.0\/0' opens the API server to the whole internet/);
+    expect(() => build({ cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate([]) }) }))
+      .toThrow(/test\/Gpu: endpointAccess \[\] opens the public endpoint without an allow-list/);
+    expect(() => build({ cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['10.0.0.300/8']) }) }))
+      .toThrow(/endpointAccess '10\.0\.0\.300\/8' is not an IPv4 CIDR/);
+  });
+
+  test('network options out of range', () => {
+    expect(() => build({ cloud: Cloud.aws({ availabilityZoneCount: 1 }) })).toThrow(/test\/Gpu: availabilityZoneCount 1 is out of range/);
+    expect(() => build({ cloud: Cloud.aws({ vpcCidr: '10.0.0.0/24' }) })).toThrow(/test\/Gpu: vpcCidr '10\.0\.0\.0\/24' is not an IPv4 CIDR of size \/16-\/20/);
+    expect(() => build({ cloud: Cloud.aws({ existingVpc: { vpcId: 'vpc-1', privateSubnetIds: ['subnet-1'] } }) }))
+      .toThrow(/test\/Gpu: existingVpc\.privateSubnetIds \["subnet-1"\] has fewer than 2 subnets/);
+    expect(() => build({ cloud: Cloud.aws({ controlPlaneLogRetentionDays: 10 }) })).toThrow(/test\/Gpu: controlPlaneLogRetentionDays 10 is not a CloudWatch retention/);
+  });
+
+  test('all problems of one cluster are reported together', () => {
+    expect(() => build(pools(
+      GpuNodePool.inference('a', { gpu: Gpu.L4, minNodes: 2, maxNodes: 1 }),
+      GpuNodePool.inference('b', { gpu: Gpu.L4, mig: MigLayout.uniform('1g.10gb'), maxNodes: 1 }),
+    ))).toThrow(/nodePools\[a\]\.minNodes[\s\S]*\ntest\/Gpu: nodePools\[b\]\.mig/);
+  });
+});

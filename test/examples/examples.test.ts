@@ -1,0 +1,35 @@
+import { App, Testing } from 'cdktf';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { AwsGpuClusterStack } from '../../examples/aws-gpu-cluster/stack';
+import { MinimalStack } from '../../examples/minimal/stack';
+
+// One snapshot per example scenario: a reviewer sees every change to the Terraform users get.
+describe.each([
+  ['aws-gpu-cluster', (app: App) => new AwsGpuClusterStack(app, 'aws-gpu-cluster')],
+  ['minimal', (app: App) => new MinimalStack(app, 'minimal')],
+])('example %s', (_name, make) => {
+  test('matches its snapshot', () => {
+    const stack = make(Testing.app());
+    expect(Testing.synth(stack, true)).toMatchSnapshot();
+  });
+});
+
+test('two synths are byte-identical and hold no absolute path', () => {
+  const run = () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'det-'));
+    const app = new App({ outdir });
+    new AwsGpuClusterStack(app, 'aws-gpu-cluster');
+    new MinimalStack(app, 'minimal');
+    app.synth();
+    const read = (s: string) => fs.readFileSync(path.join(outdir, 'stacks', s, 'cdk.tf.json'), 'utf8');
+    const out = read('aws-gpu-cluster') + read('minimal');
+    fs.rmSync(outdir, { recursive: true, force: true });
+    return { out, outdir };
+  };
+  const a = run();
+  const b = run();
+  expect(a.out).toEqual(b.out);
+  for (const p of [process.cwd(), os.tmpdir(), a.outdir]) expect(a.out).not.toContain(p);
+});

@@ -1,0 +1,28 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { TerraformStack, Testing } from 'cdktf';
+import { Construct } from 'constructs';
+
+/** A stack with an AWS provider, as users write it. */
+export function awsStack(id = 'test'): TerraformStack {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, id);
+  new AwsProvider(stack, 'aws', { region: 'us-east-1' });
+  return stack;
+}
+
+/** Synthesizes with validations on and parses the result. */
+export function synthJson(stack: Construct): any {
+  return JSON.parse(Testing.synth(stack as TerraformStack, true));
+}
+
+/** Resources of one type, by name. */
+export function resources(doc: any, type: string): { [name: string]: any } {
+  return (doc.resource && doc.resource[type]) || {};
+}
+
+/** The single resource of a type whose name contains `part`. */
+export function resourceNamed(doc: any, type: string, part: string): any {
+  const hits = Object.entries(resources(doc, type)).filter(([n]) => n.includes(part));
+  if (hits.length !== 1) throw new Error(`expected one ${type} named *${part}*, found ${hits.map(([n]) => n).join(', ') || 'none'}`);
+  return hits[0][1];
+}
