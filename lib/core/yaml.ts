@@ -15,6 +15,9 @@ function scalar(v: unknown): string {
   }
   const s = String(v);
   if (PLAIN.test(s) && !RESERVED.test(s)) return s;
+  // Terraform interpolations may hold double quotes (split(":", …)); single quotes keep the YAML valid
+  // both before Terraform renders it (for reviewers and checks) and after.
+  if (s.includes('${') && !s.includes('\n')) return `'${s.replace(/'/g, "''")}'`;
   return JSON.stringify(s);
 }
 

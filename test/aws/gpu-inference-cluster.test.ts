@@ -129,8 +129,7 @@ describe('GpuInferenceCluster on AWS', () => {
     ]);
   });
 
-  test('is valid Terraform for the AWS, Kubernetes and Helm providers', () => {
-    expect(synthesized).toBeValidTerraform;
+  test('creates no kubernetes_manifest (the first plan would fail before the API server exists)', () => {
     expect(resources(doc, 'kubernetes_manifest')).toEqual({});
   });
 });

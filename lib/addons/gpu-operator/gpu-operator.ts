@@ -58,13 +58,23 @@ export function gpuOperatorValues(cluster: IPlatformCluster): { [key: string]: a
     driver: { enabled: !preinstalled },
     toolkit: { enabled: !preinstalled },
     mig: { strategy: cluster.migStrategy },
-    operator: { nodeSelector: { ...cluster.systemNodeSelector } },
+    // The chart's nodeSelector pins kubernetes.io/os; the system pool is expressed as a strong preference.
+    operator: {
+      affinity: {
+        nodeAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [{
+            weight: 100,
+            preference: { matchExpressions: Object.entries(cluster.systemNodeSelector).map(([key, value]) => ({ key, operator: 'In', values: [value] })) },
+          }],
+        },
+      },
+    },
     // Operands run on every GPU node, including tainted spot training nodes.
     daemonsets: {
       tolerations: [
         { key: PlatformLabels.GPU_TAINT, operator: 'Exists', effect: 'NoSchedule' },
         { key: PlatformLabels.SPOT_TAINT, operator: 'Exists', effect: 'NoSchedule' },
-        { key: 'kubernetes.azure.com/scalesetpriority', operator: 'Equal', value: 'spot', effect: 'NoSchedule' },
+        { key: 'kubernetes.azure.com/scalesetpriority', operator: 'Exists', effect: 'NoSchedule' },
       ],
     },
     'node-feature-discovery': {
@@ -76,11 +86,12 @@ export function gpuOperatorValues(cluster: IPlatformCluster): { [key: string]: a
   };
 
   if (migPools.length) {
-    const entries: MigPartedConfigEntry[] = migPools.map((p) => ({
-      name: p.migConfigName!,
-      migEnabled: true,
-      slices: p.mig!.slicesPerGpu(p.gpu!),
-    }));
+    // Entries are limited to each GPU's PCI ids, so one name (all-1g.10gb) can mean 7 slices on an H100
+    // and 4 on an A100 40GB, as in the operator's own default config.
+    const entries: MigPartedConfigEntry[] = migPools.map((p) => {
+      const d = p.mig!.migPartedEntry(p.gpu!);
+      return { name: p.migConfigName!, migEnabled: d.migEnabled, slices: d.slices, deviceFilter: d.deviceFilter };
+    });
     values.migManager = {
       enabled: true,
       config: { create: true, name: MIG_CONFIG_MAP, default: 'all-disabled', data: { 'config.yaml': renderMigPartedConfig(entries) } },
