@@ -6,6 +6,7 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { ITerraformDependable, Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import { IWorkloadIdentity } from '../core/cluster';
+import { CloudPermissions, PolicyStatement } from '../core/permissions';
 
 /** Options of a Pod Identity binding. */
 export interface PodIdentityBindingProps {
@@ -82,35 +83,18 @@ export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
     this.statements.push(statement);
   }
 
+  public grant(permissions: CloudPermissions): void {
+    const statements = permissions.awsStatements ?? [];
+    if (statements.length === 0) {
+      throw new Error(`${this.node.path}: permissions ${JSON.stringify(permissions)} hold no awsStatements; an EKS Pod Identity role is granted IAM statements`);
+    }
+    statements.forEach((st) => this.addToPolicy(st));
+  }
+
   /** Attaches an AWS managed policy by ARN. */
   public addManagedPolicy(id: string, policyArn: string): void {
     new IamRolePolicyAttachment(this, id, { role: this.role.name, policyArn });
   }
-}
-
-/** A condition of an IAM policy statement. */
-export interface PolicyCondition {
-  /** Condition operator, e.g. StringEquals. */
-  readonly test: string;
-  /** Condition key, e.g. aws:ResourceTag/k8s.io/cluster-autoscaler/enabled. */
-  readonly variable: string;
-  /** Values. */
-  readonly values: string[];
-}
-
-/** An IAM policy statement (Allow). */
-export interface PolicyStatement {
-  /** Statement id. */
-  readonly sid: string;
-  /** Actions. */
-  readonly actions: string[];
-  /** Resource ARNs. */
-  readonly resources: string[];
-  /**
-   * Conditions.
-   * @default - none
-   */
-  readonly conditions?: PolicyCondition[];
 }
 
 /** Renders statements as an IAM policy JSON document (deterministic key order). */

@@ -3,6 +3,7 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { ITerraformDependable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { KubernetesVersion } from './kubernetes-version';
+import { CloudPermissions } from './permissions';
 import { GpuNodePool } from './node-pool';
 
 /** The cloud a cluster runs on. */
@@ -38,6 +39,8 @@ export interface IWorkloadIdentity extends IConstruct {
   readonly podLabels: { [key: string]: string };
   /** Resources that must exist before pods using the identity start. */
   readonly dependables: ITerraformDependable[];
+  /** Grants cloud permissions; the identity applies its own cloud's part. */
+  grant(permissions: CloudPermissions): void;
 }
 
 /**
