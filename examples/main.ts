@@ -1,9 +1,14 @@
 import { App } from 'cdktf';
 import { AwsGpuClusterStack } from './aws-gpu-cluster/stack';
+import { AzureGpuClusterStack } from './azure-gpu-cluster/stack';
 import { MinimalStack } from './minimal/stack';
+import { MultiCloudAwsStack, MultiCloudAzureStack } from './multi-cloud/stack';
 
 // One app, one stack per example: `npx cdktf synth` writes cdktf.out/stacks/<stack>/cdk.tf.json.
 const app = new App();
 new AwsGpuClusterStack(app, 'aws-gpu-cluster');
 new MinimalStack(app, 'minimal');
+new AzureGpuClusterStack(app, 'azure-gpu-cluster');
+new MultiCloudAwsStack(app, 'multi-cloud-aws');
+new MultiCloudAzureStack(app, 'multi-cloud-azure');
 app.synth();

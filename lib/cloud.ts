@@ -1,4 +1,5 @@
 import { AwsBackend, AwsCloudOptions } from './aws/aws-backend';
+import { AzureBackend, AzureCloudOptions } from './azure/azure-backend';
 import { CloudProvider, ICloudBackend } from './core/cluster';
 
 /**
@@ -7,12 +8,18 @@ import { CloudProvider, ICloudBackend } from './core/cluster';
  *
  * ```ts
  * cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['203.0.113.0/24']) })
+ * cloud: Cloud.azure({ location: 'eastus2' })
  * ```
  */
 export class Cloud {
   /** Amazon EKS. The AWS provider is configured by the caller. */
   public static aws(options: AwsCloudOptions = {}): Cloud {
     return new Cloud(new AwsBackend(options));
+  }
+
+  /** Azure Kubernetes Service. The azurerm provider is configured by the caller. */
+  public static azure(options: AzureCloudOptions): Cloud {
+    return new Cloud(new AzureBackend(options));
   }
 
   /** A cloud implemented outside this library. */

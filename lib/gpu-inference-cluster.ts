@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { GpuOperator } from './addons/gpu-operator/gpu-operator';
 import { PlatformPriorityClasses } from './addons/priority-classes';
 import { Cloud } from './cloud';
-import { ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, ServiceAccountBindingOptions } from './core/cluster';
+import { ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from './core/cluster';
 import { throwIfAny } from './core/errors';
 import { KubernetesVersion } from './core/kubernetes-version';
 import { GpuNodePool, NodePoolRole, clusterMigStrategy } from './core/node-pool';
@@ -88,6 +88,7 @@ export class GpuInferenceCluster extends Construct implements IPlatformCluster {
   public get migStrategy(): string { return this.platform.migStrategy; }
   public get gpuDriverPreinstalled(): boolean { return this.platform.gpuDriverPreinstalled; }
   public get systemNodeSelector(): { [key: string]: string } { return this.platform.systemNodeSelector; }
+  public get systemTolerations(): PodToleration[] { return this.platform.systemTolerations; }
 
   /** Add-on dependencies, including the GPU operator once it is installed. */
   public get addonDependencies(): ITerraformDependable[] {

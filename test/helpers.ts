@@ -1,5 +1,6 @@
 import 'cdktf/lib/testing/adapters/jest';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 
@@ -26,4 +27,12 @@ export function resourceNamed(doc: any, type: string, part: string): any {
   const hits = Object.entries(resources(doc, type)).filter(([n]) => n.includes(part));
   if (hits.length !== 1) throw new Error(`expected one ${type} named *${part}*, found ${hits.map(([n]) => n).join(', ') || 'none'}`);
   return hits[0][1];
+}
+
+/** A stack with an azurerm provider, as users write it. */
+export function azureStack(id = 'test'): TerraformStack {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, id);
+  new AzurermProvider(stack, 'azurerm', { features: [{}] });
+  return stack;
 }

@@ -12,7 +12,7 @@ import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { Fn, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, ServiceAccountBindingOptions } from '../core/cluster';
+import { ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { aliasFromPath } from '../core/naming';
 import { GpuNodePool, NodePoolRole, PlatformLabels } from '../core/node-pool';
@@ -56,6 +56,8 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
   public readonly migStrategy: string;
   public readonly gpuDriverPreinstalled = true;
   public readonly systemNodeSelector: { [key: string]: string } = { [PlatformLabels.ROLE]: 'system' };
+  // The EKS system group is not tainted: platform services without GPUs (routers, APIs) run there too.
+  public readonly systemTolerations: PodToleration[] = [];
   public readonly addonDependencies: ITerraformDependable[];
   /** The EKS cluster resource. */
   public readonly cluster: EksCluster;

@@ -14,6 +14,19 @@ export enum CloudProvider {
   AZURE = 'azure',
 }
 
+/** A pod toleration, as add-on charts take it. */
+export interface PodToleration {
+  /** Taint key. */
+  readonly key: string;
+  /** 'Exists' or 'Equal'. */
+  readonly operator: string;
+  /**
+   * Taint effect.
+   * @default - every effect
+   */
+  readonly effect?: string;
+}
+
 /** How a Kubernetes service account becomes a cloud identity. */
 export interface ServiceAccountBindingOptions {
   /** Namespace of the service account. */
@@ -67,6 +80,8 @@ export interface IPlatformCluster extends IConstruct {
   readonly gpuDriverPreinstalled: boolean;
   /** Node selector that places add-on pods on the system pool. */
   readonly systemNodeSelector: { [key: string]: string };
+  /** Tolerations add-on pods need on the system pool (AKS taints it CriticalAddonsOnly). */
+  readonly systemTolerations: PodToleration[];
   /** What in-cluster installs must wait for: API server, system nodes, access for the deployer. */
   readonly addonDependencies: ITerraformDependable[];
   /** Binds a service account to a new cloud identity. */

@@ -3,12 +3,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AwsGpuClusterStack } from '../../examples/aws-gpu-cluster/stack';
+import { AzureGpuClusterStack } from '../../examples/azure-gpu-cluster/stack';
 import { MinimalStack } from '../../examples/minimal/stack';
+import { MultiCloudAwsStack, MultiCloudAzureStack } from '../../examples/multi-cloud/stack';
 
 // One snapshot per example scenario: a reviewer sees every change to the Terraform users get.
 describe.each([
   ['aws-gpu-cluster', (app: App) => new AwsGpuClusterStack(app, 'aws-gpu-cluster')],
   ['minimal', (app: App) => new MinimalStack(app, 'minimal')],
+  ['azure-gpu-cluster', (app: App) => new AzureGpuClusterStack(app, 'azure-gpu-cluster')],
+  ['multi-cloud-aws', (app: App) => new MultiCloudAwsStack(app, 'multi-cloud-aws')],
+  ['multi-cloud-azure', (app: App) => new MultiCloudAzureStack(app, 'multi-cloud-azure')],
 ])('example %s', (_name, make) => {
   test('matches its snapshot', () => {
     const stack = make(Testing.app());
@@ -22,9 +27,10 @@ test('two synths are byte-identical and hold no absolute path', () => {
     const app = new App({ outdir });
     new AwsGpuClusterStack(app, 'aws-gpu-cluster');
     new MinimalStack(app, 'minimal');
+    new AzureGpuClusterStack(app, 'azure-gpu-cluster');
     app.synth();
     const read = (s: string) => fs.readFileSync(path.join(outdir, 'stacks', s, 'cdk.tf.json'), 'utf8');
-    const out = read('aws-gpu-cluster') + read('minimal');
+    const out = read('aws-gpu-cluster') + read('minimal') + read('azure-gpu-cluster');
     fs.rmSync(outdir, { recursive: true, force: true });
     return { out, outdir };
   };

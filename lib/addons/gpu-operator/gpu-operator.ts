@@ -85,6 +85,13 @@ export function gpuOperatorValues(cluster: IPlatformCluster): { [key: string]: a
     dcgmExporter: { enabled: true, serviceMonitor: { enabled: false } },
   };
 
+  const tolerations = cluster.systemTolerations.map((t) => ({ ...t }));
+  if (tolerations.length) {
+    values.operator.tolerations = tolerations;
+    values['node-feature-discovery'].master.tolerations = tolerations;
+    values['node-feature-discovery'].gc.tolerations = tolerations;
+  }
+
   if (migPools.length) {
     // Entries are limited to each GPU's PCI ids, so one name (all-1g.10gb) can mean 7 slices on an H100
     // and 4 on an A100 40GB, as in the operator's own default config.

@@ -1,0 +1,42 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { LocalBackend, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout } from '../../lib';
+
+/** One platform definition; only the cloud differs between the two stacks. */
+export function platformPools(): GpuNodePool[] {
+  return [
+    GpuNodePool.inference('llm', { gpu: Gpu.A100_80GB, mig: MigLayout.uniform('3g.40gb'), maxNodes: 2 }),
+    GpuNodePool.inference('small', { gpu: Gpu.T4, timeSlicing: 2, maxNodes: 4 }),
+    GpuNodePool.training('train', { gpu: Gpu.H100_80GB, spot: true, maxNodes: 4 }),
+  ];
+}
+
+/** The platform on EKS. */
+export class MultiCloudAwsStack extends TerraformStack {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new LocalBackend(this, { path: `${id}.tfstate` });
+    new AwsProvider(this, 'aws', { region: 'us-west-2' });
+    new GpuInferenceCluster(this, 'Gpu', {
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['198.51.100.0/24']) }),
+      clusterName: 'ai-shared',
+      nodePools: platformPools(),
+    });
+  }
+}
+
+/** The same platform on AKS. */
+export class MultiCloudAzureStack extends TerraformStack {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new LocalBackend(this, { path: `${id}.tfstate` });
+    new AzurermProvider(this, 'azurerm', { features: [{}] });
+    new GpuInferenceCluster(this, 'Gpu', {
+      cloud: Cloud.azure({ location: 'westeurope' }),
+      clusterName: 'ai-shared',
+      nodePools: platformPools(),
+    });
+  }
+}

@@ -1,0 +1,59 @@
+import { AcceleratorKind, Gpu, MigLayoutKind } from '../gpu';
+import { GpuNodePool, NodePoolRole } from '../core/node-pool';
+
+/** The VM size chosen for a pool and the GPUs on each node. */
+export interface AzurePoolShape {
+  /** VM size. */
+  readonly vmSize: string;
+  /** GPUs per node. */
+  readonly acceleratorsPerNode: number;
+}
+
+/**
+ * Picks the VM size for a pool from the catalog, or checks the user's choice. AKS pools have one VM size,
+ * so spot pools cannot spread over several as on AWS.
+ */
+export function selectAzureVmSize(pool: GpuNodePool): { shape?: AzurePoolShape; errors: string[] } {
+  const p = `nodePools[${pool.name}]`;
+  const gpu = pool.gpu;
+  const azureGpus = () => Gpu.all().filter((g) => g.azureVmSizes.length > 0).map((g) => g.name).join(', ');
+  if (pool.role === NodePoolRole.NEURON || (gpu && gpu.kind === AcceleratorKind.AWS_NEURON)) {
+    const what = pool.instanceTypes?.[0] ? `.instanceType '${pool.instanceTypes[0]}'` : `.gpu ${gpu?.name}`;
+    return { errors: [`${p}${what} is an AWS Inferentia/Trainium accelerator, which Azure cannot provide; on Azure use a GPU pool with one of ${azureGpus()}`] };
+  }
+  if (!gpu) return { errors: [] };
+  const offers = gpu.azureVmSizes;
+  if (offers.length === 0) {
+    return { errors: [`${p}.gpu ${gpu.name} has no Azure VM size; Azure offers ${azureGpus()}`] };
+  }
+  if (pool.instanceTypes && pool.instanceTypes.length) {
+    if (pool.instanceTypes.length > 1) {
+      return { errors: [`${p}.instanceTypes ${JSON.stringify(pool.instanceTypes)} lists several VM sizes; an AKS node pool has one, so pick one of ${offers.map((o) => o.instanceType).join(', ')}`] };
+    }
+    const o = gpu.azureOffering(pool.instanceTypes[0]);
+    if (!o) return { errors: [`${p}.instanceType '${pool.instanceTypes[0]}' does not carry ${gpu.name}; use one of ${offers.map((x) => x.instanceType).join(', ')}`] };
+    return { shape: { vmSize: o.instanceType, acceleratorsPerNode: o.acceleratorCount }, errors: [] };
+  }
+  const counts = offers.map((o) => o.acceleratorCount);
+  const want = pool.role === NodePoolRole.TRAINING ? Math.max(...counts) : Math.min(...counts);
+  const o = offers.find((x) => x.acceleratorCount === want)!;
+  return { shape: { vmSize: o.instanceType, acceleratorsPerNode: o.acceleratorCount }, errors: [] };
+}
+
+/**
+ * The AKS `gpu_instance` value (MIG1g…MIG7g) for a uniform MIG layout, when AKS can express it: AKS cuts
+ * each GPU into the smallest-memory profile of a given compute size. Anything else goes through the GPU
+ * operator's MIG manager.
+ */
+export function aksGpuInstance(pool: GpuNodePool): string | undefined {
+  const gpu = pool.gpu;
+  const mig = pool.mig;
+  if (!gpu || !mig || mig.profile === undefined || mig.profile.includes('+')) return undefined;
+  if (mig.kind !== MigLayoutKind.UNIFORM) return undefined;
+  const profile = gpu.migProfiles.find((x) => x.name === mig.profile);
+  if (!profile) return undefined;
+  const sameSize = gpu.migProfiles.filter((x) => x.computeSlices === profile.computeSlices && !x.mediaExtensions);
+  const smallest = Math.min(...sameSize.map((x) => x.memoryGb));
+  const aks = `MIG${profile.computeSlices}g`;
+  return profile.memoryGb === smallest && ['MIG1g', 'MIG2g', 'MIG3g', 'MIG4g', 'MIG7g'].includes(aks) ? aks : undefined;
+}

@@ -1,0 +1,82 @@
+import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { IWorkloadIdentity } from '../core/cluster';
+import { CloudPermissions } from '../core/permissions';
+
+/** Options of a federated workload identity. */
+export interface FederatedWorkloadIdentityProps {
+  /** Identity name. */
+  readonly identityName: string;
+  /** Resource group. */
+  readonly resourceGroupName: string;
+  /** Location. */
+  readonly location: string;
+  /** The cluster's OIDC issuer URL. */
+  readonly oidcIssuerUrl: string;
+  /** Namespace of the service account. */
+  readonly namespace: string;
+  /** Service account name. */
+  readonly serviceAccountName: string;
+  /** Tags. */
+  readonly tags: { [key: string]: string };
+}
+
+/**
+ * A Kubernetes service account federated with a user-assigned managed identity (Entra workload identity):
+ * pods exchange their projected token for an Entra token, no secret is stored anywhere.
+ */
+export class FederatedWorkloadIdentity extends Construct implements IWorkloadIdentity {
+  /** The managed identity. */
+  public readonly identity: UserAssignedIdentity;
+  /** The federated credential trusting the service account. */
+  public readonly credential: FederatedIdentityCredential;
+  public readonly namespace: string;
+  public readonly serviceAccountName: string;
+  public readonly principal: string;
+  public readonly serviceAccountAnnotations: { [key: string]: string };
+  public readonly podLabels: { [key: string]: string } = { 'azure.workload.identity/use': 'true' };
+  public readonly dependables: ITerraformDependable[];
+  private grants = 0;
+
+  constructor(scope: Construct, id: string, props: FederatedWorkloadIdentityProps) {
+    super(scope, id);
+    this.namespace = props.namespace;
+    this.serviceAccountName = props.serviceAccountName;
+    this.identity = new UserAssignedIdentity(this, 'Identity', {
+      name: props.identityName,
+      resourceGroupName: props.resourceGroupName,
+      location: props.location,
+      tags: props.tags,
+    });
+    this.credential = new FederatedIdentityCredential(this, 'Credential', {
+      name: `${props.namespace}-${props.serviceAccountName}`,
+      resourceGroupName: props.resourceGroupName,
+      parentId: this.identity.id,
+      issuer: props.oidcIssuerUrl,
+      subject: `system:serviceaccount:${props.namespace}:${props.serviceAccountName}`,
+      audience: ['api://AzureADTokenExchange'],
+    });
+    this.principal = this.identity.clientId;
+    this.serviceAccountAnnotations = { 'azure.workload.identity/client-id': this.identity.clientId };
+    this.dependables = [this.credential];
+  }
+
+  public grant(permissions: CloudPermissions): void {
+    const assignments = permissions.azureRoleAssignments ?? [];
+    if (assignments.length === 0) {
+      throw new Error(`${this.node.path}: permissions ${JSON.stringify(permissions)} hold no azureRoleAssignments; an Azure workload identity is granted RBAC role assignments`);
+    }
+    for (const a of assignments) {
+      const ra = new RoleAssignment(this, `Grant${this.grants++}`, {
+        scope: a.scope,
+        roleDefinitionName: a.roleDefinitionName,
+        principalId: this.identity.principalId,
+        principalType: 'ServicePrincipal',
+      });
+      this.dependables.push(ra);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
+import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
+import { Testing } from 'cdktf';
+import { Construct } from 'constructs';
+import { Cloud, Gpu, GpuInferenceCluster, GpuInferenceClusterProps, GpuNodePool, MigLayout } from '../../lib';
+import { azureStack, resourceNamed, resources, synthJson } from '../helpers';
+
+describe('GpuInferenceCluster on Azure', () => {
+  const stack = azureStack();
+  const cluster = new GpuInferenceCluster(stack, 'Gpu', {
+    cloud: Cloud.azure({ location: 'eastus2' }),
+    clusterName: 'ai-az',
+    nodePools: [
+      GpuNodePool.inference('llm', { gpu: Gpu.A100_80GB, mig: MigLayout.uniform('1g.10gb'), maxNodes: 4 }),
+      GpuNodePool.inference('nvl', { gpu: Gpu.H100_NVL_94GB, mig: MigLayout.uniform('1g.24gb'), maxNodes: 2 }),
+      GpuNodePool.inference('small', { gpu: Gpu.T4, timeSlicing: 4, maxNodes: 6 }),
+      GpuNodePool.training('train', { gpu: Gpu.A100_80GB, spot: true, maxNodes: 8 }),
+    ],
+  });
+  const identity = cluster.bindServiceAccount(new Construct(stack, 'Workload'), 'reader', { namespace: 'rag', serviceAccountName: 'api' });
+  identity.grant({ azureRoleAssignments: [{ scope: '/subscriptions/0000/resourceGroups/data', roleDefinitionName: 'Storage Blob Data Reader' }] });
+  const synthesized = Testing.synth(stack, true);
+  const doc = JSON.parse(synthesized);
+
+  test('secure control plane: private, Entra ID + Azure RBAC, no local accounts, workload identity, policy, secrets provider', () => {
+    expect(synthesized).toHaveResourceWithProperties(KubernetesCluster, {
+      private_cluster_enabled: true,
+      local_account_disabled: true,
+      oidc_issuer_enabled: true,
+      workload_identity_enabled: true,
+      azure_policy_enabled: true,
+      automatic_upgrade_channel: 'patch',
+      azure_active_directory_role_based_access_control: expect.objectContaining({ azure_rbac_enabled: true }),
+      key_vault_secrets_provider: expect.objectContaining({ secret_rotation_enabled: true }),
+      network_profile: expect.objectContaining({ network_plugin: 'azure', network_plugin_mode: 'overlay', network_policy: 'cilium' }),
+      maintenance_window_auto_upgrade: expect.objectContaining({ frequency: 'Weekly', day_of_week: 'Sunday' }),
+    });
+    const aks = Object.values(resources(doc, 'azurerm_kubernetes_cluster'))[0];
+    expect(aks.api_server_access_profile).toBeUndefined();
+    expect(aks.default_node_pool).toMatchObject({ name: 'system', only_critical_addons_enabled: true });
+  });
+
+  test('a uniform MIG layout AKS can express maps to gpu_instance with the AKS driver, and the operator stays off those nodes', () => {
+    const llm = resourceNamed(doc, 'azurerm_kubernetes_cluster_node_pool', 'Pool-llm');
+    expect(llm).toMatchObject({ vm_size: 'Standard_NC24ads_A100_v4', gpu_instance: 'MIG1g', gpu_driver: 'Install', os_sku: 'Ubuntu' });
+    expect(llm.node_labels['nvidia.com/mig.config']).toBeUndefined();
+    expect(llm.node_labels['nvidia.com/gpu.deploy.driver']).toBe('false');
+  });
+
+  test('a layout AKS cannot express goes to the MIG manager with the AKS driver skipped', () => {
+    const nvl = resourceNamed(doc, 'azurerm_kubernetes_cluster_node_pool', 'Pool-nvl');
+    expect(nvl.gpu_instance).toBeUndefined();
+    expect(nvl.gpu_driver).toBe('None');
+    expect(nvl.node_labels['nvidia.com/mig.config']).toBe('all-1g.24gb');
+    const values: string = resourceNamed(doc, 'helm_release', 'GpuOperator').values[0];
+    expect(values).toMatch(/^driver:\n {2}enabled: true$/m);
+    expect(values).toContain('all-1g.24gb:');
+  });
+
+  test('spot training pool: Spot priority, Delete eviction, no price cap, AKS label and taint mirrored, no surge', () => {
+    expect(synthesized).toHaveResourceWithProperties(KubernetesClusterNodePool, {
+      name: 'train',
+      priority: 'Spot',
+      eviction_policy: 'Delete',
+      spot_max_price: -1,
+      node_taints: expect.arrayContaining(['kubernetes.azure.com/scalesetpriority=spot:NoSchedule', 'ai-platform.dev/spot=true:NoSchedule']),
+      node_labels: expect.objectContaining({ 'kubernetes.azure.com/scalesetpriority': 'spot' }),
+    });
+    expect(resourceNamed(doc, 'azurerm_kubernetes_cluster_node_pool', 'Pool-train').upgrade_settings).toBeUndefined();
+  });
+
+  test('pools scale from zero with the AKS autoscaler', () => {
+    for (const p of Object.values(resources(doc, 'azurerm_kubernetes_cluster_node_pool'))) {
+      expect(p).toMatchObject({ auto_scaling_enabled: true, min_count: 0, mode: 'User' });
+    }
+  });
+
+  test('providers use Entra ID through kubelogin; add-ons tolerate the system pool taint', () => {
+    expect(doc.provider.helm[0].kubernetes.exec.command).toBe('kubelogin');
+    const values: string = resourceNamed(doc, 'helm_release', 'GpuOperator').values[0];
+    expect(values).toContain('key: CriticalAddonsOnly');
+    expect(Object.values(resources(doc, 'azurerm_role_assignment'))).toContainEqual(
+      expect.objectContaining({ role_definition_name: 'Azure Kubernetes Service RBAC Cluster Admin' }),
+    );
+  });
+
+  test('workload identity: managed identity federated with the service account, granted by role assignment', () => {
+    const cred = Object.values(resources(doc, 'azurerm_federated_identity_credential'))[0];
+    expect(cred).toMatchObject({ subject: 'system:serviceaccount:rag:api', audience: ['api://AzureADTokenExchange'] });
+    expect(cred.issuer).toMatch(/oidc_issuer_url/);
+    expect(identity.podLabels).toEqual({ 'azure.workload.identity/use': 'true' });
+    expect(Object.keys(identity.serviceAccountAnnotations)).toEqual(['azure.workload.identity/client-id']);
+    expect(Object.values(resources(doc, 'azurerm_role_assignment'))).toContainEqual(
+      expect.objectContaining({ role_definition_name: 'Storage Blob Data Reader', principal_type: 'ServicePrincipal' }),
+    );
+  });
+
+  test('an identity refuses permissions for the other cloud', () => {
+    expect(() => identity.grant({ awsStatements: [{ sid: 'x', actions: ['s3:GetObject'], resources: ['*'] }] }))
+      .toThrow(/test\/Workload\/reader: permissions .* hold no azureRoleAssignments/);
+  });
+});
+
+test('authorized IP ranges make the API public but restricted', () => {
+  const stack = azureStack();
+  new GpuInferenceCluster(stack, 'Gpu', {
+    cloud: Cloud.azure({ location: 'westeurope', authorizedIpRanges: ['203.0.113.0/24'] }),
+    clusterName: 'pub',
+    nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })],
+  });
+  const aks = Object.values(resources(synthJson(stack), 'azurerm_kubernetes_cluster'))[0];
+  expect(aks.private_cluster_enabled).toBe(false);
+  expect(aks.api_server_access_profile.authorized_ip_ranges).toEqual(['203.0.113.0/24']);
+});
+
+describe('Azure validation', () => {
+  const build = (o: Partial<GpuInferenceClusterProps>) => new GpuInferenceCluster(azureStack(), 'Gpu', {
+    cloud: Cloud.azure({ location: 'eastus2' }),
+    clusterName: 'ai',
+    nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })],
+    ...o,
+  });
+
+  test('Neuron pools are AWS only', () => {
+    expect(() => build({ nodePools: [GpuNodePool.neuron('inf', { instanceType: 'inf2.xlarge', maxNodes: 1 })] }))
+      .toThrow(/test\/Gpu: nodePools\[inf\]\.instanceType 'inf2\.xlarge' is an AWS Inferentia\/Trainium accelerator, which Azure cannot provide; on Azure use a GPU pool with one of A100_40GB, A100_80GB/);
+  });
+
+  test('a GPU with no Azure size lists what Azure offers', () => {
+    expect(() => build({ nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 1 })] }))
+      .toThrow(/test\/Gpu: nodePools\[l4\]\.gpu L4 has no Azure VM size; Azure offers .*H100_NVL_94GB.*T4/);
+  });
+
+  test('one VM size per AKS pool, and it must carry the GPU', () => {
+    expect(() => build({ nodePools: [GpuNodePool.training('t', { gpu: Gpu.T4, instanceTypes: ['Standard_NC4as_T4_v3', 'Standard_NC8as_T4_v3'], maxNodes: 1 })] }))
+      .toThrow(/nodePools\[t\]\.instanceTypes .* lists several VM sizes; an AKS node pool has one/);
+    expect(() => build({ nodePools: [GpuNodePool.inference('t', { gpu: Gpu.T4, instanceType: 'Standard_NC24ads_A100_v4', maxNodes: 1 })] }))
+      .toThrow(/nodePools\[t\]\.instanceType 'Standard_NC24ads_A100_v4' does not carry T4; use one of Standard_NC4as_T4_v3/);
+  });
+
+  test('AKS pool names', () => {
+    expect(() => build({ nodePools: [GpuNodePool.inference('llm-mixed', { gpu: Gpu.T4, maxNodes: 1 })] }))
+      .toThrow(/test\/Gpu: nodePools\[llm-mixed\]\.name 'llm-mixed' is not a valid AKS node pool name; use 1-12 lower-case letters and digits/);
+  });
+
+  test('API exposure, region, cluster name, maintenance window, kubelogin mode', () => {
+    expect(() => build({ cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: ['0.0.0.0/0'] }) })).toThrow(/test\/Gpu: authorizedIpRanges '0\.0\.0\.0\/0' opens the API server to the whole internet/);
+    expect(() => build({ cloud: Cloud.azure({ location: 'East US 2' }) })).toThrow(/test\/Gpu: location "East US 2" is not an Azure region name; use the short form/);
+    expect(() => build({ clusterName: 'x' })).toThrow(/test\/Gpu: clusterName 'x' is not a valid AKS cluster name/);
+    expect(() => build({ cloud: Cloud.azure({ location: 'eastus2', maintenanceDay: 'Sun' }) })).toThrow(/maintenanceDay 'Sun' is not a weekday name; use one of Monday/);
+    expect(() => build({ cloud: Cloud.azure({ location: 'eastus2', maintenanceStartHour: 24 }) })).toThrow(/maintenanceStartHour 24 is not an hour; use 0-23/);
+    expect(() => build({ cloud: Cloud.azure({ location: 'eastus2', kubeloginMode: 'password' }) })).toThrow(/kubeloginMode 'password' is not a kubelogin login mode/);
+    expect(() => build({ cloud: Cloud.azure({ location: 'eastus2', vnetCidr: '10.0.0.0/8' }) })).toThrow(/vnetCidr '10\.0\.0\.0\/8' is not an IPv4 CIDR of size \/16-\/24/);
+  });
+});
