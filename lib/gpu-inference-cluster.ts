@@ -89,6 +89,7 @@ export class GpuInferenceCluster extends Construct implements IPlatformCluster {
   public get gpuDriverPreinstalled(): boolean { return this.platform.gpuDriverPreinstalled; }
   public get systemNodeSelector(): { [key: string]: string } { return this.platform.systemNodeSelector; }
   public get systemTolerations(): PodToleration[] { return this.platform.systemTolerations; }
+  public get storageClassName(): string { return this.platform.storageClassName; }
 
   /** Add-on dependencies, including the GPU operator once it is installed. */
   public get addonDependencies(): ITerraformDependable[] {

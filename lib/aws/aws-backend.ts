@@ -1,3 +1,4 @@
+import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, ICloudBackend, IPlatformCluster } from '../core/cluster';
 import { NodePoolRole } from '../core/node-pool';
@@ -116,6 +117,9 @@ export class AwsBackend implements ICloudBackend {
       vpcId = network.vpcId;
       subnets = network.privateSubnetIds;
       networkDependables = network.egressDependables;
+    }
+    if (spec.nodePools.length + 1 > 30) {
+      Annotations.of(scope).addWarning(`nodePools ${spec.nodePools.length} (+1 system) exceed EKS's default quota of 30 managed node groups per cluster; request a quota increase before deploying`);
     }
     const cluster = new EksPlatformCluster(scope, id, {
       spec,

@@ -10,6 +10,7 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { StorageClassV1 } from '@cdktf/provider-kubernetes/lib/storage-class-v1';
 import { Fn, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
@@ -58,6 +59,7 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
   public readonly systemNodeSelector: { [key: string]: string } = { [PlatformLabels.ROLE]: 'system' };
   // The EKS system group is not tainted: platform services without GPUs (routers, APIs) run there too.
   public readonly systemTolerations: PodToleration[] = [];
+  public readonly storageClassName = 'gp3-encrypted';
   public readonly addonDependencies: ITerraformDependable[];
   /** The EKS cluster resource. */
   public readonly cluster: EksCluster;
@@ -186,7 +188,19 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     // CoreDNS needs schedulable nodes; created before them it stays degraded and the apply times out.
     const coredns = addon('coredns', [system.nodeGroup]);
 
-    this.addonDependencies = [system.nodeGroup, coredns, this.podIdentityAgent, ...admins];
+    // Persistent volumes (Prometheus, vector databases) need the EBS CSI driver; it gets its own Pod Identity.
+    const ebsCsi = this.podIdentity(this, 'ebs-csi', { namespace: 'kube-system', serviceAccountName: 'ebs-csi-controller-sa' });
+    ebsCsi.addManagedPolicy('EbsCsiPolicy', 'arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy');
+    const ebsAddon = new EksAddon(this, 'Addon-aws-ebs-csi-driver', {
+      clusterName: this.cluster.name,
+      addonName: 'aws-ebs-csi-driver',
+      resolveConflictsOnCreate: 'OVERWRITE',
+      resolveConflictsOnUpdate: 'PRESERVE',
+      tags,
+      dependsOn: [system.nodeGroup, ebsCsi.association],
+    });
+
+    this.addonDependencies = [system.nodeGroup, coredns, this.podIdentityAgent, ebsAddon, ...admins];
 
     for (const pool of spec.nodePools) {
       const shape = selectAwsInstances(pool).shape!;
@@ -223,6 +237,18 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     };
     this.kubernetesProvider = new KubernetesProvider(this, 'Kubernetes', { alias, ...endpoint, exec: [exec] });
     this.helmProvider = new HelmProvider(this, 'Helm', { alias, kubernetes: { ...endpoint, exec } });
+
+    new StorageClassV1(this, 'StorageClass', {
+      provider: this.kubernetesProvider,
+      metadata: { name: this.storageClassName, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+      storageProvisioner: 'ebs.csi.aws.com',
+      parameters: { type: 'gp3', encrypted: 'true', fsType: 'ext4' },
+      // Data outlives the claim: deleting a release must not delete its volumes.
+      reclaimPolicy: 'Retain',
+      volumeBindingMode: 'WaitForFirstConsumer',
+      allowVolumeExpansion: true,
+      dependsOn: [ebsAddon, system.nodeGroup],
+    });
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {

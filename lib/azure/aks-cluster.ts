@@ -4,6 +4,7 @@ import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernete
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { StorageClassV1 } from '@cdktf/provider-kubernetes/lib/storage-class-v1';
 import { Fn, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
@@ -59,6 +60,8 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
   public readonly gpuDriverPreinstalled = false;
   public readonly systemNodeSelector: { [key: string]: string } = { [PlatformLabels.ROLE]: 'system' };
   public readonly systemTolerations: PodToleration[] = [{ key: 'CriticalAddonsOnly', operator: 'Exists' }];
+  // Premium SSD through AKS's managed CSI driver (encrypted at rest by the platform), retained on release.
+  public readonly storageClassName = 'premium-ssd-retain';
   public readonly addonDependencies: ITerraformDependable[];
   /** The AKS cluster resource. */
   public readonly cluster: KubernetesCluster;
@@ -163,6 +166,18 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
     const alias = aliasFromPath(this.node.path);
     this.kubernetesProvider = new KubernetesProvider(this, 'Kubernetes', { alias, ...endpoint, exec: [exec] });
     this.helmProvider = new HelmProvider(this, 'Helm', { alias, kubernetes: { ...endpoint, exec } });
+
+    new StorageClassV1(this, 'StorageClass', {
+      provider: this.kubernetesProvider,
+      metadata: { name: this.storageClassName },
+      storageProvisioner: 'disk.csi.azure.com',
+      parameters: { skuName: 'Premium_LRS', cachingMode: 'ReadOnly' },
+      // AKS's built-in classes delete the disk with the claim; platform data must outlive a release.
+      reclaimPolicy: 'Retain',
+      volumeBindingMode: 'WaitForFirstConsumer',
+      allowVolumeExpansion: true,
+      dependsOn: this.addonDependencies,
+    });
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {

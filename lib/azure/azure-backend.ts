@@ -89,6 +89,9 @@ export class AzureBackend implements ICloudBackend {
     const hour = o.maintenanceStartHour ?? 2;
     if (!Number.isInteger(hour) || hour < 0 || hour > 23) out.push(`maintenanceStartHour ${hour} is not an hour; use 0-23 (UTC)`);
     if (o.kubeloginMode !== undefined && !LOGIN_MODES.includes(o.kubeloginMode)) out.push(`kubeloginMode '${o.kubeloginMode}' is not a kubelogin login mode; use one of ${LOGIN_MODES.join(', ')}`);
+    if (spec.nodePools.length > 99) {
+      out.push(`nodePools ${spec.nodePools.length} pools exceed AKS's limit of 100 node pools per cluster (one is the system pool); use at most 99`);
+    }
     for (const pool of spec.nodePools) {
       // Linux pool names on AKS: 1-12 lower-case alphanumerics, starting with a letter.
       if (!/^[a-z][a-z0-9]{0,11}$/.test(pool.name)) {

@@ -82,6 +82,8 @@ export interface IPlatformCluster extends IConstruct {
   readonly systemNodeSelector: { [key: string]: string };
   /** Tolerations add-on pods need on the system pool (AKS taints it CriticalAddonsOnly). */
   readonly systemTolerations: PodToleration[];
+  /** StorageClass for persistent volumes of add-ons (encrypted block storage, retained on release). */
+  readonly storageClassName: string;
   /** What in-cluster installs must wait for: API server, system nodes, access for the deployer. */
   readonly addonDependencies: ITerraformDependable[];
   /** Binds a service account to a new cloud identity. */

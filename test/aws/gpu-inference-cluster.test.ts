@@ -121,6 +121,15 @@ describe('GpuInferenceCluster on AWS', () => {
     expect(doc.provider.kubernetes[0].exec[0].command).toBe('aws');
   });
 
+  test('encrypted, retained gp3 default StorageClass backed by the EBS CSI driver with Pod Identity', () => {
+    const sc = Object.values(resources(doc, 'kubernetes_storage_class_v1'))[0];
+    expect(sc).toMatchObject({ storage_provisioner: 'ebs.csi.aws.com', reclaim_policy: 'Retain', parameters: { type: 'gp3', encrypted: 'true' } });
+    expect(sc.metadata.annotations['storageclass.kubernetes.io/is-default-class']).toBe('true');
+    expect(Object.values(resources(doc, 'aws_eks_pod_identity_association'))).toContainEqual(expect.objectContaining({ service_account: 'ebs-csi-controller-sa' }));
+    expect(Object.values(resources(doc, 'aws_eks_addon')).map((a: any) => a.addon_name).sort())
+      .toEqual(['aws-ebs-csi-driver', 'coredns', 'eks-pod-identity-agent', 'kube-proxy', 'vpc-cni']);
+  });
+
   test('inference and training priority classes', () => {
     const pcs = Object.values(resources(doc, 'kubernetes_priority_class_v1'));
     expect(pcs.map((p: any) => [p.metadata.name, p.preemption_policy])).toEqual([

@@ -111,3 +111,14 @@ describe('synth-time validation names the construct path, the prop, the value an
     ))).toThrow(/nodePools\[a\]\.minNodes[\s\S]*\ntest\/Gpu: nodePools\[b\]\.mig/);
   });
 });
+
+test('more pools than the EKS managed node group quota is a warning, not an error', () => {
+  const stack = awsStack();
+  const c = new GpuInferenceCluster(stack, 'Gpu', {
+    cloud: Cloud.aws(),
+    clusterName: 'big',
+    nodePools: Array.from({ length: 30 }, (_, i) => GpuNodePool.inference(`p${i}`, { gpu: Gpu.T4, maxNodes: 1 })),
+  });
+  const warnings = c.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data));
+  expect(warnings).toEqual([expect.stringMatching(/^nodePools 30 \(\+1 system\) exceed EKS's default quota of 30 managed node groups per cluster/)]);
+});

@@ -69,6 +69,13 @@ describe('GpuInferenceCluster on Azure', () => {
     expect(resourceNamed(doc, 'azurerm_kubernetes_cluster_node_pool', 'Pool-train').upgrade_settings).toBeUndefined();
   });
 
+  test('a retained Premium SSD StorageClass for add-on data', () => {
+    expect(Object.values(resources(doc, 'kubernetes_storage_class_v1'))[0]).toMatchObject({
+      metadata: { name: 'premium-ssd-retain' }, storage_provisioner: 'disk.csi.azure.com', reclaim_policy: 'Retain',
+    });
+    expect(cluster.storageClassName).toBe('premium-ssd-retain');
+  });
+
   test('pools scale from zero with the AKS autoscaler', () => {
     for (const p of Object.values(resources(doc, 'azurerm_kubernetes_cluster_node_pool'))) {
       expect(p).toMatchObject({ auto_scaling_enabled: true, min_count: 0, mode: 'User' });
@@ -152,4 +159,12 @@ describe('Azure validation', () => {
     expect(() => build({ cloud: Cloud.azure({ location: 'eastus2', kubeloginMode: 'password' }) })).toThrow(/kubeloginMode 'password' is not a kubelogin login mode/);
     expect(() => build({ cloud: Cloud.azure({ location: 'eastus2', vnetCidr: '10.0.0.0/8' }) })).toThrow(/vnetCidr '10\.0\.0\.0\/8' is not an IPv4 CIDR of size \/16-\/24/);
   });
+});
+
+test('AKS allows at most 100 node pools', () => {
+  expect(() => new GpuInferenceCluster(azureStack(), 'Gpu', {
+    cloud: Cloud.azure({ location: 'eastus2' }),
+    clusterName: 'big',
+    nodePools: Array.from({ length: 100 }, (_, i) => GpuNodePool.inference(`p${i}`, { gpu: Gpu.T4, maxNodes: 1 })),
+  })).toThrow(/test\/Gpu: nodePools 100 pools exceed AKS's limit of 100 node pools per cluster/);
 });
