@@ -100,7 +100,7 @@ describe('GpuInferenceCluster on AWS', () => {
     expect(values).toContain('replicas: 4');
     expect(values).toMatch(/^mig:\n {2}strategy: single$/m);
     // NFD must label spot training nodes too, or the operator never deploys the device plugin there.
-    expect(values).toMatch(/ {2}worker:\n {4}tolerations:\n(.*\n)*? {8}key: ai-platform.dev\/spot/);
+    expect(values).toMatch(/ {2}worker:\n {4}tolerations:\n(?: {6}.*\n)*? {6}- key: ai-platform\.dev\/spot\n/);
   });
 
   test('cluster-autoscaler gets Pod Identity with scale actions limited to this cluster', () => {
