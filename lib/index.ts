@@ -5,6 +5,7 @@ export * from './core/kubernetes-version';
 export * from './core/naming';
 export * from './core/node-pool';
 export * from './core/permissions';
+export * from './core/providers';
 export * from './core/yaml';
 export * from './addons/chart';
 export * from './addons/gpu-operator/gpu-operator';

@@ -15,7 +15,7 @@ import { Fn, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
 import { KubernetesVersion } from '../core/kubernetes-version';
-import { aliasFromPath } from '../core/naming';
+import { clusterProviders } from '../core/providers';
 import { GpuNodePool, NodePoolRole, PlatformLabels } from '../core/node-pool';
 import { EndpointAccess } from './endpoint-access';
 import { selectAwsInstances } from './instance-selection';
@@ -223,20 +223,16 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       });
     }
 
-    const alias = aliasFromPath(this.node.path);
     const region = Fn.element(Fn.split(':', this.cluster.arn), 3);
     this.region = region;
-    const exec = {
-      apiVersion: 'client.authentication.k8s.io/v1beta1',
-      command: 'aws',
-      args: ['eks', 'get-token', '--cluster-name', this.cluster.name, '--region', region, '--output', 'json'],
-    };
-    const endpoint = {
+    const providers = clusterProviders(this, {
       host: this.cluster.endpoint,
       clusterCaCertificate: Fn.base64decode(this.cluster.certificateAuthority.get(0).data),
-    };
-    this.kubernetesProvider = new KubernetesProvider(this, 'Kubernetes', { alias, ...endpoint, exec: [exec] });
-    this.helmProvider = new HelmProvider(this, 'Helm', { alias, kubernetes: { ...endpoint, exec } });
+      command: 'aws',
+      args: ['eks', 'get-token', '--cluster-name', this.cluster.name, '--region', region, '--output', 'json'],
+    });
+    this.kubernetesProvider = providers.kubernetes;
+    this.helmProvider = providers.helm;
 
     new StorageClassV1(this, 'StorageClass', {
       provider: this.kubernetesProvider,

@@ -9,7 +9,7 @@ import { Fn, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
 import { KubernetesVersion } from '../core/kubernetes-version';
-import { aliasFromPath } from '../core/naming';
+import { clusterProviders } from '../core/providers';
 import { GpuNodePool, PlatformLabels } from '../core/node-pool';
 import { aksGpuInstance, selectAzureVmSize } from './vm-size-selection';
 import { FederatedWorkloadIdentity } from './workload-identity';
@@ -157,15 +157,14 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
     this.addonDependencies = [this.cluster, deployerAdmin];
 
     const kube = this.cluster.kubeConfig.get(0);
-    const endpoint = { host: kube.host, clusterCaCertificate: Fn.base64decode(kube.clusterCaCertificate) };
-    const exec = {
-      apiVersion: 'client.authentication.k8s.io/v1beta1',
+    const providers = clusterProviders(this, {
+      host: kube.host,
+      clusterCaCertificate: Fn.base64decode(kube.clusterCaCertificate),
       command: 'kubelogin',
       args: ['get-token', '--login', props.kubeloginMode, '--server-id', AKS_ENTRA_SERVER_ID],
-    };
-    const alias = aliasFromPath(this.node.path);
-    this.kubernetesProvider = new KubernetesProvider(this, 'Kubernetes', { alias, ...endpoint, exec: [exec] });
-    this.helmProvider = new HelmProvider(this, 'Helm', { alias, kubernetes: { ...endpoint, exec } });
+    });
+    this.kubernetesProvider = providers.kubernetes;
+    this.helmProvider = providers.helm;
 
     new StorageClassV1(this, 'StorageClass', {
       provider: this.kubernetesProvider,
