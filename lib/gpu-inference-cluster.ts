@@ -87,6 +87,7 @@ export class GpuInferenceCluster extends Construct implements IPlatformCluster {
   public get nodePools(): GpuNodePool[] { return this.platform.nodePools; }
   public get migStrategy(): string { return this.platform.migStrategy; }
   public get gpuDriverPreinstalled(): boolean { return this.platform.gpuDriverPreinstalled; }
+  public get gpuOperatorNamespace(): string | undefined { return this.gpuOperator?.namespace; }
   public get systemNodeSelector(): { [key: string]: string } { return this.platform.systemNodeSelector; }
   public get systemTolerations(): PodToleration[] { return this.platform.systemTolerations; }
   public get storageClassName(): string { return this.platform.storageClassName; }

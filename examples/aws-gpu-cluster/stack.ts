@@ -2,7 +2,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import {
-  Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, KubernetesVersion, MigLayout,
+  Cloud, Duration, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, KubernetesVersion, MigLayout, ObservabilityStack, RemoteWrite,
 } from '../../lib';
 
 /**
@@ -36,6 +36,16 @@ export class AwsGpuClusterStack extends TerraformStack {
         GpuNodePool.training('train', { gpu: Gpu.A100_80GB, spot: true, maxNodes: 8 }),
         GpuNodePool.neuron('inf2', { instanceType: 'inf2.8xlarge', maxNodes: 2 }),
       ],
+    });
+
+    // GPU/LLM monitoring: DCGM through the GPU operator, neuron-monitor, vLLM pods, alerts and dashboards,
+    // long-term metrics in Amazon Managed Prometheus, traces through an OpenTelemetry collector.
+    new ObservabilityStack(this, 'Obs', {
+      cluster: this.cluster,
+      retention: Duration.days(15),
+      remoteWrite: RemoteWrite.amazonManagedPrometheus(),
+      tracing: { otlpEndpoint: 'tempo.tracing.svc.cluster.local:4317', insecure: true },
+      alertThresholds: { ttftP95: Duration.millis(800), queueDepth: 20 },
     });
 
     new TerraformOutput(this, 'cluster_name', { value: this.cluster.clusterName });

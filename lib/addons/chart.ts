@@ -32,8 +32,14 @@ export interface HelmAddonProps {
   readonly releaseName: string;
   /** The chart. */
   readonly chart: ChartRef;
-  /** Namespace; created when missing. */
+  /** Namespace. */
   readonly namespace: string;
+  /**
+   * Let Helm create the namespace. Turn off when the namespace is managed elsewhere (e.g. with secrets
+   * that must exist before the release).
+   * @default true
+   */
+  readonly createNamespace?: boolean;
   /** Values, rendered as literal YAML. */
   readonly values: { [key: string]: any };
   /**
@@ -65,7 +71,7 @@ export class HelmAddon extends Construct {
       repository: props.chart.repository,
       version: props.chart.version,
       namespace: props.namespace,
-      createNamespace: true,
+      createNamespace: props.createNamespace ?? true,
       atomic: true,
       cleanupOnFail: true,
       wait: true,

@@ -234,7 +234,7 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     this.kubernetesProvider = providers.kubernetes;
     this.helmProvider = providers.helm;
 
-    new StorageClassV1(this, 'StorageClass', {
+    const storageClass = new StorageClassV1(this, 'StorageClass', {
       provider: this.kubernetesProvider,
       metadata: { name: this.storageClassName, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
       storageProvisioner: 'ebs.csi.aws.com',
@@ -245,6 +245,8 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       allowVolumeExpansion: true,
       dependsOn: [ebsAddon, system.nodeGroup],
     });
+    // Add-ons with volumes must find their StorageClass in place.
+    this.addonDependencies.push(storageClass);
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Charts, HelmAddon } from '../addons/chart';
 import { IPlatformCluster } from '../core/cluster';
-import { PlatformLabels } from '../core/node-pool';
+import { neuronNodeTolerations } from '../core/tolerations';
 
 /** Options of the Neuron add-on. */
 export interface NeuronDevicePluginProps {
@@ -27,11 +27,7 @@ export class NeuronDevicePlugin extends Construct {
       values: {
         devicePlugin: {
           enabled: true,
-          tolerations: [
-            { key: 'CriticalAddonsOnly', operator: 'Exists' },
-            { key: PlatformLabels.NEURON_TAINT, operator: 'Exists', effect: 'NoSchedule' },
-            { key: PlatformLabels.SPOT_TAINT, operator: 'Exists', effect: 'NoSchedule' },
-          ],
+          tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }, ...neuronNodeTolerations()],
         },
         scheduler: {
           enabled: true,

@@ -166,7 +166,7 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
     this.kubernetesProvider = providers.kubernetes;
     this.helmProvider = providers.helm;
 
-    new StorageClassV1(this, 'StorageClass', {
+    const storageClass = new StorageClassV1(this, 'StorageClass', {
       provider: this.kubernetesProvider,
       metadata: { name: this.storageClassName },
       storageProvisioner: 'disk.csi.azure.com',
@@ -175,8 +175,10 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
       reclaimPolicy: 'Retain',
       volumeBindingMode: 'WaitForFirstConsumer',
       allowVolumeExpansion: true,
-      dependsOn: this.addonDependencies,
+      dependsOn: [...this.addonDependencies],
     });
+    // Add-ons with volumes must find their StorageClass in place.
+    this.addonDependencies.push(storageClass);
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {

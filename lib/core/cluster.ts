@@ -76,6 +76,11 @@ export interface IPlatformCluster extends IConstruct {
   readonly nodePools: GpuNodePool[];
   /** The device plugin MIG strategy of the cluster: 'single' or 'mixed'. */
   readonly migStrategy: string;
+  /**
+   * Namespace of the NVIDIA GPU operator, when the cluster runs one (its DCGM exporter is then the one to scrape).
+   * @default - no GPU operator
+   */
+  readonly gpuOperatorNamespace?: string;
   /** True when the node image ships the NVIDIA driver and container toolkit (the GPU operator must not install them). */
   readonly gpuDriverPreinstalled: boolean;
   /** Node selector that places add-on pods on the system pool. */

@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import { MigPartedConfigEntry, renderMigPartedConfig, renderTimeSlicingConfig } from '../../gpu';
-import { IPlatformCluster, PodToleration } from '../../core/cluster';
-import { NodePoolRole, PlatformLabels } from '../../core/node-pool';
+import { IPlatformCluster } from '../../core/cluster';
+import { gpuNodeTolerations } from '../../core/tolerations';
+import { NodePoolRole } from '../../core/node-pool';
 import { toYaml } from '../../core/yaml';
 import { Charts, HelmAddon } from '../chart';
 
@@ -15,13 +16,6 @@ export interface GpuOperatorProps {
    */
   readonly namespace?: string;
 }
-
-/** Tolerations for pods that must run on every GPU node, spot training nodes included. */
-export const GPU_NODE_TOLERATIONS: PodToleration[] = [
-  { key: PlatformLabels.GPU_TAINT, operator: 'Exists', effect: 'NoSchedule' },
-  { key: PlatformLabels.SPOT_TAINT, operator: 'Exists', effect: 'NoSchedule' },
-  { key: 'kubernetes.azure.com/scalesetpriority', operator: 'Exists', effect: 'NoSchedule' },
-];
 
 /** Name of the ConfigMap holding the generated mig-parted configs. */
 export const MIG_CONFIG_MAP = 'ai-platform-mig-parted-config';
@@ -77,12 +71,12 @@ export function gpuOperatorValues(cluster: IPlatformCluster): { [key: string]: a
       },
     },
     // Operands run on every GPU node, including tainted spot training nodes.
-    daemonsets: { tolerations: GPU_NODE_TOLERATIONS.map((t) => ({ ...t })) },
+    daemonsets: { tolerations: gpuNodeTolerations() },
     'node-feature-discovery': {
       master: { nodeSelector: { ...cluster.systemNodeSelector } },
       gc: { nodeSelector: { ...cluster.systemNodeSelector } },
       // Without NFD labels on a node the operator deploys nothing there, so the worker must reach spot nodes too.
-      worker: { tolerations: GPU_NODE_TOLERATIONS.map((t) => ({ ...t })) },
+      worker: { tolerations: gpuNodeTolerations() },
     },
     // Scraping is configured by the observability stack, which also installs the ServiceMonitor CRD.
     dcgmExporter: { enabled: true, serviceMonitor: { enabled: false } },

@@ -1,0 +1,256 @@
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { HelmAddon } from './addons/chart';
+import { IPlatformCluster, IWorkloadIdentity } from './core/cluster';
+import { Duration } from './core/duration';
+import { throwIfAny } from './core/errors';
+import { NodePoolRole } from './core/node-pool';
+import { AlertThresholds, prometheusRuleGroups, resolveAlertThresholds } from './observability/alerts';
+import { ObservabilityCharts } from './observability/charts';
+import { platformDashboards } from './observability/dashboards';
+import { DcgmExporterKind, DcgmExporterSource, operatorDcgmServiceMonitor, standaloneDcgmValues } from './observability/dcgm';
+import { GrafanaAdminSecret } from './observability/grafana-admin';
+import { GRAFANA_DASHBOARD_LABEL, kubePrometheusValues, PROMETHEUS_SERVICE_ACCOUNT } from './observability/kube-prometheus-values';
+import { NeuronMonitor } from './observability/neuron-monitor';
+import { RemoteWrite } from './observability/remote-write';
+import { neuronMonitorPodMonitor, servingPodMonitor } from './observability/scrape';
+import { OTEL_COLLECTOR_NAME, otelCollectorValues, TracingOptions, validateTracing } from './observability/tracing';
+
+/** Grafana settings. */
+export interface GrafanaOptions {
+  /**
+   * Grafana volume size in GiB (users, preferences, dashboards edited in the UI).
+   * @default 10
+   */
+  readonly storageSizeGib?: number;
+  /**
+   * Admin user name; the password is generated at apply time into the Secret `grafanaAdminSecretName`.
+   * @default 'admin'
+   */
+  readonly adminUser?: string;
+  /**
+   * Also ship kube-prometheus-stack's Kubernetes dashboards.
+   * @default true
+   */
+  readonly defaultDashboards?: boolean;
+}
+
+/** Props of an ObservabilityStack. */
+export interface ObservabilityStackProps {
+  /** Cluster to observe (EKS or AKS GpuInferenceCluster, or any IPlatformCluster). */
+  readonly cluster: IPlatformCluster;
+  /**
+   * How long Prometheus keeps samples.
+   * @default Duration.days(15)
+   */
+  readonly retention?: Duration;
+  /**
+   * Prometheus volume size in GiB; retention by size is set to 85 % of it so a full disk never stops ingestion.
+   * @default 100
+   */
+  readonly storageSizeGib?: number;
+  /**
+   * Storage class of the Prometheus, Alertmanager and Grafana volumes.
+   * @default - the cluster's add-on storage class (`cluster.storageClassName`)
+   */
+  readonly storageClassName?: string;
+  /**
+   * Grafana settings.
+   * @default - 10 GiB volume, user 'admin' with a generated password, Kubernetes dashboards on
+   */
+  readonly grafana?: GrafanaOptions;
+  /**
+   * Alert thresholds and serving SLOs.
+   * @default - TTFT p95 2 s, queue depth 10, GPU memory 90 %, GPU temperature 85 °C
+   */
+  readonly alertThresholds?: AlertThresholds;
+  /**
+   * A managed Prometheus to write samples to, e.g. `RemoteWrite.amazonManagedPrometheus()`.
+   * @default - samples stay in the in-cluster Prometheus
+   */
+  readonly remoteWrite?: RemoteWrite;
+  /**
+   * An OpenTelemetry collector that receives OTLP traces (vLLM `--otlp-traces-endpoint`) and forwards them.
+   * @default - no collector
+   */
+  readonly tracing?: TracingOptions;
+  /**
+   * Namespace of the stack.
+   * @default 'monitoring'
+   */
+  readonly namespace?: string;
+  /**
+   * Where GPU metrics come from.
+   * @default - the GPU operator's exporter when the cluster runs the operator, the standalone chart when it
+   * has NVIDIA pools without it, none otherwise
+   */
+  readonly dcgmExporter?: DcgmExporterSource;
+  /**
+   * neuron-monitor image, for clusters with Neuron pools.
+   * @default 'public.ecr.aws/neuron/neuron-monitor:1.3.0'
+   */
+  readonly neuronMonitorImage?: string;
+}
+
+/** Name of the Secret with Grafana's admin credentials. */
+const GRAFANA_ADMIN_SECRET = 'grafana-admin-credentials';
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * GPU and LLM observability for a platform cluster: kube-prometheus-stack with persistent storage and a
+ * generated Grafana admin password, scraping of DCGM (GPU operator or standalone exporter), neuron-monitor
+ * on Neuron pools and vLLM pods labelled `ai-platform.dev/metrics=vllm`; GPU fleet, MIG, Neuron and
+ * LLM-serving dashboards; alerts for XID errors, row-remap failures, memory, temperature, missing
+ * exporters, unready accelerator nodes and serving SLOs; optional managed remote write and trace gateway.
+ *
+ * Bad input (retention, sizes, thresholds, a backend of the other cloud) fails at synth.
+ */
+export class ObservabilityStack extends Construct {
+  /** Namespace of the stack. */
+  public readonly namespace: string;
+  /** The kube-prometheus-stack install. */
+  public readonly kubePrometheusStack: HelmAddon;
+  /** The standalone dcgm-exporter install, when used. */
+  public readonly dcgmExporter?: HelmAddon;
+  /** The neuron-monitor DaemonSet, when the cluster has Neuron pools. */
+  public readonly neuronMonitor?: NeuronMonitor;
+  /** The OpenTelemetry collector install, when tracing is on. */
+  public readonly otelCollector?: HelmAddon;
+  /** OTLP/gRPC endpoint for workloads' traces, when tracing is on. */
+  public readonly tracesEndpoint?: string;
+  /** Cloud identity of Prometheus, when a remote-write backend needs one. */
+  public readonly prometheusIdentity?: IWorkloadIdentity;
+  /** Secret with Grafana's admin user and password (keys admin-user, admin-password). */
+  public readonly grafanaAdminSecretName: string = GRAFANA_ADMIN_SECRET;
+  /** UIDs of the dashboards shipped. */
+  public readonly dashboardUids: string[];
+
+  constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
+    super(scope, id);
+    const cluster = props.cluster;
+    this.namespace = props.namespace ?? 'monitoring';
+    const nvidiaPools = cluster.nodePools.filter((p) => p.role !== NodePoolRole.NEURON);
+    const hasNeuron = cluster.nodePools.some((p) => p.role === NodePoolRole.NEURON);
+    const operatorNs = cluster.gpuOperatorNamespace;
+    const dcgm = props.dcgmExporter
+      ?? (nvidiaPools.length === 0 ? DcgmExporterSource.none() : operatorNs ? DcgmExporterSource.gpuOperator(operatorNs) : DcgmExporterSource.standalone());
+
+    const { resolved: thresholds, errors } = resolveAlertThresholds(props.alertThresholds);
+    errors.push(...this.validate(props, dcgm, operatorNs));
+    if (props.remoteWrite) errors.push(...props.remoteWrite.validate(cluster));
+    if (props.tracing) errors.push(...validateTracing(props.tracing));
+    throwIfAny(this, errors);
+
+    const ns = new NamespaceV1(this, 'Namespace', {
+      provider: cluster.kubernetesProvider,
+      metadata: { name: this.namespace, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } },
+      dependsOn: cluster.addonDependencies,
+    });
+    const admin = new GrafanaAdminSecret(this, 'GrafanaAdmin', {
+      cluster,
+      namespace: this.namespace,
+      secretName: GRAFANA_ADMIN_SECRET,
+      adminUser: props.grafana?.adminUser ?? 'admin',
+      dependsOn: [ns],
+    });
+
+    const dashboards = platformDashboards(thresholds, { nvidia: nvidiaPools.length > 0, mig: nvidiaPools.some((p) => p.mig), neuron: hasNeuron });
+    this.dashboardUids = dashboards.map((d) => d.uid);
+    for (const d of dashboards) {
+      // One ConfigMap per dashboard: the sidecar reloads each on its own and each stays far below 1 MiB.
+      new ConfigMapV1(this, `Dashboard-${d.uid}`, {
+        provider: cluster.kubernetesProvider,
+        metadata: { name: `dashboard-${d.uid}`, namespace: this.namespace, labels: { [GRAFANA_DASHBOARD_LABEL.key]: GRAFANA_DASHBOARD_LABEL.value } },
+        data: { [`${d.uid}.json`]: JSON.stringify(d) },
+        dependsOn: [...cluster.addonDependencies, ns],
+      });
+    }
+
+    const binding = props.remoteWrite?.bind(this, { cluster, namespace: this.namespace, serviceAccountName: PROMETHEUS_SERVICE_ACCOUNT });
+    this.prometheusIdentity = binding?.identity;
+
+    if (hasNeuron) {
+      this.neuronMonitor = new NeuronMonitor(this, 'NeuronMonitor', { cluster, namespace: this.namespace, image: props.neuronMonitorImage, dependsOn: [ns] });
+    }
+
+    const waitFor: ITerraformDependable[] = [ns, admin.secret, ...(binding?.identity.dependables ?? [])];
+    this.kubePrometheusStack = new HelmAddon(this, 'KubePrometheusStack', {
+      cluster,
+      releaseName: 'kube-prometheus-stack',
+      chart: ObservabilityCharts.KUBE_PROMETHEUS_STACK,
+      namespace: this.namespace,
+      createNamespace: false,
+      timeoutSeconds: 900,
+      dependsOn: waitFor,
+      values: kubePrometheusValues({
+        cluster,
+        retention: (props.retention ?? Duration.days(15)).toPrometheus(),
+        storageGib: props.storageSizeGib ?? 100,
+        storageClassName: props.storageClassName ?? cluster.storageClassName,
+        grafanaStorageGib: props.grafana?.storageSizeGib ?? 10,
+        defaultDashboards: props.grafana?.defaultDashboards ?? true,
+        grafanaAdminSecret: GRAFANA_ADMIN_SECRET,
+        serviceMonitors: dcgm.kind === DcgmExporterKind.GPU_OPERATOR ? [operatorDcgmServiceMonitor(dcgm.operatorNamespace!)] : [],
+        podMonitors: [servingPodMonitor(), ...(hasNeuron ? [neuronMonitorPodMonitor(this.namespace)] : [])],
+        ruleGroups: prometheusRuleGroups(thresholds, { nvidia: dcgm.kind !== DcgmExporterKind.NONE, neuron: hasNeuron }),
+        remoteWrite: binding?.remoteWrite ?? [],
+        serviceAccountAnnotations: binding?.identity.serviceAccountAnnotations ?? {},
+        podLabels: binding?.identity.podLabels ?? {},
+      }),
+    });
+
+    if (dcgm.kind === DcgmExporterKind.STANDALONE) {
+      this.dcgmExporter = new HelmAddon(this, 'DcgmExporter', {
+        cluster,
+        releaseName: 'dcgm-exporter',
+        chart: ObservabilityCharts.DCGM_EXPORTER,
+        namespace: this.namespace,
+        createNamespace: false,
+        values: standaloneDcgmValues(),
+        // Its ServiceMonitor needs the CRD kube-prometheus-stack installs.
+        dependsOn: [this.kubePrometheusStack.release],
+      });
+    }
+
+    if (props.tracing) {
+      this.otelCollector = new HelmAddon(this, 'OtelCollector', {
+        cluster,
+        releaseName: 'opentelemetry-collector',
+        chart: ObservabilityCharts.OPENTELEMETRY_COLLECTOR,
+        namespace: this.namespace,
+        createNamespace: false,
+        values: otelCollectorValues(cluster, props.tracing),
+        dependsOn: [ns],
+      });
+      this.tracesEndpoint = `http://${OTEL_COLLECTOR_NAME}.${this.namespace}.svc.cluster.local:4317`;
+    }
+  }
+
+  private validate(props: ObservabilityStackProps, dcgm: DcgmExporterSource, operatorNs: string | undefined): string[] {
+    const errors: string[] = [];
+    const retention = props.retention ?? Duration.days(15);
+    if (retention.isShorterThan(Duration.hours(2)) || Duration.days(3650).isShorterThan(retention)) {
+      errors.push(`retention '${retention.toPrometheus()}' is outside 2h..3650d; pass e.g. Duration.days(15), and a remoteWrite backend for longer history`);
+    }
+    const size = props.storageSizeGib ?? 100;
+    if (!Number.isInteger(size) || size < 10 || size > 16384) errors.push(`storageSizeGib ${size} is not an integer in 10..16384; pass e.g. 100`);
+    const gsize = props.grafana?.storageSizeGib ?? 10;
+    if (!Number.isInteger(gsize) || gsize < 1 || gsize > 1024) errors.push(`grafana.storageSizeGib ${gsize} is not an integer in 1..1024; pass e.g. 10`);
+    const user = props.grafana?.adminUser ?? 'admin';
+    if (!/^[A-Za-z0-9._@-]{1,64}$/.test(user)) errors.push(`grafana.adminUser '${user}' is not 1-64 letters, digits or . _ @ -; pass e.g. 'admin'`);
+    const ns = props.namespace ?? 'monitoring';
+    if (!DNS_LABEL.test(ns)) errors.push(`namespace '${ns}' is not a DNS-1123 label; use lowercase letters, digits and '-', e.g. 'monitoring'`);
+    if (props.storageClassName !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(props.storageClassName)) {
+      errors.push(`storageClassName '${props.storageClassName}' is not a valid StorageClass name; pass e.g. 'gp3' or omit it for the default class`);
+    }
+    if (dcgm.kind === DcgmExporterKind.STANDALONE && operatorNs !== undefined) {
+      errors.push(`dcgmExporter 'standalone' while the GPU operator already runs a DCGM exporter in '${operatorNs}'; two exporters fight over profiling counters, use DcgmExporterSource.gpuOperator()`);
+    }
+    if (dcgm.kind === DcgmExporterKind.GPU_OPERATOR && !DNS_LABEL.test(dcgm.operatorNamespace!)) {
+      errors.push(`dcgmExporter.operatorNamespace '${dcgm.operatorNamespace}' is not a DNS-1123 label; pass the GPU operator's namespace, e.g. 'gpu-operator'`);
+    }
+    return errors;
+  }
+}

@@ -1,0 +1,204 @@
+import { Duration } from '../core/duration';
+import { ClusterMetrics, DcgmMetrics, NeuronMetrics, VllmMetrics } from './metrics';
+
+/** Thresholds of the platform alerts; the serving ones are the latency/queue SLOs. */
+export interface AlertThresholds {
+  /**
+   * Time-to-first-token p95 objective per model; above it for 10 minutes the SLO alert fires.
+   * @default Duration.seconds(2)
+   */
+  readonly ttftP95?: Duration;
+  /**
+   * Waiting requests per serving replica; above it for 5 minutes the queue alert fires.
+   * @default 10
+   */
+  readonly queueDepth?: number;
+  /**
+   * GPU memory used, percent of framebuffer. vLLM reserves 90 % of a GPU by default
+   * (`--gpu-memory-utilization 0.9`), so pools serving vLLM sit near this line; raise it to 95 there.
+   * @default 90
+   */
+  readonly gpuMemoryPercent?: number;
+  /**
+   * GPU core temperature, °C, sustained for 10 minutes.
+   * @default 85
+   */
+  readonly gpuTemperatureCelsius?: number;
+}
+
+/** Thresholds with defaults applied. */
+export interface ResolvedAlertThresholds {
+  /** TTFT p95 objective, seconds. */
+  readonly ttftP95Seconds: number;
+  /** Queue depth. */
+  readonly queueDepth: number;
+  /** GPU memory percent. */
+  readonly gpuMemoryPercent: number;
+  /** GPU temperature, °C. */
+  readonly gpuTemperatureCelsius: number;
+}
+
+/** One alerting rule, as a PrometheusRule lists it. */
+export interface AlertRule {
+  /** Alert name. */
+  readonly alert: string;
+  /** PromQL expression. */
+  readonly expr: string;
+  /** How long the expression must hold ('' fires at once). */
+  readonly for: string;
+  /** 'critical' or 'warning'. */
+  readonly severity: string;
+  /** One-line summary. */
+  readonly summary: string;
+}
+
+/** Applies defaults and returns problems as `<prop> <value> …; <fix>` messages. */
+export function resolveAlertThresholds(t: AlertThresholds = {}): { resolved: ResolvedAlertThresholds; errors: string[] } {
+  const errors: string[] = [];
+  const ttft = t.ttftP95 ?? Duration.seconds(2);
+  if (ttft.toMilliseconds() < 10 || ttft.toSeconds() > 600) {
+    errors.push(`alertThresholds.ttftP95 '${ttft.toPrometheus()}' is outside 10ms..10m; pass e.g. Duration.millis(800) or Duration.seconds(2)`);
+  }
+  const queue = t.queueDepth ?? 10;
+  if (!Number.isInteger(queue) || queue < 1) errors.push(`alertThresholds.queueDepth ${queue} is not a positive integer; pass the waiting requests per replica that breach the SLO, e.g. 10`);
+  const mem = t.gpuMemoryPercent ?? 90;
+  if (!(mem > 0 && mem < 100)) errors.push(`alertThresholds.gpuMemoryPercent ${mem} is not between 0 and 100 (exclusive); pass e.g. 90`);
+  const temp = t.gpuTemperatureCelsius ?? 85;
+  if (!(temp >= 40 && temp <= 110)) errors.push(`alertThresholds.gpuTemperatureCelsius ${temp} is outside 40..110 °C; data-centre GPUs slow down near 85-90 °C, pass e.g. 85`);
+  return { resolved: { ttftP95Seconds: ttft.toSeconds(), queueDepth: queue, gpuMemoryPercent: mem, gpuTemperatureCelsius: temp }, errors };
+}
+
+// Extended resources as kube-state-metrics names them: whole GPUs, MIG slices (mixed strategy), Neuron devices.
+const NVIDIA_RESOURCES = 'nvidia_com_gpu|nvidia_com_mig_.+';
+const ACCELERATOR_RESOURCES = `${NVIDIA_RESOURCES}|aws_amazon_com_neuron`;
+// XIDs that mean failing hardware rather than a crashing application: double-bit ECC (48), row
+// remapping events (63, 64), NVLink error (74), GPU fallen off the bus (79), contained/uncontained ECC (94, 95).
+const FATAL_XIDS = [48, 63, 64, 74, 79, 94, 95];
+
+/** Alerts on NVIDIA GPUs, from DCGM and kube-state-metrics. */
+export function gpuAlertRules(t: ResolvedAlertThresholds): AlertRule[] {
+  const D = DcgmMetrics;
+  const gpuNodes = `max by (node) (${ClusterMetrics.NODE_STATUS_CAPACITY}{resource=~"${NVIDIA_RESOURCES}"}) > 0`;
+  return [
+    {
+      alert: 'GpuXidErrorFatal',
+      expr: `max by (node, gpu, UUID) (${FATAL_XIDS.map((x) => `${D.XID_ERRORS} == ${x}`).join(' or ')})`,
+      for: '',
+      severity: 'critical',
+      summary: 'GPU {{ $labels.gpu }} on {{ $labels.node }} reported hardware XID {{ $value }}; drain the node and reset or replace the GPU',
+    },
+    {
+      alert: 'GpuXidError',
+      expr: `max by (node, gpu, UUID) (${D.XID_ERRORS}) > 0`,
+      for: '',
+      severity: 'warning',
+      summary: 'GPU {{ $labels.gpu }} on {{ $labels.node }} reported XID {{ $value }}',
+    },
+    {
+      alert: 'GpuRowRemapFailure',
+      expr: `max by (node, gpu, UUID) (${D.ROW_REMAP_FAILURE}) > 0`,
+      for: '',
+      severity: 'critical',
+      summary: 'GPU {{ $labels.gpu }} on {{ $labels.node }} could not remap a failing memory row; it needs replacement',
+    },
+    {
+      alert: 'GpuMemoryHigh',
+      expr: `max by (node, gpu, UUID, GPU_I_ID) (${D.FB_USED} / (${D.FB_USED} + ${D.FB_FREE})) * 100 > ${t.gpuMemoryPercent}`,
+      for: '15m',
+      severity: 'warning',
+      summary: `GPU memory on {{ $labels.node }} gpu {{ $labels.gpu }} above ${t.gpuMemoryPercent}% for 15 minutes`,
+    },
+    {
+      alert: 'GpuTemperatureHigh',
+      expr: `max by (node, gpu, UUID) (${D.GPU_TEMP}) > ${t.gpuTemperatureCelsius}`,
+      for: '10m',
+      severity: 'warning',
+      summary: `GPU {{ $labels.gpu }} on {{ $labels.node }} above ${t.gpuTemperatureCelsius} °C for 10 minutes`,
+    },
+    {
+      // A GPU node without DCGM series: the exporter is not scheduled, crash-looping or not scraped.
+      alert: 'DcgmExporterMissing',
+      expr: `(${gpuNodes}) unless on (node) max by (node) (${D.GPU_TEMP})`,
+      for: '15m',
+      severity: 'warning',
+      summary: 'No DCGM metrics from GPU node {{ $labels.node }} for 15 minutes',
+    },
+    {
+      alert: 'DcgmExporterDown',
+      expr: `${ClusterMetrics.UP}{job=~".*dcgm-exporter.*"} == 0`,
+      for: '10m',
+      severity: 'warning',
+      summary: 'DCGM exporter target {{ $labels.instance }} is down',
+    },
+  ];
+}
+
+/** Alerts on every accelerator node (NVIDIA and Neuron). */
+export function acceleratorNodeAlertRules(): AlertRule[] {
+  return [{
+    alert: 'AcceleratorNodeNotReady',
+    expr: `(${ClusterMetrics.NODE_STATUS_CONDITION}{condition="Ready",status="true"} == 0) and on (node) (max by (node) (${ClusterMetrics.NODE_STATUS_CAPACITY}{resource=~"${ACCELERATOR_RESOURCES}"}) > 0)`,
+    for: '5m',
+    severity: 'critical',
+    summary: 'Accelerator node {{ $labels.node }} has not been Ready for 5 minutes',
+  }];
+}
+
+/** Alerts on Neuron nodes. */
+export function neuronAlertRules(): AlertRule[] {
+  return [
+    {
+      alert: 'NeuronExecutionErrors',
+      expr: `sum by (node, error_type) (increase(${NeuronMetrics.EXECUTION_ERRORS}[10m])) > 0`,
+      for: '10m',
+      severity: 'warning',
+      summary: 'Neuron runtime on {{ $labels.node }} reports {{ $labels.error_type }} execution errors',
+    },
+    {
+      alert: 'NeuronMonitorDown',
+      expr: `${ClusterMetrics.UP}{job=~".*neuron-monitor.*"} == 0`,
+      for: '10m',
+      severity: 'warning',
+      summary: 'neuron-monitor target {{ $labels.instance }} is down',
+    },
+  ];
+}
+
+/** Serving SLO alerts from vLLM metrics. */
+export function servingAlertRules(t: ResolvedAlertThresholds): AlertRule[] {
+  const V = VllmMetrics;
+  return [
+    {
+      alert: 'LlmQueueDepthHigh',
+      expr: `max by (namespace, pod, model_name) (${V.NUM_REQUESTS_WAITING}) > ${t.queueDepth}`,
+      for: '5m',
+      severity: 'warning',
+      summary: `{{ $labels.model_name }} replica {{ $labels.pod }} has more than ${t.queueDepth} waiting requests for 5 minutes; scale out`,
+    },
+    {
+      alert: 'LlmTtftP95SloBreach',
+      expr: `histogram_quantile(0.95, sum by (le, namespace, model_name) (rate(${V.TIME_TO_FIRST_TOKEN}_bucket[5m]))) > ${t.ttftP95Seconds}`,
+      for: '10m',
+      severity: 'warning',
+      summary: `{{ $labels.model_name }} time-to-first-token p95 above the ${t.ttftP95Seconds}s objective for 10 minutes`,
+    },
+  ];
+}
+
+/** PrometheusRule groups for kube-prometheus-stack's `additionalPrometheusRulesMap`. */
+export function prometheusRuleGroups(t: ResolvedAlertThresholds, options: { nvidia: boolean; neuron: boolean }): { [key: string]: any }[] {
+  const groups: [string, AlertRule[]][] = [];
+  if (options.nvidia) groups.push(['ai-platform.gpu', gpuAlertRules(t)]);
+  if (options.neuron) groups.push(['ai-platform.neuron', neuronAlertRules()]);
+  groups.push(['ai-platform.nodes', acceleratorNodeAlertRules()], ['ai-platform.serving', servingAlertRules(t)]);
+  return groups.map(([name, rules]) => ({
+    name,
+    rules: rules.map((r) => ({
+      alert: r.alert,
+      expr: r.expr,
+      ...(r.for ? { for: r.for } : {}),
+      labels: { severity: r.severity },
+      annotations: { summary: r.summary },
+    })),
+  }));
+}

@@ -1,0 +1,66 @@
+import { NodePoolRole } from '../core/node-pool';
+import { gpuNodeTolerations } from '../core/tolerations';
+import { NODE_LABEL, poolRoleAffinity, SCRAPE_INTERVAL } from './scrape';
+
+/** Kind of DCGM exporter source. */
+export enum DcgmExporterKind {
+  /** The GPU operator's exporter, scraped through a ServiceMonitor. */
+  GPU_OPERATOR = 'gpu-operator',
+  /** The dcgm-exporter chart, installed by the observability stack. */
+  STANDALONE = 'standalone',
+  /** No DCGM metrics. */
+  NONE = 'none',
+}
+
+/** Where GPU metrics come from. */
+export class DcgmExporterSource {
+  /** The exporter the NVIDIA GPU operator runs in `namespace`. */
+  public static gpuOperator(namespace: string = 'gpu-operator'): DcgmExporterSource {
+    return new DcgmExporterSource(DcgmExporterKind.GPU_OPERATOR, namespace);
+  }
+
+  /** The standalone dcgm-exporter chart, on inference and training pools; for clusters without the GPU operator. */
+  public static standalone(): DcgmExporterSource {
+    return new DcgmExporterSource(DcgmExporterKind.STANDALONE);
+  }
+
+  /** No DCGM exporter (no NVIDIA GPUs). */
+  public static none(): DcgmExporterSource {
+    return new DcgmExporterSource(DcgmExporterKind.NONE);
+  }
+
+  private constructor(
+    /** The kind. */
+    public readonly kind: DcgmExporterKind,
+    /** Namespace of the GPU operator, for GPU_OPERATOR. */
+    public readonly operatorNamespace?: string,
+  ) {}
+}
+
+/** The service and port the GPU operator creates for its DCGM exporter. */
+const OPERATOR_DCGM_SERVICE = { label: 'nvidia-dcgm-exporter', port: 'gpu-metrics' };
+
+// Both exporters label GPU series with the pod/namespace/container holding the GPU; honorLabels keeps
+// those instead of overwriting them with the exporter pod's own.
+
+/** ServiceMonitor (kube-prometheus-stack `prometheus.additionalServiceMonitors` item) for the GPU operator's DCGM exporter. */
+export function operatorDcgmServiceMonitor(operatorNamespace: string): { [key: string]: any } {
+  return {
+    name: 'nvidia-dcgm-exporter',
+    selector: { matchLabels: { app: OPERATOR_DCGM_SERVICE.label } },
+    namespaceSelector: { matchNames: [operatorNamespace] },
+    endpoints: [{ port: OPERATOR_DCGM_SERVICE.port, path: '/metrics', interval: SCRAPE_INTERVAL, honorLabels: true, relabelings: [NODE_LABEL] }],
+  };
+}
+
+/**
+ * Values of the standalone dcgm-exporter chart, used when no GPU operator runs its own exporter: only on
+ * NVIDIA pools, with the chart's ServiceMonitor (its CRD comes from kube-prometheus-stack, installed first).
+ */
+export function standaloneDcgmValues(): { [key: string]: any } {
+  return {
+    tolerations: gpuNodeTolerations(),
+    affinity: poolRoleAffinity([NodePoolRole.INFERENCE, NodePoolRole.TRAINING]),
+    serviceMonitor: { enabled: true, interval: SCRAPE_INTERVAL, honorLabels: true, relabelings: [NODE_LABEL] },
+  };
+}

@@ -1,0 +1,104 @@
+import { IPlatformCluster } from '../core/cluster';
+
+/** Service account of Prometheus, fixed so a cloud identity can be bound to it before the chart runs. */
+export const PROMETHEUS_SERVICE_ACCOUNT = 'prometheus';
+/** Label the Grafana sidecar watches on dashboard ConfigMaps (kube-prometheus-stack's default). */
+export const GRAFANA_DASHBOARD_LABEL = { key: 'grafana_dashboard', value: '1' };
+/** Keys of the Grafana admin Secret. */
+export const GRAFANA_ADMIN_KEYS = { user: 'admin-user', password: 'admin-password' };
+
+/** Everything the kube-prometheus-stack values depend on, resolved by the stack. */
+export interface KubePrometheusValuesInput {
+  /** The cluster. */
+  readonly cluster: IPlatformCluster;
+  /** Prometheus retention, Prometheus duration syntax. */
+  readonly retention: string;
+  /** Prometheus volume size, GiB. */
+  readonly storageGib: number;
+  /** Storage class of the volumes. */
+  readonly storageClassName: string;
+  /** Grafana volume size, GiB. */
+  readonly grafanaStorageGib: number;
+  /** Ship the chart's Kubernetes dashboards. */
+  readonly defaultDashboards: boolean;
+  /** Name of the Secret holding Grafana's admin credentials. */
+  readonly grafanaAdminSecret: string;
+  /** `prometheus.additionalServiceMonitors`. */
+  readonly serviceMonitors: { [key: string]: any }[];
+  /** `prometheus.additionalPodMonitors`. */
+  readonly podMonitors: { [key: string]: any }[];
+  /** Rule groups of the platform PrometheusRule. */
+  readonly ruleGroups: { [key: string]: any }[];
+  /** `prometheusSpec.remoteWrite`. */
+  readonly remoteWrite: { [key: string]: any }[];
+  /** Annotations for Prometheus's service account (cloud identity). */
+  readonly serviceAccountAnnotations: { [key: string]: string };
+  /** Labels for Prometheus's pods (cloud identity). */
+  readonly podLabels: { [key: string]: string };
+}
+
+function pvc(sizeGib: number, storageClassName: string): { [key: string]: any } {
+  return {
+    volumeClaimTemplate: {
+      spec: {
+        storageClassName,
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: `${sizeGib}Gi` } },
+      },
+    },
+  };
+}
+
+/** kube-prometheus-stack values: persistent Prometheus/Alertmanager/Grafana on the system pool, platform scrape and rules. */
+export function kubePrometheusValues(i: KubePrometheusValuesInput): { [key: string]: any } {
+  const placement = {
+    nodeSelector: { ...i.cluster.systemNodeSelector },
+    tolerations: i.cluster.systemTolerations.map((t) => ({ ...t })),
+  };
+  return {
+    // EKS and AKS hide etcd, scheduler and controller-manager, and kube-proxy binds its metrics to
+    // localhost: scraping them only produces permanently firing 'target down' alerts.
+    kubeEtcd: { enabled: false },
+    kubeControllerManager: { enabled: false },
+    kubeScheduler: { enabled: false },
+    kubeProxy: { enabled: false },
+    additionalPrometheusRulesMap: { 'ai-platform': { groups: i.ruleGroups } },
+    prometheusOperator: { ...placement },
+    'kube-state-metrics': { ...placement },
+    alertmanager: {
+      alertmanagerSpec: { ...placement, storage: pvc(5, i.storageClassName) },
+    },
+    grafana: {
+      defaultDashboardsEnabled: i.defaultDashboards,
+      // Credentials come from a Secret created outside the chart, so no password is in the values.
+      admin: { existingSecret: i.grafanaAdminSecret, userKey: GRAFANA_ADMIN_KEYS.user, passwordKey: GRAFANA_ADMIN_KEYS.password },
+      persistence: { enabled: true, type: 'pvc', size: `${i.grafanaStorageGib}Gi`, storageClassName: i.storageClassName },
+      'grafana.ini': { analytics: { check_for_updates: false } },
+      sidecar: { dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL.key, labelValue: GRAFANA_DASHBOARD_LABEL.value, searchNamespace: 'ALL' } },
+      ...placement,
+    },
+    prometheus: {
+      serviceAccount: { create: true, name: PROMETHEUS_SERVICE_ACCOUNT, annotations: { ...i.serviceAccountAnnotations } },
+      additionalServiceMonitors: i.serviceMonitors,
+      additionalPodMonitors: i.podMonitors,
+      prometheusSpec: {
+        retention: i.retention,
+        // Keep headroom on the volume: Prometheus stops ingesting when the disk fills.
+        retentionSize: `${Math.floor(i.storageGib * 0.85)}GB`,
+        storageSpec: pvc(i.storageGib, i.storageClassName),
+        externalLabels: { cluster: i.cluster.clusterName },
+        // Select monitors and rules from every release and namespace, not only this chart's, so other
+        // platform add-ons and serving charts can ship their own ServiceMonitors and PrometheusRules.
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+        ruleSelectorNilUsesHelmValues: false,
+        probeSelectorNilUsesHelmValues: false,
+        scrapeConfigSelectorNilUsesHelmValues: false,
+        remoteWrite: i.remoteWrite,
+        ...(Object.keys(i.podLabels).length ? { podMetadata: { labels: { ...i.podLabels } } } : {}),
+        resources: { requests: { cpu: '500m', memory: '2Gi' } },
+        ...placement,
+      },
+    },
+  };
+}

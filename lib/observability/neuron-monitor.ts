@@ -1,0 +1,67 @@
+import { DaemonSetV1 } from '@cdktf/provider-kubernetes/lib/daemon-set-v1';
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { IPlatformCluster } from '../core/cluster';
+import { NodePoolRole, PlatformLabels } from '../core/node-pool';
+import { neuronNodeTolerations } from '../core/tolerations';
+import { NEURON_MONITOR_LABELS, NEURON_MONITOR_PORT } from './scrape';
+
+/** Options of the neuron-monitor DaemonSet. */
+export interface NeuronMonitorProps {
+  /** The cluster. */
+  readonly cluster: IPlatformCluster;
+  /** Namespace (must exist). */
+  readonly namespace: string;
+  /**
+   * The neuron-monitor image.
+   * @default 'public.ecr.aws/neuron/neuron-monitor:1.3.0'
+   */
+  readonly image?: string;
+  /**
+   * Resources to wait for besides the cluster's add-on dependencies (the namespace).
+   * @default - none
+   */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * AWS neuron-monitor on every Neuron node, serving Prometheus metrics on port 8000. There is no chart
+ * for it, so it is a plain DaemonSet (a core resource, no CRD needed on first apply).
+ */
+export class NeuronMonitor extends Construct {
+  /** The DaemonSet. */
+  public readonly daemonSet: DaemonSetV1;
+
+  constructor(scope: Construct, id: string, props: NeuronMonitorProps) {
+    super(scope, id);
+    this.daemonSet = new DaemonSetV1(this, 'Resource', {
+      provider: props.cluster.kubernetesProvider,
+      metadata: { name: 'neuron-monitor', namespace: props.namespace, labels: { ...NEURON_MONITOR_LABELS } },
+      waitForRollout: false, // Neuron pools scale from zero: an empty DaemonSet is healthy.
+      spec: {
+        selector: { matchLabels: { ...NEURON_MONITOR_LABELS } },
+        template: {
+          metadata: { labels: { ...NEURON_MONITOR_LABELS } },
+          spec: {
+            nodeSelector: { [PlatformLabels.ROLE]: NodePoolRole.NEURON },
+            toleration: neuronNodeTolerations(),
+            priorityClassName: 'system-node-critical',
+            automountServiceAccountToken: false,
+            container: [{
+              name: 'neuron-monitor',
+              image: props.image ?? 'public.ecr.aws/neuron/neuron-monitor:1.3.0',
+              command: ['/opt/bin/entrypoint.sh'],
+              args: ['--port', String(NEURON_MONITOR_PORT)],
+              port: [{ name: 'metrics', containerPort: NEURON_MONITOR_PORT, protocol: 'TCP' }],
+              env: [{ name: 'GOMEMLIMIT', value: '160MiB' }],
+              resources: { requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+              // neuron-monitor reads the Neuron devices and driver counters from the host; AWS ships it privileged.
+              securityContext: { privileged: true },
+            }],
+          },
+        },
+      },
+      dependsOn: [...props.cluster.addonDependencies, ...(props.dependsOn ?? [])],
+    });
+  }
+}

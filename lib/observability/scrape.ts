@@ -1,0 +1,54 @@
+import { NodePoolRole, PlatformLabels } from '../core/node-pool';
+
+/**
+ * How serving pods opt in to scraping. Put the label on the pod template and name the container port
+ * that serves `/metrics` (vLLM serves it on its API port) `http`.
+ */
+export class ServingMetricsLabels {
+  /** Pod label key. */
+  public static readonly KEY = 'ai-platform.dev/metrics';
+  /** Label value for vLLM servers. */
+  public static readonly VLLM = 'vllm';
+  /** Name of the container port serving `/metrics`. */
+  public static readonly PORT_NAME = 'http';
+}
+
+/** Labels of the neuron-monitor pods this stack runs. */
+export const NEURON_MONITOR_LABELS: { [key: string]: string } = { 'app.kubernetes.io/name': 'neuron-monitor', 'app.kubernetes.io/part-of': 'ai-platform' };
+/** Container port of neuron-monitor's Prometheus endpoint. */
+export const NEURON_MONITOR_PORT = 8000;
+
+// Every target gets a `node` label, which alerts join with kube-state-metrics on.
+export const NODE_LABEL = { sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node', action: 'replace' };
+export const SCRAPE_INTERVAL = '15s';
+
+/** PodMonitor for serving pods carrying `ServingMetricsLabels`, in any namespace. */
+export function servingPodMonitor(): { [key: string]: any } {
+  return {
+    name: 'llm-serving',
+    selector: { matchLabels: { [ServingMetricsLabels.KEY]: ServingMetricsLabels.VLLM } },
+    namespaceSelector: { any: true },
+    podMetricsEndpoints: [{ port: ServingMetricsLabels.PORT_NAME, path: '/metrics', interval: SCRAPE_INTERVAL, relabelings: [NODE_LABEL] }],
+  };
+}
+
+/** PodMonitor for the neuron-monitor DaemonSet. */
+export function neuronMonitorPodMonitor(namespace: string): { [key: string]: any } {
+  return {
+    name: 'neuron-monitor',
+    selector: { matchLabels: { ...NEURON_MONITOR_LABELS } },
+    namespaceSelector: { matchNames: [namespace] },
+    podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '30s', relabelings: [NODE_LABEL] }],
+  };
+}
+
+/** Node affinity that keeps a DaemonSet on pools of the given roles. */
+export function poolRoleAffinity(roles: NodePoolRole[]): { [key: string]: any } {
+  return {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [{ matchExpressions: [{ key: PlatformLabels.ROLE, operator: 'In', values: [...roles] }] }],
+      },
+    },
+  };
+}
