@@ -1,7 +1,7 @@
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { Cloud, Duration, Gpu, GpuInferenceCluster, GpuNodePool, KubernetesVersion, MigLayout, ObservabilityStack } from '../../lib';
+import { Cloud, Duration, Gpu, GpuInferenceCluster, GpuNodePool, KubernetesVersion, MigLayout, ObservabilityStack, RemoteWrite } from '../../lib';
 
 /**
  * The reference platform on AKS: A100 serving cut by AKS into 1g slices, an H100 NVL pool with a mixed MIG
@@ -35,8 +35,13 @@ export class AzureGpuClusterStack extends TerraformStack {
         GpuNodePool.training('train', { gpu: Gpu.A100_80GB, spot: true, maxNodes: 8 }),
       ],
     });
-    // The same monitoring as on AWS, through the same cluster contract.
-    new ObservabilityStack(this, 'Obs', { cluster: this.cluster, retention: Duration.days(15) });
+    // The same monitoring as on AWS, through the same cluster contract; long-term metrics go to Azure
+    // Monitor managed Prometheus with the Prometheus pods' workload identity.
+    new ObservabilityStack(this, 'Obs', {
+      cluster: this.cluster,
+      retention: Duration.days(15),
+      remoteWrite: RemoteWrite.azureMonitor({ location: 'eastus2', resourceGroupName: 'ai-prod-az-rg' }),
+    });
 
     new TerraformOutput(this, 'cluster_name', { value: this.cluster.clusterName });
   }

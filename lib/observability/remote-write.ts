@@ -1,4 +1,8 @@
 import { PrometheusWorkspace } from '@cdktf/provider-aws/lib/prometheus-workspace';
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
+import { MonitorDataCollectionEndpoint } from '@cdktf/provider-azurerm/lib/monitor-data-collection-endpoint';
+import { MonitorDataCollectionRule } from '@cdktf/provider-azurerm/lib/monitor-data-collection-rule';
+import { MonitorWorkspace } from '@cdktf/provider-azurerm/lib/monitor-workspace';
 import { Fn, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { CloudProvider, IPlatformCluster, IWorkloadIdentity } from '../core/cluster';
@@ -40,12 +44,24 @@ export interface AmazonManagedPrometheusOptions {
   readonly kmsKeyArn?: string;
 }
 
+/** Options of Azure Monitor managed service for Prometheus. */
+export interface AzureMonitorPrometheusOptions {
+  /** Region of the Azure Monitor workspace, e.g. 'eastus2'. */
+  readonly location: string;
+  /** Resource group of the workspace and its data collection endpoint and rule. */
+  readonly resourceGroupName: string;
+  /**
+   * Name of the new Azure Monitor workspace.
+   * @default - '<clusterName>-metrics'
+   */
+  readonly workspaceName?: string;
+}
+
 const AMP_ARN = /^arn:aws[a-z-]*:aps:([a-z0-9-]+):\d{12}:workspace\/(ws-[A-Za-z0-9-]+)$/;
 
 /**
- * A managed Prometheus backend that receives Prometheus's samples. Azure Monitor managed Prometheus is
- * not offered yet: it needs a monitor workspace, data collection rules and the AKS metrics profile, which
- * belong to the AKS cluster construct rather than to an in-cluster add-on.
+ * A managed Prometheus backend that receives the in-cluster Prometheus's samples by remote write, with the
+ * cloud's workload identity (no keys).
  */
 export abstract class RemoteWrite {
   /**
@@ -54,6 +70,18 @@ export abstract class RemoteWrite {
    */
   public static amazonManagedPrometheus(options: AmazonManagedPrometheusOptions = {}): RemoteWrite {
     return new AmazonManagedPrometheus(options);
+  }
+
+  /**
+   * Azure Monitor managed service for Prometheus: an Azure Monitor workspace, a data collection endpoint
+   * and rule for Prometheus samples, a federated identity for Prometheus's service account with
+   * 'Monitoring Metrics Publisher' on the rule, and Entra-authenticated remote write.
+   *
+   * The in-cluster Prometheus keeps scraping through its own ServiceMonitors and forwards everything, so
+   * the AKS metrics add-on (ama-metrics, which reads only `azmonitoring.coreos.com` monitors) is not needed.
+   */
+  public static azureMonitor(options: AzureMonitorPrometheusOptions): RemoteWrite {
+    return new AzureMonitorPrometheus(options);
   }
 
   /** Problems with this backend on `cluster`, as `<prop> <value> …; <fix>` messages. */
@@ -69,7 +97,7 @@ class AmazonManagedPrometheus extends RemoteWrite {
   public validate(cluster: IPlatformCluster): string[] {
     const errors: string[] = [];
     if (cluster.cloudProvider !== CloudProvider.AWS) {
-      errors.push(`remoteWrite 'amazonManagedPrometheus' does not fit a ${cluster.cloudProvider} cluster; Pod Identity and SigV4 need EKS, leave remoteWrite unset on AKS`);
+      errors.push(`remoteWrite 'amazonManagedPrometheus' does not fit a cluster on ${cluster.cloudProvider}; Pod Identity and SigV4 need EKS, leave remoteWrite unset on AKS`);
     }
     const arn = this.options.workspaceArn;
     if (arn !== undefined && !Token.isUnresolved(arn) && !AMP_ARN.test(arn)) {
@@ -114,6 +142,58 @@ class AmazonManagedPrometheus extends RemoteWrite {
         sigv4: { region },
         // AMP ingests up to 1,000 samples per request well; the larger queue rides out short throttling.
         queueConfig: { maxSamplesPerSend: 1000, maxShards: 200, capacity: 2500 },
+      }],
+    };
+  }
+}
+
+class AzureMonitorPrometheus extends RemoteWrite {
+  constructor(private readonly options: AzureMonitorPrometheusOptions) { super(); }
+
+  public validate(cluster: IPlatformCluster): string[] {
+    const errors: string[] = [];
+    if (cluster.cloudProvider !== CloudProvider.AZURE) {
+      errors.push(`remoteWrite 'azureMonitor' does not fit a cluster on ${cluster.cloudProvider}; workload identity federation to Entra ID needs AKS, use RemoteWrite.amazonManagedPrometheus() on EKS`);
+    }
+    if (!/^[a-z][a-z0-9]{2,30}$/.test(this.options.location)) {
+      errors.push(`remoteWrite.location '${this.options.location}' is not an Azure region name; use the short form, e.g. 'eastus2'`);
+    }
+    const name = this.options.workspaceName;
+    if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9-]{2,42}[A-Za-z0-9]$/.test(name)) {
+      errors.push(`remoteWrite.workspaceName '${name}' is not a valid Azure Monitor workspace name; use 4-44 letters, digits or '-', starting and ending alphanumeric`);
+    }
+    return errors;
+  }
+
+  public bind(scope: Construct, options: RemoteWriteBindOptions): RemoteWriteBinding {
+    const o = this.options;
+    const name = o.workspaceName ?? `${options.cluster.clusterName}-metrics`;
+    const common = { resourceGroupName: o.resourceGroupName, location: o.location };
+    const client = new DataAzurermClientConfig(scope, 'AzureClient', {});
+    const workspace = new MonitorWorkspace(scope, 'Workspace', { ...common, name });
+    const endpoint = new MonitorDataCollectionEndpoint(scope, 'IngestionEndpoint', {
+      ...common,
+      name: `${name}-dce`,
+      kind: 'Linux',
+      description: `Prometheus remote-write ingestion for ${options.cluster.clusterName}`,
+    });
+    const rule = new MonitorDataCollectionRule(scope, 'IngestionRule', {
+      ...common,
+      name: `${name}-dcr`,
+      kind: 'Linux',
+      dataCollectionEndpointId: endpoint.id,
+      dataSources: { prometheusForwarder: [{ name: 'PrometheusRemoteWrite', streams: ['Microsoft-PrometheusMetrics'] }] },
+      destinations: { monitorAccount: [{ name: 'workspace', monitorAccountId: workspace.id }] },
+      dataFlow: [{ streams: ['Microsoft-PrometheusMetrics'], destinations: ['workspace'] }],
+    });
+    const identity = options.cluster.bindServiceAccount(scope, 'Identity', { namespace: options.namespace, serviceAccountName: options.serviceAccountName });
+    identity.grant({ azureRoleAssignments: [{ scope: rule.id, roleDefinitionName: 'Monitoring Metrics Publisher' }] });
+    return {
+      identity,
+      remoteWrite: [{
+        url: `${endpoint.metricsIngestionEndpoint}/dataCollectionRules/${rule.immutableId}/streams/Microsoft-PrometheusMetrics/api/v1/write?api-version=2023-04-24`,
+        // The Azure SDK credential chain picks up the federated token the workload identity webhook mounts.
+        azureAd: { cloud: 'AzurePublic', sdk: { tenantId: client.tenantId } },
       }],
     };
   }
