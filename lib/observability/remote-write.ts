@@ -42,6 +42,12 @@ export interface AmazonManagedPrometheusOptions {
    * @default - an AWS owned key
    */
   readonly kmsKeyArn?: string;
+  /**
+   * Protect the new workspace (and its metrics history) with `prevent_destroy`. Set false for throwaway
+   * environments that must `destroy` cleanly.
+   * @default true
+   */
+  readonly retainOnDestroy?: boolean;
 }
 
 /** Options of Azure Monitor managed service for Prometheus. */
@@ -55,6 +61,12 @@ export interface AzureMonitorPrometheusOptions {
    * @default - '<clusterName>-metrics'
    */
   readonly workspaceName?: string;
+  /**
+   * Protect the workspace (and its metrics history) with `prevent_destroy`. Set false for throwaway
+   * environments that must `destroy` cleanly.
+   * @default true
+   */
+  readonly retainOnDestroy?: boolean;
 }
 
 const AMP_ARN = /^arn:aws[a-z-]*:aps:([a-z0-9-]+):\d{12}:workspace\/(ws-[A-Za-z0-9-]+)$/;
@@ -103,8 +115,8 @@ class AmazonManagedPrometheus extends RemoteWrite {
     if (arn !== undefined && !Token.isUnresolved(arn) && !AMP_ARN.test(arn)) {
       errors.push(`remoteWrite.workspaceArn '${arn}' is not an AMP workspace ARN; pass arn:aws:aps:<region>:<account>:workspace/ws-<id>`);
     }
-    if (arn !== undefined && (this.options.alias !== undefined || this.options.kmsKeyArn !== undefined)) {
-      errors.push(`remoteWrite.alias/kmsKeyArn '${this.options.alias ?? this.options.kmsKeyArn}' only apply to a new workspace; drop them or drop workspaceArn`);
+    if (arn !== undefined && (this.options.alias !== undefined || this.options.kmsKeyArn !== undefined || this.options.retainOnDestroy !== undefined)) {
+      errors.push(`remoteWrite.alias/kmsKeyArn/retainOnDestroy '${this.options.alias ?? this.options.kmsKeyArn ?? this.options.retainOnDestroy}' only apply to a new workspace; drop them or drop workspaceArn`);
     }
     return errors;
   }
@@ -127,6 +139,7 @@ class AmazonManagedPrometheus extends RemoteWrite {
       const ws = new PrometheusWorkspace(scope, 'Workspace', {
         alias: this.options.alias ?? `${options.cluster.clusterName}-metrics`,
         kmsKeyArn: this.options.kmsKeyArn,
+        lifecycle: { preventDestroy: this.options.retainOnDestroy ?? true },
       });
       arn = ws.arn;
       region = Fn.element(Fn.split(':', ws.arn), 3);
@@ -170,7 +183,7 @@ class AzureMonitorPrometheus extends RemoteWrite {
     const name = o.workspaceName ?? `${options.cluster.clusterName}-metrics`;
     const common = { resourceGroupName: o.resourceGroupName, location: o.location };
     const client = new DataAzurermClientConfig(scope, 'AzureClient', {});
-    const workspace = new MonitorWorkspace(scope, 'Workspace', { ...common, name });
+    const workspace = new MonitorWorkspace(scope, 'Workspace', { ...common, name, lifecycle: { preventDestroy: o.retainOnDestroy ?? true } });
     const endpoint = new MonitorDataCollectionEndpoint(scope, 'IngestionEndpoint', {
       ...common,
       name: `${name}-dce`,

@@ -39,7 +39,7 @@ describe('ObservabilityStack on an AKS GpuInferenceCluster', () => {
     const { stack, cluster } = aks();
     new ObservabilityStack(stack, 'Obs', { cluster, remoteWrite: RemoteWrite.azureMonitor({ location: 'eastus2', resourceGroupName: 'ai-az-rg' }) });
     const doc = JSON.parse(Testing.synth(stack, true));
-    expect(Object.values(resources(doc, 'azurerm_monitor_workspace'))[0]).toMatchObject({ name: 'ai-az-metrics', location: 'eastus2' });
+    expect(Object.values(resources(doc, 'azurerm_monitor_workspace'))[0]).toMatchObject({ name: 'ai-az-metrics', location: 'eastus2', lifecycle: { prevent_destroy: true } });
     const rule = Object.values(resources(doc, 'azurerm_monitor_data_collection_rule'))[0];
     expect(rule.data_flow).toEqual([{ streams: ['Microsoft-PrometheusMetrics'], destinations: ['workspace'] }]);
     expect(rule.destinations.monitor_account[0].monitor_account_id).toMatch(/azurerm_monitor_workspace\./);

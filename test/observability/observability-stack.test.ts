@@ -120,6 +120,8 @@ describe('ObservabilityStack with Amazon Managed Prometheus and tracing', () => 
   test('a workspace, and Pod Identity for Prometheus allowed aps:RemoteWrite on it only', () => {
     const ws = resourceNamed(doc, 'aws_prometheus_workspace', 'Obs');
     expect(ws.alias).toBe('ai-prod-metrics');
+    // metrics history is retained unless the user opts out
+    expect(ws.lifecycle).toEqual({ prevent_destroy: true });
     const assoc = resourceNamed(doc, 'aws_eks_pod_identity_association', 'Obs');
     expect(assoc).toMatchObject({ namespace: 'monitoring', service_account: 'prometheus' });
     const policy = JSON.parse(resourceNamed(doc, 'aws_iam_role_policy', 'Obs').policy);
@@ -180,4 +182,10 @@ describe('ObservabilityStack on a cluster without the GPU operator', () => {
     expect(Object.keys(resources(d, 'helm_release')).some((n) => n.includes('DcgmExporter'))).toBe(false);
     expect(valuesOf(resourceNamed(d, 'helm_release', 'KubePrometheusStack'))).not.toContain('alert: GpuXidError');
   });
+});
+
+test('a throwaway environment can opt out of retaining the metrics workspace', () => {
+  const stack = awsStack();
+  new ObservabilityStack(stack, 'Obs', { cluster: awsCluster(stack), remoteWrite: RemoteWrite.amazonManagedPrometheus({ retainOnDestroy: false }) });
+  expect(resourceNamed(synthJson(stack), 'aws_prometheus_workspace', 'Obs').lifecycle).toEqual({ prevent_destroy: false });
 });

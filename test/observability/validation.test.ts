@@ -26,7 +26,7 @@ describe('ObservabilityStack validation', () => {
     ['GPU memory', { alertThresholds: { gpuMemoryPercent: 120 } }, /alertThresholds\.gpuMemoryPercent 120 is not between 0 and 100/],
     ['GPU temperature', { alertThresholds: { gpuTemperatureCelsius: 200 } }, /alertThresholds\.gpuTemperatureCelsius 200 is outside 40\.\.110/],
     ['workspace ARN', { remoteWrite: RemoteWrite.amazonManagedPrometheus({ workspaceArn: 'ws-123' }) }, /remoteWrite\.workspaceArn 'ws-123' is not an AMP workspace ARN; pass arn:aws:aps/],
-    ['alias with an existing workspace', { remoteWrite: RemoteWrite.amazonManagedPrometheus({ workspaceArn: 'arn:aws:aps:us-east-1:123456789012:workspace/ws-1', alias: 'x' }) }, /remoteWrite\.alias\/kmsKeyArn 'x' only apply to a new workspace/],
+    ['alias with an existing workspace', { remoteWrite: RemoteWrite.amazonManagedPrometheus({ workspaceArn: 'arn:aws:aps:us-east-1:123456789012:workspace/ws-1', alias: 'x' }) }, /remoteWrite\.alias\/kmsKeyArn\/retainOnDestroy 'x' only apply to a new workspace/],
     ['tracing endpoint', { tracing: { otlpEndpoint: 'not a url' } }, /tracing\.otlpEndpoint 'not a url' is not host:port/],
     ['plain http without insecure', { tracing: { otlpEndpoint: 'http://tempo:4317' } }, /tracing\.otlpEndpoint 'http:\/\/tempo:4317' is plain http while insecure is false/],
     ['tracing replicas', { tracing: { otlpEndpoint: 'tempo:4317', replicas: 0 } }, /tracing\.replicas 0 is outside 1\.\.10/],
