@@ -1,4 +1,6 @@
 // One benchmark scenario in its own process: prints {loadMs, synthMs, resources, peakRssMiB} as JSON.
+// 'reference' is every example stack (the app `npx cdktf synth` builds); a number N is one EKS cluster
+// with N accelerator pools cycling through MIG, time-sliced, spot training and Neuron pools.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -16,8 +18,13 @@ const arg = process.argv[2];
 if (arg === 'reference') {
   const { AwsGpuClusterStack } = require('../examples/aws-gpu-cluster/stack');
   const { MinimalStack } = require('../examples/minimal/stack');
+  const { AzureGpuClusterStack } = require('../examples/azure-gpu-cluster/stack');
+  const { MultiCloudAwsStack, MultiCloudAzureStack } = require('../examples/multi-cloud/stack');
   new AwsGpuClusterStack(app, 'aws-gpu-cluster');
   new MinimalStack(app, 'minimal');
+  new AzureGpuClusterStack(app, 'azure-gpu-cluster');
+  new MultiCloudAwsStack(app, 'multi-cloud-aws');
+  new MultiCloudAzureStack(app, 'multi-cloud-azure');
 } else {
   const n = Number(arg);
   const stack = new TerraformStack(app, `scaled-${n}`);
