@@ -8,7 +8,7 @@ import { Cloud } from './cloud';
 import { ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from './core/cluster';
 import { throwIfAny } from './core/errors';
 import { KubernetesVersion } from './core/kubernetes-version';
-import { GpuNodePool, NodePoolRole, clusterMigStrategy } from './core/node-pool';
+import { GpuNodePool, NodePoolRole, NodeTaint, clusterMigStrategy } from './core/node-pool';
 
 /** Props of a GpuInferenceCluster. */
 export interface GpuInferenceClusterProps {
@@ -95,6 +95,10 @@ export class GpuInferenceCluster extends Construct implements IPlatformCluster {
   /** Add-on dependencies, including the GPU operator once it is installed. */
   public get addonDependencies(): ITerraformDependable[] {
     return [...this.platform.addonDependencies, ...(this.gpuOperator ? [this.gpuOperator.addon.release] : [])];
+  }
+
+  public poolTaints(pool: GpuNodePool): NodeTaint[] {
+    return this.platform.poolTaints(pool);
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {

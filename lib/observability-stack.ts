@@ -208,7 +208,7 @@ export class ObservabilityStack extends Construct {
         chart: ObservabilityCharts.DCGM_EXPORTER,
         namespace: this.namespace,
         createNamespace: false,
-        values: standaloneDcgmValues(),
+        values: standaloneDcgmValues(cluster),
         // Its ServiceMonitor needs the CRD kube-prometheus-stack installs.
         dependsOn: [this.kubePrometheusStack.release],
       });

@@ -16,7 +16,7 @@ import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { clusterProviders } from '../core/providers';
-import { GpuNodePool, NodePoolRole, PlatformLabels } from '../core/node-pool';
+import { GpuNodePool, NodePoolRole, NodeTaint, PlatformLabels } from '../core/node-pool';
 import { EndpointAccess } from './endpoint-access';
 import { selectAwsInstances } from './instance-selection';
 import { EksNodeGroupPool, EksAmiType } from './node-group';
@@ -216,7 +216,7 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
         maxNodes: pool.maxNodes,
         diskSizeGib: pool.diskSizeGib,
         labels: pool.labels,
-        taints: pool.taints,
+        taints: this.poolTaints(pool),
         extendedResources: pool.extendedResources(shape.acceleratorsPerNode, spec.migStrategy),
         tags,
         dependsOn: nodeDeps,
@@ -247,6 +247,10 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     });
     // Add-ons with volumes must find their StorageClass in place.
     this.addonDependencies.push(storageClass);
+  }
+
+  public poolTaints(pool: GpuNodePool): NodeTaint[] {
+    return pool.taints;
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {

@@ -27,7 +27,7 @@ export class NeuronDevicePlugin extends Construct {
       values: {
         devicePlugin: {
           enabled: true,
-          tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }, ...neuronNodeTolerations()],
+          tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }, ...neuronNodeTolerations(props.cluster)],
         },
         scheduler: {
           enabled: true,

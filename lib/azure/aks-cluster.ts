@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { clusterProviders } from '../core/providers';
-import { GpuNodePool, PlatformLabels } from '../core/node-pool';
+import { GpuNodePool, NodeTaint, PlatformLabels, TaintEffect } from '../core/node-pool';
 import { aksGpuInstance, selectAzureVmSize } from './vm-size-selection';
 import { FederatedWorkloadIdentity } from './workload-identity';
 
@@ -181,6 +181,10 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
     this.addonDependencies.push(storageClass);
   }
 
+  public poolTaints(pool: GpuNodePool): NodeTaint[] {
+    return pool.spot ? [...pool.taints, { key: SPOT_LABEL, value: 'spot', effect: TaintEffect.NO_SCHEDULE }] : pool.taints;
+  }
+
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {
     return new FederatedWorkloadIdentity(scope, id, {
       identityName: `${this.clusterName}-${id}`.slice(0, 128),
@@ -197,7 +201,7 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
     const shape = selectAzureVmSize(pool).shape!;
     const gpuInstance = aksGpuInstance(pool);
     const labels: { [key: string]: string } = { ...pool.labels };
-    const taints = pool.taints.map((t) => `${t.key}=${t.value}:${t.effect}`);
+    const taints = this.poolTaints(pool).map((t) => `${t.key}=${t.value}:${t.effect}`);
     if (gpuInstance) {
       // AKS partitions the GPUs and ships the driver: the operator must not install a second driver or re-cut MIG.
       delete labels[PlatformLabels.MIG_CONFIG];
@@ -205,11 +209,8 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
       labels['nvidia.com/gpu.deploy.container-toolkit'] = 'false';
       labels['nvidia.com/gpu.deploy.mig-manager'] = 'false';
     }
-    if (pool.spot) {
-      // AKS adds these to spot pools itself; declaring them keeps plans clean.
-      labels[SPOT_LABEL] = 'spot';
-      taints.push(`${SPOT_LABEL}=spot:NoSchedule`);
-    }
+    // AKS labels spot nodes itself (and taints them, see poolTaints); declaring it keeps plans clean.
+    if (pool.spot) labels[SPOT_LABEL] = 'spot';
     return new KubernetesClusterNodePool(this, `Pool-${pool.name}`, {
       name: pool.name,
       kubernetesClusterId: this.cluster.id,

@@ -4,7 +4,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { KubernetesVersion } from './kubernetes-version';
 import { CloudPermissions } from './permissions';
-import { GpuNodePool } from './node-pool';
+import { GpuNodePool, NodeTaint } from './node-pool';
 
 /** The cloud a cluster runs on. */
 export enum CloudProvider {
@@ -91,6 +91,8 @@ export interface IPlatformCluster extends IConstruct {
   readonly storageClassName: string;
   /** What in-cluster installs must wait for: API server, system nodes, access for the deployer. */
   readonly addonDependencies: ITerraformDependable[];
+  /** The taints nodes of `pool` carry on this cloud: the platform's own plus any the cloud adds (AKS spot). */
+  poolTaints(pool: GpuNodePool): NodeTaint[];
   /** Binds a service account to a new cloud identity. */
   bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity;
 }

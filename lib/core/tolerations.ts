@@ -1,26 +1,30 @@
-import type { PodToleration } from './cluster';
-import { PlatformLabels } from './node-pool';
+import type { IPlatformCluster, PodToleration } from './cluster';
+import { GpuNodePool, NodePoolRole } from './node-pool';
 
 /**
- * Tolerations for node agents (device plugins, exporters, feature discovery) that must run on every
- * accelerator node this library creates, spot nodes of either cloud included. Callers drop what they do
- * not need (a GPU agent has no business on Neuron nodes).
+ * Tolerations that let a node agent (device plugin, exporter, feature discovery) run on every node of the
+ * given pools: one per taint the cluster's cloud puts on them, so agents follow the pools as they are.
  */
-export function acceleratorTolerations(): PodToleration[] {
-  return [
-    { key: PlatformLabels.GPU_TAINT, operator: 'Exists', effect: 'NoSchedule' },
-    { key: PlatformLabels.NEURON_TAINT, operator: 'Exists', effect: 'NoSchedule' },
-    { key: PlatformLabels.SPOT_TAINT, operator: 'Exists', effect: 'NoSchedule' },
-    { key: 'kubernetes.azure.com/scalesetpriority', operator: 'Exists', effect: 'NoSchedule' },
-  ];
+export function tolerationsForPools(cluster: IPlatformCluster, pools: GpuNodePool[]): PodToleration[] {
+  const seen = new Set<string>();
+  const out: PodToleration[] = [];
+  for (const pool of pools) {
+    for (const t of cluster.poolTaints(pool)) {
+      const id = `${t.key}:${t.effect}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push({ key: t.key, operator: 'Exists', effect: t.effect });
+    }
+  }
+  return out;
 }
 
-/** Tolerations for agents on NVIDIA GPU nodes. */
-export function gpuNodeTolerations(): PodToleration[] {
-  return acceleratorTolerations().filter((t) => t.key !== PlatformLabels.NEURON_TAINT);
+/** Tolerations for agents on the cluster's NVIDIA GPU nodes. */
+export function gpuNodeTolerations(cluster: IPlatformCluster): PodToleration[] {
+  return tolerationsForPools(cluster, cluster.nodePools.filter((p) => p.role !== NodePoolRole.NEURON));
 }
 
-/** Tolerations for agents on AWS Neuron nodes. */
-export function neuronNodeTolerations(): PodToleration[] {
-  return acceleratorTolerations().filter((t) => t.key !== PlatformLabels.GPU_TAINT);
+/** Tolerations for agents on the cluster's AWS Neuron nodes. */
+export function neuronNodeTolerations(cluster: IPlatformCluster): PodToleration[] {
+  return tolerationsForPools(cluster, cluster.nodePools.filter((p) => p.role === NodePoolRole.NEURON));
 }

@@ -1,3 +1,4 @@
+import { IPlatformCluster } from '../core/cluster';
 import { NodePoolRole } from '../core/node-pool';
 import { gpuNodeTolerations } from '../core/tolerations';
 import { NODE_LABEL, poolRoleAffinity, SCRAPE_INTERVAL } from './scrape';
@@ -57,9 +58,9 @@ export function operatorDcgmServiceMonitor(operatorNamespace: string): { [key: s
  * Values of the standalone dcgm-exporter chart, used when no GPU operator runs its own exporter: only on
  * NVIDIA pools, with the chart's ServiceMonitor (its CRD comes from kube-prometheus-stack, installed first).
  */
-export function standaloneDcgmValues(): { [key: string]: any } {
+export function standaloneDcgmValues(cluster: IPlatformCluster): { [key: string]: any } {
   return {
-    tolerations: gpuNodeTolerations(),
+    tolerations: gpuNodeTolerations(cluster),
     affinity: poolRoleAffinity([NodePoolRole.INFERENCE, NodePoolRole.TRAINING]),
     serviceMonitor: { enabled: true, interval: SCRAPE_INTERVAL, honorLabels: true, relabelings: [NODE_LABEL] },
   };

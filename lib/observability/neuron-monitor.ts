@@ -44,7 +44,7 @@ export class NeuronMonitor extends Construct {
           metadata: { labels: { ...NEURON_MONITOR_LABELS } },
           spec: {
             nodeSelector: { [PlatformLabels.ROLE]: NodePoolRole.NEURON },
-            toleration: neuronNodeTolerations(),
+            toleration: neuronNodeTolerations(props.cluster),
             priorityClassName: 'system-node-critical',
             automountServiceAccountToken: false,
             container: [{

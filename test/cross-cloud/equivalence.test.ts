@@ -39,4 +39,15 @@ describe('one platform, two clouds', () => {
       expect(Object.values(resources(doc, 'kubernetes_priority_class_v1')).map((p: any) => p.metadata.name)).toEqual(['ai-inference', 'ai-training']);
     }
   });
+
+  test('node agents tolerate exactly the taints each cloud puts on the pools (AKS adds its spot taint)', () => {
+    const worker = (doc: any) => {
+      const values: string = Object.values(resources(doc, 'helm_release')).find((r: any) => r.chart === 'gpu-operator')!.values[0];
+      return values.slice(values.indexOf('  worker:'), values.indexOf('dcgmExporter:'));
+    };
+    expect(worker(aws)).toContain('key: ai-platform.dev/spot');
+    expect(worker(aws)).not.toContain('kubernetes.azure.com/scalesetpriority');
+    expect(worker(az)).toContain('key: ai-platform.dev/spot');
+    expect(worker(az)).toContain('key: kubernetes.azure.com/scalesetpriority');
+  });
 });

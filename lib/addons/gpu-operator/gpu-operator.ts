@@ -71,12 +71,12 @@ export function gpuOperatorValues(cluster: IPlatformCluster): { [key: string]: a
       },
     },
     // Operands run on every GPU node, including tainted spot training nodes.
-    daemonsets: { tolerations: gpuNodeTolerations() },
+    daemonsets: { tolerations: gpuNodeTolerations(cluster) },
     'node-feature-discovery': {
       master: { nodeSelector: { ...cluster.systemNodeSelector } },
       gc: { nodeSelector: { ...cluster.systemNodeSelector } },
       // Without NFD labels on a node the operator deploys nothing there, so the worker must reach spot nodes too.
-      worker: { tolerations: gpuNodeTolerations() },
+      worker: { tolerations: gpuNodeTolerations(cluster) },
     },
     // Scraping is configured by the observability stack, which also installs the ServiceMonitor CRD.
     dcgmExporter: { enabled: true, serviceMonitor: { enabled: false } },
