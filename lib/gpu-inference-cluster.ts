@@ -97,6 +97,10 @@ export class GpuInferenceCluster extends Construct implements IPlatformCluster {
     return [...this.platform.addonDependencies, ...(this.gpuOperator ? [this.gpuOperator.addon.release] : [])];
   }
 
+  public poolLabels(pool: GpuNodePool): { [key: string]: string } {
+    return this.platform.poolLabels(pool);
+  }
+
   public poolTaints(pool: GpuNodePool): NodeTaint[] {
     return this.platform.poolTaints(pool);
   }

@@ -8,6 +8,7 @@ export * from './core/node-pool';
 export * from './core/permissions';
 export * from './core/providers';
 export * from './core/tolerations';
+export * from './core/validation';
 export * from './core/yaml';
 export * from './addons/chart';
 export * from './addons/gpu-operator/gpu-operator';

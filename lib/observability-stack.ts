@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { HelmAddon } from './addons/chart';
 import { IPlatformCluster, IWorkloadIdentity } from './core/cluster';
 import { Duration } from './core/duration';
+import { DNS_LABEL } from './core/naming';
 import { throwIfAny } from './core/errors';
 import { NodePoolRole } from './core/node-pool';
 import { AlertThresholds, prometheusRuleGroups, resolveAlertThresholds } from './observability/alerts';
@@ -96,7 +97,6 @@ export interface ObservabilityStackProps {
 
 /** Name of the Secret with Grafana's admin credentials. */
 const GRAFANA_ADMIN_SECRET = 'grafana-admin-credentials';
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
  * GPU and LLM observability for a platform cluster: kube-prometheus-stack with persistent storage and a

@@ -2,6 +2,7 @@ import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, ICloudBackend, IPlatformCluster } from '../core/cluster';
 import { NodePoolRole } from '../core/node-pool';
+import { validateNetworkCidr } from '../core/validation';
 import { EksClusterAutoscaler } from './cluster-autoscaler';
 import { EksPlatformCluster } from './eks-cluster';
 import { EndpointAccess } from './endpoint-access';
@@ -84,9 +85,7 @@ export class AwsBackend implements ICloudBackend {
     if (!o.existingVpc && (!Number.isInteger(azs) || azs < 2 || azs > 4)) {
       out.push(`availabilityZoneCount ${azs} is out of range; EKS needs subnets in at least 2 zones, use 2-4`);
     }
-    if (o.vpcCidr !== undefined && !/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/(1[6-9]|20)$/.test(o.vpcCidr)) {
-      out.push(`vpcCidr '${o.vpcCidr}' is not an IPv4 CIDR of size /16-/20; pod IPs come from the VPC, so use e.g. 10.0.0.0/16`);
-    }
+    if (o.vpcCidr !== undefined) out.push(...validateNetworkCidr('vpcCidr', o.vpcCidr, 16, 20, 'pod IPs come from the VPC, so use e.g. 10.0.0.0/16'));
     if (o.existingVpc && o.existingVpc.privateSubnetIds.length < 2) {
       out.push(`existingVpc.privateSubnetIds ${JSON.stringify(o.existingVpc.privateSubnetIds)} has fewer than 2 subnets; EKS needs subnets in at least two availability zones`);
     }
@@ -100,11 +99,9 @@ export class AwsBackend implements ICloudBackend {
 
   public createCluster(scope: Construct, id: string, spec: ClusterSpec): IPlatformCluster {
     const o = this.options;
-    let vpcId: string;
     let subnets: string[];
     let networkDependables: AwsNetwork['egressDependables'] = [];
     if (o.existingVpc) {
-      vpcId = o.existingVpc.vpcId;
       subnets = o.existingVpc.privateSubnetIds;
     } else {
       const network = new AwsNetwork(scope, 'Network', {
@@ -114,7 +111,6 @@ export class AwsBackend implements ICloudBackend {
         singleNatGateway: o.singleNatGateway,
         tags: spec.tags,
       });
-      vpcId = network.vpcId;
       subnets = network.privateSubnetIds;
       networkDependables = network.egressDependables;
     }
@@ -123,7 +119,6 @@ export class AwsBackend implements ICloudBackend {
     }
     const cluster = new EksPlatformCluster(scope, id, {
       spec,
-      vpcId,
       privateSubnetIds: subnets,
       endpointAccess: o.endpointAccess ?? EndpointAccess.PRIVATE,
       adminPrincipalArns: o.adminPrincipalArns ?? [],

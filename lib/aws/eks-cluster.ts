@@ -26,8 +26,6 @@ import { PodIdentityBinding } from './pod-identity';
 export interface EksPlatformClusterProps {
   /** Validated cluster spec. */
   readonly spec: ClusterSpec;
-  /** VPC id. */
-  readonly vpcId: string;
   /** Private subnets for the control plane ENIs and the nodes. */
   readonly privateSubnetIds: string[];
   /** API endpoint exposure. */
@@ -215,7 +213,7 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
         minNodes: pool.minNodes,
         maxNodes: pool.maxNodes,
         diskSizeGib: pool.diskSizeGib,
-        labels: pool.labels,
+        labels: this.poolLabels(pool),
         taints: this.poolTaints(pool),
         extendedResources: pool.extendedResources(shape.acceleratorsPerNode, spec.migStrategy),
         tags,
@@ -247,6 +245,10 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     });
     // Add-ons with volumes must find their StorageClass in place.
     this.addonDependencies.push(storageClass);
+  }
+
+  public poolLabels(pool: GpuNodePool): { [key: string]: string } {
+    return pool.labels;
   }
 
   public poolTaints(pool: GpuNodePool): NodeTaint[] {

@@ -1,3 +1,5 @@
+import { validateApiAllowList } from '../core/validation';
+
 /**
  * Who may reach the EKS API server.
  */
@@ -32,15 +34,6 @@ export class EndpointAccess {
     if (this.publicAccessCidrs.length === 0) {
       return ['endpointAccess [] opens the public endpoint without an allow-list; list the CIDRs that may reach the API, or use EndpointAccess.PRIVATE'];
     }
-    const out: string[] = [];
-    for (const c of this.publicAccessCidrs) {
-      const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(c);
-      if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) {
-        out.push(`endpointAccess '${c}' is not an IPv4 CIDR; use the form 203.0.113.0/24`);
-      } else if (Number(m[5]) === 0) {
-        out.push(`endpointAccess '${c}' opens the API server to the whole internet; list your networks' CIDRs, or use EndpointAccess.PRIVATE`);
-      }
-    }
-    return out;
+    return validateApiAllowList('endpointAccess', this.publicAccessCidrs, 'use EndpointAccess.PRIVATE');
   }
 }

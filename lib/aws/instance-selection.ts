@@ -10,9 +10,8 @@ export interface AwsPoolShape {
 }
 
 /**
- * Picks instance types for a pool from the catalog, or checks the user's choice. Inference pools default
- * to the smallest offering (one model replica per node scales finest); training pools to the largest
- * (NVLink within the node); spot pools add every type with the same GPU count to widen the capacity pool.
+ * Picks instance types for a pool from the catalog (at the pool's preferred size), or checks the user's
+ * choice. Spot pools add every type with the same GPU count to widen the capacity pool.
  */
 export function selectAwsInstances(pool: GpuNodePool): { shape?: AwsPoolShape; errors: string[] } {
   const gpu = pool.gpu;
@@ -38,8 +37,7 @@ export function selectAwsInstances(pool: GpuNodePool): { shape?: AwsPoolShape; e
     if (errors.length) return { errors };
     return { shape: { instanceTypes: [...pool.instanceTypes], acceleratorsPerNode: [...counts][0] }, errors };
   }
-  const wantMax = pool.role === NodePoolRole.TRAINING;
-  const count = wantMax ? Math.max(...offers.map((o) => o.acceleratorCount)) : Math.min(...offers.map((o) => o.acceleratorCount));
+  const count = pool.preferredAcceleratorCount(offers.map((o) => o.acceleratorCount));
   const same = offers.filter((o) => o.acceleratorCount === count).map((o) => o.instanceType);
   const instanceTypes = pool.spot && pool.role !== NodePoolRole.NEURON ? same : [same[0]];
   return { shape: { instanceTypes, acceleratorsPerNode: count }, errors: [] };

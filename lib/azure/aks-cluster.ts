@@ -181,6 +181,20 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
     this.addonDependencies.push(storageClass);
   }
 
+  public poolLabels(pool: GpuNodePool): { [key: string]: string } {
+    const labels: { [key: string]: string } = { ...pool.labels };
+    if (aksGpuInstance(pool)) {
+      // AKS partitions the GPUs and ships the driver: the operator must not install a second driver or re-cut MIG.
+      delete labels[PlatformLabels.MIG_CONFIG];
+      labels['nvidia.com/gpu.deploy.driver'] = 'false';
+      labels['nvidia.com/gpu.deploy.container-toolkit'] = 'false';
+      labels['nvidia.com/gpu.deploy.mig-manager'] = 'false';
+    }
+    // AKS labels spot nodes itself (and taints them, see poolTaints); declaring it keeps plans clean.
+    if (pool.spot) labels[SPOT_LABEL] = 'spot';
+    return labels;
+  }
+
   public poolTaints(pool: GpuNodePool): NodeTaint[] {
     return pool.spot ? [...pool.taints, { key: SPOT_LABEL, value: 'spot', effect: TaintEffect.NO_SCHEDULE }] : pool.taints;
   }
@@ -200,17 +214,7 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
   private addPool(pool: GpuNodePool): KubernetesClusterNodePool {
     const shape = selectAzureVmSize(pool).shape!;
     const gpuInstance = aksGpuInstance(pool);
-    const labels: { [key: string]: string } = { ...pool.labels };
     const taints = this.poolTaints(pool).map((t) => `${t.key}=${t.value}:${t.effect}`);
-    if (gpuInstance) {
-      // AKS partitions the GPUs and ships the driver: the operator must not install a second driver or re-cut MIG.
-      delete labels[PlatformLabels.MIG_CONFIG];
-      labels['nvidia.com/gpu.deploy.driver'] = 'false';
-      labels['nvidia.com/gpu.deploy.container-toolkit'] = 'false';
-      labels['nvidia.com/gpu.deploy.mig-manager'] = 'false';
-    }
-    // AKS labels spot nodes itself (and taints them, see poolTaints); declaring it keeps plans clean.
-    if (pool.spot) labels[SPOT_LABEL] = 'spot';
     return new KubernetesClusterNodePool(this, `Pool-${pool.name}`, {
       name: pool.name,
       kubernetesClusterId: this.cluster.id,
@@ -220,7 +224,7 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
       autoScalingEnabled: true,
       minCount: pool.minNodes,
       maxCount: pool.maxNodes,
-      nodeLabels: labels,
+      nodeLabels: this.poolLabels(pool),
       nodeTaints: taints,
       // MIG needs Ubuntu node images on AKS.
       osSku: 'Ubuntu',

@@ -1,6 +1,7 @@
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, ICloudBackend, IPlatformCluster } from '../core/cluster';
+import { isAzureRegion, validateApiAllowList, validateNetworkCidr } from '../core/validation';
 import { AksPlatformCluster } from './aks-cluster';
 import { AzureNetwork } from './network';
 import { selectAzureVmSize } from './vm-size-selection';
@@ -71,20 +72,14 @@ export class AzureBackend implements ICloudBackend {
   public validate(spec: ClusterSpec): string[] {
     const o = this.options;
     const out: string[] = [];
-    if (!/^[a-z][a-z0-9]{2,30}$/.test(o.location ?? '')) {
+    if (!isAzureRegion(o.location)) {
       out.push(`location ${JSON.stringify(o.location)} is not an Azure region name; use the short form, e.g. 'eastus2'`);
     }
     if (!/^[a-zA-Z][a-zA-Z0-9-]{0,38}[a-zA-Z0-9]$/.test(spec.clusterName)) {
       out.push(`clusterName '${spec.clusterName}' is not a valid AKS cluster name here; use 2-40 letters, digits or '-', starting with a letter and ending alphanumeric`);
     }
-    for (const c of o.authorizedIpRanges ?? []) {
-      const m = /^(\d{1,3}\.){3}\d{1,3}\/(\d{1,2})$/.exec(c);
-      if (!m) out.push(`authorizedIpRanges '${c}' is not an IPv4 CIDR; use the form 203.0.113.0/24`);
-      else if (Number(m[2]) === 0) out.push(`authorizedIpRanges '${c}' opens the API server to the whole internet; list your networks' CIDRs, or omit it for a private cluster`);
-    }
-    if (o.vnetCidr !== undefined && !/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/(1[6-9]|2[0-4])$/.test(o.vnetCidr)) {
-      out.push(`vnetCidr '${o.vnetCidr}' is not an IPv4 CIDR of size /16-/24; use e.g. 10.20.0.0/16`);
-    }
+    out.push(...validateApiAllowList('authorizedIpRanges', o.authorizedIpRanges ?? [], 'omit it for a private cluster'));
+    if (o.vnetCidr !== undefined) out.push(...validateNetworkCidr('vnetCidr', o.vnetCidr, 16, 24, 'use e.g. 10.20.0.0/16'));
     if (o.maintenanceDay !== undefined && !DAYS.includes(o.maintenanceDay)) out.push(`maintenanceDay '${o.maintenanceDay}' is not a weekday name; use one of ${DAYS.join(', ')}`);
     const hour = o.maintenanceStartHour ?? 2;
     if (!Number.isInteger(hour) || hour < 0 || hour > 23) out.push(`maintenanceStartHour ${hour} is not an hour; use 0-23 (UTC)`);

@@ -34,8 +34,7 @@ export function selectAzureVmSize(pool: GpuNodePool): { shape?: AzurePoolShape; 
     if (!o) return { errors: [`${p}.instanceType '${pool.instanceTypes[0]}' does not carry ${gpu.name}; use one of ${offers.map((x) => x.instanceType).join(', ')}`] };
     return { shape: { vmSize: o.instanceType, acceleratorsPerNode: o.acceleratorCount }, errors: [] };
   }
-  const counts = offers.map((o) => o.acceleratorCount);
-  const want = pool.role === NodePoolRole.TRAINING ? Math.max(...counts) : Math.min(...counts);
+  const want = pool.preferredAcceleratorCount(offers.map((x) => x.acceleratorCount));
   const o = offers.find((x) => x.acceleratorCount === want)!;
   return { shape: { vmSize: o.instanceType, acceleratorsPerNode: o.acceleratorCount }, errors: [] };
 }

@@ -91,6 +91,11 @@ export interface IPlatformCluster extends IConstruct {
   readonly storageClassName: string;
   /** What in-cluster installs must wait for: API server, system nodes, access for the deployer. */
   readonly addonDependencies: ITerraformDependable[];
+  /**
+   * The labels nodes of `pool` carry on this cloud: the platform's own, adjusted where the cloud takes
+   * over a job (AKS cutting MIG itself drops `nvidia.com/mig.config`), plus any the cloud adds.
+   */
+  poolLabels(pool: GpuNodePool): { [key: string]: string };
   /** The taints nodes of `pool` carry on this cloud: the platform's own plus any the cloud adds (AKS spot). */
   poolTaints(pool: GpuNodePool): NodeTaint[];
   /** Binds a service account to a new cloud identity. */

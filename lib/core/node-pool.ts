@@ -254,6 +254,15 @@ export class GpuNodePool {
     return out;
   }
 
+  /**
+   * Which machine size the pool prefers when the user names none, given the accelerator counts a cloud
+   * offers for its GPU: training the largest (NVLink inside the node), everything else the smallest
+   * (one replica per node scales finest).
+   */
+  public preferredAcceleratorCount(counts: number[]): number {
+    return this.role === NodePoolRole.TRAINING ? Math.max(...counts) : Math.min(...counts);
+  }
+
   /** The mig-parted config name the MIG manager applies to this pool's nodes, if MIG is on. */
   public get migConfigName(): string | undefined {
     return this.mig?.configName(this.name);

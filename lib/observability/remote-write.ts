@@ -6,6 +6,7 @@ import { MonitorWorkspace } from '@cdktf/provider-azurerm/lib/monitor-workspace'
 import { Fn, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { CloudProvider, IPlatformCluster, IWorkloadIdentity } from '../core/cluster';
+import { isAzureRegion } from '../core/validation';
 
 /** Where the remote-write binding is made. */
 export interface RemoteWriteBindOptions {
@@ -168,7 +169,7 @@ class AzureMonitorPrometheus extends RemoteWrite {
     if (cluster.cloudProvider !== CloudProvider.AZURE) {
       errors.push(`remoteWrite 'azureMonitor' does not fit a cluster on ${cluster.cloudProvider}; workload identity federation to Entra ID needs AKS, use RemoteWrite.amazonManagedPrometheus() on EKS`);
     }
-    if (!/^[a-z][a-z0-9]{2,30}$/.test(this.options.location)) {
+    if (!isAzureRegion(this.options.location)) {
       errors.push(`remoteWrite.location '${this.options.location}' is not an Azure region name; use the short form, e.g. 'eastus2'`);
     }
     const name = this.options.workspaceName;

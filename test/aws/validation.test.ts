@@ -25,7 +25,7 @@ describe('synth-time validation names the construct path, the prop, the value an
 
   test('a mixed layout that does not fit one GPU', () => {
     expect(() => build(pools(GpuNodePool.inference('m', { gpu: Gpu.A100_80GB, mig: MigLayout.mixed([{ profile: '4g.40gb', count: 1 }, { profile: '3g.40gb', count: 1 }, { profile: '1g.10gb', count: 1 }]), maxNodes: 1 }))))
-      .toThrow(/test\/Gpu: nodePools\[m\]\.mig /);
+      .toThrow(/test\/Gpu: nodePools\[m\]\.mig slices .* use 8 compute slices but NVIDIA A100 80GB has 7; remove instances/);
   });
 
   test('spot on an inference pool unless interruptions are accepted', () => {
@@ -71,7 +71,7 @@ describe('synth-time validation names the construct path, the prop, the value an
 
   test('time-slicing out of range', () => {
     expect(() => build(pools(GpuNodePool.inference('x', { gpu: Gpu.L4, timeSlicing: 1, maxNodes: 1 }))))
-      .toThrow(/test\/Gpu: nodePools\[x\]\.timeSlicing /);
+      .toThrow(/test\/Gpu: nodePools\[x\]\.timeSlicing 1 is not a whole number from 2 to 48; use 2-48 replicas per GPU/);
   });
 
   test('cluster name too long or invalid', () => {

@@ -45,6 +45,10 @@ describe('GpuInferenceCluster on Azure', () => {
     expect(llm).toMatchObject({ vm_size: 'Standard_NC24ads_A100_v4', gpu_instance: 'MIG1g', gpu_driver: 'Install', os_sku: 'Ubuntu' });
     expect(llm.node_labels['nvidia.com/mig.config']).toBeUndefined();
     expect(llm.node_labels['nvidia.com/gpu.deploy.driver']).toBe('false');
+    // the MIG manager's config carries only the layouts it applies
+    const values: string = resourceNamed(doc, 'helm_release', 'GpuOperator').values[0];
+    expect(values).not.toContain('all-1g.10gb:');
+    expect(values).toMatch(/default: \|-\n {8}version: v1\n {8}flags:\n {10}migStrategy: single\n/);
   });
 
   test('a layout AKS cannot express goes to the MIG manager with the AKS driver skipped', () => {
@@ -152,6 +156,7 @@ describe('Azure validation', () => {
 
   test('API exposure, region, cluster name, maintenance window, kubelogin mode', () => {
     expect(() => build({ cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: ['0.0.0.0/0'] }) })).toThrow(/test\/Gpu: authorizedIpRanges '0\.0\.0\.0\/0' opens the API server to the whole internet/);
+    expect(() => build({ cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: ['10.0.0.300/8'] }) })).toThrow(/test\/Gpu: authorizedIpRanges '10\.0\.0\.300\/8' is not an IPv4 CIDR; use the form 203\.0\.113\.0\/24/);
     expect(() => build({ cloud: Cloud.azure({ location: 'East US 2' }) })).toThrow(/test\/Gpu: location "East US 2" is not an Azure region name; use the short form/);
     expect(() => build({ clusterName: 'x' })).toThrow(/test\/Gpu: clusterName 'x' is not a valid AKS cluster name/);
     expect(() => build({ cloud: Cloud.azure({ location: 'eastus2', maintenanceDay: 'Sun' }) })).toThrow(/maintenanceDay 'Sun' is not a weekday name; use one of Monday/);

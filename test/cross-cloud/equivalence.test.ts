@@ -30,6 +30,11 @@ describe('one platform, two clouds', () => {
     expect(awsPools.llm.labels['nvidia.com/mig.config']).toBe('all-3g.40gb');
     expect(azPools.llm.gpu_instance).toBe('MIG3g');
     expect(awsPools.llm.labels['ai-platform.dev/mig-profile']).toBe(azPools.llm.node_labels['ai-platform.dev/mig-profile']);
+    // AKS cuts the MIG layout itself, so its operator runs no MIG manager, yet the device plugin must still
+    // advertise MIG devices.
+    const azOperator: string = Object.values(resources(az, 'helm_release')).find((r: any) => r.chart === 'gpu-operator')!.values[0];
+    expect(azOperator).toMatch(/^migManager:\n {2}enabled: false$/m);
+    expect(azOperator).toMatch(/default: \|-\n {8}version: v1\n {8}flags:\n {10}migStrategy: single\n/);
   });
 
   test('both clusters get the GPU operator and the priority classes through the same contract', () => {

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { MigPartedConfigEntry, renderMigPartedConfig, renderTimeSlicingConfig } from '../../gpu';
 import { IPlatformCluster } from '../../core/cluster';
 import { gpuNodeTolerations } from '../../core/tolerations';
-import { NodePoolRole } from '../../core/node-pool';
+import { NodePoolRole, PlatformLabels } from '../../core/node-pool';
 import { toYaml } from '../../core/yaml';
 import { Charts, HelmAddon } from '../chart';
 
@@ -51,7 +51,8 @@ export class GpuOperator extends Construct {
 /** The operator's Helm values for a cluster; exported for tests and for add-ons that extend them. */
 export function gpuOperatorValues(cluster: IPlatformCluster): { [key: string]: any } {
   const gpuPools = cluster.nodePools.filter((p) => p.role !== NodePoolRole.NEURON);
-  const migPools = gpuPools.filter((p) => p.mig);
+  // Only pools whose nodes ask the MIG manager for a config (on AKS, a layout AKS cuts itself does not).
+  const migPools = gpuPools.filter((p) => p.mig && cluster.poolLabels(p)[PlatformLabels.MIG_CONFIG] !== undefined);
   const slicedPools = gpuPools.filter((p) => p.timeSlicing !== undefined);
   const preinstalled = cluster.gpuDriverPreinstalled;
 
@@ -106,7 +107,8 @@ export function gpuOperatorValues(cluster: IPlatformCluster): { [key: string]: a
 
   if (slicedPools.length) {
     const data: { [key: string]: string } = {
-      default: toYaml({ version: 'v1', flags: { migStrategy: migPools.length ? cluster.migStrategy : 'none' } }).trimEnd(),
+      // Nodes partitioned by AKS count here too: the plugin must advertise their MIG devices.
+      default: toYaml({ version: 'v1', flags: { migStrategy: gpuPools.some((p) => p.mig) ? cluster.migStrategy : 'none' } }).trimEnd(),
     };
     for (const p of slicedPools) data[p.devicePluginConfigName!] = renderTimeSlicingConfig(p.timeSlicing!).trimEnd();
     values.devicePlugin = { config: { create: true, name: DEVICE_PLUGIN_CONFIG_MAP, default: 'default', data } };
