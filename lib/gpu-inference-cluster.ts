@@ -1,89 +1,120 @@
-import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
-import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { ITerraformDependable } from 'cdktf';
-import { Construct } from 'constructs';
+import { Annotations, ITerraformDependable, TerraformStack } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
 import { GpuOperator } from './addons/gpu-operator/gpu-operator';
 import { PlatformPriorityClasses } from './addons/priority-classes';
 import { Cloud } from './cloud';
-import { ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from './core/cluster';
-import { throwIfAny } from './core/errors';
-import { KubernetesVersion } from './core/kubernetes-version';
-import { GpuNodePool, NodePoolRole, NodeTaint, clusterMigStrategy } from './core/node-pool';
+import { ClusterProviders, ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from './core/cluster';
+import { KubernetesVersion, supportWarning } from './core/kubernetes-version';
+import { aliasFromPath } from './core/naming';
+import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, clusterMigStrategy } from './core/node-pool';
+import { reportProblems } from './core/problems';
+
+/** Context key that pins "today" for the support-window warning (tests, reproducible builds). */
+export const TODAY_CONTEXT_KEY = 'ai-platform:today';
 
 /** Props of a GpuInferenceCluster. */
 export interface GpuInferenceClusterProps {
-  /** Where to run: `Cloud.aws({...})`. */
+  /** Where to run: `Cloud.aws({...})` or `Cloud.azure({...})`. */
   readonly cloud: Cloud;
-  /** Cluster name, unique in the account and region. */
+  /** Cluster name, unique in the account and region; a Terraform variable works too. */
   readonly clusterName: string;
   /**
-   * Kubernetes version.
-   * @default KubernetesVersion.V1_33
+   * Kubernetes version. A warning is printed at synth when it leaves the cloud's standard support within 90 days.
+   * @default KubernetesVersion.DEFAULT (1.35)
    */
   readonly kubernetesVersion?: KubernetesVersion;
   /** Accelerator pools; a system pool for add-ons is always added. */
   readonly nodePools: GpuNodePool[];
   /**
    * Tags for every cloud resource.
-   * @default - { 'managed-by': 'cdktf-ai-platform', 'ai-platform/cluster': clusterName }
+   * @default - { 'managed-by': 'cdktf-ai-platform', 'ai-platform-cluster': clusterName }
    */
   readonly tags?: { [key: string]: string };
   /**
-   * Install the NVIDIA GPU operator (device plugin, MIG manager, DCGM exporter, GPU feature discovery).
+   * Install the NVIDIA GPU operator (driver where the image lacks it, device plugin, MIG manager, DCGM
+   * exporter, GPU feature discovery).
    * @default true when any pool has NVIDIA GPUs
    */
   readonly installGpuOperator?: boolean;
+  /**
+   * A second stack for the in-cluster part (Helm releases and Kubernetes objects this construct installs).
+   * Use it for a private API server in a network the cluster's stack creates: apply the cluster's stack
+   * from anywhere, then this stack from a runner inside the network. Add-ons created in that stack with
+   * this cluster (ObservabilityStack, ...) get providers there from cross-stack references.
+   * @default - the cluster's own stack
+   */
+  readonly inClusterStack?: TerraformStack;
 }
 
 /**
- * A Kubernetes cluster for LLM inference and training on AWS (EKS): accelerator pools with MIG or
- * time-slicing, spot training pools, Neuron pools, the NVIDIA GPU operator, autoscaling from zero and
- * priority classes, with Kubernetes and Helm providers for further add-ons.
+ * A Kubernetes cluster for LLM inference and training on AWS (EKS) or Azure (AKS): accelerator pools with
+ * MIG or time-slicing, spot training pools, Neuron pools, the NVIDIA GPU operator, autoscaling from zero and
+ * priority classes, with Kubernetes and Helm providers for further add-ons in any stack.
  *
- * Mistakes in pools (a MIG profile the GPU lacks, min > max, a GPU the cloud does not offer) fail at synth.
+ * Mistakes (a MIG profile the GPU lacks, min > max, a GPU the cloud does not offer, an API nobody can
+ * reach) are reported together at synth.
  */
 export class GpuInferenceCluster extends Construct implements IPlatformCluster {
-  /** The cloud-specific cluster (EksPlatformCluster on AWS). */
+  /** The cloud-specific cluster (EksPlatformCluster on AWS, AksPlatformCluster on Azure). */
   public readonly platform: IPlatformCluster;
   /** The GPU operator, when installed. */
   public readonly gpuOperator?: GpuOperator;
   /** The platform priority classes. */
   public readonly priorityClasses: PlatformPriorityClasses;
+  /** Where the in-cluster part lives (in the cluster's stack or in `inClusterStack`). */
+  public readonly inClusterScope: Construct;
 
   constructor(scope: Construct, id: string, props: GpuInferenceClusterProps) {
     super(scope, id);
+    const backend = props.cloud.backend;
     const names = new Set<string>();
-    const errors: string[] = [];
-    if (props.nodePools.length === 0) errors.push('nodePools [] is empty; add at least one GpuNodePool');
+    const problems: string[] = [];
+    const pools: GpuNodePool[] = [];
+    if (props.nodePools.length === 0) problems.push('nodePools [] is empty; add at least one GpuNodePool');
     for (const pool of props.nodePools) {
+      const own: string[] = [];
       if (names.has(pool.name) || pool.name === 'system') {
-        errors.push(`nodePools[${pool.name}].name '${pool.name}' is ${pool.name === 'system' ? 'reserved for the add-on pool' : 'used twice'}; give every pool its own name`);
+        own.push(`nodePools[${pool.name}].name '${pool.name}' is ${pool.name === 'system' ? 'reserved for the add-on pool' : 'used twice'}; give every pool its own name`);
       }
       names.add(pool.name);
-      errors.push(...pool.validate());
+      own.push(...pool.validate());
+      if (own.length === 0) own.push(...backend.validatePool(pool));
+      problems.push(...own);
+      // A pool with problems is left out of the build, so the rest can still be checked in the same run.
+      if (own.length === 0) pools.push(pool);
     }
-    throwIfAny(this, errors);
 
+    this.inClusterScope = props.inClusterStack && props.inClusterStack !== TerraformStack.of(this)
+      ? new Construct(props.inClusterStack, `InCluster-${aliasFromPath(this.node.path)}`)
+      : this;
+    const version = props.kubernetesVersion ?? KubernetesVersion.DEFAULT;
     const spec: ClusterSpec = {
       clusterName: props.clusterName,
-      kubernetesVersion: props.kubernetesVersion ?? KubernetesVersion.V1_33,
-      nodePools: [...props.nodePools],
-      migStrategy: clusterMigStrategy(props.nodePools),
-      tags: props.tags ?? { 'managed-by': 'cdktf-ai-platform', 'ai-platform/cluster': props.clusterName },
+      kubernetesVersion: version,
+      nodePools: pools,
+      migStrategy: clusterMigStrategy(pools),
+      tags: props.tags ?? { 'managed-by': 'cdktf-ai-platform', 'ai-platform-cluster': props.clusterName },
+      inClusterScope: this.inClusterScope,
     };
-    throwIfAny(this, props.cloud.backend.validate(spec));
+    problems.push(...backend.validate(spec));
+    reportProblems(this, problems);
 
-    this.platform = props.cloud.backend.createCluster(this, 'Cluster', spec);
-    const hasNvidia = props.nodePools.some((p) => p.role !== NodePoolRole.NEURON);
-    if (props.installGpuOperator ?? hasNvidia) this.gpuOperator = new GpuOperator(this, 'GpuOperator', { cluster: this.platform });
-    this.priorityClasses = new PlatformPriorityClasses(this, 'PriorityClasses', { cluster: this.platform });
+    const today = this.node.tryGetContext(TODAY_CONTEXT_KEY);
+    const warning = supportWarning(backend.cloudProvider, backend.cloudProvider === CloudProvider.AWS ? 'EKS' : 'AKS', version, today ? new Date(today) : new Date());
+    if (warning) Annotations.of(this).addWarning(warning);
+
+    this.platform = backend.createCluster(this, 'Cluster', spec);
+    const hasNvidia = pools.some((p) => p.role !== NodePoolRole.NEURON);
+    if (props.installGpuOperator ?? hasNvidia) this.gpuOperator = new GpuOperator(this.inClusterScope, 'GpuOperator', { cluster: this.platform });
+    this.priorityClasses = new PlatformPriorityClasses(this.inClusterScope, 'PriorityClasses', { cluster: this.platform });
   }
 
   public get clusterName(): string { return this.platform.clusterName; }
   public get cloudProvider(): CloudProvider { return this.platform.cloudProvider; }
   public get kubernetesVersion(): KubernetesVersion { return this.platform.kubernetesVersion; }
-  public get kubernetesProvider(): KubernetesProvider { return this.platform.kubernetesProvider; }
-  public get helmProvider(): HelmProvider { return this.platform.helmProvider; }
+  public get region(): string { return this.platform.region; }
+  public get tags(): { [key: string]: string } { return this.platform.tags; }
+  public get resourceGroupName(): string | undefined { return this.platform.resourceGroupName; }
   public get nodePools(): GpuNodePool[] { return this.platform.nodePools; }
   public get migStrategy(): string { return this.platform.migStrategy; }
   public get gpuDriverPreinstalled(): boolean { return this.platform.gpuDriverPreinstalled; }
@@ -92,9 +123,15 @@ export class GpuInferenceCluster extends Construct implements IPlatformCluster {
   public get systemTolerations(): PodToleration[] { return this.platform.systemTolerations; }
   public get storageClassName(): string { return this.platform.storageClassName; }
 
-  /** Add-on dependencies, including the GPU operator once it is installed. */
-  public get addonDependencies(): ITerraformDependable[] {
-    return [...this.platform.addonDependencies, ...(this.gpuOperator ? [this.gpuOperator.addon.release] : [])];
+  public providers(scope: IConstruct): ClusterProviders {
+    return this.platform.providers(scope);
+  }
+
+  /** Add-on dependencies for `scope`'s stack, including the GPU operator when it is in that stack. */
+  public addonDependencies(scope: IConstruct): ITerraformDependable[] {
+    const deps = this.platform.addonDependencies(scope);
+    const op = this.gpuOperator?.addon.release;
+    return op && TerraformStack.of(op) === TerraformStack.of(scope) ? [...deps, op] : deps;
   }
 
   public poolLabels(pool: GpuNodePool): { [key: string]: string } {
@@ -103,6 +140,10 @@ export class GpuInferenceCluster extends Construct implements IPlatformCluster {
 
   public poolTaints(pool: GpuNodePool): NodeTaint[] {
     return this.platform.poolTaints(pool);
+  }
+
+  public poolCapacity(pool: GpuNodePool): ExtendedResource[] {
+    return this.platform.poolCapacity(pool);
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {

@@ -144,9 +144,9 @@ export class ObservabilityStack extends Construct {
     throwIfAny(this, errors);
 
     const ns = new NamespaceV1(this, 'Namespace', {
-      provider: cluster.kubernetesProvider,
+      provider: cluster.providers(this).kubernetes,
       metadata: { name: this.namespace, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } },
-      dependsOn: cluster.addonDependencies,
+      dependsOn: cluster.addonDependencies(this),
     });
     const admin = new GrafanaAdminSecret(this, 'GrafanaAdmin', {
       cluster,
@@ -161,10 +161,10 @@ export class ObservabilityStack extends Construct {
     for (const d of dashboards) {
       // One ConfigMap per dashboard: the sidecar reloads each on its own and each stays far below 1 MiB.
       new ConfigMapV1(this, `Dashboard-${d.uid}`, {
-        provider: cluster.kubernetesProvider,
+        provider: cluster.providers(this).kubernetes,
         metadata: { name: `dashboard-${d.uid}`, namespace: this.namespace, labels: { [GRAFANA_DASHBOARD_LABEL.key]: GRAFANA_DASHBOARD_LABEL.value } },
         data: { [`${d.uid}.json`]: JSON.stringify(d) },
-        dependsOn: [...cluster.addonDependencies, ns],
+        dependsOn: [...cluster.addonDependencies(this), ns],
       });
     }
 

@@ -2,6 +2,7 @@ import { Release } from '@cdktf/provider-helm/lib/release';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IPlatformCluster } from '../core/cluster';
+import { sameStack } from '../core/cluster-access';
 import { toYaml } from '../core/yaml';
 
 /** A Helm chart at a pinned version. */
@@ -65,7 +66,7 @@ export class HelmAddon extends Construct {
   constructor(scope: Construct, id: string, props: HelmAddonProps) {
     super(scope, id);
     this.release = new Release(this, 'Resource', {
-      provider: props.cluster.helmProvider,
+      provider: props.cluster.providers(this).helm,
       name: props.releaseName,
       chart: props.chart.chart,
       repository: props.chart.repository,
@@ -78,7 +79,7 @@ export class HelmAddon extends Construct {
       timeout: props.timeoutSeconds ?? 600,
       maxHistory: 5,
       values: [toYaml(props.values)],
-      dependsOn: [...props.cluster.addonDependencies, ...(props.dependsOn ?? [])],
+      dependsOn: [...props.cluster.addonDependencies(this), ...sameStack(this, props.dependsOn ?? [])],
     });
   }
 }

@@ -25,7 +25,7 @@ export class PlatformPriorityClasses extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformPriorityClassesProps) {
     super(scope, id);
-    const common = { provider: props.cluster.kubernetesProvider, dependsOn: props.cluster.addonDependencies };
+    const common = { provider: props.cluster.providers(this).kubernetes, dependsOn: props.cluster.addonDependencies(this) };
     this.inference = new PriorityClassV1(this, 'Inference', {
       ...common,
       metadata: { name: PlatformPriorityClasses.INFERENCE },

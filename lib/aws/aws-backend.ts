@@ -1,8 +1,8 @@
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, ICloudBackend, IPlatformCluster } from '../core/cluster';
-import { NodePoolRole } from '../core/node-pool';
-import { validateNetworkCidr } from '../core/validation';
+import { GpuNodePool, NodePoolRole } from '../core/node-pool';
+import { isToken, validateNetworkCidr } from '../core/validation';
 import { EksClusterAutoscaler } from './cluster-autoscaler';
 import { EksPlatformCluster } from './eks-cluster';
 import { EndpointAccess } from './endpoint-access';
@@ -12,8 +12,6 @@ import { NeuronDevicePlugin } from './neuron';
 
 /** A VPC the cluster joins instead of creating one. */
 export interface ExistingVpc {
-  /** VPC id. */
-  readonly vpcId: string;
   /** Private subnets in at least two availability zones, with a route to a NAT gateway. */
   readonly privateSubnetIds: string[];
 }
@@ -41,25 +39,51 @@ export interface AwsCloudOptions {
    */
   readonly singleNatGateway?: boolean;
   /**
-   * API server exposure.
+   * API server exposure. A private endpoint needs Terraform to run inside the VPC: with a VPC this stack
+   * creates, that is only possible for an in-cluster part in a second stack (`inClusterStack`).
    * @default EndpointAccess.PRIVATE
    */
   readonly endpointAccess?: EndpointAccess;
   /**
-   * IAM principal ARNs given cluster admin (besides the identity that creates the cluster).
+   * IAM principal ARNs given cluster admin through access entries; a Terraform list variable works too.
+   * Do not list the deployer here: its entry is managed through `deployerPrincipalArn`.
    * @default - none
    */
   readonly adminPrincipalArns?: string[];
+  /**
+   * The IAM role (or user) ARN that runs `terraform apply`; it gets a cluster-admin access entry that every
+   * in-cluster resource waits for. Pin it (e.g. to the CI role, from a variable) when several principals
+   * apply the same stack, or each apply by another principal replaces the entry.
+   * @default - the caller's role, read at apply time (aws_iam_session_context)
+   */
+  readonly deployerPrincipalArn?: string;
   /**
    * Instance type of the system node group that runs add-ons.
    * @default 'm6i.xlarge'
    */
   readonly systemInstanceType?: string;
   /**
-   * Retention of control-plane logs in CloudWatch, days.
-   * @default 90
+   * Fewest system nodes.
+   * @default 2
+   */
+  readonly systemMinNodes?: number;
+  /**
+   * Most system nodes.
+   * @default 4
+   */
+  readonly systemMaxNodes?: number;
+  /**
+   * Retention of control-plane (audit) logs in CloudWatch, days.
+   * @default 365
    */
   readonly controlPlaneLogRetentionDays?: number;
+  /**
+   * Keep the control-plane (audit) log group when the stack is destroyed. Turn off for throwaway
+   * environments: a retained group must be deleted or imported before a cluster of the same name is
+   * created again.
+   * @default true
+   */
+  readonly retainLogsOnDestroy?: boolean;
 }
 
 const LOG_RETENTION = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -76,25 +100,43 @@ export class AwsBackend implements ICloudBackend {
   public validate(spec: ClusterSpec): string[] {
     const o = this.options;
     const out: string[] = [];
-    if (!/^[a-zA-Z][a-zA-Z0-9-]{0,37}$/.test(spec.clusterName)) {
+    if (!isToken(spec.clusterName) && !/^[a-zA-Z][a-zA-Z0-9-]{0,37}$/.test(spec.clusterName)) {
       // 38, not EKS's 100: role names '<cluster>-<suffix>' must stay within IAM's 64 characters.
       out.push(`clusterName '${spec.clusterName}' is not a valid EKS cluster name; use 1-38 letters, digits or '-', starting with a letter`);
     }
     out.push(...(o.endpointAccess ?? EndpointAccess.PRIVATE).validate());
     const azs = o.availabilityZoneCount ?? 3;
-    if (!o.existingVpc && (!Number.isInteger(azs) || azs < 2 || azs > 4)) {
+    if (!o.existingVpc && !isToken(azs) && (!Number.isInteger(azs) || azs < 2 || azs > 4)) {
       out.push(`availabilityZoneCount ${azs} is out of range; EKS needs subnets in at least 2 zones, use 2-4`);
     }
     if (o.vpcCidr !== undefined) out.push(...validateNetworkCidr('vpcCidr', o.vpcCidr, 16, 20, 'pod IPs come from the VPC, so use e.g. 10.0.0.0/16'));
-    if (o.existingVpc && o.existingVpc.privateSubnetIds.length < 2) {
+    if (o.existingVpc && !isToken(o.existingVpc.privateSubnetIds) && o.existingVpc.privateSubnetIds.length < 2) {
       out.push(`existingVpc.privateSubnetIds ${JSON.stringify(o.existingVpc.privateSubnetIds)} has fewer than 2 subnets; EKS needs subnets in at least two availability zones`);
     }
-    const retention = o.controlPlaneLogRetentionDays ?? 90;
-    if (!LOG_RETENTION.includes(retention)) {
+    const retention = o.controlPlaneLogRetentionDays ?? 365;
+    if (!isToken(retention) && !LOG_RETENTION.includes(retention)) {
       out.push(`controlPlaneLogRetentionDays ${retention} is not a CloudWatch retention; use one of ${LOG_RETENTION.join(', ')}`);
     }
-    for (const pool of spec.nodePools) out.push(...selectAwsInstances(pool).errors);
+    const min = o.systemMinNodes ?? 2;
+    const max = o.systemMaxNodes ?? 4;
+    if (!isToken(min) && (!Number.isInteger(min) || min < 1)) out.push(`systemMinNodes ${min} is not a whole number >= 1; add-ons need a system node, use 2 for one per zone failure`);
+    if (!isToken(max) && !isToken(min) && (!Number.isInteger(max) || max < min)) out.push(`systemMaxNodes ${max} is below systemMinNodes ${min}; use systemMaxNodes >= systemMinNodes`);
+    const admins = o.adminPrincipalArns ?? [];
+    if (!isToken(admins)) {
+      for (const arn of admins) {
+        if (!isToken(arn) && !/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user)\/.+/.test(arn)) {
+          out.push(`adminPrincipalArns '${arn}' is not an IAM role or user ARN; pass arn:aws:iam::<account>:role/<name> (from a variable)`);
+        }
+        if (!isToken(arn) && o.deployerPrincipalArn !== undefined && arn === o.deployerPrincipalArn) {
+          out.push(`adminPrincipalArns '${arn}' is also the deployerPrincipalArn; its access entry would be created twice (409), list it once as deployerPrincipalArn`);
+        }
+      }
+    }
     return out;
+  }
+
+  public validatePool(pool: GpuNodePool): string[] {
+    return selectAwsInstances(pool).errors;
   }
 
   public createCluster(scope: Construct, id: string, spec: ClusterSpec): IPlatformCluster {
@@ -117,18 +159,30 @@ export class AwsBackend implements ICloudBackend {
     if (spec.nodePools.length + 1 > 30) {
       Annotations.of(scope).addWarning(`nodePools ${spec.nodePools.length} (+1 system) exceed EKS's default quota of 30 managed node groups per cluster; request a quota increase before deploying`);
     }
+    const endpointAccess = o.endpointAccess ?? EndpointAccess.PRIVATE;
     const cluster = new EksPlatformCluster(scope, id, {
       spec,
       privateSubnetIds: subnets,
-      endpointAccess: o.endpointAccess ?? EndpointAccess.PRIVATE,
+      endpointAccess,
       adminPrincipalArns: o.adminPrincipalArns ?? [],
+      deployerPrincipalArn: o.deployerPrincipalArn,
       systemInstanceType: o.systemInstanceType ?? 'm6i.xlarge',
-      logRetentionDays: o.controlPlaneLogRetentionDays ?? 90,
+      systemMinNodes: o.systemMinNodes ?? 2,
+      systemMaxNodes: o.systemMaxNodes ?? 4,
+      logRetentionDays: o.controlPlaneLogRetentionDays ?? 365,
+      retainLogsOnDestroy: o.retainLogsOnDestroy ?? true,
       networkDependables,
+      unreachableBecause: !endpointAccess.publicAccess && !o.existingVpc
+        ? 'cloud.endpointAccess PRIVATE with a VPC this stack creates cannot be reached by Terraform, which installs the in-cluster part (charts, Kubernetes objects) in the same apply; '
+          + 'allow the deployer\'s egress CIDR with EndpointAccess.publicAndPrivate([deployerCidr]) (from a TerraformVariable), join an existingVpc your runner lives in, '
+          + 'or set inClusterStack to a second stack applied from inside the VPC'
+        : undefined,
     });
-    new EksClusterAutoscaler(scope, 'ClusterAutoscaler', { cluster });
+    // The autoscaler's IAM role is a cloud resource: it stays with the cluster; its chart goes in-cluster.
+    const autoscalerIdentity = cluster.podIdentity(cluster, 'autoscaler', { namespace: 'kube-system', serviceAccountName: 'cluster-autoscaler' });
+    new EksClusterAutoscaler(spec.inClusterScope, 'ClusterAutoscaler', { cluster, identity: autoscalerIdentity });
     if (spec.nodePools.some((p) => p.role === NodePoolRole.NEURON)) {
-      new NeuronDevicePlugin(scope, 'Neuron', { cluster });
+      new NeuronDevicePlugin(spec.inClusterScope, 'Neuron', { cluster });
     }
     return cluster;
   }

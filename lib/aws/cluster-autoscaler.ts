@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import { Charts, HelmAddon } from '../addons/chart';
-import { PlatformLabels } from '../core/node-pool';
+import { KubernetesVersion } from '../core/kubernetes-version';
 import { EksPlatformCluster } from './eks-cluster';
+import { PodIdentityBinding } from './pod-identity';
 
 /** Options of cluster-autoscaler on EKS. */
 export interface EksClusterAutoscalerProps {
@@ -12,6 +13,28 @@ export interface EksClusterAutoscalerProps {
    * @default '10m'
    */
   readonly scaleDownUnneededTime?: string;
+  /**
+   * The Pod Identity of the autoscaler's service account 'kube-system/cluster-autoscaler'.
+   * @default - one is created beside the chart
+   */
+  readonly identity?: PodIdentityBinding;
+}
+
+/**
+ * cluster-autoscaler release per Kubernetes minor: its minor must match the control plane's. A version
+ * newer than the table gets `v<minor>.0`.
+ */
+export const CLUSTER_AUTOSCALER_RELEASES: { [minor: string]: string } = {
+  '1.32': 'v1.32.7',
+  '1.33': 'v1.33.6',
+  '1.34': 'v1.34.5',
+  '1.35': 'v1.35.2',
+  '1.36': 'v1.36.1',
+};
+
+/** The cluster-autoscaler image tag for a control-plane version. */
+export function clusterAutoscalerImageTag(version: KubernetesVersion): string {
+  return CLUSTER_AUTOSCALER_RELEASES[version.version] ?? `v${version.version}.0`;
 }
 
 const SERVICE_ACCOUNT = 'cluster-autoscaler';
@@ -29,7 +52,7 @@ export class EksClusterAutoscaler extends Construct {
   constructor(scope: Construct, id: string, props: EksClusterAutoscalerProps) {
     super(scope, id);
     const cluster = props.cluster;
-    const identity = cluster.podIdentity(this, 'autoscaler', { namespace: NAMESPACE, serviceAccountName: SERVICE_ACCOUNT });
+    const identity = props.identity ?? cluster.podIdentity(this, 'autoscaler', { namespace: NAMESPACE, serviceAccountName: SERVICE_ACCOUNT });
     identity.addToPolicy({
       sid: 'Describe',
       actions: [
@@ -63,10 +86,11 @@ export class EksClusterAutoscaler extends Construct {
         cloudProvider: 'aws',
         awsRegion: cluster.region,
         autoDiscovery: { clusterName: cluster.clusterName },
-        // The autoscaler's minor version should match the control plane's.
-        image: { tag: `v${cluster.kubernetesVersion.version}.0` },
+        // The autoscaler's minor version must match the control plane's.
+        image: { tag: clusterAutoscalerImageTag(cluster.kubernetesVersion) },
         rbac: { serviceAccount: { create: true, name: SERVICE_ACCOUNT } },
-        nodeSelector: { [PlatformLabels.ROLE]: 'system' },
+        nodeSelector: { ...cluster.systemNodeSelector },
+        tolerations: cluster.systemTolerations.map((t) => ({ ...t })),
         extraArgs: {
           'balance-similar-node-groups': true,
           'skip-nodes-with-system-pods': false,

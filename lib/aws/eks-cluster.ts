@@ -1,5 +1,6 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsIamSessionContext } from '@cdktf/provider-aws/lib/data-aws-iam-session-context';
 import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
 import { EksAccessPolicyAssociation } from '@cdktf/provider-aws/lib/eks-access-policy-association';
 import { EksAddon } from '@cdktf/provider-aws/lib/eks-addon';
@@ -8,19 +9,21 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
-import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { StorageClassV1 } from '@cdktf/provider-kubernetes/lib/storage-class-v1';
-import { Fn, ITerraformDependable } from 'cdktf';
-import { Construct } from 'constructs';
-import { ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
+import { Fn, ITerraformDependable, TerraformIterator, Token } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { ClusterProviders, ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
+import { ClusterAccess } from '../core/cluster-access';
 import { KubernetesVersion } from '../core/kubernetes-version';
-import { clusterProviders } from '../core/providers';
-import { GpuNodePool, NodePoolRole, NodeTaint, PlatformLabels } from '../core/node-pool';
+import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, PlatformLabels } from '../core/node-pool';
+import { awsContext } from './account';
 import { EndpointAccess } from './endpoint-access';
 import { selectAwsInstances } from './instance-selection';
 import { EksNodeGroupPool, EksAmiType } from './node-group';
 import { PodIdentityBinding } from './pod-identity';
+
+/** Label cluster-autoscaler's AWS provider reads to wait until a new node's GPUs are allocatable. */
+export const AWS_GPU_LABEL = 'k8s.amazonaws.com/accelerator';
 
 /** Options of the EKS cluster and its network; set through `Cloud.aws({...})`. */
 export interface EksPlatformClusterProps {
@@ -30,27 +33,41 @@ export interface EksPlatformClusterProps {
   readonly privateSubnetIds: string[];
   /** API endpoint exposure. */
   readonly endpointAccess: EndpointAccess;
-  /** IAM principals granted cluster admin through access entries. */
+  /** IAM principals granted cluster admin through access entries (may be a Terraform list token). */
   readonly adminPrincipalArns: string[];
+  /**
+   * The IAM principal (role or user ARN) that runs Terraform and installs the in-cluster part.
+   * @default - the caller's role, from aws_iam_session_context
+   */
+  readonly deployerPrincipalArn?: string;
   /** Instance type of the system node group. */
   readonly systemInstanceType: string;
+  /** Fewest system nodes. */
+  readonly systemMinNodes: number;
+  /** Most system nodes. */
+  readonly systemMaxNodes: number;
   /** Control-plane log retention in days. */
   readonly logRetentionDays: number;
+  /** Keep the control-plane (audit) log group when the stack is destroyed. */
+  readonly retainLogsOnDestroy: boolean;
   /** Network resources nodes need until they are gone (NAT gateways). */
   readonly networkDependables: ITerraformDependable[];
+  /**
+   * Why Terraform cannot reach the API while creating the cluster; see ClusterAccessOptions.
+   * @default - reachable
+   */
+  readonly unreachableBecause?: string;
 }
 
 /**
- * An EKS cluster for AI workloads: secrets envelope-encrypted with a rotating KMS key, control-plane
- * logs, access entries (API auth mode), Pod Identity, managed core add-ons, a small system node group and
- * one managed node group per accelerator pool. Exposes Kubernetes and Helm providers wired to itself.
+ * An EKS cluster for AI workloads: secrets envelope-encrypted with a rotating KMS key, encrypted
+ * control-plane logs, access entries (API auth mode) with the deployer's entry managed explicitly, Pod
+ * Identity, managed core add-ons, a small system node group and one managed node group per accelerator pool.
  */
 export class EksPlatformCluster extends Construct implements IPlatformCluster {
   public readonly clusterName: string;
   public readonly cloudProvider = CloudProvider.AWS;
   public readonly kubernetesVersion: KubernetesVersion;
-  public readonly kubernetesProvider: KubernetesProvider;
-  public readonly helmProvider: HelmProvider;
   public readonly nodePools: GpuNodePool[];
   public readonly migStrategy: string;
   public readonly gpuDriverPreinstalled = true;
@@ -58,20 +75,23 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
   // The EKS system group is not tainted: platform services without GPUs (routers, APIs) run there too.
   public readonly systemTolerations: PodToleration[] = [];
   public readonly storageClassName = 'gp3-encrypted';
-  public readonly addonDependencies: ITerraformDependable[];
+  public readonly tags: { [key: string]: string };
+  /** AWS region of the cluster, read from its ARN (no provider lookup needed). */
+  public readonly region: string;
   /** The EKS cluster resource. */
   public readonly cluster: EksCluster;
-  /** KMS key encrypting Kubernetes secrets. */
+  /** KMS key encrypting Kubernetes secrets and the control-plane logs. */
   public readonly secretsKey: KmsKey;
   /** IAM role of every node. */
   public readonly nodeRole: IamRole;
   /** Node group per pool name, plus 'system'. */
   public readonly nodeGroups: { [pool: string]: EksNodeGroupPool } = {};
-  /** AWS region of the cluster, read from its ARN (no provider lookup needed). */
-  public readonly region: string;
   /** The Pod Identity agent add-on; identities wait for it. */
   public readonly podIdentityAgent: EksAddon;
-  private readonly tags: { [key: string]: string };
+  /** The deployer's cluster-admin access policy association; every in-cluster resource waits for it. */
+  public readonly deployerAccess: EksAccessPolicyAssociation;
+  private readonly access: ClusterAccess;
+  private readonly shapes = new Map<string, number>();
 
   constructor(scope: Construct, id: string, props: EksPlatformClusterProps) {
     super(scope, id);
@@ -83,19 +103,52 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     this.migStrategy = spec.migStrategy;
     this.tags = spec.tags;
     const tags = spec.tags;
+    const ctx = awsContext(this);
+    const account = ctx.caller.accountId;
+    const partition = ctx.partition.partition;
+    const logGroupName = `/aws/eks/${name}/cluster`;
 
+    // One key for secrets and control-plane logs. The policy names who may use it instead of relying on
+    // the default policy; CloudWatch Logs may use it only for this cluster's log group.
+    const keyPolicy = new DataAwsIamPolicyDocument(this, 'SecretsKeyPolicy', {
+      statement: [
+        {
+          sid: 'AccountAdministers',
+          effect: 'Allow',
+          principals: [{ type: 'AWS', identifiers: [`arn:${partition}:iam::${account}:root`] }],
+          actions: ['kms:*'],
+          resources: ['*'],
+        },
+        {
+          sid: 'ControlPlaneLogs',
+          effect: 'Allow',
+          principals: [{ type: 'Service', identifiers: [`logs.${ctx.region.name}.amazonaws.com`] }],
+          actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+          resources: ['*'],
+          condition: [{
+            test: 'ArnEquals',
+            variable: 'kms:EncryptionContext:aws:logs:arn',
+            values: [`arn:${partition}:logs:${ctx.region.name}:${account}:log-group:${logGroupName}`],
+          }],
+        },
+      ],
+    });
     this.secretsKey = new KmsKey(this, 'SecretsKey', {
-      description: `Envelope encryption of Kubernetes secrets in EKS cluster ${name}`,
+      description: `Envelope encryption of Kubernetes secrets and control-plane logs of EKS cluster ${name}`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
+      policy: keyPolicy.json,
       tags,
     });
     new KmsAlias(this, 'SecretsKeyAlias', { name: `alias/eks/${name}-secrets`, targetKeyId: this.secretsKey.keyId });
 
-    // EKS writes to this exact group name; creating it first sets retention instead of "never expire".
+    // EKS writes to this exact group name; creating it first sets retention and encryption instead of
+    // "never expire" in plain text. The audit trail outlives the cluster unless retainLogsOnDestroy is off.
     const logGroup = new CloudwatchLogGroup(this, 'ControlPlaneLogs', {
-      name: `/aws/eks/${name}/cluster`,
+      name: logGroupName,
       retentionInDays: props.logRetentionDays,
+      kmsKeyId: this.secretsKey.arn,
+      skipDestroy: props.retainLogsOnDestroy,
       tags,
     });
 
@@ -106,7 +159,7 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     });
     const clusterPolicy = new IamRolePolicyAttachment(this, 'ClusterPolicy', {
       role: clusterRole.name,
-      policyArn: 'arn:aws:iam::aws:policy/AmazonEKSClusterPolicy',
+      policyArn: `arn:${partition}:iam::aws:policy/AmazonEKSClusterPolicy`,
     });
 
     this.cluster = new EksCluster(this, 'Resource', {
@@ -121,7 +174,9 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
         endpointPublicAccess: props.endpointAccess.publicAccess,
         publicAccessCidrs: props.endpointAccess.publicAccess ? props.endpointAccess.publicAccessCidrs : undefined,
       },
-      accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: true },
+      // The creator's implicit admin entry is off: the deployer's entry is managed below, so listing the
+      // deployer elsewhere cannot collide with it (409) and a new deployer is a plan, not a surprise.
+      accessConfig: { authenticationMode: 'API', bootstrapClusterCreatorAdminPermissions: false },
       encryptionConfig: { resources: ['secrets'], provider: { keyArn: this.secretsKey.arn } },
       enabledClusterLogTypes: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'],
       upgradePolicy: { supportType: 'STANDARD' },
@@ -129,15 +184,10 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       dependsOn: [logGroup, clusterPolicy],
     });
 
-    const admins = props.adminPrincipalArns.map((arn, i) => {
-      const entry = new EksAccessEntry(this, `AdminEntry${i}`, { clusterName: this.cluster.name, principalArn: arn, tags });
-      return new EksAccessPolicyAssociation(this, `AdminPolicy${i}`, {
-        clusterName: this.cluster.name,
-        principalArn: entry.principalArn,
-        policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
-        accessScope: { type: 'cluster' },
-      });
-    });
+    const deployerArn = props.deployerPrincipalArn
+      ?? new DataAwsIamSessionContext(this, 'Deployer', { arn: ctx.caller.arn }).issuerArn;
+    this.deployerAccess = this.clusterAdmin('Deployer', deployerArn);
+    this.adminEntries(props.adminPrincipalArns);
 
     this.nodeRole = new IamRole(this, 'NodeRole', {
       name: `${name}-node`,
@@ -147,7 +197,7 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     const nodePolicies = ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryPullOnly', 'AmazonEKS_CNI_Policy'].map(
       (p) => new IamRolePolicyAttachment(this, `Node${p.replace(/[^A-Za-z0-9]/g, '')}`, {
         role: this.nodeRole.name,
-        policyArn: `arn:aws:iam::aws:policy/${p}`,
+        policyArn: `arn:${partition}:iam::aws:policy/${p}`,
       }),
     );
 
@@ -173,8 +223,8 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       instanceTypes: [props.systemInstanceType],
       amiType: EksAmiType.AL2023_STANDARD,
       spot: false,
-      minNodes: 2,
-      maxNodes: 4,
+      minNodes: props.systemMinNodes,
+      maxNodes: props.systemMaxNodes,
       diskSizeGib: 50,
       labels: { [PlatformLabels.ROLE]: 'system' },
       taints: [],
@@ -188,7 +238,7 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
 
     // Persistent volumes (Prometheus, vector databases) need the EBS CSI driver; it gets its own Pod Identity.
     const ebsCsi = this.podIdentity(this, 'ebs-csi', { namespace: 'kube-system', serviceAccountName: 'ebs-csi-controller-sa' });
-    ebsCsi.addManagedPolicy('EbsCsiPolicy', 'arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy');
+    ebsCsi.addManagedPolicy('EbsCsiPolicy', `arn:${partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy`);
     const ebsAddon = new EksAddon(this, 'Addon-aws-ebs-csi-driver', {
       clusterName: this.cluster.name,
       addonName: 'aws-ebs-csi-driver',
@@ -198,10 +248,9 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       dependsOn: [system.nodeGroup, ebsCsi.association],
     });
 
-    this.addonDependencies = [system.nodeGroup, coredns, this.podIdentityAgent, ebsAddon, ...admins];
-
     for (const pool of spec.nodePools) {
       const shape = selectAwsInstances(pool).shape!;
+      this.shapes.set(pool.name, shape.acceleratorsPerNode);
       this.nodeGroups[pool.name] = new EksNodeGroupPool(this, `Pool-${pool.name}`, {
         clusterName: this.cluster.name,
         nodeGroupName: pool.name,
@@ -215,25 +264,28 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
         diskSizeGib: pool.diskSizeGib,
         labels: this.poolLabels(pool),
         taints: this.poolTaints(pool),
-        extendedResources: pool.extendedResources(shape.acceleratorsPerNode, spec.migStrategy),
+        extendedResources: this.poolCapacity(pool),
         tags,
         dependsOn: nodeDeps,
       });
     }
 
-    const region = Fn.element(Fn.split(':', this.cluster.arn), 3);
-    this.region = region;
-    const providers = clusterProviders(this, {
-      host: this.cluster.endpoint,
-      clusterCaCertificate: Fn.base64decode(this.cluster.certificateAuthority.get(0).data),
-      command: 'aws',
-      args: ['eks', 'get-token', '--cluster-name', this.cluster.name, '--region', region, '--output', 'json'],
+    this.region = Fn.element(Fn.split(':', this.cluster.arn), 3);
+    this.access = new ClusterAccess(this, {
+      connection: {
+        host: this.cluster.endpoint,
+        clusterCaCertificate: Fn.base64decode(this.cluster.certificateAuthority.get(0).data),
+        command: 'aws',
+        args: ['eks', 'get-token', '--cluster-name', this.cluster.name, '--region', this.region, '--output', 'json'],
+      },
+      unreachableBecause: props.unreachableBecause,
     });
-    this.kubernetesProvider = providers.kubernetes;
-    this.helmProvider = providers.helm;
+    // In-cluster resources need the API, system nodes for their pods, DNS, identities, volumes and the
+    // deployer's access; user-listed admins are not waited for (a bad ARN must not block the platform).
+    this.access.addDependency(system.nodeGroup, coredns, this.podIdentityAgent, ebsAddon, this.deployerAccess);
 
-    const storageClass = new StorageClassV1(this, 'StorageClass', {
-      provider: this.kubernetesProvider,
+    const storageClass = new StorageClassV1(spec.inClusterScope, 'StorageClass', {
+      provider: this.providers(spec.inClusterScope).kubernetes,
       metadata: { name: this.storageClassName, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
       storageProvisioner: 'ebs.csi.aws.com',
       parameters: { type: 'gp3', encrypted: 'true', fsType: 'ext4' },
@@ -241,18 +293,36 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       reclaimPolicy: 'Retain',
       volumeBindingMode: 'WaitForFirstConsumer',
       allowVolumeExpansion: true,
-      dependsOn: [ebsAddon, system.nodeGroup],
+      dependsOn: this.addonDependencies(spec.inClusterScope),
     });
     // Add-ons with volumes must find their StorageClass in place.
-    this.addonDependencies.push(storageClass);
+    this.access.addDependency(storageClass);
+  }
+
+  public providers(scope: IConstruct): ClusterProviders {
+    return this.access.providers(scope);
+  }
+
+  public addonDependencies(scope: IConstruct): ITerraformDependable[] {
+    return this.access.dependenciesFor(scope);
   }
 
   public poolLabels(pool: GpuNodePool): { [key: string]: string } {
-    return pool.labels;
+    const labels = { ...pool.labels };
+    // cluster-autoscaler counts a node with this label as unready until its nvidia.com/gpu is allocatable,
+    // so it does not scale up twice while the device plugin starts. Under MIG a node may advertise no
+    // whole GPU at all (mixed strategy), which would keep it "unready" forever: no label there.
+    if (pool.gpu && pool.role !== NodePoolRole.NEURON && !pool.mig) labels[AWS_GPU_LABEL] = `nvidia-${pool.gpu.name.toLowerCase().replace(/_/g, '-')}`;
+    return labels;
   }
 
   public poolTaints(pool: GpuNodePool): NodeTaint[] {
     return pool.taints;
+  }
+
+  public poolCapacity(pool: GpuNodePool): ExtendedResource[] {
+    const perNode = this.shapes.get(pool.name) ?? selectAwsInstances(pool).shape?.acceleratorsPerNode ?? 0;
+    return pool.extendedResources(perNode, this.migStrategy);
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {
@@ -261,7 +331,9 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
 
   /** Like bindServiceAccount, typed as the AWS binding so IAM permissions can be added. */
   public podIdentity(scope: Construct, id: string, options: ServiceAccountBindingOptions): PodIdentityBinding {
-    const roleName = `${this.clusterName}-${id}`.replace(/[^A-Za-z0-9+=,.@_-]/g, '-').slice(0, 64);
+    const raw = `${this.clusterName}-${id}`;
+    // A literal name is trimmed to IAM's 64 characters; a name from a variable is left to Terraform.
+    const roleName = Token.isUnresolved(this.clusterName) ? raw : raw.replace(/[^A-Za-z0-9+=,.@_-]/g, '-').slice(0, 64);
     return new PodIdentityBinding(scope, id, {
       clusterName: this.cluster.name,
       namespace: options.namespace,
@@ -269,6 +341,34 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       roleName,
       tags: this.tags,
       dependsOn: [this.podIdentityAgent],
+    });
+  }
+
+  private clusterAdmin(id: string, principalArn: string): EksAccessPolicyAssociation {
+    const entry = new EksAccessEntry(this, `${id}Entry`, { clusterName: this.cluster.name, principalArn, tags: this.tags });
+    return new EksAccessPolicyAssociation(this, `${id}Admin`, {
+      clusterName: this.cluster.name,
+      principalArn: entry.principalArn,
+      policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
+      accessScope: { type: 'cluster' },
+    });
+  }
+
+  /** One entry per admin ARN; a list from a variable becomes a for_each over it. */
+  private adminEntries(arns: string[]): void {
+    if (!Token.isUnresolved(arns)) {
+      arns.forEach((arn, i) => this.clusterAdmin(`Admin${i}`, arn));
+      return;
+    }
+    const each = TerraformIterator.fromList(arns);
+    const entry = new EksAccessEntry(this, 'AdminEntries', { forEach: each, clusterName: this.cluster.name, principalArn: each.value, tags: this.tags });
+    new EksAccessPolicyAssociation(this, 'AdminPolicies', {
+      forEach: each,
+      clusterName: this.cluster.name,
+      principalArn: each.value,
+      policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
+      accessScope: { type: 'cluster' },
+      dependsOn: [entry],
     });
   }
 

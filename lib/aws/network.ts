@@ -10,6 +10,9 @@ import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-g
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 
+/** Availability-zone ids EKS does not support for clusters (Amazon EKS user guide, cluster creation). */
+export const EKS_UNSUPPORTED_ZONE_IDS: string[] = ['use1-az3', 'usw1-az2', 'cac1-az3'];
+
 /** Options of the cluster VPC. */
 export interface AwsNetworkProps {
   /** Name used in tags and for the Kubernetes cluster tag. */
@@ -60,6 +63,8 @@ export class AwsNetwork extends Construct {
     const azs = new DataAwsAvailabilityZones(this, 'Zones', {
       state: 'available',
       filter: [{ name: 'opt-in-status', values: ['opt-in-not-required'] }],
+      // Zones where EKS cannot place a control plane: CreateCluster rejects subnets in them.
+      excludeZoneIds: [...EKS_UNSUPPORTED_ZONE_IDS],
     });
     this.vpc = new Vpc(this, 'Resource', {
       cidrBlock: cidr,

@@ -1,6 +1,8 @@
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { Construct } from 'constructs';
 import { Charts, HelmAddon } from '../addons/chart';
 import { IPlatformCluster } from '../core/cluster';
+import { KubernetesVersion } from '../core/kubernetes-version';
 import { neuronNodeTolerations } from '../core/tolerations';
 
 /** Options of the Neuron add-on. */
@@ -9,31 +11,65 @@ export interface NeuronDevicePluginProps {
   readonly cluster: IPlatformCluster;
 }
 
+/** Namespace the chart's node problem detector installs into; the chart does not create it. */
+export const NEURON_HEALTHCHECK_NAMESPACE = 'neuron-healthcheck-system';
+
 /**
- * AWS Neuron device plugin (advertises aws.amazon.com/neuron and neuroncore) and the Neuron scheduler
- * extension, which places pods on contiguous NeuronCores.
+ * kube-scheduler release per Kubernetes minor for the Neuron custom scheduler: it must match the control
+ * plane (the chart pins a 1.31 build). A minor missing here gets its `.0` release.
+ */
+export const KUBE_SCHEDULER_RELEASES: { [minor: string]: string } = {
+  '1.34': 'v1.34.9',
+  '1.35': 'v1.35.3',
+  '1.36': 'v1.36.4',
+};
+
+/** The kube-scheduler image tag for a control-plane version. */
+export function kubeSchedulerImageTag(version: KubernetesVersion): string {
+  return KUBE_SCHEDULER_RELEASES[version.version] ?? `v${version.version}.0`;
+}
+
+/**
+ * AWS Neuron device plugin (advertises aws.amazon.com/neuron and neuroncore), the Neuron scheduler
+ * extension with a custom scheduler of the cluster's version (places pods on contiguous NeuronCores), and
+ * the node problem detector that reports Neuron hardware errors, in the namespace it expects.
  */
 export class NeuronDevicePlugin extends Construct {
   /** The Helm install. */
   public readonly addon: HelmAddon;
+  /** The node problem detector's namespace. */
+  public readonly healthcheckNamespace: NamespaceV1;
 
   constructor(scope: Construct, id: string, props: NeuronDevicePluginProps) {
     super(scope, id);
+    const cluster = props.cluster;
+    const placement = () => ({ nodeSelector: { ...cluster.systemNodeSelector }, tolerations: cluster.systemTolerations.map((t) => ({ ...t })) });
+    this.healthcheckNamespace = new NamespaceV1(this, 'HealthcheckNamespace', {
+      provider: cluster.providers(this).kubernetes,
+      metadata: { name: NEURON_HEALTHCHECK_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } },
+      dependsOn: cluster.addonDependencies(this),
+    });
     this.addon = new HelmAddon(this, 'Chart', {
-      cluster: props.cluster,
+      cluster,
       releaseName: 'neuron',
       chart: Charts.NEURON,
       namespace: 'kube-system',
+      dependsOn: [this.healthcheckNamespace],
       values: {
         devicePlugin: {
           enabled: true,
-          tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }, ...neuronNodeTolerations(props.cluster)],
+          tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }, ...neuronNodeTolerations(cluster)],
         },
         scheduler: {
           enabled: true,
-          nodeSelector: { ...props.cluster.systemNodeSelector },
-          customScheduler: { nodeSelector: { ...props.cluster.systemNodeSelector } },
+          ...placement(),
+          customScheduler: {
+            ...placement(),
+            // The chart's scheduler is a fixed 1.31 build; the scheduler must match the control plane.
+            image: { repository: 'registry.k8s.io/kube-scheduler', tag: kubeSchedulerImageTag(cluster.kubernetesVersion) },
+          },
         },
+        npd: { enabled: true, namespaceOverride: NEURON_HEALTHCHECK_NAMESPACE },
       },
     });
   }

@@ -69,7 +69,8 @@ export class EksNodeGroupPool extends Construct {
     super(scope, id);
     const nameTags = { ...props.tags, Name: `${props.nodeGroupName}` };
     this.launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
-      namePrefix: `${props.nodeGroupName}-`,
+      // 'lt' keeps the prefix within the provider's 3-character minimum for one-letter pool names.
+      namePrefix: `${props.nodeGroupName}-lt-`,
       description: `Nodes of EKS node group ${props.nodeGroupName}`,
       updateDefaultVersion: true,
       metadataOptions: {

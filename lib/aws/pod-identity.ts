@@ -7,6 +7,7 @@ import { ITerraformDependable, Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import { IWorkloadIdentity } from '../core/cluster';
 import { CloudPermissions, PolicyStatement } from '../core/permissions';
+import { awsContext } from './account';
 
 /** Options of a Pod Identity binding. */
 export interface PodIdentityBindingProps {
@@ -50,6 +51,8 @@ export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
         effect: 'Allow',
         principals: [{ type: 'Service', identifiers: ['pods.eks.amazonaws.com'] }],
         actions: ['sts:AssumeRole', 'sts:TagSession'],
+        // Only EKS acting for this account may assume the role (confused-deputy guard).
+        condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [awsContext(this).caller.accountId] }],
       }],
     });
     this.role = new IamRole(this, 'Role', {

@@ -2,21 +2,34 @@ import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurer
 import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
-import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
-import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { StorageClassV1 } from '@cdktf/provider-kubernetes/lib/storage-class-v1';
-import { Fn, ITerraformDependable } from 'cdktf';
-import { Construct } from 'constructs';
-import { ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
+import { Fn, ITerraformDependable, Token } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { ClusterProviders, ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
+import { ClusterAccess } from '../core/cluster-access';
+import { Duration } from '../core/duration';
 import { KubernetesVersion } from '../core/kubernetes-version';
-import { clusterProviders } from '../core/providers';
-import { GpuNodePool, NodeTaint, PlatformLabels, TaintEffect } from '../core/node-pool';
-import { aksGpuInstance, selectAzureVmSize } from './vm-size-selection';
+import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, PlatformLabels, TaintEffect } from '../core/node-pool';
+import { waitAfter } from '../core/time';
+import { selectAzureVmSize } from './vm-size-selection';
 import { FederatedWorkloadIdentity } from './workload-identity';
 
 /** AKS's Entra ID server application, the audience kubelogin requests tokens for. */
 const AKS_ENTRA_SERVER_ID = '6dae42f8-4368-4678-94ff-3960e28e3630';
 const SPOT_LABEL = 'kubernetes.azure.com/scalesetpriority';
+/**
+ * Tag prefix the Azure cluster-autoscaler reads on a pool's scale set to learn what a node it has not
+ * started yet will offer ('_' stands for '/', which Azure tag names may not contain).
+ */
+export const AKS_NODE_TEMPLATE_RESOURCE_TAG = 'k8s.io_cluster-autoscaler_node-template_resources_';
+/** Tag prefixes for the labels and taints of a node the Azure autoscaler has not started yet. */
+export const AKS_NODE_TEMPLATE_LABEL_TAG = 'k8s.io_cluster-autoscaler_node-template_label_';
+export const AKS_NODE_TEMPLATE_TAINT_TAG = 'k8s.io_cluster-autoscaler_node-template_taint_';
+
+/** A label or taint key as the Azure autoscaler's tags spell it: '_' for '/', '~2' for '_'. */
+function templateKey(key: string): string {
+  return key.replace(/_/g, '~2').replace(/\//g, '_');
+}
 
 /** Options of the AKS cluster, from `Cloud.azure({...})`. */
 export interface AksPlatformClusterProps {
@@ -28,8 +41,24 @@ export interface AksPlatformClusterProps {
   readonly resourceGroupName: string;
   /** Node subnet id. */
   readonly nodeSubnetId: string;
-  /** Authorized IP ranges; empty means a private cluster. */
+  /** Authorized IP ranges (may be a Terraform list token); empty means a private cluster. */
   readonly authorizedIpRanges: string[];
+  /**
+   * Object id of the identity that runs Terraform, given 'Azure Kubernetes Service RBAC Cluster Admin'.
+   * @default - the signed-in identity (azurerm_client_config)
+   */
+  readonly deployerPrincipalId?: string;
+  /** How long in-cluster resources wait for the deployer's role assignment to apply. */
+  readonly rbacPropagationDelay: Duration;
+  /** Fewest system nodes. */
+  readonly systemMinNodes: number;
+  /** Most system nodes. */
+  readonly systemMaxNodes: number;
+  /**
+   * Why Terraform cannot reach the API while creating the cluster.
+   * @default - reachable
+   */
+  readonly unreachableBecause?: string;
   /** Entra ID groups given cluster admin. */
   readonly adminGroupObjectIds: string[];
   /** VM size of the system pool. */
@@ -52,22 +81,27 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
   public readonly clusterName: string;
   public readonly cloudProvider = CloudProvider.AZURE;
   public readonly kubernetesVersion: KubernetesVersion;
-  public readonly kubernetesProvider: KubernetesProvider;
-  public readonly helmProvider: HelmProvider;
   public readonly nodePools: GpuNodePool[];
   public readonly migStrategy: string;
-  // Pools run with gpu_driver None so the GPU operator owns driver and toolkit, except where AKS cuts MIG.
+  // Every GPU pool runs with gpu_driver None: the GPU operator owns driver, toolkit (the 'nvidia' runtime
+  // class its operands use) and MIG on all of them, so no node has two owners.
   public readonly gpuDriverPreinstalled = false;
   public readonly systemNodeSelector: { [key: string]: string } = { [PlatformLabels.ROLE]: 'system' };
   public readonly systemTolerations: PodToleration[] = [{ key: 'CriticalAddonsOnly', operator: 'Exists' }];
   // Premium SSD through AKS's managed CSI driver (encrypted at rest by the platform), retained on release.
   public readonly storageClassName = 'premium-ssd-retain';
-  public readonly addonDependencies: ITerraformDependable[];
+  public readonly region: string;
+  public readonly tags: { [key: string]: string };
+  public readonly resourceGroupName: string;
   /** The AKS cluster resource. */
   public readonly cluster: KubernetesCluster;
   /** User node pool per pool name. */
   public readonly userPools: { [pool: string]: KubernetesClusterNodePool } = {};
+  /** The deployer's data-plane admin role assignment. */
+  public readonly deployerAdmin: RoleAssignment;
   private readonly props: AksPlatformClusterProps;
+  private readonly access: ClusterAccess;
+  private readonly shapes = new Map<string, number>();
 
   constructor(scope: Construct, id: string, props: AksPlatformClusterProps) {
     super(scope, id);
@@ -79,15 +113,18 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
     this.kubernetesVersion = spec.kubernetesVersion;
     this.nodePools = spec.nodePools;
     this.migStrategy = spec.migStrategy;
+    this.region = props.location;
+    this.tags = tags;
+    this.resourceGroupName = props.resourceGroupName;
     const client = new DataAzurermClientConfig(this, 'Client', {});
-    const isPrivate = props.authorizedIpRanges.length === 0;
+    const isPrivate = !Token.isUnresolved(props.authorizedIpRanges) && props.authorizedIpRanges.length === 0;
     const window = { frequency: 'Weekly', interval: 1, duration: 4, dayOfWeek: props.maintenanceDay, startTime: `${String(props.maintenanceStartHour).padStart(2, '0')}:00`, utcOffset: '+00:00' };
 
     this.cluster = new KubernetesCluster(this, 'Resource', {
       name,
       location: props.location,
       resourceGroupName: props.resourceGroupName,
-      dnsPrefix: name.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 54),
+      dnsPrefix: Token.isUnresolved(name) ? name : name.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 54),
       kubernetesVersion: spec.kubernetesVersion.version,
       skuTier: 'Standard',
       privateClusterEnabled: isPrivate,
@@ -131,14 +168,16 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
         vmSize: props.systemVmSize,
         vnetSubnetId: props.nodeSubnetId,
         autoScalingEnabled: true,
-        minCount: 2,
-        maxCount: 4,
+        minCount: props.systemMinNodes,
+        maxCount: props.systemMaxNodes,
         // Taints the pool CriticalAddonsOnly: add-ons tolerate it (systemTolerations), workloads do not.
         onlyCriticalAddonsEnabled: true,
         osSku: 'AzureLinux',
         osDiskSizeGb: 64,
         nodeLabels: { [PlatformLabels.ROLE]: 'system' },
-        upgradeSettings: { maxSurge: '33%' },
+        // Pinned: AKS fills in a drain timeout when unset, and a later out-of-band change of it would
+        // otherwise show as a diff that forces the cluster to be replaced.
+        upgradeSettings: { maxSurge: '33%', drainTimeoutInMinutes: 30, nodeSoakDurationInMinutes: 0 },
         temporaryNameForRotation: 'systemtmp',
         tags,
       },
@@ -146,28 +185,35 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
       lifecycle: { ignoreChanges: ['default_node_pool[0].node_count'] },
     });
 
-    // The deployer installs charts right after creation; with Azure RBAC it needs a data-plane role.
-    const deployerAdmin = new RoleAssignment(this, 'DeployerClusterAdmin', {
+    // The deployer installs charts right after creation; with Azure RBAC it needs a data-plane role, and
+    // creating that assignment needs Microsoft.Authorization/roleAssignments/write on the cluster's scope.
+    // Azure applies it within minutes: in-cluster resources wait, or the first write gets 403.
+    const deployerId = props.deployerPrincipalId ?? client.objectId;
+    this.deployerAdmin = new RoleAssignment(this, 'DeployerClusterAdmin', {
       scope: this.cluster.id,
       roleDefinitionName: 'Azure Kubernetes Service RBAC Cluster Admin',
-      principalId: client.objectId,
+      principalId: deployerId,
+    });
+    const rbacApplied = waitAfter(this, 'DeployerRbacPropagation', props.rbacPropagationDelay, [this.deployerAdmin], {
+      assignment: this.deployerAdmin.id,
     });
 
     for (const pool of spec.nodePools) this.userPools[pool.name] = this.addPool(pool);
-    this.addonDependencies = [this.cluster, deployerAdmin];
 
     const kube = this.cluster.kubeConfig.get(0);
-    const providers = clusterProviders(this, {
-      host: kube.host,
-      clusterCaCertificate: Fn.base64decode(kube.clusterCaCertificate),
-      command: 'kubelogin',
-      args: ['get-token', '--login', props.kubeloginMode, '--server-id', AKS_ENTRA_SERVER_ID],
+    this.access = new ClusterAccess(this, {
+      connection: {
+        host: kube.host,
+        clusterCaCertificate: Fn.base64decode(kube.clusterCaCertificate),
+        command: 'kubelogin',
+        args: ['get-token', '--login', props.kubeloginMode, '--server-id', AKS_ENTRA_SERVER_ID],
+      },
+      unreachableBecause: props.unreachableBecause,
     });
-    this.kubernetesProvider = providers.kubernetes;
-    this.helmProvider = providers.helm;
+    this.access.addDependency(this.cluster, rbacApplied);
 
-    const storageClass = new StorageClassV1(this, 'StorageClass', {
-      provider: this.kubernetesProvider,
+    const storageClass = new StorageClassV1(spec.inClusterScope, 'StorageClass', {
+      provider: this.providers(spec.inClusterScope).kubernetes,
       metadata: { name: this.storageClassName },
       storageProvisioner: 'disk.csi.azure.com',
       parameters: { skuName: 'Premium_LRS', cachingMode: 'ReadOnly' },
@@ -175,21 +221,27 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
       reclaimPolicy: 'Retain',
       volumeBindingMode: 'WaitForFirstConsumer',
       allowVolumeExpansion: true,
-      dependsOn: [...this.addonDependencies],
+      dependsOn: this.addonDependencies(spec.inClusterScope),
     });
     // Add-ons with volumes must find their StorageClass in place.
-    this.addonDependencies.push(storageClass);
+    this.access.addDependency(storageClass);
+  }
+
+  public providers(scope: IConstruct): ClusterProviders {
+    return this.access.providers(scope);
+  }
+
+  public addonDependencies(scope: IConstruct): ITerraformDependable[] {
+    return this.access.dependenciesFor(scope);
+  }
+
+  public poolCapacity(pool: GpuNodePool): ExtendedResource[] {
+    const perNode = this.shapes.get(pool.name) ?? selectAzureVmSize(pool).shape?.acceleratorsPerNode ?? 0;
+    return pool.extendedResources(perNode, this.migStrategy);
   }
 
   public poolLabels(pool: GpuNodePool): { [key: string]: string } {
     const labels: { [key: string]: string } = { ...pool.labels };
-    if (aksGpuInstance(pool)) {
-      // AKS partitions the GPUs and ships the driver: the operator must not install a second driver or re-cut MIG.
-      delete labels[PlatformLabels.MIG_CONFIG];
-      labels['nvidia.com/gpu.deploy.driver'] = 'false';
-      labels['nvidia.com/gpu.deploy.container-toolkit'] = 'false';
-      labels['nvidia.com/gpu.deploy.mig-manager'] = 'false';
-    }
     // AKS labels spot nodes itself (and taints them, see poolTaints); declaring it keeps plans clean.
     if (pool.spot) labels[SPOT_LABEL] = 'spot';
     return labels;
@@ -201,7 +253,7 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {
     return new FederatedWorkloadIdentity(scope, id, {
-      identityName: `${this.clusterName}-${id}`.slice(0, 128),
+      identityName: Token.isUnresolved(this.clusterName) ? `${this.clusterName}-${id}` : `${this.clusterName}-${id}`.slice(0, 128),
       resourceGroupName: this.props.resourceGroupName,
       location: this.props.location,
       oidcIssuerUrl: this.cluster.oidcIssuerUrl,
@@ -213,8 +265,19 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
 
   private addPool(pool: GpuNodePool): KubernetesClusterNodePool {
     const shape = selectAzureVmSize(pool).shape!;
-    const gpuInstance = aksGpuInstance(pool);
+    this.shapes.set(pool.name, shape.acceleratorsPerNode);
     const taints = this.poolTaints(pool).map((t) => `${t.key}=${t.value}:${t.effect}`);
+    // What a node will advertise once the operator runs (MIG slices, time-sliced replicas, 0 whole GPUs
+    // under the mixed strategy): without it the autoscaler's template has only the VM's GPUs and never
+    // scales a MIG pool up from zero (Azure/AKS#5161).
+    // The scale set's tags are all the autoscaler knows of a node it has not started: labels (pods select
+    // pools by them) and taints (so a pod without the GPU toleration does not scale a GPU pool) as well.
+    const template: { [key: string]: string } = {};
+    if (pool.role !== NodePoolRole.NEURON) {
+      for (const r of this.poolCapacity(pool)) template[`${AKS_NODE_TEMPLATE_RESOURCE_TAG}${r.name.replace(/\//g, '_')}`] = String(r.count);
+    }
+    for (const [k, v] of Object.entries(this.poolLabels(pool))) template[`${AKS_NODE_TEMPLATE_LABEL_TAG}${templateKey(k)}`] = v;
+    for (const t of this.poolTaints(pool)) template[`${AKS_NODE_TEMPLATE_TAINT_TAG}${templateKey(t.key)}`] = `${t.value}:${t.effect}`;
     return new KubernetesClusterNodePool(this, `Pool-${pool.name}`, {
       name: pool.name,
       kubernetesClusterId: this.cluster.id,
@@ -226,18 +289,25 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
       maxCount: pool.maxNodes,
       nodeLabels: this.poolLabels(pool),
       nodeTaints: taints,
-      // MIG needs Ubuntu node images on AKS.
+      // The GPU operator's driver containers support Ubuntu node images on AKS.
       osSku: 'Ubuntu',
       osDiskSizeGb: pool.diskSizeGib,
-      gpuDriver: gpuInstance ? 'Install' : 'None',
-      gpuInstance,
+      // One owner of driver and toolkit per cluster: the GPU operator (see gpuDriverPreinstalled).
+      gpuDriver: 'None',
       priority: pool.spot ? 'Spot' : 'Regular',
       evictionPolicy: pool.spot ? 'Delete' : undefined,
       spotMaxPrice: pool.spot ? -1 : undefined,
       // Surge nodes are whole GPU machines; one at a time. Spot pools may not set surge at all.
-      upgradeSettings: pool.spot ? undefined : { maxSurge: '1' },
-      tags: this.props.spec.tags,
+      upgradeSettings: pool.spot ? undefined : { maxSurge: '1', drainTimeoutInMinutes: 30, nodeSoakDurationInMinutes: 0 },
+      // Changes that recreate the pool (VM size, OS disk) rotate through a temporary pool instead of failing.
+      temporaryNameForRotation: rotationName(pool.name),
+      tags: { ...this.props.spec.tags, ...template },
       lifecycle: { ignoreChanges: ['node_count'] },
     });
   }
+}
+
+/** The temporary pool name AKS rotates `pool` through: at most 12 lower-case alphanumerics. */
+export function rotationName(pool: string): string {
+  return `${pool.slice(0, 9)}tmp`;
 }

@@ -1,8 +1,10 @@
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, ICloudBackend, IPlatformCluster } from '../core/cluster';
-import { isAzureRegion, validateApiAllowList, validateNetworkCidr } from '../core/validation';
-import { AksPlatformCluster } from './aks-cluster';
+import { Duration } from '../core/duration';
+import { GpuNodePool } from '../core/node-pool';
+import { isAzureRegion, isToken, validateApiAllowList, validateNetworkCidr } from '../core/validation';
+import { AksPlatformCluster, rotationName } from './aks-cluster';
 import { AzureNetwork } from './network';
 import { selectAzureVmSize } from './vm-size-selection';
 
@@ -26,20 +28,47 @@ export interface AzureCloudOptions {
    */
   readonly vnetCidr?: string;
   /**
-   * Public API server restricted to these CIDRs. Without them the cluster is private.
+   * Public API server restricted to these CIDRs (the deployers' egress, e.g. from a TerraformVariable).
+   * Without them the cluster is private, which needs Terraform to run inside the VNet: with a VNet this
+   * stack creates, that is only possible for an in-cluster part in a second stack (`inClusterStack`).
    * @default - private cluster
    */
   readonly authorizedIpRanges?: string[];
   /**
-   * Entra ID group object ids given cluster admin.
-   * @default - none (the deploying identity gets the AKS RBAC Cluster Admin role)
+   * Entra ID group object ids given cluster admin (a Terraform list variable works too).
+   * @default - none
    */
   readonly adminGroupObjectIds?: string[];
+  /**
+   * Object id of the identity that runs `terraform apply`; it gets 'Azure Kubernetes Service RBAC Cluster
+   * Admin' on the cluster, and every in-cluster resource waits for that assignment to apply. The deployer
+   * needs Microsoft.Authorization/roleAssignments/write (Owner or User Access Administrator) on the
+   * resource group. Pin it (e.g. to the CI identity, from a variable) when several identities apply the
+   * same stack, or each apply by another identity replaces the assignment.
+   * @default - the signed-in identity, read at apply time (azurerm_client_config)
+   */
+  readonly deployerPrincipalId?: string;
+  /**
+   * How long in-cluster resources wait after the deployer's role assignment is created (Azure RBAC takes
+   * up to five minutes to apply; only the first apply waits).
+   * @default Duration.minutes(5)
+   */
+  readonly rbacPropagationDelay?: Duration;
   /**
    * VM size of the system pool.
    * @default 'Standard_D4ds_v5'
    */
   readonly systemVmSize?: string;
+  /**
+   * Fewest system nodes.
+   * @default 2
+   */
+  readonly systemMinNodes?: number;
+  /**
+   * Most system nodes.
+   * @default 4
+   */
+  readonly systemMaxNodes?: number;
   /**
    * kubelogin login mode the Kubernetes and Helm providers use: 'azurecli', 'workloadidentity', 'msi', 'spn'.
    * @default 'azurecli'
@@ -75,30 +104,47 @@ export class AzureBackend implements ICloudBackend {
     if (!isAzureRegion(o.location)) {
       out.push(`location ${JSON.stringify(o.location)} is not an Azure region name; use the short form, e.g. 'eastus2'`);
     }
-    if (!/^[a-zA-Z][a-zA-Z0-9-]{0,38}[a-zA-Z0-9]$/.test(spec.clusterName)) {
+    if (!isToken(spec.clusterName) && !/^[a-zA-Z][a-zA-Z0-9-]{0,38}[a-zA-Z0-9]$/.test(spec.clusterName)) {
       out.push(`clusterName '${spec.clusterName}' is not a valid AKS cluster name here; use 2-40 letters, digits or '-', starting with a letter and ending alphanumeric`);
     }
     out.push(...validateApiAllowList('authorizedIpRanges', o.authorizedIpRanges ?? [], 'omit it for a private cluster'));
     if (o.vnetCidr !== undefined) out.push(...validateNetworkCidr('vnetCidr', o.vnetCidr, 16, 24, 'use e.g. 10.20.0.0/16'));
     if (o.maintenanceDay !== undefined && !DAYS.includes(o.maintenanceDay)) out.push(`maintenanceDay '${o.maintenanceDay}' is not a weekday name; use one of ${DAYS.join(', ')}`);
     const hour = o.maintenanceStartHour ?? 2;
-    if (!Number.isInteger(hour) || hour < 0 || hour > 23) out.push(`maintenanceStartHour ${hour} is not an hour; use 0-23 (UTC)`);
+    if (!isToken(hour) && !Number.isInteger(hour) || hour < 0 || hour > 23) out.push(`maintenanceStartHour ${hour} is not an hour; use 0-23 (UTC)`);
     if (o.kubeloginMode !== undefined && !LOGIN_MODES.includes(o.kubeloginMode)) out.push(`kubeloginMode '${o.kubeloginMode}' is not a kubelogin login mode; use one of ${LOGIN_MODES.join(', ')}`);
     if (spec.nodePools.length > 99) {
       out.push(`nodePools ${spec.nodePools.length} pools exceed AKS's limit of 100 node pools per cluster (one is the system pool); use at most 99`);
     }
+    const names = new Set(spec.nodePools.map((p) => p.name));
     for (const pool of spec.nodePools) {
-      // Linux pool names on AKS: 1-12 lower-case alphanumerics, starting with a letter.
-      if (!/^[a-z][a-z0-9]{0,11}$/.test(pool.name)) {
-        out.push(`nodePools[${pool.name}].name '${pool.name}' is not a valid AKS node pool name; use 1-12 lower-case letters and digits, starting with a letter`);
-      }
-      out.push(...selectAzureVmSize(pool).errors);
+      const tmp = rotationName(pool.name);
+      if (names.has(tmp)) out.push(`nodePools[${tmp}].name '${tmp}' is the temporary name pool '${pool.name}' rotates through on AKS; rename one of them`);
     }
+    for (const [k, v] of Object.entries(spec.tags)) {
+      if (!isToken(k) && /[<>%&\\?/]/.test(k)) out.push(`tags '${k}' has a character Azure rejects in tag names (< > % & \\ ? /); use e.g. '${k.replace(/[<>%&\\?/]/g, '-')}'`);
+      if (!isToken(v) && v.length > 256) out.push(`tags['${k}'] has ${v.length} characters; Azure allows 256 in a tag value, shorten it`);
+    }
+    const min = o.systemMinNodes ?? 2;
+    const max = o.systemMaxNodes ?? 4;
+    if (!isToken(min) && (!Number.isInteger(min) || min < 1)) out.push(`systemMinNodes ${min} is not a whole number >= 1; add-ons need a system node, use 2 for one per zone failure`);
+    if (!isToken(max) && !isToken(min) && (!Number.isInteger(max) || max < min)) out.push(`systemMaxNodes ${max} is below systemMinNodes ${min}; use systemMaxNodes >= systemMinNodes`);
+    return out;
+  }
+
+  public validatePool(pool: GpuNodePool): string[] {
+    const out: string[] = [];
+    // Linux pool names on AKS: 1-12 lower-case alphanumerics, starting with a letter.
+    if (!isToken(pool.name) && !/^[a-z][a-z0-9]{0,11}$/.test(pool.name)) {
+      out.push(`nodePools[${pool.name}].name '${pool.name}' is not a valid AKS node pool name; use 1-12 lower-case letters and digits, starting with a letter`);
+    }
+    out.push(...selectAzureVmSize(pool).errors);
     return out;
   }
 
   public createCluster(scope: Construct, id: string, spec: ClusterSpec): IPlatformCluster {
     const o = this.options;
+    // A reference to the group (not its literal name), so everything in it is created after it.
     let rgName = o.resourceGroup;
     if (!rgName) {
       const rg = new ResourceGroup(scope, 'ResourceGroup', { name: `${spec.clusterName}-rg`, location: o.location, tags: spec.tags });
@@ -113,16 +159,27 @@ export class AzureBackend implements ICloudBackend {
         cidr: o.vnetCidr ?? '10.20.0.0/16',
         tags: spec.tags,
       });
-      subnetId = net.nodeSubnet.id;
+      subnetId = net.nodeSubnetId;
     }
+    const ranges = o.authorizedIpRanges ?? [];
+    const isPrivate = !isToken(ranges) && ranges.length === 0;
     return new AksPlatformCluster(scope, id, {
       spec,
       location: o.location,
       resourceGroupName: rgName,
       nodeSubnetId: subnetId,
-      authorizedIpRanges: o.authorizedIpRanges ?? [],
+      authorizedIpRanges: ranges,
       adminGroupObjectIds: o.adminGroupObjectIds ?? [],
+      deployerPrincipalId: o.deployerPrincipalId,
+      rbacPropagationDelay: o.rbacPropagationDelay ?? Duration.minutes(5),
       systemVmSize: o.systemVmSize ?? 'Standard_D4ds_v5',
+      systemMinNodes: o.systemMinNodes ?? 2,
+      systemMaxNodes: o.systemMaxNodes ?? 4,
+      unreachableBecause: isPrivate && !o.existingSubnetId
+        ? 'cloud.authorizedIpRanges [] makes a private cluster in a VNet this stack creates, which Terraform cannot reach to install the in-cluster part (charts, Kubernetes objects) in the same apply; '
+          + 'list the deployer\'s egress CIDR in authorizedIpRanges (from a TerraformVariable), bring an existingSubnetId in a VNet your runner lives in, '
+          + 'or set inClusterStack to a second stack applied from inside the VNet'
+        : undefined,
       kubeloginMode: o.kubeloginMode ?? 'azurecli',
       maintenanceDay: o.maintenanceDay ?? 'Sunday',
       maintenanceStartHour: o.maintenanceStartHour ?? 2,

@@ -1,4 +1,4 @@
-import { AcceleratorKind, Gpu, MigLayoutKind } from '../gpu';
+import { AcceleratorKind, Gpu } from '../gpu';
 import { GpuNodePool, NodePoolRole } from '../core/node-pool';
 
 /** The VM size chosen for a pool and the GPUs on each node. */
@@ -37,22 +37,4 @@ export function selectAzureVmSize(pool: GpuNodePool): { shape?: AzurePoolShape; 
   const want = pool.preferredAcceleratorCount(offers.map((x) => x.acceleratorCount));
   const o = offers.find((x) => x.acceleratorCount === want)!;
   return { shape: { vmSize: o.instanceType, acceleratorsPerNode: o.acceleratorCount }, errors: [] };
-}
-
-/**
- * The AKS `gpu_instance` value (MIG1g…MIG7g) for a uniform MIG layout, when AKS can express it: AKS cuts
- * each GPU into the smallest-memory profile of a given compute size. Anything else goes through the GPU
- * operator's MIG manager.
- */
-export function aksGpuInstance(pool: GpuNodePool): string | undefined {
-  const gpu = pool.gpu;
-  const mig = pool.mig;
-  if (!gpu || !mig || mig.profile === undefined || mig.profile.includes('+')) return undefined;
-  if (mig.kind !== MigLayoutKind.UNIFORM) return undefined;
-  const profile = gpu.migProfiles.find((x) => x.name === mig.profile);
-  if (!profile) return undefined;
-  const sameSize = gpu.migProfiles.filter((x) => x.computeSlices === profile.computeSlices && !x.mediaExtensions);
-  const smallest = Math.min(...sameSize.map((x) => x.memoryGb));
-  const aks = `MIG${profile.computeSlices}g`;
-  return profile.memoryGb === smallest && ['MIG1g', 'MIG2g', 'MIG3g', 'MIG4g', 'MIG7g'].includes(aks) ? aks : undefined;
 }

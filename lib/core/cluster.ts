@@ -2,6 +2,7 @@ import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { ITerraformDependable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
+import { ExtendedResource } from './node-pool';
 import { KubernetesVersion } from './kubernetes-version';
 import { CloudPermissions } from './permissions';
 import { GpuNodePool, NodeTaint } from './node-pool';
@@ -56,6 +57,14 @@ export interface IWorkloadIdentity extends IConstruct {
   grant(permissions: CloudPermissions): void;
 }
 
+/** The Kubernetes and Helm providers of one cluster in one stack. */
+export interface ClusterProviders {
+  /** Kubernetes provider. */
+  readonly kubernetes: KubernetesProvider;
+  /** Helm provider. */
+  readonly helm: HelmProvider;
+}
+
 /**
  * The contract every in-cluster add-on receives: where to install, what to wait for, which pools exist,
  * and how to give a pod a cloud identity. Implemented on AWS and Azure; add-ons never branch on the cloud
@@ -68,10 +77,26 @@ export interface IPlatformCluster extends IConstruct {
   readonly cloudProvider: CloudProvider;
   /** Kubernetes version of control plane and nodes. */
   readonly kubernetesVersion: KubernetesVersion;
-  /** Kubernetes provider wired to this cluster. */
-  readonly kubernetesProvider: KubernetesProvider;
-  /** Helm provider wired to this cluster. */
-  readonly helmProvider: HelmProvider;
+  /** Region (AWS) or location (Azure) of the cluster. */
+  readonly region: string;
+  /** Tags the cluster puts on its cloud resources; add-ons put them on theirs. */
+  readonly tags: { [key: string]: string };
+  /**
+   * Resource group of the cluster, for add-ons that create Azure resources beside it.
+   * @default - none (clouds without resource groups)
+   */
+  readonly resourceGroupName?: string;
+  /**
+   * Kubernetes and Helm providers wired to this cluster, for the stack `scope` is in. Created once per
+   * stack, so add-ons can live in another stack than the cluster (from cross-stack references).
+   */
+  providers(scope: IConstruct): ClusterProviders;
+  /**
+   * What in-cluster resources created in `scope`'s stack must wait for: API server, system nodes, the
+   * deployer's access, storage class. In another stack than the cluster's, that stack is made to depend on
+   * the cluster's stack instead, and the list is empty.
+   */
+  addonDependencies(scope: IConstruct): ITerraformDependable[];
   /** The accelerator pools. */
   readonly nodePools: GpuNodePool[];
   /** The device plugin MIG strategy of the cluster: 'single' or 'mixed'. */
@@ -89,8 +114,6 @@ export interface IPlatformCluster extends IConstruct {
   readonly systemTolerations: PodToleration[];
   /** StorageClass for persistent volumes of add-ons (encrypted block storage, retained on release). */
   readonly storageClassName: string;
-  /** What in-cluster installs must wait for: API server, system nodes, access for the deployer. */
-  readonly addonDependencies: ITerraformDependable[];
   /**
    * The labels nodes of `pool` carry on this cloud: the platform's own, adjusted where the cloud takes
    * over a job (AKS cutting MIG itself drops `nvidia.com/mig.config`), plus any the cloud adds.
@@ -98,6 +121,11 @@ export interface IPlatformCluster extends IConstruct {
   poolLabels(pool: GpuNodePool): { [key: string]: string };
   /** The taints nodes of `pool` carry on this cloud: the platform's own plus any the cloud adds (AKS spot). */
   poolTaints(pool: GpuNodePool): NodeTaint[];
+  /**
+   * The extended resources one node of `pool` advertises once its device plugin runs (what pods request,
+   * and what the autoscaler is told to expect of a node it has not started yet).
+   */
+  poolCapacity(pool: GpuNodePool): ExtendedResource[];
   /** Binds a service account to a new cloud identity. */
   bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity;
 }
@@ -114,14 +142,18 @@ export interface ClusterSpec {
   readonly migStrategy: string;
   /** Tags for every cloud resource. */
   readonly tags: { [key: string]: string };
+  /** Where the in-cluster part (charts, Kubernetes objects) of the cluster goes: a construct in the cluster's stack or in a second stack. */
+  readonly inClusterScope: Construct;
 }
 
 /** A cloud's implementation of the cluster: created by `Cloud.aws()` or `Cloud.azure()`. */
 export interface ICloudBackend {
   /** The cloud. */
   readonly cloudProvider: CloudProvider;
-  /** Cloud-specific checks of the spec, as `<prop> <value> …; <fix>` messages. */
+  /** Cloud-specific checks of the cluster-wide spec, as `<prop> <value> …; <fix>` messages. */
   validate(spec: ClusterSpec): string[];
+  /** Cloud-specific checks of one pool (a pool with problems is left out of the build). */
+  validatePool(pool: GpuNodePool): string[];
   /** Creates the cluster, its pools and cloud-specific add-ons under `scope`. */
   createCluster(scope: Construct, id: string, spec: ClusterSpec): IPlatformCluster;
 }

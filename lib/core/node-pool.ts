@@ -1,3 +1,4 @@
+import { Token } from 'cdktf';
 import { AcceleratorKind, Gpu, MigLayout, MigLayoutKind, validateTimeSlicing } from '../gpu';
 
 /** What a node pool is for; drives defaults, labels, taints and priority. */
@@ -227,10 +228,13 @@ export class GpuNodePool {
     if (!/^[a-z0-9]([-a-z0-9]{0,22}[a-z0-9])?$/.test(this.name)) {
       out.push(`${p}.name '${this.name}' is not a short DNS label; use 1-24 lower-case letters, digits or '-'`);
     }
-    if (!Number.isInteger(this.minNodes) || this.minNodes < 0) out.push(`${p}.minNodes ${this.minNodes} is not a whole number >= 0; use 0 to scale from zero`);
-    if (!Number.isInteger(this.maxNodes) || this.maxNodes < 1) out.push(`${p}.maxNodes ${this.maxNodes} is not a whole number >= 1; set the most nodes the pool may grow to`);
-    if (this.minNodes > this.maxNodes) out.push(`${p}.minNodes ${this.minNodes} is greater than maxNodes ${this.maxNodes}; use minNodes <= maxNodes`);
-    if (!Number.isInteger(this.diskSizeGib) || this.diskSizeGib < 50 || this.diskSizeGib > 16384) out.push(`${p}.diskSizeGib ${this.diskSizeGib} is out of range; use 50-16384 GiB`);
+    // Counts from variables or references are checked by the cloud at apply time.
+    const minKnown = !Token.isUnresolved(this.minNodes);
+    const maxKnown = !Token.isUnresolved(this.maxNodes);
+    if (minKnown && (!Number.isInteger(this.minNodes) || this.minNodes < 0)) out.push(`${p}.minNodes ${this.minNodes} is not a whole number >= 0; use 0 to scale from zero`);
+    if (maxKnown && (!Number.isInteger(this.maxNodes) || this.maxNodes < 1)) out.push(`${p}.maxNodes ${this.maxNodes} is not a whole number >= 1; set the most nodes the pool may grow to`);
+    if (minKnown && maxKnown && this.minNodes > this.maxNodes) out.push(`${p}.minNodes ${this.minNodes} is greater than maxNodes ${this.maxNodes}; use minNodes <= maxNodes`);
+    if (!Token.isUnresolved(this.diskSizeGib) && (!Number.isInteger(this.diskSizeGib) || this.diskSizeGib < 50 || this.diskSizeGib > 16384)) out.push(`${p}.diskSizeGib ${this.diskSizeGib} is out of range; use 50-16384 GiB`);
     if (this.role === NodePoolRole.NEURON) {
       if (!this.gpu) {
         const types = Gpu.all().filter((g) => g.kind === AcceleratorKind.AWS_NEURON).flatMap((g) => g.awsInstanceTypes.map((o) => o.instanceType));
@@ -311,14 +315,25 @@ export class GpuNodePool {
    */
   public extendedResources(acceleratorsPerNode: number, clusterMigStrategy: string): ExtendedResource[] {
     if (!this.gpu) return [];
-    if (this.role === NodePoolRole.NEURON) return [{ name: 'aws.amazon.com/neuron', count: acceleratorsPerNode }];
+    if (this.role === NodePoolRole.NEURON) {
+      // The Neuron device plugin advertises both whole devices and NeuronCores; pods request either.
+      return [
+        { name: 'aws.amazon.com/neuron', count: acceleratorsPerNode },
+        { name: 'aws.amazon.com/neuroncore', count: acceleratorsPerNode * this.gpu.neuronCoresPerDevice },
+      ];
+    }
     if (this.timeSlicing !== undefined) return [{ name: 'nvidia.com/gpu', count: acceleratorsPerNode * this.timeSlicing }];
     if (!this.mig) return [{ name: 'nvidia.com/gpu', count: acceleratorsPerNode }];
     const slices = this.mig.slicesPerGpu(this.gpu);
     if (clusterMigStrategy === 'single' && slices.length === 1) {
       return [{ name: 'nvidia.com/gpu', count: acceleratorsPerNode * slices[0].count }];
     }
-    return slices.map((s) => ({ name: `nvidia.com/mig-${s.profile.replace('+', '.')}`, count: acceleratorsPerNode * s.count }));
+    // Under the mixed strategy a MIG node advertises no whole GPU: saying 0 keeps an autoscaler from
+    // counting the machine's GPUs and scaling this pool for pods that ask for whole GPUs.
+    return [
+      { name: 'nvidia.com/gpu', count: 0 },
+      ...slices.map((s) => ({ name: `nvidia.com/mig-${s.profile.replace('+', '.')}`, count: acceleratorsPerNode * s.count })),
+    ];
   }
 }
 

@@ -108,6 +108,7 @@ interface GpuSpec {
   readonly pciDeviceIds: string[];
   readonly awsInstanceTypes: InstanceOffering[];
   readonly azureVmSizes: InstanceOffering[];
+  readonly neuronCoresPerDevice?: number;
 }
 
 /**
@@ -146,7 +147,9 @@ export class Gpu {
     name: 'H100_80GB', displayName: 'NVIDIA H100 80GB', productLabel: 'H100-SXM5-80GB',
     kind: AcceleratorKind.NVIDIA_GPU, memoryGib: 80,
     migProfiles: hopperLadder(80, 10, 20, 40),
-    pciDeviceIds: ['0x233010DE'],
+    // SXM5 and PCIe H100 80GB plus the H800 80GB variants: the ids the GPU operator's default
+    // mig-parted config lists for this MIG geometry.
+    pciDeviceIds: ['0x233010DE', '0x233110DE', '0x232210DE', '0x232410DE'],
     awsInstanceTypes: offerings([['p5.48xlarge', 8], ['p5.4xlarge', 1]]),
     azureVmSizes: offerings([['Standard_ND96isr_H100_v5', 8]]),
   });
@@ -229,6 +232,7 @@ export class Gpu {
     kind: AcceleratorKind.AWS_NEURON, memoryGib: 32, migProfiles: [], pciDeviceIds: [],
     awsInstanceTypes: offerings([['inf2.xlarge', 1], ['inf2.8xlarge', 1], ['inf2.24xlarge', 6], ['inf2.48xlarge', 12]]),
     azureVmSizes: [],
+    neuronCoresPerDevice: 2,
   });
 
   /** AWS Trainium chip, 32 GB per chip (AWS trn1, trn1n). */
@@ -237,6 +241,7 @@ export class Gpu {
     kind: AcceleratorKind.AWS_NEURON, memoryGib: 32, migProfiles: [], pciDeviceIds: [],
     awsInstanceTypes: offerings([['trn1.2xlarge', 1], ['trn1.32xlarge', 16], ['trn1n.32xlarge', 16]]),
     azureVmSizes: [],
+    neuronCoresPerDevice: 2,
   });
 
   /** AWS Trainium2 chip, 96 GB per chip (AWS trn2). */
@@ -245,6 +250,8 @@ export class Gpu {
     kind: AcceleratorKind.AWS_NEURON, memoryGib: 96, migProfiles: [], pciDeviceIds: [],
     awsInstanceTypes: offerings([['trn2.3xlarge', 1], ['trn2.48xlarge', 16]]),
     azureVmSizes: [],
+    // 8 physical cores per chip, grouped in pairs by the default logical NeuronCore size (LNC=2).
+    neuronCoresPerDevice: 4,
   });
 
   /** Every accelerator in the catalog, NVIDIA first. */
@@ -294,6 +301,8 @@ export class Gpu {
   public readonly migProfiles: MigProfile[];
   /** PCI device ids as mig-parted device filters spell them (`0x<device><vendor>`); empty for Neuron. */
   public readonly pciDeviceIds: string[];
+  /** NeuronCores the Neuron device plugin advertises per device (`aws.amazon.com/neuroncore`); 0 for GPUs. */
+  public readonly neuronCoresPerDevice: number;
   /** AWS instance types carrying whole devices of this model. */
   public readonly awsInstanceTypes: InstanceOffering[];
   /** Azure VM sizes carrying whole devices of this model. */
@@ -308,6 +317,7 @@ export class Gpu {
     this.migProfiles = spec.migProfiles;
     this.migCapable = spec.migProfiles.length > 0;
     this.pciDeviceIds = spec.pciDeviceIds;
+    this.neuronCoresPerDevice = spec.neuronCoresPerDevice ?? 0;
     this.awsInstanceTypes = spec.awsInstanceTypes;
     this.azureVmSizes = spec.azureVmSizes;
   }

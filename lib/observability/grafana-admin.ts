@@ -31,7 +31,7 @@ export class GrafanaAdminSecret extends Construct {
   constructor(scope: Construct, id: string, props: GrafanaAdminSecretProps) {
     super(scope, id);
     this.secret = new SecretV1(this, 'Resource', {
-      provider: props.cluster.kubernetesProvider,
+      provider: props.cluster.providers(this).kubernetes,
       metadata: { name: props.secretName, namespace: props.namespace, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } },
       type: 'Opaque',
       data: {
@@ -39,7 +39,7 @@ export class GrafanaAdminSecret extends Construct {
         [GRAFANA_ADMIN_KEYS.password]: Fn.replace(Fn.join('', [Fn.uuid(), Fn.uuid()]), '-', ''),
       },
       lifecycle: { ignoreChanges: ['data'] },
-      dependsOn: [...props.cluster.addonDependencies, ...props.dependsOn],
+      dependsOn: [...props.cluster.addonDependencies(this), ...props.dependsOn],
     });
   }
 }

@@ -51,6 +51,8 @@ function pvc(sizeGib: number, storageClassName: string): { [key: string]: any } 
 
 /** kube-prometheus-stack values: persistent Prometheus/Alertmanager/Grafana on the system pool, platform scrape and rules. */
 export function kubePrometheusValues(i: KubePrometheusValuesInput): { [key: string]: any } {
+  // Every pod the chart creates goes to the system pool, hook Jobs included: each component reads its own
+  // keys, and a hook Job left Pending fails the whole (atomic) release.
   const placement = {
     nodeSelector: { ...i.cluster.systemNodeSelector },
     tolerations: i.cluster.systemTolerations.map((t) => ({ ...t })),
@@ -63,7 +65,16 @@ export function kubePrometheusValues(i: KubePrometheusValuesInput): { [key: stri
     kubeScheduler: { enabled: false },
     kubeProxy: { enabled: false },
     additionalPrometheusRulesMap: { 'ai-platform': { groups: i.ruleGroups } },
-    prometheusOperator: { ...placement },
+    // The CRD upgrade hook Job is off by default; placed anyway, so turning it on cannot strand a release.
+    crds: { upgradeJob: { ...placement } },
+    prometheusOperator: {
+      ...placement,
+      admissionWebhooks: {
+        // Certificate hook Jobs: createSecret (pre-install/upgrade) and patchWebhook (post-install/upgrade).
+        patch: { ...placement },
+        deployment: { ...placement },
+      },
+    },
     'kube-state-metrics': { ...placement },
     alertmanager: {
       alertmanagerSpec: { ...placement, storage: pvc(5, i.storageClassName) },

@@ -35,7 +35,7 @@ export class NeuronMonitor extends Construct {
   constructor(scope: Construct, id: string, props: NeuronMonitorProps) {
     super(scope, id);
     this.daemonSet = new DaemonSetV1(this, 'Resource', {
-      provider: props.cluster.kubernetesProvider,
+      provider: props.cluster.providers(this).kubernetes,
       metadata: { name: 'neuron-monitor', namespace: props.namespace, labels: { ...NEURON_MONITOR_LABELS } },
       waitForRollout: false, // Neuron pools scale from zero: an empty DaemonSet is healthy.
       spec: {
@@ -61,7 +61,7 @@ export class NeuronMonitor extends Construct {
           },
         },
       },
-      dependsOn: [...props.cluster.addonDependencies, ...(props.dependsOn ?? [])],
+      dependsOn: [...props.cluster.addonDependencies(this), ...(props.dependsOn ?? [])],
     });
   }
 }

@@ -53,10 +53,16 @@ export interface AmazonManagedPrometheusOptions {
 
 /** Options of Azure Monitor managed service for Prometheus. */
 export interface AzureMonitorPrometheusOptions {
-  /** Region of the Azure Monitor workspace, e.g. 'eastus2'. */
-  readonly location: string;
-  /** Resource group of the workspace and its data collection endpoint and rule. */
-  readonly resourceGroupName: string;
+  /**
+   * Region of the Azure Monitor workspace, e.g. 'eastus2'.
+   * @default - the cluster's location
+   */
+  readonly location?: string;
+  /**
+   * Resource group of the workspace and its data collection endpoint and rule.
+   * @default - the cluster's resource group
+   */
+  readonly resourceGroupName?: string;
   /**
    * Name of the new Azure Monitor workspace.
    * @default - '<clusterName>-metrics'
@@ -93,7 +99,7 @@ export abstract class RemoteWrite {
    * The in-cluster Prometheus keeps scraping through its own ServiceMonitors and forwards everything, so
    * the AKS metrics add-on (ama-metrics, which reads only `azmonitoring.coreos.com` monitors) is not needed.
    */
-  public static azureMonitor(options: AzureMonitorPrometheusOptions): RemoteWrite {
+  public static azureMonitor(options: AzureMonitorPrometheusOptions = {}): RemoteWrite {
     return new AzureMonitorPrometheus(options);
   }
 
@@ -140,6 +146,7 @@ class AmazonManagedPrometheus extends RemoteWrite {
       const ws = new PrometheusWorkspace(scope, 'Workspace', {
         alias: this.options.alias ?? `${options.cluster.clusterName}-metrics`,
         kmsKeyArn: this.options.kmsKeyArn,
+        tags: { ...options.cluster.tags },
         lifecycle: { preventDestroy: this.options.retainOnDestroy ?? true },
       });
       arn = ws.arn;
@@ -169,11 +176,14 @@ class AzureMonitorPrometheus extends RemoteWrite {
     if (cluster.cloudProvider !== CloudProvider.AZURE) {
       errors.push(`remoteWrite 'azureMonitor' does not fit a cluster on ${cluster.cloudProvider}; workload identity federation to Entra ID needs AKS, use RemoteWrite.amazonManagedPrometheus() on EKS`);
     }
-    if (!isAzureRegion(this.options.location)) {
+    if (this.options.location !== undefined && !isAzureRegion(this.options.location)) {
       errors.push(`remoteWrite.location '${this.options.location}' is not an Azure region name; use the short form, e.g. 'eastus2'`);
     }
     const name = this.options.workspaceName;
-    if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9-]{2,42}[A-Za-z0-9]$/.test(name)) {
+    if (cluster.cloudProvider === CloudProvider.AZURE && this.options.resourceGroupName === undefined && cluster.resourceGroupName === undefined) {
+      errors.push('remoteWrite.resourceGroupName (unset) has no default, because the cluster exposes no resource group; pass the resource group of the workspace');
+    }
+    if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9][A-Za-z0-9-]{2,42}[A-Za-z0-9]$/.test(name)) {
       errors.push(`remoteWrite.workspaceName '${name}' is not a valid Azure Monitor workspace name; use 4-44 letters, digits or '-', starting and ending alphanumeric`);
     }
     return errors;
@@ -181,8 +191,10 @@ class AzureMonitorPrometheus extends RemoteWrite {
 
   public bind(scope: Construct, options: RemoteWriteBindOptions): RemoteWriteBinding {
     const o = this.options;
-    const name = o.workspaceName ?? `${options.cluster.clusterName}-metrics`;
-    const common = { resourceGroupName: o.resourceGroupName, location: o.location };
+    const cluster = options.cluster;
+    const name = o.workspaceName ?? `${cluster.clusterName}-metrics`;
+    // Defaults come from the cluster as references, so these are created after its resource group.
+    const common = { resourceGroupName: o.resourceGroupName ?? cluster.resourceGroupName!, location: o.location ?? cluster.region, tags: { ...cluster.tags } };
     const client = new DataAzurermClientConfig(scope, 'AzureClient', {});
     const workspace = new MonitorWorkspace(scope, 'Workspace', { ...common, name, lifecycle: { preventDestroy: o.retainOnDestroy ?? true } });
     const endpoint = new MonitorDataCollectionEndpoint(scope, 'IngestionEndpoint', {
@@ -206,8 +218,9 @@ class AzureMonitorPrometheus extends RemoteWrite {
       identity,
       remoteWrite: [{
         url: `${endpoint.metricsIngestionEndpoint}/dataCollectionRules/${rule.immutableId}/streams/Microsoft-PrometheusMetrics/api/v1/write?api-version=2023-04-24`,
-        // The Azure SDK credential chain picks up the federated token the workload identity webhook mounts.
-        azureAd: { cloud: 'AzurePublic', sdk: { tenantId: client.tenantId } },
+        // Workload identity explicitly (Prometheus >= 3.7; the chart ships 3.14): the SDK credential chain
+        // would fall back to the node's managed identity when the webhook did not inject the token.
+        azureAd: { cloud: 'AzurePublic', workloadIdentity: { clientId: identity.principal, tenantId: client.tenantId } },
       }],
     };
   }

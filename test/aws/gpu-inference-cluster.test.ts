@@ -187,7 +187,7 @@ test('a private endpoint is the default', () => {
 test('an existing VPC replaces the new one', () => {
   const stack = awsStack();
   new GpuInferenceCluster(stack, 'Gpu', {
-    cloud: Cloud.aws({ existingVpc: { vpcId: 'vpc-123', privateSubnetIds: ['subnet-a', 'subnet-b'] } }),
+    cloud: Cloud.aws({ existingVpc: { privateSubnetIds: ['subnet-a', 'subnet-b'] } }),
     clusterName: 'byo',
     nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })],
   });

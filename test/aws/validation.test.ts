@@ -99,7 +99,7 @@ describe('synth-time validation names the construct path, the prop, the value an
   test('network options out of range', () => {
     expect(() => build({ cloud: Cloud.aws({ availabilityZoneCount: 1 }) })).toThrow(/test\/Gpu: availabilityZoneCount 1 is out of range/);
     expect(() => build({ cloud: Cloud.aws({ vpcCidr: '10.0.0.0/24' }) })).toThrow(/test\/Gpu: vpcCidr '10\.0\.0\.0\/24' is not an IPv4 CIDR of size \/16-\/20/);
-    expect(() => build({ cloud: Cloud.aws({ existingVpc: { vpcId: 'vpc-1', privateSubnetIds: ['subnet-1'] } }) }))
+    expect(() => build({ cloud: Cloud.aws({ existingVpc: { privateSubnetIds: ['subnet-1'] } }) }))
       .toThrow(/test\/Gpu: existingVpc\.privateSubnetIds \["subnet-1"\] has fewer than 2 subnets/);
     expect(() => build({ cloud: Cloud.aws({ controlPlaneLogRetentionDays: 10 }) })).toThrow(/test\/Gpu: controlPlaneLogRetentionDays 10 is not a CloudWatch retention/);
   });

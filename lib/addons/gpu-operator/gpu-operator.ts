@@ -60,20 +60,14 @@ export function gpuOperatorValues(cluster: IPlatformCluster): { [key: string]: a
     driver: { enabled: !preinstalled },
     toolkit: { enabled: !preinstalled },
     mig: { strategy: cluster.migStrategy },
-    // The chart's nodeSelector pins kubernetes.io/os; the system pool is expressed as a strong preference.
-    operator: {
-      affinity: {
-        nodeAffinity: {
-          preferredDuringSchedulingIgnoredDuringExecution: [{
-            weight: 100,
-            preference: { matchExpressions: Object.entries(cluster.systemNodeSelector).map(([key, value]) => ({ key, operator: 'In', values: [value] })) },
-          }],
-        },
-      },
-    },
+    // The operator and its hook Jobs (upgrade-CRD before every upgrade, GPU-cluster cleanup before delete)
+    // run on the system pool. The Jobs read only operator.nodeSelector/tolerations, not the affinity, so
+    // placement is a nodeSelector (merged with the chart's kubernetes.io/os one).
+    operator: { nodeSelector: { ...cluster.systemNodeSelector } },
     // Operands run on every GPU node, including tainted spot training nodes.
     daemonsets: { tolerations: gpuNodeTolerations(cluster) },
     'node-feature-discovery': {
+      // master's placement also places NFD's post-delete cleanup Job.
       master: { nodeSelector: { ...cluster.systemNodeSelector } },
       gc: { nodeSelector: { ...cluster.systemNodeSelector } },
       // Without NFD labels on a node the operator deploys nothing there, so the worker must reach spot nodes too.
@@ -83,12 +77,12 @@ export function gpuOperatorValues(cluster: IPlatformCluster): { [key: string]: a
     dcgmExporter: { enabled: true, serviceMonitor: { enabled: false } },
   };
 
-  const tolerations = cluster.systemTolerations.map((t) => ({ ...t }));
-  if (tolerations.length) {
-    values.operator.tolerations = tolerations;
-    values['node-feature-discovery'].master.tolerations = tolerations;
-    values['node-feature-discovery'].gc.tolerations = tolerations;
-  }
+  // Lists replace the chart's defaults (which tolerate only a control-plane taint that managed clusters
+  // do not have): each component gets exactly the system pool's tolerations.
+  const tolerations = () => cluster.systemTolerations.map((t) => ({ ...t }));
+  values.operator.tolerations = tolerations();
+  values['node-feature-discovery'].master.tolerations = tolerations();
+  values['node-feature-discovery'].gc.tolerations = tolerations();
 
   if (migPools.length) {
     // Entries are limited to each GPU's PCI ids, so one name (all-1g.10gb) can mean 7 slices on an H100
@@ -99,6 +93,9 @@ export function gpuOperatorValues(cluster: IPlatformCluster): { [key: string]: a
     });
     values.migManager = {
       enabled: true,
+      // Cloud VMs pass GPUs through: changing MIG mode needs a GPU reset the guest cannot do, so the
+      // manager must reboot the node or mig.config.state ends 'failed'.
+      env: [{ name: 'WITH_REBOOT', value: 'true' }],
       config: { create: true, name: MIG_CONFIG_MAP, default: 'all-disabled', data: { 'config.yaml': renderMigPartedConfig(entries) } },
     };
   } else {
