@@ -3,6 +3,7 @@ import { AwsGpuClusterStack } from './aws-gpu-cluster/stack';
 import { AzureGpuClusterStack } from './azure-gpu-cluster/stack';
 import { MinimalStack } from './minimal/stack';
 import { MultiCloudAwsStack, MultiCloudAzureStack } from './multi-cloud/stack';
+import { PrivateClusterStacks } from './private-cluster/stack';
 
 // One app, one stack per example: `npx cdktf synth` writes cdktf.out/stacks/<stack>/cdk.tf.json.
 const app = new App();
@@ -11,4 +12,5 @@ new MinimalStack(app, 'minimal');
 new AzureGpuClusterStack(app, 'azure-gpu-cluster');
 new MultiCloudAwsStack(app, 'multi-cloud-aws');
 new MultiCloudAzureStack(app, 'multi-cloud-azure');
+new PrivateClusterStacks(app, 'private-cluster');
 app.synth();

@@ -1,13 +1,15 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
-  Cloud, Duration, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, KubernetesVersion, MigLayout, ObservabilityStack, RemoteWrite,
+  Cloud, Duration, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout, ObservabilityStack, RemoteWrite,
 } from '../../lib';
 
 /**
  * The reference platform on EKS: MIG-partitioned H100 serving, time-sliced L4s for small models, a spot
  * A100 training pool and an Inferentia2 pool.
+ *
+ * Deploy: `cdktf deploy aws-gpu-cluster --var deployer_cidr=$(curl -s https://checkip.amazonaws.com)/32`.
  */
 export class AwsGpuClusterStack extends TerraformStack {
   public readonly cluster: GpuInferenceCluster;
@@ -17,14 +19,23 @@ export class AwsGpuClusterStack extends TerraformStack {
     new LocalBackend(this, { path: `${id}.tfstate` });
     new AwsProvider(this, 'aws', { region: 'us-east-1' });
 
+    // Terraform installs the in-cluster part through the API: the machine running it must reach it.
+    const deployerCidr = new TerraformVariable(this, 'deployer_cidr', {
+      type: 'string',
+      description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
+    });
+    const admins = new TerraformVariable(this, 'admin_principal_arns', {
+      type: 'list(string)',
+      default: [],
+      description: 'IAM role ARNs given cluster admin, besides the deployer',
+    });
+
     this.cluster = new GpuInferenceCluster(this, 'Gpu', {
       cloud: Cloud.aws({
-        // CI runners reach the API through this range; everything else stays on the private endpoint.
-        endpointAccess: EndpointAccess.publicAndPrivate(['203.0.113.0/24']),
-        adminPrincipalArns: ['arn:aws:iam::111122223333:role/platform-admins'],
+        endpointAccess: EndpointAccess.publicAndPrivate([deployerCidr.stringValue]),
+        adminPrincipalArns: admins.listValue,
       }),
       clusterName: 'ai-prod',
-      kubernetesVersion: KubernetesVersion.V1_33,
       nodePools: [
         GpuNodePool.inference('llm', { gpu: Gpu.H100_80GB, mig: MigLayout.uniform('1g.10gb'), minNodes: 0, maxNodes: 4 }),
         GpuNodePool.inference('llm-mixed', {

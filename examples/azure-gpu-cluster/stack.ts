@@ -1,11 +1,13 @@
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
+import { LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { Cloud, Duration, Gpu, GpuInferenceCluster, GpuNodePool, KubernetesVersion, MigLayout, ObservabilityStack, RemoteWrite } from '../../lib';
+import { Cloud, Duration, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout, ObservabilityStack, RemoteWrite } from '../../lib';
 
 /**
- * The reference platform on AKS: A100 serving cut by AKS into 1g slices, an H100 NVL pool with a mixed MIG
- * layout through the GPU operator, time-shared T4s and a spot A100 training pool.
+ * The reference platform on AKS: A100 serving cut into 1g slices, an H100 NVL pool with a mixed MIG layout
+ * (both through the GPU operator's MIG manager), time-shared T4s and a spot A100 training pool.
+ *
+ * Deploy: `cdktf deploy azure-gpu-cluster --var deployer_cidr=<your egress IP>/32`.
  */
 export class AzureGpuClusterStack extends TerraformStack {
   public readonly cluster: GpuInferenceCluster;
@@ -14,16 +16,23 @@ export class AzureGpuClusterStack extends TerraformStack {
     super(scope, id);
     new LocalBackend(this, { path: `${id}.tfstate` });
     new AzurermProvider(this, 'azurerm', { features: [{}] });
+    const deployerCidr = new TerraformVariable(this, 'deployer_cidr', {
+      type: 'string',
+      description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
+    });
+    const adminGroups = new TerraformVariable(this, 'admin_group_object_ids', {
+      type: 'list(string)',
+      default: [],
+      description: 'Entra ID group object ids given cluster admin',
+    });
 
     this.cluster = new GpuInferenceCluster(this, 'Gpu', {
       cloud: Cloud.azure({
         location: 'eastus2',
-        // CI runners reach the API from this range; omit it for a private cluster.
-        authorizedIpRanges: ['203.0.113.0/24'],
-        adminGroupObjectIds: ['00000000-0000-0000-0000-000000000001'],
+        authorizedIpRanges: [deployerCidr.stringValue],
+        adminGroupObjectIds: adminGroups.listValue,
       }),
       clusterName: 'ai-prod-az',
-      kubernetesVersion: KubernetesVersion.V1_33,
       nodePools: [
         GpuNodePool.inference('llm', { gpu: Gpu.A100_80GB, mig: MigLayout.uniform('1g.10gb'), maxNodes: 4 }),
         GpuNodePool.inference('nvl', {
@@ -36,11 +45,12 @@ export class AzureGpuClusterStack extends TerraformStack {
       ],
     });
     // The same monitoring as on AWS, through the same cluster contract; long-term metrics go to Azure
-    // Monitor managed Prometheus with the Prometheus pods' workload identity.
+    // Monitor managed Prometheus (in the cluster's resource group and location) with the Prometheus pods'
+    // workload identity.
     new ObservabilityStack(this, 'Obs', {
       cluster: this.cluster,
       retention: Duration.days(15),
-      remoteWrite: RemoteWrite.azureMonitor({ location: 'eastus2', resourceGroupName: 'ai-prod-az-rg' }),
+      remoteWrite: RemoteWrite.azureMonitor(),
     });
 
     new TerraformOutput(this, 'cluster_name', { value: this.cluster.clusterName });

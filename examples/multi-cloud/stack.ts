@@ -1,6 +1,6 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { LocalBackend, TerraformStack } from 'cdktf';
+import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout } from '../../lib';
 
@@ -13,6 +13,14 @@ export function platformPools(): GpuNodePool[] {
   ];
 }
 
+/** The deployer's egress CIDR, which the API allow-list admits. */
+function deployerCidr(scope: Construct): string {
+  return new TerraformVariable(scope, 'deployer_cidr', {
+    type: 'string',
+    description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
+  }).stringValue;
+}
+
 /** The platform on EKS. */
 export class MultiCloudAwsStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
@@ -20,7 +28,7 @@ export class MultiCloudAwsStack extends TerraformStack {
     new LocalBackend(this, { path: `${id}.tfstate` });
     new AwsProvider(this, 'aws', { region: 'us-west-2' });
     new GpuInferenceCluster(this, 'Gpu', {
-      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['198.51.100.0/24']) }),
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate([deployerCidr(this)]) }),
       clusterName: 'ai-shared',
       nodePools: platformPools(),
     });
@@ -34,7 +42,7 @@ export class MultiCloudAzureStack extends TerraformStack {
     new LocalBackend(this, { path: `${id}.tfstate` });
     new AzurermProvider(this, 'azurerm', { features: [{}] });
     new GpuInferenceCluster(this, 'Gpu', {
-      cloud: Cloud.azure({ location: 'westeurope' }),
+      cloud: Cloud.azure({ location: 'westeurope', authorizedIpRanges: [deployerCidr(this)] }),
       clusterName: 'ai-shared',
       nodePools: platformPools(),
     });

@@ -60,10 +60,20 @@ export function gpuOperatorValues(cluster: IPlatformCluster): { [key: string]: a
     driver: { enabled: !preinstalled },
     toolkit: { enabled: !preinstalled },
     mig: { strategy: cluster.migStrategy },
-    // The operator and its hook Jobs (upgrade-CRD before every upgrade, GPU-cluster cleanup before delete)
-    // run on the system pool. The Jobs read only operator.nodeSelector/tolerations, not the affinity, so
-    // placement is a nodeSelector (merged with the chart's kubernetes.io/os one).
-    operator: { nodeSelector: { ...cluster.systemNodeSelector } },
+    // The operator prefers the system pool (the chart's nodeSelector keeps its kubernetes.io/os pin), and
+    // with exactly the system tolerations below it can run nowhere else, since every accelerator pool is
+    // tainted. Its hook Jobs (upgrade-CRD before every upgrade, GPU-cluster cleanup before delete) read
+    // only operator.nodeSelector/tolerations: the tolerations place them on the system pool too.
+    operator: {
+      affinity: {
+        nodeAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [{
+            weight: 100,
+            preference: { matchExpressions: Object.entries(cluster.systemNodeSelector).map(([key, value]) => ({ key, operator: 'In', values: [value] })) },
+          }],
+        },
+      },
+    },
     // Operands run on every GPU node, including tainted spot training nodes.
     daemonsets: { tolerations: gpuNodeTolerations(cluster) },
     'node-feature-discovery': {
