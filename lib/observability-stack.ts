@@ -1,12 +1,12 @@
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
-import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { HelmAddon } from './addons/chart';
+import { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
 import { IPlatformCluster, IWorkloadIdentity } from './core/cluster';
 import { Duration } from './core/duration';
 import { DNS_LABEL } from './core/naming';
-import { throwIfAny } from './core/errors';
+import { reportProblems } from './core/problems';
 import { NodePoolRole } from './core/node-pool';
 import { AlertThresholds, prometheusRuleGroups, resolveAlertThresholds } from './observability/alerts';
 import { ObservabilityCharts } from './observability/charts';
@@ -141,13 +141,17 @@ export class ObservabilityStack extends Construct {
     errors.push(...this.validate(props, dcgm, operatorNs));
     if (props.remoteWrite) errors.push(...props.remoteWrite.validate(cluster));
     if (props.tracing) errors.push(...validateTracing(props.tracing));
-    throwIfAny(this, errors);
+    reportProblems(this, errors);
 
-    const ns = new NamespaceV1(this, 'Namespace', {
-      provider: cluster.providers(this).kubernetes,
-      metadata: { name: this.namespace, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } },
-      dependsOn: cluster.addonDependencies(this),
+    // node-exporter needs the host's network, PIDs and file system: the namespace is privileged, with a
+    // default-deny ingress policy; the API server reaches the operator's admission webhook on 10250.
+    const namespace = new PlatformNamespace(this, 'Namespace', {
+      cluster,
+      name: this.namespace,
+      podSecurity: PodSecurityLevel.PRIVILEGED,
+      openPorts: [{ podLabels: { app: 'kube-prometheus-stack-operator' }, port: 10250 }],
     });
+    const ns = namespace.namespace;
     const admin = new GrafanaAdminSecret(this, 'GrafanaAdmin', {
       cluster,
       namespace: this.namespace,
@@ -175,7 +179,7 @@ export class ObservabilityStack extends Construct {
       this.neuronMonitor = new NeuronMonitor(this, 'NeuronMonitor', { cluster, namespace: this.namespace, image: props.neuronMonitorImage, dependsOn: [ns] });
     }
 
-    const waitFor: ITerraformDependable[] = [ns, admin.secret, ...(binding?.identity.dependables ?? [])];
+    const waitFor: ITerraformDependable[] = [...namespace.dependables, admin.secret, ...(binding?.identity.dependables ?? [])];
     this.kubePrometheusStack = new HelmAddon(this, 'KubePrometheusStack', {
       cluster,
       releaseName: 'kube-prometheus-stack',

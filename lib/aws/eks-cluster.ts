@@ -201,16 +201,18 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       }),
     );
 
-    const addon = (addonName: string, dependsOn: ITerraformDependable[]) => new EksAddon(this, `Addon-${addonName}`, {
+    const addon = (addonName: string, dependsOn: ITerraformDependable[], configurationValues?: string) => new EksAddon(this, `Addon-${addonName}`, {
       clusterName: this.cluster.name,
       addonName,
+      configurationValues,
       resolveConflictsOnCreate: 'OVERWRITE',
       resolveConflictsOnUpdate: 'PRESERVE',
       tags,
       dependsOn,
     });
     // Networking must be in place before nodes join, or they never become Ready.
-    const vpcCni = addon('vpc-cni', [this.cluster]);
+    // The VPC CNI enforces NetworkPolicies only with its network policy agent on.
+    const vpcCni = addon('vpc-cni', [this.cluster], JSON.stringify({ enableNetworkPolicy: 'true' }));
     const kubeProxy = addon('kube-proxy', [this.cluster]);
     this.podIdentityAgent = addon('eks-pod-identity-agent', [this.cluster]);
 

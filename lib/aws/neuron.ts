@@ -1,6 +1,6 @@
-import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { Construct } from 'constructs';
 import { Charts, HelmAddon } from '../addons/chart';
+import { PlatformNamespace, PodSecurityLevel } from '../addons/namespace';
 import { IPlatformCluster } from '../core/cluster';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { neuronNodeTolerations } from '../core/tolerations';
@@ -38,23 +38,24 @@ export class NeuronDevicePlugin extends Construct {
   /** The Helm install. */
   public readonly addon: HelmAddon;
   /** The node problem detector's namespace. */
-  public readonly healthcheckNamespace: NamespaceV1;
+  public readonly healthcheckNamespace: PlatformNamespace;
 
   constructor(scope: Construct, id: string, props: NeuronDevicePluginProps) {
     super(scope, id);
     const cluster = props.cluster;
     const placement = () => ({ nodeSelector: { ...cluster.systemNodeSelector }, tolerations: cluster.systemTolerations.map((t) => ({ ...t })) });
-    this.healthcheckNamespace = new NamespaceV1(this, 'HealthcheckNamespace', {
-      provider: cluster.providers(this).kubernetes,
-      metadata: { name: NEURON_HEALTHCHECK_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } },
-      dependsOn: cluster.addonDependencies(this),
+    // The detector reads the kernel log from the host: privileged, with default-deny ingress.
+    this.healthcheckNamespace = new PlatformNamespace(this, 'HealthcheckNamespace', {
+      cluster,
+      name: NEURON_HEALTHCHECK_NAMESPACE,
+      podSecurity: PodSecurityLevel.PRIVILEGED,
     });
     this.addon = new HelmAddon(this, 'Chart', {
       cluster,
       releaseName: 'neuron',
       chart: Charts.NEURON,
       namespace: 'kube-system',
-      dependsOn: [this.healthcheckNamespace],
+      dependsOn: this.healthcheckNamespace.dependables,
       values: {
         devicePlugin: {
           enabled: true,

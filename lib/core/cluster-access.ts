@@ -11,7 +11,8 @@ export interface ClusterAccessOptions {
   readonly connection: ClusterConnection;
   /**
    * Why Terraform cannot reach the API during the apply that creates the cluster (a private endpoint in
-   * a network the same stack creates), as `<prop> <value> <problem>; <fix>`; undefined when it can.
+   * a network the same stack creates), as `<prop> <value> <problem>; <fix>`.
+   * @default - Terraform can reach it
    */
   readonly unreachableBecause?: string;
 }

@@ -5,6 +5,7 @@ import { gpuNodeTolerations } from '../../core/tolerations';
 import { NodePoolRole, PlatformLabels } from '../../core/node-pool';
 import { toYaml } from '../../core/yaml';
 import { Charts, HelmAddon } from '../chart';
+import { PlatformNamespace, PodSecurityLevel } from '../namespace';
 
 /** Options of the GPU operator add-on. */
 export interface GpuOperatorProps {
@@ -37,11 +38,15 @@ export class GpuOperator extends Construct {
     super(scope, id);
     const cluster = props.cluster;
     this.namespace = props.namespace ?? 'gpu-operator';
+    // Driver, toolkit and device plugin DaemonSets need host access: privileged, default-deny ingress.
+    const namespace = new PlatformNamespace(this, 'Namespace', { cluster, name: this.namespace, podSecurity: PodSecurityLevel.PRIVILEGED });
     this.addon = new HelmAddon(this, 'Chart', {
       cluster,
       releaseName: 'gpu-operator',
       chart: Charts.GPU_OPERATOR,
       namespace: this.namespace,
+      createNamespace: false,
+      dependsOn: namespace.dependables,
       values: gpuOperatorValues(cluster),
       timeoutSeconds: 900,
     });

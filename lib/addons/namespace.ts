@@ -1,0 +1,109 @@
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { IPlatformCluster } from '../core/cluster';
+
+/** Label every platform namespace carries; platform components (Prometheus) are let in by it. */
+export const PLATFORM_NAMESPACE_LABEL = { key: 'app.kubernetes.io/part-of', value: 'ai-platform' };
+
+/** Pod Security Admission levels. */
+export enum PodSecurityLevel {
+  /** No restrictions: node agents that need host access (drivers, exporters). */
+  PRIVILEGED = 'privileged',
+  /** Prevents known privilege escalations. */
+  BASELINE = 'baseline',
+  /** Hardened pod settings. */
+  RESTRICTED = 'restricted',
+}
+
+/** A TCP port that any source may reach (webhooks called by the API server). */
+export interface OpenPort {
+  /** Pod labels the rule applies to. */
+  readonly podLabels: { [key: string]: string };
+  /** Container port. */
+  readonly port: number;
+}
+
+/** Options of a platform namespace. */
+export interface PlatformNamespaceProps {
+  /** The cluster. */
+  readonly cluster: IPlatformCluster;
+  /** Namespace name. */
+  readonly name: string;
+  /** Pod Security Admission level enforced. */
+  readonly podSecurity: PodSecurityLevel;
+  /**
+   * Ports reachable from anywhere (the API server calling a webhook is not a pod).
+   * @default - none
+   */
+  readonly openPorts?: OpenPort[];
+}
+
+/**
+ * A namespace for platform components: Pod Security Admission enforced at the given level (audited at
+ * 'restricted'), and a default-deny ingress policy with the allows platform workloads need: traffic
+ * inside the namespace and from other platform namespaces (monitoring scrapes), plus webhook ports.
+ * Egress stays open (API server, image registries, cloud APIs).
+ */
+export class PlatformNamespace extends Construct {
+  /** The namespace. */
+  public readonly namespace: NamespaceV1;
+  /** Namespace name. */
+  public readonly name: string;
+  /** What workloads in the namespace wait for: the namespace and its policies. */
+  public readonly dependables: ITerraformDependable[];
+
+  constructor(scope: Construct, id: string, props: PlatformNamespaceProps) {
+    super(scope, id);
+    const provider = props.cluster.providers(this).kubernetes;
+    this.name = props.name;
+    this.namespace = new NamespaceV1(this, 'Resource', {
+      provider,
+      metadata: {
+        name: props.name,
+        labels: {
+          [PLATFORM_NAMESPACE_LABEL.key]: PLATFORM_NAMESPACE_LABEL.value,
+          'pod-security.kubernetes.io/enforce': props.podSecurity,
+          'pod-security.kubernetes.io/audit': PodSecurityLevel.RESTRICTED,
+        },
+      },
+      dependsOn: props.cluster.addonDependencies(this),
+    });
+    const metadata = (name: string) => ({ name, namespace: props.name });
+    const deny = new NetworkPolicyV1(this, 'DefaultDenyIngress', {
+      provider,
+      metadata: metadata('default-deny-ingress'),
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+      dependsOn: [this.namespace],
+    });
+    const allow = new NetworkPolicyV1(this, 'AllowPlatform', {
+      provider,
+      metadata: metadata('allow-same-namespace-and-platform'),
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress'],
+        ingress: [{
+          from: [
+            { podSelector: {} },
+            { namespaceSelector: { matchLabels: { [PLATFORM_NAMESPACE_LABEL.key]: PLATFORM_NAMESPACE_LABEL.value } } },
+          ],
+        }],
+      },
+      dependsOn: [this.namespace],
+    });
+    this.dependables = [this.namespace, deny, allow];
+    (props.openPorts ?? []).forEach((p, i) => {
+      this.dependables.push(new NetworkPolicyV1(this, `OpenPort${i}`, {
+        provider,
+        metadata: metadata(`allow-port-${p.port}`),
+        spec: {
+          podSelector: { matchLabels: { ...p.podLabels } },
+          policyTypes: ['Ingress'],
+          ingress: [{ ports: [{ port: String(p.port), protocol: 'TCP' }] }],
+        },
+        dependsOn: [this.namespace],
+      }));
+    });
+  }
+}
