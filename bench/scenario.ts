@@ -20,11 +20,13 @@ if (arg === 'reference') {
   const { MinimalStack } = require('../examples/minimal/stack');
   const { AzureGpuClusterStack } = require('../examples/azure-gpu-cluster/stack');
   const { MultiCloudAwsStack, MultiCloudAzureStack } = require('../examples/multi-cloud/stack');
+  const { PrivateClusterStacks } = require('../examples/private-cluster/stack');
   new AwsGpuClusterStack(app, 'aws-gpu-cluster');
   new MinimalStack(app, 'minimal');
   new AzureGpuClusterStack(app, 'azure-gpu-cluster');
   new MultiCloudAwsStack(app, 'multi-cloud-aws');
   new MultiCloudAzureStack(app, 'multi-cloud-azure');
+  new PrivateClusterStacks(app, 'private-cluster');
 } else {
   const n = Number(arg);
   const stack = new TerraformStack(app, `scaled-${n}`);
@@ -37,7 +39,8 @@ if (arg === 'reference') {
     (i: number) => lib.GpuNodePool.neuron(`inf-${i}`, { instanceType: 'inf2.8xlarge', maxNodes: 2 }),
   ];
   const pools = Array.from({ length: n }, (_, i) => shapes[i % shapes.length](i));
-  new lib.GpuInferenceCluster(stack, 'Gpu', { cloud: lib.Cloud.aws(), clusterName: 'bench', nodePools: pools });
+  const cloud = lib.Cloud.aws({ endpointAccess: lib.EndpointAccess.publicAndPrivate(['198.51.100.7/32']) });
+  new lib.GpuInferenceCluster(stack, 'Gpu', { cloud, clusterName: 'bench', nodePools: pools });
 }
 app.synth();
 const t2 = process.hrtime.bigint();

@@ -4,9 +4,9 @@ import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 
-/** A stack with an AWS provider, as users write it. */
-export function awsStack(id = 'test'): TerraformStack {
-  const app = Testing.app();
+/** A stack with an AWS provider, as users write it; `context` is the app's context (e.g. a pinned today). */
+export function awsStack(id = 'test', context?: { [key: string]: any }): TerraformStack {
+  const app = Testing.app(context ? { context } : undefined);
   const stack = new TerraformStack(app, id);
   new AwsProvider(stack, 'aws', { region: 'us-east-1' });
   return stack;
@@ -15,6 +15,23 @@ export function awsStack(id = 'test'): TerraformStack {
 /** Synthesizes with validations on and parses the result. */
 export function synthJson(stack: Construct): any {
   return JSON.parse(Testing.synth(stack as TerraformStack, true));
+}
+
+/**
+ * The problem lines of the one ValidationError synthesizing `stack` throws (header line dropped), or []
+ * when it synthesizes. Fails when the error is not the library's problem report.
+ */
+export function problemLines(stack: Construct): string[] {
+  try {
+    synthJson(stack);
+  } catch (e) {
+    const [header, ...lines] = String((e as Error).message).split('\n');
+    const m = /^(\d+) problems? in the cdktf-ai-platform constructs; fix them all, then synthesize again:$/.exec(header);
+    if (!m) throw e;
+    expect(lines).toHaveLength(Number(m[1]));
+    return lines;
+  }
+  return [];
 }
 
 /** Resources of one type, by name. */
@@ -29,9 +46,9 @@ export function resourceNamed(doc: any, type: string, part: string): any {
   return hits[0][1];
 }
 
-/** A stack with an azurerm provider, as users write it. */
-export function azureStack(id = 'test'): TerraformStack {
-  const app = Testing.app();
+/** A stack with an azurerm provider, as users write it; `context` is the app's context (e.g. a pinned today). */
+export function azureStack(id = 'test', context?: { [key: string]: any }): TerraformStack {
+  const app = Testing.app(context ? { context } : undefined);
   const stack = new TerraformStack(app, id);
   new AzurermProvider(stack, 'azurerm', { features: [{}] });
   return stack;

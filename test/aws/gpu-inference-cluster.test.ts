@@ -28,9 +28,9 @@ describe('GpuInferenceCluster on AWS', () => {
   test('control plane: private + allow-listed endpoint, KMS secrets, logs, API auth', () => {
     expect(synthesized).toHaveResourceWithProperties(EksCluster, {
       name: 'ai-prod',
-      version: '1.33',
+      version: '1.35',
       bootstrap_self_managed_addons: false,
-      access_config: { authentication_mode: 'API', bootstrap_cluster_creator_admin_permissions: true },
+      access_config: { authentication_mode: 'API', bootstrap_cluster_creator_admin_permissions: false },
       vpc_config: expect.objectContaining({ endpoint_private_access: true, endpoint_public_access: true, public_access_cidrs: ['203.0.113.0/24'] }),
       encryption_config: expect.objectContaining({ resources: ['secrets'] }),
       enabled_cluster_log_types: expect.arrayContaining(['api', 'audit', 'authenticator']),
@@ -111,7 +111,7 @@ describe('GpuInferenceCluster on AWS', () => {
     expect(scale.Condition.StringEquals).toEqual({ 'aws:ResourceTag/k8s.io/cluster-autoscaler/ai-prod': ['owned'] });
     const ca = resourceNamed(doc, 'helm_release', 'ClusterAutoscaler');
     expect(ca.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/aws_eks_pod_identity_association/)]));
-    expect(ca.values[0]).toContain('tag: v1.33.0');
+    expect(ca.values[0]).toContain('tag: v1.35.2');
   });
 
   test('in-cluster installs wait for system nodes and CoreDNS; providers are wired to the cluster', () => {
@@ -148,7 +148,7 @@ describe('GpuInferenceCluster on AWS', () => {
 describe('mixed MIG layouts switch the cluster to the mixed strategy', () => {
   const stack = awsStack();
   new GpuInferenceCluster(stack, 'Gpu', {
-    cloud: Cloud.aws(),
+    cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['198.51.100.7/32']) }),
     clusterName: 'mixed',
     nodePools: [
       GpuNodePool.inference('uni', { gpu: Gpu.H100_80GB, mig: MigLayout.uniform('1g.10gb'), maxNodes: 1 }),
@@ -157,10 +157,15 @@ describe('mixed MIG layouts switch the cluster to the mixed strategy', () => {
   });
   const doc = synthJson(stack);
 
-  test('MIG slices are named per profile on every pool', () => {
-    expect(resourceNamed(doc, 'aws_autoscaling_group_tag', 'Pool-uni').tag.key).toBe('k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/mig-1g.10gb');
-    const mix = Object.entries(resources(doc, 'aws_autoscaling_group_tag')).filter(([n]) => n.includes('Pool-mix')).map(([, r]) => r.tag);
-    expect(mix).toEqual([
+  const poolTags = (pool: string) => Object.entries(resources(doc, 'aws_autoscaling_group_tag')).filter(([n]) => n.includes(`Pool-${pool}_`)).map(([, r]) => r.tag);
+
+  test('MIG slices are named per profile on every pool, and no whole GPU is expected of a new node', () => {
+    expect(poolTags('uni')).toEqual([
+      { key: 'k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu', value: '0', propagate_at_launch: false },
+      { key: 'k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/mig-1g.10gb', value: '7', propagate_at_launch: false },
+    ]);
+    expect(poolTags('mix')).toEqual([
+      { key: 'k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu', value: '0', propagate_at_launch: false },
       { key: 'k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/mig-3g.40gb', value: '8', propagate_at_launch: false },
       { key: 'k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/mig-1g.10gb', value: '32', propagate_at_launch: false },
     ]);
@@ -178,7 +183,8 @@ describe('mixed MIG layouts switch the cluster to the mixed strategy', () => {
 
 test('a private endpoint is the default', () => {
   const stack = awsStack();
-  new GpuInferenceCluster(stack, 'Gpu', { cloud: Cloud.aws(), clusterName: 'p', nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })] });
+  // A private API is reachable here: the VPC exists already and Terraform runs inside it.
+  new GpuInferenceCluster(stack, 'Gpu', { cloud: Cloud.aws({ existingVpc: { privateSubnetIds: ['subnet-a', 'subnet-b'] } }), clusterName: 'p', nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })] });
   const cluster = Object.values(resources(synthJson(stack), 'aws_eks_cluster'))[0];
   expect(cluster.vpc_config.endpoint_public_access).toBe(false);
   expect(cluster.vpc_config.public_access_cidrs).toBeUndefined();
@@ -199,7 +205,7 @@ test('an existing VPC replaces the new one', () => {
 test('a new VPC spans the requested zones with private and public subnets', () => {
   const stack = awsStack();
   new GpuInferenceCluster(stack, 'Gpu', {
-    cloud: Cloud.aws({ availabilityZoneCount: 2, singleNatGateway: true }),
+    cloud: Cloud.aws({ availabilityZoneCount: 2, singleNatGateway: true, endpointAccess: EndpointAccess.publicAndPrivate(['198.51.100.7/32']) }),
     clusterName: 'net',
     nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })],
   });
