@@ -11,6 +11,7 @@ export * from './core/tolerations';
 export * from './core/validation';
 export * from './core/yaml';
 export * from './addons/chart';
+export * from './addons/namespace';
 export * from './addons/gpu-operator/gpu-operator';
 export * from './addons/priority-classes';
 export * from './aws/aws-backend';

@@ -92,7 +92,7 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
   public readonly storageClassName = 'premium-ssd-retain';
   public readonly region: string;
   public readonly tags: { [key: string]: string };
-  public readonly resourceGroupName: string;
+  public readonly resourceGroupName?: string;
   /** The AKS cluster resource. */
   public readonly cluster: KubernetesCluster;
   /** User node pool per pool name. */
