@@ -139,7 +139,8 @@ export class ObservabilityStack extends Construct {
 
     const { resolved: thresholds, errors } = resolveAlertThresholds(props.alertThresholds);
     errors.push(...this.validate(props, dcgm, operatorNs));
-    if (props.remoteWrite) errors.push(...props.remoteWrite.validate(cluster));
+    const remoteWriteProblems = props.remoteWrite ? props.remoteWrite.validate(cluster) : [];
+    errors.push(...remoteWriteProblems);
     if (props.tracing) errors.push(...validateTracing(props.tracing));
     reportProblems(this, errors);
 
@@ -172,7 +173,9 @@ export class ObservabilityStack extends Construct {
       });
     }
 
-    const binding = props.remoteWrite?.bind(this, { cluster, namespace: this.namespace, serviceAccountName: PROMETHEUS_SERVICE_ACCOUNT });
+    // A backend with problems is reported, not bound: binding it could fail deep inside (wrong cloud).
+    const binding = remoteWriteProblems.length ? undefined
+      : props.remoteWrite?.bind(this, { cluster, namespace: this.namespace, serviceAccountName: PROMETHEUS_SERVICE_ACCOUNT });
     this.prometheusIdentity = binding?.identity;
 
     if (hasNeuron) {

@@ -133,9 +133,10 @@ class AmazonManagedPrometheus extends RemoteWrite {
     let region: string;
     let url: string;
     const given = this.options.workspaceArn;
-    if (given !== undefined && !Token.isUnresolved(given)) {
-      const [, r, id] = AMP_ARN.exec(given)!;
-      arn = given;
+    const parsed = given !== undefined && !Token.isUnresolved(given) ? AMP_ARN.exec(given) : null;
+    if (parsed) {
+      const [, r, id] = parsed;
+      arn = given!;
       region = r;
       url = `https://aps-workspaces.${r}.amazonaws.com/workspaces/${id}/api/v1/remote_write`;
     } else if (given !== undefined) {
