@@ -1,14 +1,19 @@
 import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
-import { Testing } from 'cdktf';
+import { TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
-import { Cloud, Gpu, GpuInferenceCluster, GpuInferenceClusterProps, GpuNodePool, MigLayout } from '../../lib';
+import { AzureCloudOptions, Cloud, Gpu, GpuInferenceCluster, GpuInferenceClusterProps, GpuNodePool, MigLayout } from '../../lib';
 import { azureStack, resourceNamed, resources, synthJson } from '../helpers';
+
+/** A subnet in a VNet the deployer's runner lives in: the private API is reachable in the same apply. */
+const RUNNER_SUBNET = '/subscriptions/0000/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/runners/subnets/aks';
+/** An API Terraform can reach while it creates the VNet (a private one cannot be, see test/deploy). */
+const REACHABLE = ['198.51.100.7/32'];
 
 describe('GpuInferenceCluster on Azure', () => {
   const stack = azureStack();
   const cluster = new GpuInferenceCluster(stack, 'Gpu', {
-    cloud: Cloud.azure({ location: 'eastus2' }),
+    cloud: Cloud.azure({ location: 'eastus2', existingSubnetId: RUNNER_SUBNET }),
     clusterName: 'ai-az',
     nodePools: [
       GpuNodePool.inference('llm', { gpu: Gpu.A100_80GB, mig: MigLayout.uniform('1g.10gb'), maxNodes: 4 }),
@@ -40,25 +45,31 @@ describe('GpuInferenceCluster on Azure', () => {
     expect(aks.default_node_pool).toMatchObject({ name: 'system', only_critical_addons_enabled: true });
   });
 
-  test('a uniform MIG layout AKS can express maps to gpu_instance with the AKS driver, and the operator stays off those nodes', () => {
+  test('every MIG pool is left to the GPU operator: no AKS driver, no AKS MIG instance, a mig.config label', () => {
     const llm = resourceNamed(doc, 'azurerm_kubernetes_cluster_node_pool', 'Pool-llm');
-    expect(llm).toMatchObject({ vm_size: 'Standard_NC24ads_A100_v4', gpu_instance: 'MIG1g', gpu_driver: 'Install', os_sku: 'Ubuntu' });
-    expect(llm.node_labels['nvidia.com/mig.config']).toBeUndefined();
-    expect(llm.node_labels['nvidia.com/gpu.deploy.driver']).toBe('false');
-    // the MIG manager's config carries only the layouts it applies
-    const values: string = resourceNamed(doc, 'helm_release', 'GpuOperator').values[0];
-    expect(values).not.toContain('all-1g.10gb:');
-    expect(values).toMatch(/default: \|-\n {8}version: v1\n {8}flags:\n {10}migStrategy: single\n/);
+    expect(llm).toMatchObject({ vm_size: 'Standard_NC24ads_A100_v4', gpu_driver: 'None', os_sku: 'Ubuntu' });
+    expect(llm.gpu_instance).toBeUndefined();
+    expect(llm.node_labels['nvidia.com/mig.config']).toBe('all-1g.10gb');
+    // No node opts out of the operator's driver any more: it owns driver, toolkit and MIG everywhere.
+    expect(Object.keys(llm.node_labels).filter((k) => k.startsWith('nvidia.com/gpu.deploy.'))).toEqual([]);
+    const nvl = resourceNamed(doc, 'azurerm_kubernetes_cluster_node_pool', 'Pool-nvl');
+    expect(nvl).toMatchObject({ vm_size: 'Standard_NC40ads_H100_v5', gpu_driver: 'None', os_sku: 'Ubuntu' });
+    expect(nvl.gpu_instance).toBeUndefined();
+    expect(nvl.node_labels['nvidia.com/mig.config']).toBe('all-1g.24gb');
+    for (const p of Object.values(resources(doc, 'azurerm_kubernetes_cluster_node_pool'))) {
+      expect(p.gpu_driver).toBe('None');
+      expect(p.gpu_instance).toBeUndefined();
+    }
   });
 
-  test('a layout AKS cannot express goes to the MIG manager with the AKS driver skipped', () => {
-    const nvl = resourceNamed(doc, 'azurerm_kubernetes_cluster_node_pool', 'Pool-nvl');
-    expect(nvl.gpu_instance).toBeUndefined();
-    expect(nvl.gpu_driver).toBe('None');
-    expect(nvl.node_labels['nvidia.com/mig.config']).toBe('all-1g.24gb');
+  test('the operator installs driver and toolkit, and its MIG manager applies every MIG layout', () => {
     const values: string = resourceNamed(doc, 'helm_release', 'GpuOperator').values[0];
     expect(values).toMatch(/^driver:\n {2}enabled: true$/m);
+    expect(values).toMatch(/^toolkit:\n {2}enabled: true$/m);
+    expect(values).toMatch(/^migManager:\n {2}enabled: true$/m);
+    expect(values).toContain('all-1g.10gb:');
     expect(values).toContain('all-1g.24gb:');
+    expect(values).toMatch(/default: \|-\n {8}version: v1\n {8}flags:\n {10}migStrategy: single\n/);
   });
 
   test('spot training pool: Spot priority, Delete eviction, no price cap, AKS label and taint mirrored, no surge', () => {
@@ -125,51 +136,67 @@ test('authorized IP ranges make the API public but restricted', () => {
 });
 
 describe('Azure validation', () => {
-  const build = (o: Partial<GpuInferenceClusterProps>) => new GpuInferenceCluster(azureStack(), 'Gpu', {
-    cloud: Cloud.azure({ location: 'eastus2' }),
-    clusterName: 'ai',
-    nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })],
-    ...o,
+  const stackWith = (o: Partial<GpuInferenceClusterProps>): TerraformStack => {
+    const stack = azureStack();
+    new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: REACHABLE }),
+      clusterName: 'ai',
+      nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })],
+      ...o,
+    });
+    return stack;
+  };
+  /** Builds (constructors must not throw on bad input); the returned synth reports the problems. */
+  const build = (o: Partial<GpuInferenceClusterProps>): () => void => {
+    const stack = stackWith(o);
+    return () => synthJson(stack);
+  };
+  const azure = (o: Partial<AzureCloudOptions>) => Cloud.azure({ location: 'eastus2', authorizedIpRanges: REACHABLE, ...o });
+
+  test('the fixture itself synthesizes', () => {
+    expect(build({})).not.toThrow();
   });
 
   test('Neuron pools are AWS only', () => {
-    expect(() => build({ nodePools: [GpuNodePool.neuron('inf', { instanceType: 'inf2.xlarge', maxNodes: 1 })] }))
-      .toThrow(/test\/Gpu: nodePools\[inf\]\.instanceType 'inf2\.xlarge' is an AWS Inferentia\/Trainium accelerator, which Azure cannot provide; on Azure use a GPU pool with one of A100_40GB, A100_80GB/);
+    expect(build({ nodePools: [GpuNodePool.neuron('inf', { instanceType: 'inf2.xlarge', maxNodes: 1 })] }))
+      .toThrow(/^test\/Gpu: nodePools\[inf\]\.instanceType 'inf2\.xlarge' is an AWS Inferentia\/Trainium accelerator, which Azure cannot provide; on Azure use a GPU pool with one of A100_40GB, A100_80GB/m);
   });
 
   test('a GPU with no Azure size lists what Azure offers', () => {
-    expect(() => build({ nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 1 })] }))
-      .toThrow(/test\/Gpu: nodePools\[l4\]\.gpu L4 has no Azure VM size; Azure offers .*H100_NVL_94GB.*T4/);
+    expect(build({ nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 1 })] }))
+      .toThrow(/^test\/Gpu: nodePools\[l4\]\.gpu L4 has no Azure VM size; Azure offers .*H100_NVL_94GB.*T4/m);
   });
 
   test('one VM size per AKS pool, and it must carry the GPU', () => {
-    expect(() => build({ nodePools: [GpuNodePool.training('t', { gpu: Gpu.T4, instanceTypes: ['Standard_NC4as_T4_v3', 'Standard_NC8as_T4_v3'], maxNodes: 1 })] }))
+    expect(build({ nodePools: [GpuNodePool.training('t', { gpu: Gpu.T4, instanceTypes: ['Standard_NC4as_T4_v3', 'Standard_NC8as_T4_v3'], maxNodes: 1 })] }))
       .toThrow(/nodePools\[t\]\.instanceTypes .* lists several VM sizes; an AKS node pool has one/);
-    expect(() => build({ nodePools: [GpuNodePool.inference('t', { gpu: Gpu.T4, instanceType: 'Standard_NC24ads_A100_v4', maxNodes: 1 })] }))
+    expect(build({ nodePools: [GpuNodePool.inference('t', { gpu: Gpu.T4, instanceType: 'Standard_NC24ads_A100_v4', maxNodes: 1 })] }))
       .toThrow(/nodePools\[t\]\.instanceType 'Standard_NC24ads_A100_v4' does not carry T4; use one of Standard_NC4as_T4_v3/);
   });
 
   test('AKS pool names', () => {
-    expect(() => build({ nodePools: [GpuNodePool.inference('llm-mixed', { gpu: Gpu.T4, maxNodes: 1 })] }))
-      .toThrow(/test\/Gpu: nodePools\[llm-mixed\]\.name 'llm-mixed' is not a valid AKS node pool name; use 1-12 lower-case letters and digits/);
+    expect(build({ nodePools: [GpuNodePool.inference('llm-mixed', { gpu: Gpu.T4, maxNodes: 1 })] }))
+      .toThrow(/^test\/Gpu: nodePools\[llm-mixed\]\.name 'llm-mixed' is not a valid AKS node pool name; use 1-12 lower-case letters and digits/m);
   });
 
   test('API exposure, region, cluster name, maintenance window, kubelogin mode', () => {
-    expect(() => build({ cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: ['0.0.0.0/0'] }) })).toThrow(/test\/Gpu: authorizedIpRanges '0\.0\.0\.0\/0' opens the API server to the whole internet/);
-    expect(() => build({ cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: ['10.0.0.300/8'] }) })).toThrow(/test\/Gpu: authorizedIpRanges '10\.0\.0\.300\/8' is not an IPv4 CIDR; use the form 203\.0\.113\.0\/24/);
-    expect(() => build({ cloud: Cloud.azure({ location: 'East US 2' }) })).toThrow(/test\/Gpu: location "East US 2" is not an Azure region name; use the short form/);
-    expect(() => build({ clusterName: 'x' })).toThrow(/test\/Gpu: clusterName 'x' is not a valid AKS cluster name/);
-    expect(() => build({ cloud: Cloud.azure({ location: 'eastus2', maintenanceDay: 'Sun' }) })).toThrow(/maintenanceDay 'Sun' is not a weekday name; use one of Monday/);
-    expect(() => build({ cloud: Cloud.azure({ location: 'eastus2', maintenanceStartHour: 24 }) })).toThrow(/maintenanceStartHour 24 is not an hour; use 0-23/);
-    expect(() => build({ cloud: Cloud.azure({ location: 'eastus2', kubeloginMode: 'password' }) })).toThrow(/kubeloginMode 'password' is not a kubelogin login mode/);
-    expect(() => build({ cloud: Cloud.azure({ location: 'eastus2', vnetCidr: '10.0.0.0/8' }) })).toThrow(/vnetCidr '10\.0\.0\.0\/8' is not an IPv4 CIDR of size \/16-\/24/);
+    expect(build({ cloud: azure({ authorizedIpRanges: ['0.0.0.0/0'] }) })).toThrow(/^test\/Gpu: authorizedIpRanges '0\.0\.0\.0\/0' opens the API server to the whole internet/m);
+    expect(build({ cloud: azure({ authorizedIpRanges: ['10.0.0.300/8'] }) })).toThrow(/^test\/Gpu: authorizedIpRanges '10\.0\.0\.300\/8' is not an IPv4 CIDR; use the form 203\.0\.113\.0\/24/m);
+    expect(build({ cloud: azure({ location: 'East US 2' }) })).toThrow(/^test\/Gpu: location "East US 2" is not an Azure region name; use the short form/m);
+    expect(build({ clusterName: 'x' })).toThrow(/^test\/Gpu: clusterName 'x' is not a valid AKS cluster name/m);
+    expect(build({ cloud: azure({ maintenanceDay: 'Sun' }) })).toThrow(/maintenanceDay 'Sun' is not a weekday name; use one of Monday/);
+    expect(build({ cloud: azure({ maintenanceStartHour: 24 }) })).toThrow(/maintenanceStartHour 24 is not an hour; use 0-23/);
+    expect(build({ cloud: azure({ kubeloginMode: 'password' }) })).toThrow(/kubeloginMode 'password' is not a kubelogin login mode/);
+    expect(build({ cloud: azure({ vnetCidr: '10.0.0.0/8' }) })).toThrow(/vnetCidr '10\.0\.0\.0\/8' is not an IPv4 CIDR of size \/16-\/24/);
   });
 });
 
 test('AKS allows at most 100 node pools', () => {
-  expect(() => new GpuInferenceCluster(azureStack(), 'Gpu', {
-    cloud: Cloud.azure({ location: 'eastus2' }),
+  const stack = azureStack();
+  new GpuInferenceCluster(stack, 'Gpu', {
+    cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: REACHABLE }),
     clusterName: 'big',
     nodePools: Array.from({ length: 100 }, (_, i) => GpuNodePool.inference(`p${i}`, { gpu: Gpu.T4, maxNodes: 1 })),
-  })).toThrow(/test\/Gpu: nodePools 100 pools exceed AKS's limit of 100 node pools per cluster/);
+  });
+  expect(() => synthJson(stack)).toThrow(/^test\/Gpu: nodePools 100 pools exceed AKS's limit of 100 node pools per cluster/m);
 });

@@ -26,15 +26,18 @@ describe('one platform, two clouds', () => {
     expect(z.node_taints).toEqual(expect.arrayContaining(awsTaints));
   });
 
-  test('MIG: AWS labels the nodes for the MIG manager, AKS cuts the GPU itself; both advertise the same profile', () => {
+  test('MIG: both clouds label the nodes for the MIG manager of the GPU operator, which cuts the same profile', () => {
     expect(awsPools.llm.labels['nvidia.com/mig.config']).toBe('all-3g.40gb');
-    expect(azPools.llm.gpu_instance).toBe('MIG3g');
+    expect(azPools.llm.node_labels['nvidia.com/mig.config']).toBe('all-3g.40gb');
+    // AKS does not cut the GPU itself: the operator owns driver and MIG there too.
+    expect(azPools.llm.gpu_instance).toBeUndefined();
+    expect(azPools.llm.gpu_driver).toBe('None');
     expect(awsPools.llm.labels['ai-platform.dev/mig-profile']).toBe(azPools.llm.node_labels['ai-platform.dev/mig-profile']);
-    // AKS cuts the MIG layout itself, so its operator runs no MIG manager, yet the device plugin must still
-    // advertise MIG devices.
-    const azOperator: string = Object.values(resources(az, 'helm_release')).find((r: any) => r.chart === 'gpu-operator')!.values[0];
-    expect(azOperator).toMatch(/^migManager:\n {2}enabled: false$/m);
-    expect(azOperator).toMatch(/default: \|-\n {8}version: v1\n {8}flags:\n {10}migStrategy: single\n/);
+    for (const doc of [aws, az]) {
+      const operator: string = Object.values(resources(doc, 'helm_release')).find((r: any) => r.chart === 'gpu-operator')!.values[0];
+      expect(operator).toMatch(/^migManager:\n {2}enabled: true$/m);
+      expect(operator).toContain('all-3g.40gb:');
+    }
   });
 
   test('both clusters get the GPU operator and the priority classes through the same contract', () => {

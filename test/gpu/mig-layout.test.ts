@@ -102,7 +102,7 @@ describe('MigLayout.mixed', () => {
     expect(l.validate(Gpu.H100_80GB)).toEqual([]);
     expect(l.slicesPerGpu(Gpu.H100_80GB)).toEqual(mix);
     expect(l.smallestSliceMemoryGb(Gpu.H100_80GB)).toBe(10);
-    expect(l.migPartedEntry(Gpu.H100_80GB)).toEqual({ devices: 'all', migEnabled: true, slices: mix, deviceFilter: ['0x233010DE'] });
+    expect(l.migPartedEntry(Gpu.H100_80GB)).toEqual({ devices: 'all', migEnabled: true, slices: mix, deviceFilter: ['0x233010DE', '0x233110DE', '0x232210DE', '0x232410DE'] });
   });
 
   test('config name is custom-<pool>, sanitised', () => {

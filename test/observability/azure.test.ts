@@ -1,13 +1,14 @@
 import { Testing } from 'cdktf';
-import { Cloud, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout } from '../../lib';
 import { ObservabilityStack } from '../../lib/observability-stack';
 import { RemoteWrite } from '../../lib/observability/remote-write';
-import { awsStack, azureStack, resourceNamed, resources } from '../helpers';
+import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout } from '../../lib';
+import { awsStack, azureStack, resourceNamed, resources, synthJson } from '../helpers';
 
 function aks() {
   const stack = azureStack();
   const cluster = new GpuInferenceCluster(stack, 'Gpu', {
-    cloud: Cloud.azure({ location: 'eastus2' }),
+    // An API Terraform can reach while it creates the VNet (a private one cannot be, see test/deploy).
+    cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: ['198.51.100.7/32'] }),
     clusterName: 'ai-az',
     nodePools: [
       GpuNodePool.inference('llm', { gpu: Gpu.A100_80GB, mig: MigLayout.uniform('1g.10gb'), maxNodes: 4 }),
@@ -31,8 +32,8 @@ describe('ObservabilityStack on an AKS GpuInferenceCluster', () => {
 
   test('Amazon Managed Prometheus is refused on AKS', () => {
     const { stack, cluster } = aks();
-    expect(() => new ObservabilityStack(stack, 'Obs', { cluster, remoteWrite: RemoteWrite.amazonManagedPrometheus() }))
-      .toThrow(/^test\/Obs: remoteWrite 'amazonManagedPrometheus' does not fit a cluster on azure; Pod Identity and SigV4 need EKS/);
+    new ObservabilityStack(stack, 'Obs', { cluster, remoteWrite: RemoteWrite.amazonManagedPrometheus() });
+    expect(() => synthJson(stack)).toThrow(/^test\/Obs: remoteWrite 'amazonManagedPrometheus' does not fit a cluster on azure; Pod Identity and SigV4 need EKS/m);
   });
 
   test('Azure Monitor managed Prometheus: workspace, DCE + DCR, federated identity with Monitoring Metrics Publisher, Entra remote write', () => {
@@ -52,7 +53,9 @@ describe('ObservabilityStack on an AKS GpuInferenceCluster', () => {
     const kps = resourceNamed(doc, 'helm_release', 'KubePrometheusStack');
     const values: string = kps.values[0];
     expect(values).toMatch(/url: '\$\{azurerm_monitor_data_collection_endpoint\..*\.metrics_ingestion_endpoint\}\/dataCollectionRules\/\$\{azurerm_monitor_data_collection_rule\..*\.immutable_id\}\/streams\/Microsoft-PrometheusMetrics\/api\/v1\/write\?api-version=2023-04-24'/);
-    expect(values).toMatch(/azureAd:\n\s+cloud: AzurePublic\n\s+sdk:\n\s+tenantId: /);
+    // Workload identity explicitly: the SDK chain could fall back to the node's managed identity.
+    expect(values).toMatch(/azureAd:\n\s+cloud: AzurePublic\n\s+workloadIdentity:\n\s+clientId: '\$\{azurerm_user_assigned_identity\..*\.client_id\}'\n\s+tenantId: '\$\{data\.azurerm_client_config\..*\.tenant_id\}'\n/);
+    expect(values).not.toMatch(/^\s+sdk:/m);
     expect(values).toContain('azure.workload.identity/use: "true"');
     expect(values).toContain('azure.workload.identity/client-id:');
     expect(kps.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/azurerm_federated_identity_credential/), expect.stringMatching(/azurerm_role_assignment/)]));
@@ -60,14 +63,19 @@ describe('ObservabilityStack on an AKS GpuInferenceCluster', () => {
 
   test('Azure Monitor inputs are checked', () => {
     const { stack, cluster } = aks();
-    expect(() => new ObservabilityStack(stack, 'Obs', { cluster, remoteWrite: RemoteWrite.azureMonitor({ location: 'East US', resourceGroupName: 'rg', workspaceName: '-x' }) }))
-      .toThrow(/^test\/Obs: remoteWrite\.location 'East US' is not an Azure region name[\s\S]*remoteWrite\.workspaceName '-x' is not a valid Azure Monitor workspace name/);
+    new ObservabilityStack(stack, 'Obs', { cluster, remoteWrite: RemoteWrite.azureMonitor({ location: 'East US', resourceGroupName: 'rg', workspaceName: '-x' }) });
+    expect(() => synthJson(stack))
+      .toThrow(/^test\/Obs: remoteWrite\.location 'East US' is not an Azure region name[\s\S]*\ntest\/Obs: remoteWrite\.workspaceName '-x' is not a valid Azure Monitor workspace name/m);
   });
 });
 
 test('Azure Monitor does not fit an EKS cluster', () => {
   const stack = awsStack();
-  const cluster = new GpuInferenceCluster(stack, 'Gpu', { cloud: Cloud.aws(), clusterName: 'e', nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })] });
-  expect(() => new ObservabilityStack(stack, 'Obs', { cluster, remoteWrite: RemoteWrite.azureMonitor({ location: 'eastus2', resourceGroupName: 'rg' }) }))
-    .toThrow(/^test\/Obs: remoteWrite 'azureMonitor' does not fit a cluster on aws; workload identity federation to Entra ID needs AKS/);
+  const cluster = new GpuInferenceCluster(stack, 'Gpu', {
+    cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['198.51.100.7/32']) }),
+    clusterName: 'e',
+    nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })],
+  });
+  new ObservabilityStack(stack, 'Obs', { cluster, remoteWrite: RemoteWrite.azureMonitor({ location: 'eastus2', resourceGroupName: 'rg' }) });
+  expect(() => synthJson(stack)).toThrow(/^test\/Obs: remoteWrite 'azureMonitor' does not fit a cluster on aws; workload identity federation to Entra ID needs AKS/m);
 });

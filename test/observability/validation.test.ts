@@ -3,18 +3,20 @@ import { Duration } from '../../lib/core/duration';
 import { ObservabilityStack, ObservabilityStackProps } from '../../lib/observability-stack';
 import { DcgmExporterSource } from '../../lib/observability/dcgm';
 import { RemoteWrite } from '../../lib/observability/remote-write';
-import { awsStack } from '../helpers';
+import { awsStack, synthJson } from '../helpers';
 import { awsCluster } from './fixtures';
 
+/** Builds the stack (constructors must not throw on bad input); the returned synth reports the problems. */
 function make(props: Omit<ObservabilityStackProps, 'cluster'>, clusterOptions: { installGpuOperator?: boolean } = {}) {
   const stack = awsStack();
   const cluster = awsCluster(stack, clusterOptions);
-  return () => new ObservabilityStack(new Construct(stack, 'Platform'), 'Obs', { cluster, ...props });
+  new ObservabilityStack(new Construct(stack, 'Platform'), 'Obs', { cluster, ...props });
+  return () => synthJson(stack);
 }
 
 describe('ObservabilityStack validation', () => {
   test.each<[string, Omit<ObservabilityStackProps, 'cluster'>, RegExp]>([
-    ['retention too short', { retention: Duration.minutes(30) }, /^test\/Platform\/Obs: retention '30m' is outside 2h\.\.3650d; pass e\.g\. Duration\.days\(15\)/],
+    ['retention too short', { retention: Duration.minutes(30) }, /^test\/Platform\/Obs: retention '30m' is outside 2h\.\.3650d; pass e\.g\. Duration\.days\(15\)/m],
     ['storage too small', { storageSizeGib: 5 }, /Obs: storageSizeGib 5 is not an integer in 10\.\.16384; pass e\.g\. 100/],
     ['fractional storage', { storageSizeGib: 50.5 }, /storageSizeGib 50\.5 is not an integer/],
     ['grafana storage', { grafana: { storageSizeGib: 0 } }, /grafana\.storageSizeGib 0 is not an integer in 1\.\.1024/],
@@ -36,7 +38,12 @@ describe('ObservabilityStack validation', () => {
     expect(make(props)).toThrow(message);
   });
 
+  test('the fixture itself synthesizes', () => {
+    expect(make({})).not.toThrow();
+  });
+
   test('all problems are reported at once', () => {
-    expect(make({ storageSizeGib: 1, namespace: 'X' })).toThrow(/storageSizeGib 1[\s\S]*\ntest\/Platform\/Obs: namespace 'X'/);
+    expect(make({ storageSizeGib: 1, namespace: 'X' }))
+      .toThrow(/^2 problems in the cdktf-ai-platform constructs; fix them all, then synthesize again:\ntest\/Platform\/Obs: storageSizeGib 1[^\n]*\ntest\/Platform\/Obs: namespace 'X'[^\n]*$/);
   });
 });
