@@ -160,13 +160,14 @@ if $setup_only; then
 fi
 
 # --- type-check, compile, synthesize -------------------------------------------------------------------
+tsc() { (cd "$app" && node node_modules/typescript/bin/tsc -p tsconfig.json "$@"); }
 t0=$(date +%s%N)
-(cd "$app" && npx --no-install tsc --noEmit -p tsconfig.json)
+tsc --noEmit
 echo "consumer-check: consumer tsc --noEmit wall time: $(ms_since "$t0") ms"
 
 # The template skips lib checks; check the shipped declarations (and what they import) once without.
-(cd "$app" && npx --no-install tsc --noEmit -p tsconfig.json --skipLibCheck false)
-(cd "$app" && npx --no-install tsc -p tsconfig.json)
+tsc --noEmit --skipLibCheck false
+tsc
 out=$work/cdktf.out
 (cd "$app" && node dist/main.js "$out")
 stack_json=$out/stacks/consumer-aws/cdk.tf.json
