@@ -6,5 +6,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   setupFilesAfterEnv: ['<rootDir>/test/setup.js'],
-  snapshotFormat: { escapeString: true, printBasicPrototype: true },
+  // Snapshots hold readable objects (see test/examples): no escaped quotes, no `Object {` prefixes.
+  snapshotFormat: { escapeString: false, printBasicPrototype: false },
 };

@@ -1,10 +1,10 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { AcceleratorKind, Gpu, GpuDomainError } from '../../lib/gpu';
 
-const REFS = '/work/shared/refs/nvidia/mig-profiles.json';
+const REFS = path.join(__dirname, '..', 'fixtures', 'nvidia', 'mig-profiles.json');
 interface RefProfile { profile: string; memory_gb: number; compute_slices: number; max_instances: number; media_extensions?: boolean }
-const refs: { gpus: { [label: string]: { device_ids: string[]; profiles: RefProfile[] } } } | undefined =
-  fs.existsSync(REFS) ? JSON.parse(fs.readFileSync(REFS, 'utf8')) : undefined;
+const refs: { gpus: { [label: string]: { device_ids: string[]; profiles: RefProfile[] } } } = JSON.parse(fs.readFileSync(REFS, 'utf8'));
 
 describe('Gpu catalog', () => {
   test('names match static members and are unique', () => {
@@ -90,10 +90,10 @@ describe('Gpu catalog', () => {
     for (const g of Gpu.all()) expect(new Set(g.pciDeviceIds).size).toBe(g.pciDeviceIds.length);
   });
 
-  (refs ? test : test.skip)('MIG profiles and device ids match the NVIDIA reference data', () => {
+  test('MIG profiles and device ids match the NVIDIA reference data', () => {
     const migCapable = Gpu.all().filter((g) => g.migCapable);
     for (const g of migCapable) {
-      const ref = refs!.gpus[g.productLabel];
+      const ref = refs.gpus[g.productLabel];
       expect(ref).toBeDefined();
       expect(g.migProfiles.map((p) => ({
         profile: p.name, memory_gb: p.memoryGb, compute_slices: p.computeSlices, max_instances: p.maxInstances, me: p.mediaExtensions,

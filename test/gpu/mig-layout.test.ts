@@ -1,11 +1,11 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { Gpu, GpuDomainError, MigLayout, MigLayoutKind, acceptedNamedConfigs } from '../../lib/gpu';
 
-const DEFAULT_CONFIG = '/work/shared/refs/nvidia/default-mig-parted-config.yaml';
+const DEFAULT_CONFIG = path.join(__dirname, '..', 'fixtures', 'nvidia', 'default-mig-parted-config.yaml');
 /** Config names of the operator's default mig-parted config: two-space-indented keys under mig-configs. */
-const defaultConfigNames: Set<string> | undefined = fs.existsSync(DEFAULT_CONFIG)
-  ? new Set(fs.readFileSync(DEFAULT_CONFIG, 'utf8').split('\n').map((l) => /^ {2}([A-Za-z0-9][A-Za-z0-9._-]*):\s*$/.exec(l)?.[1]).filter((n): n is string => !!n))
-  : undefined;
+const defaultConfigNames = new Set(fs.readFileSync(DEFAULT_CONFIG, 'utf8').split('\n')
+  .map((l) => /^ {2}([A-Za-z0-9][A-Za-z0-9._-]*):\s*$/.exec(l)?.[1]).filter((n): n is string => !!n));
 
 const MIG_GPUS = Gpu.all().filter((g) => g.migCapable);
 
@@ -41,10 +41,10 @@ describe('MigLayout.uniform', () => {
     expect(MigLayout.mixed([{ profile: '1g.10gb', count: 1 }]).validate(Gpu.INFERENTIA2)).toEqual([expect.stringMatching(/GPU INFERENTIA2 does not support MIG/)]);
   });
 
-  (defaultConfigNames ? test : test.skip)('every profile of every GPU has its uniform config in the operator default config', () => {
+  test('every profile of every GPU has its uniform config in the operator default config', () => {
     for (const g of MIG_GPUS) {
-      for (const p of g.migProfiles) expect(defaultConfigNames!.has(MigLayout.uniform(p.name).configName('x'))).toBe(true);
-      for (const n of acceptedNamedConfigs(g)) expect(defaultConfigNames!.has(n)).toBe(true);
+      for (const p of g.migProfiles) expect(defaultConfigNames.has(MigLayout.uniform(p.name).configName('x'))).toBe(true);
+      for (const n of acceptedNamedConfigs(g)) expect(defaultConfigNames.has(n)).toBe(true);
     }
   });
 });

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { Gpu, GpuDomainError, MigLayout, MigPartedConfigEntry, acceptedNamedConfigs, renderMigPartedConfig, validateMigPartedConfigEntries } from '../../lib/gpu';
 
-const DEFAULT_CONFIG = '/work/shared/refs/nvidia/default-mig-parted-config.yaml';
+const DEFAULT_CONFIG = path.join(__dirname, '..', 'fixtures', 'nvidia', 'default-mig-parted-config.yaml');
 
 interface Item { filter: string[]; enabled: boolean; devices: { [profile: string]: number } }
 
@@ -30,13 +31,13 @@ function itemFor(configs: Map<string, Item[]>, name: string, gpu: Gpu): Item | u
     ?? items.find((i) => i.filter.length === 0);
 }
 
-const defaults = fs.existsSync(DEFAULT_CONFIG) ? parseMigParted(fs.readFileSync(DEFAULT_CONFIG, 'utf8')) : undefined;
+const defaults = parseMigParted(fs.readFileSync(DEFAULT_CONFIG, 'utf8'));
 
 describe('layouts agree with the operator default mig-parted config', () => {
-  (defaults ? test : test.skip)('every accepted named config has the same instances per GPU', () => {
+  test('every accepted named config has the same instances per GPU', () => {
     for (const g of Gpu.all().filter((x) => x.migCapable)) {
       for (const name of acceptedNamedConfigs(g)) {
-        const item = itemFor(defaults!, name, g);
+        const item = itemFor(defaults, name, g);
         expect({ name, gpu: g.name, found: item !== undefined }).toEqual({ name, gpu: g.name, found: true });
         const ours = Object.fromEntries(MigLayout.named(name).slicesPerGpu(g).map((s) => [s.profile, s.count]));
         expect({ name, gpu: g.name, devices: item!.devices, enabled: item!.enabled })
