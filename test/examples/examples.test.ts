@@ -6,6 +6,7 @@ import { AwsGpuClusterStack } from '../../examples/aws-gpu-cluster/stack';
 import { AzureGpuClusterStack } from '../../examples/azure-gpu-cluster/stack';
 import { MinimalStack } from '../../examples/minimal/stack';
 import { MultiCloudAwsStack, MultiCloudAzureStack } from '../../examples/multi-cloud/stack';
+import { PrivateClusterStacks } from '../../examples/private-cluster/stack';
 
 /**
  * The synthesized stack as an object a reviewer can read in a diff: Helm values (YAML) become arrays of
@@ -51,6 +52,18 @@ describe.each([
   });
 });
 
+// The split example only gets its cross-stack references (remote state, outputs) in a whole-app synth.
+test('example private-cluster (cluster stack + in-cluster stack) matches its snapshot', () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'split-'));
+  const app = new App({ outdir });
+  new PrivateClusterStacks(app, 'private-cluster');
+  app.synth();
+  const read = (s: string) => readable(fs.readFileSync(path.join(outdir, 'stacks', s, 'cdk.tf.json'), 'utf8'));
+  const both = { cluster: read('private-cluster'), addons: read('private-cluster-addons') };
+  fs.rmSync(outdir, { recursive: true, force: true });
+  expect(both).toMatchSnapshot();
+});
+
 test('two synths are byte-identical and hold no absolute path', () => {
   const run = () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'det-'));
@@ -58,9 +71,10 @@ test('two synths are byte-identical and hold no absolute path', () => {
     new AwsGpuClusterStack(app, 'aws-gpu-cluster');
     new MinimalStack(app, 'minimal');
     new AzureGpuClusterStack(app, 'azure-gpu-cluster');
+    new PrivateClusterStacks(app, 'private-cluster');
     app.synth();
     const read = (s: string) => fs.readFileSync(path.join(outdir, 'stacks', s, 'cdk.tf.json'), 'utf8');
-    const out = read('aws-gpu-cluster') + read('minimal') + read('azure-gpu-cluster');
+    const out = read('aws-gpu-cluster') + read('minimal') + read('azure-gpu-cluster') + read('private-cluster') + read('private-cluster-addons');
     fs.rmSync(outdir, { recursive: true, force: true });
     return { out, outdir };
   };
