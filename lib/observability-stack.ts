@@ -150,7 +150,11 @@ export class ObservabilityStack extends Construct {
       cluster,
       name: this.namespace,
       podSecurity: PodSecurityLevel.PRIVILEGED,
-      openPorts: [{ podLabels: { app: 'kube-prometheus-stack-operator' }, port: 10250 }],
+      openPorts: [
+        { podLabels: { app: 'kube-prometheus-stack-operator' }, port: 10250 },
+        // Workloads in any namespace send traces to the collector (OTLP gRPC and HTTP).
+        ...(props.tracing ? [4317, 4318].map((port) => ({ podLabels: { 'app.kubernetes.io/name': 'opentelemetry-collector' }, port })) : []),
+      ],
     });
     const ns = namespace.namespace;
     const admin = new GrafanaAdminSecret(this, 'GrafanaAdmin', {

@@ -4,8 +4,8 @@ import { Construct } from 'constructs';
 import { Cloud, Duration, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout, ObservabilityStack, RemoteWrite } from '../../lib';
 
 /**
- * The reference platform on AKS: A100 serving cut into 1g slices, an H100 NVL pool with a mixed MIG layout
- * (both through the GPU operator's MIG manager), time-shared T4s and a spot A100 training pool.
+ * The reference platform on AKS: A100 serving cut into 1g slices, H100 NVL cut into 3g slices (both through
+ * the GPU operator's MIG manager), time-shared T4s and a spot A100 training pool.
  *
  * Deploy: `cdktf deploy azure-gpu-cluster --var deployer_cidr=<your egress IP>/32`.
  */
@@ -35,11 +35,9 @@ export class AzureGpuClusterStack extends TerraformStack {
       clusterName: 'ai-prod-az',
       nodePools: [
         GpuNodePool.inference('llm', { gpu: Gpu.A100_80GB, mig: MigLayout.uniform('1g.10gb'), maxNodes: 4 }),
-        GpuNodePool.inference('nvl', {
-          gpu: Gpu.H100_NVL_94GB,
-          mig: MigLayout.mixed([{ profile: '3g.47gb', count: 1 }, { profile: '2g.24gb', count: 1 }, { profile: '1g.12gb', count: 2 }]),
-          maxNodes: 2,
-        }),
+        // Uniform layouts keep the cluster on the single MIG strategy, the one AKS's autoscaler can scale
+        // from zero (mixed layouts need fixed-size pools on AKS).
+        GpuNodePool.inference('nvl', { gpu: Gpu.H100_NVL_94GB, mig: MigLayout.uniform('3g.47gb'), maxNodes: 2 }),
         GpuNodePool.inference('small', { gpu: Gpu.T4, timeSlicing: 4, maxNodes: 6 }),
         GpuNodePool.training('train', { gpu: Gpu.A100_80GB, spot: true, maxNodes: 8 }),
       ],

@@ -9,6 +9,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { StorageClassV1 } from '@cdktf/provider-kubernetes/lib/storage-class-v1';
 import { Fn, ITerraformDependable, TerraformIterator, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
@@ -52,6 +53,11 @@ export interface EksPlatformClusterProps {
   readonly retainLogsOnDestroy: boolean;
   /** Network resources nodes need until they are gone (NAT gateways). */
   readonly networkDependables: ITerraformDependable[];
+  /**
+   * The new VPC's id and CIDR: runners anywhere in it may reach the private API endpoint on 443.
+   * @default - an existing VPC: its own security groups decide
+   */
+  readonly vpc?: { readonly id: string; readonly cidr: string };
   /**
    * Why Terraform cannot reach the API while creating the cluster; see ClusterAccessOptions.
    * @default - reachable
@@ -162,6 +168,16 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       policyArn: `arn:${partition}:iam::aws:policy/AmazonEKSClusterPolicy`,
     });
 
+    // EKS's own cluster security group admits only itself: a runner elsewhere in the VPC (a CI runner or
+    // CodeBuild project applying the in-cluster part) needs 443 on the private endpoint.
+    const apiAccess = props.vpc ? new SecurityGroup(this, 'ApiAccess', {
+      name: `${name}-api-from-vpc`,
+      description: `HTTPS to the private API endpoint of EKS cluster ${name} from inside its VPC`,
+      vpcId: props.vpc.id,
+      ingress: [{ description: 'Kubernetes API from the VPC', fromPort: 443, toPort: 443, protocol: 'tcp', cidrBlocks: [props.vpc.cidr] }],
+      tags,
+    }) : undefined;
+
     this.cluster = new EksCluster(this, 'Resource', {
       name,
       version: spec.kubernetesVersion.version,
@@ -170,6 +186,7 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       bootstrapSelfManagedAddons: false,
       vpcConfig: {
         subnetIds: props.privateSubnetIds,
+        securityGroupIds: apiAccess ? [apiAccess.id] : undefined,
         endpointPrivateAccess: true,
         endpointPublicAccess: props.endpointAccess.publicAccess,
         publicAccessCidrs: props.endpointAccess.publicAccess ? props.endpointAccess.publicAccessCidrs : undefined,

@@ -116,6 +116,14 @@ export class AzureBackend implements ICloudBackend {
     if (spec.nodePools.length > 99) {
       out.push(`nodePools ${spec.nodePools.length} pools exceed AKS's limit of 100 node pools per cluster (one is the system pool); use at most 99`);
     }
+    if (spec.migStrategy === 'mixed') {
+      // AKS labels every GPU node kubernetes.azure.com/accelerator; under the mixed strategy a MIG node
+      // advertises nvidia.com/gpu 0, which cluster-autoscaler then takes for a GPU that never comes up:
+      // it keeps the node "unready", scales up again and removes it.
+      for (const pool of spec.nodePools.filter((p) => p.mig && (isToken(p.minNodes) || isToken(p.maxNodes) || p.minNodes !== p.maxNodes))) {
+        out.push(`nodePools[${pool.name}].mig '${pool.mig!.kind.toLowerCase()}' under the mixed MIG strategy cannot autoscale on AKS (cluster-autoscaler treats its nodes, labelled as GPU nodes with 0 nvidia.com/gpu, as never ready); use uniform single-profile layouts on every MIG pool, or fix the pool size (minNodes = maxNodes)`);
+      }
+    }
     const names = new Set(spec.nodePools.map((p) => p.name));
     for (const pool of spec.nodePools) {
       const tmp = rotationName(pool.name);

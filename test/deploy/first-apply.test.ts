@@ -399,3 +399,47 @@ test('(15) Azure refuses tag names with a slash: a problem, not a failed apply',
   new GpuInferenceCluster(stack, 'Gpu', props);
   expect(problemLines(stack)).toEqual([expect.stringMatching(/^test\/Gpu: tags 'team\/owner' has a character Azure rejects in tag names .*; use e\.g\. 'team-owner'$/)]);
 });
+
+describe('review follow-ups', () => {
+  test('AKS: MIG pools that autoscale under the mixed strategy are refused (autoscaler takes them for unready GPU nodes)', () => {
+    const stack = azureStack();
+    new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: ['198.51.100.7/32'] }),
+      clusterName: 'mixed',
+      nodePools: [
+        GpuNodePool.inference('nvl', { gpu: Gpu.H100_NVL_94GB, mig: MigLayout.mixed([{ profile: '3g.47gb', count: 1 }, { profile: '2g.24gb', count: 1 }, { profile: '1g.12gb', count: 2 }]), maxNodes: 2 }),
+        GpuNodePool.inference('fixed', { gpu: Gpu.A100_80GB, mig: MigLayout.uniform('1g.10gb'), minNodes: 1, maxNodes: 1 }),
+      ],
+    });
+    expect(() => synthJson(stack)).toThrow(/^test\/Gpu: nodePools\[nvl\]\.mig 'mixed' under the mixed MIG strategy cannot autoscale on AKS .*; use uniform single-profile layouts on every MIG pool, or fix the pool size \(minNodes = maxNodes\)$/m);
+    expect(() => synthJson(stack)).not.toThrow(/nodePools\[fixed\]/);
+  });
+
+  test('EKS: a private endpoint in a new VPC admits HTTPS from the VPC, so a runner there reaches it', () => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'c');
+    new AwsProvider(stack, 'aws', { region: 'us-east-1' });
+    const addons = new TerraformStack(app, 'a');
+    new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.aws(), clusterName: 'p', nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 1 })], inClusterStack: addons,
+    });
+    const doc = synthJson(stack);
+    const sg = Object.values(resources(doc, 'aws_security_group'))[0] as any;
+    expect(sg.ingress).toEqual([expect.objectContaining({ from_port: 443, to_port: 443, protocol: 'tcp' })]);
+    expect(sg.ingress[0].cidr_blocks).toEqual([expect.stringMatching(/^\$\{aws_vpc\.Gpu_Network_[0-9A-F]+\.cidr_block\}$/)]);
+    const eks = Object.values(resources(doc, 'aws_eks_cluster'))[0] as any;
+    expect(eks.vpc_config.security_group_ids).toEqual([expect.stringMatching(/^\$\{aws_security_group\.Gpu_Cluster_ApiAccess_[0-9A-F]+\.id\}$/)]);
+  });
+
+  test('tracing: workloads in other namespaces may reach the collector through the default-deny policy', () => {
+    const stack = awsStack();
+    const cluster = new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['198.51.100.7/32']) }), clusterName: 't', nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 1 })],
+    });
+    new ObservabilityStack(stack, 'Obs', { cluster, tracing: { otlpEndpoint: 'tempo.tracing.svc:4317' } });
+    const policies = Object.values(resources(synthJson(stack), 'kubernetes_network_policy_v1')) as any[];
+    const ports = policies.filter((p) => p.metadata.namespace === 'monitoring' && p.spec.pod_selector.match_labels?.['app.kubernetes.io/name'] === 'opentelemetry-collector')
+      .map((p) => p.spec.ingress[0].ports[0].port);
+    expect(ports.sort()).toEqual(['4317', '4318']);
+  });
+});
