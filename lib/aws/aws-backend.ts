@@ -143,7 +143,8 @@ export class AwsBackend implements ICloudBackend {
     const o = this.options;
     let subnets: string[];
     let networkDependables: AwsNetwork['egressDependables'] = [];
-    let vpc: { id: string; cidr: string } | undefined;
+    let vpcId: string | undefined;
+    let vpcCidr: string | undefined;
     if (o.existingVpc) {
       subnets = o.existingVpc.privateSubnetIds;
     } else {
@@ -156,7 +157,8 @@ export class AwsBackend implements ICloudBackend {
       });
       subnets = network.privateSubnetIds;
       networkDependables = network.egressDependables;
-      vpc = { id: network.vpcId, cidr: network.vpc.cidrBlock };
+      vpcId = network.vpcId;
+      vpcCidr = network.vpc.cidrBlock;
     }
     if (spec.nodePools.length + 1 > 30) {
       Annotations.of(scope).addWarning(`nodePools ${spec.nodePools.length} (+1 system) exceed EKS's default quota of 30 managed node groups per cluster; request a quota increase before deploying`);
@@ -174,7 +176,8 @@ export class AwsBackend implements ICloudBackend {
       logRetentionDays: o.controlPlaneLogRetentionDays ?? 365,
       retainLogsOnDestroy: o.retainLogsOnDestroy ?? true,
       networkDependables,
-      vpc,
+      vpcId,
+      vpcCidr,
       unreachableBecause: !endpointAccess.publicAccess && !o.existingVpc
         ? 'cloud.endpointAccess PRIVATE with a VPC this stack creates cannot be reached by Terraform, which installs the in-cluster part (charts, Kubernetes objects) in the same apply; '
           + 'allow the deployer\'s egress CIDR with EndpointAccess.publicAndPrivate([deployerCidr]) (from a TerraformVariable), join an existingVpc your runner lives in, '

@@ -54,10 +54,16 @@ export interface EksPlatformClusterProps {
   /** Network resources nodes need until they are gone (NAT gateways). */
   readonly networkDependables: ITerraformDependable[];
   /**
-   * The new VPC's id and CIDR: runners anywhere in it may reach the private API endpoint on 443.
+   * Id of the VPC the library created; with `vpcCidr`, runners anywhere in it may reach the private API
+   * endpoint on 443.
    * @default - an existing VPC: its own security groups decide
    */
-  readonly vpc?: { readonly id: string; readonly cidr: string };
+  readonly vpcId?: string;
+  /**
+   * CIDR of the VPC the library created.
+   * @default - an existing VPC: its own security groups decide
+   */
+  readonly vpcCidr?: string;
   /**
    * Why Terraform cannot reach the API while creating the cluster; see ClusterAccessOptions.
    * @default - reachable
@@ -170,11 +176,11 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
 
     // EKS's own cluster security group admits only itself: a runner elsewhere in the VPC (a CI runner or
     // CodeBuild project applying the in-cluster part) needs 443 on the private endpoint.
-    const apiAccess = props.vpc ? new SecurityGroup(this, 'ApiAccess', {
+    const apiAccess = props.vpcId && props.vpcCidr ? new SecurityGroup(this, 'ApiAccess', {
       name: `${name}-api-from-vpc`,
       description: `HTTPS to the private API endpoint of EKS cluster ${name} from inside its VPC`,
-      vpcId: props.vpc.id,
-      ingress: [{ description: 'Kubernetes API from the VPC', fromPort: 443, toPort: 443, protocol: 'tcp', cidrBlocks: [props.vpc.cidr] }],
+      vpcId: props.vpcId,
+      ingress: [{ description: 'Kubernetes API from the VPC', fromPort: 443, toPort: 443, protocol: 'tcp', cidrBlocks: [props.vpcCidr] }],
       tags,
     }) : undefined;
 
