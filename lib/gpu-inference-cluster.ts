@@ -100,7 +100,7 @@ export class GpuInferenceCluster extends Construct implements IPlatformCluster {
     reportProblems(this, problems);
 
     const today = this.node.tryGetContext(TODAY_CONTEXT_KEY);
-    const warning = supportWarning(backend.cloudProvider, backend.cloudProvider === CloudProvider.AWS ? 'EKS' : 'AKS', version, today ? new Date(today) : new Date());
+    const warning = supportWarning(backend.cloudProvider, backend.serviceName, version, today ? new Date(today) : new Date());
     if (warning) Annotations.of(this).addWarning(warning);
 
     this.platform = backend.createCluster(this, 'Cluster', spec);

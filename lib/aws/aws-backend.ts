@@ -91,6 +91,7 @@ const LOG_RETENTION = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545,
 /** Builds GpuInferenceClusters on EKS. Created by `Cloud.aws()`. */
 export class AwsBackend implements ICloudBackend {
   public readonly cloudProvider = CloudProvider.AWS;
+  public readonly serviceName = 'EKS';
   private readonly options: AwsCloudOptions;
 
   constructor(options: AwsCloudOptions = {}) {

@@ -10,7 +10,6 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { StorageClassV1 } from '@cdktf/provider-kubernetes/lib/storage-class-v1';
 import { Fn, ITerraformDependable, TerraformIterator, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ClusterProviders, ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
@@ -309,19 +308,9 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     // deployer's access; user-listed admins are not waited for (a bad ARN must not block the platform).
     this.access.addDependency(system.nodeGroup, coredns, this.podIdentityAgent, ebsAddon, this.deployerAccess);
 
-    const storageClass = new StorageClassV1(spec.inClusterScope, 'StorageClass', {
-      provider: this.providers(spec.inClusterScope).kubernetes,
-      metadata: { name: this.storageClassName, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
-      storageProvisioner: 'ebs.csi.aws.com',
-      parameters: { type: 'gp3', encrypted: 'true', fsType: 'ext4' },
-      // Data outlives the claim: deleting a release must not delete its volumes.
-      reclaimPolicy: 'Retain',
-      volumeBindingMode: 'WaitForFirstConsumer',
-      allowVolumeExpansion: true,
-      dependsOn: this.addonDependencies(spec.inClusterScope),
-    });
-    // Add-ons with volumes must find their StorageClass in place.
-    this.access.addDependency(storageClass);
+    // Encrypted gp3 through the EBS CSI add-on, the cluster's default class.
+    this.access.addRetainedStorageClass(spec.inClusterScope, this.storageClassName, 'ebs.csi.aws.com',
+      { type: 'gp3', encrypted: 'true', fsType: 'ext4' }, { 'storageclass.kubernetes.io/is-default-class': 'true' });
   }
 
   public providers(scope: IConstruct): ClusterProviders {

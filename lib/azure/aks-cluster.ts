@@ -2,7 +2,6 @@ import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurer
 import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
-import { StorageClassV1 } from '@cdktf/provider-kubernetes/lib/storage-class-v1';
 import { Fn, ITerraformDependable, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ClusterProviders, ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
@@ -212,19 +211,10 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
     });
     this.access.addDependency(this.cluster, rbacApplied);
 
-    const storageClass = new StorageClassV1(spec.inClusterScope, 'StorageClass', {
-      provider: this.providers(spec.inClusterScope).kubernetes,
-      metadata: { name: this.storageClassName },
-      storageProvisioner: 'disk.csi.azure.com',
-      parameters: { skuName: 'Premium_LRS', cachingMode: 'ReadOnly' },
-      // AKS's built-in classes delete the disk with the claim; platform data must outlive a release.
-      reclaimPolicy: 'Retain',
-      volumeBindingMode: 'WaitForFirstConsumer',
-      allowVolumeExpansion: true,
-      dependsOn: this.addonDependencies(spec.inClusterScope),
-    });
-    // Add-ons with volumes must find their StorageClass in place.
-    this.access.addDependency(storageClass);
+    // Premium SSD through AKS's managed CSI driver (encrypted at rest by the platform). AKS's built-in
+    // classes delete the disk with the claim; platform data must outlive a release.
+    this.access.addRetainedStorageClass(spec.inClusterScope, this.storageClassName, 'disk.csi.azure.com',
+      { skuName: 'Premium_LRS', cachingMode: 'ReadOnly' }, {});
   }
 
   public providers(scope: IConstruct): ClusterProviders {

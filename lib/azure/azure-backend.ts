@@ -92,6 +92,7 @@ const LOGIN_MODES = ['azurecli', 'workloadidentity', 'msi', 'spn', 'devicecode',
 /** Builds GpuInferenceClusters on AKS. Created by `Cloud.azure()`. */
 export class AzureBackend implements ICloudBackend {
   public readonly cloudProvider = CloudProvider.AZURE;
+  public readonly serviceName = 'AKS';
   private readonly options: AzureCloudOptions;
 
   constructor(options: AzureCloudOptions) {

@@ -1,3 +1,4 @@
+import { StorageClassV1 } from '@cdktf/provider-kubernetes/lib/storage-class-v1';
 import { ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ClusterProviders } from './cluster';
@@ -46,6 +47,26 @@ export class ClusterAccess {
       const stack = TerraformStack.of(d as unknown as IConstruct);
       this.dependencies.set(stack, [...(this.dependencies.get(stack) ?? []), d]);
     }
+  }
+
+  /**
+   * The add-on StorageClass, created in `scope` (the in-cluster part): data outlives the claim (reclaim
+   * Retain), volumes bind where their pod lands, and add-ons with volumes wait for the class.
+   */
+  public addRetainedStorageClass(scope: Construct, name: string, provisioner: string, parameters: { [key: string]: string },
+    annotations: { [key: string]: string }, after: ITerraformDependable[] = []): StorageClassV1 {
+    const storageClass = new StorageClassV1(scope, 'StorageClass', {
+      provider: this.providers(scope).kubernetes,
+      metadata: { name, annotations: Object.keys(annotations).length ? annotations : undefined },
+      storageProvisioner: provisioner,
+      parameters,
+      reclaimPolicy: 'Retain',
+      volumeBindingMode: 'WaitForFirstConsumer',
+      allowVolumeExpansion: true,
+      dependsOn: [...this.dependenciesFor(scope), ...sameStack(scope, after)],
+    });
+    this.addDependency(storageClass);
+    return storageClass;
   }
 
   /** Providers for `scope`'s stack. */

@@ -150,6 +150,8 @@ export interface ClusterSpec {
 export interface ICloudBackend {
   /** The cloud. */
   readonly cloudProvider: CloudProvider;
+  /** The managed Kubernetes service's name, for messages ('EKS', 'AKS'). */
+  readonly serviceName: string;
   /** Cloud-specific checks of the cluster-wide spec, as `<prop> <value> …; <fix>` messages. */
   validate(spec: ClusterSpec): string[];
   /** Cloud-specific checks of one pool (a pool with problems is left out of the build). */
