@@ -69,6 +69,11 @@ export default tseslint.config(
     { regex: lib('aws|azure|addons|observability[^/]*'), message: 'lib/core holds the contracts: clouds, add-ons and observability depend on it, not the reverse.' },
     composites),
 
+  // private: internal helpers shared by every layer, so it sits beside core and imports no higher layer.
+  restrict(['lib/private/**/*.ts'],
+    { regex: lib('aws|azure|addons|observability[^/]*'), message: 'lib/private holds helpers every layer uses: it imports only lib/core and lib/gpu.' },
+    composites),
+
   // The clouds never reach into each other.
   restrict(['lib/aws/**/*.ts'],
     { regex: lib('azure'), message: 'lib/aws must not import lib/azure: share code through lib/core.' },

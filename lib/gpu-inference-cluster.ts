@@ -5,9 +5,9 @@ import { PlatformPriorityClasses } from './addons/priority-classes';
 import { Cloud } from './cloud';
 import { ClusterProviders, ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from './core/cluster';
 import { KubernetesVersion, supportWarning } from './core/kubernetes-version';
-import { aliasFromPath } from './core/naming';
+import { aliasFromPath } from './private/naming';
 import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, clusterMigStrategy } from './core/node-pool';
-import { reportProblems } from './core/problems';
+import { reportProblems } from './private/problems';
 
 /** Context key that pins "today" for the support-window warning (tests, reproducible builds). */
 export const TODAY_CONTEXT_KEY = 'ai-platform:today';

@@ -1,43 +1,78 @@
-export * from './gpu';
-export * from './core/cluster';
-export * from './core/duration';
-export * from './core/errors';
-export * from './core/kubernetes-version';
-export * from './core/naming';
-export * from './core/node-pool';
-export * from './core/permissions';
-export * from './core/providers';
-export * from './core/tolerations';
-export * from './core/validation';
-export * from './core/yaml';
-export * from './addons/chart';
-export * from './addons/namespace';
-export * from './addons/gpu-operator/gpu-operator';
-export * from './addons/priority-classes';
-export * from './aws/aws-backend';
-export * from './aws/cluster-autoscaler';
-export * from './aws/eks-cluster';
-export * from './aws/endpoint-access';
-export * from './aws/instance-selection';
-export * from './aws/network';
-export * from './aws/neuron';
-export * from './aws/node-group';
-export * from './aws/pod-identity';
-export * from './azure/aks-cluster';
-export * from './azure/azure-backend';
-export * from './azure/network';
-export * from './azure/vm-size-selection';
-export * from './azure/workload-identity';
-export * from './cloud';
-export * from './gpu-inference-cluster';
-export * from './observability/alerts';
-export * from './observability/charts';
-export * from './observability/dcgm';
-export * from './observability/grafana-admin';
-export * from './observability/kube-prometheus-values';
-export * from './observability/metrics';
-export * from './observability/neuron-monitor';
-export * from './observability/remote-write';
-export * from './observability/scrape';
-export * from './observability/tracing';
-export * from './observability-stack';
+// The public API, listed on purpose: everything a user builds with or receives from a construct.
+// Helpers (values builders, validators, YAML rendering, provider wiring) stay internal to their modules.
+
+// GPU domain: catalog, MIG, time-slicing, memory planning (no cdktf).
+export { AcceleratorKind, Gpu, MigProfile } from './gpu/accelerator';
+export type { InstanceOffering, MigProfileProps } from './gpu/accelerator';
+export { GpuDomainError } from './gpu/errors';
+export { LlmModel, MemoryPlan, Precision } from './gpu/memory-planner';
+export type { MemoryPlanProps, ModelArchitectureProps } from './gpu/memory-planner';
+export { MigLayout, MigLayoutKind } from './gpu/mig-layout';
+export type { MigPartedDevice, MigSliceCount } from './gpu/mig-layout';
+export { renderMigPartedConfig } from './gpu/mig-parted-config';
+export type { MigPartedConfigEntry } from './gpu/mig-parted-config';
+export { MAX_TIME_SLICING_REPLICAS, MIN_TIME_SLICING_REPLICAS, renderTimeSlicingConfig } from './gpu/time-slicing';
+
+// Cluster contract and cloud-neutral pools.
+export { CloudProvider } from './core/cluster';
+export type { ClusterProviders, ClusterSpec, ICloudBackend, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from './core/cluster';
+export { Duration } from './core/duration';
+export { KubernetesVersion } from './core/kubernetes-version';
+export { GpuNodePool, NodePoolRole, PlatformLabels, TaintEffect } from './core/node-pool';
+export type { ExtendedResource, InferencePoolOptions, NeuronPoolOptions, NodePoolBaseOptions, NodeTaint, TrainingPoolOptions } from './core/node-pool';
+export type { AzureRoleAssignmentGrant, CloudPermissions, PolicyCondition, PolicyStatement } from './core/permissions';
+export { Cloud } from './cloud';
+export { GpuInferenceCluster, TODAY_CONTEXT_KEY } from './gpu-inference-cluster';
+export type { GpuInferenceClusterProps } from './gpu-inference-cluster';
+
+// Building blocks for add-ons.
+export { Charts, HelmAddon } from './addons/chart';
+export type { ChartRef, HelmAddonProps } from './addons/chart';
+export { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
+export type { OpenPort, PlatformNamespaceProps } from './addons/namespace';
+export { GpuOperator } from './addons/gpu-operator/gpu-operator';
+export type { GpuOperatorProps } from './addons/gpu-operator/gpu-operator';
+export { PlatformPriorityClasses } from './addons/priority-classes';
+export type { PlatformPriorityClassesProps } from './addons/priority-classes';
+
+// AWS (EKS): options, and the cluster with its real types.
+export type { AwsCloudOptions, ExistingVpc } from './aws/aws-backend';
+export { EksClusterAutoscaler } from './aws/cluster-autoscaler';
+export type { EksClusterAutoscalerProps } from './aws/cluster-autoscaler';
+export { EksPlatformCluster } from './aws/eks-cluster';
+export type { EksPlatformClusterProps } from './aws/eks-cluster';
+export { EndpointAccess } from './aws/endpoint-access';
+export { AwsNetwork } from './aws/network';
+export type { AwsNetworkProps } from './aws/network';
+export { NeuronDevicePlugin } from './aws/neuron';
+export type { NeuronDevicePluginProps } from './aws/neuron';
+export { EksAmiType, EksNodeGroupPool } from './aws/node-group';
+export type { EksNodeGroupPoolProps } from './aws/node-group';
+export { PodIdentityBinding } from './aws/pod-identity';
+export type { PodIdentityBindingProps } from './aws/pod-identity';
+
+// Azure (AKS): options, and the cluster with its real types.
+export { AksPlatformCluster } from './azure/aks-cluster';
+export type { AksPlatformClusterProps } from './azure/aks-cluster';
+export type { AzureCloudOptions } from './azure/azure-backend';
+export { AzureNetwork } from './azure/network';
+export type { AzureNetworkProps } from './azure/network';
+export { FederatedWorkloadIdentity } from './azure/workload-identity';
+export type { FederatedWorkloadIdentityProps } from './azure/workload-identity';
+
+// Observability.
+export type { AlertRule, AlertThresholds } from './observability/alerts';
+export { ObservabilityCharts } from './observability/charts';
+export { DcgmExporterKind, DcgmExporterSource } from './observability/dcgm';
+export { GrafanaAdminSecret } from './observability/grafana-admin';
+export type { GrafanaAdminSecretProps } from './observability/grafana-admin';
+export { ClusterMetrics, DcgmMetrics, MetricCatalog, MetricSource, MetricType, NeuronMetrics, VllmMetrics } from './observability/metrics';
+export type { MetricDefinition } from './observability/metrics';
+export { NeuronMonitor } from './observability/neuron-monitor';
+export type { NeuronMonitorProps } from './observability/neuron-monitor';
+export { RemoteWrite } from './observability/remote-write';
+export type { AmazonManagedPrometheusOptions, AzureMonitorPrometheusOptions, RemoteWriteBinding, RemoteWriteBindOptions } from './observability/remote-write';
+export { ServingMetricsLabels } from './observability/scrape';
+export type { TracingOptions } from './observability/tracing';
+export { ObservabilityStack } from './observability-stack';
+export type { GrafanaOptions, ObservabilityStackProps } from './observability-stack';

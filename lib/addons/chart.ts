@@ -2,8 +2,8 @@ import { Release } from '@cdktf/provider-helm/lib/release';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IPlatformCluster } from '../core/cluster';
-import { sameStack } from '../core/cluster-access';
-import { toYaml } from '../core/yaml';
+import { sameStack } from '../private/cluster-access';
+import { toYaml } from '../private/yaml';
 
 /** A Helm chart at a pinned version. */
 export interface ChartRef {

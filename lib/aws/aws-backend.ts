@@ -2,7 +2,7 @@ import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, ICloudBackend, IPlatformCluster } from '../core/cluster';
 import { GpuNodePool, NodePoolRole } from '../core/node-pool';
-import { isToken, validateNetworkCidr } from '../core/validation';
+import { isToken, validateNetworkCidr } from '../private/validation';
 import { EksClusterAutoscaler } from './cluster-autoscaler';
 import { EksPlatformCluster } from './eks-cluster';
 import { EndpointAccess } from './endpoint-access';

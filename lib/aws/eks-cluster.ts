@@ -13,7 +13,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Fn, ITerraformDependable, TerraformIterator, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ClusterProviders, ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
-import { ClusterAccess } from '../core/cluster-access';
+import { ClusterAccess } from '../private/cluster-access';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, PlatformLabels } from '../core/node-pool';
 import { awsContext } from './account';

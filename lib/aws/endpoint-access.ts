@@ -1,4 +1,4 @@
-import { validateApiAllowList } from '../core/validation';
+import { validateApiAllowList } from '../private/validation';
 
 /**
  * Who may reach the EKS API server.

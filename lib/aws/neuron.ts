@@ -3,7 +3,7 @@ import { Charts, HelmAddon } from '../addons/chart';
 import { PlatformNamespace, PodSecurityLevel } from '../addons/namespace';
 import { IPlatformCluster } from '../core/cluster';
 import { KubernetesVersion } from '../core/kubernetes-version';
-import { neuronNodeTolerations } from '../core/tolerations';
+import { neuronNodeTolerations } from '../private/tolerations';
 
 /** Options of the Neuron add-on. */
 export interface NeuronDevicePluginProps {

@@ -5,11 +5,11 @@ import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Fn, ITerraformDependable, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ClusterProviders, ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
-import { ClusterAccess } from '../core/cluster-access';
+import { ClusterAccess } from '../private/cluster-access';
 import { Duration } from '../core/duration';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, PlatformLabels, TaintEffect } from '../core/node-pool';
-import { waitAfter } from '../core/time';
+import { waitAfter } from '../private/time';
 import { selectAzureVmSize } from './vm-size-selection';
 import { FederatedWorkloadIdentity } from './workload-identity';
 

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, ICloudBackend, IPlatformCluster } from '../core/cluster';
 import { Duration } from '../core/duration';
 import { GpuNodePool } from '../core/node-pool';
-import { isAzureRegion, isToken, validateApiAllowList, validateNetworkCidr } from '../core/validation';
+import { isAzureRegion, isToken, validateApiAllowList, validateNetworkCidr } from '../private/validation';
 import { AksPlatformCluster, rotationName } from './aks-cluster';
 import { AzureNetwork } from './network';
 import { selectAzureVmSize } from './vm-size-selection';

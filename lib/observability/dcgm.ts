@@ -1,6 +1,6 @@
 import { IPlatformCluster } from '../core/cluster';
 import { NodePoolRole } from '../core/node-pool';
-import { gpuNodeTolerations } from '../core/tolerations';
+import { gpuNodeTolerations } from '../private/tolerations';
 import { NODE_LABEL, poolRoleAffinity, SCRAPE_INTERVAL } from './scrape';
 
 /** Kind of DCGM exporter source. */

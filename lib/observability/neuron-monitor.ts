@@ -3,7 +3,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IPlatformCluster } from '../core/cluster';
 import { NodePoolRole, PlatformLabels } from '../core/node-pool';
-import { neuronNodeTolerations } from '../core/tolerations';
+import { neuronNodeTolerations } from '../private/tolerations';
 import { NEURON_MONITOR_LABELS, NEURON_MONITOR_PORT } from './scrape';
 
 /** Options of the neuron-monitor DaemonSet. */

@@ -6,7 +6,7 @@ import { MonitorWorkspace } from '@cdktf/provider-azurerm/lib/monitor-workspace'
 import { Fn, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { CloudProvider, IPlatformCluster, IWorkloadIdentity } from '../core/cluster';
-import { isAzureRegion } from '../core/validation';
+import { isAzureRegion } from '../private/validation';
 
 /** Where the remote-write binding is made. */
 export interface RemoteWriteBindOptions {

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import { MigPartedConfigEntry, renderMigPartedConfig, renderTimeSlicingConfig } from '../../gpu';
 import { IPlatformCluster } from '../../core/cluster';
-import { gpuNodeTolerations } from '../../core/tolerations';
+import { gpuNodeTolerations } from '../../private/tolerations';
 import { NodePoolRole, PlatformLabels } from '../../core/node-pool';
-import { toYaml } from '../../core/yaml';
+import { toYaml } from '../../private/yaml';
 import { Charts, HelmAddon } from '../chart';
 import { PlatformNamespace, PodSecurityLevel } from '../namespace';
 

@@ -2,7 +2,7 @@ import { TimeProvider } from '@cdktf/provider-time/lib/provider';
 import { Sleep } from '@cdktf/provider-time/lib/sleep';
 import { ITerraformDependable, TerraformProvider, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
-import { Duration } from './duration';
+import { Duration } from '../core/duration';
 
 /**
  * A wait after `after`, for clouds that are eventually consistent (role assignments that take minutes to

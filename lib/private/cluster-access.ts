@@ -1,7 +1,7 @@
 import { StorageClassV1 } from '@cdktf/provider-kubernetes/lib/storage-class-v1';
 import { ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
-import { ClusterProviders } from './cluster';
+import { ClusterProviders } from '../core/cluster';
 import { reportProblems } from './problems';
 import { ClusterConnection, clusterProviders } from './providers';
 import { aliasFromPath } from './naming';

@@ -1,5 +1,5 @@
-import type { IPlatformCluster, PodToleration } from './cluster';
-import { GpuNodePool, NodePoolRole } from './node-pool';
+import type { IPlatformCluster, PodToleration } from '../core/cluster';
+import { GpuNodePool, NodePoolRole } from '../core/node-pool';
 
 /**
  * Tolerations that let a node agent (device plugin, exporter, feature discovery) run on every node of the
