@@ -1,11 +1,14 @@
-import { Annotations, ITerraformDependable, TerraformStack } from 'cdktf';
+import { Annotations, ITerraformDependable, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
+import { ChartOverrides } from './addons/chart';
 import { GpuOperator } from './addons/gpu-operator/gpu-operator';
 import { PlatformPriorityClasses } from './addons/priority-classes';
+import { EksPlatformCluster } from './aws/eks-cluster';
+import { AksPlatformCluster } from './azure/aks-cluster';
 import { Cloud } from './cloud';
 import { ClusterProviders, ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from './core/cluster';
 import { KubernetesVersion, supportWarning } from './core/kubernetes-version';
-import { aliasFromPath } from './private/naming';
+import { aliasFromPath, outputName } from './private/naming';
 import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, clusterMigStrategy } from './core/node-pool';
 import { reportProblems } from './private/problems';
 
@@ -37,6 +40,11 @@ export interface GpuInferenceClusterProps {
    */
   readonly installGpuOperator?: boolean;
   /**
+   * Version and values overrides of the GPU operator chart.
+   * @default - the pinned version and the library's values
+   */
+  readonly gpuOperatorChart?: ChartOverrides;
+  /**
    * A second stack for the in-cluster part (Helm releases and Kubernetes objects this construct installs).
    * Use it for a private API server in a network the cluster's stack creates: apply the cluster's stack
    * from anywhere, then this stack from a runner inside the network. Add-ons created in that stack with
@@ -44,6 +52,13 @@ export interface GpuInferenceClusterProps {
    * @default - the cluster's own stack
    */
   readonly inClusterStack?: TerraformStack;
+  /**
+   * Terraform outputs for the cluster: name, API endpoint and the command that writes a kubeconfig. Their
+   * names start with the construct path (e.g. `gpu_cluster_name` for a cluster with id 'Gpu'), so two clusters in one stack
+   * do not collide.
+   * @default false
+   */
+  readonly outputs?: boolean;
 }
 
 /**
@@ -105,14 +120,34 @@ export class GpuInferenceCluster extends Construct implements IPlatformCluster {
 
     this.platform = backend.createCluster(this, 'Cluster', spec);
     const hasNvidia = pools.some((p) => p.role !== NodePoolRole.NEURON);
-    if (props.installGpuOperator ?? hasNvidia) this.gpuOperator = new GpuOperator(this.inClusterScope, 'GpuOperator', { cluster: this.platform });
+    if (props.installGpuOperator ?? hasNvidia) this.gpuOperator = new GpuOperator(this.inClusterScope, 'GpuOperator', { cluster: this.platform, chart: props.gpuOperatorChart });
     this.priorityClasses = new PlatformPriorityClasses(this.inClusterScope, 'PriorityClasses', { cluster: this.platform });
+
+    if (props.outputs) {
+      const output = (id: string, value: string, description: string) =>
+        new TerraformOutput(this, id, { value, description }).overrideLogicalId(outputName(this, id));
+      output('cluster_name', this.clusterName, 'Kubernetes cluster name');
+      output('api_endpoint', this.apiEndpoint, 'Kubernetes API server URL');
+      output('kubeconfig_command', this.kubeconfigCommand, 'Writes a kubeconfig entry for the cluster');
+    }
+  }
+
+  /** The EKS cluster with its real type, when the cluster runs on AWS. */
+  public get eksCluster(): EksPlatformCluster | undefined {
+    return this.platform instanceof EksPlatformCluster ? this.platform : undefined;
+  }
+
+  /** The AKS cluster with its real type, when the cluster runs on Azure. */
+  public get aksCluster(): AksPlatformCluster | undefined {
+    return this.platform instanceof AksPlatformCluster ? this.platform : undefined;
   }
 
   public get clusterName(): string { return this.platform.clusterName; }
   public get cloudProvider(): CloudProvider { return this.platform.cloudProvider; }
   public get kubernetesVersion(): KubernetesVersion { return this.platform.kubernetesVersion; }
   public get region(): string { return this.platform.region; }
+  public get apiEndpoint(): string { return this.platform.apiEndpoint; }
+  public get kubeconfigCommand(): string { return this.platform.kubeconfigCommand; }
   public get tags(): { [key: string]: string } { return this.platform.tags; }
   public get resourceGroupName(): string | undefined { return this.platform.resourceGroupName; }
   public get nodePools(): GpuNodePool[] { return this.platform.nodePools; }

@@ -27,7 +27,7 @@ export type { GpuInferenceClusterProps } from './gpu-inference-cluster';
 
 // Building blocks for add-ons.
 export { Charts, HelmAddon } from './addons/chart';
-export type { ChartRef, HelmAddonProps } from './addons/chart';
+export type { ChartOverrides, ChartRef, HelmAddonProps } from './addons/chart';
 export { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
 export type { OpenPort, PlatformNamespaceProps } from './addons/namespace';
 export { GpuOperator } from './addons/gpu-operator/gpu-operator';

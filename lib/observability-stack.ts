@@ -1,11 +1,11 @@
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
-import { ITerraformDependable } from 'cdktf';
+import { ITerraformDependable, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { HelmAddon } from './addons/chart';
+import { ChartOverrides, HelmAddon } from './addons/chart';
 import { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
 import { IPlatformCluster, IWorkloadIdentity } from './core/cluster';
 import { Duration } from './core/duration';
-import { DNS_LABEL } from './private/naming';
+import { DNS_LABEL, outputName } from './private/naming';
 import { reportProblems } from './private/problems';
 import { NodePoolRole } from './core/node-pool';
 import { AlertThresholds, prometheusRuleGroups, resolveAlertThresholds } from './observability/alerts';
@@ -93,6 +93,26 @@ export interface ObservabilityStackProps {
    * @default 'public.ecr.aws/neuron/neuron-monitor:1.3.0'
    */
   readonly neuronMonitorImage?: string;
+  /**
+   * Version and values overrides of the kube-prometheus-stack chart.
+   * @default - the pinned version and the library's values
+   */
+  readonly kubePrometheusStackChart?: ChartOverrides;
+  /**
+   * Version and values overrides of the standalone dcgm-exporter chart.
+   * @default - the pinned version and the library's values
+   */
+  readonly dcgmExporterChart?: ChartOverrides;
+  /**
+   * Version and values overrides of the OpenTelemetry collector chart.
+   * @default - the pinned version and the library's values
+   */
+  readonly otelCollectorChart?: ChartOverrides;
+  /**
+   * A Terraform output with Grafana's in-cluster URL, named after the construct path.
+   * @default false
+   */
+  readonly outputs?: boolean;
 }
 
 /** Name of the Secret with Grafana's admin credentials. */
@@ -126,11 +146,19 @@ export class ObservabilityStack extends Construct {
   public readonly grafanaAdminSecretName: string = GRAFANA_ADMIN_SECRET;
   /** UIDs of the dashboards shipped. */
   public readonly dashboardUids: string[];
+  /** Grafana's in-cluster URL (`kubectl port-forward` to it, or put an ingress in front). */
+  public readonly grafanaUrl: string;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id);
     const cluster = props.cluster;
     this.namespace = props.namespace ?? 'monitoring';
+    // kube-prometheus-stack names Grafana's Service '<release>-grafana', port 80.
+    this.grafanaUrl = `http://kube-prometheus-stack-grafana.${this.namespace}.svc.cluster.local`;
+    if (props.outputs) {
+      new TerraformOutput(this, 'grafana_url', { value: this.grafanaUrl, description: 'Grafana inside the cluster' })
+        .overrideLogicalId(outputName(this, 'grafana_url'));
+    }
     const nvidiaPools = cluster.nodePools.filter((p) => p.role !== NodePoolRole.NEURON);
     const hasNeuron = cluster.nodePools.some((p) => p.role === NodePoolRole.NEURON);
     const operatorNs = cluster.gpuOperatorNamespace;
@@ -195,6 +223,7 @@ export class ObservabilityStack extends Construct {
       createNamespace: false,
       timeoutSeconds: 900,
       dependsOn: waitFor,
+      overrides: props.kubePrometheusStackChart,
       values: kubePrometheusValues({
         cluster,
         retention: (props.retention ?? Duration.days(15)).toPrometheus(),
@@ -220,6 +249,7 @@ export class ObservabilityStack extends Construct {
         namespace: this.namespace,
         createNamespace: false,
         values: standaloneDcgmValues(cluster),
+        overrides: props.dcgmExporterChart,
         // Its ServiceMonitor needs the CRD kube-prometheus-stack installs.
         dependsOn: [this.kubePrometheusStack.release],
       });
@@ -233,6 +263,7 @@ export class ObservabilityStack extends Construct {
         namespace: this.namespace,
         createNamespace: false,
         values: otelCollectorValues(cluster, props.tracing),
+        overrides: props.otelCollectorChart,
         dependsOn: [ns],
       });
       this.tracesEndpoint = `http://${OTEL_COLLECTOR_NAME}.${this.namespace}.svc.cluster.local:4317`;

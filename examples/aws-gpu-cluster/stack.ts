@@ -1,5 +1,5 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   Cloud, Duration, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout, ObservabilityStack, RemoteWrite,
@@ -36,6 +36,7 @@ export class AwsGpuClusterStack extends TerraformStack {
         adminPrincipalArns: admins.listValue,
       }),
       clusterName: 'ai-prod',
+      outputs: true, // cluster name, API endpoint, kubeconfig command
       nodePools: [
         GpuNodePool.inference('llm', { gpu: Gpu.H100_80GB, mig: MigLayout.uniform('1g.10gb'), minNodes: 0, maxNodes: 4 }),
         GpuNodePool.inference('llm-mixed', {
@@ -57,8 +58,7 @@ export class AwsGpuClusterStack extends TerraformStack {
       remoteWrite: RemoteWrite.amazonManagedPrometheus(),
       tracing: { otlpEndpoint: 'tempo.tracing.svc.cluster.local:4317', insecure: true },
       alertThresholds: { ttftP95: Duration.millis(800), queueDepth: 20 },
+      outputs: true, // Grafana's in-cluster URL
     });
-
-    new TerraformOutput(this, 'cluster_name', { value: this.cluster.clusterName });
   }
 }

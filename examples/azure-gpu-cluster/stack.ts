@@ -1,5 +1,5 @@
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
+import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { Cloud, Duration, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout, ObservabilityStack, RemoteWrite } from '../../lib';
 
@@ -33,6 +33,7 @@ export class AzureGpuClusterStack extends TerraformStack {
         adminGroupObjectIds: adminGroups.listValue,
       }),
       clusterName: 'ai-prod-az',
+      outputs: true, // cluster name, API endpoint, kubeconfig command
       nodePools: [
         GpuNodePool.inference('llm', { gpu: Gpu.A100_80GB, mig: MigLayout.uniform('1g.10gb'), maxNodes: 4 }),
         // Uniform layouts keep the cluster on the single MIG strategy, the one AKS's autoscaler can scale
@@ -49,8 +50,7 @@ export class AzureGpuClusterStack extends TerraformStack {
       cluster: this.cluster,
       retention: Duration.days(15),
       remoteWrite: RemoteWrite.azureMonitor(),
+      outputs: true, // Grafana's in-cluster URL
     });
-
-    new TerraformOutput(this, 'cluster_name', { value: this.cluster.clusterName });
   }
 }

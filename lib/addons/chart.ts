@@ -3,6 +3,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IPlatformCluster } from '../core/cluster';
 import { sameStack } from '../private/cluster-access';
+import { deepMerge } from '../private/merge';
 import { toYaml } from '../private/yaml';
 
 /** A Helm chart at a pinned version. */
@@ -23,6 +24,23 @@ export class Charts {
   public static readonly CLUSTER_AUTOSCALER: ChartRef = { chart: 'cluster-autoscaler', repository: 'https://kubernetes.github.io/autoscaler', version: '9.59.0' };
   /** AWS Neuron device plugin and scheduler. */
   public static readonly NEURON: ChartRef = { chart: 'neuron-helm-chart', repository: 'oci://public.ecr.aws/neuron', version: '1.9.0' };
+}
+
+/**
+ * Escape hatch for one chart: another version, and values deep-merged over the library's (maps merge,
+ * lists replace, `null` removes a key), rendered as literal YAML like the rest.
+ */
+export interface ChartOverrides {
+  /**
+   * Chart version to install instead of the pinned one (values the library sets must still exist in it).
+   * @default - the pinned version
+   */
+  readonly version?: string;
+  /**
+   * Values merged over the library's.
+   * @default - none
+   */
+  readonly values?: { [key: string]: any };
 }
 
 /** Options of a chart install. */
@@ -49,6 +67,11 @@ export interface HelmAddonProps {
    */
   readonly dependsOn?: ITerraformDependable[];
   /**
+   * Version and values overrides from the user.
+   * @default - none
+   */
+  readonly overrides?: ChartOverrides;
+  /**
    * Seconds Helm waits for the release to become ready.
    * @default 600
    */
@@ -70,7 +93,7 @@ export class HelmAddon extends Construct {
       name: props.releaseName,
       chart: props.chart.chart,
       repository: props.chart.repository,
-      version: props.chart.version,
+      version: props.overrides?.version ?? props.chart.version,
       namespace: props.namespace,
       createNamespace: props.createNamespace ?? true,
       atomic: true,
@@ -78,7 +101,7 @@ export class HelmAddon extends Construct {
       wait: true,
       timeout: props.timeoutSeconds ?? 600,
       maxHistory: 5,
-      values: [toYaml(props.values)],
+      values: [toYaml(deepMerge(props.values, props.overrides?.values ?? {}))],
       dependsOn: [...props.cluster.addonDependencies(this), ...sameStack(this, props.dependsOn ?? [])],
     });
   }

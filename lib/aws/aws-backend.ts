@@ -1,5 +1,6 @@
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
+import { ChartOverrides } from '../addons/chart';
 import { ClusterSpec, CloudProvider, ICloudBackend, IPlatformCluster } from '../core/cluster';
 import { GpuNodePool, NodePoolRole } from '../core/node-pool';
 import { isToken, validateNetworkCidr } from '../private/validation';
@@ -84,6 +85,16 @@ export interface AwsCloudOptions {
    * @default true
    */
   readonly retainLogsOnDestroy?: boolean;
+  /**
+   * Version and values overrides of the cluster-autoscaler chart.
+   * @default - the pinned version and the library's values
+   */
+  readonly clusterAutoscalerChart?: ChartOverrides;
+  /**
+   * Version and values overrides of the Neuron (device plugin, scheduler, node problem detector) chart.
+   * @default - the pinned version and the library's values
+   */
+  readonly neuronChart?: ChartOverrides;
 }
 
 const LOG_RETENTION = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -187,9 +198,9 @@ export class AwsBackend implements ICloudBackend {
     });
     // The autoscaler's IAM role is a cloud resource: it stays with the cluster; its chart goes in-cluster.
     const autoscalerIdentity = cluster.podIdentity(cluster, 'autoscaler', { namespace: 'kube-system', serviceAccountName: 'cluster-autoscaler' });
-    new EksClusterAutoscaler(spec.inClusterScope, 'ClusterAutoscaler', { cluster, identity: autoscalerIdentity });
+    new EksClusterAutoscaler(spec.inClusterScope, 'ClusterAutoscaler', { cluster, identity: autoscalerIdentity, chart: o.clusterAutoscalerChart });
     if (spec.nodePools.some((p) => p.role === NodePoolRole.NEURON)) {
-      new NeuronDevicePlugin(spec.inClusterScope, 'Neuron', { cluster });
+      new NeuronDevicePlugin(spec.inClusterScope, 'Neuron', { cluster, chart: o.neuronChart });
     }
     return cluster;
   }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Charts, HelmAddon } from '../addons/chart';
+import { ChartOverrides, Charts, HelmAddon } from '../addons/chart';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { EksPlatformCluster } from './eks-cluster';
 import { PodIdentityBinding } from './pod-identity';
@@ -18,6 +18,11 @@ export interface EksClusterAutoscalerProps {
    * @default - one is created beside the chart
    */
   readonly identity?: PodIdentityBinding;
+  /**
+   * Version and values overrides of the cluster-autoscaler chart.
+   * @default - the pinned version and the library's values
+   */
+  readonly chart?: ChartOverrides;
 }
 
 /**
@@ -82,6 +87,7 @@ export class EksClusterAutoscaler extends Construct {
       chart: Charts.CLUSTER_AUTOSCALER,
       namespace: NAMESPACE,
       dependsOn: identity.dependables,
+      overrides: props.chart,
       values: {
         cloudProvider: 'aws',
         awsRegion: cluster.region,

@@ -89,6 +89,8 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
   public readonly tags: { [key: string]: string };
   /** AWS region of the cluster, read from its ARN (no provider lookup needed). */
   public readonly region: string;
+  public readonly apiEndpoint: string;
+  public readonly kubeconfigCommand: string;
   /** The EKS cluster resource. */
   public readonly cluster: EksCluster;
   /** KMS key encrypting Kubernetes secrets and the control-plane logs. */
@@ -295,6 +297,8 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     }
 
     this.region = Fn.element(Fn.split(':', this.cluster.arn), 3);
+    this.apiEndpoint = this.cluster.endpoint;
+    this.kubeconfigCommand = `aws eks update-kubeconfig --name ${this.cluster.name} --region ${this.region}`;
     this.access = new ClusterAccess(this, {
       connection: {
         host: this.cluster.endpoint,

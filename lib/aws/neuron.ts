@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Charts, HelmAddon } from '../addons/chart';
+import { ChartOverrides, Charts, HelmAddon } from '../addons/chart';
 import { PlatformNamespace, PodSecurityLevel } from '../addons/namespace';
 import { IPlatformCluster } from '../core/cluster';
 import { KubernetesVersion } from '../core/kubernetes-version';
@@ -9,6 +9,11 @@ import { neuronNodeTolerations } from '../private/tolerations';
 export interface NeuronDevicePluginProps {
   /** The cluster. */
   readonly cluster: IPlatformCluster;
+  /**
+   * Version and values overrides of the Neuron chart.
+   * @default - the pinned version and the library's values
+   */
+  readonly chart?: ChartOverrides;
 }
 
 /** Namespace the chart's node problem detector installs into; the chart does not create it. */
@@ -56,6 +61,7 @@ export class NeuronDevicePlugin extends Construct {
       chart: Charts.NEURON,
       namespace: 'kube-system',
       dependsOn: this.healthcheckNamespace.dependables,
+      overrides: props.chart,
       values: {
         devicePlugin: {
           enabled: true,

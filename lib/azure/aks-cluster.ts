@@ -90,6 +90,8 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
   // Premium SSD through AKS's managed CSI driver (encrypted at rest by the platform), retained on release.
   public readonly storageClassName = 'premium-ssd-retain';
   public readonly region: string;
+  public readonly apiEndpoint: string;
+  public readonly kubeconfigCommand: string;
   public readonly tags: { [key: string]: string };
   public readonly resourceGroupName?: string;
   /** The AKS cluster resource. */
@@ -200,6 +202,9 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
     for (const pool of spec.nodePools) this.userPools[pool.name] = this.addPool(pool);
 
     const kube = this.cluster.kubeConfig.get(0);
+    this.apiEndpoint = kube.host;
+    // Entra-only clusters need kubelogin in the kubeconfig; convert-kubeconfig wires it in.
+    this.kubeconfigCommand = `az aks get-credentials --resource-group ${props.resourceGroupName} --name ${this.cluster.name} && kubelogin convert-kubeconfig -l ${props.kubeloginMode}`;
     this.access = new ClusterAccess(this, {
       connection: {
         host: kube.host,

@@ -79,6 +79,10 @@ export interface IPlatformCluster extends IConstruct {
   readonly kubernetesVersion: KubernetesVersion;
   /** Region (AWS) or location (Azure) of the cluster. */
   readonly region: string;
+  /** URL of the API server. */
+  readonly apiEndpoint: string;
+  /** The shell command that writes a kubeconfig entry for this cluster (`aws eks update-kubeconfig ...`, `az aks get-credentials ...`). */
+  readonly kubeconfigCommand: string;
   /** Tags the cluster puts on its cloud resources; add-ons put them on theirs. */
   readonly tags: { [key: string]: string };
   /**

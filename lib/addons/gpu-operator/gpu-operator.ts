@@ -4,7 +4,7 @@ import { IPlatformCluster } from '../../core/cluster';
 import { gpuNodeTolerations } from '../../private/tolerations';
 import { NodePoolRole, PlatformLabels } from '../../core/node-pool';
 import { toYaml } from '../../private/yaml';
-import { Charts, HelmAddon } from '../chart';
+import { ChartOverrides, Charts, HelmAddon } from '../chart';
 import { PlatformNamespace, PodSecurityLevel } from '../namespace';
 
 /** Options of the GPU operator add-on. */
@@ -16,6 +16,11 @@ export interface GpuOperatorProps {
    * @default 'gpu-operator'
    */
   readonly namespace?: string;
+  /**
+   * Version and values overrides of the GPU operator chart.
+   * @default - the pinned version and the library's values
+   */
+  readonly chart?: ChartOverrides;
 }
 
 /** Name of the ConfigMap holding the generated mig-parted configs. */
@@ -48,6 +53,7 @@ export class GpuOperator extends Construct {
       createNamespace: false,
       dependsOn: namespace.dependables,
       values: gpuOperatorValues(cluster),
+      overrides: props.chart,
       timeoutSeconds: 900,
     });
   }
