@@ -44,8 +44,8 @@ export interface AlertRule {
   readonly alert: string;
   /** PromQL expression. */
   readonly expr: string;
-  /** How long the expression must hold ('' fires at once). */
-  readonly for: string;
+  /** How long the expression must hold before the alert fires (PromQL `for`; '' fires at once). */
+  readonly pendingFor: string;
   /** 'critical' or 'warning'. */
   readonly severity: string;
   /** One-line summary. */
@@ -83,35 +83,35 @@ export function gpuAlertRules(t: ResolvedAlertThresholds): AlertRule[] {
     {
       alert: 'GpuXidErrorFatal',
       expr: `max by (node, gpu, UUID) (${FATAL_XIDS.map((x) => `${D.XID_ERRORS} == ${x}`).join(' or ')})`,
-      for: '',
+      pendingFor: '',
       severity: 'critical',
       summary: 'GPU {{ $labels.gpu }} on {{ $labels.node }} reported hardware XID {{ $value }}; drain the node and reset or replace the GPU',
     },
     {
       alert: 'GpuXidError',
       expr: `max by (node, gpu, UUID) (${D.XID_ERRORS}) > 0`,
-      for: '',
+      pendingFor: '',
       severity: 'warning',
       summary: 'GPU {{ $labels.gpu }} on {{ $labels.node }} reported XID {{ $value }}',
     },
     {
       alert: 'GpuRowRemapFailure',
       expr: `max by (node, gpu, UUID) (${D.ROW_REMAP_FAILURE}) > 0`,
-      for: '',
+      pendingFor: '',
       severity: 'critical',
       summary: 'GPU {{ $labels.gpu }} on {{ $labels.node }} could not remap a failing memory row; it needs replacement',
     },
     {
       alert: 'GpuMemoryHigh',
       expr: `max by (node, gpu, UUID, GPU_I_ID) (${D.FB_USED} / (${D.FB_USED} + ${D.FB_FREE})) * 100 > ${t.gpuMemoryPercent}`,
-      for: '15m',
+      pendingFor: '15m',
       severity: 'warning',
       summary: `GPU memory on {{ $labels.node }} gpu {{ $labels.gpu }} above ${t.gpuMemoryPercent}% for 15 minutes`,
     },
     {
       alert: 'GpuTemperatureHigh',
       expr: `max by (node, gpu, UUID) (${D.GPU_TEMP}) > ${t.gpuTemperatureCelsius}`,
-      for: '10m',
+      pendingFor: '10m',
       severity: 'warning',
       summary: `GPU {{ $labels.gpu }} on {{ $labels.node }} above ${t.gpuTemperatureCelsius} °C for 10 minutes`,
     },
@@ -119,14 +119,14 @@ export function gpuAlertRules(t: ResolvedAlertThresholds): AlertRule[] {
       // A GPU node without DCGM series: the exporter is not scheduled, crash-looping or not scraped.
       alert: 'DcgmExporterMissing',
       expr: `(${gpuNodes}) unless on (node) max by (node) (${D.GPU_TEMP})`,
-      for: '15m',
+      pendingFor: '15m',
       severity: 'warning',
       summary: 'No DCGM metrics from GPU node {{ $labels.node }} for 15 minutes',
     },
     {
       alert: 'DcgmExporterDown',
       expr: `${ClusterMetrics.UP}{job=~".*dcgm-exporter.*"} == 0`,
-      for: '10m',
+      pendingFor: '10m',
       severity: 'warning',
       summary: 'DCGM exporter target {{ $labels.instance }} is down',
     },
@@ -138,7 +138,7 @@ export function acceleratorNodeAlertRules(): AlertRule[] {
   return [{
     alert: 'AcceleratorNodeNotReady',
     expr: `(${ClusterMetrics.NODE_STATUS_CONDITION}{condition="Ready",status="true"} == 0) and on (node) (max by (node) (${ClusterMetrics.NODE_STATUS_CAPACITY}{resource=~"${ACCELERATOR_RESOURCES}"}) > 0)`,
-    for: '5m',
+    pendingFor: '5m',
     severity: 'critical',
     summary: 'Accelerator node {{ $labels.node }} has not been Ready for 5 minutes',
   }];
@@ -150,14 +150,14 @@ export function neuronAlertRules(): AlertRule[] {
     {
       alert: 'NeuronExecutionErrors',
       expr: `sum by (node, error_type) (increase(${NeuronMetrics.EXECUTION_ERRORS}[10m])) > 0`,
-      for: '10m',
+      pendingFor: '10m',
       severity: 'warning',
       summary: 'Neuron runtime on {{ $labels.node }} reports {{ $labels.error_type }} execution errors',
     },
     {
       alert: 'NeuronMonitorDown',
       expr: `${ClusterMetrics.UP}{job=~".*neuron-monitor.*"} == 0`,
-      for: '10m',
+      pendingFor: '10m',
       severity: 'warning',
       summary: 'neuron-monitor target {{ $labels.instance }} is down',
     },
@@ -171,14 +171,14 @@ export function servingAlertRules(t: ResolvedAlertThresholds): AlertRule[] {
     {
       alert: 'LlmQueueDepthHigh',
       expr: `max by (namespace, pod, model_name) (${V.NUM_REQUESTS_WAITING}) > ${t.queueDepth}`,
-      for: '5m',
+      pendingFor: '5m',
       severity: 'warning',
       summary: `{{ $labels.model_name }} replica {{ $labels.pod }} has more than ${t.queueDepth} waiting requests for 5 minutes; scale out`,
     },
     {
       alert: 'LlmTtftP95SloBreach',
       expr: `histogram_quantile(0.95, sum by (le, namespace, model_name) (rate(${V.TIME_TO_FIRST_TOKEN}_bucket[5m]))) > ${t.ttftP95Seconds}`,
-      for: '10m',
+      pendingFor: '10m',
       severity: 'warning',
       summary: `{{ $labels.model_name }} time-to-first-token p95 above the ${t.ttftP95Seconds}s objective for 10 minutes`,
     },
@@ -196,7 +196,7 @@ export function prometheusRuleGroups(t: ResolvedAlertThresholds, options: { nvid
     rules: rules.map((r) => ({
       alert: r.alert,
       expr: r.expr,
-      ...(r.for ? { for: r.for } : {}),
+      ...(r.pendingFor ? { for: r.pendingFor } : {}),
       labels: { severity: r.severity },
       annotations: { summary: r.summary },
     })),

@@ -15,9 +15,9 @@ export enum DcgmExporterKind {
 
 /** Where GPU metrics come from. */
 export class DcgmExporterSource {
-  /** The exporter the NVIDIA GPU operator runs in `namespace`. */
-  public static gpuOperator(namespace: string = 'gpu-operator'): DcgmExporterSource {
-    return new DcgmExporterSource(DcgmExporterKind.GPU_OPERATOR, namespace);
+  /** The exporter the NVIDIA GPU operator runs in `operatorNamespace`. */
+  public static gpuOperator(operatorNamespace: string = 'gpu-operator'): DcgmExporterSource {
+    return new DcgmExporterSource(DcgmExporterKind.GPU_OPERATOR, operatorNamespace);
   }
 
   /** The standalone dcgm-exporter chart, on inference and training pools; for clusters without the GPU operator. */

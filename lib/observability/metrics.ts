@@ -42,7 +42,7 @@ export interface MetricDefinition {
   /** Name as scraped (for histograms: the family name without `_bucket`/`_sum`/`_count`). */
   readonly name: string;
   /** Type. */
-  readonly type: MetricType;
+  readonly metricType: MetricType;
   /** Exporter. */
   readonly source: MetricSource;
   /** True when DCGM reports the metric per MIG instance (GPU_I_ID / GPU_I_PROFILE labels). */
@@ -200,14 +200,14 @@ const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'withou
 export class MetricCatalog {
   /** Every metric family the stack relies on. */
   public static all(): MetricDefinition[] {
-    return ROWS.map(([name, type, source, perMig, legacy]) => ({ name, type, source, perMigInstance: perMig ?? false, legacy: legacy ?? false }));
+    return ROWS.map(([name, metricType, source, perMig, legacy]) => ({ name, metricType, source, perMigInstance: perMig ?? false, legacy: legacy ?? false }));
   }
 
   /** Every series name a scrape yields for the catalog (histograms expand to `_bucket`, `_sum`, `_count`). */
   public static seriesNames(): string[] {
     const out: string[] = [];
     for (const m of MetricCatalog.all()) {
-      if (m.type === MetricType.HISTOGRAM) out.push(`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`);
+      if (m.metricType === MetricType.HISTOGRAM) out.push(`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`);
       else out.push(m.name);
     }
     return out;

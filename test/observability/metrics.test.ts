@@ -28,10 +28,10 @@ describe('metric catalog', () => {
   test('current vLLM names are primary; the replaced ones are marked legacy', () => {
     const byName = new Map(MetricCatalog.all().map((m) => [m.name, m]));
     expect(byName.get(VllmMetrics.KV_CACHE_USAGE)).toMatchObject({ name: 'vllm:kv_cache_usage_perc', legacy: false });
-    expect(byName.get(VllmMetrics.INTER_TOKEN_LATENCY)).toMatchObject({ name: 'vllm:inter_token_latency_seconds', type: MetricType.HISTOGRAM, legacy: false });
+    expect(byName.get(VllmMetrics.INTER_TOKEN_LATENCY)).toMatchObject({ name: 'vllm:inter_token_latency_seconds', metricType: MetricType.HISTOGRAM, legacy: false });
     expect(byName.get('vllm:gpu_cache_usage_perc')?.legacy).toBe(true);
     expect(byName.get('vllm:time_per_output_token_seconds')?.legacy).toBe(true);
-    expect(byName.get(VllmMetrics.E2E_REQUEST_LATENCY)?.type).toBe(MetricType.HISTOGRAM);
+    expect(byName.get(VllmMetrics.E2E_REQUEST_LATENCY)?.metricType).toBe(MetricType.HISTOGRAM);
   });
 
   test('MIG: profiling fields are per instance, GPU_UTIL is not', () => {
