@@ -182,4 +182,11 @@ if (!doc.variable?.api_cidr) throw new Error('consumer-aws stack has no api_cidr
 const n = Object.values(resource).reduce((a, r) => a + Object.keys(r).length, 0);
 console.log(`consumer-check: consumer-aws synthesized, ${n} resources`);
 EOF
+# The cloud providers are optional peers: the AWS app must still synthesize once azurerm and time are gone.
+(cd "$app" && npm uninstall --no-audit --no-fund --loglevel=error @cdktf/provider-azurerm @cdktf/provider-time)
+[[ ! -d $app/node_modules/@cdktf/provider-azurerm ]] || fail "azurerm still installed"
+rm -rf "$out"
+(cd "$app" && node dist/main.js "$out")
+[[ -s $stack_json ]] || fail "the AWS app did not synthesize without the azurerm and time providers"
+echo "consumer-check: AWS app synthesized without @cdktf/provider-azurerm and @cdktf/provider-time"
 echo "consumer-check: OK"

@@ -1,8 +1,13 @@
-import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
-import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
-import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
+import { lazyModule } from '../private/lazy';
+import type { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
+import type { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
+import type { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
+
+const dataAwsCallerIdentityLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-caller-identity')>('@cdktf/provider-aws/lib/data-aws-caller-identity');
+const dataAwsPartitionLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-partition')>('@cdktf/provider-aws/lib/data-aws-partition');
+const dataAwsRegionLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-region')>('@cdktf/provider-aws/lib/data-aws-region');
 
 /** Who runs Terraform and where, read once per stack from the stack's default AWS provider. */
 export interface AwsContext {
@@ -29,8 +34,8 @@ export function awsContext(scope: IConstruct): AwsContext {
     };
   }
   return {
-    caller: new DataAwsCallerIdentity(host, 'Caller', {}),
-    region: new DataAwsRegion(host, 'Region', {}),
-    partition: new DataAwsPartition(host, 'Partition', {}),
+    caller: new (dataAwsCallerIdentityLib().DataAwsCallerIdentity)(host, 'Caller', {}),
+    region: new (dataAwsRegionLib().DataAwsRegion)(host, 'Region', {}),
+    partition: new (dataAwsPartitionLib().DataAwsPartition)(host, 'Partition', {}),
   };
 }

@@ -1,15 +1,10 @@
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
-import { DataAwsIamSessionContext } from '@cdktf/provider-aws/lib/data-aws-iam-session-context';
-import { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
-import { EksAccessPolicyAssociation } from '@cdktf/provider-aws/lib/eks-access-policy-association';
-import { EksAddon } from '@cdktf/provider-aws/lib/eks-addon';
-import { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { lazyModule } from '../private/lazy';
+import type { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import type { EksAccessPolicyAssociation } from '@cdktf/provider-aws/lib/eks-access-policy-association';
+import type { EksAddon } from '@cdktf/provider-aws/lib/eks-addon';
+import type { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
+import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { Fn, ITerraformDependable, TerraformIterator, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ClusterProviders, ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
@@ -21,6 +16,19 @@ import { EndpointAccess } from './endpoint-access';
 import { selectAwsInstances } from './instance-selection';
 import { EksNodeGroupPool, EksAmiType } from './node-group';
 import { PodIdentityBinding } from './pod-identity';
+
+const cloudwatchLogGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/cloudwatch-log-group')>('@cdktf/provider-aws/lib/cloudwatch-log-group');
+const dataAwsIamPolicyDocumentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-policy-document')>('@cdktf/provider-aws/lib/data-aws-iam-policy-document');
+const dataAwsIamSessionContextLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-session-context')>('@cdktf/provider-aws/lib/data-aws-iam-session-context');
+const eksAccessEntryLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-access-entry')>('@cdktf/provider-aws/lib/eks-access-entry');
+const eksAccessPolicyAssociationLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-access-policy-association')>('@cdktf/provider-aws/lib/eks-access-policy-association');
+const eksAddonLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-addon')>('@cdktf/provider-aws/lib/eks-addon');
+const eksClusterLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-cluster')>('@cdktf/provider-aws/lib/eks-cluster');
+const iamRoleLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role')>('@cdktf/provider-aws/lib/iam-role');
+const iamRolePolicyAttachmentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role-policy-attachment')>('@cdktf/provider-aws/lib/iam-role-policy-attachment');
+const kmsAliasLib = lazyModule<typeof import('@cdktf/provider-aws/lib/kms-alias')>('@cdktf/provider-aws/lib/kms-alias');
+const kmsKeyLib = lazyModule<typeof import('@cdktf/provider-aws/lib/kms-key')>('@cdktf/provider-aws/lib/kms-key');
+const securityGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/security-group')>('@cdktf/provider-aws/lib/security-group');
 
 /** Label cluster-autoscaler's AWS provider reads to wait until a new node's GPUs are allocatable. */
 export const AWS_GPU_LABEL = 'k8s.amazonaws.com/accelerator';
@@ -123,7 +131,7 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
 
     // One key for secrets and control-plane logs. The policy names who may use it instead of relying on
     // the default policy; CloudWatch Logs may use it only for this cluster's log group.
-    const keyPolicy = new DataAwsIamPolicyDocument(this, 'SecretsKeyPolicy', {
+    const keyPolicy = new (dataAwsIamPolicyDocumentLib().DataAwsIamPolicyDocument)(this, 'SecretsKeyPolicy', {
       statement: [
         {
           sid: 'AccountAdministers',
@@ -146,18 +154,18 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
         },
       ],
     });
-    this.secretsKey = new KmsKey(this, 'SecretsKey', {
+    this.secretsKey = new (kmsKeyLib().KmsKey)(this, 'SecretsKey', {
       description: `Envelope encryption of Kubernetes secrets and control-plane logs of EKS cluster ${name}`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
       policy: keyPolicy.json,
       tags,
     });
-    new KmsAlias(this, 'SecretsKeyAlias', { name: `alias/eks/${name}-secrets`, targetKeyId: this.secretsKey.keyId });
+    new (kmsAliasLib().KmsAlias)(this, 'SecretsKeyAlias', { name: `alias/eks/${name}-secrets`, targetKeyId: this.secretsKey.keyId });
 
     // EKS writes to this exact group name; creating it first sets retention and encryption instead of
     // "never expire" in plain text. The audit trail outlives the cluster unless retainLogsOnDestroy is off.
-    const logGroup = new CloudwatchLogGroup(this, 'ControlPlaneLogs', {
+    const logGroup = new (cloudwatchLogGroupLib().CloudwatchLogGroup)(this, 'ControlPlaneLogs', {
       name: logGroupName,
       retentionInDays: props.logRetentionDays,
       kmsKeyId: this.secretsKey.arn,
@@ -165,19 +173,19 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       tags,
     });
 
-    const clusterRole = new IamRole(this, 'ClusterRole', {
+    const clusterRole = new (iamRoleLib().IamRole)(this, 'ClusterRole', {
       name: `${name}-cluster`,
       assumeRolePolicy: this.trust('ClusterTrust', 'eks.amazonaws.com').json,
       tags,
     });
-    const clusterPolicy = new IamRolePolicyAttachment(this, 'ClusterPolicy', {
+    const clusterPolicy = new (iamRolePolicyAttachmentLib().IamRolePolicyAttachment)(this, 'ClusterPolicy', {
       role: clusterRole.name,
       policyArn: `arn:${partition}:iam::aws:policy/AmazonEKSClusterPolicy`,
     });
 
     // EKS's own cluster security group admits only itself: a runner elsewhere in the VPC (a CI runner or
     // CodeBuild project applying the in-cluster part) needs 443 on the private endpoint.
-    const apiAccess = props.vpcId && props.vpcCidr ? new SecurityGroup(this, 'ApiAccess', {
+    const apiAccess = props.vpcId && props.vpcCidr ? new (securityGroupLib().SecurityGroup)(this, 'ApiAccess', {
       name: `${name}-api-from-vpc`,
       description: `HTTPS to the private API endpoint of EKS cluster ${name} from inside its VPC`,
       vpcId: props.vpcId,
@@ -185,7 +193,7 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       tags,
     }) : undefined;
 
-    this.cluster = new EksCluster(this, 'Resource', {
+    this.cluster = new (eksClusterLib().EksCluster)(this, 'Resource', {
       name,
       version: spec.kubernetesVersion.version,
       roleArn: clusterRole.arn,
@@ -209,23 +217,23 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     });
 
     const deployerArn = props.deployerPrincipalArn
-      ?? new DataAwsIamSessionContext(this, 'Deployer', { arn: ctx.caller.arn }).issuerArn;
+      ?? new (dataAwsIamSessionContextLib().DataAwsIamSessionContext)(this, 'Deployer', { arn: ctx.caller.arn }).issuerArn;
     this.deployerAccess = this.clusterAdmin('Deployer', deployerArn);
     this.adminEntries(props.adminPrincipalArns);
 
-    this.nodeRole = new IamRole(this, 'NodeRole', {
+    this.nodeRole = new (iamRoleLib().IamRole)(this, 'NodeRole', {
       name: `${name}-node`,
       assumeRolePolicy: this.trust('NodeTrust', 'ec2.amazonaws.com').json,
       tags,
     });
     const nodePolicies = ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryPullOnly', 'AmazonEKS_CNI_Policy'].map(
-      (p) => new IamRolePolicyAttachment(this, `Node${p.replace(/[^A-Za-z0-9]/g, '')}`, {
+      (p) => new (iamRolePolicyAttachmentLib().IamRolePolicyAttachment)(this, `Node${p.replace(/[^A-Za-z0-9]/g, '')}`, {
         role: this.nodeRole.name,
         policyArn: `arn:${partition}:iam::aws:policy/${p}`,
       }),
     );
 
-    const addon = (addonName: string, dependsOn: ITerraformDependable[], configurationValues?: string) => new EksAddon(this, `Addon-${addonName}`, {
+    const addon = (addonName: string, dependsOn: ITerraformDependable[], configurationValues?: string) => new (eksAddonLib().EksAddon)(this, `Addon-${addonName}`, {
       clusterName: this.cluster.name,
       addonName,
       configurationValues,
@@ -265,7 +273,7 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     // Persistent volumes (Prometheus, vector databases) need the EBS CSI driver; it gets its own Pod Identity.
     const ebsCsi = this.podIdentity(this, 'ebs-csi', { namespace: 'kube-system', serviceAccountName: 'ebs-csi-controller-sa' });
     ebsCsi.addManagedPolicy('EbsCsiPolicy', `arn:${partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy`);
-    const ebsAddon = new EksAddon(this, 'Addon-aws-ebs-csi-driver', {
+    const ebsAddon = new (eksAddonLib().EksAddon)(this, 'Addon-aws-ebs-csi-driver', {
       clusterName: this.cluster.name,
       addonName: 'aws-ebs-csi-driver',
       resolveConflictsOnCreate: 'OVERWRITE',
@@ -363,8 +371,8 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
   }
 
   private clusterAdmin(id: string, principalArn: string): EksAccessPolicyAssociation {
-    const entry = new EksAccessEntry(this, `${id}Entry`, { clusterName: this.cluster.name, principalArn, tags: this.tags });
-    return new EksAccessPolicyAssociation(this, `${id}Admin`, {
+    const entry = new (eksAccessEntryLib().EksAccessEntry)(this, `${id}Entry`, { clusterName: this.cluster.name, principalArn, tags: this.tags });
+    return new (eksAccessPolicyAssociationLib().EksAccessPolicyAssociation)(this, `${id}Admin`, {
       clusterName: this.cluster.name,
       principalArn: entry.principalArn,
       policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
@@ -379,8 +387,8 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       return;
     }
     const each = TerraformIterator.fromList(arns);
-    const entry = new EksAccessEntry(this, 'AdminEntries', { forEach: each, clusterName: this.cluster.name, principalArn: each.value, tags: this.tags });
-    new EksAccessPolicyAssociation(this, 'AdminPolicies', {
+    const entry = new (eksAccessEntryLib().EksAccessEntry)(this, 'AdminEntries', { forEach: each, clusterName: this.cluster.name, principalArn: each.value, tags: this.tags });
+    new (eksAccessPolicyAssociationLib().EksAccessPolicyAssociation)(this, 'AdminPolicies', {
       forEach: each,
       clusterName: this.cluster.name,
       principalArn: each.value,
@@ -391,7 +399,7 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
   }
 
   private trust(id: string, service: string): DataAwsIamPolicyDocument {
-    return new DataAwsIamPolicyDocument(this, id, {
+    return new (dataAwsIamPolicyDocumentLib().DataAwsIamPolicyDocument)(this, id, {
       statement: [{
         effect: 'Allow',
         principals: [{ type: 'Service', identifiers: [service] }],

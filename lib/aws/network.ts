@@ -1,14 +1,18 @@
-import { DataAwsAvailabilityZones } from '@cdktf/provider-aws/lib/data-aws-availability-zones';
-import { Eip } from '@cdktf/provider-aws/lib/eip';
-import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
-import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
-import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
-import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
-import { Subnet } from '@cdktf/provider-aws/lib/subnet';
-import { Vpc } from '@cdktf/provider-aws/lib/vpc';
-import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
+import { lazyModule } from '../private/lazy';
+import type { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
+import type { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
+
+const dataAwsAvailabilityZonesLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-availability-zones')>('@cdktf/provider-aws/lib/data-aws-availability-zones');
+const eipLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eip')>('@cdktf/provider-aws/lib/eip');
+const internetGatewayLib = lazyModule<typeof import('@cdktf/provider-aws/lib/internet-gateway')>('@cdktf/provider-aws/lib/internet-gateway');
+const natGatewayLib = lazyModule<typeof import('@cdktf/provider-aws/lib/nat-gateway')>('@cdktf/provider-aws/lib/nat-gateway');
+const routeTableLib = lazyModule<typeof import('@cdktf/provider-aws/lib/route-table')>('@cdktf/provider-aws/lib/route-table');
+const routeTableAssociationLib = lazyModule<typeof import('@cdktf/provider-aws/lib/route-table-association')>('@cdktf/provider-aws/lib/route-table-association');
+const subnetLib = lazyModule<typeof import('@cdktf/provider-aws/lib/subnet')>('@cdktf/provider-aws/lib/subnet');
+const vpcLib = lazyModule<typeof import('@cdktf/provider-aws/lib/vpc')>('@cdktf/provider-aws/lib/vpc');
+const defaultSecurityGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/default-security-group')>('@cdktf/provider-aws/lib/default-security-group');
 
 /** Availability-zone ids EKS does not support for clusters (Amazon EKS user guide, cluster creation). */
 export const EKS_UNSUPPORTED_ZONE_IDS: string[] = ['use1-az3', 'usw1-az2', 'cac1-az3'];
@@ -60,13 +64,13 @@ export class AwsNetwork extends Construct {
     const clusterTag = `kubernetes.io/cluster/${props.clusterName}`;
     const name = (suffix: string) => ({ ...props.tags, Name: `${props.clusterName}-${suffix}` });
 
-    const azs = new DataAwsAvailabilityZones(this, 'Zones', {
+    const azs = new (dataAwsAvailabilityZonesLib().DataAwsAvailabilityZones)(this, 'Zones', {
       state: 'available',
       filter: [{ name: 'opt-in-status', values: ['opt-in-not-required'] }],
       // Zones where EKS cannot place a control plane: CreateCluster rejects subnets in them.
       excludeZoneIds: [...EKS_UNSUPPORTED_ZONE_IDS],
     });
-    this.vpc = new Vpc(this, 'Resource', {
+    this.vpc = new (vpcLib().Vpc)(this, 'Resource', {
       cidrBlock: cidr,
       enableDnsHostnames: true,
       enableDnsSupport: true,
@@ -74,10 +78,10 @@ export class AwsNetwork extends Construct {
     });
     this.vpcId = this.vpc.id;
     // The default security group is reachable by anything that forgets to pick one: strip its rules.
-    new DefaultSecurityGroup(this, 'DefaultSecurityGroup', { vpcId: this.vpc.id, tags: name('default-deny') });
+    new (defaultSecurityGroupLib().DefaultSecurityGroup)(this, 'DefaultSecurityGroup', { vpcId: this.vpc.id, tags: name('default-deny') });
 
-    const igw = new InternetGateway(this, 'InternetGateway', { vpcId: this.vpc.id, tags: name('igw') });
-    const publicRt = new RouteTable(this, 'PublicRoutes', {
+    const igw = new (internetGatewayLib().InternetGateway)(this, 'InternetGateway', { vpcId: this.vpc.id, tags: name('igw') });
+    const publicRt = new (routeTableLib().RouteTable)(this, 'PublicRoutes', {
       vpcId: this.vpc.id,
       route: [{ cidrBlock: '0.0.0.0/0', gatewayId: igw.id }],
       tags: name('public'),
@@ -88,7 +92,7 @@ export class AwsNetwork extends Construct {
     this.egressDependables = [];
     for (let i = 0; i < azCount; i++) {
       const az = Fn.element(azs.names, i);
-      const pub = new Subnet(this, `Public${i}`, {
+      const pub = new (subnetLib().Subnet)(this, `Public${i}`, {
         vpcId: this.vpc.id,
         availabilityZone: az,
         // /22 public subnets start at the upper half of the range, clear of the /19 private subnets.
@@ -96,25 +100,25 @@ export class AwsNetwork extends Construct {
         mapPublicIpOnLaunch: false,
         tags: { ...name(`public-${i}`), 'kubernetes.io/role/elb': '1', [clusterTag]: 'shared' },
       });
-      new RouteTableAssociation(this, `PublicAssoc${i}`, { subnetId: pub.id, routeTableId: publicRt.id });
+      new (routeTableAssociationLib().RouteTableAssociation)(this, `PublicAssoc${i}`, { subnetId: pub.id, routeTableId: publicRt.id });
       this.publicSubnetIds.push(pub.id);
       if (i === 0 || !props.singleNatGateway) {
-        const eip = new Eip(this, `NatIp${i}`, { domain: 'vpc', tags: name(`nat-${i}`), dependsOn: [igw] });
-        this.egressDependables.push(new NatGateway(this, `Nat${i}`, { allocationId: eip.id, subnetId: pub.id, tags: name(`nat-${i}`) }));
+        const eip = new (eipLib().Eip)(this, `NatIp${i}`, { domain: 'vpc', tags: name(`nat-${i}`), dependsOn: [igw] });
+        this.egressDependables.push(new (natGatewayLib().NatGateway)(this, `Nat${i}`, { allocationId: eip.id, subnetId: pub.id, tags: name(`nat-${i}`) }));
       }
       const nat = this.egressDependables[props.singleNatGateway ? 0 : i];
-      const priv = new Subnet(this, `Private${i}`, {
+      const priv = new (subnetLib().Subnet)(this, `Private${i}`, {
         vpcId: this.vpc.id,
         availabilityZone: az,
         cidrBlock: Fn.cidrsubnet(cidr, 3, i),
         tags: { ...name(`private-${i}`), 'kubernetes.io/role/internal-elb': '1', [clusterTag]: 'shared' },
       });
-      const rt = new RouteTable(this, `PrivateRoutes${i}`, {
+      const rt = new (routeTableLib().RouteTable)(this, `PrivateRoutes${i}`, {
         vpcId: this.vpc.id,
         route: [{ cidrBlock: '0.0.0.0/0', natGatewayId: nat.id }],
         tags: name(`private-${i}`),
       });
-      new RouteTableAssociation(this, `PrivateAssoc${i}`, { subnetId: priv.id, routeTableId: rt.id });
+      new (routeTableAssociationLib().RouteTableAssociation)(this, `PrivateAssoc${i}`, { subnetId: priv.id, routeTableId: rt.id });
       this.privateSubnetIds.push(priv.id);
     }
   }

@@ -1,9 +1,13 @@
-import { AutoscalingGroupTagA as AutoscalingGroupTag } from '@cdktf/provider-aws/lib/autoscaling-group-tag';
-import { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
-import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
+import { lazyModule } from '../private/lazy';
+import type { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
+import type { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ExtendedResource, NodeTaint, TaintEffect } from '../core/node-pool';
+
+const autoscalingGroupTagLib = lazyModule<typeof import('@cdktf/provider-aws/lib/autoscaling-group-tag')>('@cdktf/provider-aws/lib/autoscaling-group-tag');
+const eksNodeGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-node-group')>('@cdktf/provider-aws/lib/eks-node-group');
+const launchTemplateLib = lazyModule<typeof import('@cdktf/provider-aws/lib/launch-template')>('@cdktf/provider-aws/lib/launch-template');
 
 /** EKS AMI types this library uses. */
 export class EksAmiType {
@@ -68,7 +72,7 @@ export class EksNodeGroupPool extends Construct {
   constructor(scope: Construct, id: string, props: EksNodeGroupPoolProps) {
     super(scope, id);
     const nameTags = { ...props.tags, Name: `${props.nodeGroupName}` };
-    this.launchTemplate = new LaunchTemplate(this, 'LaunchTemplate', {
+    this.launchTemplate = new (launchTemplateLib().LaunchTemplate)(this, 'LaunchTemplate', {
       // 'lt' keeps the prefix within the provider's 3-character minimum for one-letter pool names.
       namePrefix: `${props.nodeGroupName}-lt-`,
       description: `Nodes of EKS node group ${props.nodeGroupName}`,
@@ -99,7 +103,7 @@ export class EksNodeGroupPool extends Construct {
       tags: props.tags,
     });
 
-    this.nodeGroup = new EksNodeGroup(this, 'Resource', {
+    this.nodeGroup = new (eksNodeGroupLib().EksNodeGroup)(this, 'Resource', {
       clusterName: props.clusterName,
       nodeGroupName: props.nodeGroupName,
       nodeRoleArn: props.nodeRoleArn,
@@ -119,7 +123,7 @@ export class EksNodeGroupPool extends Construct {
 
     const asgName = this.nodeGroup.resources.get(0).autoscalingGroups.get(0).name;
     props.extendedResources.forEach((r, i) => {
-      new AutoscalingGroupTag(this, `ScaleFromZero${i}`, {
+      new (autoscalingGroupTagLib().AutoscalingGroupTagA)(this, `ScaleFromZero${i}`, {
         autoscalingGroupName: asgName,
         tag: { key: `k8s.io/cluster-autoscaler/node-template/resources/${r.name}`, value: String(r.count), propagateAtLaunch: false },
       });

@@ -1,13 +1,17 @@
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
-import { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { lazyModule } from '../private/lazy';
+import type { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association';
+import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { ITerraformDependable, Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import { IWorkloadIdentity } from '../core/cluster';
 import { CloudPermissions, PolicyStatement } from '../core/permissions';
 import { awsContext } from './account';
+
+const dataAwsIamPolicyDocumentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-policy-document')>('@cdktf/provider-aws/lib/data-aws-iam-policy-document');
+const eksPodIdentityAssociationLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-pod-identity-association')>('@cdktf/provider-aws/lib/eks-pod-identity-association');
+const iamRoleLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role')>('@cdktf/provider-aws/lib/iam-role');
+const iamRolePolicyLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role-policy')>('@cdktf/provider-aws/lib/iam-role-policy');
+const iamRolePolicyAttachmentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role-policy-attachment')>('@cdktf/provider-aws/lib/iam-role-policy-attachment');
 
 /** Options of a Pod Identity binding. */
 export interface PodIdentityBindingProps {
@@ -46,7 +50,7 @@ export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
     super(scope, id);
     this.namespace = props.namespace;
     this.serviceAccountName = props.serviceAccountName;
-    const trust = new DataAwsIamPolicyDocument(this, 'Trust', {
+    const trust = new (dataAwsIamPolicyDocumentLib().DataAwsIamPolicyDocument)(this, 'Trust', {
       statement: [{
         effect: 'Allow',
         principals: [{ type: 'Service', identifiers: ['pods.eks.amazonaws.com'] }],
@@ -55,14 +59,14 @@ export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
         condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [awsContext(this).caller.accountId] }],
       }],
     });
-    this.role = new IamRole(this, 'Role', {
+    this.role = new (iamRoleLib().IamRole)(this, 'Role', {
       name: props.roleName,
       assumeRolePolicy: trust.json,
       description: `EKS Pod Identity for ${props.namespace}/${props.serviceAccountName} in ${props.clusterName}`,
       tags: props.tags,
     });
     this.principal = this.role.arn;
-    this.association = new EksPodIdentityAssociation(this, 'Association', {
+    this.association = new (eksPodIdentityAssociationLib().EksPodIdentityAssociation)(this, 'Association', {
       clusterName: props.clusterName,
       namespace: props.namespace,
       serviceAccount: props.serviceAccountName,
@@ -77,7 +81,7 @@ export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
   public addToPolicy(statement: PolicyStatement): void {
     if (this.statements.length === 0) {
       // Rendered lazily so statements added later still land in the one inline policy.
-      new IamRolePolicy(this, 'Policy', {
+      new (iamRolePolicyLib().IamRolePolicy)(this, 'Policy', {
         role: this.role.id,
         name: 'workload',
         policy: Lazy.stringValue({ produce: () => renderPolicyDocument(this.statements) }),
@@ -96,7 +100,7 @@ export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
 
   /** Attaches an AWS managed policy by ARN. */
   public addManagedPolicy(id: string, policyArn: string): void {
-    new IamRolePolicyAttachment(this, id, { role: this.role.name, policyArn });
+    new (iamRolePolicyAttachmentLib().IamRolePolicyAttachment)(this, id, { role: this.role.name, policyArn });
   }
 }
 

@@ -1,7 +1,7 @@
-import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
-import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
-import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
-import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { lazyModule } from '../private/lazy';
+import type { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
+import type { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
+import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Fn, ITerraformDependable, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ClusterProviders, ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
@@ -12,6 +12,11 @@ import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, PlatformLabels,
 import { waitAfter } from '../private/time';
 import { selectAzureVmSize } from './vm-size-selection';
 import { FederatedWorkloadIdentity } from './workload-identity';
+
+const dataAzurermClientConfigLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-client-config')>('@cdktf/provider-azurerm/lib/data-azurerm-client-config');
+const kubernetesClusterLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/kubernetes-cluster')>('@cdktf/provider-azurerm/lib/kubernetes-cluster');
+const kubernetesClusterNodePoolLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool')>('@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool');
+const roleAssignmentLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/role-assignment')>('@cdktf/provider-azurerm/lib/role-assignment');
 
 /** AKS's Entra ID server application, the audience kubelogin requests tokens for. */
 const AKS_ENTRA_SERVER_ID = '6dae42f8-4368-4678-94ff-3960e28e3630';
@@ -117,11 +122,11 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
     this.region = props.location;
     this.tags = tags;
     this.resourceGroupName = props.resourceGroupName;
-    const client = new DataAzurermClientConfig(this, 'Client', {});
+    const client = new (dataAzurermClientConfigLib().DataAzurermClientConfig)(this, 'Client', {});
     const isPrivate = !Token.isUnresolved(props.authorizedIpRanges) && props.authorizedIpRanges.length === 0;
     const window = { frequency: 'Weekly', interval: 1, duration: 4, dayOfWeek: props.maintenanceDay, startTime: `${String(props.maintenanceStartHour).padStart(2, '0')}:00`, utcOffset: '+00:00' };
 
-    this.cluster = new KubernetesCluster(this, 'Resource', {
+    this.cluster = new (kubernetesClusterLib().KubernetesCluster)(this, 'Resource', {
       name,
       location: props.location,
       resourceGroupName: props.resourceGroupName,
@@ -190,7 +195,7 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
     // creating that assignment needs Microsoft.Authorization/roleAssignments/write on the cluster's scope.
     // Azure applies it within minutes: in-cluster resources wait, or the first write gets 403.
     const deployerId = props.deployerPrincipalId ?? client.objectId;
-    this.deployerAdmin = new RoleAssignment(this, 'DeployerClusterAdmin', {
+    this.deployerAdmin = new (roleAssignmentLib().RoleAssignment)(this, 'DeployerClusterAdmin', {
       scope: this.cluster.id,
       roleDefinitionName: 'Azure Kubernetes Service RBAC Cluster Admin',
       principalId: deployerId,
@@ -273,7 +278,7 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
     }
     for (const [k, v] of Object.entries(this.poolLabels(pool))) template[`${AKS_NODE_TEMPLATE_LABEL_TAG}${templateKey(k)}`] = v;
     for (const t of this.poolTaints(pool)) template[`${AKS_NODE_TEMPLATE_TAINT_TAG}${templateKey(t.key)}`] = `${t.value}:${t.effect}`;
-    return new KubernetesClusterNodePool(this, `Pool-${pool.name}`, {
+    return new (kubernetesClusterNodePoolLib().KubernetesClusterNodePool)(this, `Pool-${pool.name}`, {
       name: pool.name,
       kubernetesClusterId: this.cluster.id,
       vmSize: shape.vmSize,

@@ -1,4 +1,4 @@
-import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { lazyModule } from '../private/lazy';
 import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, ICloudBackend, IPlatformCluster } from '../core/cluster';
 import { Duration } from '../core/duration';
@@ -7,6 +7,8 @@ import { isAzureRegion, isToken, validateApiAllowList, validateNetworkCidr } fro
 import { AksPlatformCluster, rotationName } from './aks-cluster';
 import { AzureNetwork } from './network';
 import { selectAzureVmSize } from './vm-size-selection';
+
+const resourceGroupLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/resource-group')>('@cdktf/provider-azurerm/lib/resource-group');
 
 /** Azure-specific options of a GpuInferenceCluster. */
 export interface AzureCloudOptions {
@@ -156,7 +158,7 @@ export class AzureBackend implements ICloudBackend {
     // A reference to the group (not its literal name), so everything in it is created after it.
     let rgName = o.resourceGroup;
     if (!rgName) {
-      const rg = new ResourceGroup(scope, 'ResourceGroup', { name: `${spec.clusterName}-rg`, location: o.location, tags: spec.tags });
+      const rg = new (resourceGroupLib().ResourceGroup)(scope, 'ResourceGroup', { name: `${spec.clusterName}-rg`, location: o.location, tags: spec.tags });
       rgName = rg.name;
     }
     let subnetId = o.existingSubnetId;

@@ -1,9 +1,14 @@
-import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';
-import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
-import { SubnetNetworkSecurityGroupAssociation } from '@cdktf/provider-azurerm/lib/subnet-network-security-group-association';
-import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
+import { lazyModule } from '../private/lazy';
+import type { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';
+import type { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
+import type { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
+
+const networkSecurityGroupLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/network-security-group')>('@cdktf/provider-azurerm/lib/network-security-group');
+const subnetLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/subnet')>('@cdktf/provider-azurerm/lib/subnet');
+const subnetNetworkSecurityGroupAssociationLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/subnet-network-security-group-association')>('@cdktf/provider-azurerm/lib/subnet-network-security-group-association');
+const virtualNetworkLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/virtual-network')>('@cdktf/provider-azurerm/lib/virtual-network');
 
 /** Options of the cluster VNet. */
 export interface AzureNetworkProps {
@@ -37,26 +42,26 @@ export class AzureNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: AzureNetworkProps) {
     super(scope, id);
-    this.vnet = new VirtualNetwork(this, 'Resource', {
+    this.vnet = new (virtualNetworkLib().VirtualNetwork)(this, 'Resource', {
       name: `${props.clusterName}-vnet`,
       resourceGroupName: props.resourceGroupName,
       location: props.location,
       addressSpace: [props.cidr],
       tags: props.tags,
     });
-    this.nodeSubnet = new Subnet(this, 'Nodes', {
+    this.nodeSubnet = new (subnetLib().Subnet)(this, 'Nodes', {
       name: 'nodes',
       resourceGroupName: props.resourceGroupName,
       virtualNetworkName: this.vnet.name,
       addressPrefixes: [Fn.cidrsubnet(props.cidr, 4, 0)],
     });
-    this.nodeSecurityGroup = new NetworkSecurityGroup(this, 'NodeSecurityGroup', {
+    this.nodeSecurityGroup = new (networkSecurityGroupLib().NetworkSecurityGroup)(this, 'NodeSecurityGroup', {
       name: `${props.clusterName}-nodes-nsg`,
       resourceGroupName: props.resourceGroupName,
       location: props.location,
       tags: props.tags,
     });
-    const association = new SubnetNetworkSecurityGroupAssociation(this, 'NodeSecurityGroupAssociation', {
+    const association = new (subnetNetworkSecurityGroupAssociationLib().SubnetNetworkSecurityGroupAssociation)(this, 'NodeSecurityGroupAssociation', {
       subnetId: this.nodeSubnet.id,
       networkSecurityGroupId: this.nodeSecurityGroup.id,
     });

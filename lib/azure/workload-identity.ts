@@ -1,10 +1,14 @@
-import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential';
-import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
-import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
+import { lazyModule } from '../private/lazy';
+import type { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential';
+import type { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IWorkloadIdentity } from '../core/cluster';
 import { CloudPermissions } from '../core/permissions';
+
+const federatedIdentityCredentialLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/federated-identity-credential')>('@cdktf/provider-azurerm/lib/federated-identity-credential');
+const roleAssignmentLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/role-assignment')>('@cdktf/provider-azurerm/lib/role-assignment');
+const userAssignedIdentityLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/user-assigned-identity')>('@cdktf/provider-azurerm/lib/user-assigned-identity');
 
 /** Options of a federated workload identity. */
 export interface FederatedWorkloadIdentityProps {
@@ -45,13 +49,13 @@ export class FederatedWorkloadIdentity extends Construct implements IWorkloadIde
     super(scope, id);
     this.namespace = props.namespace;
     this.serviceAccountName = props.serviceAccountName;
-    this.identity = new UserAssignedIdentity(this, 'Identity', {
+    this.identity = new (userAssignedIdentityLib().UserAssignedIdentity)(this, 'Identity', {
       name: props.identityName,
       resourceGroupName: props.resourceGroupName,
       location: props.location,
       tags: props.tags,
     });
-    this.credential = new FederatedIdentityCredential(this, 'Credential', {
+    this.credential = new (federatedIdentityCredentialLib().FederatedIdentityCredential)(this, 'Credential', {
       name: `${props.namespace}-${props.serviceAccountName}`,
       resourceGroupName: props.resourceGroupName,
       parentId: this.identity.id,
@@ -70,7 +74,7 @@ export class FederatedWorkloadIdentity extends Construct implements IWorkloadIde
       throw new Error(`${this.node.path}: permissions ${JSON.stringify(permissions)} hold no azureRoleAssignments; an Azure workload identity is granted RBAC role assignments`);
     }
     for (const a of assignments) {
-      const ra = new RoleAssignment(this, `Grant${this.grants++}`, {
+      const ra = new (roleAssignmentLib().RoleAssignment)(this, `Grant${this.grants++}`, {
         scope: a.scope,
         roleDefinitionName: a.roleDefinitionName,
         principalId: this.identity.principalId,

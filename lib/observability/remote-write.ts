@@ -1,12 +1,14 @@
-import { PrometheusWorkspace } from '@cdktf/provider-aws/lib/prometheus-workspace';
-import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
-import { MonitorDataCollectionEndpoint } from '@cdktf/provider-azurerm/lib/monitor-data-collection-endpoint';
-import { MonitorDataCollectionRule } from '@cdktf/provider-azurerm/lib/monitor-data-collection-rule';
-import { MonitorWorkspace } from '@cdktf/provider-azurerm/lib/monitor-workspace';
+import { lazyModule } from '../private/lazy';
 import { Fn, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { CloudProvider, IPlatformCluster, IWorkloadIdentity } from '../core/cluster';
 import { isAzureRegion } from '../private/validation';
+
+const prometheusWorkspaceLib = lazyModule<typeof import('@cdktf/provider-aws/lib/prometheus-workspace')>('@cdktf/provider-aws/lib/prometheus-workspace');
+const dataAzurermClientConfigLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-client-config')>('@cdktf/provider-azurerm/lib/data-azurerm-client-config');
+const monitorDataCollectionEndpointLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/monitor-data-collection-endpoint')>('@cdktf/provider-azurerm/lib/monitor-data-collection-endpoint');
+const monitorDataCollectionRuleLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/monitor-data-collection-rule')>('@cdktf/provider-azurerm/lib/monitor-data-collection-rule');
+const monitorWorkspaceLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/monitor-workspace')>('@cdktf/provider-azurerm/lib/monitor-workspace');
 
 /** Where the remote-write binding is made. */
 export interface RemoteWriteBindOptions {
@@ -144,7 +146,7 @@ class AmazonManagedPrometheus extends RemoteWrite {
       region = Fn.element(Fn.split(':', arn), 3);
       url = Fn.join('', ['https://aps-workspaces.', region, '.amazonaws.com/workspaces/', Fn.element(Fn.split('/', arn), 1), '/api/v1/remote_write']);
     } else {
-      const ws = new PrometheusWorkspace(scope, 'Workspace', {
+      const ws = new (prometheusWorkspaceLib().PrometheusWorkspace)(scope, 'Workspace', {
         alias: this.options.alias ?? `${options.cluster.clusterName}-metrics`,
         kmsKeyArn: this.options.kmsKeyArn,
         tags: { ...options.cluster.tags },
@@ -196,15 +198,15 @@ class AzureMonitorPrometheus extends RemoteWrite {
     const name = o.workspaceName ?? `${cluster.clusterName}-metrics`;
     // Defaults come from the cluster as references, so these are created after its resource group.
     const common = { resourceGroupName: o.resourceGroupName ?? cluster.resourceGroupName!, location: o.location ?? cluster.region, tags: { ...cluster.tags } };
-    const client = new DataAzurermClientConfig(scope, 'AzureClient', {});
-    const workspace = new MonitorWorkspace(scope, 'Workspace', { ...common, name, lifecycle: { preventDestroy: o.retainOnDestroy ?? true } });
-    const endpoint = new MonitorDataCollectionEndpoint(scope, 'IngestionEndpoint', {
+    const client = new (dataAzurermClientConfigLib().DataAzurermClientConfig)(scope, 'AzureClient', {});
+    const workspace = new (monitorWorkspaceLib().MonitorWorkspace)(scope, 'Workspace', { ...common, name, lifecycle: { preventDestroy: o.retainOnDestroy ?? true } });
+    const endpoint = new (monitorDataCollectionEndpointLib().MonitorDataCollectionEndpoint)(scope, 'IngestionEndpoint', {
       ...common,
       name: `${name}-dce`,
       kind: 'Linux',
       description: `Prometheus remote-write ingestion for ${options.cluster.clusterName}`,
     });
-    const rule = new MonitorDataCollectionRule(scope, 'IngestionRule', {
+    const rule = new (monitorDataCollectionRuleLib().MonitorDataCollectionRule)(scope, 'IngestionRule', {
       ...common,
       name: `${name}-dcr`,
       kind: 'Linux',

@@ -1,8 +1,11 @@
-import { TimeProvider } from '@cdktf/provider-time/lib/provider';
-import { Sleep } from '@cdktf/provider-time/lib/sleep';
+import { lazyModule } from './lazy';
+import type { Sleep } from '@cdktf/provider-time/lib/sleep';
 import { ITerraformDependable, TerraformProvider, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { Duration } from '../core/duration';
+
+const providerLib = lazyModule<typeof import('@cdktf/provider-time/lib/provider')>('@cdktf/provider-time/lib/provider');
+const sleepLib = lazyModule<typeof import('@cdktf/provider-time/lib/sleep')>('@cdktf/provider-time/lib/sleep');
 
 /**
  * A wait after `after`, for clouds that are eventually consistent (role assignments that take minutes to
@@ -12,6 +15,6 @@ import { Duration } from '../core/duration';
 export function waitAfter(scope: Construct, id: string, duration: Duration, after: ITerraformDependable[], triggers: { [key: string]: string }): Sleep {
   const stack = TerraformStack.of(scope);
   const has = stack.node.findAll().some((c: IConstruct) => c instanceof TerraformProvider && (c as TerraformProvider).terraformResourceType === 'time');
-  if (!has) new TimeProvider(stack, 'AiPlatformTime', {});
-  return new Sleep(scope, id, { createDuration: `${Math.ceil(duration.toSeconds())}s`, triggers, dependsOn: after });
+  if (!has) new (providerLib().TimeProvider)(stack, 'AiPlatformTime', {});
+  return new (sleepLib().Sleep)(scope, id, { createDuration: `${Math.ceil(duration.toSeconds())}s`, triggers, dependsOn: after });
 }
