@@ -165,6 +165,17 @@ t0=$(date +%s%N)
 tsc --noEmit
 echo "consumer-check: consumer tsc --noEmit wall time: $(ms_since "$t0") ms"
 
+# The README's whole main.ts must compile against the package as written.
+node -e '
+const md = require("fs").readFileSync(process.argv[1], "utf8");
+const m = /## A whole `main.ts`\n\n```ts\n([\s\S]*?)\n```/.exec(md);
+if (!m) { console.error("README has no whole main.ts block"); process.exit(1); }
+require("fs").writeFileSync(process.argv[2], m[1] + "\n");
+' "$root/README.md" "$app/readme-main.ts"
+(cd "$app" && node node_modules/typescript/bin/tsc --noEmit --strict --esModuleInterop --skipLibCheck --module commonjs --target es2018 \
+  --experimentalDecorators --typeRoots node_modules/@types --baseUrl . --types node readme-main.ts && rm readme-main.ts) || fail "the README's main.ts does not compile against the package"
+echo "consumer-check: the README's main.ts compiles"
+
 # The template skips lib checks; check the shipped declarations (and what they import) once without.
 tsc --noEmit --skipLibCheck false
 tsc
