@@ -59,34 +59,57 @@ export default tseslint.config(
   restrict(['**/*.ts']),
 
   // gpu: pure domain, no cdktf, no providers, no other layer.
-  restrict(['lib/gpu/**/*.ts'],
+  restrict(
+    ['lib/gpu/**/*.ts'],
     { regex: lib('core|aws|azure|addons|observability[^/]*'), message: 'lib/gpu is the pure GPU domain: it imports no other layer.' },
     { regex: '^(cdktf|cdktf-cli|@cdktf/.*)(/.*)?$', message: 'lib/gpu is the pure GPU domain: no cdktf, no providers.' },
-    composites),
+    composites,
+  ),
 
   // core: the contracts; knows no cloud, add-on or composite.
-  restrict(['lib/core/**/*.ts'],
-    { regex: lib('aws|azure|addons|observability[^/]*'), message: 'lib/core holds the contracts: clouds, add-ons and observability depend on it, not the reverse.' },
-    composites),
+  restrict(
+    ['lib/core/**/*.ts'],
+    {
+      regex: lib('aws|azure|addons|observability[^/]*'),
+      message: 'lib/core holds the contracts: clouds, add-ons and observability depend on it, not the reverse.',
+    },
+    composites,
+  ),
 
   // private: internal helpers shared by every layer, so it sits beside core and imports no higher layer.
-  restrict(['lib/private/**/*.ts'],
-    { regex: lib('aws|azure|addons|observability[^/]*'), message: 'lib/private holds helpers every layer uses: it imports only lib/core and lib/gpu.' },
-    composites),
+  restrict(
+    ['lib/private/**/*.ts'],
+    {
+      regex: lib('aws|azure|addons|observability[^/]*'),
+      message: 'lib/private holds helpers every layer uses: it imports only lib/core and lib/gpu.',
+    },
+    composites,
+  ),
 
   // The clouds never reach into each other.
-  restrict(['lib/aws/**/*.ts'],
+  restrict(
+    ['lib/aws/**/*.ts'],
     { regex: lib('azure'), message: 'lib/aws must not import lib/azure: share code through lib/core.' },
-    composites),
-  restrict(['lib/azure/**/*.ts'],
+    composites,
+  ),
+  restrict(
+    ['lib/azure/**/*.ts'],
     { regex: lib('aws'), message: 'lib/azure must not import lib/aws: share code through lib/core.' },
-    composites),
+    composites,
+  ),
 
   // Add-ons and observability see clusters through the core contract only.
-  restrict(['lib/addons/**/*.ts'],
+  restrict(
+    ['lib/addons/**/*.ts'],
     { regex: lib('aws|azure'), message: 'Add-ons use the lib/core contract (IPlatformCluster), never lib/aws or lib/azure.' },
-    composites),
-  restrict(['lib/observability/**/*.ts', 'lib/observability-stack.ts'],
+    composites,
+  ),
+  restrict(
+    ['lib/observability/**/*.ts', 'lib/observability-stack.ts'],
     // `./aws` too: observability-stack.ts sits in lib/ itself.
-    { regex: `${lib('aws|azure')}|^\\./(aws|azure)(/.*)?$`, message: 'Observability uses the lib/core contract (IPlatformCluster), never lib/aws or lib/azure.' }),
+    {
+      regex: `${lib('aws|azure')}|^\\./(aws|azure)(/.*)?$`,
+      message: 'Observability uses the lib/core contract (IPlatformCluster), never lib/aws or lib/azure.',
+    },
+  ),
 );

@@ -21,14 +21,25 @@ for (const [label, arg] of scenarios) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
     const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'scenario.ts'), arg], {
-      cwd: root, encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
     });
-    if (r.status !== 0) { process.stderr.write(r.stderr || r.stdout); process.exit(1); }
+    if (r.status !== 0) {
+      process.stderr.write(r.stderr || r.stdout);
+      process.exit(1);
+    }
     samples.push(JSON.parse(r.stdout.trim().split('\n').pop()));
   }
   samples.sort((a, b) => a.synthMs - b.synthMs);
   const med = samples[Math.floor(samples.length / 2)];
-  rows.push({ scenario: label, resources: med.resources, 'load ms': med.loadMs, 'synth ms (median)': med.synthMs, 'peak RSS MiB': Math.max(...samples.map((s) => s.peakRssMiB)) });
+  rows.push({
+    scenario: label,
+    resources: med.resources,
+    'load ms': med.loadMs,
+    'synth ms (median)': med.synthMs,
+    'peak RSS MiB': Math.max(...samples.map((s) => s.peakRssMiB)),
+  });
 }
 console.table(rows);
 
@@ -38,15 +49,22 @@ if (process.env.BENCH_SKIP_CONSUMER !== '1') console.table([consumerTypeCheck()]
 function consumerTypeCheck() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-bench-consumer-'));
   try {
-    const setup = spawnSync('bash', [path.join(root, '.ci', 'consumer-check.sh'), '--keep', work, '--setup-only'], { cwd: root, encoding: 'utf8' });
-    if (setup.status !== 0) { process.stderr.write(setup.stdout + setup.stderr); process.exit(1); }
+    const setup = spawnSync('bash', [path.join(root, '.ci', 'consumer-check.sh'), '--keep', work, '--setup-only'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    if (setup.status !== 0) {
+      process.stderr.write(setup.stdout + setup.stderr);
+      process.exit(1);
+    }
     const app = path.join(work, 'app');
     const tsc = [path.join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', 'tsconfig.json'];
     const samples = [];
     for (let i = 0; i < runs; i++) samples.push(measure(process.execPath, tsc, app));
     samples.sort((a, b) => a.ms - b.ms);
     return {
-      scenario: 'consumer app: tsc --noEmit', 'wall ms (median)': samples[Math.floor(samples.length / 2)].ms,
+      scenario: 'consumer app: tsc --noEmit',
+      'wall ms (median)': samples[Math.floor(samples.length / 2)].ms,
       'peak RSS MiB': Math.max(...samples.map((x) => x.rssMiB)),
     };
   } finally {
@@ -68,7 +86,10 @@ function measure(cmd, args, cwd) {
     r = spawnSync(cmd, ['-e', `${hook};require(process.argv[1])`, '--', ...args], { cwd, encoding: 'utf8' });
     rssKiB = Number(/maxrss_kib=(\d+)/.exec(r.stderr)?.[1]);
   }
-  const ms = Number(process.hrtime.bigint() - start) / 1e6 | 0;
-  if (r.status !== 0 || !rssKiB) { process.stderr.write(r.stdout + r.stderr); process.exit(1); }
+  const ms = (Number(process.hrtime.bigint() - start) / 1e6) | 0;
+  if (r.status !== 0 || !rssKiB) {
+    process.stderr.write(r.stdout + r.stderr);
+    process.exit(1);
+  }
   return { ms, rssMiB: Math.round(rssKiB / 1024) };
 }

@@ -52,4 +52,4 @@ for (const dir of fs.readdirSync(path.join(outdir, 'stacks'))) {
 }
 fs.rmSync(outdir, { recursive: true, force: true });
 const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-console.log(JSON.stringify({ loadMs: Number(t1 - t0) / 1e6 | 0, synthMs: Number(t2 - t1) / 1e6 | 0, resources, peakRssMiB }));
+console.log(JSON.stringify({ loadMs: (Number(t1 - t0) / 1e6) | 0, synthMs: (Number(t2 - t1) / 1e6) | 0, resources, peakRssMiB }));

@@ -6,7 +6,15 @@ import { PlatformPriorityClasses } from './addons/priority-classes';
 import { EksPlatformCluster } from './aws/eks-cluster';
 import { AksPlatformCluster } from './azure/aks-cluster';
 import { Cloud } from './cloud';
-import { ClusterProviders, ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from './core/cluster';
+import {
+  ClusterProviders,
+  ClusterSpec,
+  CloudProvider,
+  IPlatformCluster,
+  IWorkloadIdentity,
+  PodToleration,
+  ServiceAccountBindingOptions,
+} from './core/cluster';
 import { KubernetesVersion, supportWarning } from './core/kubernetes-version';
 import { aliasFromPath, outputName } from './private/naming';
 import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, clusterMigStrategy } from './core/node-pool';
@@ -89,7 +97,9 @@ export class GpuInferenceCluster extends Construct implements IPlatformCluster {
     for (const pool of props.nodePools) {
       const own: string[] = [];
       if (names.has(pool.name) || pool.name === 'system') {
-        own.push(`nodePools[${pool.name}].name '${pool.name}' is ${pool.name === 'system' ? 'reserved for the add-on pool' : 'used twice'}; give every pool its own name`);
+        own.push(
+          `nodePools[${pool.name}].name '${pool.name}' is ${pool.name === 'system' ? 'reserved for the add-on pool' : 'used twice'}; give every pool its own name`,
+        );
       }
       names.add(pool.name);
       own.push(...pool.validate());
@@ -99,9 +109,10 @@ export class GpuInferenceCluster extends Construct implements IPlatformCluster {
       if (own.length === 0) pools.push(pool);
     }
 
-    this.inClusterScope = props.inClusterStack && props.inClusterStack !== TerraformStack.of(this)
-      ? new Construct(props.inClusterStack, `InCluster-${aliasFromPath(this.node.path)}`)
-      : this;
+    this.inClusterScope =
+      props.inClusterStack && props.inClusterStack !== TerraformStack.of(this)
+        ? new Construct(props.inClusterStack, `InCluster-${aliasFromPath(this.node.path)}`)
+        : this;
     const version = props.kubernetesVersion ?? KubernetesVersion.DEFAULT;
     const spec: ClusterSpec = {
       clusterName: props.clusterName,
@@ -120,7 +131,8 @@ export class GpuInferenceCluster extends Construct implements IPlatformCluster {
 
     this.platform = backend.createCluster(this, 'Cluster', spec);
     const hasNvidia = pools.some((p) => p.role !== NodePoolRole.NEURON);
-    if (props.installGpuOperator ?? hasNvidia) this.gpuOperator = new GpuOperator(this.inClusterScope, 'GpuOperator', { cluster: this.platform, chart: props.gpuOperatorChart });
+    if (props.installGpuOperator ?? hasNvidia)
+      this.gpuOperator = new GpuOperator(this.inClusterScope, 'GpuOperator', { cluster: this.platform, chart: props.gpuOperatorChart });
     this.priorityClasses = new PlatformPriorityClasses(this.inClusterScope, 'PriorityClasses', { cluster: this.platform });
 
     if (props.outputs) {
@@ -142,21 +154,51 @@ export class GpuInferenceCluster extends Construct implements IPlatformCluster {
     return this.platform instanceof AksPlatformCluster ? this.platform : undefined;
   }
 
-  public get clusterName(): string { return this.platform.clusterName; }
-  public get cloudProvider(): CloudProvider { return this.platform.cloudProvider; }
-  public get kubernetesVersion(): KubernetesVersion { return this.platform.kubernetesVersion; }
-  public get region(): string { return this.platform.region; }
-  public get apiEndpoint(): string { return this.platform.apiEndpoint; }
-  public get kubeconfigCommand(): string { return this.platform.kubeconfigCommand; }
-  public get tags(): { [key: string]: string } { return this.platform.tags; }
-  public get resourceGroupName(): string | undefined { return this.platform.resourceGroupName; }
-  public get nodePools(): GpuNodePool[] { return this.platform.nodePools; }
-  public get migStrategy(): string { return this.platform.migStrategy; }
-  public get gpuDriverPreinstalled(): boolean { return this.platform.gpuDriverPreinstalled; }
-  public get gpuOperatorNamespace(): string | undefined { return this.gpuOperator?.namespace; }
-  public get systemNodeSelector(): { [key: string]: string } { return this.platform.systemNodeSelector; }
-  public get systemTolerations(): PodToleration[] { return this.platform.systemTolerations; }
-  public get storageClassName(): string { return this.platform.storageClassName; }
+  public get clusterName(): string {
+    return this.platform.clusterName;
+  }
+  public get cloudProvider(): CloudProvider {
+    return this.platform.cloudProvider;
+  }
+  public get kubernetesVersion(): KubernetesVersion {
+    return this.platform.kubernetesVersion;
+  }
+  public get region(): string {
+    return this.platform.region;
+  }
+  public get apiEndpoint(): string {
+    return this.platform.apiEndpoint;
+  }
+  public get kubeconfigCommand(): string {
+    return this.platform.kubeconfigCommand;
+  }
+  public get tags(): { [key: string]: string } {
+    return this.platform.tags;
+  }
+  public get resourceGroupName(): string | undefined {
+    return this.platform.resourceGroupName;
+  }
+  public get nodePools(): GpuNodePool[] {
+    return this.platform.nodePools;
+  }
+  public get migStrategy(): string {
+    return this.platform.migStrategy;
+  }
+  public get gpuDriverPreinstalled(): boolean {
+    return this.platform.gpuDriverPreinstalled;
+  }
+  public get gpuOperatorNamespace(): string | undefined {
+    return this.gpuOperator?.namespace;
+  }
+  public get systemNodeSelector(): { [key: string]: string } {
+    return this.platform.systemNodeSelector;
+  }
+  public get systemTolerations(): PodToleration[] {
+    return this.platform.systemTolerations;
+  }
+  public get storageClassName(): string {
+    return this.platform.storageClassName;
+  }
 
   public providers(scope: IConstruct): ClusterProviders {
     return this.platform.providers(scope);

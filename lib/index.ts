@@ -15,11 +15,26 @@ export { MAX_TIME_SLICING_REPLICAS, MIN_TIME_SLICING_REPLICAS, renderTimeSlicing
 
 // Cluster contract and cloud-neutral pools.
 export { CloudProvider } from './core/cluster';
-export type { ClusterProviders, ClusterSpec, ICloudBackend, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from './core/cluster';
+export type {
+  ClusterProviders,
+  ClusterSpec,
+  ICloudBackend,
+  IPlatformCluster,
+  IWorkloadIdentity,
+  PodToleration,
+  ServiceAccountBindingOptions,
+} from './core/cluster';
 export { Duration } from './core/duration';
 export { KubernetesVersion } from './core/kubernetes-version';
 export { GpuNodePool, NodePoolRole, PlatformLabels, TaintEffect } from './core/node-pool';
-export type { ExtendedResource, InferencePoolOptions, NeuronPoolOptions, NodePoolBaseOptions, NodeTaint, TrainingPoolOptions } from './core/node-pool';
+export type {
+  ExtendedResource,
+  InferencePoolOptions,
+  NeuronPoolOptions,
+  NodePoolBaseOptions,
+  NodeTaint,
+  TrainingPoolOptions,
+} from './core/node-pool';
 export type { AzureRoleAssignmentGrant, CloudPermissions, PolicyCondition, PolicyStatement } from './core/permissions';
 export { Cloud } from './cloud';
 export { GpuInferenceCluster, TODAY_CONTEXT_KEY } from './gpu-inference-cluster';
@@ -71,7 +86,12 @@ export type { MetricDefinition } from './observability/metrics';
 export { NeuronMonitor } from './observability/neuron-monitor';
 export type { NeuronMonitorProps } from './observability/neuron-monitor';
 export { RemoteWrite } from './observability/remote-write';
-export type { AmazonManagedPrometheusOptions, AzureMonitorPrometheusOptions, RemoteWriteBinding, RemoteWriteBindOptions } from './observability/remote-write';
+export type {
+  AmazonManagedPrometheusOptions,
+  AzureMonitorPrometheusOptions,
+  RemoteWriteBinding,
+  RemoteWriteBindOptions,
+} from './observability/remote-write';
 export { ServingMetricsLabels } from './observability/scrape';
 export type { TracingOptions } from './observability/tracing';
 export { ObservabilityStack } from './observability-stack';

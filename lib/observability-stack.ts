@@ -156,14 +156,20 @@ export class ObservabilityStack extends Construct {
     // kube-prometheus-stack names Grafana's Service '<release>-grafana', port 80.
     this.grafanaUrl = `http://kube-prometheus-stack-grafana.${this.namespace}.svc.cluster.local`;
     if (props.outputs) {
-      new TerraformOutput(this, 'grafana_url', { value: this.grafanaUrl, description: 'Grafana inside the cluster' })
-        .overrideLogicalId(outputName(this, 'grafana_url'));
+      new TerraformOutput(this, 'grafana_url', { value: this.grafanaUrl, description: 'Grafana inside the cluster' }).overrideLogicalId(
+        outputName(this, 'grafana_url'),
+      );
     }
     const nvidiaPools = cluster.nodePools.filter((p) => p.role !== NodePoolRole.NEURON);
     const hasNeuron = cluster.nodePools.some((p) => p.role === NodePoolRole.NEURON);
     const operatorNs = cluster.gpuOperatorNamespace;
-    const dcgm = props.dcgmExporter
-      ?? (nvidiaPools.length === 0 ? DcgmExporterSource.none() : operatorNs ? DcgmExporterSource.gpuOperator(operatorNs) : DcgmExporterSource.standalone());
+    const dcgm =
+      props.dcgmExporter ??
+      (nvidiaPools.length === 0
+        ? DcgmExporterSource.none()
+        : operatorNs
+          ? DcgmExporterSource.gpuOperator(operatorNs)
+          : DcgmExporterSource.standalone());
 
     const { resolved: thresholds, errors } = resolveAlertThresholds(props.alertThresholds);
     errors.push(...this.validate(props, dcgm, operatorNs));
@@ -181,7 +187,9 @@ export class ObservabilityStack extends Construct {
       openPorts: [
         { podLabels: { app: 'kube-prometheus-stack-operator' }, port: 10250 },
         // Workloads in any namespace send traces to the collector (OTLP gRPC and HTTP).
-        ...(props.tracing ? [4317, 4318].map((port) => ({ podLabels: { 'app.kubernetes.io/name': 'opentelemetry-collector' }, port })) : []),
+        ...(props.tracing
+          ? [4317, 4318].map((port) => ({ podLabels: { 'app.kubernetes.io/name': 'opentelemetry-collector' }, port }))
+          : []),
       ],
     });
     const ns = namespace.namespace;
@@ -193,25 +201,39 @@ export class ObservabilityStack extends Construct {
       dependsOn: [ns],
     });
 
-    const dashboards = platformDashboards(thresholds, { nvidia: nvidiaPools.length > 0, mig: nvidiaPools.some((p) => p.mig), neuron: hasNeuron });
+    const dashboards = platformDashboards(thresholds, {
+      nvidia: nvidiaPools.length > 0,
+      mig: nvidiaPools.some((p) => p.mig),
+      neuron: hasNeuron,
+    });
     this.dashboardUids = dashboards.map((d) => d.uid);
     for (const d of dashboards) {
       // One ConfigMap per dashboard: the sidecar reloads each on its own and each stays far below 1 MiB.
       new ConfigMapV1(this, `Dashboard-${d.uid}`, {
         provider: cluster.providers(this).kubernetes,
-        metadata: { name: `dashboard-${d.uid}`, namespace: this.namespace, labels: { [GRAFANA_DASHBOARD_LABEL.key]: GRAFANA_DASHBOARD_LABEL.value } },
+        metadata: {
+          name: `dashboard-${d.uid}`,
+          namespace: this.namespace,
+          labels: { [GRAFANA_DASHBOARD_LABEL.key]: GRAFANA_DASHBOARD_LABEL.value },
+        },
         data: { [`${d.uid}.json`]: JSON.stringify(d) },
         dependsOn: [...cluster.addonDependencies(this), ns],
       });
     }
 
     // A backend with problems is reported, not bound: binding it could fail deep inside (wrong cloud).
-    const binding = remoteWriteProblems.length ? undefined
+    const binding = remoteWriteProblems.length
+      ? undefined
       : props.remoteWrite?.bind(this, { cluster, namespace: this.namespace, serviceAccountName: PROMETHEUS_SERVICE_ACCOUNT });
     this.prometheusIdentity = binding?.identity;
 
     if (hasNeuron) {
-      this.neuronMonitor = new NeuronMonitor(this, 'NeuronMonitor', { cluster, namespace: this.namespace, image: props.neuronMonitorImage, dependsOn: [ns] });
+      this.neuronMonitor = new NeuronMonitor(this, 'NeuronMonitor', {
+        cluster,
+        namespace: this.namespace,
+        image: props.neuronMonitorImage,
+        dependsOn: [ns],
+      });
     }
 
     const waitFor: ITerraformDependable[] = [...namespace.dependables, admin.secret, ...(binding?.identity.dependables ?? [])];
@@ -274,24 +296,36 @@ export class ObservabilityStack extends Construct {
     const errors: string[] = [];
     const retention = props.retention ?? Duration.days(15);
     if (retention.isShorterThan(Duration.hours(2)) || Duration.days(3650).isShorterThan(retention)) {
-      errors.push(`retention '${retention.toPrometheus()}' is outside 2h..3650d; pass e.g. Duration.days(15), and a remoteWrite backend for longer history`);
+      errors.push(
+        `retention '${retention.toPrometheus()}' is outside 2h..3650d; pass e.g. Duration.days(15), and a remoteWrite backend for longer history`,
+      );
     }
     const size = props.storageSizeGib ?? 100;
-    if (!Number.isInteger(size) || size < 10 || size > 16384) errors.push(`storageSizeGib ${size} is not an integer in 10..16384; pass e.g. 100`);
+    if (!Number.isInteger(size) || size < 10 || size > 16384)
+      errors.push(`storageSizeGib ${size} is not an integer in 10..16384; pass e.g. 100`);
     const gsize = props.grafana?.storageSizeGib ?? 10;
-    if (!Number.isInteger(gsize) || gsize < 1 || gsize > 1024) errors.push(`grafana.storageSizeGib ${gsize} is not an integer in 1..1024; pass e.g. 10`);
+    if (!Number.isInteger(gsize) || gsize < 1 || gsize > 1024)
+      errors.push(`grafana.storageSizeGib ${gsize} is not an integer in 1..1024; pass e.g. 10`);
     const user = props.grafana?.adminUser ?? 'admin';
-    if (!/^[A-Za-z0-9._@-]{1,64}$/.test(user)) errors.push(`grafana.adminUser '${user}' is not 1-64 letters, digits or . _ @ -; pass e.g. 'admin'`);
+    if (!/^[A-Za-z0-9._@-]{1,64}$/.test(user))
+      errors.push(`grafana.adminUser '${user}' is not 1-64 letters, digits or . _ @ -; pass e.g. 'admin'`);
     const ns = props.namespace ?? 'monitoring';
-    if (!DNS_LABEL.test(ns)) errors.push(`namespace '${ns}' is not a DNS-1123 label; use lowercase letters, digits and '-', e.g. 'monitoring'`);
+    if (!DNS_LABEL.test(ns))
+      errors.push(`namespace '${ns}' is not a DNS-1123 label; use lowercase letters, digits and '-', e.g. 'monitoring'`);
     if (props.storageClassName !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(props.storageClassName)) {
-      errors.push(`storageClassName '${props.storageClassName}' is not a valid StorageClass name; pass e.g. 'gp3' or omit it for the default class`);
+      errors.push(
+        `storageClassName '${props.storageClassName}' is not a valid StorageClass name; pass e.g. 'gp3' or omit it for the default class`,
+      );
     }
     if (dcgm.kind === DcgmExporterKind.STANDALONE && operatorNs !== undefined) {
-      errors.push(`dcgmExporter 'standalone' while the GPU operator already runs a DCGM exporter in '${operatorNs}'; two exporters fight over profiling counters, use DcgmExporterSource.gpuOperator()`);
+      errors.push(
+        `dcgmExporter 'standalone' while the GPU operator already runs a DCGM exporter in '${operatorNs}'; two exporters fight over profiling counters, use DcgmExporterSource.gpuOperator()`,
+      );
     }
     if (dcgm.kind === DcgmExporterKind.GPU_OPERATOR && !DNS_LABEL.test(dcgm.operatorNamespace!)) {
-      errors.push(`dcgmExporter.operatorNamespace '${dcgm.operatorNamespace}' is not a DNS-1123 label; pass the GPU operator's namespace, e.g. 'gpu-operator'`);
+      errors.push(
+        `dcgmExporter.operatorNamespace '${dcgm.operatorNamespace}' is not a DNS-1123 label; pass the GPU operator's namespace, e.g. 'gpu-operator'`,
+      );
     }
     return errors;
   }

@@ -2,7 +2,15 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
-  Cloud, Duration, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout, ObservabilityStack, RemoteWrite,
+  Cloud,
+  Duration,
+  EndpointAccess,
+  Gpu,
+  GpuInferenceCluster,
+  GpuNodePool,
+  MigLayout,
+  ObservabilityStack,
+  RemoteWrite,
 } from '../../lib';
 
 /**
@@ -41,7 +49,11 @@ export class AwsGpuClusterStack extends TerraformStack {
         GpuNodePool.inference('llm', { gpu: Gpu.H100_80GB, mig: MigLayout.uniform('1g.10gb'), minNodes: 0, maxNodes: 4 }),
         GpuNodePool.inference('llm-mixed', {
           gpu: Gpu.A100_80GB,
-          mig: MigLayout.mixed([{ profile: '3g.40gb', count: 1 }, { profile: '2g.20gb', count: 1 }, { profile: '1g.10gb', count: 2 }]),
+          mig: MigLayout.mixed([
+            { profile: '3g.40gb', count: 1 },
+            { profile: '2g.20gb', count: 1 },
+            { profile: '1g.10gb', count: 2 },
+          ]),
           maxNodes: 2,
         }),
         GpuNodePool.inference('small', { gpu: Gpu.L4, timeSlicing: 4, maxNodes: 6 }),

@@ -19,9 +19,17 @@ export interface ChartRef {
 /** Pinned charts, from the versions the library is tested against. */
 export class Charts {
   /** NVIDIA GPU operator. */
-  public static readonly GPU_OPERATOR: ChartRef = { chart: 'gpu-operator', repository: 'https://helm.ngc.nvidia.com/nvidia', version: 'v26.7.0' };
+  public static readonly GPU_OPERATOR: ChartRef = {
+    chart: 'gpu-operator',
+    repository: 'https://helm.ngc.nvidia.com/nvidia',
+    version: 'v26.7.0',
+  };
   /** Kubernetes cluster-autoscaler. */
-  public static readonly CLUSTER_AUTOSCALER: ChartRef = { chart: 'cluster-autoscaler', repository: 'https://kubernetes.github.io/autoscaler', version: '9.59.0' };
+  public static readonly CLUSTER_AUTOSCALER: ChartRef = {
+    chart: 'cluster-autoscaler',
+    repository: 'https://kubernetes.github.io/autoscaler',
+    version: '9.59.0',
+  };
   /** AWS Neuron device plugin and scheduler. */
   public static readonly NEURON: ChartRef = { chart: 'neuron-helm-chart', repository: 'oci://public.ecr.aws/neuron', version: '1.9.0' };
 }

@@ -83,27 +83,31 @@ export class PlatformNamespace extends Construct {
       spec: {
         podSelector: {},
         policyTypes: ['Ingress'],
-        ingress: [{
-          from: [
-            { podSelector: {} },
-            { namespaceSelector: { matchLabels: { [PLATFORM_NAMESPACE_LABEL.key]: PLATFORM_NAMESPACE_LABEL.value } } },
-          ],
-        }],
+        ingress: [
+          {
+            from: [
+              { podSelector: {} },
+              { namespaceSelector: { matchLabels: { [PLATFORM_NAMESPACE_LABEL.key]: PLATFORM_NAMESPACE_LABEL.value } } },
+            ],
+          },
+        ],
       },
       dependsOn: [this.namespace],
     });
     this.dependables = [this.namespace, deny, allow];
     (props.openPorts ?? []).forEach((p, i) => {
-      this.dependables.push(new NetworkPolicyV1(this, `OpenPort${i}`, {
-        provider,
-        metadata: metadata(`allow-port-${p.port}`),
-        spec: {
-          podSelector: { matchLabels: { ...p.podLabels } },
-          policyTypes: ['Ingress'],
-          ingress: [{ ports: [{ port: String(p.port), protocol: 'TCP' }] }],
-        },
-        dependsOn: [this.namespace],
-      }));
+      this.dependables.push(
+        new NetworkPolicyV1(this, `OpenPort${i}`, {
+          provider,
+          metadata: metadata(`allow-port-${p.port}`),
+          spec: {
+            podSelector: { matchLabels: { ...p.podLabels } },
+            policyTypes: ['Ingress'],
+            ingress: [{ ports: [{ port: String(p.port), protocol: 'TCP' }] }],
+          },
+          dependsOn: [this.namespace],
+        }),
+      );
     });
   }
 }

@@ -5,8 +5,12 @@ import type { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 
-const dataAwsCallerIdentityLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-caller-identity')>('@cdktf/provider-aws/lib/data-aws-caller-identity');
-const dataAwsPartitionLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-partition')>('@cdktf/provider-aws/lib/data-aws-partition');
+const dataAwsCallerIdentityLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-caller-identity')>(
+  '@cdktf/provider-aws/lib/data-aws-caller-identity',
+);
+const dataAwsPartitionLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-partition')>(
+  '@cdktf/provider-aws/lib/data-aws-partition',
+);
 const dataAwsRegionLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-region')>('@cdktf/provider-aws/lib/data-aws-region');
 
 /** Who runs Terraform and where, read once per stack from the stack's default AWS provider. */

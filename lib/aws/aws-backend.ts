@@ -114,16 +114,21 @@ export class AwsBackend implements ICloudBackend {
     const out: string[] = [];
     if (!isToken(spec.clusterName) && !/^[a-zA-Z][a-zA-Z0-9-]{0,37}$/.test(spec.clusterName)) {
       // 38, not EKS's 100: role names '<cluster>-<suffix>' must stay within IAM's 64 characters.
-      out.push(`clusterName '${spec.clusterName}' is not a valid EKS cluster name; use 1-38 letters, digits or '-', starting with a letter`);
+      out.push(
+        `clusterName '${spec.clusterName}' is not a valid EKS cluster name; use 1-38 letters, digits or '-', starting with a letter`,
+      );
     }
     out.push(...(o.endpointAccess ?? EndpointAccess.PRIVATE).validate());
     const azs = o.availabilityZoneCount ?? 3;
     if (!o.existingVpc && !isToken(azs) && (!Number.isInteger(azs) || azs < 2 || azs > 4)) {
       out.push(`availabilityZoneCount ${azs} is out of range; EKS needs subnets in at least 2 zones, use 2-4`);
     }
-    if (o.vpcCidr !== undefined) out.push(...validateNetworkCidr('vpcCidr', o.vpcCidr, 16, 20, 'pod IPs come from the VPC, so use e.g. 10.0.0.0/16'));
+    if (o.vpcCidr !== undefined)
+      out.push(...validateNetworkCidr('vpcCidr', o.vpcCidr, 16, 20, 'pod IPs come from the VPC, so use e.g. 10.0.0.0/16'));
     if (o.existingVpc && !isToken(o.existingVpc.privateSubnetIds) && o.existingVpc.privateSubnetIds.length < 2) {
-      out.push(`existingVpc.privateSubnetIds ${JSON.stringify(o.existingVpc.privateSubnetIds)} has fewer than 2 subnets; EKS needs subnets in at least two availability zones`);
+      out.push(
+        `existingVpc.privateSubnetIds ${JSON.stringify(o.existingVpc.privateSubnetIds)} has fewer than 2 subnets; EKS needs subnets in at least two availability zones`,
+      );
     }
     const retention = o.controlPlaneLogRetentionDays ?? 365;
     if (!isToken(retention) && !LOG_RETENTION.includes(retention)) {
@@ -131,8 +136,10 @@ export class AwsBackend implements ICloudBackend {
     }
     const min = o.systemMinNodes ?? 2;
     const max = o.systemMaxNodes ?? 4;
-    if (!isToken(min) && (!Number.isInteger(min) || min < 1)) out.push(`systemMinNodes ${min} is not a whole number >= 1; add-ons need a system node, use 2 for one per zone failure`);
-    if (!isToken(max) && !isToken(min) && (!Number.isInteger(max) || max < min)) out.push(`systemMaxNodes ${max} is below systemMinNodes ${min}; use systemMaxNodes >= systemMinNodes`);
+    if (!isToken(min) && (!Number.isInteger(min) || min < 1))
+      out.push(`systemMinNodes ${min} is not a whole number >= 1; add-ons need a system node, use 2 for one per zone failure`);
+    if (!isToken(max) && !isToken(min) && (!Number.isInteger(max) || max < min))
+      out.push(`systemMaxNodes ${max} is below systemMinNodes ${min}; use systemMaxNodes >= systemMinNodes`);
     const admins = o.adminPrincipalArns ?? [];
     if (!isToken(admins)) {
       for (const arn of admins) {
@@ -140,7 +147,9 @@ export class AwsBackend implements ICloudBackend {
           out.push(`adminPrincipalArns '${arn}' is not an IAM role or user ARN; pass arn:aws:iam::<account>:role/<name> (from a variable)`);
         }
         if (!isToken(arn) && o.deployerPrincipalArn !== undefined && arn === o.deployerPrincipalArn) {
-          out.push(`adminPrincipalArns '${arn}' is also the deployerPrincipalArn; its access entry would be created twice (409), list it once as deployerPrincipalArn`);
+          out.push(
+            `adminPrincipalArns '${arn}' is also the deployerPrincipalArn; its access entry would be created twice (409), list it once as deployerPrincipalArn`,
+          );
         }
       }
     }
@@ -173,7 +182,9 @@ export class AwsBackend implements ICloudBackend {
       vpcCidr = network.vpc.cidrBlock;
     }
     if (spec.nodePools.length + 1 > 30) {
-      Annotations.of(scope).addWarning(`nodePools ${spec.nodePools.length} (+1 system) exceed EKS's default quota of 30 managed node groups per cluster; request a quota increase before deploying`);
+      Annotations.of(scope).addWarning(
+        `nodePools ${spec.nodePools.length} (+1 system) exceed EKS's default quota of 30 managed node groups per cluster; request a quota increase before deploying`,
+      );
     }
     const endpointAccess = o.endpointAccess ?? EndpointAccess.PRIVATE;
     const cluster = new EksPlatformCluster(scope, id, {
@@ -190,15 +201,23 @@ export class AwsBackend implements ICloudBackend {
       networkDependables,
       vpcId,
       vpcCidr,
-      unreachableBecause: !endpointAccess.publicAccess && !o.existingVpc
-        ? 'cloud.endpointAccess PRIVATE with a VPC this stack creates cannot be reached by Terraform, which installs the in-cluster part (charts, Kubernetes objects) in the same apply; '
-          + 'allow the deployer\'s egress CIDR with EndpointAccess.publicAndPrivate([deployerCidr]) (from a TerraformVariable), join an existingVpc your runner lives in, '
-          + 'or set inClusterStack to a second stack applied from inside the VPC'
-        : undefined,
+      unreachableBecause:
+        !endpointAccess.publicAccess && !o.existingVpc
+          ? 'cloud.endpointAccess PRIVATE with a VPC this stack creates cannot be reached by Terraform, which installs the in-cluster part (charts, Kubernetes objects) in the same apply; ' +
+            "allow the deployer's egress CIDR with EndpointAccess.publicAndPrivate([deployerCidr]) (from a TerraformVariable), join an existingVpc your runner lives in, " +
+            'or set inClusterStack to a second stack applied from inside the VPC'
+          : undefined,
     });
     // The autoscaler's IAM role is a cloud resource: it stays with the cluster; its chart goes in-cluster.
-    const autoscalerIdentity = cluster.podIdentity(cluster, 'autoscaler', { namespace: 'kube-system', serviceAccountName: 'cluster-autoscaler' });
-    new EksClusterAutoscaler(spec.inClusterScope, 'ClusterAutoscaler', { cluster, identity: autoscalerIdentity, chart: o.clusterAutoscalerChart });
+    const autoscalerIdentity = cluster.podIdentity(cluster, 'autoscaler', {
+      namespace: 'kube-system',
+      serviceAccountName: 'cluster-autoscaler',
+    });
+    new EksClusterAutoscaler(spec.inClusterScope, 'ClusterAutoscaler', {
+      cluster,
+      identity: autoscalerIdentity,
+      chart: o.clusterAutoscalerChart,
+    });
     if (spec.nodePools.some((p) => p.role === NodePoolRole.NEURON)) {
       new NeuronDevicePlugin(spec.inClusterScope, 'Neuron', { cluster, chart: o.neuronChart });
     }

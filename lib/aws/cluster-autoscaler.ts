@@ -57,7 +57,8 @@ export class EksClusterAutoscaler extends Construct {
   constructor(scope: Construct, id: string, props: EksClusterAutoscalerProps) {
     super(scope, id);
     const cluster = props.cluster;
-    const identity = props.identity ?? cluster.podIdentity(this, 'autoscaler', { namespace: NAMESPACE, serviceAccountName: SERVICE_ACCOUNT });
+    const identity =
+      props.identity ?? cluster.podIdentity(this, 'autoscaler', { namespace: NAMESPACE, serviceAccountName: SERVICE_ACCOUNT });
     identity.addToPolicy({
       sid: 'Describe',
       actions: [
@@ -78,7 +79,9 @@ export class EksClusterAutoscaler extends Construct {
       sid: 'ScaleOwnGroups',
       actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
       resources: ['*'],
-      conditions: [{ test: 'StringEquals', variable: `aws:ResourceTag/k8s.io/cluster-autoscaler/${cluster.clusterName}`, values: ['owned'] }],
+      conditions: [
+        { test: 'StringEquals', variable: `aws:ResourceTag/k8s.io/cluster-autoscaler/${cluster.clusterName}`, values: ['owned'] },
+      ],
     });
 
     this.addon = new HelmAddon(this, 'Chart', {

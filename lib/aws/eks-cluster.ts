@@ -7,7 +7,15 @@ import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { Fn, ITerraformDependable, TerraformIterator, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
-import { ClusterProviders, ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
+import {
+  ClusterProviders,
+  ClusterSpec,
+  CloudProvider,
+  IPlatformCluster,
+  IWorkloadIdentity,
+  PodToleration,
+  ServiceAccountBindingOptions,
+} from '../core/cluster';
 import { ClusterAccess } from '../private/cluster-access';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, PlatformLabels } from '../core/node-pool';
@@ -17,15 +25,25 @@ import { selectAwsInstances } from './instance-selection';
 import { EksNodeGroupPool, EksAmiType } from './node-group';
 import { PodIdentityBinding } from './pod-identity';
 
-const cloudwatchLogGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/cloudwatch-log-group')>('@cdktf/provider-aws/lib/cloudwatch-log-group');
-const dataAwsIamPolicyDocumentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-policy-document')>('@cdktf/provider-aws/lib/data-aws-iam-policy-document');
-const dataAwsIamSessionContextLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-session-context')>('@cdktf/provider-aws/lib/data-aws-iam-session-context');
+const cloudwatchLogGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/cloudwatch-log-group')>(
+  '@cdktf/provider-aws/lib/cloudwatch-log-group',
+);
+const dataAwsIamPolicyDocumentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-policy-document')>(
+  '@cdktf/provider-aws/lib/data-aws-iam-policy-document',
+);
+const dataAwsIamSessionContextLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-session-context')>(
+  '@cdktf/provider-aws/lib/data-aws-iam-session-context',
+);
 const eksAccessEntryLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-access-entry')>('@cdktf/provider-aws/lib/eks-access-entry');
-const eksAccessPolicyAssociationLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-access-policy-association')>('@cdktf/provider-aws/lib/eks-access-policy-association');
+const eksAccessPolicyAssociationLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-access-policy-association')>(
+  '@cdktf/provider-aws/lib/eks-access-policy-association',
+);
 const eksAddonLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-addon')>('@cdktf/provider-aws/lib/eks-addon');
 const eksClusterLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-cluster')>('@cdktf/provider-aws/lib/eks-cluster');
 const iamRoleLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role')>('@cdktf/provider-aws/lib/iam-role');
-const iamRolePolicyAttachmentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role-policy-attachment')>('@cdktf/provider-aws/lib/iam-role-policy-attachment');
+const iamRolePolicyAttachmentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role-policy-attachment')>(
+  '@cdktf/provider-aws/lib/iam-role-policy-attachment',
+);
 const kmsAliasLib = lazyModule<typeof import('@cdktf/provider-aws/lib/kms-alias')>('@cdktf/provider-aws/lib/kms-alias');
 const kmsKeyLib = lazyModule<typeof import('@cdktf/provider-aws/lib/kms-key')>('@cdktf/provider-aws/lib/kms-key');
 const securityGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/security-group')>('@cdktf/provider-aws/lib/security-group');
@@ -146,11 +164,13 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
           principals: [{ type: 'Service', identifiers: [`logs.${ctx.region.name}.amazonaws.com`] }],
           actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
           resources: ['*'],
-          condition: [{
-            test: 'ArnEquals',
-            variable: 'kms:EncryptionContext:aws:logs:arn',
-            values: [`arn:${partition}:logs:${ctx.region.name}:${account}:log-group:${logGroupName}`],
-          }],
+          condition: [
+            {
+              test: 'ArnEquals',
+              variable: 'kms:EncryptionContext:aws:logs:arn',
+              values: [`arn:${partition}:logs:${ctx.region.name}:${account}:log-group:${logGroupName}`],
+            },
+          ],
         },
       ],
     });
@@ -185,13 +205,18 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
 
     // EKS's own cluster security group admits only itself: a runner elsewhere in the VPC (a CI runner or
     // CodeBuild project applying the in-cluster part) needs 443 on the private endpoint.
-    const apiAccess = props.vpcId && props.vpcCidr ? new (securityGroupLib().SecurityGroup)(this, 'ApiAccess', {
-      name: `${name}-api-from-vpc`,
-      description: `HTTPS to the private API endpoint of EKS cluster ${name} from inside its VPC`,
-      vpcId: props.vpcId,
-      ingress: [{ description: 'Kubernetes API from the VPC', fromPort: 443, toPort: 443, protocol: 'tcp', cidrBlocks: [props.vpcCidr] }],
-      tags,
-    }) : undefined;
+    const apiAccess =
+      props.vpcId && props.vpcCidr
+        ? new (securityGroupLib().SecurityGroup)(this, 'ApiAccess', {
+            name: `${name}-api-from-vpc`,
+            description: `HTTPS to the private API endpoint of EKS cluster ${name} from inside its VPC`,
+            vpcId: props.vpcId,
+            ingress: [
+              { description: 'Kubernetes API from the VPC', fromPort: 443, toPort: 443, protocol: 'tcp', cidrBlocks: [props.vpcCidr] },
+            ],
+            tags,
+          })
+        : undefined;
 
     this.cluster = new (eksClusterLib().EksCluster)(this, 'Resource', {
       name,
@@ -216,8 +241,9 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       dependsOn: [logGroup, clusterPolicy],
     });
 
-    const deployerArn = props.deployerPrincipalArn
-      ?? new (dataAwsIamSessionContextLib().DataAwsIamSessionContext)(this, 'Deployer', { arn: ctx.caller.arn }).issuerArn;
+    const deployerArn =
+      props.deployerPrincipalArn ??
+      new (dataAwsIamSessionContextLib().DataAwsIamSessionContext)(this, 'Deployer', { arn: ctx.caller.arn }).issuerArn;
     this.deployerAccess = this.clusterAdmin('Deployer', deployerArn);
     this.adminEntries(props.adminPrincipalArns);
 
@@ -227,21 +253,23 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       tags,
     });
     const nodePolicies = ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryPullOnly', 'AmazonEKS_CNI_Policy'].map(
-      (p) => new (iamRolePolicyAttachmentLib().IamRolePolicyAttachment)(this, `Node${p.replace(/[^A-Za-z0-9]/g, '')}`, {
-        role: this.nodeRole.name,
-        policyArn: `arn:${partition}:iam::aws:policy/${p}`,
-      }),
+      (p) =>
+        new (iamRolePolicyAttachmentLib().IamRolePolicyAttachment)(this, `Node${p.replace(/[^A-Za-z0-9]/g, '')}`, {
+          role: this.nodeRole.name,
+          policyArn: `arn:${partition}:iam::aws:policy/${p}`,
+        }),
     );
 
-    const addon = (addonName: string, dependsOn: ITerraformDependable[], configurationValues?: string) => new (eksAddonLib().EksAddon)(this, `Addon-${addonName}`, {
-      clusterName: this.cluster.name,
-      addonName,
-      configurationValues,
-      resolveConflictsOnCreate: 'OVERWRITE',
-      resolveConflictsOnUpdate: 'PRESERVE',
-      tags,
-      dependsOn,
-    });
+    const addon = (addonName: string, dependsOn: ITerraformDependable[], configurationValues?: string) =>
+      new (eksAddonLib().EksAddon)(this, `Addon-${addonName}`, {
+        clusterName: this.cluster.name,
+        addonName,
+        configurationValues,
+        resolveConflictsOnCreate: 'OVERWRITE',
+        resolveConflictsOnUpdate: 'PRESERVE',
+        tags,
+        dependsOn,
+      });
     // Networking must be in place before nodes join, or they never become Ready.
     // The VPC CNI enforces NetworkPolicies only with its network policy agent on.
     const vpcCni = addon('vpc-cni', [this.cluster], JSON.stringify({ enableNetworkPolicy: 'true' }));
@@ -321,8 +349,13 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     this.access.addDependency(system.nodeGroup, coredns, this.podIdentityAgent, ebsAddon, this.deployerAccess);
 
     // Encrypted gp3 through the EBS CSI add-on, the cluster's default class.
-    this.access.addRetainedStorageClass(spec.inClusterScope, this.storageClassName, 'ebs.csi.aws.com',
-      { type: 'gp3', encrypted: 'true', fsType: 'ext4' }, { 'storageclass.kubernetes.io/is-default-class': 'true' });
+    this.access.addRetainedStorageClass(
+      spec.inClusterScope,
+      this.storageClassName,
+      'ebs.csi.aws.com',
+      { type: 'gp3', encrypted: 'true', fsType: 'ext4' },
+      { 'storageclass.kubernetes.io/is-default-class': 'true' },
+    );
   }
 
   public providers(scope: IConstruct): ClusterProviders {
@@ -338,7 +371,8 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     // cluster-autoscaler counts a node with this label as unready until its nvidia.com/gpu is allocatable,
     // so it does not scale up twice while the device plugin starts. Under MIG a node may advertise no
     // whole GPU at all (mixed strategy), which would keep it "unready" forever: no label there.
-    if (pool.gpu && pool.role !== NodePoolRole.NEURON && !pool.mig) labels[AWS_GPU_LABEL] = `nvidia-${pool.gpu.name.toLowerCase().replace(/_/g, '-')}`;
+    if (pool.gpu && pool.role !== NodePoolRole.NEURON && !pool.mig)
+      labels[AWS_GPU_LABEL] = `nvidia-${pool.gpu.name.toLowerCase().replace(/_/g, '-')}`;
     return labels;
   }
 
@@ -371,7 +405,11 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
   }
 
   private clusterAdmin(id: string, principalArn: string): EksAccessPolicyAssociation {
-    const entry = new (eksAccessEntryLib().EksAccessEntry)(this, `${id}Entry`, { clusterName: this.cluster.name, principalArn, tags: this.tags });
+    const entry = new (eksAccessEntryLib().EksAccessEntry)(this, `${id}Entry`, {
+      clusterName: this.cluster.name,
+      principalArn,
+      tags: this.tags,
+    });
     return new (eksAccessPolicyAssociationLib().EksAccessPolicyAssociation)(this, `${id}Admin`, {
       clusterName: this.cluster.name,
       principalArn: entry.principalArn,
@@ -387,7 +425,12 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       return;
     }
     const each = TerraformIterator.fromList(arns);
-    const entry = new (eksAccessEntryLib().EksAccessEntry)(this, 'AdminEntries', { forEach: each, clusterName: this.cluster.name, principalArn: each.value, tags: this.tags });
+    const entry = new (eksAccessEntryLib().EksAccessEntry)(this, 'AdminEntries', {
+      forEach: each,
+      clusterName: this.cluster.name,
+      principalArn: each.value,
+      tags: this.tags,
+    });
     new (eksAccessPolicyAssociationLib().EksAccessPolicyAssociation)(this, 'AdminPolicies', {
       forEach: each,
       clusterName: this.cluster.name,
@@ -400,11 +443,13 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
 
   private trust(id: string, service: string): DataAwsIamPolicyDocument {
     return new (dataAwsIamPolicyDocumentLib().DataAwsIamPolicyDocument)(this, id, {
-      statement: [{
-        effect: 'Allow',
-        principals: [{ type: 'Service', identifiers: [service] }],
-        actions: service === 'eks.amazonaws.com' ? ['sts:AssumeRole', 'sts:TagSession'] : ['sts:AssumeRole'],
-      }],
+      statement: [
+        {
+          effect: 'Allow',
+          principals: [{ type: 'Service', identifiers: [service] }],
+          actions: service === 'eks.amazonaws.com' ? ['sts:AssumeRole', 'sts:TagSession'] : ['sts:AssumeRole'],
+        },
+      ],
     });
   }
 }

@@ -32,7 +32,9 @@ export class EndpointAccess {
   public validate(): string[] {
     if (!this.publicAccess) return [];
     if (this.publicAccessCidrs.length === 0) {
-      return ['endpointAccess [] opens the public endpoint without an allow-list; list the CIDRs that may reach the API, or use EndpointAccess.PRIVATE'];
+      return [
+        'endpointAccess [] opens the public endpoint without an allow-list; list the CIDRs that may reach the API, or use EndpointAccess.PRIVATE',
+      ];
     }
     return validateApiAllowList('endpointAccess', this.publicAccessCidrs, 'use EndpointAccess.PRIVATE');
   }

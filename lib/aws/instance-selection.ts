@@ -19,7 +19,9 @@ export function selectAwsInstances(pool: GpuNodePool): { shape?: AwsPoolShape; e
   if (!gpu) return { errors: [] }; // reported by the pool's own validation
   const offers = gpu.awsInstanceTypes;
   if (offers.length === 0) {
-    const aws = Gpu.all().filter((g) => g.awsInstanceTypes.length > 0 && g.kind === gpu.kind).map((g) => g.name);
+    const aws = Gpu.all()
+      .filter((g) => g.awsInstanceTypes.length > 0 && g.kind === gpu.kind)
+      .map((g) => g.name);
     return { errors: [`${p}.gpu ${gpu.name} has no AWS instance type; AWS offers ${aws.join(', ')}`] };
   }
   if (pool.instanceTypes && pool.instanceTypes.length) {
@@ -32,7 +34,9 @@ export function selectAwsInstances(pool: GpuNodePool): { shape?: AwsPoolShape; e
       } else counts.add(o.acceleratorCount);
     }
     if (!errors.length && counts.size > 1) {
-      errors.push(`${p}.instanceTypes ${JSON.stringify(pool.instanceTypes)} mix ${[...counts].join(' and ')} accelerators per node; the autoscaler needs one node shape per group, so pick types with the same count`);
+      errors.push(
+        `${p}.instanceTypes ${JSON.stringify(pool.instanceTypes)} mix ${[...counts].join(' and ')} accelerators per node; the autoscaler needs one node shape per group, so pick types with the same count`,
+      );
     }
     if (errors.length) return { errors };
     return { shape: { instanceTypes: [...pool.instanceTypes], acceleratorsPerNode: [...counts][0] }, errors };

@@ -4,15 +4,23 @@ import type { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 
-const dataAwsAvailabilityZonesLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-availability-zones')>('@cdktf/provider-aws/lib/data-aws-availability-zones');
+const dataAwsAvailabilityZonesLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-availability-zones')>(
+  '@cdktf/provider-aws/lib/data-aws-availability-zones',
+);
 const eipLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eip')>('@cdktf/provider-aws/lib/eip');
-const internetGatewayLib = lazyModule<typeof import('@cdktf/provider-aws/lib/internet-gateway')>('@cdktf/provider-aws/lib/internet-gateway');
+const internetGatewayLib = lazyModule<typeof import('@cdktf/provider-aws/lib/internet-gateway')>(
+  '@cdktf/provider-aws/lib/internet-gateway',
+);
 const natGatewayLib = lazyModule<typeof import('@cdktf/provider-aws/lib/nat-gateway')>('@cdktf/provider-aws/lib/nat-gateway');
 const routeTableLib = lazyModule<typeof import('@cdktf/provider-aws/lib/route-table')>('@cdktf/provider-aws/lib/route-table');
-const routeTableAssociationLib = lazyModule<typeof import('@cdktf/provider-aws/lib/route-table-association')>('@cdktf/provider-aws/lib/route-table-association');
+const routeTableAssociationLib = lazyModule<typeof import('@cdktf/provider-aws/lib/route-table-association')>(
+  '@cdktf/provider-aws/lib/route-table-association',
+);
 const subnetLib = lazyModule<typeof import('@cdktf/provider-aws/lib/subnet')>('@cdktf/provider-aws/lib/subnet');
 const vpcLib = lazyModule<typeof import('@cdktf/provider-aws/lib/vpc')>('@cdktf/provider-aws/lib/vpc');
-const defaultSecurityGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/default-security-group')>('@cdktf/provider-aws/lib/default-security-group');
+const defaultSecurityGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/default-security-group')>(
+  '@cdktf/provider-aws/lib/default-security-group',
+);
 
 /** Availability-zone ids EKS does not support for clusters (Amazon EKS user guide, cluster creation). */
 export const EKS_UNSUPPORTED_ZONE_IDS: string[] = ['use1-az3', 'usw1-az2', 'cac1-az3'];
@@ -104,7 +112,9 @@ export class AwsNetwork extends Construct {
       this.publicSubnetIds.push(pub.id);
       if (i === 0 || !props.singleNatGateway) {
         const eip = new (eipLib().Eip)(this, `NatIp${i}`, { domain: 'vpc', tags: name(`nat-${i}`), dependsOn: [igw] });
-        this.egressDependables.push(new (natGatewayLib().NatGateway)(this, `Nat${i}`, { allocationId: eip.id, subnetId: pub.id, tags: name(`nat-${i}`) }));
+        this.egressDependables.push(
+          new (natGatewayLib().NatGateway)(this, `Nat${i}`, { allocationId: eip.id, subnetId: pub.id, tags: name(`nat-${i}`) }),
+        );
       }
       const nat = this.egressDependables[props.singleNatGateway ? 0 : i];
       const priv = new (subnetLib().Subnet)(this, `Private${i}`, {

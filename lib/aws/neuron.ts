@@ -48,7 +48,10 @@ export class NeuronDevicePlugin extends Construct {
   constructor(scope: Construct, id: string, props: NeuronDevicePluginProps) {
     super(scope, id);
     const cluster = props.cluster;
-    const placement = () => ({ nodeSelector: { ...cluster.systemNodeSelector }, tolerations: cluster.systemTolerations.map((t) => ({ ...t })) });
+    const placement = () => ({
+      nodeSelector: { ...cluster.systemNodeSelector },
+      tolerations: cluster.systemTolerations.map((t) => ({ ...t })),
+    });
     // The detector reads the kernel log from the host: privileged, with default-deny ingress.
     this.healthcheckNamespace = new PlatformNamespace(this, 'HealthcheckNamespace', {
       cluster,

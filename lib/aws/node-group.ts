@@ -5,7 +5,9 @@ import { ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ExtendedResource, NodeTaint, TaintEffect } from '../core/node-pool';
 
-const autoscalingGroupTagLib = lazyModule<typeof import('@cdktf/provider-aws/lib/autoscaling-group-tag')>('@cdktf/provider-aws/lib/autoscaling-group-tag');
+const autoscalingGroupTagLib = lazyModule<typeof import('@cdktf/provider-aws/lib/autoscaling-group-tag')>(
+  '@cdktf/provider-aws/lib/autoscaling-group-tag',
+);
 const eksNodeGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-node-group')>('@cdktf/provider-aws/lib/eks-node-group');
 const launchTemplateLib = lazyModule<typeof import('@cdktf/provider-aws/lib/launch-template')>('@cdktf/provider-aws/lib/launch-template');
 
@@ -84,17 +86,19 @@ export class EksNodeGroupPool extends Construct {
         httpPutResponseHopLimit: 2,
         instanceMetadataTags: 'disabled',
       },
-      blockDeviceMappings: [{
-        deviceName: '/dev/xvda',
-        ebs: {
-          volumeSize: props.diskSizeGib,
-          volumeType: 'gp3',
-          iops: 3000,
-          throughput: 250,
-          encrypted: 'true',
-          deleteOnTermination: 'true',
+      blockDeviceMappings: [
+        {
+          deviceName: '/dev/xvda',
+          ebs: {
+            volumeSize: props.diskSizeGib,
+            volumeType: 'gp3',
+            iops: 3000,
+            throughput: 250,
+            encrypted: 'true',
+            deleteOnTermination: 'true',
+          },
         },
-      }],
+      ],
       monitoring: { enabled: true },
       tagSpecifications: [
         { resourceType: 'instance', tags: nameTags },

@@ -7,11 +7,17 @@ import { IWorkloadIdentity } from '../core/cluster';
 import { CloudPermissions, PolicyStatement } from '../core/permissions';
 import { awsContext } from './account';
 
-const dataAwsIamPolicyDocumentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-policy-document')>('@cdktf/provider-aws/lib/data-aws-iam-policy-document');
-const eksPodIdentityAssociationLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-pod-identity-association')>('@cdktf/provider-aws/lib/eks-pod-identity-association');
+const dataAwsIamPolicyDocumentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-policy-document')>(
+  '@cdktf/provider-aws/lib/data-aws-iam-policy-document',
+);
+const eksPodIdentityAssociationLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-pod-identity-association')>(
+  '@cdktf/provider-aws/lib/eks-pod-identity-association',
+);
 const iamRoleLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role')>('@cdktf/provider-aws/lib/iam-role');
 const iamRolePolicyLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role-policy')>('@cdktf/provider-aws/lib/iam-role-policy');
-const iamRolePolicyAttachmentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role-policy-attachment')>('@cdktf/provider-aws/lib/iam-role-policy-attachment');
+const iamRolePolicyAttachmentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role-policy-attachment')>(
+  '@cdktf/provider-aws/lib/iam-role-policy-attachment',
+);
 
 /** Options of a Pod Identity binding. */
 export interface PodIdentityBindingProps {
@@ -51,13 +57,15 @@ export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
     this.namespace = props.namespace;
     this.serviceAccountName = props.serviceAccountName;
     const trust = new (dataAwsIamPolicyDocumentLib().DataAwsIamPolicyDocument)(this, 'Trust', {
-      statement: [{
-        effect: 'Allow',
-        principals: [{ type: 'Service', identifiers: ['pods.eks.amazonaws.com'] }],
-        actions: ['sts:AssumeRole', 'sts:TagSession'],
-        // Only EKS acting for this account may assume the role (confused-deputy guard).
-        condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [awsContext(this).caller.accountId] }],
-      }],
+      statement: [
+        {
+          effect: 'Allow',
+          principals: [{ type: 'Service', identifiers: ['pods.eks.amazonaws.com'] }],
+          actions: ['sts:AssumeRole', 'sts:TagSession'],
+          // Only EKS acting for this account may assume the role (confused-deputy guard).
+          condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [awsContext(this).caller.accountId] }],
+        },
+      ],
     });
     this.role = new (iamRoleLib().IamRole)(this, 'Role', {
       name: props.roleName,
@@ -93,7 +101,9 @@ export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
   public grant(permissions: CloudPermissions): void {
     const statements = permissions.awsStatements ?? [];
     if (statements.length === 0) {
-      throw new Error(`${this.node.path}: permissions ${JSON.stringify(permissions)} hold no awsStatements; an EKS Pod Identity role is granted IAM statements`);
+      throw new Error(
+        `${this.node.path}: permissions ${JSON.stringify(permissions)} hold no awsStatements; an EKS Pod Identity role is granted IAM statements`,
+      );
     }
     statements.forEach((st) => this.addToPolicy(st));
   }

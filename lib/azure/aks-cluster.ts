@@ -4,7 +4,15 @@ import type { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kube
 import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Fn, ITerraformDependable, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
-import { ClusterProviders, ClusterSpec, CloudProvider, IPlatformCluster, IWorkloadIdentity, PodToleration, ServiceAccountBindingOptions } from '../core/cluster';
+import {
+  ClusterProviders,
+  ClusterSpec,
+  CloudProvider,
+  IPlatformCluster,
+  IWorkloadIdentity,
+  PodToleration,
+  ServiceAccountBindingOptions,
+} from '../core/cluster';
 import { ClusterAccess } from '../private/cluster-access';
 import { Duration } from '../core/duration';
 import { KubernetesVersion } from '../core/kubernetes-version';
@@ -13,10 +21,18 @@ import { waitAfter } from '../private/time';
 import { selectAzureVmSize } from './vm-size-selection';
 import { FederatedWorkloadIdentity } from './workload-identity';
 
-const dataAzurermClientConfigLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-client-config')>('@cdktf/provider-azurerm/lib/data-azurerm-client-config');
-const kubernetesClusterLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/kubernetes-cluster')>('@cdktf/provider-azurerm/lib/kubernetes-cluster');
-const kubernetesClusterNodePoolLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool')>('@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool');
-const roleAssignmentLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/role-assignment')>('@cdktf/provider-azurerm/lib/role-assignment');
+const dataAzurermClientConfigLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-client-config')>(
+  '@cdktf/provider-azurerm/lib/data-azurerm-client-config',
+);
+const kubernetesClusterLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/kubernetes-cluster')>(
+  '@cdktf/provider-azurerm/lib/kubernetes-cluster',
+);
+const kubernetesClusterNodePoolLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool')>(
+  '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool',
+);
+const roleAssignmentLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/role-assignment')>(
+  '@cdktf/provider-azurerm/lib/role-assignment',
+);
 
 /** AKS's Entra ID server application, the audience kubelogin requests tokens for. */
 const AKS_ENTRA_SERVER_ID = '6dae42f8-4368-4678-94ff-3960e28e3630';
@@ -124,13 +140,25 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
     this.resourceGroupName = props.resourceGroupName;
     const client = new (dataAzurermClientConfigLib().DataAzurermClientConfig)(this, 'Client', {});
     const isPrivate = !Token.isUnresolved(props.authorizedIpRanges) && props.authorizedIpRanges.length === 0;
-    const window = { frequency: 'Weekly', interval: 1, duration: 4, dayOfWeek: props.maintenanceDay, startTime: `${String(props.maintenanceStartHour).padStart(2, '0')}:00`, utcOffset: '+00:00' };
+    const window = {
+      frequency: 'Weekly',
+      interval: 1,
+      duration: 4,
+      dayOfWeek: props.maintenanceDay,
+      startTime: `${String(props.maintenanceStartHour).padStart(2, '0')}:00`,
+      utcOffset: '+00:00',
+    };
 
     this.cluster = new (kubernetesClusterLib().KubernetesCluster)(this, 'Resource', {
       name,
       location: props.location,
       resourceGroupName: props.resourceGroupName,
-      dnsPrefix: Token.isUnresolved(name) ? name : name.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 54),
+      dnsPrefix: Token.isUnresolved(name)
+        ? name
+        : name
+            .toLowerCase()
+            .replace(/[^a-z0-9-]/g, '-')
+            .slice(0, 54),
       kubernetesVersion: spec.kubernetesVersion.version,
       skuTier: 'Standard',
       privateClusterEnabled: isPrivate,
@@ -223,8 +251,13 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
 
     // Premium SSD through AKS's managed CSI driver (encrypted at rest by the platform). AKS's built-in
     // classes delete the disk with the claim; platform data must outlive a release.
-    this.access.addRetainedStorageClass(spec.inClusterScope, this.storageClassName, 'disk.csi.azure.com',
-      { skuName: 'Premium_LRS', cachingMode: 'ReadOnly' }, {});
+    this.access.addRetainedStorageClass(
+      spec.inClusterScope,
+      this.storageClassName,
+      'disk.csi.azure.com',
+      { skuName: 'Premium_LRS', cachingMode: 'ReadOnly' },
+      {},
+    );
   }
 
   public providers(scope: IConstruct): ClusterProviders {

@@ -8,7 +8,9 @@ import { AksPlatformCluster, rotationName } from './aks-cluster';
 import { AzureNetwork } from './network';
 import { selectAzureVmSize } from './vm-size-selection';
 
-const resourceGroupLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/resource-group')>('@cdktf/provider-azurerm/lib/resource-group');
+const resourceGroupLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/resource-group')>(
+  '@cdktf/provider-azurerm/lib/resource-group',
+);
 
 /** Azure-specific options of a GpuInferenceCluster. */
 export interface AzureCloudOptions {
@@ -108,38 +110,51 @@ export class AzureBackend implements ICloudBackend {
       out.push(`location ${JSON.stringify(o.location)} is not an Azure region name; use the short form, e.g. 'eastus2'`);
     }
     if (!isToken(spec.clusterName) && !/^[a-zA-Z][a-zA-Z0-9-]{0,38}[a-zA-Z0-9]$/.test(spec.clusterName)) {
-      out.push(`clusterName '${spec.clusterName}' is not a valid AKS cluster name here; use 2-40 letters, digits or '-', starting with a letter and ending alphanumeric`);
+      out.push(
+        `clusterName '${spec.clusterName}' is not a valid AKS cluster name here; use 2-40 letters, digits or '-', starting with a letter and ending alphanumeric`,
+      );
     }
     out.push(...validateApiAllowList('authorizedIpRanges', o.authorizedIpRanges ?? [], 'omit it for a private cluster'));
     if (o.vnetCidr !== undefined) out.push(...validateNetworkCidr('vnetCidr', o.vnetCidr, 16, 24, 'use e.g. 10.20.0.0/16'));
-    if (o.maintenanceDay !== undefined && !DAYS.includes(o.maintenanceDay)) out.push(`maintenanceDay '${o.maintenanceDay}' is not a weekday name; use one of ${DAYS.join(', ')}`);
+    if (o.maintenanceDay !== undefined && !DAYS.includes(o.maintenanceDay))
+      out.push(`maintenanceDay '${o.maintenanceDay}' is not a weekday name; use one of ${DAYS.join(', ')}`);
     const hour = o.maintenanceStartHour ?? 2;
-    if (!isToken(hour) && !Number.isInteger(hour) || hour < 0 || hour > 23) out.push(`maintenanceStartHour ${hour} is not an hour; use 0-23 (UTC)`);
-    if (o.kubeloginMode !== undefined && !LOGIN_MODES.includes(o.kubeloginMode)) out.push(`kubeloginMode '${o.kubeloginMode}' is not a kubelogin login mode; use one of ${LOGIN_MODES.join(', ')}`);
+    if ((!isToken(hour) && !Number.isInteger(hour)) || hour < 0 || hour > 23)
+      out.push(`maintenanceStartHour ${hour} is not an hour; use 0-23 (UTC)`);
+    if (o.kubeloginMode !== undefined && !LOGIN_MODES.includes(o.kubeloginMode))
+      out.push(`kubeloginMode '${o.kubeloginMode}' is not a kubelogin login mode; use one of ${LOGIN_MODES.join(', ')}`);
     if (spec.nodePools.length > 99) {
-      out.push(`nodePools ${spec.nodePools.length} pools exceed AKS's limit of 100 node pools per cluster (one is the system pool); use at most 99`);
+      out.push(
+        `nodePools ${spec.nodePools.length} pools exceed AKS's limit of 100 node pools per cluster (one is the system pool); use at most 99`,
+      );
     }
     if (spec.migStrategy === 'mixed') {
       // AKS labels every GPU node kubernetes.azure.com/accelerator; under the mixed strategy a MIG node
       // advertises nvidia.com/gpu 0, which cluster-autoscaler then takes for a GPU that never comes up:
       // it keeps the node "unready", scales up again and removes it.
       for (const pool of spec.nodePools.filter((p) => p.mig && (isToken(p.minNodes) || isToken(p.maxNodes) || p.minNodes !== p.maxNodes))) {
-        out.push(`nodePools[${pool.name}].mig '${pool.mig!.kind.toLowerCase()}' under the mixed MIG strategy cannot autoscale on AKS (cluster-autoscaler treats its nodes, labelled as GPU nodes with 0 nvidia.com/gpu, as never ready); use uniform single-profile layouts on every MIG pool, or fix the pool size (minNodes = maxNodes)`);
+        out.push(
+          `nodePools[${pool.name}].mig '${pool.mig!.kind.toLowerCase()}' under the mixed MIG strategy cannot autoscale on AKS (cluster-autoscaler treats its nodes, labelled as GPU nodes with 0 nvidia.com/gpu, as never ready); use uniform single-profile layouts on every MIG pool, or fix the pool size (minNodes = maxNodes)`,
+        );
       }
     }
     const names = new Set(spec.nodePools.map((p) => p.name));
     for (const pool of spec.nodePools) {
       const tmp = rotationName(pool.name);
-      if (names.has(tmp)) out.push(`nodePools[${tmp}].name '${tmp}' is the temporary name pool '${pool.name}' rotates through on AKS; rename one of them`);
+      if (names.has(tmp))
+        out.push(`nodePools[${tmp}].name '${tmp}' is the temporary name pool '${pool.name}' rotates through on AKS; rename one of them`);
     }
     for (const [k, v] of Object.entries(spec.tags)) {
-      if (!isToken(k) && /[<>%&\\?/]/.test(k)) out.push(`tags '${k}' has a character Azure rejects in tag names (< > % & \\ ? /); use e.g. '${k.replace(/[<>%&\\?/]/g, '-')}'`);
+      if (!isToken(k) && /[<>%&\\?/]/.test(k))
+        out.push(`tags '${k}' has a character Azure rejects in tag names (< > % & \\ ? /); use e.g. '${k.replace(/[<>%&\\?/]/g, '-')}'`);
       if (!isToken(v) && v.length > 256) out.push(`tags['${k}'] has ${v.length} characters; Azure allows 256 in a tag value, shorten it`);
     }
     const min = o.systemMinNodes ?? 2;
     const max = o.systemMaxNodes ?? 4;
-    if (!isToken(min) && (!Number.isInteger(min) || min < 1)) out.push(`systemMinNodes ${min} is not a whole number >= 1; add-ons need a system node, use 2 for one per zone failure`);
-    if (!isToken(max) && !isToken(min) && (!Number.isInteger(max) || max < min)) out.push(`systemMaxNodes ${max} is below systemMinNodes ${min}; use systemMaxNodes >= systemMinNodes`);
+    if (!isToken(min) && (!Number.isInteger(min) || min < 1))
+      out.push(`systemMinNodes ${min} is not a whole number >= 1; add-ons need a system node, use 2 for one per zone failure`);
+    if (!isToken(max) && !isToken(min) && (!Number.isInteger(max) || max < min))
+      out.push(`systemMaxNodes ${max} is below systemMinNodes ${min}; use systemMaxNodes >= systemMinNodes`);
     return out;
   }
 
@@ -147,7 +162,9 @@ export class AzureBackend implements ICloudBackend {
     const out: string[] = [];
     // Linux pool names on AKS: 1-12 lower-case alphanumerics, starting with a letter.
     if (!isToken(pool.name) && !/^[a-z][a-z0-9]{0,11}$/.test(pool.name)) {
-      out.push(`nodePools[${pool.name}].name '${pool.name}' is not a valid AKS node pool name; use 1-12 lower-case letters and digits, starting with a letter`);
+      out.push(
+        `nodePools[${pool.name}].name '${pool.name}' is not a valid AKS node pool name; use 1-12 lower-case letters and digits, starting with a letter`,
+      );
     }
     out.push(...selectAzureVmSize(pool).errors);
     return out;
@@ -158,7 +175,11 @@ export class AzureBackend implements ICloudBackend {
     // A reference to the group (not its literal name), so everything in it is created after it.
     let rgName = o.resourceGroup;
     if (!rgName) {
-      const rg = new (resourceGroupLib().ResourceGroup)(scope, 'ResourceGroup', { name: `${spec.clusterName}-rg`, location: o.location, tags: spec.tags });
+      const rg = new (resourceGroupLib().ResourceGroup)(scope, 'ResourceGroup', {
+        name: `${spec.clusterName}-rg`,
+        location: o.location,
+        tags: spec.tags,
+      });
       rgName = rg.name;
     }
     let subnetId = o.existingSubnetId;
@@ -186,11 +207,12 @@ export class AzureBackend implements ICloudBackend {
       systemVmSize: o.systemVmSize ?? 'Standard_D4ds_v5',
       systemMinNodes: o.systemMinNodes ?? 2,
       systemMaxNodes: o.systemMaxNodes ?? 4,
-      unreachableBecause: isPrivate && !o.existingSubnetId
-        ? 'cloud.authorizedIpRanges [] makes a private cluster in a VNet this stack creates, which Terraform cannot reach to install the in-cluster part (charts, Kubernetes objects) in the same apply; '
-          + 'list the deployer\'s egress CIDR in authorizedIpRanges (from a TerraformVariable), bring an existingSubnetId in a VNet your runner lives in, '
-          + 'or set inClusterStack to a second stack applied from inside the VNet'
-        : undefined,
+      unreachableBecause:
+        isPrivate && !o.existingSubnetId
+          ? 'cloud.authorizedIpRanges [] makes a private cluster in a VNet this stack creates, which Terraform cannot reach to install the in-cluster part (charts, Kubernetes objects) in the same apply; ' +
+            "list the deployer's egress CIDR in authorizedIpRanges (from a TerraformVariable), bring an existingSubnetId in a VNet your runner lives in, " +
+            'or set inClusterStack to a second stack applied from inside the VNet'
+          : undefined,
       kubeloginMode: o.kubeloginMode ?? 'azurecli',
       maintenanceDay: o.maintenanceDay ?? 'Sunday',
       maintenanceStartHour: o.maintenanceStartHour ?? 2,

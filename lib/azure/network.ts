@@ -5,10 +5,16 @@ import type { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 
-const networkSecurityGroupLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/network-security-group')>('@cdktf/provider-azurerm/lib/network-security-group');
+const networkSecurityGroupLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/network-security-group')>(
+  '@cdktf/provider-azurerm/lib/network-security-group',
+);
 const subnetLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/subnet')>('@cdktf/provider-azurerm/lib/subnet');
-const subnetNetworkSecurityGroupAssociationLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/subnet-network-security-group-association')>('@cdktf/provider-azurerm/lib/subnet-network-security-group-association');
-const virtualNetworkLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/virtual-network')>('@cdktf/provider-azurerm/lib/virtual-network');
+const subnetNetworkSecurityGroupAssociationLib = lazyModule<
+  typeof import('@cdktf/provider-azurerm/lib/subnet-network-security-group-association')
+>('@cdktf/provider-azurerm/lib/subnet-network-security-group-association');
+const virtualNetworkLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/virtual-network')>(
+  '@cdktf/provider-azurerm/lib/virtual-network',
+);
 
 /** Options of the cluster VNet. */
 export interface AzureNetworkProps {
@@ -61,10 +67,14 @@ export class AzureNetwork extends Construct {
       location: props.location,
       tags: props.tags,
     });
-    const association = new (subnetNetworkSecurityGroupAssociationLib().SubnetNetworkSecurityGroupAssociation)(this, 'NodeSecurityGroupAssociation', {
-      subnetId: this.nodeSubnet.id,
-      networkSecurityGroupId: this.nodeSecurityGroup.id,
-    });
+    const association = new (subnetNetworkSecurityGroupAssociationLib().SubnetNetworkSecurityGroupAssociation)(
+      this,
+      'NodeSecurityGroupAssociation',
+      {
+        subnetId: this.nodeSubnet.id,
+        networkSecurityGroupId: this.nodeSecurityGroup.id,
+      },
+    );
     // Read through the association, so the cluster is created once the subnet has its security group.
     this.nodeSubnetId = association.subnetId;
   }

@@ -16,10 +16,18 @@ export interface AzurePoolShape {
 export function selectAzureVmSize(pool: GpuNodePool): { shape?: AzurePoolShape; errors: string[] } {
   const p = `nodePools[${pool.name}]`;
   const gpu = pool.gpu;
-  const azureGpus = () => Gpu.all().filter((g) => g.azureVmSizes.length > 0).map((g) => g.name).join(', ');
+  const azureGpus = () =>
+    Gpu.all()
+      .filter((g) => g.azureVmSizes.length > 0)
+      .map((g) => g.name)
+      .join(', ');
   if (pool.role === NodePoolRole.NEURON || (gpu && gpu.kind === AcceleratorKind.AWS_NEURON)) {
     const what = pool.instanceTypes?.[0] ? `.instanceType '${pool.instanceTypes[0]}'` : `.gpu ${gpu?.name}`;
-    return { errors: [`${p}${what} is an AWS Inferentia/Trainium accelerator, which Azure cannot provide; on Azure use a GPU pool with one of ${azureGpus()}`] };
+    return {
+      errors: [
+        `${p}${what} is an AWS Inferentia/Trainium accelerator, which Azure cannot provide; on Azure use a GPU pool with one of ${azureGpus()}`,
+      ],
+    };
   }
   if (!gpu) return { errors: [] };
   const offers = gpu.azureVmSizes;
@@ -28,10 +36,19 @@ export function selectAzureVmSize(pool: GpuNodePool): { shape?: AzurePoolShape; 
   }
   if (pool.instanceTypes && pool.instanceTypes.length) {
     if (pool.instanceTypes.length > 1) {
-      return { errors: [`${p}.instanceTypes ${JSON.stringify(pool.instanceTypes)} lists several VM sizes; an AKS node pool has one, so pick one of ${offers.map((o) => o.instanceType).join(', ')}`] };
+      return {
+        errors: [
+          `${p}.instanceTypes ${JSON.stringify(pool.instanceTypes)} lists several VM sizes; an AKS node pool has one, so pick one of ${offers.map((o) => o.instanceType).join(', ')}`,
+        ],
+      };
     }
     const o = gpu.azureOffering(pool.instanceTypes[0]);
-    if (!o) return { errors: [`${p}.instanceType '${pool.instanceTypes[0]}' does not carry ${gpu.name}; use one of ${offers.map((x) => x.instanceType).join(', ')}`] };
+    if (!o)
+      return {
+        errors: [
+          `${p}.instanceType '${pool.instanceTypes[0]}' does not carry ${gpu.name}; use one of ${offers.map((x) => x.instanceType).join(', ')}`,
+        ],
+      };
     return { shape: { vmSize: o.instanceType, acceleratorsPerNode: o.acceleratorCount }, errors: [] };
   }
   const want = pool.preferredAcceleratorCount(offers.map((x) => x.acceleratorCount));

@@ -6,9 +6,15 @@ import { Construct } from 'constructs';
 import { IWorkloadIdentity } from '../core/cluster';
 import { CloudPermissions } from '../core/permissions';
 
-const federatedIdentityCredentialLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/federated-identity-credential')>('@cdktf/provider-azurerm/lib/federated-identity-credential');
-const roleAssignmentLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/role-assignment')>('@cdktf/provider-azurerm/lib/role-assignment');
-const userAssignedIdentityLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/user-assigned-identity')>('@cdktf/provider-azurerm/lib/user-assigned-identity');
+const federatedIdentityCredentialLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/federated-identity-credential')>(
+  '@cdktf/provider-azurerm/lib/federated-identity-credential',
+);
+const roleAssignmentLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/role-assignment')>(
+  '@cdktf/provider-azurerm/lib/role-assignment',
+);
+const userAssignedIdentityLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/user-assigned-identity')>(
+  '@cdktf/provider-azurerm/lib/user-assigned-identity',
+);
 
 /** Options of a federated workload identity. */
 export interface FederatedWorkloadIdentityProps {
@@ -71,7 +77,9 @@ export class FederatedWorkloadIdentity extends Construct implements IWorkloadIde
   public grant(permissions: CloudPermissions): void {
     const assignments = permissions.azureRoleAssignments ?? [];
     if (assignments.length === 0) {
-      throw new Error(`${this.node.path}: permissions ${JSON.stringify(permissions)} hold no azureRoleAssignments; an Azure workload identity is granted RBAC role assignments`);
+      throw new Error(
+        `${this.node.path}: permissions ${JSON.stringify(permissions)} hold no azureRoleAssignments; an Azure workload identity is granted RBAC role assignments`,
+      );
     }
     for (const a of assignments) {
       const ra = new (roleAssignmentLib().RoleAssignment)(this, `Grant${this.grants++}`, {

@@ -4,15 +4,25 @@
  */
 export class Duration {
   /** Whole days. */
-  public static days(amount: number): Duration { return new Duration(amount, 86_400_000, 'days'); }
+  public static days(amount: number): Duration {
+    return new Duration(amount, 86_400_000, 'days');
+  }
   /** Whole hours. */
-  public static hours(amount: number): Duration { return new Duration(amount, 3_600_000, 'hours'); }
+  public static hours(amount: number): Duration {
+    return new Duration(amount, 3_600_000, 'hours');
+  }
   /** Whole minutes. */
-  public static minutes(amount: number): Duration { return new Duration(amount, 60_000, 'minutes'); }
+  public static minutes(amount: number): Duration {
+    return new Duration(amount, 60_000, 'minutes');
+  }
   /** Seconds; fractions down to the millisecond are kept (latency objectives such as 0.5 s). */
-  public static seconds(amount: number): Duration { return new Duration(amount, 1000, 'seconds'); }
+  public static seconds(amount: number): Duration {
+    return new Duration(amount, 1000, 'seconds');
+  }
   /** Milliseconds. */
-  public static millis(amount: number): Duration { return new Duration(amount, 1, 'millis'); }
+  public static millis(amount: number): Duration {
+    return new Duration(amount, 1, 'millis');
+  }
 
   private readonly ms: number;
 
@@ -28,10 +38,14 @@ export class Duration {
   }
 
   /** The duration in milliseconds. */
-  public toMilliseconds(): number { return this.ms; }
+  public toMilliseconds(): number {
+    return this.ms;
+  }
 
   /** The duration in seconds (fractional below one second). */
-  public toSeconds(): number { return this.ms / 1000; }
+  public toSeconds(): number {
+    return this.ms / 1000;
+  }
 
   /**
    * The duration as a Prometheus duration in the largest unit that divides it exactly:
@@ -40,15 +54,24 @@ export class Duration {
    */
   public toPrometheus(): string {
     if (this.ms === 0) return '0s';
-    for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    for (const [unit, size] of [
+      ['d', 86_400_000],
+      ['h', 3_600_000],
+      ['m', 60_000],
+      ['s', 1000],
+    ] as const) {
       if (this.ms % size === 0) return `${this.ms / size}${unit}`;
     }
     return `${this.ms}ms`;
   }
 
   /** Whether this duration is shorter than `other`. */
-  public isShorterThan(other: Duration): boolean { return this.ms < other.ms; }
+  public isShorterThan(other: Duration): boolean {
+    return this.ms < other.ms;
+  }
 
   /** Same as `toPrometheus()`, for messages. */
-  public toString(): string { return this.toPrometheus(); }
+  public toString(): string {
+    return this.toPrometheus();
+  }
 }

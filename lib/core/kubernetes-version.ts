@@ -72,7 +72,9 @@ export function supportWarning(cloud: string, cloudName: string, version: Kubern
       : undefined;
   }
   const days = Math.floor((Date.parse(`${end}T00:00:00Z`) - today.getTime()) / 86_400_000);
-  if (days < 0) return `kubernetesVersion '${version.version}' left ${cloudName} standard support on ${end}; the cloud upgrades it on its own or bills extended support, use KubernetesVersion.DEFAULT (${KubernetesVersion.DEFAULT.version}) or newer`;
-  if (days <= SUPPORT_WARNING_DAYS) return `kubernetesVersion '${version.version}' leaves ${cloudName} standard support on ${end}, in ${days} days; plan the upgrade, or start on a newer version`;
+  if (days < 0)
+    return `kubernetesVersion '${version.version}' left ${cloudName} standard support on ${end}; the cloud upgrades it on its own or bills extended support, use KubernetesVersion.DEFAULT (${KubernetesVersion.DEFAULT.version}) or newer`;
+  if (days <= SUPPORT_WARNING_DAYS)
+    return `kubernetesVersion '${version.version}' leaves ${cloudName} standard support on ${end}, in ${days} days; plan the upgrade, or start on a newer version`;
   return undefined;
 }

@@ -201,9 +201,20 @@ export class GpuNodePool {
   private readonly allowSpot: boolean;
   private readonly requestedInstanceType?: string;
 
-  private constructor(name: string, role: NodePoolRole, gpu: Gpu | undefined, base: NodePoolBaseOptions, extra: {
-    mig?: MigLayout; timeSlicing?: number; instanceTypes?: string[]; spot: boolean; allowSpot: boolean; diskSizeGib: number;
-  }) {
+  private constructor(
+    name: string,
+    role: NodePoolRole,
+    gpu: Gpu | undefined,
+    base: NodePoolBaseOptions,
+    extra: {
+      mig?: MigLayout;
+      timeSlicing?: number;
+      instanceTypes?: string[];
+      spot: boolean;
+      allowSpot: boolean;
+      diskSizeGib: number;
+    },
+  ) {
     this.name = name;
     this.role = role;
     this.gpu = gpu;
@@ -231,24 +242,36 @@ export class GpuNodePool {
     // Counts from variables or references are checked by the cloud at apply time.
     const minKnown = !Token.isUnresolved(this.minNodes);
     const maxKnown = !Token.isUnresolved(this.maxNodes);
-    if (minKnown && (!Number.isInteger(this.minNodes) || this.minNodes < 0)) out.push(`${p}.minNodes ${this.minNodes} is not a whole number >= 0; use 0 to scale from zero`);
-    if (maxKnown && (!Number.isInteger(this.maxNodes) || this.maxNodes < 1)) out.push(`${p}.maxNodes ${this.maxNodes} is not a whole number >= 1; set the most nodes the pool may grow to`);
-    if (minKnown && maxKnown && this.minNodes > this.maxNodes) out.push(`${p}.minNodes ${this.minNodes} is greater than maxNodes ${this.maxNodes}; use minNodes <= maxNodes`);
-    if (!Token.isUnresolved(this.diskSizeGib) && (!Number.isInteger(this.diskSizeGib) || this.diskSizeGib < 50 || this.diskSizeGib > 16384)) out.push(`${p}.diskSizeGib ${this.diskSizeGib} is out of range; use 50-16384 GiB`);
+    if (minKnown && (!Number.isInteger(this.minNodes) || this.minNodes < 0))
+      out.push(`${p}.minNodes ${this.minNodes} is not a whole number >= 0; use 0 to scale from zero`);
+    if (maxKnown && (!Number.isInteger(this.maxNodes) || this.maxNodes < 1))
+      out.push(`${p}.maxNodes ${this.maxNodes} is not a whole number >= 1; set the most nodes the pool may grow to`);
+    if (minKnown && maxKnown && this.minNodes > this.maxNodes)
+      out.push(`${p}.minNodes ${this.minNodes} is greater than maxNodes ${this.maxNodes}; use minNodes <= maxNodes`);
+    if (!Token.isUnresolved(this.diskSizeGib) && (!Number.isInteger(this.diskSizeGib) || this.diskSizeGib < 50 || this.diskSizeGib > 16384))
+      out.push(`${p}.diskSizeGib ${this.diskSizeGib} is out of range; use 50-16384 GiB`);
     if (this.role === NodePoolRole.NEURON) {
       if (!this.gpu) {
-        const types = Gpu.all().filter((g) => g.kind === AcceleratorKind.AWS_NEURON).flatMap((g) => g.awsInstanceTypes.map((o) => o.instanceType));
-        out.push(`${p}.instanceType '${this.requestedInstanceType}' is not an Inferentia/Trainium instance type; use one of ${types.join(', ')} (GPU instances belong in GpuNodePool.inference or .training)`);
+        const types = Gpu.all()
+          .filter((g) => g.kind === AcceleratorKind.AWS_NEURON)
+          .flatMap((g) => g.awsInstanceTypes.map((o) => o.instanceType));
+        out.push(
+          `${p}.instanceType '${this.requestedInstanceType}' is not an Inferentia/Trainium instance type; use one of ${types.join(', ')} (GPU instances belong in GpuNodePool.inference or .training)`,
+        );
       }
       return out;
     }
     const gpu = this.gpu!;
     if (gpu.kind === AcceleratorKind.AWS_NEURON) {
-      out.push(`${p}.gpu ${gpu.name} is an AWS Neuron accelerator, not a GPU; use GpuNodePool.neuron('${this.name}', { instanceType: '${gpu.awsInstanceTypes[0]?.instanceType}', … })`);
+      out.push(
+        `${p}.gpu ${gpu.name} is an AWS Neuron accelerator, not a GPU; use GpuNodePool.neuron('${this.name}', { instanceType: '${gpu.awsInstanceTypes[0]?.instanceType}', … })`,
+      );
       return out;
     }
     if (this.spot && !this.allowSpot) {
-      out.push(`${p}.spot true on an inference pool loses in-flight requests when capacity is reclaimed; set allowSpotInterruptions: true to accept that, or use GpuNodePool.training for interruptible work`);
+      out.push(
+        `${p}.spot true on an inference pool loses in-flight requests when capacity is reclaimed; set allowSpotInterruptions: true to accept that, or use GpuNodePool.training for interruptible work`,
+      );
     }
     if (this.mig && this.timeSlicing !== undefined) {
       out.push(`${p}.timeSlicing ${this.timeSlicing} cannot be combined with mig; choose MIG partitions or time-slicing, not both`);

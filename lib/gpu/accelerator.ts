@@ -66,14 +66,17 @@ type ProfileRow = [string, number, number, number];
 function profiles(gpuMemoryGib: number, rows: ProfileRow[]): MigProfile[] {
   // Eighths rather than GB because placement is counted in memory slices, and the nominal GB
   // in a name (e.g. 3g.47gb on 94 GB) is rounded down by NVIDIA.
-  return rows.map(([name, computeSlices, memoryGb, maxInstances]) => new MigProfile({
-    name,
-    computeSlices,
-    memoryGb,
-    maxInstances,
-    mediaExtensions: name.endsWith('+me'),
-    memorySlices: Math.round(memoryGb / (gpuMemoryGib / 8)),
-  }));
+  return rows.map(
+    ([name, computeSlices, memoryGb, maxInstances]) =>
+      new MigProfile({
+        name,
+        computeSlices,
+        memoryGb,
+        maxInstances,
+        mediaExtensions: name.endsWith('+me'),
+        memorySlices: Math.round(memoryGb / (gpuMemoryGib / 8)),
+      }),
+  );
 }
 
 /** The seven-slice ladder shared by every Ampere/Hopper SXM-class part, scaled by its memory. */
@@ -118,11 +121,19 @@ interface GpuSpec {
 export class Gpu {
   /** NVIDIA A100 SXM4 40GB (AWS p4d, Azure ND A100 v4). */
   public static readonly A100_40GB = new Gpu({
-    name: 'A100_40GB', displayName: 'NVIDIA A100 40GB', productLabel: 'A100-SXM4-40GB',
-    kind: AcceleratorKind.NVIDIA_GPU, memoryGib: 40,
+    name: 'A100_40GB',
+    displayName: 'NVIDIA A100 40GB',
+    productLabel: 'A100-SXM4-40GB',
+    kind: AcceleratorKind.NVIDIA_GPU,
+    memoryGib: 40,
     migProfiles: profiles(40, [
-      ['1g.5gb', 1, 5, 7], ['1g.5gb+me', 1, 5, 1], ['1g.10gb', 1, 10, 4], ['2g.10gb', 2, 10, 3],
-      ['3g.20gb', 3, 20, 2], ['4g.20gb', 4, 20, 1], ['7g.40gb', 7, 40, 1],
+      ['1g.5gb', 1, 5, 7],
+      ['1g.5gb+me', 1, 5, 1],
+      ['1g.10gb', 1, 10, 4],
+      ['2g.10gb', 2, 10, 3],
+      ['3g.20gb', 3, 20, 2],
+      ['4g.20gb', 4, 20, 1],
+      ['7g.40gb', 7, 40, 1],
     ]),
     pciDeviceIds: ['0x20B010DE', '0x20B110DE', '0x20F110DE', '0x20F610DE'],
     awsInstanceTypes: offerings([['p4d.24xlarge', 8]]),
@@ -131,66 +142,101 @@ export class Gpu {
 
   /** NVIDIA A100 80GB (AWS p4de, Azure NC/ND A100 v4). */
   public static readonly A100_80GB = new Gpu({
-    name: 'A100_80GB', displayName: 'NVIDIA A100 80GB', productLabel: 'A100-SXM4-80GB',
-    kind: AcceleratorKind.NVIDIA_GPU, memoryGib: 80,
+    name: 'A100_80GB',
+    displayName: 'NVIDIA A100 80GB',
+    productLabel: 'A100-SXM4-80GB',
+    kind: AcceleratorKind.NVIDIA_GPU,
+    memoryGib: 80,
     migProfiles: hopperLadder(80, 10, 20, 40),
     pciDeviceIds: ['0x20B210DE', '0x20B510DE'],
     awsInstanceTypes: offerings([['p4de.24xlarge', 8]]),
     azureVmSizes: offerings([
-      ['Standard_NC24ads_A100_v4', 1], ['Standard_NC48ads_A100_v4', 2], ['Standard_NC96ads_A100_v4', 4],
+      ['Standard_NC24ads_A100_v4', 1],
+      ['Standard_NC48ads_A100_v4', 2],
+      ['Standard_NC96ads_A100_v4', 4],
       ['Standard_ND96amsr_A100_v4', 8],
     ]),
   });
 
   /** NVIDIA H100 SXM5 80GB (AWS p5, Azure ND H100 v5). */
   public static readonly H100_80GB = new Gpu({
-    name: 'H100_80GB', displayName: 'NVIDIA H100 80GB', productLabel: 'H100-SXM5-80GB',
-    kind: AcceleratorKind.NVIDIA_GPU, memoryGib: 80,
+    name: 'H100_80GB',
+    displayName: 'NVIDIA H100 80GB',
+    productLabel: 'H100-SXM5-80GB',
+    kind: AcceleratorKind.NVIDIA_GPU,
+    memoryGib: 80,
     migProfiles: hopperLadder(80, 10, 20, 40),
     // SXM5 and PCIe H100 80GB plus the H800 80GB variants: the ids the GPU operator's default
     // mig-parted config lists for this MIG geometry.
     pciDeviceIds: ['0x233010DE', '0x233110DE', '0x232210DE', '0x232410DE'],
-    awsInstanceTypes: offerings([['p5.48xlarge', 8], ['p5.4xlarge', 1]]),
+    awsInstanceTypes: offerings([
+      ['p5.48xlarge', 8],
+      ['p5.4xlarge', 1],
+    ]),
     azureVmSizes: offerings([['Standard_ND96isr_H100_v5', 8]]),
   });
 
   /** NVIDIA H100 NVL 94GB (Azure NC H100 v5). */
   public static readonly H100_NVL_94GB = new Gpu({
-    name: 'H100_NVL_94GB', displayName: 'NVIDIA H100 NVL 94GB', productLabel: 'H100-NVL-94GB',
-    kind: AcceleratorKind.NVIDIA_GPU, memoryGib: 94,
+    name: 'H100_NVL_94GB',
+    displayName: 'NVIDIA H100 NVL 94GB',
+    productLabel: 'H100-NVL-94GB',
+    kind: AcceleratorKind.NVIDIA_GPU,
+    memoryGib: 94,
     migProfiles: hopperLadder(94, 12, 24, 47),
     pciDeviceIds: ['0x232110DE'],
     awsInstanceTypes: [],
-    azureVmSizes: offerings([['Standard_NC40ads_H100_v5', 1], ['Standard_NC80adis_H100_v5', 2]]),
+    azureVmSizes: offerings([
+      ['Standard_NC40ads_H100_v5', 1],
+      ['Standard_NC80adis_H100_v5', 2],
+    ]),
   });
 
   /** NVIDIA H200 141GB (AWS p5e/p5en, Azure ND H200 v5). */
   public static readonly H200_141GB = new Gpu({
-    name: 'H200_141GB', displayName: 'NVIDIA H200 141GB', productLabel: 'H200-141GB',
-    kind: AcceleratorKind.NVIDIA_GPU, memoryGib: 141,
+    name: 'H200_141GB',
+    displayName: 'NVIDIA H200 141GB',
+    productLabel: 'H200-141GB',
+    kind: AcceleratorKind.NVIDIA_GPU,
+    memoryGib: 141,
     migProfiles: hopperLadder(141, 18, 35, 71),
     // SXM and NVL variants; mig-parted's default config filters H200 on both.
     pciDeviceIds: ['0x233510DE', '0x233B10DE'],
-    awsInstanceTypes: offerings([['p5e.48xlarge', 8], ['p5en.48xlarge', 8]]),
+    awsInstanceTypes: offerings([
+      ['p5e.48xlarge', 8],
+      ['p5en.48xlarge', 8],
+    ]),
     azureVmSizes: offerings([['Standard_ND96isr_H200_v5', 8]]),
   });
 
   /** NVIDIA L4 24GB (AWS g6, gr6). */
   public static readonly L4 = new Gpu({
-    name: 'L4', displayName: 'NVIDIA L4', productLabel: 'L4',
-    kind: AcceleratorKind.NVIDIA_GPU, memoryGib: 24, migProfiles: [],
+    name: 'L4',
+    displayName: 'NVIDIA L4',
+    productLabel: 'L4',
+    kind: AcceleratorKind.NVIDIA_GPU,
+    memoryGib: 24,
+    migProfiles: [],
     pciDeviceIds: ['0x27B810DE'],
     awsInstanceTypes: offerings([
-      ...singles('g6'), ['g6.12xlarge', 4], ['g6.24xlarge', 4], ['g6.48xlarge', 8],
-      ['gr6.4xlarge', 1], ['gr6.8xlarge', 1],
+      ...singles('g6'),
+      ['g6.12xlarge', 4],
+      ['g6.24xlarge', 4],
+      ['g6.48xlarge', 8],
+      ['gr6.4xlarge', 1],
+      ['gr6.8xlarge', 1],
     ]),
     azureVmSizes: [],
   });
 
   /** NVIDIA L40S 48GB (AWS g6e). */
   public static readonly L40S = new Gpu({
-    name: 'L40S', displayName: 'NVIDIA L40S', productLabel: 'L40S',
-    kind: AcceleratorKind.NVIDIA_GPU, memoryGib: 48, migProfiles: [],
+    name: 'L40S',
+    displayName: 'NVIDIA L40S',
+    productLabel: 'L40S',
+    kind: AcceleratorKind.NVIDIA_GPU,
+    memoryGib: 48,
+    migProfiles: [],
     pciDeviceIds: ['0x26B910DE'],
     awsInstanceTypes: offerings([...singles('g6e'), ['g6e.12xlarge', 4], ['g6e.24xlarge', 4], ['g6e.48xlarge', 8]]),
     azureVmSizes: [],
@@ -198,8 +244,12 @@ export class Gpu {
 
   /** NVIDIA A10G 24GB, the AWS-specific A10 variant (AWS g5). */
   public static readonly A10G = new Gpu({
-    name: 'A10G', displayName: 'NVIDIA A10G', productLabel: 'A10G',
-    kind: AcceleratorKind.NVIDIA_GPU, memoryGib: 24, migProfiles: [],
+    name: 'A10G',
+    displayName: 'NVIDIA A10G',
+    productLabel: 'A10G',
+    kind: AcceleratorKind.NVIDIA_GPU,
+    memoryGib: 24,
+    migProfiles: [],
     pciDeviceIds: ['0x223710DE'],
     awsInstanceTypes: offerings([...singles('g5'), ['g5.12xlarge', 4], ['g5.24xlarge', 4], ['g5.48xlarge', 8]]),
     azureVmSizes: [],
@@ -207,48 +257,89 @@ export class Gpu {
 
   /** NVIDIA A10 24GB (Azure NVads A10 v5, whole-GPU sizes only). */
   public static readonly A10 = new Gpu({
-    name: 'A10', displayName: 'NVIDIA A10', productLabel: 'A10',
-    kind: AcceleratorKind.NVIDIA_GPU, memoryGib: 24, migProfiles: [],
+    name: 'A10',
+    displayName: 'NVIDIA A10',
+    productLabel: 'A10',
+    kind: AcceleratorKind.NVIDIA_GPU,
+    memoryGib: 24,
+    migProfiles: [],
     pciDeviceIds: ['0x223610DE'],
     awsInstanceTypes: [],
     // Smaller NVads A10 v5 sizes are GPU fractions (vGPU) and cannot run the device plugin as whole GPUs.
-    azureVmSizes: offerings([['Standard_NV36ads_A10_v5', 1], ['Standard_NV72ads_A10_v5', 2]]),
+    azureVmSizes: offerings([
+      ['Standard_NV36ads_A10_v5', 1],
+      ['Standard_NV72ads_A10_v5', 2],
+    ]),
   });
 
   /** NVIDIA T4 16GB (AWS g4dn, Azure NCasT4 v3). */
   public static readonly T4 = new Gpu({
-    name: 'T4', displayName: 'NVIDIA T4', productLabel: 'T4',
-    kind: AcceleratorKind.NVIDIA_GPU, memoryGib: 16, migProfiles: [],
+    name: 'T4',
+    displayName: 'NVIDIA T4',
+    productLabel: 'T4',
+    kind: AcceleratorKind.NVIDIA_GPU,
+    memoryGib: 16,
+    migProfiles: [],
     pciDeviceIds: ['0x1EB810DE'],
     awsInstanceTypes: offerings([...singles('g4dn'), ['g4dn.12xlarge', 4], ['g4dn.metal', 8]]),
     azureVmSizes: offerings([
-      ['Standard_NC4as_T4_v3', 1], ['Standard_NC8as_T4_v3', 1], ['Standard_NC16as_T4_v3', 1], ['Standard_NC64as_T4_v3', 4],
+      ['Standard_NC4as_T4_v3', 1],
+      ['Standard_NC8as_T4_v3', 1],
+      ['Standard_NC16as_T4_v3', 1],
+      ['Standard_NC64as_T4_v3', 4],
     ]),
   });
 
   /** AWS Inferentia2 chip, 32 GB per chip (AWS inf2). */
   public static readonly INFERENTIA2 = new Gpu({
-    name: 'INFERENTIA2', displayName: 'AWS Inferentia2', productLabel: 'Inferentia2',
-    kind: AcceleratorKind.AWS_NEURON, memoryGib: 32, migProfiles: [], pciDeviceIds: [],
-    awsInstanceTypes: offerings([['inf2.xlarge', 1], ['inf2.8xlarge', 1], ['inf2.24xlarge', 6], ['inf2.48xlarge', 12]]),
+    name: 'INFERENTIA2',
+    displayName: 'AWS Inferentia2',
+    productLabel: 'Inferentia2',
+    kind: AcceleratorKind.AWS_NEURON,
+    memoryGib: 32,
+    migProfiles: [],
+    pciDeviceIds: [],
+    awsInstanceTypes: offerings([
+      ['inf2.xlarge', 1],
+      ['inf2.8xlarge', 1],
+      ['inf2.24xlarge', 6],
+      ['inf2.48xlarge', 12],
+    ]),
     azureVmSizes: [],
     neuronCoresPerDevice: 2,
   });
 
   /** AWS Trainium chip, 32 GB per chip (AWS trn1, trn1n). */
   public static readonly TRAINIUM = new Gpu({
-    name: 'TRAINIUM', displayName: 'AWS Trainium', productLabel: 'Trainium',
-    kind: AcceleratorKind.AWS_NEURON, memoryGib: 32, migProfiles: [], pciDeviceIds: [],
-    awsInstanceTypes: offerings([['trn1.2xlarge', 1], ['trn1.32xlarge', 16], ['trn1n.32xlarge', 16]]),
+    name: 'TRAINIUM',
+    displayName: 'AWS Trainium',
+    productLabel: 'Trainium',
+    kind: AcceleratorKind.AWS_NEURON,
+    memoryGib: 32,
+    migProfiles: [],
+    pciDeviceIds: [],
+    awsInstanceTypes: offerings([
+      ['trn1.2xlarge', 1],
+      ['trn1.32xlarge', 16],
+      ['trn1n.32xlarge', 16],
+    ]),
     azureVmSizes: [],
     neuronCoresPerDevice: 2,
   });
 
   /** AWS Trainium2 chip, 96 GB per chip (AWS trn2). */
   public static readonly TRAINIUM2 = new Gpu({
-    name: 'TRAINIUM2', displayName: 'AWS Trainium2', productLabel: 'Trainium2',
-    kind: AcceleratorKind.AWS_NEURON, memoryGib: 96, migProfiles: [], pciDeviceIds: [],
-    awsInstanceTypes: offerings([['trn2.3xlarge', 1], ['trn2.48xlarge', 16]]),
+    name: 'TRAINIUM2',
+    displayName: 'AWS Trainium2',
+    productLabel: 'Trainium2',
+    kind: AcceleratorKind.AWS_NEURON,
+    memoryGib: 96,
+    migProfiles: [],
+    pciDeviceIds: [],
+    awsInstanceTypes: offerings([
+      ['trn2.3xlarge', 1],
+      ['trn2.48xlarge', 16],
+    ]),
     azureVmSizes: [],
     // 8 physical cores per chip, grouped in pairs by the default logical NeuronCore size (LNC=2).
     neuronCoresPerDevice: 4,
@@ -257,9 +348,19 @@ export class Gpu {
   /** Every accelerator in the catalog, NVIDIA first. */
   public static all(): Gpu[] {
     return [
-      Gpu.A100_40GB, Gpu.A100_80GB, Gpu.H100_80GB, Gpu.H100_NVL_94GB, Gpu.H200_141GB,
-      Gpu.L4, Gpu.L40S, Gpu.A10G, Gpu.A10, Gpu.T4,
-      Gpu.INFERENTIA2, Gpu.TRAINIUM, Gpu.TRAINIUM2,
+      Gpu.A100_40GB,
+      Gpu.A100_80GB,
+      Gpu.H100_80GB,
+      Gpu.H100_NVL_94GB,
+      Gpu.H200_141GB,
+      Gpu.L4,
+      Gpu.L40S,
+      Gpu.A10G,
+      Gpu.A10,
+      Gpu.T4,
+      Gpu.INFERENTIA2,
+      Gpu.TRAINIUM,
+      Gpu.TRAINIUM2,
     ];
   }
 
@@ -270,7 +371,11 @@ export class Gpu {
   public static of(name: string): Gpu {
     const found = Gpu.all().find((g) => g.name.toUpperCase() === String(name).toUpperCase());
     if (!found) {
-      throw new GpuDomainError(`gpu '${name}' is not in the accelerator catalog; use one of ${Gpu.all().map((g) => g.name).join(', ')}`);
+      throw new GpuDomainError(
+        `gpu '${name}' is not in the accelerator catalog; use one of ${Gpu.all()
+          .map((g) => g.name)
+          .join(', ')}`,
+      );
     }
     return found;
   }
@@ -330,9 +435,13 @@ export class Gpu {
     const found = this.migProfiles.find((p) => p.name === name);
     if (found) return found;
     if (!this.migCapable) {
-      throw new GpuDomainError(`mig profile '${name}' cannot be used: ${this.displayName} does not support MIG; use one of ${migCapableNames()}`);
+      throw new GpuDomainError(
+        `mig profile '${name}' cannot be used: ${this.displayName} does not support MIG; use one of ${migCapableNames()}`,
+      );
     }
-    throw new GpuDomainError(`mig profile '${name}' is not offered by ${this.displayName}; allowed: ${this.migProfiles.map((p) => p.name).join(', ')}`);
+    throw new GpuDomainError(
+      `mig profile '${name}' is not offered by ${this.displayName}; allowed: ${this.migProfiles.map((p) => p.name).join(', ')}`,
+    );
   }
 
   /** The AWS offering with this instance type, if it carries this accelerator. */
@@ -354,5 +463,8 @@ export class Gpu {
 
 /** Catalog names of the MIG-capable GPUs, comma-separated, for messages. */
 export function migCapableNames(): string {
-  return Gpu.all().filter((g) => g.migCapable).map((g) => g.name).join(', ');
+  return Gpu.all()
+    .filter((g) => g.migCapable)
+    .map((g) => g.name)
+    .join(', ');
 }

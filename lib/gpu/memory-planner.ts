@@ -32,7 +32,12 @@ export class Precision {
   /** Looks a precision up by name, case-insensitively, e.g. `bf16`. */
   public static of(name: string): Precision {
     const found = Precision.all().find((p) => p.name === String(name).toLowerCase());
-    if (!found) throw new GpuDomainError(`precision '${name}' is not known; use one of ${Precision.all().map((p) => p.name).join(', ')}`);
+    if (!found)
+      throw new GpuDomainError(
+        `precision '${name}' is not known; use one of ${Precision.all()
+          .map((p) => p.name)
+          .join(', ')}`,
+      );
     return found;
   }
 
@@ -76,8 +81,15 @@ export function validateModelArchitecture(props: ModelArchitectureProps): string
     const v = props[prop];
     if (!Number.isInteger(v) || v < 1) out.push(`${prop} ${v} is not a whole number >= 1; copy it from the model's config.json`);
   }
-  if (Number.isInteger(props.attentionHeads) && Number.isInteger(props.kvHeads) && props.kvHeads >= 1 && props.attentionHeads % props.kvHeads !== 0) {
-    out.push(`kvHeads ${props.kvHeads} does not divide attentionHeads ${props.attentionHeads}; grouped-query attention needs attentionHeads to be a multiple of kvHeads`);
+  if (
+    Number.isInteger(props.attentionHeads) &&
+    Number.isInteger(props.kvHeads) &&
+    props.kvHeads >= 1 &&
+    props.attentionHeads % props.kvHeads !== 0
+  ) {
+    out.push(
+      `kvHeads ${props.kvHeads} does not divide attentionHeads ${props.attentionHeads}; grouped-query attention needs attentionHeads to be a multiple of kvHeads`,
+    );
   }
   return out;
 }
@@ -85,34 +97,101 @@ export function validateModelArchitecture(props: ModelArchitectureProps): string
 /** A large language model's memory-relevant architecture. */
 export class LlmModel {
   /** Meta Llama 3.1 8B. */
-  public static readonly LLAMA_3_1_8B = new LlmModel({ name: 'llama-3.1-8b', parametersBillions: 8.03, layers: 32, attentionHeads: 32, kvHeads: 8, headDim: 128 });
+  public static readonly LLAMA_3_1_8B = new LlmModel({
+    name: 'llama-3.1-8b',
+    parametersBillions: 8.03,
+    layers: 32,
+    attentionHeads: 32,
+    kvHeads: 8,
+    headDim: 128,
+  });
   /** Meta Llama 3.1 70B. */
-  public static readonly LLAMA_3_1_70B = new LlmModel({ name: 'llama-3.1-70b', parametersBillions: 70.6, layers: 80, attentionHeads: 64, kvHeads: 8, headDim: 128 });
+  public static readonly LLAMA_3_1_70B = new LlmModel({
+    name: 'llama-3.1-70b',
+    parametersBillions: 70.6,
+    layers: 80,
+    attentionHeads: 64,
+    kvHeads: 8,
+    headDim: 128,
+  });
   /** Meta Llama 3.1 405B. */
-  public static readonly LLAMA_3_1_405B = new LlmModel({ name: 'llama-3.1-405b', parametersBillions: 405.9, layers: 126, attentionHeads: 128, kvHeads: 8, headDim: 128 });
+  public static readonly LLAMA_3_1_405B = new LlmModel({
+    name: 'llama-3.1-405b',
+    parametersBillions: 405.9,
+    layers: 126,
+    attentionHeads: 128,
+    kvHeads: 8,
+    headDim: 128,
+  });
   /** Mistral 7B. */
-  public static readonly MISTRAL_7B = new LlmModel({ name: 'mistral-7b', parametersBillions: 7.25, layers: 32, attentionHeads: 32, kvHeads: 8, headDim: 128 });
+  public static readonly MISTRAL_7B = new LlmModel({
+    name: 'mistral-7b',
+    parametersBillions: 7.25,
+    layers: 32,
+    attentionHeads: 32,
+    kvHeads: 8,
+    headDim: 128,
+  });
   /** Mixtral 8x7B (mixture of experts; every expert stays in memory). */
-  public static readonly MIXTRAL_8X7B = new LlmModel({ name: 'mixtral-8x7b', parametersBillions: 46.7, layers: 32, attentionHeads: 32, kvHeads: 8, headDim: 128 });
+  public static readonly MIXTRAL_8X7B = new LlmModel({
+    name: 'mixtral-8x7b',
+    parametersBillions: 46.7,
+    layers: 32,
+    attentionHeads: 32,
+    kvHeads: 8,
+    headDim: 128,
+  });
   /** Qwen2.5 7B. */
-  public static readonly QWEN2_5_7B = new LlmModel({ name: 'qwen2.5-7b', parametersBillions: 7.62, layers: 28, attentionHeads: 28, kvHeads: 4, headDim: 128 });
+  public static readonly QWEN2_5_7B = new LlmModel({
+    name: 'qwen2.5-7b',
+    parametersBillions: 7.62,
+    layers: 28,
+    attentionHeads: 28,
+    kvHeads: 4,
+    headDim: 128,
+  });
   /** Qwen2.5 72B. */
-  public static readonly QWEN2_5_72B = new LlmModel({ name: 'qwen2.5-72b', parametersBillions: 72.7, layers: 80, attentionHeads: 64, kvHeads: 8, headDim: 128 });
+  public static readonly QWEN2_5_72B = new LlmModel({
+    name: 'qwen2.5-72b',
+    parametersBillions: 72.7,
+    layers: 80,
+    attentionHeads: 64,
+    kvHeads: 8,
+    headDim: 128,
+  });
   /** Google Gemma 2 9B. */
-  public static readonly GEMMA_2_9B = new LlmModel({ name: 'gemma-2-9b', parametersBillions: 9.24, layers: 42, attentionHeads: 16, kvHeads: 8, headDim: 256 });
+  public static readonly GEMMA_2_9B = new LlmModel({
+    name: 'gemma-2-9b',
+    parametersBillions: 9.24,
+    layers: 42,
+    attentionHeads: 16,
+    kvHeads: 8,
+    headDim: 256,
+  });
 
   /** Every catalog model. */
   public static all(): LlmModel[] {
     return [
-      LlmModel.LLAMA_3_1_8B, LlmModel.LLAMA_3_1_70B, LlmModel.LLAMA_3_1_405B, LlmModel.MISTRAL_7B,
-      LlmModel.MIXTRAL_8X7B, LlmModel.QWEN2_5_7B, LlmModel.QWEN2_5_72B, LlmModel.GEMMA_2_9B,
+      LlmModel.LLAMA_3_1_8B,
+      LlmModel.LLAMA_3_1_70B,
+      LlmModel.LLAMA_3_1_405B,
+      LlmModel.MISTRAL_7B,
+      LlmModel.MIXTRAL_8X7B,
+      LlmModel.QWEN2_5_7B,
+      LlmModel.QWEN2_5_72B,
+      LlmModel.GEMMA_2_9B,
     ];
   }
 
   /** A catalog model by id (`llama-3.1-70b`), case-insensitively. */
   public static of(name: string): LlmModel {
     const found = LlmModel.all().find((m) => m.name === String(name).toLowerCase());
-    if (!found) throw new GpuDomainError(`model '${name}' is not in the model catalog; use one of ${LlmModel.all().map((m) => m.name).join(', ')}, or LlmModel.custom()`);
+    if (!found)
+      throw new GpuDomainError(
+        `model '${name}' is not in the model catalog; use one of ${LlmModel.all()
+          .map((m) => m.name)
+          .join(', ')}, or LlmModel.custom()`,
+      );
     return found;
   }
 
@@ -181,12 +260,14 @@ export interface MemoryPlanProps {
  */
 export function validateMemoryPlan(props: MemoryPlanProps): string[] {
   const out: string[] = [];
-  if (!(props.model instanceof LlmModel)) out.push(`model ${String(props.model)} is not an LlmModel; use LlmModel.of(), a catalog member or LlmModel.custom()`);
+  if (!(props.model instanceof LlmModel))
+    out.push(`model ${String(props.model)} is not an LlmModel; use LlmModel.of(), a catalog member or LlmModel.custom()`);
   if (!Number.isInteger(props.contextLength) || props.contextLength < 1) {
     out.push(`contextLength ${props.contextLength} is not a whole number >= 1; use the longest prompt plus output in tokens`);
   }
   const seqs = props.concurrentSequences ?? 1;
-  if (!Number.isInteger(seqs) || seqs < 1) out.push(`concurrentSequences ${seqs} is not a whole number >= 1; use the sequences served at once`);
+  if (!Number.isInteger(seqs) || seqs < 1)
+    out.push(`concurrentSequences ${seqs} is not a whole number >= 1; use the sequences served at once`);
   const util = props.gpuMemoryUtilization ?? 0.9;
   if (!(util > 0 && util <= 1)) out.push(`gpuMemoryUtilization ${util} is not in (0, 1]; use a fraction such as 0.9`);
   return out;
@@ -307,9 +388,10 @@ export class MemoryPlan {
   /** One-line summary of the plan on `gpu`, for logs and docs. */
   public explain(gpu: Gpu): string {
     const f = (n: number) => `${n.toFixed(1)} GiB`;
-    const head = `${this.model.name} ${this.weightsPrecision.name}: weights ${f(this.weightsGib)} + KV ${f(this.kvCacheGib)}`
-      + ` (${this.kvCachePrecision.name}, ${this.contextLength} tokens x ${this.concurrentSequences} sequences)`
-      + ` + overhead ${f(this.overheadGib)} = ${f(this.totalGib)}`;
+    const head =
+      `${this.model.name} ${this.weightsPrecision.name}: weights ${f(this.weightsGib)} + KV ${f(this.kvCacheGib)}` +
+      ` (${this.kvCachePrecision.name}, ${this.contextLength} tokens x ${this.concurrentSequences} sequences)` +
+      ` + overhead ${f(this.overheadGib)} = ${f(this.totalGib)}`;
     const usable = `${f(this.usableGib(gpu))} usable per GPU`;
     const tp = this.tensorParallelDegree(gpu);
     if (tp === 1) return `${head}; fits on one ${gpu.displayName} (${usable})`;

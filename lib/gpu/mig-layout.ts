@@ -46,11 +46,46 @@ const COMMON_NAMED = ['all-disabled', 'all-enabled', 'all-balanced'];
  * medium and one large instance, which leaves one compute slice idle by design.
  */
 const BALANCED: Array<[string, MigSliceCount[]]> = [
-  ['A100-SXM4-40GB', [{ profile: '1g.5gb', count: 2 }, { profile: '2g.10gb', count: 1 }, { profile: '3g.20gb', count: 1 }]],
-  ['A100-SXM4-80GB', [{ profile: '1g.10gb', count: 2 }, { profile: '2g.20gb', count: 1 }, { profile: '3g.40gb', count: 1 }]],
-  ['H100-SXM5-80GB', [{ profile: '1g.10gb', count: 2 }, { profile: '2g.20gb', count: 1 }, { profile: '3g.40gb', count: 1 }]],
-  ['H100-NVL-94GB', [{ profile: '1g.12gb', count: 2 }, { profile: '2g.24gb', count: 1 }, { profile: '3g.47gb', count: 1 }]],
-  ['H200-141GB', [{ profile: '1g.18gb', count: 2 }, { profile: '2g.35gb', count: 1 }, { profile: '3g.71gb', count: 1 }]],
+  [
+    'A100-SXM4-40GB',
+    [
+      { profile: '1g.5gb', count: 2 },
+      { profile: '2g.10gb', count: 1 },
+      { profile: '3g.20gb', count: 1 },
+    ],
+  ],
+  [
+    'A100-SXM4-80GB',
+    [
+      { profile: '1g.10gb', count: 2 },
+      { profile: '2g.20gb', count: 1 },
+      { profile: '3g.40gb', count: 1 },
+    ],
+  ],
+  [
+    'H100-SXM5-80GB',
+    [
+      { profile: '1g.10gb', count: 2 },
+      { profile: '2g.20gb', count: 1 },
+      { profile: '3g.40gb', count: 1 },
+    ],
+  ],
+  [
+    'H100-NVL-94GB',
+    [
+      { profile: '1g.12gb', count: 2 },
+      { profile: '2g.24gb', count: 1 },
+      { profile: '3g.47gb', count: 1 },
+    ],
+  ],
+  [
+    'H200-141GB',
+    [
+      { profile: '1g.18gb', count: 2 },
+      { profile: '2g.35gb', count: 1 },
+      { profile: '3g.71gb', count: 1 },
+    ],
+  ],
 ];
 
 /** mig-parted config names cannot contain '+', so the default config writes `+me` as `.me`. */
@@ -84,7 +119,12 @@ export class MigLayout {
 
   /** The same mix of instances on every GPU, e.g. one 3g.40gb, one 2g.20gb and two 1g.10gb. */
   public static mixed(slices: MigSliceCount[]): MigLayout {
-    return new MigLayout(MigLayoutKind.MIXED, undefined, undefined, slices.map((s) => ({ profile: s.profile, count: s.count })));
+    return new MigLayout(
+      MigLayoutKind.MIXED,
+      undefined,
+      undefined,
+      slices.map((s) => ({ profile: s.profile, count: s.count })),
+    );
   }
 
   /** How the layout was described. */
@@ -116,7 +156,10 @@ export class MigLayout {
    */
   public configName(poolName: string): string {
     if (this.fixedConfigName !== undefined) return this.fixedConfigName;
-    const safe = `custom-${poolName}`.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/-+$/, '');
+    const safe = `custom-${poolName}`
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]+/g, '-')
+      .replace(/-+$/, '');
     return safe;
   }
 
@@ -126,18 +169,21 @@ export class MigLayout {
    */
   public validate(gpu: Gpu): string[] {
     if (!gpu.migCapable) {
-      return [`${this.describe()} needs a MIG-capable GPU but GPU ${gpu.name} does not support MIG; MIG-capable: ${migCapableNames()}; use timeSlicing instead to share ${gpu.name}`];
+      return [
+        `${this.describe()} needs a MIG-capable GPU but GPU ${gpu.name} does not support MIG; MIG-capable: ${migCapableNames()}; use timeSlicing instead to share ${gpu.name}`,
+      ];
     }
     const offered = gpu.migProfiles.map((p) => p.name).join(', ');
-    const notOffered = (profile: string, prop: string) =>
-      `${prop} '${profile}' is not offered by ${gpu.displayName}; allowed: ${offered}`;
+    const notOffered = (profile: string, prop: string) => `${prop} '${profile}' is not offered by ${gpu.displayName}; allowed: ${offered}`;
     switch (this.kind) {
       case MigLayoutKind.UNIFORM:
         return gpu.migProfiles.some((p) => p.name === this.profile) ? [] : [notOffered(this.profile!, 'profile')];
       case MigLayoutKind.NAMED: {
         const accepted = acceptedNamedConfigs(gpu);
         if (accepted.includes(this.fixedConfigName!)) return [];
-        return [`config '${this.fixedConfigName}' is not in the GPU operator's default mig-parted config for ${gpu.name}; use one of ${accepted.join(', ')}`];
+        return [
+          `config '${this.fixedConfigName}' is not in the GPU operator's default mig-parted config for ${gpu.name}; use one of ${accepted.join(', ')}`,
+        ];
       }
       default:
         return this.validateMixed(gpu, notOffered);
@@ -184,15 +230,18 @@ export class MigLayout {
 
   private describe(): string {
     switch (this.kind) {
-      case MigLayoutKind.UNIFORM: return `uniform('${this.profile}')`;
-      case MigLayoutKind.NAMED: return `named('${this.fixedConfigName}')`;
-      default: return `mixed(${describeSlices(this.slices)})`;
+      case MigLayoutKind.UNIFORM:
+        return `uniform('${this.profile}')`;
+      case MigLayoutKind.NAMED:
+        return `named('${this.fixedConfigName}')`;
+      default:
+        return `mixed(${describeSlices(this.slices)})`;
     }
   }
 
   private validateMixed(gpu: Gpu, notOffered: (profile: string, prop: string) => string): string[] {
     if (this.slices.length === 0) {
-      return ['slices [] is empty; list at least one { profile, count }, e.g. [{ profile: \'' + gpu.migProfiles[0].name + '\', count: 1 }]'];
+      return ["slices [] is empty; list at least one { profile, count }, e.g. [{ profile: '" + gpu.migProfiles[0].name + "', count: 1 }]"];
     }
     const out: string[] = [];
     const perProfile = new Map<string, number>();
@@ -211,7 +260,9 @@ export class MigLayout {
     for (const [name, count] of perProfile) {
       const p = gpu.migProfile(name);
       if (count > p.maxInstances) {
-        out.push(`slices ${describeSlices(this.slices)} ask for ${count} '${name}' instances but ${gpu.displayName} fits at most ${p.maxInstances}; use a count <= ${p.maxInstances}`);
+        out.push(
+          `slices ${describeSlices(this.slices)} ask for ${count} '${name}' instances but ${gpu.displayName} fits at most ${p.maxInstances}; use a count <= ${p.maxInstances}`,
+        );
       }
       compute += p.computeSlices * count;
       memory += p.memorySlices * count;
@@ -219,13 +270,19 @@ export class MigLayout {
     }
     // Totals are necessary, not sufficient: the driver also enforces placement, which these checks approximate.
     if (compute > GPU_COMPUTE_SLICES) {
-      out.push(`slices ${describeSlices(this.slices)} use ${compute} compute slices but ${gpu.displayName} has ${GPU_COMPUTE_SLICES}; remove instances until compute slices total <= ${GPU_COMPUTE_SLICES}`);
+      out.push(
+        `slices ${describeSlices(this.slices)} use ${compute} compute slices but ${gpu.displayName} has ${GPU_COMPUTE_SLICES}; remove instances until compute slices total <= ${GPU_COMPUTE_SLICES}`,
+      );
     }
     if (memory > GPU_MEMORY_SLICES) {
-      out.push(`slices ${describeSlices(this.slices)} use ${memory} memory slices (eighths of ${gpu.memoryGib} GB) but ${gpu.displayName} has ${GPU_MEMORY_SLICES}; remove instances until memory slices total <= ${GPU_MEMORY_SLICES}`);
+      out.push(
+        `slices ${describeSlices(this.slices)} use ${memory} memory slices (eighths of ${gpu.memoryGib} GB) but ${gpu.displayName} has ${GPU_MEMORY_SLICES}; remove instances until memory slices total <= ${GPU_MEMORY_SLICES}`,
+      );
     }
     if (media > 1) {
-      out.push(`slices ${describeSlices(this.slices)} ask for ${media} media-extension (+me) instances; a GPU has one set of media engines, use at most one +me instance`);
+      out.push(
+        `slices ${describeSlices(this.slices)} ask for ${media} media-extension (+me) instances; a GPU has one set of media engines, use at most one +me instance`,
+      );
     }
     return out;
   }
@@ -241,12 +298,17 @@ function namedSlices(configName: string, gpu: Gpu): MigSliceCount[] {
   if (configName === 'all-disabled' || configName === 'all-enabled') return [];
   if (configName === 'all-balanced') {
     const row = BALANCED.find(([label]) => label === gpu.productLabel);
-    if (!row) throw new GpuDomainError(`mig config 'all-balanced' is not defined for ${gpu.displayName}; use one of ${acceptedNamedConfigs(gpu).join(', ') || migCapableNames()}`);
+    if (!row)
+      throw new GpuDomainError(
+        `mig config 'all-balanced' is not defined for ${gpu.displayName}; use one of ${acceptedNamedConfigs(gpu).join(', ') || migCapableNames()}`,
+      );
     return row[1].map((s) => ({ ...s }));
   }
   const profile = gpu.migProfiles.find((p) => uniformConfigName(p.name) === configName);
   if (!profile) {
-    throw new GpuDomainError(`mig config '${configName}' is not in the GPU operator's default mig-parted config for ${gpu.name}; use one of ${acceptedNamedConfigs(gpu).join(', ') || 'a MIG-capable GPU: ' + migCapableNames()}`);
+    throw new GpuDomainError(
+      `mig config '${configName}' is not in the GPU operator's default mig-parted config for ${gpu.name}; use one of ${acceptedNamedConfigs(gpu).join(', ') || 'a MIG-capable GPU: ' + migCapableNames()}`,
+    );
   }
   return [{ profile: profile.name, count: profile.maxInstances }];
 }

@@ -48,20 +48,27 @@ export function validateMigPartedConfigEntries(entries: MigPartedConfigEntry[]):
   const out: string[] = [];
   entries.forEach((e, i) => {
     if (!NAME.test(e.name ?? '')) {
-      out.push(`entries[${i}].name '${e.name}' is not a mig-parted config name; use letters, digits, '.', '_' or '-', starting and ending with a letter or digit`);
+      out.push(
+        `entries[${i}].name '${e.name}' is not a mig-parted config name; use letters, digits, '.', '_' or '-', starting and ending with a letter or digit`,
+      );
     }
     if (e.name === 'all-disabled' && e.migEnabled) {
-      out.push(`entries[${i}].migEnabled true under 'all-disabled' would enable MIG on every unlabeled node; set migEnabled: false or use another name`);
+      out.push(
+        `entries[${i}].migEnabled true under 'all-disabled' would enable MIG on every unlabeled node; set migEnabled: false or use another name`,
+      );
     }
     if (!e.migEnabled && e.slices.length > 0) {
       out.push(`entries[${i}].slices for '${e.name}' are set while migEnabled is false; remove the slices or set migEnabled: true`);
     }
     e.slices.forEach((s, j) => {
-      if (!PROFILE.test(s.profile ?? '')) out.push(`entries[${i}].slices[${j}].profile '${s.profile}' is not a MIG profile name; use a name such as '1g.10gb'`);
-      if (!Number.isInteger(s.count) || s.count < 1) out.push(`entries[${i}].slices[${j}].count ${s.count} is not a whole number >= 1; use a positive integer`);
+      if (!PROFILE.test(s.profile ?? ''))
+        out.push(`entries[${i}].slices[${j}].profile '${s.profile}' is not a MIG profile name; use a name such as '1g.10gb'`);
+      if (!Number.isInteger(s.count) || s.count < 1)
+        out.push(`entries[${i}].slices[${j}].count ${s.count} is not a whole number >= 1; use a positive integer`);
     });
     (e.deviceFilter ?? []).forEach((d, j) => {
-      if (!PCI_ID.test(d)) out.push(`entries[${i}].deviceFilter[${j}] '${d}' is not a PCI id; use the form 0x233010DE (device id then vendor id)`);
+      if (!PCI_ID.test(d))
+        out.push(`entries[${i}].deviceFilter[${j}] '${d}' is not a PCI id; use the form 0x233010DE (device id then vendor id)`);
     });
   });
   for (const [name, group] of groupByName(withDisabled(entries))) {
@@ -77,7 +84,9 @@ export function validateMigPartedConfigEntries(entries: MigPartedConfigEntry[]):
       }
     }
     if (!filtered || overlap) {
-      out.push(`entries '${name}' is given ${group.length} times with different content; give each layout its own name, or a disjoint deviceFilter per GPU model`);
+      out.push(
+        `entries '${name}' is given ${group.length} times with different content; give each layout its own name, or a disjoint deviceFilter per GPU model`,
+      );
     }
   }
   return out;

@@ -15,11 +15,15 @@ export const MAX_TIME_SLICING_REPLICAS = 48;
 export function validateTimeSlicing(gpu: Gpu, replicas: number): string[] {
   const out: string[] = [];
   if (gpu.kind !== AcceleratorKind.NVIDIA_GPU) {
-    out.push(`${replicas} cannot be used on ${gpu.displayName}: time-slicing is an NVIDIA device plugin feature; remove timeSlicing for Neuron accelerators`);
+    out.push(
+      `${replicas} cannot be used on ${gpu.displayName}: time-slicing is an NVIDIA device plugin feature; remove timeSlicing for Neuron accelerators`,
+    );
     return out;
   }
   if (!Number.isInteger(replicas) || replicas < MIN_TIME_SLICING_REPLICAS || replicas > MAX_TIME_SLICING_REPLICAS) {
-    out.push(`${replicas} is not a whole number from ${MIN_TIME_SLICING_REPLICAS} to ${MAX_TIME_SLICING_REPLICAS}; use ${MIN_TIME_SLICING_REPLICAS}-${MAX_TIME_SLICING_REPLICAS} replicas per GPU`);
+    out.push(
+      `${replicas} is not a whole number from ${MIN_TIME_SLICING_REPLICAS} to ${MAX_TIME_SLICING_REPLICAS}; use ${MIN_TIME_SLICING_REPLICAS}-${MAX_TIME_SLICING_REPLICAS} replicas per GPU`,
+    );
   }
   return out;
 }
@@ -30,7 +34,9 @@ export function validateTimeSlicing(gpu: Gpu, replicas: number): string[] {
  */
 export function renderTimeSlicingConfig(replicas: number): string {
   if (!Number.isInteger(replicas) || replicas < MIN_TIME_SLICING_REPLICAS || replicas > MAX_TIME_SLICING_REPLICAS) {
-    throw new GpuDomainError(`timeSlicing ${replicas} is not a whole number from ${MIN_TIME_SLICING_REPLICAS} to ${MAX_TIME_SLICING_REPLICAS}; use ${MIN_TIME_SLICING_REPLICAS}-${MAX_TIME_SLICING_REPLICAS} replicas per GPU`);
+    throw new GpuDomainError(
+      `timeSlicing ${replicas} is not a whole number from ${MIN_TIME_SLICING_REPLICAS} to ${MAX_TIME_SLICING_REPLICAS}; use ${MIN_TIME_SLICING_REPLICAS}-${MAX_TIME_SLICING_REPLICAS} replicas per GPU`,
+    );
   }
   return [
     'version: v1',

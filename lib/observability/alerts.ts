@@ -57,14 +57,22 @@ export function resolveAlertThresholds(t: AlertThresholds = {}): { resolved: Res
   const errors: string[] = [];
   const ttft = t.ttftP95 ?? Duration.seconds(2);
   if (ttft.toMilliseconds() < 10 || ttft.toSeconds() > 600) {
-    errors.push(`alertThresholds.ttftP95 '${ttft.toPrometheus()}' is outside 10ms..10m; pass e.g. Duration.millis(800) or Duration.seconds(2)`);
+    errors.push(
+      `alertThresholds.ttftP95 '${ttft.toPrometheus()}' is outside 10ms..10m; pass e.g. Duration.millis(800) or Duration.seconds(2)`,
+    );
   }
   const queue = t.queueDepth ?? 10;
-  if (!Number.isInteger(queue) || queue < 1) errors.push(`alertThresholds.queueDepth ${queue} is not a positive integer; pass the waiting requests per replica that breach the SLO, e.g. 10`);
+  if (!Number.isInteger(queue) || queue < 1)
+    errors.push(
+      `alertThresholds.queueDepth ${queue} is not a positive integer; pass the waiting requests per replica that breach the SLO, e.g. 10`,
+    );
   const mem = t.gpuMemoryPercent ?? 90;
   if (!(mem > 0 && mem < 100)) errors.push(`alertThresholds.gpuMemoryPercent ${mem} is not between 0 and 100 (exclusive); pass e.g. 90`);
   const temp = t.gpuTemperatureCelsius ?? 85;
-  if (!(temp >= 40 && temp <= 110)) errors.push(`alertThresholds.gpuTemperatureCelsius ${temp} is outside 40..110 °C; data-centre GPUs slow down near 85-90 °C, pass e.g. 85`);
+  if (!(temp >= 40 && temp <= 110))
+    errors.push(
+      `alertThresholds.gpuTemperatureCelsius ${temp} is outside 40..110 °C; data-centre GPUs slow down near 85-90 °C, pass e.g. 85`,
+    );
   return { resolved: { ttftP95Seconds: ttft.toSeconds(), queueDepth: queue, gpuMemoryPercent: mem, gpuTemperatureCelsius: temp }, errors };
 }
 
@@ -85,7 +93,8 @@ export function gpuAlertRules(t: ResolvedAlertThresholds): AlertRule[] {
       expr: `max by (node, gpu, UUID) (${FATAL_XIDS.map((x) => `${D.XID_ERRORS} == ${x}`).join(' or ')})`,
       pendingFor: '',
       severity: 'critical',
-      summary: 'GPU {{ $labels.gpu }} on {{ $labels.node }} reported hardware XID {{ $value }}; drain the node and reset or replace the GPU',
+      summary:
+        'GPU {{ $labels.gpu }} on {{ $labels.node }} reported hardware XID {{ $value }}; drain the node and reset or replace the GPU',
     },
     {
       alert: 'GpuXidError',
@@ -135,13 +144,15 @@ export function gpuAlertRules(t: ResolvedAlertThresholds): AlertRule[] {
 
 /** Alerts on every accelerator node (NVIDIA and Neuron). */
 export function acceleratorNodeAlertRules(): AlertRule[] {
-  return [{
-    alert: 'AcceleratorNodeNotReady',
-    expr: `(${ClusterMetrics.NODE_STATUS_CONDITION}{condition="Ready",status="true"} == 0) and on (node) (max by (node) (${ClusterMetrics.NODE_STATUS_CAPACITY}{resource=~"${ACCELERATOR_RESOURCES}"}) > 0)`,
-    pendingFor: '5m',
-    severity: 'critical',
-    summary: 'Accelerator node {{ $labels.node }} has not been Ready for 5 minutes',
-  }];
+  return [
+    {
+      alert: 'AcceleratorNodeNotReady',
+      expr: `(${ClusterMetrics.NODE_STATUS_CONDITION}{condition="Ready",status="true"} == 0) and on (node) (max by (node) (${ClusterMetrics.NODE_STATUS_CAPACITY}{resource=~"${ACCELERATOR_RESOURCES}"}) > 0)`,
+      pendingFor: '5m',
+      severity: 'critical',
+      summary: 'Accelerator node {{ $labels.node }} has not been Ready for 5 minutes',
+    },
+  ];
 }
 
 /** Alerts on Neuron nodes. */

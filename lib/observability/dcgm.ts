@@ -50,7 +50,9 @@ export function operatorDcgmServiceMonitor(operatorNamespace: string): { [key: s
     name: 'nvidia-dcgm-exporter',
     selector: { matchLabels: { app: OPERATOR_DCGM_SERVICE.label } },
     namespaceSelector: { matchNames: [operatorNamespace] },
-    endpoints: [{ port: OPERATOR_DCGM_SERVICE.port, path: '/metrics', interval: SCRAPE_INTERVAL, honorLabels: true, relabelings: [NODE_LABEL] }],
+    endpoints: [
+      { port: OPERATOR_DCGM_SERVICE.port, path: '/metrics', interval: SCRAPE_INTERVAL, honorLabels: true, relabelings: [NODE_LABEL] },
+    ],
   };
 }
 

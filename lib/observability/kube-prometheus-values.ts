@@ -85,7 +85,14 @@ export function kubePrometheusValues(i: KubePrometheusValuesInput): { [key: stri
       admin: { existingSecret: i.grafanaAdminSecret, userKey: GRAFANA_ADMIN_KEYS.user, passwordKey: GRAFANA_ADMIN_KEYS.password },
       persistence: { enabled: true, type: 'pvc', size: `${i.grafanaStorageGib}Gi`, storageClassName: i.storageClassName },
       'grafana.ini': { analytics: { check_for_updates: false } },
-      sidecar: { dashboards: { enabled: true, label: GRAFANA_DASHBOARD_LABEL.key, labelValue: GRAFANA_DASHBOARD_LABEL.value, searchNamespace: 'ALL' } },
+      sidecar: {
+        dashboards: {
+          enabled: true,
+          label: GRAFANA_DASHBOARD_LABEL.key,
+          labelValue: GRAFANA_DASHBOARD_LABEL.value,
+          searchNamespace: 'ALL',
+        },
+      },
       ...placement,
     },
     prometheus: {

@@ -194,13 +194,34 @@ const ROWS: Row[] = [
   [ClusterMetrics.UP, G, MetricSource.PROMETHEUS],
 ];
 
-const KEYWORDS = new Set(['and', 'or', 'unless', 'bool', 'offset', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'inf', 'nan', 'atan2']);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'inf',
+  'nan',
+  'atan2',
+]);
 
 /** Lookups over the metric list. */
 export class MetricCatalog {
   /** Every metric family the stack relies on. */
   public static all(): MetricDefinition[] {
-    return ROWS.map(([name, metricType, source, perMig, legacy]) => ({ name, metricType, source, perMigInstance: perMig ?? false, legacy: legacy ?? false }));
+    return ROWS.map(([name, metricType, source, perMig, legacy]) => ({
+      name,
+      metricType,
+      source,
+      perMigInstance: perMig ?? false,
+      legacy: legacy ?? false,
+    }));
   }
 
   /** Every series name a scrape yields for the catalog (histograms expand to `_bucket`, `_sum`, `_count`). */

@@ -47,17 +47,19 @@ export class NeuronMonitor extends Construct {
             toleration: neuronNodeTolerations(props.cluster),
             priorityClassName: 'system-node-critical',
             automountServiceAccountToken: false,
-            container: [{
-              name: 'neuron-monitor',
-              image: props.image ?? 'public.ecr.aws/neuron/neuron-monitor:1.3.0',
-              command: ['/opt/bin/entrypoint.sh'],
-              args: ['--port', String(NEURON_MONITOR_PORT)],
-              port: [{ name: 'metrics', containerPort: NEURON_MONITOR_PORT, protocol: 'TCP' }],
-              env: [{ name: 'GOMEMLIMIT', value: '160MiB' }],
-              resources: { requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
-              // neuron-monitor reads the Neuron devices and driver counters from the host; AWS ships it privileged.
-              securityContext: { privileged: true },
-            }],
+            container: [
+              {
+                name: 'neuron-monitor',
+                image: props.image ?? 'public.ecr.aws/neuron/neuron-monitor:1.3.0',
+                command: ['/opt/bin/entrypoint.sh'],
+                args: ['--port', String(NEURON_MONITOR_PORT)],
+                port: [{ name: 'metrics', containerPort: NEURON_MONITOR_PORT, protocol: 'TCP' }],
+                env: [{ name: 'GOMEMLIMIT', value: '160MiB' }],
+                resources: { requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+                // neuron-monitor reads the Neuron devices and driver counters from the host; AWS ships it privileged.
+                securityContext: { privileged: true },
+              },
+            ],
           },
         },
       },

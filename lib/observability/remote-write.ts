@@ -4,11 +4,21 @@ import { Construct } from 'constructs';
 import { CloudProvider, IPlatformCluster, IWorkloadIdentity } from '../core/cluster';
 import { isAzureRegion } from '../private/validation';
 
-const prometheusWorkspaceLib = lazyModule<typeof import('@cdktf/provider-aws/lib/prometheus-workspace')>('@cdktf/provider-aws/lib/prometheus-workspace');
-const dataAzurermClientConfigLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-client-config')>('@cdktf/provider-azurerm/lib/data-azurerm-client-config');
-const monitorDataCollectionEndpointLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/monitor-data-collection-endpoint')>('@cdktf/provider-azurerm/lib/monitor-data-collection-endpoint');
-const monitorDataCollectionRuleLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/monitor-data-collection-rule')>('@cdktf/provider-azurerm/lib/monitor-data-collection-rule');
-const monitorWorkspaceLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/monitor-workspace')>('@cdktf/provider-azurerm/lib/monitor-workspace');
+const prometheusWorkspaceLib = lazyModule<typeof import('@cdktf/provider-aws/lib/prometheus-workspace')>(
+  '@cdktf/provider-aws/lib/prometheus-workspace',
+);
+const dataAzurermClientConfigLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-client-config')>(
+  '@cdktf/provider-azurerm/lib/data-azurerm-client-config',
+);
+const monitorDataCollectionEndpointLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/monitor-data-collection-endpoint')>(
+  '@cdktf/provider-azurerm/lib/monitor-data-collection-endpoint',
+);
+const monitorDataCollectionRuleLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/monitor-data-collection-rule')>(
+  '@cdktf/provider-azurerm/lib/monitor-data-collection-rule',
+);
+const monitorWorkspaceLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/monitor-workspace')>(
+  '@cdktf/provider-azurerm/lib/monitor-workspace',
+);
 
 /** Where the remote-write binding is made. */
 export interface RemoteWriteBindOptions {
@@ -113,19 +123,28 @@ export abstract class RemoteWrite {
 }
 
 class AmazonManagedPrometheus extends RemoteWrite {
-  constructor(private readonly options: AmazonManagedPrometheusOptions) { super(); }
+  constructor(private readonly options: AmazonManagedPrometheusOptions) {
+    super();
+  }
 
   public validate(cluster: IPlatformCluster): string[] {
     const errors: string[] = [];
     if (cluster.cloudProvider !== CloudProvider.AWS) {
-      errors.push(`remoteWrite 'amazonManagedPrometheus' does not fit a cluster on ${cluster.cloudProvider}; Pod Identity and SigV4 need EKS, leave remoteWrite unset on AKS`);
+      errors.push(
+        `remoteWrite 'amazonManagedPrometheus' does not fit a cluster on ${cluster.cloudProvider}; Pod Identity and SigV4 need EKS, leave remoteWrite unset on AKS`,
+      );
     }
     const arn = this.options.workspaceArn;
     if (arn !== undefined && !Token.isUnresolved(arn) && !AMP_ARN.test(arn)) {
       errors.push(`remoteWrite.workspaceArn '${arn}' is not an AMP workspace ARN; pass arn:aws:aps:<region>:<account>:workspace/ws-<id>`);
     }
-    if (arn !== undefined && (this.options.alias !== undefined || this.options.kmsKeyArn !== undefined || this.options.retainOnDestroy !== undefined)) {
-      errors.push(`remoteWrite.alias/kmsKeyArn/retainOnDestroy '${this.options.alias ?? this.options.kmsKeyArn ?? this.options.retainOnDestroy}' only apply to a new workspace; drop them or drop workspaceArn`);
+    if (
+      arn !== undefined &&
+      (this.options.alias !== undefined || this.options.kmsKeyArn !== undefined || this.options.retainOnDestroy !== undefined)
+    ) {
+      errors.push(
+        `remoteWrite.alias/kmsKeyArn/retainOnDestroy '${this.options.alias ?? this.options.kmsKeyArn ?? this.options.retainOnDestroy}' only apply to a new workspace; drop them or drop workspaceArn`,
+      );
     }
     return errors;
   }
@@ -144,7 +163,13 @@ class AmazonManagedPrometheus extends RemoteWrite {
     } else if (given !== undefined) {
       arn = given;
       region = Fn.element(Fn.split(':', arn), 3);
-      url = Fn.join('', ['https://aps-workspaces.', region, '.amazonaws.com/workspaces/', Fn.element(Fn.split('/', arn), 1), '/api/v1/remote_write']);
+      url = Fn.join('', [
+        'https://aps-workspaces.',
+        region,
+        '.amazonaws.com/workspaces/',
+        Fn.element(Fn.split('/', arn), 1),
+        '/api/v1/remote_write',
+      ]);
     } else {
       const ws = new (prometheusWorkspaceLib().PrometheusWorkspace)(scope, 'Workspace', {
         alias: this.options.alias ?? `${options.cluster.clusterName}-metrics`,
@@ -157,37 +182,54 @@ class AmazonManagedPrometheus extends RemoteWrite {
       // prometheus_endpoint ends with '/'.
       url = `${ws.prometheusEndpoint}api/v1/remote_write`;
     }
-    const identity = options.cluster.bindServiceAccount(scope, 'Identity', { namespace: options.namespace, serviceAccountName: options.serviceAccountName });
+    const identity = options.cluster.bindServiceAccount(scope, 'Identity', {
+      namespace: options.namespace,
+      serviceAccountName: options.serviceAccountName,
+    });
     identity.grant({ awsStatements: [{ sid: 'RemoteWrite', actions: ['aps:RemoteWrite'], resources: [arn] }] });
     return {
       identity,
-      remoteWrite: [{
-        url,
-        sigv4: { region },
-        // AMP ingests up to 1,000 samples per request well; the larger queue rides out short throttling.
-        queueConfig: { maxSamplesPerSend: 1000, maxShards: 200, capacity: 2500 },
-      }],
+      remoteWrite: [
+        {
+          url,
+          sigv4: { region },
+          // AMP ingests up to 1,000 samples per request well; the larger queue rides out short throttling.
+          queueConfig: { maxSamplesPerSend: 1000, maxShards: 200, capacity: 2500 },
+        },
+      ],
     };
   }
 }
 
 class AzureMonitorPrometheus extends RemoteWrite {
-  constructor(private readonly options: AzureMonitorPrometheusOptions) { super(); }
+  constructor(private readonly options: AzureMonitorPrometheusOptions) {
+    super();
+  }
 
   public validate(cluster: IPlatformCluster): string[] {
     const errors: string[] = [];
     if (cluster.cloudProvider !== CloudProvider.AZURE) {
-      errors.push(`remoteWrite 'azureMonitor' does not fit a cluster on ${cluster.cloudProvider}; workload identity federation to Entra ID needs AKS, use RemoteWrite.amazonManagedPrometheus() on EKS`);
+      errors.push(
+        `remoteWrite 'azureMonitor' does not fit a cluster on ${cluster.cloudProvider}; workload identity federation to Entra ID needs AKS, use RemoteWrite.amazonManagedPrometheus() on EKS`,
+      );
     }
     if (this.options.location !== undefined && !isAzureRegion(this.options.location)) {
       errors.push(`remoteWrite.location '${this.options.location}' is not an Azure region name; use the short form, e.g. 'eastus2'`);
     }
     const name = this.options.workspaceName;
-    if (cluster.cloudProvider === CloudProvider.AZURE && this.options.resourceGroupName === undefined && cluster.resourceGroupName === undefined) {
-      errors.push('remoteWrite.resourceGroupName (unset) has no default, because the cluster exposes no resource group; pass the resource group of the workspace');
+    if (
+      cluster.cloudProvider === CloudProvider.AZURE &&
+      this.options.resourceGroupName === undefined &&
+      cluster.resourceGroupName === undefined
+    ) {
+      errors.push(
+        'remoteWrite.resourceGroupName (unset) has no default, because the cluster exposes no resource group; pass the resource group of the workspace',
+      );
     }
     if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9][A-Za-z0-9-]{2,42}[A-Za-z0-9]$/.test(name)) {
-      errors.push(`remoteWrite.workspaceName '${name}' is not a valid Azure Monitor workspace name; use 4-44 letters, digits or '-', starting and ending alphanumeric`);
+      errors.push(
+        `remoteWrite.workspaceName '${name}' is not a valid Azure Monitor workspace name; use 4-44 letters, digits or '-', starting and ending alphanumeric`,
+      );
     }
     return errors;
   }
@@ -197,9 +239,17 @@ class AzureMonitorPrometheus extends RemoteWrite {
     const cluster = options.cluster;
     const name = o.workspaceName ?? `${cluster.clusterName}-metrics`;
     // Defaults come from the cluster as references, so these are created after its resource group.
-    const common = { resourceGroupName: o.resourceGroupName ?? cluster.resourceGroupName!, location: o.location ?? cluster.region, tags: { ...cluster.tags } };
+    const common = {
+      resourceGroupName: o.resourceGroupName ?? cluster.resourceGroupName!,
+      location: o.location ?? cluster.region,
+      tags: { ...cluster.tags },
+    };
     const client = new (dataAzurermClientConfigLib().DataAzurermClientConfig)(scope, 'AzureClient', {});
-    const workspace = new (monitorWorkspaceLib().MonitorWorkspace)(scope, 'Workspace', { ...common, name, lifecycle: { preventDestroy: o.retainOnDestroy ?? true } });
+    const workspace = new (monitorWorkspaceLib().MonitorWorkspace)(scope, 'Workspace', {
+      ...common,
+      name,
+      lifecycle: { preventDestroy: o.retainOnDestroy ?? true },
+    });
     const endpoint = new (monitorDataCollectionEndpointLib().MonitorDataCollectionEndpoint)(scope, 'IngestionEndpoint', {
       ...common,
       name: `${name}-dce`,
@@ -215,16 +265,21 @@ class AzureMonitorPrometheus extends RemoteWrite {
       destinations: { monitorAccount: [{ name: 'workspace', monitorAccountId: workspace.id }] },
       dataFlow: [{ streams: ['Microsoft-PrometheusMetrics'], destinations: ['workspace'] }],
     });
-    const identity = options.cluster.bindServiceAccount(scope, 'Identity', { namespace: options.namespace, serviceAccountName: options.serviceAccountName });
+    const identity = options.cluster.bindServiceAccount(scope, 'Identity', {
+      namespace: options.namespace,
+      serviceAccountName: options.serviceAccountName,
+    });
     identity.grant({ azureRoleAssignments: [{ scope: rule.id, roleDefinitionName: 'Monitoring Metrics Publisher' }] });
     return {
       identity,
-      remoteWrite: [{
-        url: `${endpoint.metricsIngestionEndpoint}/dataCollectionRules/${rule.immutableId}/streams/Microsoft-PrometheusMetrics/api/v1/write?api-version=2023-04-24`,
-        // Workload identity explicitly (Prometheus >= 3.7; the chart ships 3.14): the SDK credential chain
-        // would fall back to the node's managed identity when the webhook did not inject the token.
-        azureAd: { cloud: 'AzurePublic', workloadIdentity: { clientId: identity.principal, tenantId: client.tenantId } },
-      }],
+      remoteWrite: [
+        {
+          url: `${endpoint.metricsIngestionEndpoint}/dataCollectionRules/${rule.immutableId}/streams/Microsoft-PrometheusMetrics/api/v1/write?api-version=2023-04-24`,
+          // Workload identity explicitly (Prometheus >= 3.7; the chart ships 3.14): the SDK credential chain
+          // would fall back to the node's managed identity when the webhook did not inject the token.
+          azureAd: { cloud: 'AzurePublic', workloadIdentity: { clientId: identity.principal, tenantId: client.tenantId } },
+        },
+      ],
     };
   }
 }

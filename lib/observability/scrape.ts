@@ -14,7 +14,10 @@ export class ServingMetricsLabels {
 }
 
 /** Labels of the neuron-monitor pods this stack runs. */
-export const NEURON_MONITOR_LABELS: { [key: string]: string } = { 'app.kubernetes.io/name': 'neuron-monitor', 'app.kubernetes.io/part-of': 'ai-platform' };
+export const NEURON_MONITOR_LABELS: { [key: string]: string } = {
+  'app.kubernetes.io/name': 'neuron-monitor',
+  'app.kubernetes.io/part-of': 'ai-platform',
+};
 /** Container port of neuron-monitor's Prometheus endpoint. */
 export const NEURON_MONITOR_PORT = 8000;
 

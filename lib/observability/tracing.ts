@@ -25,13 +25,18 @@ export const OTEL_COLLECTOR_NAME = 'otel-collector';
 export function validateTracing(t: TracingOptions): string[] {
   const errors: string[] = [];
   if (!/^(https?:\/\/)?[A-Za-z0-9.-]+(:\d{1,5})?$/.test(t.otlpEndpoint)) {
-    errors.push(`tracing.otlpEndpoint '${t.otlpEndpoint}' is not host:port or https://host:port; pass e.g. tempo-distributor.tracing.svc:4317`);
+    errors.push(
+      `tracing.otlpEndpoint '${t.otlpEndpoint}' is not host:port or https://host:port; pass e.g. tempo-distributor.tracing.svc:4317`,
+    );
   }
   if (t.otlpEndpoint.startsWith('http://') && !t.insecure) {
-    errors.push(`tracing.otlpEndpoint '${t.otlpEndpoint}' is plain http while insecure is false; use https:// or set insecure: true for an in-cluster backend`);
+    errors.push(
+      `tracing.otlpEndpoint '${t.otlpEndpoint}' is plain http while insecure is false; use https:// or set insecure: true for an in-cluster backend`,
+    );
   }
   const replicas = t.replicas ?? 2;
-  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 10) errors.push(`tracing.replicas ${replicas} is outside 1..10; pass e.g. 2`);
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 10)
+    errors.push(`tracing.replicas ${replicas} is outside 1..10; pass e.g. 2`);
   return errors;
 }
 
@@ -77,7 +82,7 @@ export function otelCollectorValues(cluster: IPlatformCluster, t: TracingOptions
         },
       },
     },
-    ports: { 'jaeger-compact': off, 'jaeger-thrift': off, 'jaeger-grpc': off, 'zipkin': off },
+    ports: { 'jaeger-compact': off, 'jaeger-thrift': off, 'jaeger-grpc': off, zipkin: off },
     resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '512Mi' } },
     nodeSelector: { ...cluster.systemNodeSelector },
     tolerations: cluster.systemTolerations.map((x) => ({ ...x })),

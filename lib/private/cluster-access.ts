@@ -53,8 +53,14 @@ export class ClusterAccess {
    * The add-on StorageClass, created in `scope` (the in-cluster part): data outlives the claim (reclaim
    * Retain), volumes bind where their pod lands, and add-ons with volumes wait for the class.
    */
-  public addRetainedStorageClass(scope: Construct, name: string, provisioner: string, parameters: { [key: string]: string },
-    annotations: { [key: string]: string }, after: ITerraformDependable[] = []): StorageClassV1 {
+  public addRetainedStorageClass(
+    scope: Construct,
+    name: string,
+    provisioner: string,
+    parameters: { [key: string]: string },
+    annotations: { [key: string]: string },
+    after: ITerraformDependable[] = [],
+  ): StorageClassV1 {
     const storageClass = new StorageClassV1(scope, 'StorageClass', {
       provider: this.providers(scope).kubernetes,
       metadata: { name, annotations: Object.keys(annotations).length ? annotations : undefined },

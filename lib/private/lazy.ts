@@ -14,7 +14,9 @@ export function lazyModule<T>(path: string): () => T {
       } catch (e) {
         const err = e as { code?: string; message?: string };
         if (err.code === 'MODULE_NOT_FOUND' && (err.message ?? '').includes(pkg)) {
-          throw new Error(`${pkg} is not installed, and this construct creates its resources; install it beside cdktf-ai-platform (npm i ${pkg}), or use the other cloud`);
+          throw new Error(
+            `${pkg} is not installed, and this construct creates its resources; install it beside cdktf-ai-platform (npm i ${pkg}), or use the other cloud`,
+          );
         }
         throw e;
       }

@@ -12,7 +12,10 @@ export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
  * A stable, readable Terraform-safe suffix from a construct path (used for provider aliases and tag keys).
  */
 export function aliasFromPath(path: string): string {
-  return path.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').toLowerCase();
+  return path
+    .replace(/[^A-Za-z0-9_]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toLowerCase();
 }
 
 /**

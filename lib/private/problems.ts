@@ -41,7 +41,10 @@ export function reportProblems(scope: IConstruct, problems: string[] | (() => st
   stack.node.addValidation({
     validate: () => {
       const lines = collectProblems(root);
-      if (lines.length) throw new PlatformValidationError(`${lines.length} problem${lines.length > 1 ? 's' : ''} in the cdktf-ai-platform constructs; fix them all, then synthesize again:\n${lines.join('\n')}`);
+      if (lines.length)
+        throw new PlatformValidationError(
+          `${lines.length} problem${lines.length > 1 ? 's' : ''} in the cdktf-ai-platform constructs; fix them all, then synthesize again:\n${lines.join('\n')}`,
+        );
       return [];
     },
   });

@@ -19,7 +19,11 @@ export interface ClusterConnection {
  * Kubernetes and Helm providers for one cluster, aliased by construct path so two clusters in one stack do
  * not collide. Short-lived tokens come from an exec plugin: nothing long-lived lands in the state.
  */
-export function clusterProviders(scope: Construct, clusterPath: string, c: ClusterConnection): { kubernetes: KubernetesProvider; helm: HelmProvider } {
+export function clusterProviders(
+  scope: Construct,
+  clusterPath: string,
+  c: ClusterConnection,
+): { kubernetes: KubernetesProvider; helm: HelmProvider } {
   const alias = aliasFromPath(clusterPath);
   const exec = { apiVersion: 'client.authentication.k8s.io/v1beta1', command: c.command, args: c.args };
   const endpoint = { host: c.host, clusterCaCertificate: c.clusterCaCertificate };

@@ -12,9 +12,17 @@ const sleepLib = lazyModule<typeof import('@cdktf/provider-time/lib/sleep')>('@c
  * apply). Re-runs when `triggers` change, i.e. when what it waits for is replaced. The hashicorp/time
  * provider is added to the stack unless the stack already configures one.
  */
-export function waitAfter(scope: Construct, id: string, duration: Duration, after: ITerraformDependable[], triggers: { [key: string]: string }): Sleep {
+export function waitAfter(
+  scope: Construct,
+  id: string,
+  duration: Duration,
+  after: ITerraformDependable[],
+  triggers: { [key: string]: string },
+): Sleep {
   const stack = TerraformStack.of(scope);
-  const has = stack.node.findAll().some((c: IConstruct) => c instanceof TerraformProvider && (c as TerraformProvider).terraformResourceType === 'time');
+  const has = stack.node
+    .findAll()
+    .some((c: IConstruct) => c instanceof TerraformProvider && (c as TerraformProvider).terraformResourceType === 'time');
   if (!has) new (providerLib().TimeProvider)(stack, 'AiPlatformTime', {});
   return new (sleepLib().Sleep)(scope, id, { createDuration: `${Math.ceil(duration.toSeconds())}s`, triggers, dependsOn: after });
 }

@@ -21,10 +21,16 @@ export function tolerationsForPools(cluster: IPlatformCluster, pools: GpuNodePoo
 
 /** Tolerations for agents on the cluster's NVIDIA GPU nodes. */
 export function gpuNodeTolerations(cluster: IPlatformCluster): PodToleration[] {
-  return tolerationsForPools(cluster, cluster.nodePools.filter((p) => p.role !== NodePoolRole.NEURON));
+  return tolerationsForPools(
+    cluster,
+    cluster.nodePools.filter((p) => p.role !== NodePoolRole.NEURON),
+  );
 }
 
 /** Tolerations for agents on the cluster's AWS Neuron nodes. */
 export function neuronNodeTolerations(cluster: IPlatformCluster): PodToleration[] {
-  return tolerationsForPools(cluster, cluster.nodePools.filter((p) => p.role === NodePoolRole.NEURON));
+  return tolerationsForPools(
+    cluster,
+    cluster.nodePools.filter((p) => p.role === NodePoolRole.NEURON),
+  );
 }

@@ -31,13 +31,22 @@ function isMap(v: unknown): v is Record<string, unknown> {
 
 function block(s: string, indent: string): string {
   // Literal block for multi-line text (embedded config files); keeps them readable in the plan.
-  return '|-\n' + s.split('\n').map((l) => (l.length ? indent + l : '')).join('\n');
+  return (
+    '|-\n' +
+    s
+      .split('\n')
+      .map((l) => (l.length ? indent + l : ''))
+      .join('\n')
+  );
 }
 
 function emit(v: unknown, indent: string, out: string[], prefix: string): void {
   if (isMap(v)) {
     const keys = Object.keys(v).filter((k) => v[k] !== undefined);
-    if (keys.length === 0) { out.push(`${prefix}{}`); return; }
+    if (keys.length === 0) {
+      out.push(`${prefix}{}`);
+      return;
+    }
     let first = true;
     for (const k of keys) {
       const lead = first ? prefix : indent;
@@ -55,7 +64,10 @@ function emit(v: unknown, indent: string, out: string[], prefix: string): void {
     return;
   }
   if (Array.isArray(v)) {
-    if (v.length === 0) { out.push(`${prefix}[]`); return; }
+    if (v.length === 0) {
+      out.push(`${prefix}[]`);
+      return;
+    }
     for (const item of v) {
       if (isMap(item) || Array.isArray(item)) {
         const sub: string[] = [];

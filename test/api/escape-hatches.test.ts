@@ -7,13 +7,20 @@ const pools = () => [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 1 })];
 
 describe('chart overrides', () => {
   test('merge like Helm: maps merge, lists replace, null removes', () => {
-    expect(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1, e: 2 }, { a: { c: [3] }, d: null, f: 4 })).toEqual({ a: { b: 1, c: [3] }, e: 2, f: 4 });
+    expect(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1, e: 2 }, { a: { c: [3] }, d: null, f: 4 })).toEqual({
+      a: { b: 1, c: [3] },
+      e: 2,
+      f: 4,
+    });
   });
 
   test('a chart version and values override reach the release, over the library values', () => {
     const stack = awsStack();
     new GpuInferenceCluster(stack, 'Gpu', {
-      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(cidr), clusterAutoscalerChart: { values: { extraArgs: { 'scale-down-unneeded-time': '30m' } } } }),
+      cloud: Cloud.aws({
+        endpointAccess: EndpointAccess.publicAndPrivate(cidr),
+        clusterAutoscalerChart: { values: { extraArgs: { 'scale-down-unneeded-time': '30m' } } },
+      }),
       clusterName: 'o',
       nodePools: pools(),
       gpuOperatorChart: { version: 'v26.7.1', values: { dcgmExporter: { enabled: false }, operator: null } },
@@ -32,7 +39,11 @@ describe('chart overrides', () => {
 
   test('ObservabilityStack takes overrides per chart', () => {
     const stack = awsStack();
-    const cluster = new GpuInferenceCluster(stack, 'Gpu', { cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(cidr) }), clusterName: 'o', nodePools: pools() });
+    const cluster = new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(cidr) }),
+      clusterName: 'o',
+      nodePools: pools(),
+    });
     new ObservabilityStack(stack, 'Obs', { cluster, kubePrometheusStackChart: { values: { grafana: { enabled: false } } } });
     const kps = (Object.values(resources(synthJson(stack), 'helm_release')) as any[]).find((r) => r.name === 'kube-prometheus-stack');
     // The override lands inside the library's grafana block, after its own keys.
@@ -45,30 +56,50 @@ describe('outputs and real types', () => {
   test('opt-in outputs are named after the construct path, so two clusters in one stack do not collide', () => {
     const stack = awsStack();
     for (const id of ['Blue', 'Green']) {
-      new GpuInferenceCluster(stack, id, { cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(cidr) }), clusterName: id.toLowerCase(), nodePools: pools(), outputs: true });
+      new GpuInferenceCluster(stack, id, {
+        cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(cidr) }),
+        clusterName: id.toLowerCase(),
+        nodePools: pools(),
+        outputs: true,
+      });
     }
     const out = synthJson(stack).output;
     expect(Object.keys(out).sort()).toEqual([
-      'blue_api_endpoint', 'blue_cluster_name', 'blue_kubeconfig_command',
-      'green_api_endpoint', 'green_cluster_name', 'green_kubeconfig_command',
+      'blue_api_endpoint',
+      'blue_cluster_name',
+      'blue_kubeconfig_command',
+      'green_api_endpoint',
+      'green_cluster_name',
+      'green_kubeconfig_command',
     ]);
-    expect(out.blue_kubeconfig_command.value).toMatch(/^aws eks update-kubeconfig --name \$\{aws_eks_cluster\.Blue_Cluster_[0-9A-F]+\.name\} --region /);
+    expect(out.blue_kubeconfig_command.value).toMatch(
+      /^aws eks update-kubeconfig --name \$\{aws_eks_cluster\.Blue_Cluster_[0-9A-F]+\.name\} --region /,
+    );
   });
 
   test('no outputs unless asked', () => {
     const stack = awsStack();
-    new GpuInferenceCluster(stack, 'Gpu', { cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(cidr) }), clusterName: 'n', nodePools: pools() });
+    new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(cidr) }),
+      clusterName: 'n',
+      nodePools: pools(),
+    });
     expect(synthJson(stack).output).toBeUndefined();
   });
 
   test('AKS kubeconfig command logs in through kubelogin; Grafana URL output', () => {
     const stack = azureStack();
     const cluster = new GpuInferenceCluster(stack, 'Gpu', {
-      cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: cidr }), clusterName: 'az', nodePools: [GpuNodePool.inference('t4', { gpu: Gpu.T4, maxNodes: 1 })], outputs: true,
+      cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: cidr }),
+      clusterName: 'az',
+      nodePools: [GpuNodePool.inference('t4', { gpu: Gpu.T4, maxNodes: 1 })],
+      outputs: true,
     });
     new ObservabilityStack(stack, 'Obs', { cluster, outputs: true });
     const out = synthJson(stack).output;
-    expect(out.gpu_kubeconfig_command.value).toMatch(/^az aks get-credentials --resource-group \$\{azurerm_resource_group\.[^}]+\.name\} --name .* && kubelogin convert-kubeconfig -l azurecli$/);
+    expect(out.gpu_kubeconfig_command.value).toMatch(
+      /^az aks get-credentials --resource-group \$\{azurerm_resource_group\.[^}]+\.name\} --name .* && kubelogin convert-kubeconfig -l azurecli$/,
+    );
     expect(out.obs_grafana_url.value).toBe('http://kube-prometheus-stack-grafana.monitoring.svc.cluster.local');
     expect(cluster.aksCluster?.cluster).toBeDefined();
     expect(cluster.eksCluster).toBeUndefined();
@@ -76,7 +107,11 @@ describe('outputs and real types', () => {
 
   test('the cloud-specific cluster is reachable with its real type, without a cast', () => {
     const stack = awsStack();
-    const cluster = new GpuInferenceCluster(stack, 'Gpu', { cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(cidr) }), clusterName: 't', nodePools: pools() });
+    const cluster = new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(cidr) }),
+      clusterName: 't',
+      nodePools: pools(),
+    });
     const eks: EksPlatformCluster | undefined = cluster.eksCluster;
     expect(eks?.nodeGroups.l4).toBeDefined();
     expect(cluster.aksCluster).toBeUndefined();

@@ -4,7 +4,10 @@ import * as path from 'path';
 // Cloud providers are optional peers: each case runs an app in a process that cannot find the other
 // cloud's provider package (nor hashicorp/time where the cloud does not use it).
 function run(blocked: string[], cloud: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'fixtures', 'optional-peer-app.js'), blocked.join(','), cloud], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'fixtures', 'optional-peer-app.js'), blocked.join(','), cloud], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -24,5 +27,7 @@ test('an Azure-only app needs no AWS provider', () => {
 test('using a cloud whose provider is missing says what to install', () => {
   const r = run(['@cdktf/provider-aws'], 'aws');
   expect(r.status).not.toBe(0);
-  expect(r.stderr).toMatch(/@cdktf\/provider-aws is not installed, and this construct creates its resources; install it beside cdktf-ai-platform \(npm i @cdktf\/provider-aws\)/);
+  expect(r.stderr).toMatch(
+    /@cdktf\/provider-aws is not installed, and this construct creates its resources; install it beside cdktf-ai-platform \(npm i @cdktf\/provider-aws\)/,
+  );
 }, 130_000);

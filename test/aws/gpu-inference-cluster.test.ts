@@ -31,7 +31,11 @@ describe('GpuInferenceCluster on AWS', () => {
       version: '1.35',
       bootstrap_self_managed_addons: false,
       access_config: { authentication_mode: 'API', bootstrap_cluster_creator_admin_permissions: false },
-      vpc_config: expect.objectContaining({ endpoint_private_access: true, endpoint_public_access: true, public_access_cidrs: ['203.0.113.0/24'] }),
+      vpc_config: expect.objectContaining({
+        endpoint_private_access: true,
+        endpoint_public_access: true,
+        public_access_cidrs: ['203.0.113.0/24'],
+      }),
       encryption_config: expect.objectContaining({ resources: ['secrets'] }),
       enabled_cluster_log_types: expect.arrayContaining(['api', 'audit', 'authenticator']),
     });
@@ -58,12 +62,20 @@ describe('GpuInferenceCluster on AWS', () => {
       capacity_type: 'ON_DEMAND',
       instance_types: ['p5.4xlarge'],
       scaling_config: { min_size: 0, desired_size: 0, max_size: 4 },
-      labels: expect.objectContaining({ 'nvidia.com/mig.config': 'all-1g.10gb', 'ai-platform.dev/mig-profile': '1g.10gb', 'ai-platform.dev/role': 'inference' }),
+      labels: expect.objectContaining({
+        'nvidia.com/mig.config': 'all-1g.10gb',
+        'ai-platform.dev/mig-profile': '1g.10gb',
+        'ai-platform.dev/role': 'inference',
+      }),
       taint: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NO_SCHEDULE' }],
     });
     const tag = resourceNamed(doc, 'aws_autoscaling_group_tag', 'Pool-llm');
     // single strategy: 7 x 1g.10gb slices on p5.4xlarge's one H100 appear as nvidia.com/gpu
-    expect(tag.tag).toEqual({ key: 'k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu', value: '7', propagate_at_launch: false });
+    expect(tag.tag).toEqual({
+      key: 'k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu',
+      value: '7',
+      propagate_at_launch: false,
+    });
   });
 
   test('time-sliced pool advertises replicas x GPUs and selects its device-plugin config', () => {
@@ -116,7 +128,12 @@ describe('GpuInferenceCluster on AWS', () => {
 
   test('in-cluster installs wait for system nodes and CoreDNS; providers are wired to the cluster', () => {
     for (const r of Object.values(resources(doc, 'helm_release'))) {
-      expect(r.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/aws_eks_node_group\..*SystemNodes/), expect.stringMatching(/aws_eks_addon\..*coredns/)]));
+      expect(r.depends_on).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/aws_eks_node_group\..*SystemNodes/),
+          expect.stringMatching(/aws_eks_addon\..*coredns/),
+        ]),
+      );
       expect(r.provider).toMatch(/^helm\./);
     }
     expect(doc.provider.helm[0].kubernetes.host).toMatch(/aws_eks_cluster\..*\.endpoint/);
@@ -125,11 +142,20 @@ describe('GpuInferenceCluster on AWS', () => {
 
   test('encrypted, retained gp3 default StorageClass backed by the EBS CSI driver with Pod Identity', () => {
     const sc = Object.values(resources(doc, 'kubernetes_storage_class_v1'))[0];
-    expect(sc).toMatchObject({ storage_provisioner: 'ebs.csi.aws.com', reclaim_policy: 'Retain', parameters: { type: 'gp3', encrypted: 'true' } });
+    expect(sc).toMatchObject({
+      storage_provisioner: 'ebs.csi.aws.com',
+      reclaim_policy: 'Retain',
+      parameters: { type: 'gp3', encrypted: 'true' },
+    });
     expect(sc.metadata.annotations['storageclass.kubernetes.io/is-default-class']).toBe('true');
-    expect(Object.values(resources(doc, 'aws_eks_pod_identity_association'))).toContainEqual(expect.objectContaining({ service_account: 'ebs-csi-controller-sa' }));
-    expect(Object.values(resources(doc, 'aws_eks_addon')).map((a: any) => a.addon_name).sort())
-      .toEqual(['aws-ebs-csi-driver', 'coredns', 'eks-pod-identity-agent', 'kube-proxy', 'vpc-cni']);
+    expect(Object.values(resources(doc, 'aws_eks_pod_identity_association'))).toContainEqual(
+      expect.objectContaining({ service_account: 'ebs-csi-controller-sa' }),
+    );
+    expect(
+      Object.values(resources(doc, 'aws_eks_addon'))
+        .map((a: any) => a.addon_name)
+        .sort(),
+    ).toEqual(['aws-ebs-csi-driver', 'coredns', 'eks-pod-identity-agent', 'kube-proxy', 'vpc-cni']);
   });
 
   test('inference and training priority classes', () => {
@@ -152,12 +178,22 @@ describe('mixed MIG layouts switch the cluster to the mixed strategy', () => {
     clusterName: 'mixed',
     nodePools: [
       GpuNodePool.inference('uni', { gpu: Gpu.H100_80GB, mig: MigLayout.uniform('1g.10gb'), maxNodes: 1 }),
-      GpuNodePool.inference('mix', { gpu: Gpu.A100_80GB, mig: MigLayout.mixed([{ profile: '3g.40gb', count: 1 }, { profile: '1g.10gb', count: 4 }]), maxNodes: 1 }),
+      GpuNodePool.inference('mix', {
+        gpu: Gpu.A100_80GB,
+        mig: MigLayout.mixed([
+          { profile: '3g.40gb', count: 1 },
+          { profile: '1g.10gb', count: 4 },
+        ]),
+        maxNodes: 1,
+      }),
     ],
   });
   const doc = synthJson(stack);
 
-  const poolTags = (pool: string) => Object.entries(resources(doc, 'aws_autoscaling_group_tag')).filter(([n]) => n.includes(`Pool-${pool}_`)).map(([, r]) => r.tag);
+  const poolTags = (pool: string) =>
+    Object.entries(resources(doc, 'aws_autoscaling_group_tag'))
+      .filter(([n]) => n.includes(`Pool-${pool}_`))
+      .map(([, r]) => r.tag);
 
   test('MIG slices are named per profile on every pool, and no whole GPU is expected of a new node', () => {
     expect(poolTags('uni')).toEqual([
@@ -184,7 +220,11 @@ describe('mixed MIG layouts switch the cluster to the mixed strategy', () => {
 test('a private endpoint is the default', () => {
   const stack = awsStack();
   // A private API is reachable here: the VPC exists already and Terraform runs inside it.
-  new GpuInferenceCluster(stack, 'Gpu', { cloud: Cloud.aws({ existingVpc: { privateSubnetIds: ['subnet-a', 'subnet-b'] } }), clusterName: 'p', nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })] });
+  new GpuInferenceCluster(stack, 'Gpu', {
+    cloud: Cloud.aws({ existingVpc: { privateSubnetIds: ['subnet-a', 'subnet-b'] } }),
+    clusterName: 'p',
+    nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })],
+  });
   const cluster = Object.values(resources(synthJson(stack), 'aws_eks_cluster'))[0];
   expect(cluster.vpc_config.endpoint_public_access).toBe(false);
   expect(cluster.vpc_config.public_access_cidrs).toBeUndefined();
@@ -205,7 +245,11 @@ test('an existing VPC replaces the new one', () => {
 test('a new VPC spans the requested zones with private and public subnets', () => {
   const stack = awsStack();
   new GpuInferenceCluster(stack, 'Gpu', {
-    cloud: Cloud.aws({ availabilityZoneCount: 2, singleNatGateway: true, endpointAccess: EndpointAccess.publicAndPrivate(['198.51.100.7/32']) }),
+    cloud: Cloud.aws({
+      availabilityZoneCount: 2,
+      singleNatGateway: true,
+      endpointAccess: EndpointAccess.publicAndPrivate(['198.51.100.7/32']),
+    }),
     clusterName: 'net',
     nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })],
   });

@@ -23,7 +23,9 @@ describe('GpuInferenceCluster on Azure', () => {
     ],
   });
   const identity = cluster.bindServiceAccount(new Construct(stack, 'Workload'), 'reader', { namespace: 'rag', serviceAccountName: 'api' });
-  identity.grant({ azureRoleAssignments: [{ scope: '/subscriptions/0000/resourceGroups/data', roleDefinitionName: 'Storage Blob Data Reader' }] });
+  identity.grant({
+    azureRoleAssignments: [{ scope: '/subscriptions/0000/resourceGroups/data', roleDefinitionName: 'Storage Blob Data Reader' }],
+  });
   const synthesized = Testing.synth(stack, true);
   const doc = JSON.parse(synthesized);
 
@@ -78,7 +80,10 @@ describe('GpuInferenceCluster on Azure', () => {
       priority: 'Spot',
       eviction_policy: 'Delete',
       spot_max_price: -1,
-      node_taints: expect.arrayContaining(['kubernetes.azure.com/scalesetpriority=spot:NoSchedule', 'ai-platform.dev/spot=true:NoSchedule']),
+      node_taints: expect.arrayContaining([
+        'kubernetes.azure.com/scalesetpriority=spot:NoSchedule',
+        'ai-platform.dev/spot=true:NoSchedule',
+      ]),
       node_labels: expect.objectContaining({ 'kubernetes.azure.com/scalesetpriority': 'spot' }),
     });
     expect(resourceNamed(doc, 'azurerm_kubernetes_cluster_node_pool', 'Pool-train').upgrade_settings).toBeUndefined();
@@ -86,7 +91,9 @@ describe('GpuInferenceCluster on Azure', () => {
 
   test('a retained Premium SSD StorageClass for add-on data', () => {
     expect(Object.values(resources(doc, 'kubernetes_storage_class_v1'))[0]).toMatchObject({
-      metadata: { name: 'premium-ssd-retain' }, storage_provisioner: 'disk.csi.azure.com', reclaim_policy: 'Retain',
+      metadata: { name: 'premium-ssd-retain' },
+      storage_provisioner: 'disk.csi.azure.com',
+      reclaim_policy: 'Retain',
     });
     expect(cluster.storageClassName).toBe('premium-ssd-retain');
   });
@@ -118,8 +125,9 @@ describe('GpuInferenceCluster on Azure', () => {
   });
 
   test('an identity refuses permissions for the other cloud', () => {
-    expect(() => identity.grant({ awsStatements: [{ sid: 'x', actions: ['s3:GetObject'], resources: ['*'] }] }))
-      .toThrow(/test\/Workload\/reader: permissions .* hold no azureRoleAssignments/);
+    expect(() => identity.grant({ awsStatements: [{ sid: 'x', actions: ['s3:GetObject'], resources: ['*'] }] })).toThrow(
+      /test\/Workload\/reader: permissions .* hold no azureRoleAssignments/,
+    );
   });
 });
 
@@ -147,7 +155,7 @@ describe('Azure validation', () => {
     return stack;
   };
   /** Builds (constructors must not throw on bad input); the returned synth reports the problems. */
-  const build = (o: Partial<GpuInferenceClusterProps>): () => void => {
+  const build = (o: Partial<GpuInferenceClusterProps>): (() => void) => {
     const stack = stackWith(o);
     return () => synthJson(stack);
   };
@@ -158,31 +166,46 @@ describe('Azure validation', () => {
   });
 
   test('Neuron pools are AWS only', () => {
-    expect(build({ nodePools: [GpuNodePool.neuron('inf', { instanceType: 'inf2.xlarge', maxNodes: 1 })] }))
-      .toThrow(/^test\/Gpu: nodePools\[inf\]\.instanceType 'inf2\.xlarge' is an AWS Inferentia\/Trainium accelerator, which Azure cannot provide; on Azure use a GPU pool with one of A100_40GB, A100_80GB/m);
+    expect(build({ nodePools: [GpuNodePool.neuron('inf', { instanceType: 'inf2.xlarge', maxNodes: 1 })] })).toThrow(
+      /^test\/Gpu: nodePools\[inf\]\.instanceType 'inf2\.xlarge' is an AWS Inferentia\/Trainium accelerator, which Azure cannot provide; on Azure use a GPU pool with one of A100_40GB, A100_80GB/m,
+    );
   });
 
   test('a GPU with no Azure size lists what Azure offers', () => {
-    expect(build({ nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 1 })] }))
-      .toThrow(/^test\/Gpu: nodePools\[l4\]\.gpu L4 has no Azure VM size; Azure offers .*H100_NVL_94GB.*T4/m);
+    expect(build({ nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 1 })] })).toThrow(
+      /^test\/Gpu: nodePools\[l4\]\.gpu L4 has no Azure VM size; Azure offers .*H100_NVL_94GB.*T4/m,
+    );
   });
 
   test('one VM size per AKS pool, and it must carry the GPU', () => {
-    expect(build({ nodePools: [GpuNodePool.training('t', { gpu: Gpu.T4, instanceTypes: ['Standard_NC4as_T4_v3', 'Standard_NC8as_T4_v3'], maxNodes: 1 })] }))
-      .toThrow(/nodePools\[t\]\.instanceTypes .* lists several VM sizes; an AKS node pool has one/);
-    expect(build({ nodePools: [GpuNodePool.inference('t', { gpu: Gpu.T4, instanceType: 'Standard_NC24ads_A100_v4', maxNodes: 1 })] }))
-      .toThrow(/nodePools\[t\]\.instanceType 'Standard_NC24ads_A100_v4' does not carry T4; use one of Standard_NC4as_T4_v3/);
+    expect(
+      build({
+        nodePools: [
+          GpuNodePool.training('t', { gpu: Gpu.T4, instanceTypes: ['Standard_NC4as_T4_v3', 'Standard_NC8as_T4_v3'], maxNodes: 1 }),
+        ],
+      }),
+    ).toThrow(/nodePools\[t\]\.instanceTypes .* lists several VM sizes; an AKS node pool has one/);
+    expect(
+      build({ nodePools: [GpuNodePool.inference('t', { gpu: Gpu.T4, instanceType: 'Standard_NC24ads_A100_v4', maxNodes: 1 })] }),
+    ).toThrow(/nodePools\[t\]\.instanceType 'Standard_NC24ads_A100_v4' does not carry T4; use one of Standard_NC4as_T4_v3/);
   });
 
   test('AKS pool names', () => {
-    expect(build({ nodePools: [GpuNodePool.inference('llm-mixed', { gpu: Gpu.T4, maxNodes: 1 })] }))
-      .toThrow(/^test\/Gpu: nodePools\[llm-mixed\]\.name 'llm-mixed' is not a valid AKS node pool name; use 1-12 lower-case letters and digits/m);
+    expect(build({ nodePools: [GpuNodePool.inference('llm-mixed', { gpu: Gpu.T4, maxNodes: 1 })] })).toThrow(
+      /^test\/Gpu: nodePools\[llm-mixed\]\.name 'llm-mixed' is not a valid AKS node pool name; use 1-12 lower-case letters and digits/m,
+    );
   });
 
   test('API exposure, region, cluster name, maintenance window, kubelogin mode', () => {
-    expect(build({ cloud: azure({ authorizedIpRanges: ['0.0.0.0/0'] }) })).toThrow(/^test\/Gpu: authorizedIpRanges '0\.0\.0\.0\/0' opens the API server to the whole internet/m);
-    expect(build({ cloud: azure({ authorizedIpRanges: ['10.0.0.300/8'] }) })).toThrow(/^test\/Gpu: authorizedIpRanges '10\.0\.0\.300\/8' is not an IPv4 CIDR; use the form 203\.0\.113\.0\/24/m);
-    expect(build({ cloud: azure({ location: 'East US 2' }) })).toThrow(/^test\/Gpu: location "East US 2" is not an Azure region name; use the short form/m);
+    expect(build({ cloud: azure({ authorizedIpRanges: ['0.0.0.0/0'] }) })).toThrow(
+      /^test\/Gpu: authorizedIpRanges '0\.0\.0\.0\/0' opens the API server to the whole internet/m,
+    );
+    expect(build({ cloud: azure({ authorizedIpRanges: ['10.0.0.300/8'] }) })).toThrow(
+      /^test\/Gpu: authorizedIpRanges '10\.0\.0\.300\/8' is not an IPv4 CIDR; use the form 203\.0\.113\.0\/24/m,
+    );
+    expect(build({ cloud: azure({ location: 'East US 2' }) })).toThrow(
+      /^test\/Gpu: location "East US 2" is not an Azure region name; use the short form/m,
+    );
     expect(build({ clusterName: 'x' })).toThrow(/^test\/Gpu: clusterName 'x' is not a valid AKS cluster name/m);
     expect(build({ cloud: azure({ maintenanceDay: 'Sun' }) })).toThrow(/maintenanceDay 'Sun' is not a weekday name; use one of Monday/);
     expect(build({ cloud: azure({ maintenanceStartHour: 24 }) })).toThrow(/maintenanceStartHour 24 is not an hour; use 0-23/);

@@ -9,7 +9,8 @@ describe('one platform, two clouds', () => {
   const awsPools = Object.fromEntries(Object.values(resources(aws, 'aws_eks_node_group')).map((g: any) => [g.node_group_name, g]));
   const azPools = Object.fromEntries(Object.values(resources(az, 'azurerm_kubernetes_cluster_node_pool')).map((p: any) => [p.name, p]));
   const effect: { [k: string]: string } = { NO_SCHEDULE: 'NoSchedule', PREFER_NO_SCHEDULE: 'PreferNoSchedule', NO_EXECUTE: 'NoExecute' };
-  const platformKeys = (l: { [k: string]: string }) => Object.fromEntries(Object.entries(l).filter(([k]) => k.startsWith('ai-platform.dev/') || k === 'nvidia.com/device-plugin.config'));
+  const platformKeys = (l: { [k: string]: string }) =>
+    Object.fromEntries(Object.entries(l).filter(([k]) => k.startsWith('ai-platform.dev/') || k === 'nvidia.com/device-plugin.config'));
 
   test.each(platformPools().map((p) => [p.name]))('pool %s', (name) => {
     const a = awsPools[name];
@@ -44,7 +45,10 @@ describe('one platform, two clouds', () => {
     for (const doc of [aws, az]) {
       const charts = Object.values(resources(doc, 'helm_release')).map((r: any) => r.chart);
       expect(charts).toContain('gpu-operator');
-      expect(Object.values(resources(doc, 'kubernetes_priority_class_v1')).map((p: any) => p.metadata.name)).toEqual(['ai-inference', 'ai-training']);
+      expect(Object.values(resources(doc, 'kubernetes_priority_class_v1')).map((p: any) => p.metadata.name)).toEqual([
+        'ai-inference',
+        'ai-training',
+      ]);
     }
   });
 

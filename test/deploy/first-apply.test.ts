@@ -4,7 +4,15 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { App, TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import {
-  Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuInferenceClusterProps, GpuNodePool, KubernetesVersion, MigLayout, TODAY_CONTEXT_KEY,
+  Cloud,
+  EndpointAccess,
+  Gpu,
+  GpuInferenceCluster,
+  GpuInferenceClusterProps,
+  GpuNodePool,
+  KubernetesVersion,
+  MigLayout,
+  TODAY_CONTEXT_KEY,
 } from '../../lib';
 import { ObservabilityStack } from '../../lib/observability-stack';
 import { RemoteWrite } from '../../lib/observability/remote-write';
@@ -56,7 +64,10 @@ function waitsFor(doc: any, from: string, to: string): boolean {
     const cur = queue.shift()!;
     for (const dep of (all[cur]?.depends_on ?? []) as string[]) {
       if (dep === to) return true;
-      if (!seen.has(dep)) { seen.add(dep); queue.push(dep); }
+      if (!seen.has(dep)) {
+        seen.add(dep);
+        queue.push(dep);
+      }
     }
   }
   return false;
@@ -80,19 +91,30 @@ describe('(1) EKS: a private endpoint in a VPC this stack creates', () => {
     const stack = awsStack();
     new GpuInferenceCluster(stack, 'Gpu', { cloud: Cloud.aws(), clusterName: 'ai', nodePools: onePool });
     expect(problemLines(stack)).toEqual([
-      expect.stringMatching(/^test\/Gpu\/Cluster: cloud\.endpointAccess PRIVATE with a VPC this stack creates cannot be reached by Terraform[^;]*; allow the deployer's egress CIDR .* or set inClusterStack /),
+      expect.stringMatching(
+        /^test\/Gpu\/Cluster: cloud\.endpointAccess PRIVATE with a VPC this stack creates cannot be reached by Terraform[^;]*; allow the deployer's egress CIDR .* or set inClusterStack /,
+      ),
     ]);
   });
 
   test('with inClusterStack, the cluster stack holds no chart and the addons stack reaches the cluster through remote state', () => {
     const { app, cluster, addons } = twoStacks('aws');
-    const gpu = new GpuInferenceCluster(cluster, 'Gpu', { cloud: Cloud.aws(), clusterName: 'ai', nodePools: onePool, inClusterStack: addons });
+    const gpu = new GpuInferenceCluster(cluster, 'Gpu', {
+      cloud: Cloud.aws(),
+      clusterName: 'ai',
+      nodePools: onePool,
+      inClusterStack: addons,
+    });
     expect(gpu.inClusterScope.node.scope).toBe(addons);
     const docs = synthApp(app);
     expect(Object.values(resources(docs.cluster, 'aws_eks_cluster'))[0].vpc_config.endpoint_public_access).toBe(false);
     expect(resources(docs.cluster, 'helm_release')).toEqual({});
     expect(docs.cluster.provider.kubernetes).toBeUndefined();
-    expect(Object.values(resources(docs.addons, 'helm_release')).map((r: any) => r.chart).sort()).toEqual(['cluster-autoscaler', 'gpu-operator']);
+    expect(
+      Object.values(resources(docs.addons, 'helm_release'))
+        .map((r: any) => r.chart)
+        .sort(),
+    ).toEqual(['cluster-autoscaler', 'gpu-operator']);
     expect(docs.addons.provider.kubernetes).toHaveLength(1);
     expect(docs.addons.provider.kubernetes[0].host).toMatch(/^\$\{data\.terraform_remote_state\..*\.outputs\..*endpoint\}$/);
     expect(docs.addons.provider.helm[0].kubernetes.host).toMatch(/data\.terraform_remote_state\./);
@@ -104,19 +126,33 @@ describe('(2) AKS: a private cluster in a VNet this stack creates', () => {
     const stack = azureStack();
     new GpuInferenceCluster(stack, 'Gpu', { cloud: Cloud.azure({ location: 'eastus2' }), clusterName: 'ai', nodePools: onePool });
     expect(problemLines(stack)).toEqual([
-      expect.stringMatching(/^test\/Gpu\/Cluster: cloud\.authorizedIpRanges \[\] makes a private cluster in a VNet this stack creates[^;]*; list the deployer's egress CIDR in authorizedIpRanges .* or set inClusterStack /),
+      expect.stringMatching(
+        /^test\/Gpu\/Cluster: cloud\.authorizedIpRanges \[\] makes a private cluster in a VNet this stack creates[^;]*; list the deployer's egress CIDR in authorizedIpRanges .* or set inClusterStack /,
+      ),
     ]);
   });
 
   test('with an existing subnet the private cluster is fine', () => {
     const stack = azureStack();
-    new GpuInferenceCluster(stack, 'Gpu', { cloud: Cloud.azure({ location: 'eastus2', existingSubnetId: '/subscriptions/0/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v/subnets/s' }), clusterName: 'ai', nodePools: onePool });
+    new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.azure({
+        location: 'eastus2',
+        existingSubnetId: '/subscriptions/0/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/v/subnets/s',
+      }),
+      clusterName: 'ai',
+      nodePools: onePool,
+    });
     expect(problemLines(stack)).toEqual([]);
   });
 
   test('with inClusterStack, the cluster stack holds no chart and the addons stack reaches the cluster through remote state', () => {
     const { app, cluster, addons } = twoStacks('azure');
-    new GpuInferenceCluster(cluster, 'Gpu', { cloud: Cloud.azure({ location: 'eastus2' }), clusterName: 'ai', nodePools: onePool, inClusterStack: addons });
+    new GpuInferenceCluster(cluster, 'Gpu', {
+      cloud: Cloud.azure({ location: 'eastus2' }),
+      clusterName: 'ai',
+      nodePools: onePool,
+      inClusterStack: addons,
+    });
     const docs = synthApp(app);
     expect(Object.values(resources(docs.cluster, 'azurerm_kubernetes_cluster'))[0].private_cluster_enabled).toBe(true);
     expect(resources(docs.cluster, 'helm_release')).toEqual({});
@@ -147,7 +183,10 @@ describe('(3) values from Terraform variables are never rejected', () => {
     });
     expect(problemLines(stack)).toEqual([]);
     const doc = synthJson(stack);
-    expect(Object.values(resources(doc, 'aws_eks_cluster'))[0]).toMatchObject({ name: '${var.cluster_name}', vpc_config: { public_access_cidrs: ['${var.deployer_cidr}'] } });
+    expect(Object.values(resources(doc, 'aws_eks_cluster'))[0]).toMatchObject({
+      name: '${var.cluster_name}',
+      vpc_config: { public_access_cidrs: ['${var.deployer_cidr}'] },
+    });
     expect(resourceNamed(doc, 'aws_eks_node_group', 'Pool-a').scaling_config.max_size).toBe('${var.max_nodes}');
   });
 
@@ -162,7 +201,9 @@ describe('(3) values from Terraform variables are never rejected', () => {
     expect(problemLines(stack)).toEqual([]);
     const doc = synthJson(stack);
     expect(Object.values(resources(doc, 'azurerm_kubernetes_cluster'))[0]).toMatchObject({
-      name: '${var.cluster_name}', location: '${var.location}', api_server_access_profile: { authorized_ip_ranges: ['${var.deployer_cidr}'] },
+      name: '${var.cluster_name}',
+      location: '${var.location}',
+      api_server_access_profile: { authorized_ip_ranges: ['${var.deployer_cidr}'] },
     });
     expect(resourceNamed(doc, 'azurerm_kubernetes_cluster_node_pool', 'Pool-a').max_count).toBe('${var.max_nodes}');
   });
@@ -182,18 +223,25 @@ test('(4) problems of two pools and of the cloud come in one error, each once', 
   const lines = problemLines(stack);
   expect(lines).toHaveLength(3);
   expect(new Set(lines).size).toBe(3);
-  expect(lines).toEqual(expect.arrayContaining([
-    expect.stringMatching(/^test\/Gpu: nodePools\[a\]\.minNodes 2 is greater than maxNodes 1/),
-    expect.stringMatching(/^test\/Gpu: nodePools\[b\]\.mig /),
-    expect.stringMatching(/^test\/Gpu: clusterName '1-bad_name' is not a valid EKS cluster name/),
-  ]));
+  expect(lines).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^test\/Gpu: nodePools\[a\]\.minNodes 2 is greater than maxNodes 1/),
+      expect.stringMatching(/^test\/Gpu: nodePools\[b\]\.mig /),
+      expect.stringMatching(/^test\/Gpu: clusterName '1-bad_name' is not a valid EKS cluster name/),
+    ]),
+  );
 });
 
 describe('(5) Kubernetes version and the support window', () => {
   const warnings = (c: GpuInferenceCluster) => c.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data));
   const eks = (today: string, kubernetesVersion?: KubernetesVersion) => {
     const stack = awsStack('test', { [TODAY_CONTEXT_KEY]: today });
-    const cluster = new GpuInferenceCluster(stack, 'Gpu', { cloud: Cloud.aws(awsReachable), clusterName: 'ai', nodePools: onePool, kubernetesVersion });
+    const cluster = new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.aws(awsReachable),
+      clusterName: 'ai',
+      nodePools: onePool,
+      kubernetesVersion,
+    });
     return { stack, cluster };
   };
 
@@ -207,7 +255,9 @@ describe('(5) Kubernetes version and the support window', () => {
 
   test('a warning within 90 days of the end of standard support', () => {
     const { cluster } = eks('2027-01-15');
-    expect(warnings(cluster)).toEqual([expect.stringMatching(/^kubernetesVersion '1\.35' leaves EKS standard support on 2027-03-27, in 71 days/)]);
+    expect(warnings(cluster)).toEqual([
+      expect.stringMatching(/^kubernetesVersion '1\.35' leaves EKS standard support on 2027-03-27, in 71 days/),
+    ]);
   });
 
   test('a version out of support is a warning too, not an error', () => {
@@ -236,14 +286,25 @@ describe('EKS reference cluster', () => {
     clusterName: 'ai',
     nodePools: [
       GpuNodePool.inference('uni', { gpu: Gpu.H100_80GB, mig: MigLayout.uniform('1g.10gb'), maxNodes: 1 }),
-      GpuNodePool.inference('mix', { gpu: Gpu.A100_80GB, mig: MigLayout.mixed([{ profile: '3g.40gb', count: 1 }, { profile: '1g.10gb', count: 4 }]), maxNodes: 1 }),
+      GpuNodePool.inference('mix', {
+        gpu: Gpu.A100_80GB,
+        mig: MigLayout.mixed([
+          { profile: '3g.40gb', count: 1 },
+          { profile: '1g.10gb', count: 4 },
+        ]),
+        maxNodes: 1,
+      }),
       GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 2 }),
       GpuNodePool.neuron('inf2', { instanceType: 'inf2.8xlarge', maxNodes: 2 }),
     ],
   });
   const doc = synthJson(stack);
-  const asgTags = (pool: string) => Object.fromEntries(Object.entries(resources(doc, 'aws_autoscaling_group_tag'))
-    .filter(([n]) => n.includes(`Pool-${pool}_`)).map(([, r]) => [r.tag.key.replace('k8s.io/cluster-autoscaler/node-template/resources/', ''), r.tag.value]));
+  const asgTags = (pool: string) =>
+    Object.fromEntries(
+      Object.entries(resources(doc, 'aws_autoscaling_group_tag'))
+        .filter(([n]) => n.includes(`Pool-${pool}_`))
+        .map(([, r]) => [r.tag.key.replace('k8s.io/cluster-autoscaler/node-template/resources/', ''), r.tag.value]),
+    );
 
   test('(7) scale from zero: MIG pools under mixed expect no whole GPU, Neuron pools their cores, whole-GPU pools the accelerator label', () => {
     expect(asgTags('uni')).toEqual({ 'nvidia.com/gpu': '0', 'nvidia.com/mig-1g.10gb': '7' });
@@ -253,7 +314,8 @@ describe('EKS reference cluster', () => {
     expect(asgTags('l4')).toEqual({ 'nvidia.com/gpu': '1' });
     expect(resourceNamed(doc, 'aws_eks_node_group', 'Pool-l4').labels['k8s.amazonaws.com/accelerator']).toBe('nvidia-l4');
     // A MIG node may advertise no whole GPU: the label would keep it "unready" for the autoscaler.
-    for (const p of ['uni', 'mix', 'inf2']) expect(resourceNamed(doc, 'aws_eks_node_group', `Pool-${p}`).labels['k8s.amazonaws.com/accelerator']).toBeUndefined();
+    for (const p of ['uni', 'mix', 'inf2'])
+      expect(resourceNamed(doc, 'aws_eks_node_group', `Pool-${p}`).labels['k8s.amazonaws.com/accelerator']).toBeUndefined();
   });
 
   test('(8) access: the deployer gets its own entry from the session context; in-cluster resources wait for it, not for admins', () => {
@@ -265,7 +327,10 @@ describe('EKS reference cluster', () => {
     const entry = resourceNamed(doc, 'aws_eks_access_entry', 'DeployerEntry');
     expect(entry.principal_arn).toBe(`\${data.aws_iam_session_context.${session[0][0]}.issuer_arn}`);
     const assoc = resourceNamed(doc, 'aws_eks_access_policy_association', 'DeployerAdmin');
-    expect(assoc).toMatchObject({ policy_arn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy', access_scope: { type: 'cluster' } });
+    expect(assoc).toMatchObject({
+      policy_arn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
+      access_scope: { type: 'cluster' },
+    });
     expect(assoc.principal_arn).toMatch(/^\$\{aws_eks_access_entry\..*DeployerEntry.*\.principal_arn\}$/);
     const deployer = `aws_eks_access_policy_association.${Object.keys(resources(doc, 'aws_eks_access_policy_association')).find((n) => n.includes('DeployerAdmin'))}`;
     const releases = Object.values(resources(doc, 'helm_release'));
@@ -281,7 +346,9 @@ describe('EKS reference cluster', () => {
     expect(ns).toBeDefined();
     const neuron = resourceNamed(doc, 'helm_release', 'Neuron');
     expect(neuron.depends_on).toContain(`kubernetes_namespace_v1.${ns![0]}`);
-    expect(yamlBlock(neuron.values[0], ['scheduler', 'customScheduler', 'image'])).toBe('      repository: registry.k8s.io/kube-scheduler\n      tag: v1.35.3');
+    expect(yamlBlock(neuron.values[0], ['scheduler', 'customScheduler', 'image'])).toBe(
+      '      repository: registry.k8s.io/kube-scheduler\n      tag: v1.35.3',
+    );
     expect(yamlBlock(neuron.values[0], ['npd'])).toContain('namespaceOverride: neuron-healthcheck-system');
   });
 
@@ -290,7 +357,13 @@ describe('EKS reference cluster', () => {
     expect(trusts).toHaveLength(2);
     for (const [, t] of trusts as [string, any][]) {
       expect(t.statement[0].principals).toEqual([{ type: 'Service', identifiers: ['pods.eks.amazonaws.com'] }]);
-      expect(t.statement[0].condition).toEqual([{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [expect.stringMatching(/^\$\{data\.aws_caller_identity\..*\.account_id\}$/)] }]);
+      expect(t.statement[0].condition).toEqual([
+        {
+          test: 'StringEquals',
+          variable: 'aws:SourceAccount',
+          values: [expect.stringMatching(/^\$\{data\.aws_caller_identity\..*\.account_id\}$/)],
+        },
+      ]);
     }
     const logs = Object.values(resources(doc, 'aws_cloudwatch_log_group'))[0];
     expect(logs).toMatchObject({ name: '/aws/eks/ai/cluster', retention_in_days: 365, skip_destroy: true });
@@ -306,7 +379,11 @@ describe('EKS reference cluster', () => {
 
 test('(14) retainLogsOnDestroy: false lets the log group go with the stack', () => {
   const stack = awsStack();
-  new GpuInferenceCluster(stack, 'Gpu', { cloud: Cloud.aws({ ...awsReachable, retainLogsOnDestroy: false }), clusterName: 'ai', nodePools: onePool });
+  new GpuInferenceCluster(stack, 'Gpu', {
+    cloud: Cloud.aws({ ...awsReachable, retainLogsOnDestroy: false }),
+    clusterName: 'ai',
+    nodePools: onePool,
+  });
   expect(Object.values(resources(synthJson(stack), 'aws_cloudwatch_log_group'))[0].skip_destroy).toBe(false);
 });
 
@@ -327,7 +404,11 @@ describe('AKS reference cluster', () => {
   const CRITICAL = /^ *- key: CriticalAddonsOnly\n *operator: Exists$/m;
 
   test('(10) kube-prometheus-stack hook Jobs and the GPU operator control plane run on the tainted system pool', () => {
-    for (const keys of [['prometheusOperator', 'admissionWebhooks', 'patch'], ['prometheusOperator', 'admissionWebhooks', 'deployment'], ['crds', 'upgradeJob']]) {
+    for (const keys of [
+      ['prometheusOperator', 'admissionWebhooks', 'patch'],
+      ['prometheusOperator', 'admissionWebhooks', 'deployment'],
+      ['crds', 'upgradeJob'],
+    ]) {
       expect(yamlBlock(kps(), [...keys, 'tolerations'])).toMatch(CRITICAL);
       expect(yamlBlock(kps(), [...keys, 'nodeSelector'])).toMatch(/ai-platform\.dev\/role: system/);
     }
@@ -336,11 +417,13 @@ describe('AKS reference cluster', () => {
     }
   });
 
-  test('(11) in-cluster resources wait for the deployer\'s RBAC role assignment to apply', () => {
+  test("(11) in-cluster resources wait for the deployer's RBAC role assignment to apply", () => {
     const sleeps = Object.entries(resources(doc, 'time_sleep'));
     expect(sleeps).toHaveLength(1);
     const [sleepName, sleep] = sleeps[0];
-    const assignment = Object.entries(resources(doc, 'azurerm_role_assignment')).find(([, r]) => r.role_definition_name === 'Azure Kubernetes Service RBAC Cluster Admin')!;
+    const assignment = Object.entries(resources(doc, 'azurerm_role_assignment')).find(
+      ([, r]) => r.role_definition_name === 'Azure Kubernetes Service RBAC Cluster Admin',
+    )!;
     expect(assignment).toBeDefined();
     expect(sleep.create_duration).toBe('300s');
     expect(sleep.depends_on).toEqual([`azurerm_role_assignment.${assignment[0]}`]);
@@ -351,7 +434,7 @@ describe('AKS reference cluster', () => {
     for (const a of inCluster) expect([a, waitsFor(doc, a, `time_sleep.${sleepName}`)]).toEqual([a, true]);
   });
 
-  test('(12) Azure Monitor defaults to the cluster\'s resource group (by reference) and location; remote write uses workload identity', () => {
+  test("(12) Azure Monitor defaults to the cluster's resource group (by reference) and location; remote write uses workload identity", () => {
     for (const type of ['azurerm_monitor_workspace', 'azurerm_monitor_data_collection_endpoint', 'azurerm_monitor_data_collection_rule']) {
       const r = Object.values(resources(doc, type))[0];
       expect(r.resource_group_name).toMatch(/^\$\{azurerm_resource_group\..*\.name\}$/);
@@ -359,7 +442,9 @@ describe('AKS reference cluster', () => {
     }
     expect(cluster.resourceGroupName).toBeDefined();
     const remote = yamlBlock(kps(), ['prometheus', 'prometheusSpec', 'remoteWrite']);
-    expect(remote).toMatch(/azureAd:\n\s+cloud: AzurePublic\n\s+workloadIdentity:\n\s+clientId: '\$\{azurerm_user_assigned_identity\..*\.client_id\}'\n\s+tenantId: '\$\{data\.azurerm_client_config\..*\.tenant_id\}'/);
+    expect(remote).toMatch(
+      /azureAd:\n\s+cloud: AzurePublic\n\s+workloadIdentity:\n\s+clientId: '\$\{azurerm_user_assigned_identity\..*\.client_id\}'\n\s+tenantId: '\$\{data\.azurerm_client_config\..*\.tenant_id\}'/,
+    );
     expect(remote).not.toMatch(/sdk:/);
   });
 
@@ -388,16 +473,26 @@ describe('AKS reference cluster', () => {
     });
     expect(resourceNamed(doc, 'azurerm_kubernetes_cluster_node_pool', 'Pool-train').temporary_name_for_rotation).toBe('traintmp');
     const aks = Object.values(resources(doc, 'azurerm_kubernetes_cluster'))[0];
-    expect(aks.default_node_pool).toMatchObject({ temporary_name_for_rotation: 'systemtmp', upgrade_settings: { drain_timeout_in_minutes: 30 } });
+    expect(aks.default_node_pool).toMatchObject({
+      temporary_name_for_rotation: 'systemtmp',
+      upgrade_settings: { drain_timeout_in_minutes: 30 },
+    });
     expect(aks.tags).toEqual({ 'managed-by': 'cdktf-ai-platform', 'ai-platform-cluster': 'ai-az' });
   });
 });
 
 test('(15) Azure refuses tag names with a slash: a problem, not a failed apply', () => {
   const stack = azureStack();
-  const props: GpuInferenceClusterProps = { cloud: Cloud.azure(azureReachable), clusterName: 'ai', nodePools: onePool, tags: { 'team/owner': 'ml', env: 'prod' } };
+  const props: GpuInferenceClusterProps = {
+    cloud: Cloud.azure(azureReachable),
+    clusterName: 'ai',
+    nodePools: onePool,
+    tags: { 'team/owner': 'ml', env: 'prod' },
+  };
   new GpuInferenceCluster(stack, 'Gpu', props);
-  expect(problemLines(stack)).toEqual([expect.stringMatching(/^test\/Gpu: tags 'team\/owner' has a character Azure rejects in tag names .*; use e\.g\. 'team-owner'$/)]);
+  expect(problemLines(stack)).toEqual([
+    expect.stringMatching(/^test\/Gpu: tags 'team\/owner' has a character Azure rejects in tag names .*; use e\.g\. 'team-owner'$/),
+  ]);
 });
 
 describe('review follow-ups', () => {
@@ -407,11 +502,21 @@ describe('review follow-ups', () => {
       cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: ['198.51.100.7/32'] }),
       clusterName: 'mixed',
       nodePools: [
-        GpuNodePool.inference('nvl', { gpu: Gpu.H100_NVL_94GB, mig: MigLayout.mixed([{ profile: '3g.47gb', count: 1 }, { profile: '2g.24gb', count: 1 }, { profile: '1g.12gb', count: 2 }]), maxNodes: 2 }),
+        GpuNodePool.inference('nvl', {
+          gpu: Gpu.H100_NVL_94GB,
+          mig: MigLayout.mixed([
+            { profile: '3g.47gb', count: 1 },
+            { profile: '2g.24gb', count: 1 },
+            { profile: '1g.12gb', count: 2 },
+          ]),
+          maxNodes: 2,
+        }),
         GpuNodePool.inference('fixed', { gpu: Gpu.A100_80GB, mig: MigLayout.uniform('1g.10gb'), minNodes: 1, maxNodes: 1 }),
       ],
     });
-    expect(() => synthJson(stack)).toThrow(/^test\/Gpu: nodePools\[nvl\]\.mig 'mixed' under the mixed MIG strategy cannot autoscale on AKS .*; use uniform single-profile layouts on every MIG pool, or fix the pool size \(minNodes = maxNodes\)$/m);
+    expect(() => synthJson(stack)).toThrow(
+      /^test\/Gpu: nodePools\[nvl\]\.mig 'mixed' under the mixed MIG strategy cannot autoscale on AKS .*; use uniform single-profile layouts on every MIG pool, or fix the pool size \(minNodes = maxNodes\)$/m,
+    );
     expect(() => synthJson(stack)).not.toThrow(/nodePools\[fixed\]/);
   });
 
@@ -421,24 +526,36 @@ describe('review follow-ups', () => {
     new AwsProvider(stack, 'aws', { region: 'us-east-1' });
     const addons = new TerraformStack(app, 'a');
     new GpuInferenceCluster(stack, 'Gpu', {
-      cloud: Cloud.aws(), clusterName: 'p', nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 1 })], inClusterStack: addons,
+      cloud: Cloud.aws(),
+      clusterName: 'p',
+      nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 1 })],
+      inClusterStack: addons,
     });
     const doc = synthJson(stack);
     const sg = Object.values(resources(doc, 'aws_security_group'))[0] as any;
     expect(sg.ingress).toEqual([expect.objectContaining({ from_port: 443, to_port: 443, protocol: 'tcp' })]);
     expect(sg.ingress[0].cidr_blocks).toEqual([expect.stringMatching(/^\$\{aws_vpc\.Gpu_Network_[0-9A-F]+\.cidr_block\}$/)]);
     const eks = Object.values(resources(doc, 'aws_eks_cluster'))[0] as any;
-    expect(eks.vpc_config.security_group_ids).toEqual([expect.stringMatching(/^\$\{aws_security_group\.Gpu_Cluster_ApiAccess_[0-9A-F]+\.id\}$/)]);
+    expect(eks.vpc_config.security_group_ids).toEqual([
+      expect.stringMatching(/^\$\{aws_security_group\.Gpu_Cluster_ApiAccess_[0-9A-F]+\.id\}$/),
+    ]);
   });
 
   test('tracing: workloads in other namespaces may reach the collector through the default-deny policy', () => {
     const stack = awsStack();
     const cluster = new GpuInferenceCluster(stack, 'Gpu', {
-      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['198.51.100.7/32']) }), clusterName: 't', nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 1 })],
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['198.51.100.7/32']) }),
+      clusterName: 't',
+      nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 1 })],
     });
     new ObservabilityStack(stack, 'Obs', { cluster, tracing: { otlpEndpoint: 'tempo.tracing.svc:4317' } });
     const policies = Object.values(resources(synthJson(stack), 'kubernetes_network_policy_v1')) as any[];
-    const ports = policies.filter((p) => p.metadata.namespace === 'monitoring' && p.spec.pod_selector.match_labels?.['app.kubernetes.io/name'] === 'opentelemetry-collector')
+    const ports = policies
+      .filter(
+        (p) =>
+          p.metadata.namespace === 'monitoring' &&
+          p.spec.pod_selector.match_labels?.['app.kubernetes.io/name'] === 'opentelemetry-collector',
+      )
       .map((p) => p.spec.ingress[0].ports[0].port);
     expect(ports.sort()).toEqual(['4317', '4318']);
   });

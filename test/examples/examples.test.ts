@@ -74,7 +74,8 @@ test('two synths are byte-identical and hold no absolute path', () => {
     new PrivateClusterStacks(app, 'private-cluster');
     app.synth();
     const read = (s: string) => fs.readFileSync(path.join(outdir, 'stacks', s, 'cdk.tf.json'), 'utf8');
-    const out = read('aws-gpu-cluster') + read('minimal') + read('azure-gpu-cluster') + read('private-cluster') + read('private-cluster-addons');
+    const out =
+      read('aws-gpu-cluster') + read('minimal') + read('azure-gpu-cluster') + read('private-cluster') + read('private-cluster-addons');
     fs.rmSync(outdir, { recursive: true, force: true });
     return { out, outdir };
   };

@@ -3,7 +3,13 @@ import * as path from 'path';
 import { AcceleratorKind, Gpu, GpuDomainError } from '../../lib/gpu';
 
 const REFS = path.join(__dirname, '..', 'fixtures', 'nvidia', 'mig-profiles.json');
-interface RefProfile { profile: string; memory_gb: number; compute_slices: number; max_instances: number; media_extensions?: boolean }
+interface RefProfile {
+  profile: string;
+  memory_gb: number;
+  compute_slices: number;
+  max_instances: number;
+  media_extensions?: boolean;
+}
 const refs: { gpus: { [label: string]: { device_ids: string[]; profiles: RefProfile[] } } } = JSON.parse(fs.readFileSync(REFS, 'utf8'));
 
 describe('Gpu catalog', () => {
@@ -17,8 +23,19 @@ describe('Gpu catalog', () => {
   test('memory per device', () => {
     const mem = Object.fromEntries(Gpu.all().map((g) => [g.name, g.memoryGib]));
     expect(mem).toEqual({
-      A100_40GB: 40, A100_80GB: 80, H100_80GB: 80, H100_NVL_94GB: 94, H200_141GB: 141, L4: 24, L40S: 48,
-      A10G: 24, A10: 24, T4: 16, INFERENTIA2: 32, TRAINIUM: 32, TRAINIUM2: 96,
+      A100_40GB: 40,
+      A100_80GB: 80,
+      H100_80GB: 80,
+      H100_NVL_94GB: 94,
+      H200_141GB: 141,
+      L4: 24,
+      L40S: 48,
+      A10G: 24,
+      A10: 24,
+      T4: 16,
+      INFERENTIA2: 32,
+      TRAINIUM: 32,
+      TRAINIUM2: 96,
     });
   });
 
@@ -29,14 +46,30 @@ describe('Gpu catalog', () => {
   });
 
   test('kinds', () => {
-    expect(Gpu.all().filter((g) => g.kind === AcceleratorKind.AWS_NEURON).map((g) => g.name)).toEqual(['INFERENTIA2', 'TRAINIUM', 'TRAINIUM2']);
-    expect(Gpu.all().filter((g) => g.migCapable).map((g) => g.name)).toEqual(['A100_40GB', 'A100_80GB', 'H100_80GB', 'H100_NVL_94GB', 'H200_141GB']);
+    expect(
+      Gpu.all()
+        .filter((g) => g.kind === AcceleratorKind.AWS_NEURON)
+        .map((g) => g.name),
+    ).toEqual(['INFERENTIA2', 'TRAINIUM', 'TRAINIUM2']);
+    expect(
+      Gpu.all()
+        .filter((g) => g.migCapable)
+        .map((g) => g.name),
+    ).toEqual(['A100_40GB', 'A100_80GB', 'H100_80GB', 'H100_NVL_94GB', 'H200_141GB']);
     for (const g of Gpu.all()) expect(g.migCapable).toBe(g.migProfiles.length > 0);
   });
 
   test('memory slices are eighths of the GPU memory', () => {
     const slices = (g: Gpu) => Object.fromEntries(g.migProfiles.map((p) => [p.name, p.memorySlices]));
-    expect(slices(Gpu.A100_80GB)).toEqual({ '1g.10gb': 1, '1g.10gb+me': 1, '1g.20gb': 2, '2g.20gb': 2, '3g.40gb': 4, '4g.40gb': 4, '7g.80gb': 8 });
+    expect(slices(Gpu.A100_80GB)).toEqual({
+      '1g.10gb': 1,
+      '1g.10gb+me': 1,
+      '1g.20gb': 2,
+      '2g.20gb': 2,
+      '3g.40gb': 4,
+      '4g.40gb': 4,
+      '7g.80gb': 8,
+    });
     expect(slices(Gpu.A100_40GB)).toMatchObject({ '1g.5gb': 1, '1g.10gb': 2, '3g.20gb': 4, '7g.40gb': 8 });
     for (const g of Gpu.all()) for (const p of g.migProfiles) expect(p.memorySlices).toBeLessThanOrEqual(8);
   });
@@ -50,8 +83,11 @@ describe('Gpu catalog', () => {
   test('migProfile() errors name the offered profiles', () => {
     expect(Gpu.H100_80GB.migProfile('3g.40gb').maxInstances).toBe(2);
     expect(() => Gpu.H100_80GB.migProfile('2g.10gb')).toThrow(
-      /^mig profile '2g.10gb' is not offered by NVIDIA H100 80GB; allowed: 1g.10gb, 1g.10gb\+me, 1g.20gb, 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb$/);
-    expect(() => Gpu.L4.migProfile('1g.10gb')).toThrow(/NVIDIA L4 does not support MIG; use one of A100_40GB, A100_80GB, H100_80GB, H100_NVL_94GB, H200_141GB/);
+      /^mig profile '2g.10gb' is not offered by NVIDIA H100 80GB; allowed: 1g.10gb, 1g.10gb\+me, 1g.20gb, 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb$/,
+    );
+    expect(() => Gpu.L4.migProfile('1g.10gb')).toThrow(
+      /NVIDIA L4 does not support MIG; use one of A100_40GB, A100_80GB, H100_80GB, H100_NVL_94GB, H200_141GB/,
+    );
   });
 
   test('cloud offerings', () => {
@@ -95,11 +131,23 @@ describe('Gpu catalog', () => {
     for (const g of migCapable) {
       const ref = refs.gpus[g.productLabel];
       expect(ref).toBeDefined();
-      expect(g.migProfiles.map((p) => ({
-        profile: p.name, memory_gb: p.memoryGb, compute_slices: p.computeSlices, max_instances: p.maxInstances, me: p.mediaExtensions,
-      }))).toEqual(ref.profiles.map((p) => ({
-        profile: p.profile, memory_gb: p.memory_gb, compute_slices: p.compute_slices, max_instances: p.max_instances, me: p.media_extensions ?? false,
-      })));
+      expect(
+        g.migProfiles.map((p) => ({
+          profile: p.name,
+          memory_gb: p.memoryGb,
+          compute_slices: p.computeSlices,
+          max_instances: p.maxInstances,
+          me: p.mediaExtensions,
+        })),
+      ).toEqual(
+        ref.profiles.map((p) => ({
+          profile: p.profile,
+          memory_gb: p.memory_gb,
+          compute_slices: p.compute_slices,
+          max_instances: p.max_instances,
+          me: p.media_extensions ?? false,
+        })),
+      );
       // The reference annotates some ids with a product name after the id. The catalog may list more ids
       // than the reference (e.g. H800 variants), but never fewer: a missing id leaves those GPUs uncut.
       expect(g.pciDeviceIds).toEqual(expect.arrayContaining(ref.device_ids.map((d) => d.split(' ')[0])));

@@ -1,10 +1,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Gpu, GpuDomainError, MigLayout, MigPartedConfigEntry, acceptedNamedConfigs, renderMigPartedConfig, validateMigPartedConfigEntries } from '../../lib/gpu';
+import {
+  Gpu,
+  GpuDomainError,
+  MigLayout,
+  MigPartedConfigEntry,
+  acceptedNamedConfigs,
+  renderMigPartedConfig,
+  validateMigPartedConfigEntries,
+} from '../../lib/gpu';
 
 const DEFAULT_CONFIG = path.join(__dirname, '..', 'fixtures', 'nvidia', 'default-mig-parted-config.yaml');
 
-interface Item { filter: string[]; enabled: boolean; devices: { [profile: string]: number } }
+interface Item {
+  filter: string[];
+  enabled: boolean;
+  devices: { [profile: string]: number };
+}
 
 /** Reads just enough of a mig-parted file (the shape this module and NVIDIA write) to compare content. */
 function parseMigParted(text: string): Map<string, Item[]> {
@@ -12,7 +24,11 @@ function parseMigParted(text: string): Map<string, Item[]> {
   let items: Item[] = [];
   for (const line of text.split('\n')) {
     const name = /^ {2}([A-Za-z0-9][A-Za-z0-9._-]*):\s*$/.exec(line);
-    if (name) { items = []; configs.set(name[1], items); continue; }
+    if (name) {
+      items = [];
+      configs.set(name[1], items);
+      continue;
+    }
     if (/^ {4}- /.test(line)) items.push({ filter: [], enabled: false, devices: {} });
     const item = items[items.length - 1];
     if (!item) continue;
@@ -27,8 +43,10 @@ function parseMigParted(text: string): Map<string, Item[]> {
 
 function itemFor(configs: Map<string, Item[]>, name: string, gpu: Gpu): Item | undefined {
   const items = configs.get(name) ?? [];
-  return items.find((i) => i.filter.some((f) => gpu.pciDeviceIds.includes(f.toUpperCase().replace('0X', '0x'))))
-    ?? items.find((i) => i.filter.length === 0);
+  return (
+    items.find((i) => i.filter.some((f) => gpu.pciDeviceIds.includes(f.toUpperCase().replace('0X', '0x')))) ??
+    items.find((i) => i.filter.length === 0)
+  );
 }
 
 const defaults = parseMigParted(fs.readFileSync(DEFAULT_CONFIG, 'utf8'));
@@ -39,39 +57,57 @@ describe('layouts agree with the operator default mig-parted config', () => {
       for (const name of acceptedNamedConfigs(g)) {
         const item = itemFor(defaults, name, g);
         expect({ name, gpu: g.name, found: item !== undefined }).toEqual({ name, gpu: g.name, found: true });
-        const ours = Object.fromEntries(MigLayout.named(name).slicesPerGpu(g).map((s) => [s.profile, s.count]));
-        expect({ name, gpu: g.name, devices: item!.devices, enabled: item!.enabled })
-          .toEqual({ name, gpu: g.name, devices: ours, enabled: name !== 'all-disabled' });
+        const ours = Object.fromEntries(
+          MigLayout.named(name)
+            .slicesPerGpu(g)
+            .map((s) => [s.profile, s.count]),
+        );
+        expect({ name, gpu: g.name, devices: item!.devices, enabled: item!.enabled }).toEqual({
+          name,
+          gpu: g.name,
+          devices: ours,
+          enabled: name !== 'all-disabled',
+        });
       }
     }
   });
 });
 
 describe('renderMigPartedConfig', () => {
-  const mixed: MigPartedConfigEntry = { name: 'custom-llm', migEnabled: true, slices: [{ profile: '3g.40gb', count: 1 }, { profile: '1g.10gb', count: 2 }, { profile: '2g.20gb', count: 1 }] };
+  const mixed: MigPartedConfigEntry = {
+    name: 'custom-llm',
+    migEnabled: true,
+    slices: [
+      { profile: '3g.40gb', count: 1 },
+      { profile: '1g.10gb', count: 2 },
+      { profile: '2g.20gb', count: 1 },
+    ],
+  };
   const uniform: MigPartedConfigEntry = { name: 'all-1g.10gb', migEnabled: true, slices: [{ profile: '1g.10gb', count: 7 }] };
 
   test('exact text: sorted names and profiles, all-disabled always present', () => {
-    expect(renderMigPartedConfig([mixed, uniform])).toBe([
-      'version: v1',
-      'mig-configs:',
-      '  all-1g.10gb:',
-      '    - devices: all',
-      '      mig-enabled: true',
-      '      mig-devices:',
-      '        "1g.10gb": 7',
-      '  all-disabled:',
-      '    - devices: all',
-      '      mig-enabled: false',
-      '  custom-llm:',
-      '    - devices: all',
-      '      mig-enabled: true',
-      '      mig-devices:',
-      '        "1g.10gb": 2',
-      '        "2g.20gb": 1',
-      '        "3g.40gb": 1',
-      '',
-    ].join('\n'));
+    expect(renderMigPartedConfig([mixed, uniform])).toBe(
+      [
+        'version: v1',
+        'mig-configs:',
+        '  all-1g.10gb:',
+        '    - devices: all',
+        '      mig-enabled: true',
+        '      mig-devices:',
+        '        "1g.10gb": 7',
+        '  all-disabled:',
+        '    - devices: all',
+        '      mig-enabled: false',
+        '  custom-llm:',
+        '    - devices: all',
+        '      mig-enabled: true',
+        '      mig-devices:',
+        '        "1g.10gb": 2',
+        '        "2g.20gb": 1',
+        '        "3g.40gb": 1',
+        '',
+      ].join('\n'),
+    );
   });
 
   test('deterministic whatever the input order; identical duplicates collapse', () => {
@@ -95,9 +131,13 @@ describe('renderMigPartedConfig', () => {
     const other = { ...uniform, slices: [{ profile: '1g.10gb', count: 4 }] };
     expect(() => renderMigPartedConfig([uniform, other])).toThrow(GpuDomainError);
     expect(validateMigPartedConfigEntries([uniform, other])).toEqual([
-      expect.stringMatching(/^entries 'all-1g.10gb' is given 2 times with different content; give each layout its own name, or a disjoint deviceFilter per GPU model$/),
+      expect.stringMatching(
+        /^entries 'all-1g.10gb' is given 2 times with different content; give each layout its own name, or a disjoint deviceFilter per GPU model$/,
+      ),
     ]);
-    expect(() => renderMigPartedConfig([{ name: 'all-disabled', migEnabled: true, slices: [] }])).toThrow(/^entries\[0\]\.migEnabled true under 'all-disabled' would enable MIG on every unlabeled node; set migEnabled: false/);
+    expect(() => renderMigPartedConfig([{ name: 'all-disabled', migEnabled: true, slices: [] }])).toThrow(
+      /^entries\[0\]\.migEnabled true under 'all-disabled' would enable MIG on every unlabeled node; set migEnabled: false/,
+    );
   });
 
   test('same name with disjoint device filters renders one item per GPU model', () => {
@@ -116,10 +156,12 @@ describe('renderMigPartedConfig', () => {
   });
 
   test('malformed entries', () => {
-    expect(validateMigPartedConfigEntries([
-      { name: 'bad name', migEnabled: true, slices: [{ profile: '1g.10gb', count: 0 }] },
-      { name: 'off', migEnabled: false, slices: [{ profile: '1g "x"', count: 1 }], deviceFilter: ['2330'] },
-    ])).toEqual([
+    expect(
+      validateMigPartedConfigEntries([
+        { name: 'bad name', migEnabled: true, slices: [{ profile: '1g.10gb', count: 0 }] },
+        { name: 'off', migEnabled: false, slices: [{ profile: '1g "x"', count: 1 }], deviceFilter: ['2330'] },
+      ]),
+    ).toEqual([
       expect.stringMatching(/^entries\[0\]\.name 'bad name' is not a mig-parted config name; use letters/),
       expect.stringMatching(/^entries\[0\]\.slices\[0\]\.count 0 is not a whole number >= 1/),
       expect.stringMatching(/^entries\[1\]\.slices for 'off' are set while migEnabled is false; remove the slices/),

@@ -8,27 +8,33 @@ describe('time-slicing', () => {
   });
 
   test.each([1, 49, 2.5, 0, -3, NaN])('rejects %p replicas', (n) => {
-    expect(validateTimeSlicing(Gpu.L4, n)).toEqual([expect.stringMatching(/^\S+ is not a whole number from 2 to 48; use 2-48 replicas per GPU$/)]);
+    expect(validateTimeSlicing(Gpu.L4, n)).toEqual([
+      expect.stringMatching(/^\S+ is not a whole number from 2 to 48; use 2-48 replicas per GPU$/),
+    ]);
   });
 
   test('rejects Neuron accelerators', () => {
     expect(validateTimeSlicing(Gpu.INFERENTIA2, 4)).toEqual([
-      expect.stringMatching(/^4 cannot be used on AWS Inferentia2: time-slicing is an NVIDIA device plugin feature; remove timeSlicing for Neuron accelerators$/),
+      expect.stringMatching(
+        /^4 cannot be used on AWS Inferentia2: time-slicing is an NVIDIA device plugin feature; remove timeSlicing for Neuron accelerators$/,
+      ),
     ]);
   });
 
   test('renders the device-plugin config', () => {
-    expect(renderTimeSlicingConfig(4)).toBe([
-      'version: v1',
-      'flags:',
-      '  migStrategy: none',
-      'sharing:',
-      '  timeSlicing:',
-      '    resources:',
-      '      - name: nvidia.com/gpu',
-      '        replicas: 4',
-      '',
-    ].join('\n'));
+    expect(renderTimeSlicingConfig(4)).toBe(
+      [
+        'version: v1',
+        'flags:',
+        '  migStrategy: none',
+        'sharing:',
+        '  timeSlicing:',
+        '    resources:',
+        '      - name: nvidia.com/gpu',
+        '        replicas: 4',
+        '',
+      ].join('\n'),
+    );
     expect(renderTimeSlicingConfig(8)).toBe(renderTimeSlicingConfig(8));
   });
 

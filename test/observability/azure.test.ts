@@ -33,39 +33,63 @@ describe('ObservabilityStack on an AKS GpuInferenceCluster', () => {
   test('Amazon Managed Prometheus is refused on AKS', () => {
     const { stack, cluster } = aks();
     new ObservabilityStack(stack, 'Obs', { cluster, remoteWrite: RemoteWrite.amazonManagedPrometheus() });
-    expect(() => synthJson(stack)).toThrow(/^test\/Obs: remoteWrite 'amazonManagedPrometheus' does not fit a cluster on azure; Pod Identity and SigV4 need EKS/m);
+    expect(() => synthJson(stack)).toThrow(
+      /^test\/Obs: remoteWrite 'amazonManagedPrometheus' does not fit a cluster on azure; Pod Identity and SigV4 need EKS/m,
+    );
   });
 
   test('Azure Monitor managed Prometheus: workspace, DCE + DCR, federated identity with Monitoring Metrics Publisher, Entra remote write', () => {
     const { stack, cluster } = aks();
-    new ObservabilityStack(stack, 'Obs', { cluster, remoteWrite: RemoteWrite.azureMonitor({ location: 'eastus2', resourceGroupName: 'ai-az-rg' }) });
+    new ObservabilityStack(stack, 'Obs', {
+      cluster,
+      remoteWrite: RemoteWrite.azureMonitor({ location: 'eastus2', resourceGroupName: 'ai-az-rg' }),
+    });
     const doc = JSON.parse(Testing.synth(stack, true));
-    expect(Object.values(resources(doc, 'azurerm_monitor_workspace'))[0]).toMatchObject({ name: 'ai-az-metrics', location: 'eastus2', lifecycle: { prevent_destroy: true } });
+    expect(Object.values(resources(doc, 'azurerm_monitor_workspace'))[0]).toMatchObject({
+      name: 'ai-az-metrics',
+      location: 'eastus2',
+      lifecycle: { prevent_destroy: true },
+    });
     const rule = Object.values(resources(doc, 'azurerm_monitor_data_collection_rule'))[0];
     expect(rule.data_flow).toEqual([{ streams: ['Microsoft-PrometheusMetrics'], destinations: ['workspace'] }]);
     expect(rule.destinations.monitor_account[0].monitor_account_id).toMatch(/azurerm_monitor_workspace\./);
     const cred = Object.values(resources(doc, 'azurerm_federated_identity_credential'))[0];
     expect(cred.subject).toBe('system:serviceaccount:monitoring:prometheus');
-    expect(Object.values(resources(doc, 'azurerm_role_assignment'))).toContainEqual(expect.objectContaining({
-      role_definition_name: 'Monitoring Metrics Publisher',
-      scope: expect.stringMatching(/azurerm_monitor_data_collection_rule\..*\.id/),
-    }));
+    expect(Object.values(resources(doc, 'azurerm_role_assignment'))).toContainEqual(
+      expect.objectContaining({
+        role_definition_name: 'Monitoring Metrics Publisher',
+        scope: expect.stringMatching(/azurerm_monitor_data_collection_rule\..*\.id/),
+      }),
+    );
     const kps = resourceNamed(doc, 'helm_release', 'KubePrometheusStack');
     const values: string = kps.values[0];
-    expect(values).toMatch(/url: '\$\{azurerm_monitor_data_collection_endpoint\..*\.metrics_ingestion_endpoint\}\/dataCollectionRules\/\$\{azurerm_monitor_data_collection_rule\..*\.immutable_id\}\/streams\/Microsoft-PrometheusMetrics\/api\/v1\/write\?api-version=2023-04-24'/);
+    expect(values).toMatch(
+      /url: '\$\{azurerm_monitor_data_collection_endpoint\..*\.metrics_ingestion_endpoint\}\/dataCollectionRules\/\$\{azurerm_monitor_data_collection_rule\..*\.immutable_id\}\/streams\/Microsoft-PrometheusMetrics\/api\/v1\/write\?api-version=2023-04-24'/,
+    );
     // Workload identity explicitly: the SDK chain could fall back to the node's managed identity.
-    expect(values).toMatch(/azureAd:\n\s+cloud: AzurePublic\n\s+workloadIdentity:\n\s+clientId: '\$\{azurerm_user_assigned_identity\..*\.client_id\}'\n\s+tenantId: '\$\{data\.azurerm_client_config\..*\.tenant_id\}'\n/);
+    expect(values).toMatch(
+      /azureAd:\n\s+cloud: AzurePublic\n\s+workloadIdentity:\n\s+clientId: '\$\{azurerm_user_assigned_identity\..*\.client_id\}'\n\s+tenantId: '\$\{data\.azurerm_client_config\..*\.tenant_id\}'\n/,
+    );
     expect(values).not.toMatch(/^\s+sdk:/m);
     expect(values).toContain('azure.workload.identity/use: "true"');
     expect(values).toContain('azure.workload.identity/client-id:');
-    expect(kps.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/azurerm_federated_identity_credential/), expect.stringMatching(/azurerm_role_assignment/)]));
+    expect(kps.depends_on).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/azurerm_federated_identity_credential/),
+        expect.stringMatching(/azurerm_role_assignment/),
+      ]),
+    );
   });
 
   test('Azure Monitor inputs are checked', () => {
     const { stack, cluster } = aks();
-    new ObservabilityStack(stack, 'Obs', { cluster, remoteWrite: RemoteWrite.azureMonitor({ location: 'East US', resourceGroupName: 'rg', workspaceName: '-x' }) });
-    expect(() => synthJson(stack))
-      .toThrow(/^test\/Obs: remoteWrite\.location 'East US' is not an Azure region name[\s\S]*\ntest\/Obs: remoteWrite\.workspaceName '-x' is not a valid Azure Monitor workspace name/m);
+    new ObservabilityStack(stack, 'Obs', {
+      cluster,
+      remoteWrite: RemoteWrite.azureMonitor({ location: 'East US', resourceGroupName: 'rg', workspaceName: '-x' }),
+    });
+    expect(() => synthJson(stack)).toThrow(
+      /^test\/Obs: remoteWrite\.location 'East US' is not an Azure region name[\s\S]*\ntest\/Obs: remoteWrite\.workspaceName '-x' is not a valid Azure Monitor workspace name/m,
+    );
   });
 });
 
@@ -76,6 +100,11 @@ test('Azure Monitor does not fit an EKS cluster', () => {
     clusterName: 'e',
     nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })],
   });
-  new ObservabilityStack(stack, 'Obs', { cluster, remoteWrite: RemoteWrite.azureMonitor({ location: 'eastus2', resourceGroupName: 'rg' }) });
-  expect(() => synthJson(stack)).toThrow(/^test\/Obs: remoteWrite 'azureMonitor' does not fit a cluster on aws; workload identity federation to Entra ID needs AKS/m);
+  new ObservabilityStack(stack, 'Obs', {
+    cluster,
+    remoteWrite: RemoteWrite.azureMonitor({ location: 'eastus2', resourceGroupName: 'rg' }),
+  });
+  expect(() => synthJson(stack)).toThrow(
+    /^test\/Obs: remoteWrite 'azureMonitor' does not fit a cluster on aws; workload identity federation to Entra ID needs AKS/m,
+  );
 });

@@ -27,13 +27,27 @@ describe('dashboards', () => {
   test('LLM serving covers TTFT, inter-token, e2e latency, queue, running and KV cache', () => {
     const serving = all.find((d) => d.uid === 'ai-platform-llm-serving')!;
     const text = JSON.stringify(serving);
-    for (const m of ['vllm:time_to_first_token_seconds_bucket', 'vllm:inter_token_latency_seconds_bucket', 'vllm:e2e_request_latency_seconds_bucket',
-      'vllm:num_requests_waiting', 'vllm:num_requests_running', 'vllm:kv_cache_usage_perc']) expect(text).toContain(m);
+    for (const m of [
+      'vllm:time_to_first_token_seconds_bucket',
+      'vllm:inter_token_latency_seconds_bucket',
+      'vllm:e2e_request_latency_seconds_bucket',
+      'vllm:num_requests_waiting',
+      'vllm:num_requests_running',
+      'vllm:kv_cache_usage_perc',
+    ])
+      expect(text).toContain(m);
   });
 
   test('GPU fleet covers utilisation, memory, temperature, power and XID', () => {
     const text = JSON.stringify(all[0]);
-    for (const m of ['DCGM_FI_DEV_GPU_UTIL', 'DCGM_FI_DEV_FB_USED', 'DCGM_FI_DEV_GPU_TEMP', 'DCGM_FI_DEV_POWER_USAGE', 'DCGM_FI_DEV_XID_ERRORS']) expect(text).toContain(m);
+    for (const m of [
+      'DCGM_FI_DEV_GPU_UTIL',
+      'DCGM_FI_DEV_FB_USED',
+      'DCGM_FI_DEV_GPU_TEMP',
+      'DCGM_FI_DEV_POWER_USAGE',
+      'DCGM_FI_DEV_XID_ERRORS',
+    ])
+      expect(text).toContain(m);
   });
 
   test('only dashboards with data sources in the cluster are shipped', () => {

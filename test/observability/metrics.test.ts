@@ -28,7 +28,11 @@ describe('metric catalog', () => {
   test('current vLLM names are primary; the replaced ones are marked legacy', () => {
     const byName = new Map(MetricCatalog.all().map((m) => [m.name, m]));
     expect(byName.get(VllmMetrics.KV_CACHE_USAGE)).toMatchObject({ name: 'vllm:kv_cache_usage_perc', legacy: false });
-    expect(byName.get(VllmMetrics.INTER_TOKEN_LATENCY)).toMatchObject({ name: 'vllm:inter_token_latency_seconds', metricType: MetricType.HISTOGRAM, legacy: false });
+    expect(byName.get(VllmMetrics.INTER_TOKEN_LATENCY)).toMatchObject({
+      name: 'vllm:inter_token_latency_seconds',
+      metricType: MetricType.HISTOGRAM,
+      legacy: false,
+    });
     expect(byName.get('vllm:gpu_cache_usage_perc')?.legacy).toBe(true);
     expect(byName.get('vllm:time_per_output_token_seconds')?.legacy).toBe(true);
     expect(byName.get(VllmMetrics.E2E_REQUEST_LATENCY)?.metricType).toBe(MetricType.HISTOGRAM);
@@ -42,11 +46,16 @@ describe('metric catalog', () => {
   });
 
   test('metricNamesIn skips functions, keywords, labels, strings and ranges', () => {
-    expect(MetricCatalog.metricNamesIn(
-      'histogram_quantile(0.95, sum by (le, model_name) (rate(vllm:time_to_first_token_seconds_bucket{job="a",x=~"b|c"}[5m]))) > 2',
-    )).toEqual(['vllm:time_to_first_token_seconds_bucket']);
-    expect(MetricCatalog.metricNamesIn('(a == 0) and on (node) max by (node) (b) unless ignoring(x) c offset 5m or vector(0)'))
-      .toEqual(['a', 'b', 'c']);
+    expect(
+      MetricCatalog.metricNamesIn(
+        'histogram_quantile(0.95, sum by (le, model_name) (rate(vllm:time_to_first_token_seconds_bucket{job="a",x=~"b|c"}[5m]))) > 2',
+      ),
+    ).toEqual(['vllm:time_to_first_token_seconds_bucket']);
+    expect(MetricCatalog.metricNamesIn('(a == 0) and on (node) max by (node) (b) unless ignoring(x) c offset 5m or vector(0)')).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
     expect(MetricCatalog.metricNamesIn('up{job=~".*dcgm-exporter.*"} == 0')).toEqual(['up']);
   });
 });
@@ -59,10 +68,20 @@ describe('alerts use only metrics the exporters export', () => {
   });
 
   test('every alert the issue asks for exists', () => {
-    expect(allRules().map((r) => r.alert)).toEqual(expect.arrayContaining([
-      'GpuXidError', 'GpuXidErrorFatal', 'GpuRowRemapFailure', 'GpuMemoryHigh', 'GpuTemperatureHigh',
-      'DcgmExporterMissing', 'DcgmExporterDown', 'AcceleratorNodeNotReady', 'LlmQueueDepthHigh', 'LlmTtftP95SloBreach',
-    ]));
+    expect(allRules().map((r) => r.alert)).toEqual(
+      expect.arrayContaining([
+        'GpuXidError',
+        'GpuXidErrorFatal',
+        'GpuRowRemapFailure',
+        'GpuMemoryHigh',
+        'GpuTemperatureHigh',
+        'DcgmExporterMissing',
+        'DcgmExporterDown',
+        'AcceleratorNodeNotReady',
+        'LlmQueueDepthHigh',
+        'LlmTtftP95SloBreach',
+      ]),
+    );
   });
 
   test('thresholds are configurable', () => {
@@ -80,7 +99,11 @@ describe('alerts use only metrics the exporters export', () => {
 });
 
 test('dashboard queries use only catalogued metrics', () => {
-  const unknown = allPanelExprs().flatMap((e) => MetricCatalog.metricNamesIn(e).filter((n) => !series.has(n)).map((n) => `${n} in ${e}`));
+  const unknown = allPanelExprs().flatMap((e) =>
+    MetricCatalog.metricNamesIn(e)
+      .filter((n) => !series.has(n))
+      .map((n) => `${n} in ${e}`),
+  );
   expect(unknown).toEqual([]);
 });
 

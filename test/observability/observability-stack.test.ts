@@ -17,15 +17,21 @@ describe('ObservabilityStack on an EKS GpuInferenceCluster (defaults)', () => {
   const values = valuesOf(kps);
 
   test('kube-prometheus-stack pinned, in a Terraform-managed namespace, after the cluster add-ons', () => {
-    expect(synthesized).toHaveResourceWithProperties(Release, { chart: 'kube-prometheus-stack', version: '88.5.3', repository: 'https://prometheus-community.github.io/helm-charts' });
+    expect(synthesized).toHaveResourceWithProperties(Release, {
+      chart: 'kube-prometheus-stack',
+      version: '88.5.3',
+      repository: 'https://prometheus-community.github.io/helm-charts',
+    });
     expect(kps.create_namespace).toBe(false);
     expect(kps.namespace).toBe('monitoring');
-    expect(kps.depends_on).toEqual(expect.arrayContaining([
-      expect.stringMatching(/aws_eks_node_group\..*SystemNodes/),
-      expect.stringMatching(/helm_release\..*GpuOperator/),
-      expect.stringMatching(/kubernetes_namespace_v1\.Obs_Namespace/),
-      expect.stringMatching(/kubernetes_secret_v1\.Obs_GrafanaAdmin/),
-    ]));
+    expect(kps.depends_on).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/aws_eks_node_group\..*SystemNodes/),
+        expect.stringMatching(/helm_release\..*GpuOperator/),
+        expect.stringMatching(/kubernetes_namespace_v1\.Obs_Namespace/),
+        expect.stringMatching(/kubernetes_secret_v1\.Obs_GrafanaAdmin/),
+      ]),
+    );
     const ns = resourceNamed(doc, 'kubernetes_namespace_v1', 'Obs_Namespace');
     expect(ns.metadata.name).toBe('monitoring');
     expect(ns.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/helm_release\..*GpuOperator/)]));
@@ -78,7 +84,17 @@ describe('ObservabilityStack on an EKS GpuInferenceCluster (defaults)', () => {
 
   test('alert rules go through the chart values, not kubernetes_manifest', () => {
     expect(values).toContain('additionalPrometheusRulesMap:\n  ai-platform:');
-    for (const a of ['GpuXidError', 'GpuRowRemapFailure', 'GpuMemoryHigh', 'GpuTemperatureHigh', 'DcgmExporterMissing', 'AcceleratorNodeNotReady', 'LlmQueueDepthHigh', 'LlmTtftP95SloBreach', 'NeuronExecutionErrors']) {
+    for (const a of [
+      'GpuXidError',
+      'GpuRowRemapFailure',
+      'GpuMemoryHigh',
+      'GpuTemperatureHigh',
+      'DcgmExporterMissing',
+      'AcceleratorNodeNotReady',
+      'LlmQueueDepthHigh',
+      'LlmTtftP95SloBreach',
+      'NeuronExecutionErrors',
+    ]) {
       expect(values).toContain(`alert: ${a}`);
     }
     expect(resources(doc, 'kubernetes_manifest')).toEqual({});
@@ -86,7 +102,12 @@ describe('ObservabilityStack on an EKS GpuInferenceCluster (defaults)', () => {
 
   test('dashboards are ConfigMaps labelled for the Grafana sidecar, with valid JSON', () => {
     const cms = Object.values(resources(doc, 'kubernetes_config_map_v1')).filter((c: any) => c.metadata.labels?.grafana_dashboard === '1');
-    expect(cms.map((c: any) => c.metadata.name).sort()).toEqual(['dashboard-ai-platform-gpu-fleet', 'dashboard-ai-platform-gpu-mig', 'dashboard-ai-platform-llm-serving', 'dashboard-ai-platform-neuron']);
+    expect(cms.map((c: any) => c.metadata.name).sort()).toEqual([
+      'dashboard-ai-platform-gpu-fleet',
+      'dashboard-ai-platform-gpu-mig',
+      'dashboard-ai-platform-llm-serving',
+      'dashboard-ai-platform-neuron',
+    ]);
     const uids = cms.map((c: any) => JSON.parse(Object.values(c.data)[0] as string).uid);
     expect(new Set(uids).size).toBe(4);
     expect(values).toContain('label: grafana_dashboard');
@@ -125,8 +146,17 @@ describe('ObservabilityStack with Amazon Managed Prometheus and tracing', () => 
     const assoc = resourceNamed(doc, 'aws_eks_pod_identity_association', 'Obs');
     expect(assoc).toMatchObject({ namespace: 'monitoring', service_account: 'prometheus' });
     const policy = JSON.parse(resourceNamed(doc, 'aws_iam_role_policy', 'Obs').policy);
-    expect(policy.Statement).toEqual([{ Sid: 'RemoteWrite', Effect: 'Allow', Action: ['aps:RemoteWrite'], Resource: ['${aws_prometheus_workspace.Obs_Workspace_7C35D466.arn}'] }]);
-    expect(resourceNamed(doc, 'helm_release', 'KubePrometheusStack').depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/aws_eks_pod_identity_association\.Obs/)]));
+    expect(policy.Statement).toEqual([
+      {
+        Sid: 'RemoteWrite',
+        Effect: 'Allow',
+        Action: ['aps:RemoteWrite'],
+        Resource: ['${aws_prometheus_workspace.Obs_Workspace_7C35D466.arn}'],
+      },
+    ]);
+    expect(resourceNamed(doc, 'helm_release', 'KubePrometheusStack').depends_on).toEqual(
+      expect.arrayContaining([expect.stringMatching(/aws_eks_pod_identity_association\.Obs/)]),
+    );
     expect(obs.prometheusIdentity).toBeDefined();
   });
 
@@ -138,7 +168,10 @@ describe('ObservabilityStack with Amazon Managed Prometheus and tracing', () => 
 
   test('an existing workspace ARN is used as is', () => {
     const s = awsStack();
-    new ObservabilityStack(s, 'Obs', { cluster: awsCluster(s), remoteWrite: RemoteWrite.amazonManagedPrometheus({ workspaceArn: 'arn:aws:aps:eu-west-1:123456789012:workspace/ws-0a1b2c' }) });
+    new ObservabilityStack(s, 'Obs', {
+      cluster: awsCluster(s),
+      remoteWrite: RemoteWrite.amazonManagedPrometheus({ workspaceArn: 'arn:aws:aps:eu-west-1:123456789012:workspace/ws-0a1b2c' }),
+    });
     const d = synthJson(s);
     expect(resources(d, 'aws_prometheus_workspace')).toEqual({});
     const v = valuesOf(resourceNamed(d, 'helm_release', 'KubePrometheusStack'));
@@ -165,7 +198,12 @@ describe('ObservabilityStack on a cluster without the GPU operator', () => {
 
   test('installs the standalone dcgm-exporter after kube-prometheus-stack (ServiceMonitor CRD)', () => {
     const dcgm = resourceNamed(doc, 'helm_release', 'DcgmExporter');
-    expect(dcgm).toMatchObject({ chart: 'dcgm-exporter', version: '4.8.2', repository: 'https://nvidia.github.io/dcgm-exporter/helm-charts', create_namespace: false });
+    expect(dcgm).toMatchObject({
+      chart: 'dcgm-exporter',
+      version: '4.8.2',
+      repository: 'https://nvidia.github.io/dcgm-exporter/helm-charts',
+      create_namespace: false,
+    });
     expect(dcgm.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/helm_release\.Obs_KubePrometheusStack/)]));
     const v = valuesOf(dcgm);
     expect(v).toContain('serviceMonitor:\n  enabled: true');
@@ -186,6 +224,9 @@ describe('ObservabilityStack on a cluster without the GPU operator', () => {
 
 test('a throwaway environment can opt out of retaining the metrics workspace', () => {
   const stack = awsStack();
-  new ObservabilityStack(stack, 'Obs', { cluster: awsCluster(stack), remoteWrite: RemoteWrite.amazonManagedPrometheus({ retainOnDestroy: false }) });
+  new ObservabilityStack(stack, 'Obs', {
+    cluster: awsCluster(stack),
+    remoteWrite: RemoteWrite.amazonManagedPrometheus({ retainOnDestroy: false }),
+  });
   expect(resourceNamed(synthJson(stack), 'aws_prometheus_workspace', 'Obs').lifecycle).toEqual({ prevent_destroy: false });
 });

@@ -78,10 +78,18 @@ export function gpuOperatorValues(cluster: IPlatformCluster): { [key: string]: a
     operator: {
       affinity: {
         nodeAffinity: {
-          preferredDuringSchedulingIgnoredDuringExecution: [{
-            weight: 100,
-            preference: { matchExpressions: Object.entries(cluster.systemNodeSelector).map(([key, value]) => ({ key, operator: 'In', values: [value] })) },
-          }],
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            {
+              weight: 100,
+              preference: {
+                matchExpressions: Object.entries(cluster.systemNodeSelector).map(([key, value]) => ({
+                  key,
+                  operator: 'In',
+                  values: [value],
+                })),
+              },
+            },
+          ],
         },
       },
     },

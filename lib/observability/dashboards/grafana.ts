@@ -63,9 +63,10 @@ function panel(p: PanelSpec, id: number, x: number, y: number, height: number): 
     datasource: DS,
     gridPos: { h: height, w: p.width, x, y },
     fieldConfig: { defaults: { unit: p.unit, thresholds: { mode: 'absolute', steps } }, overrides: [] },
-    options: p.type === 'stat'
-      ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'area' }
-      : { legend: { displayMode: 'table', placement: 'bottom', calcs: ['mean', 'max'] }, tooltip: { mode: 'multi', sort: 'desc' } },
+    options:
+      p.type === 'stat'
+        ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'area' }
+        : { legend: { displayMode: 'table', placement: 'bottom', calcs: ['mean', 'max'] }, tooltip: { mode: 'multi', sort: 'desc' } },
     targets: p.targets.map((t, i) => ({ refId: String.fromCharCode(65 + i), datasource: DS, expr: t.expr, legendFormat: t.legend })),
   };
 }
@@ -81,7 +82,10 @@ export function renderDashboard(spec: DashboardSpec): { [key: string]: any } {
     let x = 0;
     const height = row.panels.every((p) => p.type === 'stat') ? 4 : 8;
     for (const p of row.panels) {
-      if (x + p.width > 24) { x = 0; y += height; }
+      if (x + p.width > 24) {
+        x = 0;
+        y += height;
+      }
       panels.push(panel(p, id++, x, y, height));
       x += p.width;
     }
@@ -99,15 +103,17 @@ export function renderDashboard(spec: DashboardSpec): { [key: string]: any } {
     timezone: 'utc',
     graphTooltip: 1,
     templating: {
-      list: [{
-        name: 'datasource',
-        label: 'Data source',
-        type: 'datasource',
-        query: 'prometheus',
-        // kube-prometheus-stack provisions its Prometheus datasource with this uid.
-        current: { text: 'Prometheus', value: 'prometheus' },
-        hide: 0,
-      }],
+      list: [
+        {
+          name: 'datasource',
+          label: 'Data source',
+          type: 'datasource',
+          query: 'prometheus',
+          // kube-prometheus-stack provisions its Prometheus datasource with this uid.
+          current: { text: 'Prometheus', value: 'prometheus' },
+          hide: 0,
+        },
+      ],
     },
     annotations: { list: [] },
     panels,

@@ -25,7 +25,9 @@ export function llmServingDashboard(thresholds: { ttftP95Seconds: number; queueD
       {
         title: 'Now',
         panels: [
-          stat('TTFT p95', 's', 6, quantile(0.95, V.TIME_TO_FIRST_TOKEN, 'namespace'), { thresholds: [[thresholds.ttftP95Seconds, 'red']] }),
+          stat('TTFT p95', 's', 6, quantile(0.95, V.TIME_TO_FIRST_TOKEN, 'namespace'), {
+            thresholds: [[thresholds.ttftP95Seconds, 'red']],
+          }),
           stat('Waiting requests', 'short', 6, `sum(${V.NUM_REQUESTS_WAITING})`),
           stat('Running requests', 'short', 6, `sum(${V.NUM_REQUESTS_RUNNING})`),
           stat('Generated tokens / s', 'short', 6, `sum(rate(${V.GENERATION_TOKENS}[${RATE}]))`),
@@ -34,7 +36,9 @@ export function llmServingDashboard(thresholds: { ttftP95Seconds: number; queueD
       {
         title: 'Latency',
         panels: [
-          timeseries('Time to first token', 's', 12, quantiles(V.TIME_TO_FIRST_TOKEN), { thresholds: [[thresholds.ttftP95Seconds, 'red']] }),
+          timeseries('Time to first token', 's', 12, quantiles(V.TIME_TO_FIRST_TOKEN), {
+            thresholds: [[thresholds.ttftP95Seconds, 'red']],
+          }),
           timeseries('Inter-token latency p95', 's', 12, [{ expr: itlP95, legend: '{{model_name}}' }]),
           timeseries('End-to-end request latency', 's', 12, quantiles(V.E2E_REQUEST_LATENCY)),
           timeseries('Queue time p95', 's', 12, [{ expr: quantile(0.95, V.REQUEST_QUEUE_TIME), legend: '{{model_name}}' }]),
@@ -43,19 +47,35 @@ export function llmServingDashboard(thresholds: { ttftP95Seconds: number; queueD
       {
         title: 'Load and capacity',
         panels: [
-          timeseries('Queue depth (waiting)', 'short', 8, [{ expr: `max by (model_name, pod) (${V.NUM_REQUESTS_WAITING})`, legend: '{{model_name}} {{pod}}' }],
-            { thresholds: [[thresholds.queueDepth, 'red']] }),
-          timeseries('Running requests', 'short', 8, [{ expr: `max by (model_name, pod) (${V.NUM_REQUESTS_RUNNING})`, legend: '{{model_name}} {{pod}}' }]),
-          timeseries('KV-cache usage', 'percentunit', 8, [{ expr: kvCache, legend: '{{model_name}} {{pod}}' }], { thresholds: [[0.9, 'orange']] }),
+          timeseries(
+            'Queue depth (waiting)',
+            'short',
+            8,
+            [{ expr: `max by (model_name, pod) (${V.NUM_REQUESTS_WAITING})`, legend: '{{model_name}} {{pod}}' }],
+            { thresholds: [[thresholds.queueDepth, 'red']] },
+          ),
+          timeseries('Running requests', 'short', 8, [
+            { expr: `max by (model_name, pod) (${V.NUM_REQUESTS_RUNNING})`, legend: '{{model_name}} {{pod}}' },
+          ]),
+          timeseries('KV-cache usage', 'percentunit', 8, [{ expr: kvCache, legend: '{{model_name}} {{pod}}' }], {
+            thresholds: [[0.9, 'orange']],
+          }),
           timeseries('Tokens / s', 'short', 8, [
             { expr: `sum by (model_name) (rate(${V.PROMPT_TOKENS}[${RATE}]))`, legend: '{{model_name}} prompt' },
             { expr: `sum by (model_name) (rate(${V.GENERATION_TOKENS}[${RATE}]))`, legend: '{{model_name}} generated' },
           ]),
-          timeseries('Finished requests / s', 'reqps', 8, [{ expr: `sum by (model_name, finished_reason) (rate(${V.REQUEST_SUCCESS}[${RATE}]))`, legend: '{{model_name}} {{finished_reason}}' }]),
-          timeseries('Prefix-cache hit ratio', 'percentunit', 8, [{
-            expr: `sum by (model_name) (rate(${V.PREFIX_CACHE_HITS}[${RATE}])) / sum by (model_name) (rate(${V.PREFIX_CACHE_QUERIES}[${RATE}]))`,
-            legend: '{{model_name}}',
-          }]),
+          timeseries('Finished requests / s', 'reqps', 8, [
+            {
+              expr: `sum by (model_name, finished_reason) (rate(${V.REQUEST_SUCCESS}[${RATE}]))`,
+              legend: '{{model_name}} {{finished_reason}}',
+            },
+          ]),
+          timeseries('Prefix-cache hit ratio', 'percentunit', 8, [
+            {
+              expr: `sum by (model_name) (rate(${V.PREFIX_CACHE_HITS}[${RATE}])) / sum by (model_name) (rate(${V.PREFIX_CACHE_QUERIES}[${RATE}]))`,
+              legend: '{{model_name}}',
+            },
+          ]),
         ],
       },
     ],

@@ -27,8 +27,12 @@ export function migDashboard(): DashboardSpec {
       {
         title: 'Per instance',
         panels: [
-          timeseries('Graphics engine active', 'percentunit', 12, [{ expr: `${by} (${D.PROF_GR_ENGINE_ACTIVE}${sel})`, legend: perInstance }]),
-          timeseries('Tensor pipe active', 'percentunit', 12, [{ expr: `${by} (${D.PROF_PIPE_TENSOR_ACTIVE}${sel})`, legend: perInstance }]),
+          timeseries('Graphics engine active', 'percentunit', 12, [
+            { expr: `${by} (${D.PROF_GR_ENGINE_ACTIVE}${sel})`, legend: perInstance },
+          ]),
+          timeseries('Tensor pipe active', 'percentunit', 12, [
+            { expr: `${by} (${D.PROF_PIPE_TENSOR_ACTIVE}${sel})`, legend: perInstance },
+          ]),
           timeseries('Memory bandwidth busy', 'percentunit', 12, [{ expr: `${by} (${D.PROF_DRAM_ACTIVE}${sel})`, legend: perInstance }]),
           timeseries('Framebuffer used', 'percentunit', 12, [{ expr: `${by} (${usedRatio})`, legend: perInstance }]),
         ],
@@ -36,8 +40,13 @@ export function migDashboard(): DashboardSpec {
       {
         title: 'By profile',
         panels: [
-          timeseries('Graphics engine active by profile', 'percentunit', 24, [{ expr: `avg by (GPU_I_PROFILE) (${D.PROF_GR_ENGINE_ACTIVE}${sel})`, legend: '{{GPU_I_PROFILE}}' }],
-            { description: 'Low average activity on a profile suggests a smaller slice would serve the same load.' }),
+          timeseries(
+            'Graphics engine active by profile',
+            'percentunit',
+            24,
+            [{ expr: `avg by (GPU_I_PROFILE) (${D.PROF_GR_ENGINE_ACTIVE}${sel})`, legend: '{{GPU_I_PROFILE}}' }],
+            { description: 'Low average activity on a profile suggests a smaller slice would serve the same load.' },
+          ),
         ],
       },
     ],

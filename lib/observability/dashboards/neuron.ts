@@ -19,10 +19,18 @@ export function neuronDashboard(): DashboardSpec {
       {
         title: 'Per node',
         panels: [
-          timeseries('NeuronCore utilisation', 'percentunit', 12, [{ expr: `max by (node, neuroncore) (${N.CORE_UTILIZATION})`, legend: '{{node}} core {{neuroncore}}' }]),
-          timeseries('Runtime memory used', 'bytes', 12, [{ expr: `sum by (node, memory_location) (${N.RUNTIME_MEMORY_USED})`, legend: '{{node}} {{memory_location}}' }]),
-          timeseries('Executions / s by status', 'short', 12, [{ expr: `sum by (node, status_type) (rate(${N.EXECUTION_STATUS}[5m]))`, legend: '{{node}} {{status_type}}' }]),
-          timeseries('Execution latency', 's', 12, [{ expr: `max by (node, percentile) (${N.EXECUTION_LATENCY})`, legend: '{{node}} {{percentile}}' }]),
+          timeseries('NeuronCore utilisation', 'percentunit', 12, [
+            { expr: `max by (node, neuroncore) (${N.CORE_UTILIZATION})`, legend: '{{node}} core {{neuroncore}}' },
+          ]),
+          timeseries('Runtime memory used', 'bytes', 12, [
+            { expr: `sum by (node, memory_location) (${N.RUNTIME_MEMORY_USED})`, legend: '{{node}} {{memory_location}}' },
+          ]),
+          timeseries('Executions / s by status', 'short', 12, [
+            { expr: `sum by (node, status_type) (rate(${N.EXECUTION_STATUS}[5m]))`, legend: '{{node}} {{status_type}}' },
+          ]),
+          timeseries('Execution latency', 's', 12, [
+            { expr: `max by (node, percentile) (${N.EXECUTION_LATENCY})`, legend: '{{node}} {{percentile}}' },
+          ]),
         ],
       },
     ],
