@@ -1,9 +1,10 @@
 import { Release } from '@cdktf/provider-helm/lib/release';
-import { ITerraformDependable } from 'cdktf';
+import { ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { IPlatformCluster } from '../core/cluster';
 import { sameStack } from '../private/cluster-access';
 import { deepMerge } from '../private/merge';
+import { reportProblems } from '../private/problems';
 import { toYaml } from '../private/yaml';
 
 /** A Helm chart at a pinned version. */
@@ -45,7 +46,8 @@ export interface ChartOverrides {
    */
   readonly version?: string;
   /**
-   * Values merged over the library's.
+   * Values merged over the library's: maps merge, lists replace, `null` removes a key (also a chart
+   * default), as Helm merges values files.
    * @default - none
    */
   readonly values?: { [key: string]: any };
@@ -96,6 +98,13 @@ export class HelmAddon extends Construct {
 
   constructor(scope: Construct, id: string, props: HelmAddonProps) {
     super(scope, id);
+    const version = props.overrides?.version;
+    if (version !== undefined && !Token.isUnresolved(version) && version.trim() === '') {
+      // An empty version makes Helm install whatever is newest: never what a pinned platform wants.
+      reportProblems(this, [
+        `overrides.version '' is empty, which installs the newest ${props.chart.chart} chart; pass an exact version or leave it unset for ${props.chart.version}`,
+      ]);
+    }
     this.release = new Release(this, 'Resource', {
       provider: props.cluster.providers(this).helm,
       name: props.releaseName,

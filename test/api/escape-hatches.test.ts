@@ -7,10 +7,13 @@ const pools = () => [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 1 })];
 
 describe('chart overrides', () => {
   test('merge like Helm: maps merge, lists replace, null removes', () => {
-    expect(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1, e: 2 }, { a: { c: [3] }, d: null, f: 4 })).toEqual({
+    // null stays null, so Helm drops the key from our values and from the chart's defaults alike.
+    expect(deepMerge({ a: { b: 1, c: [1, 2] }, d: 1, e: 2 }, { a: { c: [3] }, d: null, f: 4, g: null })).toEqual({
       a: { b: 1, c: [3] },
+      d: null,
       e: 2,
       f: 4,
+      g: null,
     });
   });
 
@@ -29,7 +32,7 @@ describe('chart overrides', () => {
     const op = releases.find((r) => r.name === 'gpu-operator');
     expect(op.version).toBe('v26.7.1');
     expect(op.values[0]).toMatch(/^dcgmExporter:\n {2}enabled: false\n {2}serviceMonitor:\n {4}enabled: false$/m);
-    expect(op.values[0]).not.toMatch(/^operator:/m);
+    expect(op.values[0]).toMatch(/^operator: null$/m);
     expect(op.values[0]).toMatch(/^driver:/m); // the library's own values stay
     const ca = releases.find((r) => r.name === 'cluster-autoscaler');
     expect(ca.version).toBe('9.59.0');
@@ -50,6 +53,19 @@ describe('chart overrides', () => {
     expect(kps.values[0]).toMatch(/^grafana:\n( {2}.*\n)* {2}enabled: false$/m);
     expect(kps.values[0]).toMatch(/^grafana:\n {2}defaultDashboardsEnabled: true$/m);
   });
+});
+
+test('an empty chart version override is a problem (Helm would install the newest chart)', () => {
+  const stack = awsStack();
+  new GpuInferenceCluster(stack, 'Gpu', {
+    cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(cidr) }),
+    clusterName: 'v',
+    nodePools: pools(),
+    gpuOperatorChart: { version: '' },
+  });
+  expect(() => synthJson(stack)).toThrow(
+    /^test\/Gpu\/GpuOperator\/Chart: overrides\.version '' is empty, which installs the newest gpu-operator chart; pass an exact version or leave it unset for v26\.7\.0$/m,
+  );
 });
 
 describe('outputs and real types', () => {
@@ -74,6 +90,35 @@ describe('outputs and real types', () => {
     ]);
     expect(out.blue_kubeconfig_command.value).toMatch(
       /^aws eks update-kubeconfig --name \$\{aws_eks_cluster\.Blue_Cluster_[0-9A-F]+\.name\} --region /,
+    );
+  });
+
+  test('output names are Terraform identifiers even for ids starting with a digit', () => {
+    const stack = awsStack();
+    new GpuInferenceCluster(stack, '3rd', {
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(cidr) }),
+      clusterName: 'third',
+      nodePools: pools(),
+      outputs: true,
+    });
+    expect(Object.keys(synthJson(stack).output).sort()).toEqual(['_3rd_api_endpoint', '_3rd_cluster_name', '_3rd_kubeconfig_command']);
+  });
+
+  test('two clusters whose paths give one output name are a problem, not a silent merge', () => {
+    const stack = awsStack();
+    for (const [id, name] of [
+      ['Blue-1', 'blue-a'],
+      ['Blue_1', 'blue-b'],
+    ]) {
+      new GpuInferenceCluster(stack, id, {
+        cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(cidr) }),
+        clusterName: name,
+        nodePools: pools(),
+        outputs: true,
+      });
+    }
+    expect(() => synthJson(stack)).toThrow(
+      /^test\/Blue_1: outputs true names an output 'blue_1_cluster_name', as test\/Blue-1 does; give one of the two constructs an id/m,
     );
   });
 
