@@ -6,18 +6,11 @@ import { PlatformPriorityClasses } from './addons/priority-classes';
 import { EksPlatformCluster } from './aws/eks-cluster';
 import { AksPlatformCluster } from './azure/aks-cluster';
 import { Cloud } from './cloud';
-import {
-  ClusterProviders,
-  ClusterSpec,
-  CloudProvider,
-  IPlatformCluster,
-  IWorkloadIdentity,
-  PodToleration,
-  ServiceAccountBindingOptions,
-} from './core/cluster';
+import { ClusterSpec, ICloudCluster } from './core/cluster';
+import { PlatformClusterBase } from './core/platform-cluster-base';
 import { KubernetesVersion, supportWarning } from './core/kubernetes-version';
 import { aliasFromPath, outputName } from './private/naming';
-import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, clusterMigStrategy } from './core/node-pool';
+import { GpuNodePool, NodePoolRole, clusterMigStrategy } from './core/node-pool';
 import { reportProblems } from './private/problems';
 
 /** Context key that pins "today" for the support-window warning (tests, reproducible builds). */
@@ -77,9 +70,14 @@ export interface GpuInferenceClusterProps {
  * Mistakes (a MIG profile the GPU lacks, min > max, a GPU the cloud does not offer, an API nobody can
  * reach) are reported together at synth.
  */
-export class GpuInferenceCluster extends Construct implements IPlatformCluster {
+export class GpuInferenceCluster extends PlatformClusterBase {
   /** The cloud-specific cluster (EksPlatformCluster on AWS, AksPlatformCluster on Azure). */
-  public readonly platform: IPlatformCluster;
+  public readonly cloudCluster: ICloudCluster;
+  public readonly kubernetesVersion: KubernetesVersion;
+  public readonly tags: { [key: string]: string };
+  public readonly migStrategy: string;
+  /** The accelerator pools as declared (validated). */
+  public readonly nodePools: GpuNodePool[];
   /** The GPU operator, when installed. */
   public readonly gpuOperator?: GpuOperator;
   /** The platform priority classes. */
@@ -114,12 +112,16 @@ export class GpuInferenceCluster extends Construct implements IPlatformCluster {
         ? new Construct(props.inClusterStack, `InCluster-${aliasFromPath(this.node.path)}`)
         : this;
     const version = props.kubernetesVersion ?? KubernetesVersion.DEFAULT;
+    this.kubernetesVersion = version;
+    this.nodePools = pools;
+    this.migStrategy = clusterMigStrategy(pools);
+    this.tags = props.tags ?? { 'managed-by': 'cdktf-ai-platform', 'ai-platform-cluster': props.clusterName };
     const spec: ClusterSpec = {
       clusterName: props.clusterName,
       kubernetesVersion: version,
       nodePools: pools,
-      migStrategy: clusterMigStrategy(pools),
-      tags: props.tags ?? { 'managed-by': 'cdktf-ai-platform', 'ai-platform-cluster': props.clusterName },
+      migStrategy: this.migStrategy,
+      tags: this.tags,
       inClusterScope: this.inClusterScope,
     };
     problems.push(...backend.validate(spec));
@@ -129,11 +131,17 @@ export class GpuInferenceCluster extends Construct implements IPlatformCluster {
     const warning = supportWarning(backend.cloudProvider, backend.serviceName, version, today ? new Date(today) : new Date());
     if (warning) Annotations.of(this).addWarning(warning);
 
-    this.platform = backend.createCluster(this, 'Cluster', spec);
+    this.cloudCluster = backend.createCluster(this, 'Cluster', spec);
+    // The platform's own add-ons first: they do not wait for the GPU operator, which add-ons created later do.
+    this.priorityClasses = new PlatformPriorityClasses(this.inClusterScope, 'PriorityClasses', { cluster: this });
+    backend.installAddons(this.cloudCluster, this, spec);
     const hasNvidia = pools.some((p) => p.role !== NodePoolRole.NEURON);
     if (props.installGpuOperator ?? hasNvidia)
-      this.gpuOperator = new GpuOperator(this.inClusterScope, 'GpuOperator', { cluster: this.platform, chart: props.gpuOperatorChart });
-    this.priorityClasses = new PlatformPriorityClasses(this.inClusterScope, 'PriorityClasses', { cluster: this.platform });
+      this.gpuOperator = new GpuOperator(this.inClusterScope, 'GpuOperator', {
+        cluster: this,
+        nodePools: pools,
+        chart: props.gpuOperatorChart,
+      });
 
     if (props.outputs) {
       const output = (id: string, value: string, description: string) =>
@@ -146,84 +154,22 @@ export class GpuInferenceCluster extends Construct implements IPlatformCluster {
 
   /** The EKS cluster with its real type, when the cluster runs on AWS. */
   public get eksCluster(): EksPlatformCluster | undefined {
-    return this.platform instanceof EksPlatformCluster ? this.platform : undefined;
+    return this.cloudCluster instanceof EksPlatformCluster ? this.cloudCluster : undefined;
   }
 
   /** The AKS cluster with its real type, when the cluster runs on Azure. */
   public get aksCluster(): AksPlatformCluster | undefined {
-    return this.platform instanceof AksPlatformCluster ? this.platform : undefined;
+    return this.cloudCluster instanceof AksPlatformCluster ? this.cloudCluster : undefined;
   }
 
-  public get clusterName(): string {
-    return this.platform.clusterName;
-  }
-  public get cloudProvider(): CloudProvider {
-    return this.platform.cloudProvider;
-  }
-  public get kubernetesVersion(): KubernetesVersion {
-    return this.platform.kubernetesVersion;
-  }
-  public get region(): string {
-    return this.platform.region;
-  }
-  public get apiEndpoint(): string {
-    return this.platform.apiEndpoint;
-  }
-  public get kubeconfigCommand(): string {
-    return this.platform.kubeconfigCommand;
-  }
-  public get tags(): { [key: string]: string } {
-    return this.platform.tags;
-  }
-  public get resourceGroupName(): string | undefined {
-    return this.platform.resourceGroupName;
-  }
-  public get nodePools(): GpuNodePool[] {
-    return this.platform.nodePools;
-  }
-  public get migStrategy(): string {
-    return this.platform.migStrategy;
-  }
-  public get gpuDriverPreinstalled(): boolean {
-    return this.platform.gpuDriverPreinstalled;
-  }
   public get gpuOperatorNamespace(): string | undefined {
     return this.gpuOperator?.namespace;
-  }
-  public get systemNodeSelector(): { [key: string]: string } {
-    return this.platform.systemNodeSelector;
-  }
-  public get systemTolerations(): PodToleration[] {
-    return this.platform.systemTolerations;
-  }
-  public get storageClassName(): string {
-    return this.platform.storageClassName;
-  }
-
-  public providers(scope: IConstruct): ClusterProviders {
-    return this.platform.providers(scope);
   }
 
   /** Add-on dependencies for `scope`'s stack, including the GPU operator when it is in that stack. */
   public addonDependencies(scope: IConstruct): ITerraformDependable[] {
-    const deps = this.platform.addonDependencies(scope);
+    const deps = this.cloudCluster.addonDependencies(scope);
     const op = this.gpuOperator?.addon.release;
     return op && TerraformStack.of(op) === TerraformStack.of(scope) ? [...deps, op] : deps;
-  }
-
-  public poolLabels(pool: GpuNodePool): { [key: string]: string } {
-    return this.platform.poolLabels(pool);
-  }
-
-  public poolTaints(pool: GpuNodePool): NodeTaint[] {
-    return this.platform.poolTaints(pool);
-  }
-
-  public poolCapacity(pool: GpuNodePool): ExtendedResource[] {
-    return this.platform.poolCapacity(pool);
-  }
-
-  public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {
-    return this.platform.bindServiceAccount(scope, id, options);
   }
 }

@@ -16,14 +16,20 @@ export { MAX_TIME_SLICING_REPLICAS, MIN_TIME_SLICING_REPLICAS, renderTimeSlicing
 // Cluster contract and cloud-neutral pools.
 export { CloudProvider } from './core/cluster';
 export type {
+  AcceleratorPoolInfo,
+  ClusterNetwork,
   ClusterProviders,
   ClusterSpec,
+  IAcceleratorCluster,
   ICloudBackend,
+  ICloudCluster,
   IPlatformCluster,
   IWorkloadIdentity,
   PodToleration,
   ServiceAccountBindingOptions,
 } from './core/cluster';
+export { PlatformClusterBase } from './core/platform-cluster-base';
+export type { ExistingPoolProps } from './core/existing-pool';
 export { Duration } from './core/duration';
 export { KubernetesVersion } from './core/kubernetes-version';
 export { GpuNodePool, NodePoolRole, PlatformLabels, TaintEffect } from './core/node-pool';
@@ -35,10 +41,29 @@ export type {
   NodeTaint,
   TrainingPoolOptions,
 } from './core/node-pool';
-export type { AzureRoleAssignmentGrant, CloudPermissions, PolicyCondition, PolicyStatement } from './core/permissions';
 export { Cloud } from './cloud';
 export { GpuInferenceCluster, TODAY_CONTEXT_KEY } from './gpu-inference-cluster';
 export type { GpuInferenceClusterProps } from './gpu-inference-cluster';
+export { ExistingCluster } from './existing-cluster';
+export type { ExistingAksClusterProps, ExistingClusterBaseProps, ExistingEksClusterProps } from './existing-cluster';
+
+// Data services: object store, PostgreSQL with pgvector, key-value cache, on either cloud.
+export { RemovalPolicy } from './core/data-services';
+export type {
+  IDataServices,
+  IKeyValueCache,
+  IObjectStore,
+  IPostgresDatabase,
+  KeyValueCacheOptions,
+  KeyValueCacheProps,
+  KubernetesSecretKeyRef,
+  ObjectStoreOptions,
+  ObjectStoreProps,
+  PostgresDatabaseProps,
+  PostgresOptions,
+  ServiceLogin,
+} from './core/data-services';
+export { KeyValueCache, ObjectStore, PostgresDatabase } from './data-services';
 
 // Building blocks for add-ons.
 export { Charts, HelmAddon } from './addons/chart';
@@ -51,7 +76,13 @@ export { PlatformPriorityClasses } from './addons/priority-classes';
 export type { PlatformPriorityClassesProps } from './addons/priority-classes';
 
 // AWS (EKS): options, and the cluster with its real types.
+export { AmazonManagedPrometheus } from './aws/amazon-managed-prometheus';
+export type { AmazonManagedPrometheusOptions } from './aws/amazon-managed-prometheus';
 export type { AwsCloudOptions, ExistingVpc } from './aws/aws-backend';
+export { AwsDataServices } from './aws/data';
+export type { AwsDataServicesProps } from './aws/data';
+export { ExistingEksCloudCluster } from './aws/existing-eks';
+export type { ExistingEksCloudClusterProps } from './aws/existing-eks';
 export { EksClusterAutoscaler } from './aws/cluster-autoscaler';
 export type { EksClusterAutoscalerProps } from './aws/cluster-autoscaler';
 export { EksPlatformCluster } from './aws/eks-cluster';
@@ -64,12 +95,18 @@ export type { NeuronDevicePluginProps } from './aws/neuron';
 export { EksAmiType, EksNodeGroupPool } from './aws/node-group';
 export type { EksNodeGroupPoolProps } from './aws/node-group';
 export { PodIdentityBinding } from './aws/pod-identity';
-export type { PodIdentityBindingProps } from './aws/pod-identity';
+export type { PodIdentityBindingProps, PolicyCondition, PolicyStatement } from './aws/pod-identity';
 
 // Azure (AKS): options, and the cluster with its real types.
 export { AksPlatformCluster } from './azure/aks-cluster';
 export type { AksPlatformClusterProps } from './azure/aks-cluster';
 export type { AzureCloudOptions } from './azure/azure-backend';
+export { AzureMonitorPrometheus } from './azure/azure-monitor-prometheus';
+export type { AzureMonitorPrometheusOptions } from './azure/azure-monitor-prometheus';
+export { AzureDataServices } from './azure/data';
+export type { AzureDataServicesProps } from './azure/data';
+export { ExistingAksCloudCluster } from './azure/existing-aks';
+export type { ExistingAksCloudClusterProps } from './azure/existing-aks';
 export { AzureNetwork } from './azure/network';
 export type { AzureNetworkProps } from './azure/network';
 export { FederatedWorkloadIdentity } from './azure/workload-identity';
@@ -85,13 +122,8 @@ export { ClusterMetrics, DcgmMetrics, MetricCatalog, MetricSource, MetricType, N
 export type { MetricDefinition } from './observability/metrics';
 export { NeuronMonitor } from './observability/neuron-monitor';
 export type { NeuronMonitorProps } from './observability/neuron-monitor';
-export { RemoteWrite } from './observability/remote-write';
-export type {
-  AmazonManagedPrometheusOptions,
-  AzureMonitorPrometheusOptions,
-  RemoteWriteBinding,
-  RemoteWriteBindOptions,
-} from './observability/remote-write';
+export { RemoteWrite } from './remote-write';
+export type { IRemoteWrite, RemoteWriteBinding, RemoteWriteBindOptions } from './core/remote-write';
 export { ServingMetricsLabels } from './observability/scrape';
 export type { TracingOptions } from './observability/tracing';
 export { ObservabilityStack } from './observability-stack';

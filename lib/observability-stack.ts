@@ -3,11 +3,11 @@ import { ITerraformDependable, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { ChartOverrides, HelmAddon } from './addons/chart';
 import { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
-import { IPlatformCluster, IWorkloadIdentity } from './core/cluster';
+import { IAcceleratorCluster, IWorkloadIdentity } from './core/cluster';
+import { AcceleratorKind } from './gpu/accelerator';
 import { Duration } from './core/duration';
 import { DNS_LABEL, outputName } from './private/naming';
 import { reportProblems } from './private/problems';
-import { NodePoolRole } from './core/node-pool';
 import { AlertThresholds, prometheusRuleGroups, resolveAlertThresholds } from './observability/alerts';
 import { ObservabilityCharts } from './observability/charts';
 import { platformDashboards } from './observability/dashboards';
@@ -15,7 +15,7 @@ import { DcgmExporterKind, DcgmExporterSource, operatorDcgmServiceMonitor, stand
 import { GrafanaAdminSecret } from './observability/grafana-admin';
 import { GRAFANA_DASHBOARD_LABEL, kubePrometheusValues, PROMETHEUS_SERVICE_ACCOUNT } from './observability/kube-prometheus-values';
 import { NeuronMonitor } from './observability/neuron-monitor';
-import { RemoteWrite } from './observability/remote-write';
+import { IRemoteWrite } from './core/remote-write';
 import { neuronMonitorPodMonitor, servingPodMonitor } from './observability/scrape';
 import { OTEL_COLLECTOR_NAME, otelCollectorValues, TracingOptions, validateTracing } from './observability/tracing';
 
@@ -40,8 +40,8 @@ export interface GrafanaOptions {
 
 /** Props of an ObservabilityStack. */
 export interface ObservabilityStackProps {
-  /** Cluster to observe (EKS or AKS GpuInferenceCluster, or any IPlatformCluster). */
-  readonly cluster: IPlatformCluster;
+  /** Cluster to observe: a GpuInferenceCluster (EKS or AKS), an ExistingCluster, or any IAcceleratorCluster. */
+  readonly cluster: IAcceleratorCluster;
   /**
    * How long Prometheus keeps samples.
    * @default Duration.days(15)
@@ -71,7 +71,7 @@ export interface ObservabilityStackProps {
    * A managed Prometheus to write samples to, e.g. `RemoteWrite.amazonManagedPrometheus()`.
    * @default - samples stay in the in-cluster Prometheus
    */
-  readonly remoteWrite?: RemoteWrite;
+  readonly remoteWrite?: IRemoteWrite;
   /**
    * An OpenTelemetry collector that receives OTLP traces (vLLM `--otlp-traces-endpoint`) and forwards them.
    * @default - no collector
@@ -160,8 +160,8 @@ export class ObservabilityStack extends Construct {
         outputName(this, 'grafana_url'),
       );
     }
-    const nvidiaPools = cluster.nodePools.filter((p) => p.role !== NodePoolRole.NEURON);
-    const hasNeuron = cluster.nodePools.some((p) => p.role === NodePoolRole.NEURON);
+    const nvidiaPools = cluster.acceleratorPools.filter((p) => p.accelerator === AcceleratorKind.NVIDIA_GPU);
+    const hasNeuron = cluster.acceleratorPools.some((p) => p.accelerator === AcceleratorKind.AWS_NEURON);
     const operatorNs = cluster.gpuOperatorNamespace;
     const dcgm =
       props.dcgmExporter ??

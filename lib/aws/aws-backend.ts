@@ -1,7 +1,7 @@
 import { Annotations } from 'cdktf';
 import { Construct } from 'constructs';
 import { ChartOverrides } from '../addons/chart';
-import { ClusterSpec, CloudProvider, ICloudBackend, IPlatformCluster } from '../core/cluster';
+import { ClusterSpec, CloudProvider, IAcceleratorCluster, ICloudBackend, ICloudCluster } from '../core/cluster';
 import { GpuNodePool, NodePoolRole } from '../core/node-pool';
 import { isToken, validateNetworkCidr } from '../private/validation';
 import { EksClusterAutoscaler } from './cluster-autoscaler';
@@ -160,7 +160,7 @@ export class AwsBackend implements ICloudBackend {
     return selectAwsInstances(pool).errors;
   }
 
-  public createCluster(scope: Construct, id: string, spec: ClusterSpec): IPlatformCluster {
+  public createCluster(scope: Construct, id: string, spec: ClusterSpec): ICloudCluster {
     const o = this.options;
     let subnets: string[];
     let networkDependables: AwsNetwork['egressDependables'] = [];
@@ -208,19 +208,23 @@ export class AwsBackend implements ICloudBackend {
             'or set inClusterStack to a second stack applied from inside the VPC'
           : undefined,
     });
+    return cluster;
+  }
+
+  public installAddons(cloudCluster: ICloudCluster, cluster: IAcceleratorCluster, spec: ClusterSpec): void {
+    const eks = cloudCluster as EksPlatformCluster;
     // The autoscaler's IAM role is a cloud resource: it stays with the cluster; its chart goes in-cluster.
-    const autoscalerIdentity = cluster.podIdentity(cluster, 'autoscaler', {
+    const autoscalerIdentity = eks.podIdentity(eks, 'autoscaler', {
       namespace: 'kube-system',
       serviceAccountName: 'cluster-autoscaler',
     });
     new EksClusterAutoscaler(spec.inClusterScope, 'ClusterAutoscaler', {
       cluster,
       identity: autoscalerIdentity,
-      chart: o.clusterAutoscalerChart,
+      chart: this.options.clusterAutoscalerChart,
     });
     if (spec.nodePools.some((p) => p.role === NodePoolRole.NEURON)) {
-      new NeuronDevicePlugin(spec.inClusterScope, 'Neuron', { cluster, chart: o.neuronChart });
+      new NeuronDevicePlugin(spec.inClusterScope, 'Neuron', { cluster, chart: this.options.neuronChart });
     }
-    return cluster;
   }
 }

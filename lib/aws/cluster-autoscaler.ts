@@ -1,23 +1,23 @@
 import { Construct } from 'constructs';
 import { ChartOverrides, Charts, HelmAddon } from '../addons/chart';
 import { KubernetesVersion } from '../core/kubernetes-version';
-import { EksPlatformCluster } from './eks-cluster';
+import { IPlatformCluster } from '../core/cluster';
 import { PodIdentityBinding } from './pod-identity';
 
 /** Options of cluster-autoscaler on EKS. */
 export interface EksClusterAutoscalerProps {
-  /** The cluster. */
-  readonly cluster: EksPlatformCluster;
+  /** The EKS cluster (the library's or an existing one). */
+  readonly cluster: IPlatformCluster;
   /**
    * Idle time before a node is removed; GPU nodes are expensive, but image pulls make them slow to return.
    * @default '10m'
    */
   readonly scaleDownUnneededTime?: string;
   /**
-   * The Pod Identity of the autoscaler's service account 'kube-system/cluster-autoscaler'.
-   * @default - one is created beside the chart
+   * The Pod Identity of the autoscaler's service account 'kube-system/cluster-autoscaler' (IAM roles
+   * belong with the cluster's stack, so it is made there).
    */
-  readonly identity?: PodIdentityBinding;
+  readonly identity: PodIdentityBinding;
   /**
    * Version and values overrides of the cluster-autoscaler chart.
    * @default - the pinned version and the library's values
@@ -57,8 +57,7 @@ export class EksClusterAutoscaler extends Construct {
   constructor(scope: Construct, id: string, props: EksClusterAutoscalerProps) {
     super(scope, id);
     const cluster = props.cluster;
-    const identity =
-      props.identity ?? cluster.podIdentity(this, 'autoscaler', { namespace: NAMESPACE, serviceAccountName: SERVICE_ACCOUNT });
+    const identity = props.identity;
     identity.addToPolicy({
       sid: 'Describe',
       actions: [

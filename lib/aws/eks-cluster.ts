@@ -8,17 +8,20 @@ import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { Fn, ITerraformDependable, TerraformIterator, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import {
+  AcceleratorPoolInfo,
+  ClusterNetwork,
   ClusterProviders,
   ClusterSpec,
   CloudProvider,
-  IPlatformCluster,
+  ICloudCluster,
   IWorkloadIdentity,
   PodToleration,
   ServiceAccountBindingOptions,
 } from '../core/cluster';
+import { IDataServices } from '../core/data-services';
+import { AwsDataServices } from './data';
 import { ClusterAccess } from '../private/cluster-access';
-import { KubernetesVersion } from '../core/kubernetes-version';
-import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, PlatformLabels } from '../core/node-pool';
+import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, PlatformLabels, acceleratorPoolInfo } from '../core/node-pool';
 import { awsContext } from './account';
 import { EndpointAccess } from './endpoint-access';
 import { selectAwsInstances } from './instance-selection';
@@ -101,18 +104,18 @@ export interface EksPlatformClusterProps {
  * control-plane logs, access entries (API auth mode) with the deployer's entry managed explicitly, Pod
  * Identity, managed core add-ons, a small system node group and one managed node group per accelerator pool.
  */
-export class EksPlatformCluster extends Construct implements IPlatformCluster {
+export class EksPlatformCluster extends Construct implements ICloudCluster {
   public readonly clusterName: string;
   public readonly cloudProvider = CloudProvider.AWS;
-  public readonly kubernetesVersion: KubernetesVersion;
-  public readonly nodePools: GpuNodePool[];
-  public readonly migStrategy: string;
   public readonly gpuDriverPreinstalled = true;
   public readonly systemNodeSelector: { [key: string]: string } = { [PlatformLabels.ROLE]: 'system' };
   // The EKS system group is not tainted: platform services without GPUs (routers, APIs) run there too.
   public readonly systemTolerations: PodToleration[] = [];
   public readonly storageClassName = 'gp3-encrypted';
-  public readonly tags: { [key: string]: string };
+  /** The VPC, the private subnets and the cluster security group every node carries. */
+  public readonly network: ClusterNetwork;
+  /** S3, RDS and ElastiCache in the cluster's VPC. */
+  public readonly dataServices: IDataServices;
   /** AWS region of the cluster, read from its ARN (no provider lookup needed). */
   public readonly region: string;
   public readonly apiEndpoint: string;
@@ -131,16 +134,14 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
   public readonly deployerAccess: EksAccessPolicyAssociation;
   private readonly access: ClusterAccess;
   private readonly shapes = new Map<string, number>();
+  private readonly spec: ClusterSpec;
 
   constructor(scope: Construct, id: string, props: EksPlatformClusterProps) {
     super(scope, id);
     const spec = props.spec;
     const name = spec.clusterName;
     this.clusterName = name;
-    this.kubernetesVersion = spec.kubernetesVersion;
-    this.nodePools = spec.nodePools;
-    this.migStrategy = spec.migStrategy;
-    this.tags = spec.tags;
+    this.spec = spec;
     const tags = spec.tags;
     const ctx = awsContext(this);
     const account = ctx.caller.accountId;
@@ -333,6 +334,13 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     }
 
     this.region = Fn.element(Fn.split(':', this.cluster.arn), 3);
+    // Managed node groups whose launch template names no security group get the cluster security group.
+    this.network = {
+      networkId: this.cluster.vpcConfig.vpcId,
+      privateSubnetIds: props.privateSubnetIds,
+      nodeSecurityGroupId: this.cluster.vpcConfig.clusterSecurityGroupId,
+    };
+    this.dataServices = new AwsDataServices({ clusterName: name, network: this.network, tags });
     this.apiEndpoint = this.cluster.endpoint;
     this.kubeconfigCommand = `aws eks update-kubeconfig --name ${this.cluster.name} --region ${this.region}`;
     this.access = new ClusterAccess(this, {
@@ -366,6 +374,11 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     return this.access.dependenciesFor(scope);
   }
 
+  public get acceleratorPools(): AcceleratorPoolInfo[] {
+    return this.spec.nodePools.map((p) => acceleratorPoolInfo(p, this.poolLabels(p), this.poolTaints(p), this.poolCapacity(p)));
+  }
+
+  /** The labels nodes of `pool` carry: the platform's own plus the accelerator label cluster-autoscaler reads. */
   public poolLabels(pool: GpuNodePool): { [key: string]: string } {
     const labels = { ...pool.labels };
     // cluster-autoscaler counts a node with this label as unready until its nvidia.com/gpu is allocatable,
@@ -376,13 +389,15 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     return labels;
   }
 
+  /** The taints nodes of `pool` carry. */
   public poolTaints(pool: GpuNodePool): NodeTaint[] {
     return pool.taints;
   }
 
+  /** The extended resources one node of `pool` advertises once its device plugin runs. */
   public poolCapacity(pool: GpuNodePool): ExtendedResource[] {
     const perNode = this.shapes.get(pool.name) ?? selectAwsInstances(pool).shape?.acceleratorsPerNode ?? 0;
-    return pool.extendedResources(perNode, this.migStrategy);
+    return pool.extendedResources(perNode, this.spec.migStrategy);
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {
@@ -399,7 +414,7 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       namespace: options.namespace,
       serviceAccountName: options.serviceAccountName,
       roleName,
-      tags: this.tags,
+      tags: this.spec.tags,
       dependsOn: [this.podIdentityAgent],
     });
   }
@@ -408,7 +423,7 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
     const entry = new (eksAccessEntryLib().EksAccessEntry)(this, `${id}Entry`, {
       clusterName: this.cluster.name,
       principalArn,
-      tags: this.tags,
+      tags: this.spec.tags,
     });
     return new (eksAccessPolicyAssociationLib().EksAccessPolicyAssociation)(this, `${id}Admin`, {
       clusterName: this.cluster.name,
@@ -429,7 +444,7 @@ export class EksPlatformCluster extends Construct implements IPlatformCluster {
       forEach: each,
       clusterName: this.cluster.name,
       principalArn: each.value,
-      tags: this.tags,
+      tags: this.spec.tags,
     });
     new (eksAccessPolicyAssociationLib().EksAccessPolicyAssociation)(this, 'AdminPolicies', {
       forEach: each,

@@ -1,14 +1,14 @@
 import { Construct } from 'constructs';
 import { ChartOverrides, Charts, HelmAddon } from '../addons/chart';
 import { PlatformNamespace, PodSecurityLevel } from '../addons/namespace';
-import { IPlatformCluster } from '../core/cluster';
+import { IAcceleratorCluster } from '../core/cluster';
 import { KubernetesVersion } from '../core/kubernetes-version';
 import { neuronNodeTolerations } from '../private/tolerations';
 
 /** Options of the Neuron add-on. */
 export interface NeuronDevicePluginProps {
   /** The cluster. */
-  readonly cluster: IPlatformCluster;
+  readonly cluster: IAcceleratorCluster;
   /**
    * Version and values overrides of the Neuron chart.
    * @default - the pinned version and the library's values

@@ -3,8 +3,7 @@ import type { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-
 import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { ITerraformDependable, Lazy } from 'cdktf';
 import { Construct } from 'constructs';
-import { IWorkloadIdentity } from '../core/cluster';
-import { CloudPermissions, PolicyStatement } from '../core/permissions';
+import { CloudProvider, IWorkloadIdentity } from '../core/cluster';
 import { awsContext } from './account';
 
 const dataAwsIamPolicyDocumentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-policy-document')>(
@@ -18,6 +17,31 @@ const iamRolePolicyLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-r
 const iamRolePolicyAttachmentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role-policy-attachment')>(
   '@cdktf/provider-aws/lib/iam-role-policy-attachment',
 );
+
+/** A condition of an IAM policy statement. */
+export interface PolicyCondition {
+  /** Condition operator, e.g. StringEquals. */
+  readonly test: string;
+  /** Condition key, e.g. aws:ResourceTag/k8s.io/cluster-autoscaler/enabled. */
+  readonly variable: string;
+  /** Values. */
+  readonly values: string[];
+}
+
+/** An IAM policy statement (Allow). */
+export interface PolicyStatement {
+  /** Statement id. */
+  readonly sid: string;
+  /** Actions. */
+  readonly actions: string[];
+  /** Resource ARNs. */
+  readonly resources: string[];
+  /**
+   * Conditions.
+   * @default - none
+   */
+  readonly conditions?: PolicyCondition[];
+}
 
 /** Options of a Pod Identity binding. */
 export interface PodIdentityBindingProps {
@@ -40,6 +64,7 @@ export interface PodIdentityBindingProps {
  * annotations, no static keys. Grant permissions with `addToPolicy` or `addManagedPolicy`.
  */
 export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
+  public readonly cloudProvider = CloudProvider.AWS;
   /** The IAM role pods assume. */
   public readonly role: IamRole;
   /** The association of role and service account. */
@@ -96,16 +121,6 @@ export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
       });
     }
     this.statements.push(statement);
-  }
-
-  public grant(permissions: CloudPermissions): void {
-    const statements = permissions.awsStatements ?? [];
-    if (statements.length === 0) {
-      throw new Error(
-        `${this.node.path}: permissions ${JSON.stringify(permissions)} hold no awsStatements; an EKS Pod Identity role is granted IAM statements`,
-      );
-    }
-    statements.forEach((st) => this.addToPolicy(st));
   }
 
   /** Attaches an AWS managed policy by ARN. */

@@ -5,18 +5,29 @@ import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment
 import { Fn, ITerraformDependable, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import {
+  AcceleratorPoolInfo,
+  ClusterNetwork,
   ClusterProviders,
   ClusterSpec,
   CloudProvider,
-  IPlatformCluster,
+  ICloudCluster,
   IWorkloadIdentity,
   PodToleration,
   ServiceAccountBindingOptions,
 } from '../core/cluster';
+import { IDataServices } from '../core/data-services';
+import { AzureDataServices } from './data';
 import { ClusterAccess } from '../private/cluster-access';
 import { Duration } from '../core/duration';
-import { KubernetesVersion } from '../core/kubernetes-version';
-import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, PlatformLabels, TaintEffect } from '../core/node-pool';
+import {
+  ExtendedResource,
+  GpuNodePool,
+  NodePoolRole,
+  NodeTaint,
+  PlatformLabels,
+  TaintEffect,
+  acceleratorPoolInfo,
+} from '../core/node-pool';
 import { waitAfter } from '../private/time';
 import { selectAzureVmSize } from './vm-size-selection';
 import { FederatedWorkloadIdentity } from './workload-identity';
@@ -35,7 +46,7 @@ const roleAssignmentLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/
 );
 
 /** AKS's Entra ID server application, the audience kubelogin requests tokens for. */
-const AKS_ENTRA_SERVER_ID = '6dae42f8-4368-4678-94ff-3960e28e3630';
+export const AKS_ENTRA_SERVER_ID = '6dae42f8-4368-4678-94ff-3960e28e3630';
 const SPOT_LABEL = 'kubernetes.azure.com/scalesetpriority';
 /**
  * Tag prefix the Azure cluster-autoscaler reads on a pool's scale set to learn what a node it has not
@@ -61,6 +72,8 @@ export interface AksPlatformClusterProps {
   readonly resourceGroupName: string;
   /** Node subnet id. */
   readonly nodeSubnetId: string;
+  /** Id of the virtual network of the node subnet. */
+  readonly vnetId: string;
   /** Authorized IP ranges (may be a Terraform list token); empty means a private cluster. */
   readonly authorizedIpRanges: string[];
   /**
@@ -97,12 +110,9 @@ export interface AksPlatformClusterProps {
  * auto-upgrades in a maintenance window, Azure CNI overlay with Cilium network policy, a system pool for
  * add-ons only and one user pool per accelerator pool.
  */
-export class AksPlatformCluster extends Construct implements IPlatformCluster {
+export class AksPlatformCluster extends Construct implements ICloudCluster {
   public readonly clusterName: string;
   public readonly cloudProvider = CloudProvider.AZURE;
-  public readonly kubernetesVersion: KubernetesVersion;
-  public readonly nodePools: GpuNodePool[];
-  public readonly migStrategy: string;
   // Every GPU pool runs with gpu_driver None: the GPU operator owns driver, toolkit (the 'nvidia' runtime
   // class its operands use) and MIG on all of them, so no node has two owners.
   public readonly gpuDriverPreinstalled = false;
@@ -113,8 +123,11 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
   public readonly region: string;
   public readonly apiEndpoint: string;
   public readonly kubeconfigCommand: string;
-  public readonly tags: { [key: string]: string };
   public readonly resourceGroupName?: string;
+  /** The VNet and the node subnet (where data services put their private endpoints). */
+  public readonly network: ClusterNetwork;
+  /** Azure Storage, PostgreSQL Flexible Server and Managed Redis behind private endpoints in the VNet. */
+  public readonly dataServices: IDataServices;
   /** The AKS cluster resource. */
   public readonly cluster: KubernetesCluster;
   /** User node pool per pool name. */
@@ -132,12 +145,9 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
     const name = spec.clusterName;
     const tags = spec.tags;
     this.clusterName = name;
-    this.kubernetesVersion = spec.kubernetesVersion;
-    this.nodePools = spec.nodePools;
-    this.migStrategy = spec.migStrategy;
     this.region = props.location;
-    this.tags = tags;
     this.resourceGroupName = props.resourceGroupName;
+    this.network = { networkId: props.vnetId, privateSubnetIds: [props.nodeSubnetId] };
     const client = new (dataAzurermClientConfigLib().DataAzurermClientConfig)(this, 'Client', {});
     const isPrivate = !Token.isUnresolved(props.authorizedIpRanges) && props.authorizedIpRanges.length === 0;
     const window = {
@@ -248,6 +258,15 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
       unreachableBecause: props.unreachableBecause,
     });
     this.access.addDependency(this.cluster, rbacApplied);
+    this.dataServices = new AzureDataServices({
+      clusterName: name,
+      location: props.location,
+      resourceGroupName: props.resourceGroupName,
+      network: this.network,
+      tags,
+      providers: (scope) => this.access.providers(scope),
+      addonDependencies: (scope) => this.access.dependenciesFor(scope),
+    });
 
     // Premium SSD through AKS's managed CSI driver (encrypted at rest by the platform). AKS's built-in
     // classes delete the disk with the claim; platform data must outlive a release.
@@ -268,11 +287,17 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
     return this.access.dependenciesFor(scope);
   }
 
-  public poolCapacity(pool: GpuNodePool): ExtendedResource[] {
-    const perNode = this.shapes.get(pool.name) ?? selectAzureVmSize(pool).shape?.acceleratorsPerNode ?? 0;
-    return pool.extendedResources(perNode, this.migStrategy);
+  public get acceleratorPools(): AcceleratorPoolInfo[] {
+    return this.props.spec.nodePools.map((p) => acceleratorPoolInfo(p, this.poolLabels(p), this.poolTaints(p), this.poolCapacity(p)));
   }
 
+  /** The extended resources one node of `pool` advertises once the GPU operator runs. */
+  public poolCapacity(pool: GpuNodePool): ExtendedResource[] {
+    const perNode = this.shapes.get(pool.name) ?? selectAzureVmSize(pool).shape?.acceleratorsPerNode ?? 0;
+    return pool.extendedResources(perNode, this.props.spec.migStrategy);
+  }
+
+  /** The labels nodes of `pool` carry, with the spot label AKS adds. */
   public poolLabels(pool: GpuNodePool): { [key: string]: string } {
     const labels: { [key: string]: string } = { ...pool.labels };
     // AKS labels spot nodes itself (and taints them, see poolTaints); declaring it keeps plans clean.
@@ -280,6 +305,7 @@ export class AksPlatformCluster extends Construct implements IPlatformCluster {
     return labels;
   }
 
+  /** The taints nodes of `pool` carry, with the spot taint AKS adds. */
   public poolTaints(pool: GpuNodePool): NodeTaint[] {
     return pool.spot ? [...pool.taints, { key: SPOT_LABEL, value: 'spot', effect: TaintEffect.NO_SCHEDULE }] : pool.taints;
   }

@@ -1,6 +1,7 @@
 import { lazyModule } from '../private/lazy';
+import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import { ClusterSpec, CloudProvider, ICloudBackend, IPlatformCluster } from '../core/cluster';
+import { ClusterSpec, CloudProvider, IAcceleratorCluster, ICloudBackend, ICloudCluster } from '../core/cluster';
 import { Duration } from '../core/duration';
 import { GpuNodePool } from '../core/node-pool';
 import { isAzureRegion, isToken, validateApiAllowList, validateNetworkCidr } from '../private/validation';
@@ -170,7 +171,7 @@ export class AzureBackend implements ICloudBackend {
     return out;
   }
 
-  public createCluster(scope: Construct, id: string, spec: ClusterSpec): IPlatformCluster {
+  public createCluster(scope: Construct, id: string, spec: ClusterSpec): ICloudCluster {
     const o = this.options;
     // A reference to the group (not its literal name), so everything in it is created after it.
     let rgName = o.resourceGroup;
@@ -183,6 +184,8 @@ export class AzureBackend implements ICloudBackend {
       rgName = rg.name;
     }
     let subnetId = o.existingSubnetId;
+    // A subnet id is '<vnet id>/subnets/<name>'.
+    let vnetId = subnetId ? Fn.replace(subnetId, '//subnets/[^/]+$/', '') : '';
     if (!subnetId) {
       const net = new AzureNetwork(scope, 'Network', {
         clusterName: spec.clusterName,
@@ -192,6 +195,7 @@ export class AzureBackend implements ICloudBackend {
         tags: spec.tags,
       });
       subnetId = net.nodeSubnetId;
+      vnetId = net.vnet.id;
     }
     const ranges = o.authorizedIpRanges ?? [];
     const isPrivate = !isToken(ranges) && ranges.length === 0;
@@ -200,6 +204,7 @@ export class AzureBackend implements ICloudBackend {
       location: o.location,
       resourceGroupName: rgName,
       nodeSubnetId: subnetId,
+      vnetId,
       authorizedIpRanges: ranges,
       adminGroupObjectIds: o.adminGroupObjectIds ?? [],
       deployerPrincipalId: o.deployerPrincipalId,
@@ -217,5 +222,9 @@ export class AzureBackend implements ICloudBackend {
       maintenanceDay: o.maintenanceDay ?? 'Sunday',
       maintenanceStartHour: o.maintenanceStartHour ?? 2,
     });
+  }
+
+  public installAddons(_cloudCluster: ICloudCluster, _cluster: IAcceleratorCluster, _spec: ClusterSpec): void {
+    // AKS runs its own cluster-autoscaler (autoScalerProfile); nothing to install.
   }
 }

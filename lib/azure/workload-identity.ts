@@ -1,10 +1,10 @@
 import { lazyModule } from '../private/lazy';
+import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import type { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential';
 import type { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { IWorkloadIdentity } from '../core/cluster';
-import { CloudPermissions } from '../core/permissions';
+import { CloudProvider, IWorkloadIdentity } from '../core/cluster';
 
 const federatedIdentityCredentialLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/federated-identity-credential')>(
   '@cdktf/provider-azurerm/lib/federated-identity-credential',
@@ -39,6 +39,7 @@ export interface FederatedWorkloadIdentityProps {
  * pods exchange their projected token for an Entra token, no secret is stored anywhere.
  */
 export class FederatedWorkloadIdentity extends Construct implements IWorkloadIdentity {
+  public readonly cloudProvider = CloudProvider.AZURE;
   /** The managed identity. */
   public readonly identity: UserAssignedIdentity;
   /** The federated credential trusting the service account. */
@@ -74,21 +75,18 @@ export class FederatedWorkloadIdentity extends Construct implements IWorkloadIde
     this.dependables = [this.credential];
   }
 
-  public grant(permissions: CloudPermissions): void {
-    const assignments = permissions.azureRoleAssignments ?? [];
-    if (assignments.length === 0) {
-      throw new Error(
-        `${this.node.path}: permissions ${JSON.stringify(permissions)} hold no azureRoleAssignments; an Azure workload identity is granted RBAC role assignments`,
-      );
-    }
-    for (const a of assignments) {
-      const ra = new (roleAssignmentLib().RoleAssignment)(this, `Grant${this.grants++}`, {
-        scope: a.scope,
-        roleDefinitionName: a.roleDefinitionName,
-        principalId: this.identity.principalId,
-        principalType: 'ServicePrincipal',
-      });
-      this.dependables.push(ra);
-    }
+  /**
+   * Assigns an Azure RBAC role on `scope` (a resource id) to the identity; pods using it wait for the
+   * assignment.
+   */
+  public assignRole(scope: string, roleDefinitionName: string): RoleAssignment {
+    const ra = new (roleAssignmentLib().RoleAssignment)(this, `Grant${this.grants++}`, {
+      scope,
+      roleDefinitionName,
+      principalId: this.identity.principalId,
+      principalType: 'ServicePrincipal',
+    });
+    this.dependables.push(ra);
+    return ra;
   }
 }

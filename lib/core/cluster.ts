@@ -4,7 +4,8 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ExtendedResource } from './node-pool';
 import { KubernetesVersion } from './kubernetes-version';
-import { CloudPermissions } from './permissions';
+import { IDataServices } from './data-services';
+import { AcceleratorKind, Gpu } from '../gpu/accelerator';
 import { GpuNodePool, NodeTaint } from './node-pool';
 
 /** The cloud a cluster runs on. */
@@ -38,9 +39,12 @@ export interface ServiceAccountBindingOptions {
 
 /**
  * A Kubernetes service account bound to a cloud identity (EKS Pod Identity on AWS, a federated credential
- * on Azure). Cloud resources grant access to it; charts take its annotations and pod labels.
+ * on Azure). Resources grant access to it (`bucket.grantRead(identity)`); charts take its annotations and
+ * pod labels.
  */
 export interface IWorkloadIdentity extends IConstruct {
+  /** The cloud the identity lives in; a resource of another cloud refuses to grant it access. */
+  readonly cloudProvider: CloudProvider;
   /** Namespace of the bound service account. */
   readonly namespace: string;
   /** Name of the bound service account. */
@@ -51,10 +55,8 @@ export interface IWorkloadIdentity extends IConstruct {
   readonly serviceAccountAnnotations: { [key: string]: string };
   /** Labels the pods must carry (none for EKS Pod Identity). */
   readonly podLabels: { [key: string]: string };
-  /** Resources that must exist before pods using the identity start. */
+  /** Resources that must exist before pods using the identity start (the binding and every grant). */
   readonly dependables: ITerraformDependable[];
-  /** Grants cloud permissions; the identity applies its own cloud's part. */
-  grant(permissions: CloudPermissions): void;
 }
 
 /** The Kubernetes and Helm providers of one cluster in one stack. */
@@ -65,10 +67,53 @@ export interface ClusterProviders {
   readonly helm: HelmProvider;
 }
 
+/** The network a cluster runs in, where data services put their private endpoints. */
+export interface ClusterNetwork {
+  /** VPC id (AWS) or virtual network id (Azure). */
+  readonly networkId: string;
+  /**
+   * Subnets for private endpoints of data services: the cluster's private subnets (AWS, at least two
+   * zones) or its node subnet (Azure).
+   */
+  readonly privateSubnetIds: string[];
+  /**
+   * The security group every node carries; data services admit traffic from it only.
+   * @default - none: the cloud filters by subnet (Azure network security groups)
+   */
+  readonly nodeSecurityGroupId?: string;
+}
+
 /**
- * The contract every in-cluster add-on receives: where to install, what to wait for, which pools exist,
- * and how to give a pod a cloud identity. Implemented on AWS and Azure; add-ons never branch on the cloud
- * for anything this interface can answer.
+ * An accelerator node pool as add-ons see it: what its nodes carry and advertise, whether the library
+ * created the pool or it belongs to a cluster brought along.
+ */
+export interface AcceleratorPoolInfo {
+  /** Pool name. */
+  readonly name: string;
+  /** NVIDIA GPUs or AWS Neuron chips. */
+  readonly accelerator: AcceleratorKind;
+  /**
+   * GPU model.
+   * @default - none (Neuron pools, or a model the description left out)
+   */
+  readonly gpu?: Gpu;
+  /** Labels every node of the pool carries. */
+  readonly labels: { [key: string]: string };
+  /** Taints every node of the pool carries. */
+  readonly taints: NodeTaint[];
+  /** Extended resources one node advertises (`nvidia.com/gpu`, `nvidia.com/mig-1g.10gb`, `aws.amazon.com/neuroncore`). */
+  readonly capacity: ExtendedResource[];
+  /** Most nodes the pool scales to; quotas and reports multiply `capacity` by it. */
+  readonly maxNodes: number;
+  /** True when the GPUs are cut into MIG instances. */
+  readonly mig: boolean;
+}
+
+/**
+ * What every add-on may see of a cluster: where and how to install (providers for a stack, what to wait
+ * for, placement of add-on pods and their hook jobs, storage class), where the cluster is (region,
+ * network, resource group, tags), how a pod gets a cloud identity, and the cloud's data services.
+ * Implemented by GpuInferenceCluster (EKS or AKS) and ExistingCluster; add-ons never branch on the cloud.
  */
 export interface IPlatformCluster extends IConstruct {
   /** Cluster name as the cloud knows it. */
@@ -90,6 +135,10 @@ export interface IPlatformCluster extends IConstruct {
    * @default - none (clouds without resource groups)
    */
   readonly resourceGroupName?: string;
+  /** The network of the cluster. */
+  readonly network: ClusterNetwork;
+  /** The cloud's data services (object store, PostgreSQL, cache) next to this cluster. */
+  readonly dataServices: IDataServices;
   /**
    * Kubernetes and Helm providers wired to this cluster, for the stack `scope` is in. Created once per
    * stack, so add-ons can live in another stack than the cluster (from cross-stack references).
@@ -101,9 +150,24 @@ export interface IPlatformCluster extends IConstruct {
    * the cluster's stack instead, and the list is empty.
    */
   addonDependencies(scope: IConstruct): ITerraformDependable[];
+  /** Node selector that places add-on pods (and their charts' hook jobs) on the system pool. */
+  readonly systemNodeSelector: { [key: string]: string };
+  /** Tolerations add-on pods need on the system pool (AKS taints it CriticalAddonsOnly). */
+  readonly systemTolerations: PodToleration[];
+  /** StorageClass for persistent volumes of add-ons (encrypted block storage, retained on release). */
+  readonly storageClassName: string;
+  /** Binds a service account to a new cloud identity. */
+  bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity;
+}
+
+/**
+ * What accelerator add-ons (monitoring, serving, quotas) need beyond IPlatformCluster: the pools with the
+ * labels, taints and per-node capacity they advertise, the MIG strategy, and who owns the GPU stack.
+ */
+export interface IAcceleratorCluster extends IPlatformCluster {
   /** The accelerator pools. */
-  readonly nodePools: GpuNodePool[];
-  /** The device plugin MIG strategy of the cluster: 'single' or 'mixed'. */
+  readonly acceleratorPools: AcceleratorPoolInfo[];
+  /** The device plugin MIG strategy of the cluster: 'none', 'single' or 'mixed'. */
   readonly migStrategy: string;
   /**
    * Namespace of the NVIDIA GPU operator, when the cluster runs one (its DCGM exporter is then the one to scrape).
@@ -112,24 +176,46 @@ export interface IPlatformCluster extends IConstruct {
   readonly gpuOperatorNamespace?: string;
   /** True when the node image ships the NVIDIA driver and container toolkit (the GPU operator must not install them). */
   readonly gpuDriverPreinstalled: boolean;
-  /** Node selector that places add-on pods on the system pool. */
+}
+
+/**
+ * The part of a cluster only its cloud can answer, built by a cloud backend (new cluster) or by
+ * ExistingCluster (one brought along). GpuInferenceCluster and ExistingCluster turn it into the contract.
+ */
+export interface ICloudCluster extends IConstruct {
+  /** The cloud. */
+  readonly cloudProvider: CloudProvider;
+  /** Cluster name as the cloud knows it. */
+  readonly clusterName: string;
+  /** Region (AWS) or location (Azure). */
+  readonly region: string;
+  /** URL of the API server. */
+  readonly apiEndpoint: string;
+  /** Command that writes a kubeconfig entry. */
+  readonly kubeconfigCommand: string;
+  /**
+   * Resource group (Azure).
+   * @default - none
+   */
+  readonly resourceGroupName?: string;
+  /** The network of the cluster. */
+  readonly network: ClusterNetwork;
+  /** The cloud's data services. */
+  readonly dataServices: IDataServices;
+  /** Node selector of the system pool. */
   readonly systemNodeSelector: { [key: string]: string };
-  /** Tolerations add-on pods need on the system pool (AKS taints it CriticalAddonsOnly). */
+  /** Tolerations of the system pool. */
   readonly systemTolerations: PodToleration[];
-  /** StorageClass for persistent volumes of add-ons (encrypted block storage, retained on release). */
+  /** StorageClass for add-on volumes. */
   readonly storageClassName: string;
-  /**
-   * The labels nodes of `pool` carry on this cloud: the platform's own, adjusted where the cloud takes
-   * over a job (AKS cutting MIG itself drops `nvidia.com/mig.config`), plus any the cloud adds.
-   */
-  poolLabels(pool: GpuNodePool): { [key: string]: string };
-  /** The taints nodes of `pool` carry on this cloud: the platform's own plus any the cloud adds (AKS spot). */
-  poolTaints(pool: GpuNodePool): NodeTaint[];
-  /**
-   * The extended resources one node of `pool` advertises once its device plugin runs (what pods request,
-   * and what the autoscaler is told to expect of a node it has not started yet).
-   */
-  poolCapacity(pool: GpuNodePool): ExtendedResource[];
+  /** True when node images carry the NVIDIA driver. */
+  readonly gpuDriverPreinstalled: boolean;
+  /** The accelerator pools, as their nodes appear. */
+  readonly acceleratorPools: AcceleratorPoolInfo[];
+  /** Providers for `scope`'s stack. */
+  providers(scope: IConstruct): ClusterProviders;
+  /** What in-cluster resources of `scope`'s stack wait for. */
+  addonDependencies(scope: IConstruct): ITerraformDependable[];
   /** Binds a service account to a new cloud identity. */
   bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity;
 }
@@ -161,5 +247,10 @@ export interface ICloudBackend {
   /** Cloud-specific checks of one pool (a pool with problems is left out of the build). */
   validatePool(pool: GpuNodePool): string[];
   /** Creates the cluster, its pools and cloud-specific add-ons under `scope`. */
-  createCluster(scope: Construct, id: string, spec: ClusterSpec): IPlatformCluster;
+  createCluster(scope: Construct, id: string, spec: ClusterSpec): ICloudCluster;
+  /**
+   * Installs the cloud's own in-cluster add-ons (autoscaler, device plugins) under `spec.inClusterScope`,
+   * once the cluster is whole; `cloudCluster` is what createCluster returned.
+   */
+  installAddons(cloudCluster: ICloudCluster, cluster: IAcceleratorCluster, spec: ClusterSpec): void;
 }

@@ -1,5 +1,6 @@
 import { Token } from 'cdktf';
 import { AcceleratorKind, Gpu, MigLayout, MigLayoutKind, validateTimeSlicing } from '../gpu';
+import type { AcceleratorPoolInfo } from './cluster';
 
 /** What a node pool is for; drives defaults, labels, taints and priority. */
 export enum NodePoolRole {
@@ -373,4 +374,23 @@ export interface ExtendedResource {
  */
 export function clusterMigStrategy(pools: GpuNodePool[]): string {
   return pools.some((p) => p.needsMixedMigStrategy) ? 'mixed' : 'single';
+}
+
+/** How a pool the library creates appears to add-ons, given the labels, taints and capacity its cloud gives it. */
+export function acceleratorPoolInfo(
+  pool: GpuNodePool,
+  labels: { [key: string]: string },
+  taints: NodeTaint[],
+  capacity: ExtendedResource[],
+): AcceleratorPoolInfo {
+  return {
+    name: pool.name,
+    accelerator: pool.role === NodePoolRole.NEURON ? AcceleratorKind.AWS_NEURON : AcceleratorKind.NVIDIA_GPU,
+    gpu: pool.gpu,
+    labels,
+    taints,
+    capacity,
+    maxNodes: pool.maxNodes,
+    mig: pool.mig !== undefined,
+  };
 }

@@ -1,7 +1,7 @@
-import { IPlatformCluster } from '../core/cluster';
-import { NodePoolRole } from '../core/node-pool';
+import { IAcceleratorCluster } from '../core/cluster';
 import { gpuNodeTolerations } from '../private/tolerations';
-import { NODE_LABEL, poolRoleAffinity, SCRAPE_INTERVAL } from './scrape';
+import { NODE_LABEL, poolsAffinity, SCRAPE_INTERVAL } from './scrape';
+import { AcceleratorKind } from '../gpu/accelerator';
 
 /** Kind of DCGM exporter source. */
 export enum DcgmExporterKind {
@@ -60,10 +60,10 @@ export function operatorDcgmServiceMonitor(operatorNamespace: string): { [key: s
  * Values of the standalone dcgm-exporter chart, used when no GPU operator runs its own exporter: only on
  * NVIDIA pools, with the chart's ServiceMonitor (its CRD comes from kube-prometheus-stack, installed first).
  */
-export function standaloneDcgmValues(cluster: IPlatformCluster): { [key: string]: any } {
+export function standaloneDcgmValues(cluster: IAcceleratorCluster): { [key: string]: any } {
   return {
     tolerations: gpuNodeTolerations(cluster),
-    affinity: poolRoleAffinity([NodePoolRole.INFERENCE, NodePoolRole.TRAINING]),
+    affinity: poolsAffinity(cluster.acceleratorPools.filter((p) => p.accelerator === AcceleratorKind.NVIDIA_GPU)),
     serviceMonitor: { enabled: true, interval: SCRAPE_INTERVAL, honorLabels: true, relabelings: [NODE_LABEL] },
   };
 }

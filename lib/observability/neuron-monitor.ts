@@ -1,15 +1,15 @@
 import { DaemonSetV1 } from '@cdktf/provider-kubernetes/lib/daemon-set-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { IPlatformCluster } from '../core/cluster';
-import { NodePoolRole, PlatformLabels } from '../core/node-pool';
+import { IAcceleratorCluster } from '../core/cluster';
+import { AcceleratorKind } from '../gpu/accelerator';
 import { neuronNodeTolerations } from '../private/tolerations';
 import { NEURON_MONITOR_LABELS, NEURON_MONITOR_PORT } from './scrape';
 
 /** Options of the neuron-monitor DaemonSet. */
 export interface NeuronMonitorProps {
   /** The cluster. */
-  readonly cluster: IPlatformCluster;
+  readonly cluster: IAcceleratorCluster;
   /** Namespace (must exist). */
   readonly namespace: string;
   /**
@@ -43,7 +43,20 @@ export class NeuronMonitor extends Construct {
         template: {
           metadata: { labels: { ...NEURON_MONITOR_LABELS } },
           spec: {
-            nodeSelector: { [PlatformLabels.ROLE]: NodePoolRole.NEURON },
+            // Every Neuron pool, by its own labels (pools of an existing cluster carry no platform labels).
+            affinity: {
+              nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                  nodeSelectorTerm: props.cluster.acceleratorPools
+                    .filter((p) => p.accelerator === AcceleratorKind.AWS_NEURON)
+                    .map((p) => ({
+                      matchExpressions: Object.entries(p.labels)
+                        .sort(([a], [b]) => a.localeCompare(b))
+                        .map(([key, value]) => ({ key, operator: 'In', values: [value] })),
+                    })),
+                },
+              },
+            },
             toleration: neuronNodeTolerations(props.cluster),
             priorityClassName: 'system-node-critical',
             automountServiceAccountToken: false,

@@ -1,3 +1,4 @@
+import type { AcceleratorPoolInfo } from '../core/cluster';
 import { NodePoolRole, PlatformLabels } from '../core/node-pool';
 
 /**
@@ -46,6 +47,22 @@ export function neuronMonitorPodMonitor(namespace: string): { [key: string]: any
 }
 
 /** Node affinity that keeps a DaemonSet on pools of the given roles. */
+export function poolsAffinity(pools: AcceleratorPoolInfo[]): { [key: string]: any } {
+  // One term per pool (terms are ORed), each requiring every label of that pool.
+  return {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: pools.map((p) => ({
+          matchExpressions: Object.entries(p.labels)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([key, value]) => ({ key, operator: 'In', values: [value] })),
+        })),
+      },
+    },
+  };
+}
+
+/** Node affinity for the platform's pools of the given roles. */
 export function poolRoleAffinity(roles: NodePoolRole[]): { [key: string]: any } {
   return {
     nodeAffinity: {

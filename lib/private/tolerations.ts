@@ -1,15 +1,15 @@
-import type { IPlatformCluster, PodToleration } from '../core/cluster';
-import { GpuNodePool, NodePoolRole } from '../core/node-pool';
+import type { AcceleratorPoolInfo, IAcceleratorCluster, PodToleration } from '../core/cluster';
+import { AcceleratorKind } from '../gpu/accelerator';
 
 /**
  * Tolerations that let a node agent (device plugin, exporter, feature discovery) run on every node of the
- * given pools: one per taint the cluster's cloud puts on them, so agents follow the pools as they are.
+ * given pools: one per taint the pools carry, so agents follow the pools as they are.
  */
-export function tolerationsForPools(cluster: IPlatformCluster, pools: GpuNodePool[]): PodToleration[] {
+export function tolerationsForPools(pools: AcceleratorPoolInfo[]): PodToleration[] {
   const seen = new Set<string>();
   const out: PodToleration[] = [];
   for (const pool of pools) {
-    for (const t of cluster.poolTaints(pool)) {
+    for (const t of pool.taints) {
       const id = `${t.key}:${t.effect}`;
       if (seen.has(id)) continue;
       seen.add(id);
@@ -20,17 +20,11 @@ export function tolerationsForPools(cluster: IPlatformCluster, pools: GpuNodePoo
 }
 
 /** Tolerations for agents on the cluster's NVIDIA GPU nodes. */
-export function gpuNodeTolerations(cluster: IPlatformCluster): PodToleration[] {
-  return tolerationsForPools(
-    cluster,
-    cluster.nodePools.filter((p) => p.role !== NodePoolRole.NEURON),
-  );
+export function gpuNodeTolerations(cluster: IAcceleratorCluster): PodToleration[] {
+  return tolerationsForPools(cluster.acceleratorPools.filter((p) => p.accelerator === AcceleratorKind.NVIDIA_GPU));
 }
 
 /** Tolerations for agents on the cluster's AWS Neuron nodes. */
-export function neuronNodeTolerations(cluster: IPlatformCluster): PodToleration[] {
-  return tolerationsForPools(
-    cluster,
-    cluster.nodePools.filter((p) => p.role === NodePoolRole.NEURON),
-  );
+export function neuronNodeTolerations(cluster: IAcceleratorCluster): PodToleration[] {
+  return tolerationsForPools(cluster.acceleratorPools.filter((p) => p.accelerator === AcceleratorKind.AWS_NEURON));
 }

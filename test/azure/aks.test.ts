@@ -2,7 +2,16 @@ import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluste
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import { TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
-import { AzureCloudOptions, Cloud, Gpu, GpuInferenceCluster, GpuInferenceClusterProps, GpuNodePool, MigLayout } from '../../lib';
+import {
+  AzureCloudOptions,
+  Cloud,
+  Gpu,
+  GpuInferenceCluster,
+  GpuInferenceClusterProps,
+  GpuNodePool,
+  FederatedWorkloadIdentity,
+  MigLayout,
+} from '../../lib';
 import { azureStack, resourceNamed, resources, synthJson } from '../helpers';
 
 /** A subnet in a VNet the deployer's runner lives in: the private API is reachable in the same apply. */
@@ -23,9 +32,7 @@ describe('GpuInferenceCluster on Azure', () => {
     ],
   });
   const identity = cluster.bindServiceAccount(new Construct(stack, 'Workload'), 'reader', { namespace: 'rag', serviceAccountName: 'api' });
-  identity.grant({
-    azureRoleAssignments: [{ scope: '/subscriptions/0000/resourceGroups/data', roleDefinitionName: 'Storage Blob Data Reader' }],
-  });
+  (identity as FederatedWorkloadIdentity).assignRole('/subscriptions/0000/resourceGroups/data', 'Storage Blob Data Reader');
   const synthesized = Testing.synth(stack, true);
   const doc = JSON.parse(synthesized);
 
@@ -124,10 +131,9 @@ describe('GpuInferenceCluster on Azure', () => {
     );
   });
 
-  test('an identity refuses permissions for the other cloud', () => {
-    expect(() => identity.grant({ awsStatements: [{ sid: 'x', actions: ['s3:GetObject'], resources: ['*'] }] })).toThrow(
-      /test\/Workload\/reader: permissions .* hold no azureRoleAssignments/,
-    );
+  test('the identity is an Azure workload identity', () => {
+    expect(identity).toBeInstanceOf(FederatedWorkloadIdentity);
+    expect(identity.cloudProvider).toBe('azure');
   });
 });
 

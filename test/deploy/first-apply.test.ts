@@ -15,7 +15,7 @@ import {
   TODAY_CONTEXT_KEY,
 } from '../../lib';
 import { ObservabilityStack } from '../../lib/observability-stack';
-import { RemoteWrite } from '../../lib/observability/remote-write';
+import { RemoteWrite } from '../../lib/remote-write';
 import { awsStack, azureStack, problemLines, resourceNamed, resources, synthJson } from '../helpers';
 
 // Issue "first cdktf deploy works on both clouds": what a first `cdktf deploy` of a new stack needs to get

@@ -1,6 +1,6 @@
 import { Testing } from 'cdktf';
 import { ObservabilityStack } from '../../lib/observability-stack';
-import { RemoteWrite } from '../../lib/observability/remote-write';
+import { RemoteWrite } from '../../lib/remote-write';
 import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout } from '../../lib';
 import { awsStack, azureStack, resourceNamed, resources, synthJson } from '../helpers';
 

@@ -3,7 +3,7 @@ import { Testing } from 'cdktf';
 import { Duration } from '../../lib/core/duration';
 import { ObservabilityStack } from '../../lib/observability-stack';
 import { DcgmExporterSource } from '../../lib/observability/dcgm';
-import { RemoteWrite } from '../../lib/observability/remote-write';
+import { RemoteWrite } from '../../lib/remote-write';
 import { awsStack, resourceNamed, resources, synthJson } from '../helpers';
 import { awsCluster, valuesOf } from './fixtures';
 
@@ -77,7 +77,10 @@ describe('ObservabilityStack on an EKS GpuInferenceCluster (defaults)', () => {
     expect(values).toContain('any: true');
     expect(values).toContain('- name: neuron-monitor');
     const ds = resourceNamed(doc, 'kubernetes_daemon_set_v1', 'NeuronMonitor');
-    expect(ds.spec.template.spec.node_selector).toEqual({ 'ai-platform.dev/role': 'neuron' });
+    // Placed by the Neuron pools' own labels (one term per pool), so pools of an existing cluster work too.
+    const terms = ds.spec.template.spec.affinity.node_affinity.required_during_scheduling_ignored_during_execution.node_selector_term;
+    expect(terms.length).toBeGreaterThan(0);
+    for (const t of terms) expect(t.match_expressions).toContainEqual({ key: 'ai-platform.dev/role', operator: 'In', values: ['neuron'] });
     expect(ds.spec.template.spec.toleration).toContainEqual({ key: 'aws.amazon.com/neuron', operator: 'Exists', effect: 'NoSchedule' });
     expect(ds.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/kubernetes_namespace_v1/)]));
   });

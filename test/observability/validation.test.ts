@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { Duration } from '../../lib/core/duration';
 import { ObservabilityStack, ObservabilityStackProps } from '../../lib/observability-stack';
 import { DcgmExporterSource } from '../../lib/observability/dcgm';
-import { RemoteWrite } from '../../lib/observability/remote-write';
+import { RemoteWrite } from '../../lib/remote-write';
 import { awsStack, synthJson } from '../helpers';
 import { awsCluster } from './fixtures';
 

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { MigPartedConfigEntry, renderMigPartedConfig, renderTimeSlicingConfig } from '../../gpu';
-import { IPlatformCluster } from '../../core/cluster';
+import { IAcceleratorCluster } from '../../core/cluster';
 import { gpuNodeTolerations } from '../../private/tolerations';
-import { NodePoolRole, PlatformLabels } from '../../core/node-pool';
+import { GpuNodePool, NodePoolRole, PlatformLabels } from '../../core/node-pool';
 import { toYaml } from '../../private/yaml';
 import { ChartOverrides, Charts, HelmAddon } from '../chart';
 import { PlatformNamespace, PodSecurityLevel } from '../namespace';
@@ -10,7 +10,9 @@ import { PlatformNamespace, PodSecurityLevel } from '../namespace';
 /** Options of the GPU operator add-on. */
 export interface GpuOperatorProps {
   /** Cluster to install into. */
-  readonly cluster: IPlatformCluster;
+  readonly cluster: IAcceleratorCluster;
+  /** The pools as declared (MIG layouts and time-slicing render the operator's configs). */
+  readonly nodePools: GpuNodePool[];
   /**
    * Namespace of the operator.
    * @default 'gpu-operator'
@@ -52,7 +54,7 @@ export class GpuOperator extends Construct {
       namespace: this.namespace,
       createNamespace: false,
       dependsOn: namespace.dependables,
-      values: gpuOperatorValues(cluster),
+      values: gpuOperatorValues(cluster, props.nodePools),
       overrides: props.chart,
       timeoutSeconds: 900,
     });
@@ -60,10 +62,11 @@ export class GpuOperator extends Construct {
 }
 
 /** The operator's Helm values for a cluster; exported for tests and for add-ons that extend them. */
-export function gpuOperatorValues(cluster: IPlatformCluster): { [key: string]: any } {
-  const gpuPools = cluster.nodePools.filter((p) => p.role !== NodePoolRole.NEURON);
+export function gpuOperatorValues(cluster: IAcceleratorCluster, nodePools: GpuNodePool[]): { [key: string]: any } {
+  const gpuPools = nodePools.filter((p) => p.role !== NodePoolRole.NEURON);
+  const labels = (p: GpuNodePool) => cluster.acceleratorPools.find((i) => i.name === p.name)?.labels ?? p.labels;
   // Only pools whose nodes ask the MIG manager for a config (on AKS, a layout AKS cuts itself does not).
-  const migPools = gpuPools.filter((p) => p.mig && cluster.poolLabels(p)[PlatformLabels.MIG_CONFIG] !== undefined);
+  const migPools = gpuPools.filter((p) => p.mig && labels(p)[PlatformLabels.MIG_CONFIG] !== undefined);
   const slicedPools = gpuPools.filter((p) => p.timeSlicing !== undefined);
   const preinstalled = cluster.gpuDriverPreinstalled;
 

@@ -1,0 +1,135 @@
+import { lazyModule } from '../private/lazy';
+import { Fn, ITerraformDependable, Token } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import {
+  AcceleratorPoolInfo,
+  ClusterNetwork,
+  ClusterProviders,
+  CloudProvider,
+  ICloudCluster,
+  IWorkloadIdentity,
+  PodToleration,
+  ServiceAccountBindingOptions,
+} from '../core/cluster';
+import { IDataServices } from '../core/data-services';
+import { ClusterAccess } from '../private/cluster-access';
+import { AKS_ENTRA_SERVER_ID } from './aks-cluster';
+import { AzureDataServices } from './data';
+import { FederatedWorkloadIdentity } from './workload-identity';
+
+const dataAzurermKubernetesClusterLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster')>(
+  '@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster',
+);
+
+/** What the library needs to know of an AKS cluster it did not create. */
+export interface ExistingAksCloudClusterProps {
+  /** Cluster name. */
+  readonly clusterName: string;
+  /** Resource group of the cluster. */
+  readonly resourceGroupName: string;
+  /** Pools, as their nodes appear. */
+  readonly acceleratorPools: AcceleratorPoolInfo[];
+  /** StorageClass for add-on volumes. */
+  readonly storageClassName: string;
+  /** Node selector of the pool for add-ons. */
+  readonly systemNodeSelector: { [key: string]: string };
+  /** Tolerations for that pool. */
+  readonly systemTolerations: PodToleration[];
+  /** Whether node images carry the NVIDIA driver. */
+  readonly gpuDriverPreinstalled: boolean;
+  /**
+   * Subnet for private endpoints of data services.
+   * @default - the subnet of the cluster's first node pool
+   */
+  readonly privateEndpointSubnetId?: string;
+  /** kubelogin login mode. */
+  readonly kubeloginMode: string;
+  /** Tags for resources the library creates. */
+  readonly tags: { [key: string]: string };
+}
+
+/**
+ * An AKS cluster the library did not create, read through the `azurerm_kubernetes_cluster` data source:
+ * providers with kubelogin (Entra ID), federated workload identities on its OIDC issuer (OIDC issuer and
+ * workload identity must be enabled on it) and the data services in its VNet.
+ */
+export class ExistingAksCloudCluster extends Construct implements ICloudCluster {
+  public readonly cloudProvider = CloudProvider.AZURE;
+  public readonly clusterName: string;
+  public readonly region: string;
+  public readonly apiEndpoint: string;
+  public readonly kubeconfigCommand: string;
+  public readonly resourceGroupName: string;
+  public readonly network: ClusterNetwork;
+  public readonly dataServices: IDataServices;
+  public readonly systemNodeSelector: { [key: string]: string };
+  public readonly systemTolerations: PodToleration[];
+  public readonly storageClassName: string;
+  public readonly gpuDriverPreinstalled: boolean;
+  public readonly acceleratorPools: AcceleratorPoolInfo[];
+  private readonly access: ClusterAccess;
+  private readonly oidcIssuerUrl: string;
+  private readonly tags: { [key: string]: string };
+
+  constructor(scope: Construct, id: string, props: ExistingAksCloudClusterProps) {
+    super(scope, id);
+    const data = new (dataAzurermKubernetesClusterLib().DataAzurermKubernetesCluster)(this, 'Lookup', {
+      name: props.clusterName,
+      resourceGroupName: props.resourceGroupName,
+    });
+    this.clusterName = props.clusterName;
+    this.resourceGroupName = props.resourceGroupName;
+    this.tags = props.tags;
+    this.region = data.location;
+    this.oidcIssuerUrl = data.oidcIssuerUrl;
+    const kube = data.kubeConfig.get(0);
+    this.apiEndpoint = kube.host;
+    this.kubeconfigCommand = `az aks get-credentials --resource-group ${props.resourceGroupName} --name ${props.clusterName} && kubelogin convert-kubeconfig -l ${props.kubeloginMode}`;
+    const subnetId = props.privateEndpointSubnetId ?? data.agentPoolProfile.get(0).vnetSubnetId;
+    // A subnet id is '<vnet id>/subnets/<name>'.
+    this.network = { networkId: Fn.replace(subnetId, '//subnets/[^/]+$/', ''), privateSubnetIds: [subnetId] };
+    this.systemNodeSelector = props.systemNodeSelector;
+    this.systemTolerations = props.systemTolerations;
+    this.storageClassName = props.storageClassName;
+    this.gpuDriverPreinstalled = props.gpuDriverPreinstalled;
+    this.acceleratorPools = props.acceleratorPools;
+    this.access = new ClusterAccess(this, {
+      connection: {
+        host: kube.host,
+        clusterCaCertificate: Fn.base64decode(kube.clusterCaCertificate),
+        command: 'kubelogin',
+        args: ['get-token', '--login', props.kubeloginMode, '--server-id', AKS_ENTRA_SERVER_ID],
+      },
+    });
+    this.dataServices = new AzureDataServices({
+      clusterName: props.clusterName,
+      location: this.region,
+      resourceGroupName: props.resourceGroupName,
+      network: this.network,
+      tags: props.tags,
+      providers: (s) => this.access.providers(s),
+      addonDependencies: (s) => this.access.dependenciesFor(s),
+    });
+  }
+
+  public providers(scope: IConstruct): ClusterProviders {
+    return this.access.providers(scope);
+  }
+
+  public addonDependencies(scope: IConstruct): ITerraformDependable[] {
+    return this.access.dependenciesFor(scope);
+  }
+
+  public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {
+    const name = `${this.clusterName}-${id}`;
+    return new FederatedWorkloadIdentity(scope, id, {
+      identityName: Token.isUnresolved(this.clusterName) ? name : name.slice(0, 128),
+      resourceGroupName: this.resourceGroupName,
+      location: this.region,
+      oidcIssuerUrl: this.oidcIssuerUrl,
+      namespace: options.namespace,
+      serviceAccountName: options.serviceAccountName,
+      tags: this.tags,
+    });
+  }
+}

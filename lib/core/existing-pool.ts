@@ -1,0 +1,66 @@
+import { AcceleratorKind, Gpu } from '../gpu/accelerator';
+import type { AcceleratorPoolInfo } from './cluster';
+import { ExtendedResource, NodeTaint } from './node-pool';
+
+/** An accelerator node pool of a cluster brought along, described by what its nodes carry. */
+export interface ExistingPoolProps {
+  /** Pool name (for messages, dashboards and quotas). */
+  readonly name: string;
+  /**
+   * NVIDIA GPUs or AWS Neuron chips.
+   * @default AcceleratorKind.NVIDIA_GPU
+   */
+  readonly accelerator?: AcceleratorKind;
+  /**
+   * GPU model, when known.
+   * @default - unknown
+   */
+  readonly gpu?: Gpu;
+  /** Labels every node of the pool carries (at least one, so agents and workloads can select the pool). */
+  readonly labels: { [key: string]: string };
+  /**
+   * Taints every node of the pool carries.
+   * @default - none
+   */
+  readonly taints?: NodeTaint[];
+  /** Extended resources one node advertises, e.g. `{ name: 'nvidia.com/gpu', count: 8 }`. */
+  readonly capacity: ExtendedResource[];
+  /** Most nodes the pool scales to. */
+  readonly maxNodes: number;
+}
+
+const RESOURCE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)[-A-Za-z0-9_.]{1,63}$/;
+
+/** Problems of an existing pool description, as `acceleratorPools[<name>].<prop> …; <fix>`. */
+export function validateExistingPool(p: ExistingPoolProps, names: Set<string>): string[] {
+  const at = `acceleratorPools[${p.name}]`;
+  const out: string[] = [];
+  if (names.has(p.name)) out.push(`${at}.name '${p.name}' is used twice; give every pool its own name`);
+  names.add(p.name);
+  if (Object.keys(p.labels).length === 0) out.push(`${at}.labels {} is empty; list a label every node of the pool carries`);
+  if (p.capacity.length === 0)
+    out.push(`${at}.capacity [] is empty; list what one node advertises, e.g. { name: 'nvidia.com/gpu', count: 8 }`);
+  for (const r of p.capacity) {
+    if (!RESOURCE.test(r.name))
+      out.push(`${at}.capacity '${r.name}' is not an extended resource name; use <domain>/<name>, e.g. nvidia.com/gpu`);
+    if (!Number.isInteger(r.count) || r.count < 0)
+      out.push(`${at}.capacity[${r.name}] ${r.count} is not a whole number of devices; use an integer >= 0`);
+  }
+  if (!Number.isInteger(p.maxNodes) || p.maxNodes < 0)
+    out.push(`${at}.maxNodes ${p.maxNodes} is not a whole number >= 0; give the pool's maximum size`);
+  return out;
+}
+
+/** The pool as add-ons see it. */
+export function existingPoolInfo(p: ExistingPoolProps): AcceleratorPoolInfo {
+  return {
+    name: p.name,
+    accelerator: p.accelerator ?? AcceleratorKind.NVIDIA_GPU,
+    gpu: p.gpu,
+    labels: { ...p.labels },
+    taints: [...(p.taints ?? [])],
+    capacity: p.capacity.map((c) => ({ ...c })),
+    maxNodes: p.maxNodes,
+    mig: p.capacity.some((c) => c.name.startsWith('nvidia.com/mig-')),
+  };
+}

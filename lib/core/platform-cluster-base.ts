@@ -1,0 +1,90 @@
+import { ITerraformDependable } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import {
+  AcceleratorPoolInfo,
+  ClusterNetwork,
+  ClusterProviders,
+  CloudProvider,
+  IAcceleratorCluster,
+  ICloudCluster,
+  IWorkloadIdentity,
+  PodToleration,
+  ServiceAccountBindingOptions,
+} from './cluster';
+import { IDataServices } from './data-services';
+import { KubernetesVersion } from './kubernetes-version';
+
+/**
+ * The one implementation of the cluster contract: everything a cloud answers comes from its ICloudCluster
+ * (a cluster this library creates, or one brought along); the rest is set by the subclass.
+ */
+export abstract class PlatformClusterBase extends Construct implements IAcceleratorCluster {
+  /** Kubernetes version. */
+  public abstract readonly kubernetesVersion: KubernetesVersion;
+  /** Tags for cloud resources of add-ons. */
+  public abstract readonly tags: { [key: string]: string };
+  /** MIG strategy of the device plugin. */
+  public abstract readonly migStrategy: string;
+  /** The cloud-specific half of the cluster. */
+  public abstract readonly cloudCluster: ICloudCluster;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+  }
+
+  /** Namespace of the NVIDIA GPU operator, when one runs. */
+  public get gpuOperatorNamespace(): string | undefined {
+    return undefined;
+  }
+  public get clusterName(): string {
+    return this.cloudCluster.clusterName;
+  }
+  public get cloudProvider(): CloudProvider {
+    return this.cloudCluster.cloudProvider;
+  }
+  public get region(): string {
+    return this.cloudCluster.region;
+  }
+  public get apiEndpoint(): string {
+    return this.cloudCluster.apiEndpoint;
+  }
+  public get kubeconfigCommand(): string {
+    return this.cloudCluster.kubeconfigCommand;
+  }
+  public get resourceGroupName(): string | undefined {
+    return this.cloudCluster.resourceGroupName;
+  }
+  public get network(): ClusterNetwork {
+    return this.cloudCluster.network;
+  }
+  public get dataServices(): IDataServices {
+    return this.cloudCluster.dataServices;
+  }
+  public get systemNodeSelector(): { [key: string]: string } {
+    return this.cloudCluster.systemNodeSelector;
+  }
+  public get systemTolerations(): PodToleration[] {
+    return this.cloudCluster.systemTolerations;
+  }
+  public get storageClassName(): string {
+    return this.cloudCluster.storageClassName;
+  }
+  public get gpuDriverPreinstalled(): boolean {
+    return this.cloudCluster.gpuDriverPreinstalled;
+  }
+  public get acceleratorPools(): AcceleratorPoolInfo[] {
+    return this.cloudCluster.acceleratorPools;
+  }
+
+  public providers(scope: IConstruct): ClusterProviders {
+    return this.cloudCluster.providers(scope);
+  }
+
+  public addonDependencies(scope: IConstruct): ITerraformDependable[] {
+    return this.cloudCluster.addonDependencies(scope);
+  }
+
+  public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {
+    return this.cloudCluster.bindServiceAccount(scope, id, options);
+  }
+}

@@ -1,0 +1,94 @@
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { IWorkloadIdentity } from './core/cluster';
+import {
+  IKeyValueCache,
+  IObjectStore,
+  IPostgresDatabase,
+  KeyValueCacheProps,
+  ObjectStoreProps,
+  PostgresDatabaseProps,
+  ServiceLogin,
+} from './core/data-services';
+
+/**
+ * An object store for documents, models or features next to a cluster: an S3 bucket on AWS, a storage
+ * account with one container on Azure. Private, encrypted, versioned, TLS only and retained by default.
+ *
+ * ```ts
+ * const docs = new ObjectStore(this, 'Docs', { cluster });
+ * docs.grantRead(identity);
+ * ```
+ */
+export class ObjectStore extends Construct implements IObjectStore {
+  public readonly bucketName: string;
+  public readonly url: string;
+  /** The cloud's implementation (S3 bucket or Azure storage), for escape hatches. */
+  public readonly resource: IObjectStore;
+
+  constructor(scope: Construct, id: string, props: ObjectStoreProps) {
+    super(scope, id);
+    this.resource = props.cluster.dataServices.objectStore(this, props);
+    this.bucketName = this.resource.bucketName;
+    this.url = this.resource.url;
+  }
+
+  public grantRead(identity: IWorkloadIdentity): void {
+    this.resource.grantRead(identity);
+  }
+
+  public grantReadWrite(identity: IWorkloadIdentity): void {
+    this.resource.grantReadWrite(identity);
+  }
+}
+
+/**
+ * A managed PostgreSQL server with pgvector (HNSW) available, in the cluster's private network: RDS for
+ * PostgreSQL on AWS (IAM authentication, master password kept by Secrets Manager), Azure Database for
+ * PostgreSQL Flexible Server on Azure (Entra authentication only). Encrypted, TLS only, backed up and retained
+ * by default.
+ */
+export class PostgresDatabase extends Construct implements IPostgresDatabase {
+  public readonly host: string;
+  public readonly port: number;
+  public readonly databaseName: string;
+  public readonly engineVersion: string;
+  /** The cloud's implementation, for escape hatches. */
+  public readonly resource: IPostgresDatabase;
+
+  constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
+    super(scope, id);
+    this.resource = props.cluster.dataServices.postgres(this, props);
+    this.host = this.resource.host;
+    this.port = this.resource.port;
+    this.databaseName = this.resource.databaseName;
+    this.engineVersion = this.resource.engineVersion;
+  }
+
+  public grantConnect(identity: IWorkloadIdentity, user: string): ServiceLogin {
+    return this.resource.grantConnect(identity, user);
+  }
+}
+
+/**
+ * A managed key-value cache in the cluster's private network: ElastiCache for Valkey on AWS (IAM
+ * authentication), Azure Managed Redis on Azure (access key delivered as a Kubernetes secret). TLS only,
+ * encrypted at rest, replicated and retained by default.
+ */
+export class KeyValueCache extends Construct implements IKeyValueCache {
+  public readonly host: string;
+  public readonly port: number;
+  /** The cloud's implementation, for escape hatches. */
+  public readonly resource: IKeyValueCache;
+
+  constructor(scope: Construct, id: string, props: KeyValueCacheProps) {
+    super(scope, id);
+    this.resource = props.cluster.dataServices.cache(this, props);
+    this.host = this.resource.host;
+    this.port = this.resource.port;
+  }
+
+  public grantReadWrite(identity: IWorkloadIdentity, after?: ITerraformDependable[]): ServiceLogin {
+    return this.resource.grantReadWrite(identity, after);
+  }
+}

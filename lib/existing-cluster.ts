@@ -1,0 +1,178 @@
+import { Construct } from 'constructs';
+import { ExistingEksCloudCluster } from './aws/existing-eks';
+import { ExistingAksCloudCluster } from './azure/existing-aks';
+import { ICloudCluster, PodToleration } from './core/cluster';
+import { ExistingPoolProps, existingPoolInfo, validateExistingPool } from './core/existing-pool';
+import { KubernetesVersion } from './core/kubernetes-version';
+import { PlatformClusterBase } from './core/platform-cluster-base';
+import { reportProblems } from './private/problems';
+
+/** What every existing cluster is described by. */
+export interface ExistingClusterBaseProps {
+  /** Cluster name as the cloud knows it (a Terraform variable works too). */
+  readonly clusterName: string;
+  /**
+   * Kubernetes version of the cluster (picks image tags of version-bound add-ons).
+   * @default KubernetesVersion.DEFAULT
+   */
+  readonly kubernetesVersion?: KubernetesVersion;
+  /** The accelerator pools, described by the labels, taints and capacity of their nodes. */
+  readonly acceleratorPools: ExistingPoolProps[];
+  /** A StorageClass of the cluster for add-on volumes (encrypted; Retain recommended). */
+  readonly storageClassName: string;
+  /**
+   * Node selector for add-on pods and their charts' hook jobs.
+   * @default - none: add-ons run on any untainted node
+   */
+  readonly systemNodeSelector?: { [key: string]: string };
+  /**
+   * Tolerations add-on pods need on those nodes.
+   * @default - none
+   */
+  readonly systemTolerations?: PodToleration[];
+  /**
+   * Namespace of the NVIDIA GPU operator the platform team runs; ObservabilityStack then scrapes its DCGM
+   * exporter instead of installing another.
+   * @default - no GPU operator: ObservabilityStack installs the standalone DCGM exporter
+   */
+  readonly gpuOperatorNamespace?: string;
+  /**
+   * True when the node images carry the NVIDIA driver and container toolkit.
+   * @default true
+   */
+  readonly gpuDriverPreinstalled?: boolean;
+  /**
+   * MIG strategy of the cluster's device plugin: 'none', 'single' or 'mixed'.
+   * @default - 'mixed' when a pool advertises nvidia.com/mig-* resources, else 'none'
+   */
+  readonly migStrategy?: string;
+  /**
+   * Tags for cloud resources add-ons create.
+   * @default - { 'managed-by': 'cdktf-ai-platform', 'ai-platform-cluster': clusterName }
+   */
+  readonly tags?: { [key: string]: string };
+}
+
+/** An EKS cluster the platform team already runs. */
+export interface ExistingEksClusterProps extends ExistingClusterBaseProps {
+  /**
+   * Private subnets (two zones or more) for data services.
+   * @default - the subnets of the cluster's control plane
+   */
+  readonly privateSubnetIds?: string[];
+  /**
+   * The security group every node carries; data services admit traffic from it only.
+   * @default - the EKS cluster security group
+   */
+  readonly nodeSecurityGroupId?: string;
+}
+
+/** An AKS cluster the platform team already runs. */
+export interface ExistingAksClusterProps extends ExistingClusterBaseProps {
+  /** Resource group of the cluster. */
+  readonly resourceGroupName: string;
+  /**
+   * Subnet for private endpoints of data services.
+   * @default - the subnet of the cluster's first node pool
+   */
+  readonly privateEndpointSubnetId?: string;
+  /**
+   * kubelogin login mode for the providers ('azurecli', 'workloadidentity', 'msi', 'spn').
+   * @default 'azurecli'
+   */
+  readonly kubeloginMode?: string;
+}
+
+const MIG_STRATEGIES = ['none', 'single', 'mixed'];
+
+/**
+ * A cluster this library did not create, for add-ons (ObservabilityStack, data services, ...) to install
+ * into without creating one: it is found by name through the cloud's data source, its pools are described
+ * by labels, taints and capacity. Terraform must be able to reach its API server and hold cluster-admin
+ * rights on it; nothing is waited for.
+ *
+ * ```ts
+ * const cluster = ExistingCluster.fromEks(this, 'Shared', {
+ *   clusterName: 'platform-prod',
+ *   storageClassName: 'gp3',
+ *   acceleratorPools: [{ name: 'h100', labels: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' },
+ *     taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: TaintEffect.NO_SCHEDULE }],
+ *     capacity: [{ name: 'nvidia.com/gpu', count: 8 }], maxNodes: 4 }],
+ * });
+ * ```
+ */
+export class ExistingCluster extends PlatformClusterBase {
+  /** An EKS cluster found by name (data source `aws_eks_cluster`). */
+  public static fromEks(scope: Construct, id: string, props: ExistingEksClusterProps): ExistingCluster {
+    const c = new ExistingCluster(scope, id, props);
+    c.attach(
+      new ExistingEksCloudCluster(c, 'Cluster', {
+        ...c.common(props, true),
+        privateSubnetIds: props.privateSubnetIds,
+        nodeSecurityGroupId: props.nodeSecurityGroupId,
+      }),
+    );
+    return c;
+  }
+
+  /** An AKS cluster found by name and resource group (data source `azurerm_kubernetes_cluster`). */
+  public static fromAks(scope: Construct, id: string, props: ExistingAksClusterProps): ExistingCluster {
+    const c = new ExistingCluster(scope, id, props);
+    c.attach(
+      new ExistingAksCloudCluster(c, 'Cluster', {
+        ...c.common(props, true),
+        resourceGroupName: props.resourceGroupName,
+        privateEndpointSubnetId: props.privateEndpointSubnetId,
+        kubeloginMode: props.kubeloginMode ?? 'azurecli',
+      }),
+    );
+    return c;
+  }
+
+  public readonly kubernetesVersion: KubernetesVersion;
+  public readonly tags: { [key: string]: string };
+  public readonly migStrategy: string;
+  private cloud?: ICloudCluster;
+  private readonly operatorNamespace?: string;
+
+  private constructor(scope: Construct, id: string, props: ExistingClusterBaseProps) {
+    super(scope, id);
+    this.kubernetesVersion = props.kubernetesVersion ?? KubernetesVersion.DEFAULT;
+    this.tags = props.tags ?? { 'managed-by': 'cdktf-ai-platform', 'ai-platform-cluster': props.clusterName };
+    const hasMig = props.acceleratorPools.some((p) => p.capacity.some((c) => c.name.startsWith('nvidia.com/mig-')));
+    this.migStrategy = props.migStrategy ?? (hasMig ? 'mixed' : 'none');
+    this.operatorNamespace = props.gpuOperatorNamespace;
+    const names = new Set<string>();
+    const problems = props.acceleratorPools.flatMap((p) => validateExistingPool(p, names));
+    if (!MIG_STRATEGIES.includes(this.migStrategy))
+      problems.push(`migStrategy '${this.migStrategy}' is not a device plugin MIG strategy; use one of ${MIG_STRATEGIES.join(', ')}`);
+    if (props.storageClassName === '')
+      problems.push("storageClassName '' is empty; name a StorageClass of the cluster (e.g. 'gp3' on EKS, 'managed-csi-premium' on AKS)");
+    reportProblems(this, problems);
+  }
+
+  /** The cloud-specific half (data sources, providers, identities). */
+  public get cloudCluster(): ICloudCluster {
+    return this.cloud!;
+  }
+
+  public get gpuOperatorNamespace(): string | undefined {
+    return this.operatorNamespace;
+  }
+
+  private attach(cloud: ICloudCluster): void {
+    this.cloud = cloud;
+  }
+
+  private common(props: ExistingClusterBaseProps, driverDefault: boolean) {
+    return {
+      clusterName: props.clusterName,
+      acceleratorPools: props.acceleratorPools.map(existingPoolInfo),
+      storageClassName: props.storageClassName,
+      systemNodeSelector: { ...(props.systemNodeSelector ?? {}) },
+      systemTolerations: [...(props.systemTolerations ?? [])],
+      gpuDriverPreinstalled: props.gpuDriverPreinstalled ?? driverDefault,
+      tags: this.tags,
+    };
+  }
+}
