@@ -114,11 +114,13 @@ export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
   public addToPolicy(statement: PolicyStatement): void {
     if (this.statements.length === 0) {
       // Rendered lazily so statements added later still land in the one inline policy.
-      new (iamRolePolicyLib().IamRolePolicy)(this, 'Policy', {
+      const policy = new (iamRolePolicyLib().IamRolePolicy)(this, 'Policy', {
         role: this.role.id,
         name: 'workload',
         policy: Lazy.stringValue({ produce: () => renderPolicyDocument(this.statements) }),
       });
+      // Pods using the identity start once their permissions exist.
+      this.dependables.push(policy);
     }
     this.statements.push(statement);
   }

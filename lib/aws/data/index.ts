@@ -9,6 +9,16 @@ import {
   ObjectStoreOptions,
   PostgresOptions,
 } from '../../core/data-services';
+import { ValkeyCache } from './elasticache';
+import { RdsPostgresDatabase } from './rds';
+import { S3ObjectStore } from './s3';
+
+export { ValkeyCache } from './elasticache';
+export type { ValkeyCacheProps } from './elasticache';
+export { RdsPostgresDatabase } from './rds';
+export type { RdsPostgresDatabaseProps } from './rds';
+export { S3ObjectStore } from './s3';
+export type { S3ObjectStoreProps } from './s3';
 
 /** Where AWS data services of one cluster go. */
 export interface AwsDataServicesProps {
@@ -20,19 +30,33 @@ export interface AwsDataServicesProps {
   readonly tags: { [key: string]: string };
 }
 
-/** S3, RDS for PostgreSQL and ElastiCache for Valkey next to an EKS cluster (being built). */
+/**
+ * S3, RDS for PostgreSQL and ElastiCache for Valkey next to an EKS cluster. Each service is the
+ * 'Default' child of the construct passed as `scope` (hidden from Terraform resource names, and the
+ * construct's `node.defaultChild`); problems are reported on `scope`.
+ */
 export class AwsDataServices implements IDataServices {
   constructor(private readonly props: AwsDataServicesProps) {}
 
   public objectStore(scope: Construct, options: ObjectStoreOptions): IObjectStore {
-    throw new Error(`${scope.node.path}: not built yet (${JSON.stringify(options)}, ${this.props.clusterName})`);
+    return new S3ObjectStore(scope, 'Default', { ...options, clusterName: this.props.clusterName, tags: this.props.tags });
   }
 
   public postgres(scope: Construct, options: PostgresOptions): IPostgresDatabase {
-    throw new Error(`${scope.node.path}: not built yet (${JSON.stringify(options)})`);
+    return new RdsPostgresDatabase(scope, 'Default', {
+      ...options,
+      clusterName: this.props.clusterName,
+      network: this.props.network,
+      tags: this.props.tags,
+    });
   }
 
   public cache(scope: Construct, options: KeyValueCacheOptions): IKeyValueCache {
-    throw new Error(`${scope.node.path}: not built yet (${JSON.stringify(options)})`);
+    return new ValkeyCache(scope, 'Default', {
+      ...options,
+      clusterName: this.props.clusterName,
+      network: this.props.network,
+      tags: this.props.tags,
+    });
   }
 }
