@@ -23,6 +23,7 @@ export type {
   IAcceleratorCluster,
   ICloudBackend,
   ICloudCluster,
+  IClusterInstallTarget,
   IPlatformCluster,
   IWorkloadIdentity,
   PodToleration,

@@ -1,12 +1,12 @@
 import 'cdktf/lib/testing/adapters/jest';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { TerraformStack, Testing } from 'cdktf';
+import { App, TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 
 /** A stack with an AWS provider, as users write it; `context` is the app's context (e.g. a pinned today). */
-export function awsStack(id = 'test', context?: { [key: string]: any }): TerraformStack {
-  const app = Testing.app(context ? { context } : undefined);
+export function awsStack(id = 'test', context?: { [key: string]: any }, inApp?: App): TerraformStack {
+  const app = inApp ?? Testing.app(context ? { context } : undefined);
   const stack = new TerraformStack(app, id);
   new AwsProvider(stack, 'aws', { region: 'us-east-1' });
   return stack;
@@ -47,9 +47,10 @@ export function resourceNamed(doc: any, type: string, part: string): any {
 }
 
 /** A stack with an azurerm provider, as users write it; `context` is the app's context (e.g. a pinned today). */
-export function azureStack(id = 'test', context?: { [key: string]: any }): TerraformStack {
-  const app = Testing.app(context ? { context } : undefined);
+export function azureStack(id = 'test', context?: { [key: string]: any }, inApp?: App): TerraformStack {
+  const app = inApp ?? Testing.app(context ? { context } : undefined);
   const stack = new TerraformStack(app, id);
-  new AzurermProvider(stack, 'azurerm', { features: [{}] });
+  // As users must configure it for private, Entra-only storage accounts (see ObjectStore).
+  new AzurermProvider(stack, 'azurerm', { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
   return stack;
 }

@@ -264,8 +264,7 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
       resourceGroupName: props.resourceGroupName,
       network: this.network,
       tags,
-      providers: (scope) => this.access.providers(scope),
-      addonDependencies: (scope) => this.access.dependenciesFor(scope),
+      cluster: this,
     });
 
     // Premium SSD through AKS's managed CSI driver (encrypted at rest by the platform). AKS's built-in

@@ -59,7 +59,7 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
   public readonly region: string;
   public readonly apiEndpoint: string;
   public readonly kubeconfigCommand: string;
-  public readonly resourceGroupName: string;
+  public readonly resourceGroupName?: string;
   public readonly network: ClusterNetwork;
   public readonly dataServices: IDataServices;
   public readonly systemNodeSelector: { [key: string]: string };
@@ -107,8 +107,7 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
       resourceGroupName: props.resourceGroupName,
       network: this.network,
       tags: props.tags,
-      providers: (s) => this.access.providers(s),
-      addonDependencies: (s) => this.access.dependenciesFor(s),
+      cluster: this,
     });
   }
 
@@ -124,7 +123,7 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
     const name = `${this.clusterName}-${id}`;
     return new FederatedWorkloadIdentity(scope, id, {
       identityName: Token.isUnresolved(this.clusterName) ? name : name.slice(0, 128),
-      resourceGroupName: this.resourceGroupName,
+      resourceGroupName: this.resourceGroupName!,
       location: this.region,
       oidcIssuerUrl: this.oidcIssuerUrl,
       namespace: options.namespace,

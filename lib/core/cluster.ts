@@ -178,11 +178,19 @@ export interface IAcceleratorCluster extends IPlatformCluster {
   readonly gpuDriverPreinstalled: boolean;
 }
 
+/** How in-cluster resources reach a cluster from a given stack. */
+export interface IClusterInstallTarget {
+  /** Kubernetes and Helm providers for `scope`'s stack. */
+  providers(scope: IConstruct): ClusterProviders;
+  /** What in-cluster resources of `scope`'s stack wait for. */
+  addonDependencies(scope: IConstruct): ITerraformDependable[];
+}
+
 /**
  * The part of a cluster only its cloud can answer, built by a cloud backend (new cluster) or by
  * ExistingCluster (one brought along). GpuInferenceCluster and ExistingCluster turn it into the contract.
  */
-export interface ICloudCluster extends IConstruct {
+export interface ICloudCluster extends IConstruct, IClusterInstallTarget {
   /** The cloud. */
   readonly cloudProvider: CloudProvider;
   /** Cluster name as the cloud knows it. */
@@ -212,10 +220,6 @@ export interface ICloudCluster extends IConstruct {
   readonly gpuDriverPreinstalled: boolean;
   /** The accelerator pools, as their nodes appear. */
   readonly acceleratorPools: AcceleratorPoolInfo[];
-  /** Providers for `scope`'s stack. */
-  providers(scope: IConstruct): ClusterProviders;
-  /** What in-cluster resources of `scope`'s stack wait for. */
-  addonDependencies(scope: IConstruct): ITerraformDependable[];
   /** Binds a service account to a new cloud identity. */
   bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity;
 }

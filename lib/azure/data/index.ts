@@ -1,6 +1,5 @@
-import { ITerraformDependable } from 'cdktf';
-import { Construct, IConstruct } from 'constructs';
-import { ClusterNetwork, ClusterProviders } from '../../core/cluster';
+import { Construct } from 'constructs';
+import { ClusterNetwork, IClusterInstallTarget } from '../../core/cluster';
 import {
   IDataServices,
   IKeyValueCache,
@@ -10,6 +9,9 @@ import {
   ObjectStoreOptions,
   PostgresOptions,
 } from '../../core/data-services';
+import { AzurePostgresDatabase } from './postgres';
+import { AzureManagedRedis } from './redis';
+import { AzureObjectStore } from './storage';
 
 /** Where Azure data services of one cluster go. */
 export interface AzureDataServicesProps {
@@ -23,25 +25,28 @@ export interface AzureDataServicesProps {
   readonly network: ClusterNetwork;
   /** Tags for every resource. */
   readonly tags: { [key: string]: string };
-  /** Kubernetes/Helm providers of the cluster for `scope`'s stack (for generated secrets). */
-  readonly providers: (scope: IConstruct) => ClusterProviders;
-  /** What in-cluster resources of `scope`'s stack wait for. */
-  readonly addonDependencies: (scope: IConstruct) => ITerraformDependable[];
+  /** The cluster, for Kubernetes secrets of grants (providers and what they wait for in a stack). */
+  readonly cluster: IClusterInstallTarget;
 }
 
-/** Azure data services next to an AKS cluster (being built). */
+/**
+ * Azure Storage, PostgreSQL Flexible Server and Azure Managed Redis next to an AKS cluster. Every service is
+ * private (a private endpoint in the node subnet, with the service's privatelink DNS zone linked to the
+ * cluster's VNet, created once per resource group and stack), encrypted, TLS only, Entra-authenticated where
+ * the service allows it, and retained (`prevent_destroy`) unless its removal policy is DESTROY.
+ */
 export class AzureDataServices implements IDataServices {
   constructor(private readonly props: AzureDataServicesProps) {}
 
   public objectStore(scope: Construct, options: ObjectStoreOptions): IObjectStore {
-    throw new Error(`${scope.node.path}: not built yet (${JSON.stringify(options)}, ${this.props.clusterName})`);
+    return new AzureObjectStore(scope, this.props, options);
   }
 
   public postgres(scope: Construct, options: PostgresOptions): IPostgresDatabase {
-    throw new Error(`${scope.node.path}: not built yet (${JSON.stringify(options)})`);
+    return new AzurePostgresDatabase(scope, this.props, options);
   }
 
   public cache(scope: Construct, options: KeyValueCacheOptions): IKeyValueCache {
-    throw new Error(`${scope.node.path}: not built yet (${JSON.stringify(options)})`);
+    return new AzureManagedRedis(scope, this.props, options);
   }
 }
