@@ -1,6 +1,7 @@
 import { App } from 'cdktf';
 import { AwsGpuClusterStack } from './aws-gpu-cluster/stack';
 import { AzureGpuClusterStack } from './azure-gpu-cluster/stack';
+import { ExistingClusterStack } from './existing-cluster/stack';
 import { MinimalStack } from './minimal/stack';
 import { MultiCloudAwsStack, MultiCloudAzureStack } from './multi-cloud/stack';
 import { PrivateClusterStacks } from './private-cluster/stack';
@@ -13,4 +14,5 @@ new AzureGpuClusterStack(app, 'azure-gpu-cluster');
 new MultiCloudAwsStack(app, 'multi-cloud-aws');
 new MultiCloudAzureStack(app, 'multi-cloud-azure');
 new PrivateClusterStacks(app, 'private-cluster');
+new ExistingClusterStack(app, 'existing-cluster');
 app.synth();

@@ -2,6 +2,7 @@ import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { Cloud, Duration, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout, ObservabilityStack, RemoteWrite } from '../../lib';
+import { ragData } from '../shared/rag-data';
 
 /**
  * The reference platform on AKS: A100 serving cut into 1g slices, H100 NVL cut into 3g slices (both through
@@ -15,7 +16,9 @@ export class AzureGpuClusterStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     new LocalBackend(this, { path: `${id}.tfstate` });
-    new AzurermProvider(this, 'azurerm', { features: [{}] });
+    // Storage accounts here refuse shared keys and public networks: azurerm must not read them through the
+    // data plane (it would get 403 on the first apply).
+    new AzurermProvider(this, 'azurerm', { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
     const deployerCidr = new TerraformVariable(this, 'deployer_cidr', {
       type: 'string',
       description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
@@ -52,5 +55,8 @@ export class AzureGpuClusterStack extends TerraformStack {
       remoteWrite: RemoteWrite.azureMonitor(),
       outputs: true, // Grafana's in-cluster URL
     });
+    // Documents in a private storage account, pgvector on PostgreSQL Flexible Server and Azure Managed
+    // Redis, each behind a private endpoint in the cluster's VNet and granted to one workload identity.
+    ragData(this, this.cluster);
   }
 }

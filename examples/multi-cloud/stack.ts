@@ -40,7 +40,7 @@ export class MultiCloudAzureStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     new LocalBackend(this, { path: `${id}.tfstate` });
-    new AzurermProvider(this, 'azurerm', { features: [{}] });
+    new AzurermProvider(this, 'azurerm', { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
     new GpuInferenceCluster(this, 'Gpu', {
       cloud: Cloud.azure({ location: 'westeurope', authorizedIpRanges: [deployerCidr(this)] }),
       clusterName: 'ai-shared',

@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { AwsGpuClusterStack } from '../../examples/aws-gpu-cluster/stack';
 import { AzureGpuClusterStack } from '../../examples/azure-gpu-cluster/stack';
+import { ExistingClusterStack } from '../../examples/existing-cluster/stack';
 import { MinimalStack } from '../../examples/minimal/stack';
 import { MultiCloudAwsStack, MultiCloudAzureStack } from '../../examples/multi-cloud/stack';
 import { PrivateClusterStacks } from '../../examples/private-cluster/stack';
@@ -45,6 +46,7 @@ describe.each([
   ['azure-gpu-cluster', (app: App) => new AzureGpuClusterStack(app, 'azure-gpu-cluster')],
   ['multi-cloud-aws', (app: App) => new MultiCloudAwsStack(app, 'multi-cloud-aws')],
   ['multi-cloud-azure', (app: App) => new MultiCloudAzureStack(app, 'multi-cloud-azure')],
+  ['existing-cluster', (app: App) => new ExistingClusterStack(app, 'existing-cluster')],
 ])('example %s', (_name, make) => {
   test('matches its snapshot', () => {
     const stack = make(Testing.app());
