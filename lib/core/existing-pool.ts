@@ -59,8 +59,18 @@ export function existingPoolInfo(p: ExistingPoolProps): AcceleratorPoolInfo {
     gpu: p.gpu,
     labels: { ...p.labels },
     taints: [...(p.taints ?? [])],
-    capacity: p.capacity.map((c) => ({ ...c })),
+    capacity: p.capacity.map((c) => ({ ...c, memoryGib: c.memoryGib ?? deviceMemory(p.gpu, c.name) })),
     maxNodes: p.maxNodes,
     mig: p.capacity.some((c) => c.name.startsWith('nvidia.com/mig-')),
   };
+}
+
+/** Memory of one unit of `resource` on `gpu`, when the GPU is known and the resource names a whole GPU or MIG instance. */
+function deviceMemory(gpu: Gpu | undefined, resource: string): number | undefined {
+  if (!gpu) return undefined;
+  if (resource === 'nvidia.com/gpu') return gpu.memoryGib;
+  const mig = /^nvidia\.com\/mig-(.+)$/.exec(resource);
+  if (!mig) return undefined;
+  const profile = gpu.migProfiles.find((m) => m.name === mig[1] || m.name === mig[1].replace(/\.(?=[a-z]+$)/, '+'));
+  return profile?.memoryGb;
 }

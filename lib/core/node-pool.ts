@@ -346,17 +346,25 @@ export class GpuNodePool {
         { name: 'aws.amazon.com/neuroncore', count: acceleratorsPerNode * this.gpu.neuronCoresPerDevice },
       ];
     }
-    if (this.timeSlicing !== undefined) return [{ name: 'nvidia.com/gpu', count: acceleratorsPerNode * this.timeSlicing }];
-    if (!this.mig) return [{ name: 'nvidia.com/gpu', count: acceleratorsPerNode }];
-    const slices = this.mig.slicesPerGpu(this.gpu);
+    const gpu = this.gpu;
+    // Each time-sliced replica shares the GPU: a server on it may use its share of the memory only.
+    if (this.timeSlicing !== undefined)
+      return [{ name: 'nvidia.com/gpu', count: acceleratorsPerNode * this.timeSlicing, memoryGib: gpu.memoryGib / this.timeSlicing }];
+    if (!this.mig) return [{ name: 'nvidia.com/gpu', count: acceleratorsPerNode, memoryGib: gpu.memoryGib }];
+    const slices = this.mig.slicesPerGpu(gpu);
+    const memory = (profile: string) => gpu.migProfile(profile).memoryGb;
     if (clusterMigStrategy === 'single' && slices.length === 1) {
-      return [{ name: 'nvidia.com/gpu', count: acceleratorsPerNode * slices[0].count }];
+      return [{ name: 'nvidia.com/gpu', count: acceleratorsPerNode * slices[0].count, memoryGib: memory(slices[0].profile) }];
     }
     // Under the mixed strategy a MIG node advertises no whole GPU: saying 0 keeps an autoscaler from
     // counting the machine's GPUs and scaling this pool for pods that ask for whole GPUs.
     return [
       { name: 'nvidia.com/gpu', count: 0 },
-      ...slices.map((s) => ({ name: `nvidia.com/mig-${s.profile.replace('+', '.')}`, count: acceleratorsPerNode * s.count })),
+      ...slices.map((s) => ({
+        name: `nvidia.com/mig-${s.profile.replace('+', '.')}`,
+        count: acceleratorsPerNode * s.count,
+        memoryGib: memory(s.profile),
+      })),
     ];
   }
 }
@@ -367,6 +375,11 @@ export interface ExtendedResource {
   readonly name: string;
   /** Units per node. */
   readonly count: number;
+  /**
+   * Accelerator memory one unit gives a pod, in GiB: a whole GPU, a MIG instance, or a time-sliced share.
+   * @default - unknown
+   */
+  readonly memoryGib?: number;
 }
 
 /**
