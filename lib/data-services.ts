@@ -1,11 +1,13 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { IWorkloadIdentity } from './core/cluster';
+import { IPlatformCluster, IWorkloadIdentity } from './core/cluster';
 import {
   IKeyValueCache,
   IObjectStore,
   IPostgresDatabase,
+  IObjectEventQueue,
   KeyValueCacheProps,
+  ObjectEventsOptions,
   ObjectStoreProps,
   PostgresDatabaseProps,
   ServiceLogin,
@@ -25,9 +27,11 @@ export class ObjectStore extends Construct implements IObjectStore {
   public readonly url: string;
   /** The cloud's implementation (S3 bucket or Azure storage), for escape hatches. */
   public readonly resource: IObjectStore;
+  private readonly cluster: IPlatformCluster;
 
   constructor(scope: Construct, id: string, props: ObjectStoreProps) {
     super(scope, id);
+    this.cluster = props.cluster;
     this.resource = props.cluster.dataServices.objectStore(this, props);
     this.bucketName = this.resource.bucketName;
     this.url = this.resource.url;
@@ -39,6 +43,11 @@ export class ObjectStore extends Construct implements IObjectStore {
 
   public grantReadWrite(identity: IWorkloadIdentity): void {
     this.resource.grantReadWrite(identity);
+  }
+
+  /** A queue that receives an event for each object created in the store (S3 to SQS, Event Grid to a Storage queue). */
+  public addObjectEvents(id: string, options: ObjectEventsOptions = {}): IObjectEventQueue {
+    return this.cluster.dataServices.objectEvents(new Construct(this, id), this.resource, options);
   }
 }
 
@@ -67,6 +76,10 @@ export class PostgresDatabase extends Construct implements IPostgresDatabase {
 
   public grantConnect(identity: IWorkloadIdentity, user: string): ServiceLogin {
     return this.resource.grantConnect(identity, user);
+  }
+
+  public grantAdmin(identity: IWorkloadIdentity): ServiceLogin {
+    return this.resource.grantAdmin(identity);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { EntraPrincipal } from './azure/data';
 import { Construct } from 'constructs';
 import { ExistingEksCloudCluster } from './aws/existing-eks';
 import { ExistingAksCloudCluster } from './azure/existing-aks';
@@ -57,7 +58,7 @@ export interface ExistingClusterBaseProps {
 export interface ExistingEksClusterProps extends ExistingClusterBaseProps {
   /**
    * Private subnets (two zones or more) for data services.
-   * @default - the subnets of the cluster's control plane
+   * @default - none: data services (ObjectStore excepted) report that they need them
    */
   readonly privateSubnetIds?: string[];
   /**
@@ -72,10 +73,22 @@ export interface ExistingAksClusterProps extends ExistingClusterBaseProps {
   /** Resource group of the cluster. */
   readonly resourceGroupName: string;
   /**
-   * Subnet for private endpoints of data services.
-   * @default - the subnet of the cluster's first node pool
+   * Subnet for private endpoints of data services, in the VNet of the nodes.
+   * @default - none: data services report that they need one
    */
   readonly privateEndpointSubnetId?: string;
+  /**
+   * Private DNS zones that already serve the VNet (a hub's central `privatelink.*` zones), by zone name,
+   * e.g. `{ 'privatelink.blob.core.windows.net': '<zone id>' }`: data services register their private
+   * endpoints there instead of creating and linking their own (a VNet takes one zone of a name only).
+   * @default - data services create each zone in the cluster's resource group and link it to the VNet
+   */
+  readonly privateDnsZoneIds?: { [zoneName: string]: string };
+  /**
+   * The Entra administrator of PostgreSQL servers the data services create (an Entra group is best).
+   * @default - the identity running Terraform (User when signed in through the Azure CLI, else ServicePrincipal)
+   */
+  readonly databaseAdministrator?: EntraPrincipal;
   /**
    * kubelogin login mode for the providers ('azurecli', 'workloadidentity', 'msi', 'spn').
    * @default 'azurecli'
@@ -124,6 +137,8 @@ export class ExistingCluster extends PlatformClusterBase {
         resourceGroupName: props.resourceGroupName,
         privateEndpointSubnetId: props.privateEndpointSubnetId,
         kubeloginMode: props.kubeloginMode ?? 'azurecli',
+        privateDnsZoneIds: props.privateDnsZoneIds,
+        databaseAdministrator: props.databaseAdministrator,
       }),
     );
     return c;

@@ -20,8 +20,14 @@ export class ExistingClusterStack extends TerraformStack {
       description: 'Name of the existing EKS cluster (the runner must be able to reach its API and hold cluster admin)',
     });
 
+    const privateSubnets = new TerraformVariable(this, 'private_subnet_ids', {
+      type: 'list(string)',
+      description: "Private subnets (two zones or more) of the cluster's VPC, for the database and the cache",
+    });
+
     const cluster = ExistingCluster.fromEks(this, 'Shared', {
       clusterName: clusterName.stringValue,
+      privateSubnetIds: privateSubnets.listValue,
       storageClassName: 'gp3',
       gpuOperatorNamespace: 'gpu-operator',
       acceleratorPools: [

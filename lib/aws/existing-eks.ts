@@ -36,7 +36,7 @@ export interface ExistingEksCloudClusterProps {
   readonly gpuDriverPreinstalled: boolean;
   /**
    * Private subnets for data services.
-   * @default - the cluster's subnets
+   * @default - none: data services report that they need them
    */
   readonly privateSubnetIds?: string[];
   /**
@@ -80,7 +80,8 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
     const vpc = data.vpcConfig.get(0);
     this.network = {
       networkId: vpc.vpcId,
-      privateSubnetIds: props.privateSubnetIds ?? Token.asList(Fn.tolist(vpc.subnetIds)),
+      // The control plane's subnets may include public ones: data services need the private subnets named.
+      privateSubnetIds: props.privateSubnetIds ?? [],
       nodeSecurityGroupId: props.nodeSecurityGroupId ?? vpc.clusterSecurityGroupId,
     };
     this.dataServices = new AwsDataServices({ clusterName: props.clusterName, network: this.network, tags: props.tags });

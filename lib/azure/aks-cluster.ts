@@ -3,6 +3,7 @@ import type { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-c
 import type { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { Fn, ITerraformDependable, Token } from 'cdktf';
+import type { EntraPrincipal } from './data';
 import { Construct, IConstruct } from 'constructs';
 import {
   AcceleratorPoolInfo,
@@ -74,6 +75,18 @@ export interface AksPlatformClusterProps {
   readonly nodeSubnetId: string;
   /** Id of the virtual network of the node subnet. */
   readonly vnetId: string;
+  /**
+   * Private DNS zones that already serve the VNet (a hub's central `privatelink.*` zones), by zone name,
+   * e.g. `{ 'privatelink.blob.core.windows.net': '<zone id>' }`: data services register their private
+   * endpoints there instead of creating and linking their own (a VNet takes one zone of a name only).
+   * @default - data services create each zone in the cluster's resource group and link it to the VNet
+   */
+  readonly privateDnsZoneIds?: { [zoneName: string]: string };
+  /**
+   * The Entra administrator of PostgreSQL servers the data services create (an Entra group is best).
+   * @default - the identity running Terraform (User when signed in through the Azure CLI, else ServicePrincipal)
+   */
+  readonly databaseAdministrator?: EntraPrincipal;
   /** Authorized IP ranges (may be a Terraform list token); empty means a private cluster. */
   readonly authorizedIpRanges: string[];
   /**
@@ -265,6 +278,8 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
       network: this.network,
       tags,
       cluster: this,
+      privateDnsZoneIds: props.privateDnsZoneIds,
+      databaseAdministrator: props.databaseAdministrator,
     });
 
     // Premium SSD through AKS's managed CSI driver (encrypted at rest by the platform). AKS's built-in

@@ -1,5 +1,6 @@
 import { lazyModule } from '../private/lazy';
 import { Fn } from 'cdktf';
+import type { EntraPrincipal } from './data';
 import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, IAcceleratorCluster, ICloudBackend, ICloudCluster } from '../core/cluster';
 import { Duration } from '../core/duration';
@@ -27,6 +28,18 @@ export interface AzureCloudOptions {
    * @default - a new VNet with a /20 node subnet
    */
   readonly existingSubnetId?: string;
+  /**
+   * Private DNS zones that already serve the VNet (a hub's central `privatelink.*` zones), by zone name,
+   * e.g. `{ 'privatelink.blob.core.windows.net': '<zone id>' }`: data services register their private
+   * endpoints there instead of creating and linking their own (a VNet takes one zone of a name only).
+   * @default - data services create each zone in the cluster's resource group and link it to the VNet
+   */
+  readonly privateDnsZoneIds?: { [zoneName: string]: string };
+  /**
+   * The Entra administrator of PostgreSQL servers the data services create (an Entra group is best).
+   * @default - the identity running Terraform (User when signed in through the Azure CLI, else ServicePrincipal)
+   */
+  readonly databaseAdministrator?: EntraPrincipal;
   /**
    * Address space of the new VNet.
    * @default '10.20.0.0/16'
@@ -205,6 +218,8 @@ export class AzureBackend implements ICloudBackend {
       resourceGroupName: rgName,
       nodeSubnetId: subnetId,
       vnetId,
+      privateDnsZoneIds: o.privateDnsZoneIds,
+      databaseAdministrator: o.databaseAdministrator,
       authorizedIpRanges: ranges,
       adminGroupObjectIds: o.adminGroupObjectIds ?? [],
       deployerPrincipalId: o.deployerPrincipalId,

@@ -1,5 +1,6 @@
 import { lazyModule } from '../private/lazy';
 import { Fn, ITerraformDependable, Token } from 'cdktf';
+import type { EntraPrincipal } from './data';
 import { Construct, IConstruct } from 'constructs';
 import {
   AcceleratorPoolInfo,
@@ -38,12 +39,24 @@ export interface ExistingAksCloudClusterProps {
   /** Whether node images carry the NVIDIA driver. */
   readonly gpuDriverPreinstalled: boolean;
   /**
-   * Subnet for private endpoints of data services.
-   * @default - the subnet of the cluster's first node pool
+   * Subnet for private endpoints of data services (in the VNet the nodes use).
+   * @default - none: data services report that they need one
    */
   readonly privateEndpointSubnetId?: string;
   /** kubelogin login mode. */
   readonly kubeloginMode: string;
+  /**
+   * Private DNS zones that already serve the VNet (a hub's central `privatelink.*` zones), by zone name,
+   * e.g. `{ 'privatelink.blob.core.windows.net': '<zone id>' }`: data services register their private
+   * endpoints there instead of creating and linking their own (a VNet takes one zone of a name only).
+   * @default - data services create each zone in the cluster's resource group and link it to the VNet
+   */
+  readonly privateDnsZoneIds?: { [zoneName: string]: string };
+  /**
+   * The Entra administrator of PostgreSQL servers the data services create (an Entra group is best).
+   * @default - the identity running Terraform (User when signed in through the Azure CLI, else ServicePrincipal)
+   */
+  readonly databaseAdministrator?: EntraPrincipal;
   /** Tags for resources the library creates. */
   readonly tags: { [key: string]: string };
 }
@@ -85,9 +98,12 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
     const kube = data.kubeConfig.get(0);
     this.apiEndpoint = kube.host;
     this.kubeconfigCommand = `az aks get-credentials --resource-group ${props.resourceGroupName} --name ${props.clusterName} && kubelogin convert-kubeconfig -l ${props.kubeloginMode}`;
-    const subnetId = props.privateEndpointSubnetId ?? data.agentPoolProfile.get(0).vnetSubnetId;
-    // A subnet id is '<vnet id>/subnets/<name>'.
-    this.network = { networkId: Fn.replace(subnetId, '//subnets/[^/]+$/', ''), privateSubnetIds: [subnetId] };
+    // A subnet id is '<vnet id>/subnets/<name>'. A cluster whose VNet AKS made has no subnet of the user's
+    // for endpoints: data services then report that they need one.
+    const subnetId = props.privateEndpointSubnetId;
+    this.network = subnetId
+      ? { networkId: Fn.replace(subnetId, '//subnets/[^/]+$/', ''), privateSubnetIds: [subnetId] }
+      : { networkId: '', privateSubnetIds: [] };
     this.systemNodeSelector = props.systemNodeSelector;
     this.systemTolerations = props.systemTolerations;
     this.storageClassName = props.storageClassName;
@@ -108,6 +124,8 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
       network: this.network,
       tags: props.tags,
       cluster: this,
+      privateDnsZoneIds: props.privateDnsZoneIds,
+      databaseAdministrator: props.databaseAdministrator,
     });
   }
 

@@ -138,6 +138,12 @@ export interface ServiceLogin {
    */
   readonly passwordSecret?: KubernetesSecretKeyRef;
   /**
+   * A cloud secret holding the password, read with the workload identity (the RDS master password in
+   * Secrets Manager, for an administrator login).
+   * @default - none
+   */
+  readonly cloudSecretId?: string;
+  /**
    * SQL a database administrator runs once to create the login (PostgreSQL only), e.g.
    * `CREATE ROLE "rag" LOGIN; GRANT rds_iam TO "rag";`.
    * @default - nothing to run
@@ -175,6 +181,12 @@ export interface IPostgresDatabase extends IConstruct {
    * together with `CREATE EXTENSION IF NOT EXISTS vector`).
    */
   grantConnect(identity: IWorkloadIdentity, user: string): ServiceLogin;
+  /**
+   * Lets the identity log in as an administrator, for a bootstrap job that creates extensions and roles:
+   * on AWS it may read the master password from Secrets Manager (`cloudSecretId`); on Azure it becomes an
+   * Entra administrator of the server (log in with an Entra token as `user`).
+   */
+  grantAdmin(identity: IWorkloadIdentity): ServiceLogin;
 }
 
 /** A managed key-value cache, TLS only. */
@@ -190,6 +202,44 @@ export interface IKeyValueCache extends IConstruct {
   grantReadWrite(identity: IWorkloadIdentity, after?: ITerraformDependable[]): ServiceLogin;
 }
 
+/** A KEDA trigger, as the `triggers` item of a ScaledObject takes it. */
+export interface KedaTriggerSpec {
+  /** Scaler type, e.g. 'aws-sqs-queue' or 'azure-queue'. */
+  readonly type: string;
+  /** Scaler metadata. */
+  readonly metadata: { [key: string]: string };
+  /** The pod identity provider of the TriggerAuthentication, e.g. 'aws' or 'azure-workload'. */
+  readonly podIdentityProvider: string;
+}
+
+/** Options of object-created events of an object store. */
+export interface ObjectEventsOptions {
+  /**
+   * Only objects whose key starts with this prefix.
+   * @default - every object
+   */
+  readonly prefix?: string;
+  /**
+   * How long an undelivered event is kept.
+   * @default Duration.days(4)
+   */
+  readonly retention?: Duration;
+}
+
+/** A queue receiving an event for each object created in an object store (S3 to SQS, Event Grid to a Storage queue). */
+export interface IObjectEventQueue extends IConstruct {
+  /** Queue name. */
+  readonly queueName: string;
+  /** Queue URL (SQS URL, or the Storage queue's URL). */
+  readonly queueUrl: string;
+  /** Lets the identity receive and delete messages. */
+  grantConsume(identity: IWorkloadIdentity): void;
+  /** Lets the identity read the queue length (the KEDA operator's identity). */
+  grantMonitor(identity: IWorkloadIdentity): void;
+  /** A KEDA trigger that scales on this queue's length, `targetLength` messages per replica. */
+  kedaTrigger(targetLength: number): KedaTriggerSpec;
+}
+
 /**
  * A cloud's data services next to one cluster: in its region and network, with its tags. Reached through
  * `cluster.dataServices`; the ObjectStore, PostgresDatabase and KeyValueCache constructs call it.
@@ -201,4 +251,6 @@ export interface IDataServices {
   postgres(scope: Construct, options: PostgresOptions): IPostgresDatabase;
   /** Creates a key-value cache under `scope`. */
   cache(scope: Construct, options: KeyValueCacheOptions): IKeyValueCache;
+  /** Creates a queue under `scope` that receives an event for each object created in `store` (made by this cloud). */
+  objectEvents(scope: Construct, store: IObjectStore, options: ObjectEventsOptions): IObjectEventQueue;
 }

@@ -15,6 +15,7 @@ import {
   IAcceleratorCluster,
   MigLayout,
   ObservabilityStack,
+  PostgresDatabase,
   TaintEffect,
 } from '../../lib';
 import { awsStack, azureStack, problemLines, resources, synthJson } from '../helpers';
@@ -76,7 +77,12 @@ const impls: Impl[] = [
     stack: (app, id) => awsStack(id, undefined, app),
     runsGpuOperator: false,
     make: (stack) =>
-      ExistingCluster.fromEks(stack, 'Cluster', { clusterName: 'shared', storageClassName: 'gp3', acceleratorPools: existingPools }),
+      ExistingCluster.fromEks(stack, 'Cluster', {
+        clusterName: 'shared',
+        storageClassName: 'gp3',
+        privateSubnetIds: ['subnet-a', 'subnet-b'],
+        acceleratorPools: existingPools,
+      }),
   },
   {
     name: 'ExistingCluster from AKS',
@@ -87,6 +93,7 @@ const impls: Impl[] = [
       ExistingCluster.fromAks(stack, 'Cluster', {
         clusterName: 'shared',
         resourceGroupName: 'platform-rg',
+        privateEndpointSubnetId: '/subscriptions/0/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/hub/subnets/endpoints',
         storageClassName: 'managed-csi-premium',
         systemTolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }],
         acceleratorPools: existingPools,
@@ -210,4 +217,17 @@ describe('ExistingCluster validation', () => {
     expect(doc.resource?.aws_eks_cluster).toBeUndefined();
     expect(Object.keys(doc.data.aws_eks_cluster)).toHaveLength(1);
   });
+});
+
+test('an existing cluster without private subnets refuses data services that need them, with the fix', () => {
+  const stack = awsStack();
+  const cluster = ExistingCluster.fromEks(stack, 'Shared', {
+    clusterName: 'shared',
+    storageClassName: 'gp3',
+    acceleratorPools: existingPools,
+  });
+  new PostgresDatabase(stack, 'Db', { cluster });
+  expect(problemLines(stack)).toEqual([
+    expect.stringMatching(/^test\/Db: network\.privateSubnetIds \[\] has 0 subnets; .*give the cluster's network two or more$/),
+  ]);
 });

@@ -436,9 +436,11 @@ describe('ElastiCache for Valkey', () => {
         user_id: expect.stringMatching(/^ai-cache-default-[0-9a-f]{6}$/),
         access_string: 'off -@all',
         engine: 'redis',
-        authentication_mode: { type: 'no-password-required' },
+        no_password_required: true,
       }),
     ]);
+    // No authentication_mode block: it reads back as 'no-password' and would diff on every plan.
+    expect(users[0].authentication_mode).toBeUndefined();
     expect(only(doc, 'aws_elasticache_user_group')).toMatchObject({
       engine: 'redis',
       user_group_id: group.replication_group_id,
@@ -567,4 +569,18 @@ describe('Terraform tokens are not rejected', () => {
     expect(buckets.map((b) => b.bucket ?? b.bucket_prefix)).toEqual(['${var.bucket}', expect.stringMatching(/var\.cluster, "Models"/)]);
     expect(only(doc, 'aws_elasticache_replication_group').replication_group_id).toMatch(/var\.cluster, "Cache"/);
   });
+});
+
+test('RDS 15.2 and 15.3 carry pgvector 0.4, without HNSW: refused with the fix', () => {
+  const stack = awsStack();
+  const data = new AwsDataServices({
+    clusterName: 'ai',
+    network: { networkId: 'vpc-1', privateSubnetIds: ['subnet-a', 'subnet-b'], nodeSecurityGroupId: 'sg-nodes' },
+    tags: {},
+  });
+  data.postgres(new Construct(stack, 'Db'), { engineVersion: '15.3' });
+  data.postgres(new Construct(stack, 'Db2'), { engineVersion: '15.4' });
+  expect(problemLines(stack)).toEqual([
+    "test/Db: engineVersion '15.3' ships pgvector 0.4, without HNSW indexes; use 15.4 or newer, or the major version '15'",
+  ]);
 });

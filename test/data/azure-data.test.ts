@@ -186,7 +186,7 @@ describe('PostgreSQL', () => {
       authentication: { active_directory_auth_enabled: true, password_auth_enabled: false },
       backup_retention_days: 7,
       geo_redundant_backup_enabled: false,
-      lifecycle: { prevent_destroy: true, ignore_changes: ['zone'] },
+      lifecycle: { prevent_destroy: true, ignore_changes: ['zone', 'storage_mb', 'storage_tier'] },
     });
     expect(server.authentication.tenant_id).toMatch(/data\.azurerm_client_config\.\w+\.tenant_id/);
     expect(server.administrator_login).toBeUndefined();
@@ -241,7 +241,7 @@ describe('PostgreSQL', () => {
       storage_mb: 524288,
       backup_retention_days: 35,
       high_availability: { mode: 'ZoneRedundant' },
-      lifecycle: { ignore_changes: ['zone', 'high_availability[0].standby_availability_zone'] },
+      lifecycle: { ignore_changes: ['zone', 'storage_mb', 'storage_tier', 'high_availability[0].standby_availability_zone'] },
     });
     expect(one(doc, 'azurerm_postgresql_flexible_server_database', 'Db').name).toBe('vectors');
   });
@@ -541,5 +541,40 @@ describe('determinism and provider wiring', () => {
     const ok = env();
     ok.data.objectStore(new Construct(ok.stack, 'Docs'), {});
     expect(problemLines(ok.stack)).toEqual([]);
+  });
+});
+
+describe('bring-your-own private DNS and database administrator', () => {
+  test('zones a hub already links are used as they are: no zone or link is created', () => {
+    const stack = new TerraformStack(Testing.app(), 'test');
+    new AzurermProvider(stack, 'azurerm', { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
+    const kubernetes = new KubernetesProvider(stack, 'kubernetes', {});
+    const helm = new HelmProvider(stack, 'helm', {});
+    const hub = '/subscriptions/0/resourceGroups/hub/providers/Microsoft.Network/privateDnsZones';
+    const data = new AzureDataServices({
+      clusterName: 'ai',
+      location: 'eastus2',
+      resourceGroupName: 'rg',
+      network: { networkId: VNET, privateSubnetIds: [SUBNET] },
+      tags: {},
+      cluster: { providers: () => ({ kubernetes, helm }), addonDependencies: () => [] },
+      privateDnsZoneIds: { 'privatelink.blob.core.windows.net': `${hub}/privatelink.blob.core.windows.net` },
+      databaseAdministrator: { objectId: '00000000-0000-0000-0000-000000000001', principalName: 'db-admins', principalType: 'Group' },
+    });
+    data.objectStore(new Construct(stack, 'Docs'), {});
+    data.postgres(new Construct(stack, 'Db'), {});
+    const doc = synthJson(stack);
+    const zones = Object.values(resources(doc, 'azurerm_private_dns_zone')).map((z: any) => z.name);
+    expect(zones).toEqual(['privatelink.postgres.database.azure.com']);
+    const blob = Object.values(resources(doc, 'azurerm_private_endpoint')).find(
+      (e: any) => e.name.endsWith('-pe') && e.private_service_connection.subresource_names[0] === 'blob',
+    ) as any;
+    expect(blob.private_dns_zone_group.private_dns_zone_ids).toEqual([`${hub}/privatelink.blob.core.windows.net`]);
+    const admin = Object.values(resources(doc, 'azurerm_postgresql_flexible_server_active_directory_administrator'))[0] as any;
+    expect(admin).toMatchObject({
+      object_id: '00000000-0000-0000-0000-000000000001',
+      principal_name: 'db-admins',
+      principal_type: 'Group',
+    });
   });
 });

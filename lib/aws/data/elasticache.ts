@@ -153,7 +153,8 @@ export class ValkeyCache extends Construct implements IKeyValueCache {
       userName: 'default',
       engine: USER_ENGINE,
       accessString: 'off -@all',
-      authenticationMode: { type: 'no-password-required' },
+      // no_password_required alone: an authentication_mode block reads back as 'no-password' and would
+      // show a change on every plan.
       noPasswordRequired: true,
       tags,
     });

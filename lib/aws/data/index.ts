@@ -3,13 +3,16 @@ import { ClusterNetwork } from '../../core/cluster';
 import {
   IDataServices,
   IKeyValueCache,
+  IObjectEventQueue,
   IObjectStore,
   IPostgresDatabase,
   KeyValueCacheOptions,
+  ObjectEventsOptions,
   ObjectStoreOptions,
   PostgresOptions,
 } from '../../core/data-services';
 import { ValkeyCache } from './elasticache';
+import { sqsObjectEvents } from './events';
 import { RdsPostgresDatabase } from './rds';
 import { S3ObjectStore } from './s3';
 
@@ -58,5 +61,9 @@ export class AwsDataServices implements IDataServices {
       network: this.props.network,
       tags: this.props.tags,
     });
+  }
+
+  public objectEvents(scope: Construct, store: IObjectStore, options: ObjectEventsOptions): IObjectEventQueue {
+    return sqsObjectEvents(scope, store, options, { clusterName: this.props.clusterName, tags: this.props.tags });
   }
 }

@@ -60,6 +60,9 @@ export function validateRdsPostgres(options: PostgresOptions): string[] {
         `engineVersion '${version}' is too old: pgvector HNSW indexes need PostgreSQL 15+ (pgvector 0.5+ on RDS); use ${MAJORS_TEXT}`,
       );
     else if (!MAJORS.includes(m[1])) out.push(`engineVersion '${version}' is not offered by RDS for PostgreSQL; use ${MAJORS_TEXT}`);
+    // HNSW came with pgvector 0.5.0, which RDS ships from 15.4 (15.2 and 15.3 carry pgvector 0.4).
+    else if (m[1] === '15' && m[2] !== undefined && Number(m[2].slice(1)) < 4)
+      out.push(`engineVersion '${version}' ships pgvector 0.4, without HNSW indexes; use 15.4 or newer, or the major version '15'`);
   }
   const type = options.instanceType;
   if (type !== undefined && !isToken(type) && !/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(type))
@@ -237,6 +240,35 @@ export class RdsPostgresDatabase extends Construct implements IPostgresDatabase 
         'CREATE EXTENSION IF NOT EXISTS vector;',
       ].join(' '),
       dependables: [...identity.dependables],
+    };
+    this.logins.set(key, login);
+    return login;
+  }
+
+  public grantAdmin(identity: IWorkloadIdentity): ServiceLogin {
+    const key = `admin|${identity.node.path}`;
+    const existing = this.logins.get(key);
+    if (existing) return existing;
+    // Managed by RDS (manage_master_user_password): rotated by Secrets Manager, encrypted with this.key.
+    const secretArn = this.instance.masterUserSecret.get(0).secretArn;
+    const binding = podIdentityOf(this.subject, identity, 'grantAdmin');
+    if (binding) {
+      const ctx = awsContext(this);
+      const sid = shortHash(`${this.subject.node.path}|admin`, 8);
+      binding.addToPolicy({ sid: `RdsMasterSecret${sid}`, actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] });
+      // The key also encrypts storage and Performance Insights: decrypt only through Secrets Manager.
+      binding.addToPolicy({
+        sid: `RdsMasterSecretKey${sid}`,
+        actions: ['kms:Decrypt'],
+        resources: [this.key.arn],
+        conditions: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [`secretsmanager.${ctx.region.name}.amazonaws.com`] }],
+      });
+    }
+    const login: ServiceLogin = {
+      user: MASTER_USER,
+      authentication: 'secrets-manager',
+      cloudSecretId: secretArn,
+      dependables: [this.instance, ...identity.dependables],
     };
     this.logins.set(key, login);
     return login;

@@ -3,15 +3,28 @@ import { ClusterNetwork, IClusterInstallTarget } from '../../core/cluster';
 import {
   IDataServices,
   IKeyValueCache,
+  IObjectEventQueue,
   IObjectStore,
   IPostgresDatabase,
   KeyValueCacheOptions,
+  ObjectEventsOptions,
   ObjectStoreOptions,
   PostgresOptions,
 } from '../../core/data-services';
+import { azureObjectEvents } from './events';
 import { AzurePostgresDatabase } from './postgres';
 import { AzureManagedRedis } from './redis';
 import { AzureObjectStore } from './storage';
+
+/** An Entra ID principal. */
+export interface EntraPrincipal {
+  /** Object id. */
+  readonly objectId: string;
+  /** Display name (for a PostgreSQL administrator, the role name it logs in as). */
+  readonly principalName: string;
+  /** 'User', 'Group' or 'ServicePrincipal'. */
+  readonly principalType: string;
+}
 
 /** Where Azure data services of one cluster go. */
 export interface AzureDataServicesProps {
@@ -27,6 +40,17 @@ export interface AzureDataServicesProps {
   readonly tags: { [key: string]: string };
   /** The cluster, for Kubernetes secrets of grants (providers and what they wait for in a stack). */
   readonly cluster: IClusterInstallTarget;
+  /**
+   * Private DNS zones that already serve the VNet (a hub's central `privatelink.*` zones), by zone name:
+   * endpoints register there and no zone or VNet link is created (a VNet takes one zone of a name only).
+   * @default - each zone is created in the cluster's resource group and linked to its VNet
+   */
+  readonly privateDnsZoneIds?: { [zoneName: string]: string };
+  /**
+   * The Entra administrator of PostgreSQL servers (an Entra group is best).
+   * @default - the identity running Terraform (User when signed in through the Azure CLI, else ServicePrincipal)
+   */
+  readonly databaseAdministrator?: EntraPrincipal;
 }
 
 /**
@@ -48,5 +72,9 @@ export class AzureDataServices implements IDataServices {
 
   public cache(scope: Construct, options: KeyValueCacheOptions): IKeyValueCache {
     return new AzureManagedRedis(scope, this.props, options);
+  }
+
+  public objectEvents(scope: Construct, store: IObjectStore, options: ObjectEventsOptions): IObjectEventQueue {
+    return azureObjectEvents(scope, this.props, store, options);
   }
 }

@@ -5,7 +5,7 @@ import type { PostgresqlFlexibleServerActiveDirectoryAdministrator } from '@cdkt
 import type { PostgresqlFlexibleServerConfiguration } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-configuration';
 import type { PostgresqlFlexibleServerDatabase } from '@cdktf/provider-azurerm/lib/postgresql-flexible-server-database';
 import type { PrivateEndpoint } from '@cdktf/provider-azurerm/lib/private-endpoint';
-import { Fn, Op, Token } from 'cdktf';
+import { Fn, ITerraformDependable, Op, Token } from 'cdktf';
 import { Construct, Node } from 'constructs';
 import { IWorkloadIdentity } from '../../core/cluster';
 import { IPostgresDatabase, PostgresOptions, ServiceLogin } from '../../core/data-services';
@@ -14,7 +14,7 @@ import { reportProblems } from '../../private/problems';
 import { isToken } from '../../private/validation';
 import { azureIdentity, isThrowaway, retainLifecycle, serviceTags, wholeDays } from './common';
 import type { AzureDataServicesProps } from './index';
-import { hyphenatedName, literal } from './names';
+import { hyphenatedName, literal, shortHash } from './names';
 import { PrivateLinkService, privateEndpoint } from './private-endpoint';
 
 const clientConfigLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-client-config')>(
@@ -74,10 +74,15 @@ export class AzurePostgresDatabase implements IPostgresDatabase {
   /** The identity running Terraform. */
   public readonly client: DataAzurermClientConfig;
   private readonly scope: Construct;
+  private readonly resourceGroupName: string;
+  /** Entra administrators added by grantAdmin, by identity path (each waits for the ones before it). */
+  private readonly admins = new Map<string, ServiceLogin>();
+  private lastServerOperation: ITerraformDependable;
 
   constructor(scope: Construct, props: AzureDataServicesProps, options: PostgresOptions) {
     this.scope = scope;
     this.node = scope.node;
+    this.resourceGroupName = props.resourceGroupName;
     const throwaway = isThrowaway(options.removalPolicy);
     const tags = serviceTags(props.tags, throwaway);
     this.engineVersion = options.engineVersion ?? '17';
@@ -121,7 +126,9 @@ export class AzurePostgresDatabase implements IPostgresDatabase {
 
     const name = hyphenatedName(scope, props.clusterName, props.resourceGroupName, 63);
     this.client = new (clientConfigLib().DataAzurermClientConfig)(scope, 'Client', {});
-    const ignoreChanges = ['zone'];
+    // With auto-grow on, Azure enlarges the disk itself; a configured size below it would force a
+    // replacement (the provider refuses to shrink storage), so the size is the initial one only.
+    const ignoreChanges = ['zone', 'storage_mb', 'storage_tier'];
     // Azure picks the zones when none is given and swaps them on failover; the provider then sees a change
     // it can only apply as another failover ("`zone` can only be changed when exchanged with ..."). The
     // provider's documentation recommends ignoring both (hashicorp/terraform-provider-azurerm#25538).
@@ -172,22 +179,26 @@ export class AzurePostgresDatabase implements IPostgresDatabase {
       collation: 'en_US.utf8',
       lifecycle: retainLifecycle(throwaway),
     });
-    // The identity running Terraform becomes an Entra administrator, so the one who deploys can run the
-    // grants' setupSql. Its principal type must match the object id: a person signed in with the Azure CLI
-    // (client id of the Azure CLI application) is a User, anything else (pipeline service principal,
-    // managed identity, federated workload identity) a ServicePrincipal. The principal name becomes the
-    // PostgreSQL role the deployer logs in as.
+    // The Entra administrator, who can run the grants' setupSql: the one given (an Entra group, ideally),
+    // else the identity running Terraform. Its principal type must match the object id: a person signed in
+    // with the Azure CLI (client id of the Azure CLI application) is a User, a pipeline authenticating as
+    // itself a ServicePrincipal; a service principal signed in through the CLI looks like a person, so such
+    // pipelines name their administrator explicitly. The principal name becomes the PostgreSQL role.
+    const admin = props.databaseAdministrator;
     this.administrator = new (adminLib().PostgresqlFlexibleServerActiveDirectoryAdministrator)(scope, 'Administrator', {
       serverName: this.server.name,
       resourceGroupName: props.resourceGroupName,
       tenantId: this.client.tenantId,
-      objectId: this.client.objectId,
-      principalName: 'terraform-deployer',
-      principalType: Token.asString(Fn.conditional(Op.eq(this.client.clientId, AZURE_CLI_CLIENT_ID), 'User', 'ServicePrincipal')),
+      objectId: admin?.objectId ?? this.client.objectId,
+      principalName: admin?.principalName ?? 'terraform-deployer',
+      principalType:
+        admin?.principalType ??
+        Token.asString(Fn.conditional(Op.eq(this.client.clientId, AZURE_CLI_CLIENT_ID), 'User', 'ServicePrincipal')),
     });
     // After the server-level changes: Azure runs one operation at a time on a server, and azurerm serializes
     // its PostgreSQL resources only among themselves.
     this.privateEndpoint = privateEndpoint(scope, {
+      existingZoneIds: props.privateDnsZoneIds,
       service: PrivateLinkService.POSTGRES,
       resourceId: this.server.id,
       resourceName: name,
@@ -199,6 +210,7 @@ export class AzurePostgresDatabase implements IPostgresDatabase {
       dependsOn: [...this.configurations, this.database, this.administrator],
     });
     this.host = this.server.fqdn;
+    this.lastServerOperation = this.privateEndpoint;
   }
 
   public grantConnect(identity: IWorkloadIdentity, user: string): ServiceLogin {
@@ -225,5 +237,39 @@ export class AzurePostgresDatabase implements IPostgresDatabase {
       setupSql,
       dependables: [...azure.dependables, this.database, this.privateEndpoint],
     };
+  }
+
+  public grantAdmin(identity: IWorkloadIdentity): ServiceLogin {
+    const existing = this.admins.get(identity.node.path);
+    if (existing) return existing;
+    const azure = azureIdentity(this.scope, 'grantAdmin', identity);
+    if (!azure) return { user: '', authentication: 'entra', dependables: [] };
+    // The administrator's PostgreSQL role is the managed identity's name, as Azure's documentation names
+    // managed identity administrators (display name = resource name): stable, unique in the resource group,
+    // and distinct from the roles grantConnect creates (lower-case workload names).
+    const user = azure.identity.name;
+    const admin = new (adminLib().PostgresqlFlexibleServerActiveDirectoryAdministrator)(
+      this.scope,
+      `Administrator-${shortHash(8, identity.node.path)}`,
+      {
+        serverName: this.server.name,
+        resourceGroupName: this.resourceGroupName,
+        tenantId: this.client.tenantId,
+        objectId: azure.identity.principalId,
+        principalName: user,
+        principalType: 'ServicePrincipal',
+        // Azure runs one operation at a time on a server: after the configurations, the database, the
+        // deployer's administrator, the private endpoint and any administrator added before this one.
+        dependsOn: [...this.configurations, this.database, this.administrator, this.lastServerOperation],
+      },
+    );
+    this.lastServerOperation = admin;
+    const login: ServiceLogin = {
+      user,
+      authentication: 'entra',
+      dependables: [admin, ...azure.dependables, this.database, this.privateEndpoint],
+    };
+    this.admins.set(identity.node.path, login);
+    return login;
   }
 }

@@ -32,6 +32,8 @@ export enum PrivateLinkService {
   POSTGRES = 'postgresqlServer',
   /** Azure Managed Redis (Microsoft.Cache/redisEnterprise): subresource 'redisEnterprise'. */
   MANAGED_REDIS = 'redisEnterprise',
+  /** Queue storage: subresource 'queue'. */
+  QUEUE = 'queue',
 }
 
 const ZONES: { [service in PrivateLinkService]: { zone: string; id: string } } = {
@@ -40,6 +42,7 @@ const ZONES: { [service in PrivateLinkService]: { zone: string; id: string } } =
   // Azure Managed Redis answers on <name>.<region>.redis.azure.net (Azure Cache for Redis used
   // privatelink.redis.cache.windows.net, a different zone).
   [PrivateLinkService.MANAGED_REDIS]: { zone: 'privatelink.redis.azure.net', id: 'ManagedRedis' },
+  [PrivateLinkService.QUEUE]: { zone: 'privatelink.queue.core.windows.net', id: 'Queue' },
 };
 
 /** Where a service of one cluster puts its private endpoint. */
@@ -52,6 +55,12 @@ export interface PrivateLinkPlacement {
   readonly network: ClusterNetwork;
   /** Tags of the zone and its link. */
   readonly tags: { [key: string]: string };
+  /**
+   * Private DNS zones that already serve the VNet (a hub's central zones), by zone name
+   * (`privatelink.blob.core.windows.net`, ...): endpoints register there and no zone or link is created.
+   * @default - none: each zone is created and linked
+   */
+  readonly existingZoneIds?: { [zoneName: string]: string };
 }
 
 /** Zones and links already created, per stack: key `<service>|<resource group>` and `<zone key>|<vnet>`. */
@@ -83,9 +92,12 @@ function suffixFor(stack: TerraformStack, kind: string, value: string): string {
  * created at most once per resource group (zone) and VNet (link) per stack, under a construct at the stack's
  * top (`AzurePrivateDns`), so removing the first service that asked for it does not move it.
  */
-export function privateDnsZone(scope: IConstruct, service: PrivateLinkService, placement: PrivateLinkPlacement): PrivateDnsZone {
+export function privateDnsZone(scope: IConstruct, service: PrivateLinkService, placement: PrivateLinkPlacement): string {
   const stack = TerraformStack.of(scope);
   const { zone: zoneName, id } = ZONES[service];
+  // A VNet can be linked to one zone of a name only: a hub's zone, when given, is used as it is.
+  const existing = placement.existingZoneIds?.[zoneName];
+  if (existing) return existing;
   const zoneKey = `${service}|${placement.resourceGroupName}`;
   const byStack = zones.get(stack) ?? new Map<string, PrivateDnsZone>();
   zones.set(stack, byStack);
@@ -120,7 +132,7 @@ export function privateDnsZone(scope: IConstruct, service: PrivateLinkService, p
       tags: placement.tags,
     });
   }
-  return zone;
+  return zone.id;
 }
 
 /** The subnet private endpoints go to: the first of network.privateSubnetIds (a list token is indexed by Terraform). */
@@ -155,7 +167,7 @@ export interface PrivateEndpointOptions extends PrivateLinkPlacement {
 
 /** A private endpoint for one service, with its DNS zone group, under `scope` (id 'PrivateEndpoint'). */
 export function privateEndpoint(scope: Construct, options: PrivateEndpointOptions): PrivateEndpoint {
-  const zone = privateDnsZone(scope, options.service, options);
+  const zoneId = privateDnsZone(scope, options.service, options);
   // Private endpoint names: 1-80 characters, letters, digits, '_', '.', '-'; resource names here are
   // at most 63 characters of letters, digits and '-'.
   return new (privateEndpointLib().PrivateEndpoint)(scope, 'PrivateEndpoint', {
@@ -169,7 +181,7 @@ export function privateEndpoint(scope: Construct, options: PrivateEndpointOption
       isManualConnection: false,
       subresourceNames: [options.service],
     },
-    privateDnsZoneGroup: { name: 'default', privateDnsZoneIds: [zone.id] },
+    privateDnsZoneGroup: { name: 'default', privateDnsZoneIds: [zoneId] },
     tags: options.endpointTags,
     dependsOn: options.dependsOn,
   });

@@ -84,6 +84,7 @@ export class AzureManagedRedis implements IKeyValueCache {
       lifecycle: retainLifecycle(throwaway),
     });
     this.privateEndpoint = privateEndpoint(scope, {
+      existingZoneIds: props.privateDnsZoneIds,
       service: PrivateLinkService.MANAGED_REDIS,
       resourceId: this.redis.id,
       resourceName: name,

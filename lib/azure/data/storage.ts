@@ -124,6 +124,7 @@ export class AzureObjectStore implements IObjectStore {
       ],
     });
     this.privateEndpoint = privateEndpoint(scope, {
+      existingZoneIds: props.privateDnsZoneIds,
       service: PrivateLinkService.BLOB,
       resourceId: this.account.id,
       resourceName: accountName,
