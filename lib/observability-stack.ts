@@ -16,7 +16,7 @@ import { GrafanaAdminSecret } from './observability/grafana-admin';
 import { GRAFANA_DASHBOARD_LABEL, kubePrometheusValues, PROMETHEUS_SERVICE_ACCOUNT } from './observability/kube-prometheus-values';
 import { NeuronMonitor } from './observability/neuron-monitor';
 import { IRemoteWrite } from './core/remote-write';
-import { neuronMonitorPodMonitor, servingPodMonitor } from './observability/scrape';
+import { kedaPodMonitor, neuronMonitorPodMonitor, routerPodMonitor, servingPodMonitor } from './observability/scrape';
 import { OTEL_COLLECTOR_NAME, otelCollectorValues, TracingOptions, validateTracing } from './observability/tracing';
 
 /** Grafana settings. */
@@ -146,6 +146,8 @@ export class ObservabilityStack extends Construct {
   public readonly grafanaAdminSecretName: string = GRAFANA_ADMIN_SECRET;
   /** UIDs of the dashboards shipped. */
   public readonly dashboardUids: string[];
+  /** Prometheus's in-cluster query URL (KEDA's Prometheus scaler and other consumers use it). */
+  public readonly prometheusUrl: string;
   /** Grafana's in-cluster URL (`kubectl port-forward` to it, or put an ingress in front). */
   public readonly grafanaUrl: string;
 
@@ -155,6 +157,7 @@ export class ObservabilityStack extends Construct {
     this.namespace = props.namespace ?? 'monitoring';
     // kube-prometheus-stack names Grafana's Service '<release>-grafana', port 80.
     this.grafanaUrl = `http://kube-prometheus-stack-grafana.${this.namespace}.svc.cluster.local`;
+    this.prometheusUrl = `http://kube-prometheus-stack-prometheus.${this.namespace}.svc.cluster.local:9090`;
     if (props.outputs) {
       new TerraformOutput(this, 'grafana_url', { value: this.grafanaUrl, description: 'Grafana inside the cluster' }).overrideLogicalId(
         outputName(this, 'grafana_url'),
@@ -255,7 +258,12 @@ export class ObservabilityStack extends Construct {
         defaultDashboards: props.grafana?.defaultDashboards ?? true,
         grafanaAdminSecret: GRAFANA_ADMIN_SECRET,
         serviceMonitors: dcgm.kind === DcgmExporterKind.GPU_OPERATOR ? [operatorDcgmServiceMonitor(dcgm.operatorNamespace!)] : [],
-        podMonitors: [servingPodMonitor(), ...(hasNeuron ? [neuronMonitorPodMonitor(this.namespace)] : [])],
+        podMonitors: [
+          servingPodMonitor(),
+          routerPodMonitor(),
+          kedaPodMonitor(),
+          ...(hasNeuron ? [neuronMonitorPodMonitor(this.namespace)] : []),
+        ],
         ruleGroups: prometheusRuleGroups(thresholds, { nvidia: dcgm.kind !== DcgmExporterKind.NONE, neuron: hasNeuron }),
         remoteWrite: binding?.remoteWrite ?? [],
         serviceAccountAnnotations: binding?.identity.serviceAccountAnnotations ?? {},

@@ -33,6 +33,8 @@ export class Charts {
   };
   /** AWS Neuron device plugin and scheduler. */
   public static readonly NEURON: ChartRef = { chart: 'neuron-helm-chart', repository: 'oci://public.ecr.aws/neuron', version: '1.9.0' };
+  /** KEDA: event-driven autoscaling (ScaledObjects, TriggerAuthentications). */
+  public static readonly KEDA: ChartRef = { chart: 'keda', repository: 'https://kedacore.github.io/charts', version: '2.20.2' };
 }
 
 /**

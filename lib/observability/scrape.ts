@@ -10,6 +10,8 @@ export class ServingMetricsLabels {
   public static readonly KEY = 'ai-platform.dev/metrics';
   /** Label value for vLLM servers. */
   public static readonly VLLM = 'vllm';
+  /** Label value for the vLLM production-stack router (only its request counters are kept). */
+  public static readonly VLLM_ROUTER = 'vllm-router';
   /** Name of the container port serving `/metrics`. */
   public static readonly PORT_NAME = 'http';
 }
@@ -33,6 +35,29 @@ export function servingPodMonitor(): { [key: string]: any } {
     selector: { matchLabels: { [ServingMetricsLabels.KEY]: ServingMetricsLabels.VLLM } },
     namespaceSelector: { any: true },
     podMetricsEndpoints: [{ port: ServingMetricsLabels.PORT_NAME, path: '/metrics', interval: SCRAPE_INTERVAL, relabelings: [NODE_LABEL] }],
+  };
+}
+
+/**
+ * PodMonitor for vLLM routers: only the per-model request counter (what wakes a model scaled to zero) and
+ * the router's latency histogram are kept, so router gauges never mix with the servers' own series.
+ */
+export function routerPodMonitor(): { [key: string]: any } {
+  return {
+    name: 'llm-router',
+    selector: { matchLabels: { [ServingMetricsLabels.KEY]: ServingMetricsLabels.VLLM_ROUTER } },
+    namespaceSelector: { any: true },
+    podMetricsEndpoints: [
+      {
+        port: ServingMetricsLabels.PORT_NAME,
+        path: '/metrics',
+        interval: SCRAPE_INTERVAL,
+        metricRelabelings: [
+          { sourceLabels: ['__name__'], regex: 'vllm:(num_incoming_requests_total|request_latency_seconds_.*)', action: 'keep' },
+          { sourceLabels: ['__name__'], regex: 'vllm:(.*)', targetLabel: '__name__', replacement: 'vllm_router:$1', action: 'replace' },
+        ],
+      },
+    ],
   };
 }
 
@@ -70,5 +95,15 @@ export function poolRoleAffinity(roles: NodePoolRole[]): { [key: string]: any } 
         nodeSelectorTerms: [{ matchExpressions: [{ key: PlatformLabels.ROLE, operator: 'In', values: [...roles] }] }],
       },
     },
+  };
+}
+
+/** PodMonitor for the KEDA operator (scaler errors, metric values, ScaledObject readiness). */
+export function kedaPodMonitor(): { [key: string]: any } {
+  return {
+    name: 'keda-operator',
+    selector: { matchLabels: { app: 'keda-operator' } },
+    namespaceSelector: { matchNames: ['keda'] },
+    podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '30s' }],
   };
 }
