@@ -12,6 +12,7 @@ const path = require('path');
 const root = path.resolve(__dirname, '..');
 const scenarios = [
   ['reference (examples app)', 'reference'],
+  ['RAG on both clouds (rag-aws + rag-azure)', 'rag'],
   ['scaled: 20 node pools', '20'],
   ['scaled: 200 node pools', '200'],
 ];

@@ -1,5 +1,5 @@
 // One benchmark scenario in its own process: prints {loadMs, synthMs, resources, peakRssMiB} as JSON.
-// 'reference' is every example stack (the app `npx cdktf synth` builds); a number N is one EKS cluster
+// 'reference' is every example stack (the app `npx cdktf synth` builds); 'rag' the two RAG examples; a number N is one EKS cluster
 // with N accelerator pools cycling through MIG, time-sliced, spot training and Neuron pools.
 import * as fs from 'fs';
 import * as os from 'os';
@@ -27,6 +27,17 @@ if (arg === 'reference') {
   new MultiCloudAwsStack(app, 'multi-cloud-aws');
   new MultiCloudAzureStack(app, 'multi-cloud-azure');
   new PrivateClusterStacks(app, 'private-cluster');
+  const { ExistingClusterStack } = require('../examples/existing-cluster/stack');
+  const { RagAwsStack } = require('../examples/rag-aws/stack');
+  const { RagAzureStack } = require('../examples/rag-azure/stack');
+  new ExistingClusterStack(app, 'existing-cluster');
+  new RagAwsStack(app, 'rag-aws');
+  new RagAzureStack(app, 'rag-azure');
+} else if (arg === 'rag') {
+  const { RagAwsStack } = require('../examples/rag-aws/stack');
+  const { RagAzureStack } = require('../examples/rag-azure/stack');
+  new RagAwsStack(app, 'rag-aws');
+  new RagAzureStack(app, 'rag-azure');
 } else {
   const n = Number(arg);
   const stack = new TerraformStack(app, `scaled-${n}`);

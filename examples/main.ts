@@ -5,6 +5,8 @@ import { ExistingClusterStack } from './existing-cluster/stack';
 import { MinimalStack } from './minimal/stack';
 import { MultiCloudAwsStack, MultiCloudAzureStack } from './multi-cloud/stack';
 import { PrivateClusterStacks } from './private-cluster/stack';
+import { RagAwsStack } from './rag-aws/stack';
+import { RagAzureStack } from './rag-azure/stack';
 
 // One app, one stack per example: `npx cdktf synth` writes cdktf.out/stacks/<stack>/cdk.tf.json.
 const app = new App();
@@ -15,4 +17,6 @@ new MultiCloudAwsStack(app, 'multi-cloud-aws');
 new MultiCloudAzureStack(app, 'multi-cloud-azure');
 new PrivateClusterStacks(app, 'private-cluster');
 new ExistingClusterStack(app, 'existing-cluster');
+new RagAwsStack(app, 'rag-aws');
+new RagAzureStack(app, 'rag-azure');
 app.synth();

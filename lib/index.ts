@@ -65,6 +65,20 @@ export type {
   ServiceLogin,
 } from './core/data-services';
 export { KeyValueCache, ObjectStore, PostgresDatabase } from './data-services';
+export type { IObjectEventQueue, KedaTriggerSpec, ObjectEventsOptions } from './core/data-services';
+
+// RAG: served models sized at synth, vLLM + router, KEDA, vector stores, documents.
+export { EmbeddingModel, RerankerModel } from './rag/models';
+export { ModelTask, ServedModel } from './rag/served-model';
+export type { ServedModelOptions, ServingPlan, ServingPlanResult, ServingToleration } from './rag/served-model';
+export { ModelRouter, ModelServer } from './rag/serving';
+export type { ModelRouterProps, ModelServerProps } from './rag/serving';
+export type { ExposedPort, IVectorStoreBinding, RagContext } from './rag/types';
+export { VectorStore } from './rag/vector-store';
+export type { InClusterVectorStoreOptions, PgvectorOptions } from './rag/vector-store';
+export { VectorStoreCharts } from './rag/charts';
+export { RagStack } from './rag-stack';
+export type { IngestionOptions, RagAutoscalingOptions, RagDocumentsOptions, RagStackProps } from './rag-stack';
 
 // Building blocks for add-ons.
 export { Charts, HelmAddon } from './addons/chart';
@@ -74,6 +88,10 @@ export type { OpenPort, PlatformNamespaceProps } from './addons/namespace';
 export { GpuOperator } from './addons/gpu-operator/gpu-operator';
 export type { GpuOperatorProps } from './addons/gpu-operator/gpu-operator';
 export { PlatformPriorityClasses } from './addons/priority-classes';
+export { Keda } from './addons/keda';
+export type { KedaProps } from './addons/keda';
+export { ManifestsRelease } from './addons/manifests';
+export type { ManifestsReleaseProps } from './addons/manifests';
 export type { PlatformPriorityClassesProps } from './addons/priority-classes';
 
 // AWS (EKS): options, and the cluster with its real types.
@@ -105,7 +123,7 @@ export type { AzureCloudOptions } from './azure/azure-backend';
 export { AzureMonitorPrometheus } from './azure/azure-monitor-prometheus';
 export type { AzureMonitorPrometheusOptions } from './azure/azure-monitor-prometheus';
 export { AzureDataServices } from './azure/data';
-export type { AzureDataServicesProps } from './azure/data';
+export type { AzureDataServicesProps, EntraPrincipal } from './azure/data';
 export { ExistingAksCloudCluster } from './azure/existing-aks';
 export type { ExistingAksCloudClusterProps } from './azure/existing-aks';
 export { AzureNetwork } from './azure/network';

@@ -66,7 +66,20 @@ export interface ModelArchitectureProps {
   readonly kvHeads: number;
   /** Dimension of one attention head. */
   readonly headDim: number;
+  /**
+   * Hugging Face repository id of the weights to serve, e.g. `meta-llama/Llama-3.1-8B-Instruct`.
+   * @default - none: memory planning works, serving needs it
+   */
+  readonly repository?: string;
+  /**
+   * Longest sequence (prompt plus output) the model supports, in tokens (its trained context window).
+   * @default - unknown: contexts are not checked against it
+   */
+  readonly maxContextLength?: number;
 }
+
+/** `<org>/<name>` as the Hugging Face Hub spells repository ids. */
+const HF_REPOSITORY = /^[A-Za-z0-9][-A-Za-z0-9_.]{0,95}\/[A-Za-z0-9][-A-Za-z0-9_.]{0,95}$/;
 
 /**
  * Problems with a model architecture, as `<prop> <value> <problem>; <fix>` messages. Empty when valid.
@@ -91,12 +104,22 @@ export function validateModelArchitecture(props: ModelArchitectureProps): string
       `kvHeads ${props.kvHeads} does not divide attentionHeads ${props.attentionHeads}; grouped-query attention needs attentionHeads to be a multiple of kvHeads`,
     );
   }
+  if (props.repository !== undefined && !HF_REPOSITORY.test(String(props.repository))) {
+    out.push(
+      `repository '${props.repository}' is not a Hugging Face repository id; use <org>/<name>, e.g. 'meta-llama/Llama-3.1-8B-Instruct'`,
+    );
+  }
+  if (props.maxContextLength !== undefined && (!Number.isInteger(props.maxContextLength) || props.maxContextLength < 1)) {
+    out.push(
+      `maxContextLength ${props.maxContextLength} is not a whole number >= 1; use the model's context window in tokens (max_position_embeddings in config.json)`,
+    );
+  }
   return out;
 }
 
 /** A large language model's memory-relevant architecture. */
 export class LlmModel {
-  /** Meta Llama 3.1 8B. */
+  /** Meta Llama 3.1 8B Instruct (128k context). */
   public static readonly LLAMA_3_1_8B = new LlmModel({
     name: 'llama-3.1-8b',
     parametersBillions: 8.03,
@@ -104,8 +127,10 @@ export class LlmModel {
     attentionHeads: 32,
     kvHeads: 8,
     headDim: 128,
+    repository: 'meta-llama/Llama-3.1-8B-Instruct',
+    maxContextLength: 131072,
   });
-  /** Meta Llama 3.1 70B. */
+  /** Meta Llama 3.1 70B Instruct (128k context). */
   public static readonly LLAMA_3_1_70B = new LlmModel({
     name: 'llama-3.1-70b',
     parametersBillions: 70.6,
@@ -113,8 +138,14 @@ export class LlmModel {
     attentionHeads: 64,
     kvHeads: 8,
     headDim: 128,
+    repository: 'meta-llama/Llama-3.1-70B-Instruct',
+    maxContextLength: 131072,
   });
-  /** Meta Llama 3.1 405B. */
+  /**
+   * Meta Llama 3.1 405B Instruct, bf16 weights (128k context). Meta also publishes
+   * `meta-llama/Llama-3.1-405B-Instruct-FP8`, which fits one 8-GPU H100/H200 node: use
+   * `LlmModel.custom()` with that repository and plan with `Precision.FP8`.
+   */
   public static readonly LLAMA_3_1_405B = new LlmModel({
     name: 'llama-3.1-405b',
     parametersBillions: 405.9,
@@ -122,8 +153,10 @@ export class LlmModel {
     attentionHeads: 128,
     kvHeads: 8,
     headDim: 128,
+    repository: 'meta-llama/Llama-3.1-405B-Instruct',
+    maxContextLength: 131072,
   });
-  /** Mistral 7B. */
+  /** Mistral 7B Instruct v0.3 (32k context). */
   public static readonly MISTRAL_7B = new LlmModel({
     name: 'mistral-7b',
     parametersBillions: 7.25,
@@ -131,8 +164,10 @@ export class LlmModel {
     attentionHeads: 32,
     kvHeads: 8,
     headDim: 128,
+    repository: 'mistralai/Mistral-7B-Instruct-v0.3',
+    maxContextLength: 32768,
   });
-  /** Mixtral 8x7B (mixture of experts; every expert stays in memory). */
+  /** Mixtral 8x7B Instruct v0.1 (mixture of experts; every expert stays in memory; 32k context). */
   public static readonly MIXTRAL_8X7B = new LlmModel({
     name: 'mixtral-8x7b',
     parametersBillions: 46.7,
@@ -140,8 +175,10 @@ export class LlmModel {
     attentionHeads: 32,
     kvHeads: 8,
     headDim: 128,
+    repository: 'mistralai/Mixtral-8x7B-Instruct-v0.1',
+    maxContextLength: 32768,
   });
-  /** Qwen2.5 7B. */
+  /** Qwen2.5 7B Instruct (32k context without YaRN rope scaling). */
   public static readonly QWEN2_5_7B = new LlmModel({
     name: 'qwen2.5-7b',
     parametersBillions: 7.62,
@@ -149,8 +186,10 @@ export class LlmModel {
     attentionHeads: 28,
     kvHeads: 4,
     headDim: 128,
+    repository: 'Qwen/Qwen2.5-7B-Instruct',
+    maxContextLength: 32768,
   });
-  /** Qwen2.5 72B. */
+  /** Qwen2.5 72B Instruct (32k context without YaRN rope scaling). */
   public static readonly QWEN2_5_72B = new LlmModel({
     name: 'qwen2.5-72b',
     parametersBillions: 72.7,
@@ -158,8 +197,10 @@ export class LlmModel {
     attentionHeads: 64,
     kvHeads: 8,
     headDim: 128,
+    repository: 'Qwen/Qwen2.5-72B-Instruct',
+    maxContextLength: 32768,
   });
-  /** Google Gemma 2 9B. */
+  /** Google Gemma 2 9B instruction-tuned (8k context). */
   public static readonly GEMMA_2_9B = new LlmModel({
     name: 'gemma-2-9b',
     parametersBillions: 9.24,
@@ -167,6 +208,8 @@ export class LlmModel {
     attentionHeads: 16,
     kvHeads: 8,
     headDim: 256,
+    repository: 'google/gemma-2-9b-it',
+    maxContextLength: 8192,
   });
 
   /** Every catalog model. */
@@ -216,6 +259,16 @@ export class LlmModel {
   public readonly kvHeads: number;
   /** Dimension of one attention head. */
   public readonly headDim: number;
+  /**
+   * Hugging Face repository id of the weights to serve.
+   * @default - none
+   */
+  public readonly repository?: string;
+  /**
+   * Longest sequence the model supports, in tokens.
+   * @default - unknown
+   */
+  public readonly maxContextLength?: number;
 
   private constructor(props: ModelArchitectureProps) {
     this.name = props.name;
@@ -224,6 +277,8 @@ export class LlmModel {
     this.attentionHeads = props.attentionHeads;
     this.kvHeads = props.kvHeads;
     this.headDim = props.headDim;
+    this.repository = props.repository;
+    this.maxContextLength = props.maxContextLength;
   }
 }
 
@@ -375,14 +430,32 @@ export class MemoryPlan {
    * largest machine that carries the GPU. 0 when no such degree exists.
    */
   public tensorParallelDegree(gpu: Gpu): number {
-    const maxPerMachine = Math.max(1, Math.min(16, gpu.maxAcceleratorsPerMachine));
-    const m = this.model;
+    return this.tensorParallelDegreeWithin(gpu.memoryGib, Math.max(1, Math.min(16, gpu.maxAcceleratorsPerMachine)));
+  }
+
+  /**
+   * The smallest power-of-two tensor-parallel degree up to `maxDegree` (and 16) at which each device's share
+   * fits in `deviceMemoryGib` × gpuMemoryUtilization and the attention heads split (see
+   * `splitsAttentionHeads`). 0 when no such degree exists.
+   * @param deviceMemoryGib memory of one device in GiB
+   * @param maxDegree most devices the model may be split over, e.g. the GPUs of one node
+   */
+  public tensorParallelDegreeWithin(deviceMemoryGib: number, maxDegree: number): number {
     for (const tp of TP_DEGREES) {
-      if (tp > maxPerMachine) break;
-      const headsSplit = m.attentionHeads % tp === 0 && (m.kvHeads % tp === 0 || tp % m.kvHeads === 0);
-      if (headsSplit && this.fitsOnGpu(gpu, tp)) return tp;
+      if (tp > maxDegree) break;
+      if (this.splitsAttentionHeads(tp) && this.perGpuGib(tp) <= deviceMemoryGib * this.gpuMemoryUtilization) return tp;
     }
     return 0;
+  }
+
+  /**
+   * True when vLLM can split the model's heads over `tensorParallelDegree` GPUs: the degree divides the
+   * attention heads, and divides the KV heads or is a multiple of them (KV heads are then replicated).
+   */
+  public splitsAttentionHeads(tensorParallelDegree: number): boolean {
+    const m = this.model;
+    const tp = tensorParallelDegree;
+    return Number.isInteger(tp) && tp >= 1 && m.attentionHeads % tp === 0 && (m.kvHeads % tp === 0 || tp % m.kvHeads === 0);
   }
 
   /** One-line summary of the plan on `gpu`, for logs and docs. */

@@ -8,6 +8,8 @@ import { ExistingClusterStack } from '../../examples/existing-cluster/stack';
 import { MinimalStack } from '../../examples/minimal/stack';
 import { MultiCloudAwsStack, MultiCloudAzureStack } from '../../examples/multi-cloud/stack';
 import { PrivateClusterStacks } from '../../examples/private-cluster/stack';
+import { RagAwsStack } from '../../examples/rag-aws/stack';
+import { RagAzureStack } from '../../examples/rag-azure/stack';
 
 /**
  * The synthesized stack as an object a reviewer can read in a diff: Helm values (YAML) become arrays of
@@ -47,6 +49,8 @@ describe.each([
   ['multi-cloud-aws', (app: App) => new MultiCloudAwsStack(app, 'multi-cloud-aws')],
   ['multi-cloud-azure', (app: App) => new MultiCloudAzureStack(app, 'multi-cloud-azure')],
   ['existing-cluster', (app: App) => new ExistingClusterStack(app, 'existing-cluster')],
+  ['rag-aws', (app: App) => new RagAwsStack(app, 'rag-aws')],
+  ['rag-azure', (app: App) => new RagAzureStack(app, 'rag-azure')],
 ])('example %s', (_name, make) => {
   test('matches its snapshot', () => {
     const stack = make(Testing.app());

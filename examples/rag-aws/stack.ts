@@ -1,0 +1,69 @@
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import { Construct } from 'constructs';
+import {
+  Cloud,
+  EmbeddingModel,
+  EndpointAccess,
+  Gpu,
+  GpuInferenceCluster,
+  GpuNodePool,
+  LlmModel,
+  ObservabilityStack,
+  PlatformNamespace,
+  PodSecurityLevel,
+  RagStack,
+  RerankerModel,
+  ServedModel,
+  VectorStore,
+} from '../../lib';
+
+/**
+ * RAG on EKS: Llama 3.1 8B on H100s, BGE-M3 and its reranker on L4s, pgvector on RDS (IAM auth, created
+ * by an in-cluster bootstrap job), documents in S3 with new-document events on SQS and an ingestion worker
+ * scaled by KEDA from zero, and a chat app in its own namespace granted to query.
+ *
+ * Deploy: `cdktf deploy rag-aws --var deployer_cidr=<your egress IP>/32 --var ingestion_image=<image:tag>`.
+ */
+export class RagAwsStack extends TerraformStack {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new LocalBackend(this, { path: `${id}.tfstate` });
+    new AwsProvider(this, 'aws', { region: 'us-east-2' });
+    const deployerCidr = new TerraformVariable(this, 'deployer_cidr', {
+      type: 'string',
+      description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
+    });
+    const ingestionImage = new TerraformVariable(this, 'ingestion_image', {
+      type: 'string',
+      description: 'Your ingestion worker image, pinned (reads the queue, embeds through the router, writes pgvector)',
+    });
+
+    const cluster = new GpuInferenceCluster(this, 'Gpu', {
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate([deployerCidr.stringValue]) }),
+      clusterName: 'rag-prod',
+      nodePools: [
+        GpuNodePool.inference('llm', { gpu: Gpu.H100_80GB, maxNodes: 2 }),
+        GpuNodePool.inference('small', { gpu: Gpu.L4, maxNodes: 2 }),
+      ],
+    });
+    const observability = new ObservabilityStack(this, 'Obs', { cluster });
+
+    const rag = new RagStack(this, 'Rag', {
+      cluster,
+      generator: ServedModel.of(LlmModel.LLAMA_3_1_8B, { pool: 'llm', contextLength: 8192, concurrentSequences: 32 }),
+      embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'small' }),
+      reranker: ServedModel.of(RerankerModel.BGE_RERANKER_V2_M3, { pool: 'small', minReplicas: 0 }),
+      vectorStore: VectorStore.pgvector({ highAvailability: true }),
+      documents: { ingestion: { image: ingestionImage.stringValue } },
+      autoscaling: { maxReplicas: 8, targetQueueDepth: 5 },
+      prometheusUrl: observability.prometheusUrl,
+      outputs: true,
+    });
+
+    // An application team's namespace and identity: it may call the models and query the store.
+    const chat = new PlatformNamespace(this, 'ChatNamespace', { cluster, name: 'chat', podSecurity: PodSecurityLevel.RESTRICTED });
+    const chatApi = cluster.bindServiceAccount(this, 'ChatApi', { namespace: 'chat', serviceAccountName: 'chat-api' });
+    rag.grantQuery(chatApi, chat.dependables);
+  }
+}

@@ -1,0 +1,63 @@
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import { Construct } from 'constructs';
+import {
+  Cloud,
+  EmbeddingModel,
+  Gpu,
+  GpuInferenceCluster,
+  GpuNodePool,
+  LlmModel,
+  MigLayout,
+  ObservabilityStack,
+  PlatformNamespace,
+  PodSecurityLevel,
+  RagStack,
+  RerankerModel,
+  ServedModel,
+  VectorStore,
+} from '../../lib';
+
+/**
+ * RAG on AKS: Llama 3.1 8B on 3g.40gb MIG slices of A100 80GB GPUs, BGE-M3 and its reranker on T4s,
+ * Qdrant in the cluster (API key generated at apply time, retained volumes), documents in a private
+ * storage account, and a chat app in its own namespace granted to query.
+ *
+ * Deploy: `cdktf deploy rag-azure --var deployer_cidr=<your egress IP>/32`.
+ */
+export class RagAzureStack extends TerraformStack {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new LocalBackend(this, { path: `${id}.tfstate` });
+    // Private, Entra-only storage accounts: azurerm must not read them through the data plane.
+    new AzurermProvider(this, 'azurerm', { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
+    const deployerCidr = new TerraformVariable(this, 'deployer_cidr', {
+      type: 'string',
+      description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
+    });
+
+    const cluster = new GpuInferenceCluster(this, 'Gpu', {
+      cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: [deployerCidr.stringValue] }),
+      clusterName: 'rag-az',
+      nodePools: [
+        GpuNodePool.inference('llm', { gpu: Gpu.A100_80GB, mig: MigLayout.uniform('3g.40gb'), maxNodes: 2 }),
+        GpuNodePool.inference('small', { gpu: Gpu.T4, maxNodes: 2 }),
+      ],
+    });
+    const observability = new ObservabilityStack(this, 'Obs', { cluster });
+
+    const rag = new RagStack(this, 'Rag', {
+      cluster,
+      generator: ServedModel.of(LlmModel.LLAMA_3_1_8B, { pool: 'llm', contextLength: 8192, concurrentSequences: 16 }),
+      embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'small' }),
+      reranker: ServedModel.of(RerankerModel.BGE_RERANKER_V2_M3, { pool: 'small' }),
+      vectorStore: VectorStore.qdrant({ storageGib: 100 }),
+      prometheusUrl: observability.prometheusUrl,
+      outputs: true,
+    });
+
+    const chat = new PlatformNamespace(this, 'ChatNamespace', { cluster, name: 'chat', podSecurity: PodSecurityLevel.RESTRICTED });
+    const chatApi = cluster.bindServiceAccount(this, 'ChatApi', { namespace: 'chat', serviceAccountName: 'chat-api' });
+    rag.grantQuery(chatApi, chat.dependables);
+  }
+}

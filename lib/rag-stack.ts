@@ -1,0 +1,507 @@
+import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
+import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
+import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
+import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
+import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
+import { Fn, ITerraformDependable, TerraformOutput, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { ChartOverrides } from './addons/chart';
+import { Keda } from './addons/keda';
+import { ManifestsRelease } from './addons/manifests';
+import { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
+import { IAcceleratorCluster, IWorkloadIdentity } from './core/cluster';
+import { IObjectEventQueue, KubernetesSecretKeyRef, RemovalPolicy } from './core/data-services';
+import { ObjectStore } from './data-services';
+import { outputName } from './private/naming';
+import { reportProblems } from './private/problems';
+import { ModelTask, ServedModel, ServingPlan, planServedModel } from './rag/served-model';
+import { ModelRouter, ModelServer, modelScaledObject } from './rag/serving';
+import { IVectorStoreBinding, RagContext } from './rag/types';
+import { VectorStore } from './rag/vector-store';
+
+/** How served models scale. */
+export interface RagAutoscalingOptions {
+  /**
+   * Most replicas of each served model (a model's own `maxReplicas` wins).
+   * @default 4
+   */
+  readonly maxReplicas?: number;
+  /**
+   * Waiting requests per replica KEDA aims for; more adds a replica.
+   * @default 5
+   */
+  readonly targetQueueDepth?: number;
+}
+
+/** A user-supplied ingestion worker: reads new documents, embeds them, writes the vector store. */
+export interface IngestionOptions {
+  /** Container image (pin a digest or tag). */
+  readonly image: string;
+  /**
+   * Command (entrypoint override).
+   * @default - the image's entrypoint
+   */
+  readonly command?: string[];
+  /**
+   * Most worker replicas.
+   * @default 4
+   */
+  readonly maxReplicas?: number;
+  /**
+   * Queued documents per replica KEDA aims for.
+   * @default 10
+   */
+  readonly messagesPerReplica?: number;
+}
+
+/** The document store of a RagStack. */
+export interface RagDocumentsOptions {
+  /**
+   * What destroy does to the documents.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Raise an event on a queue for each new document (S3 notifications to SQS, Event Grid to a Storage queue).
+   * @default true when `ingestion` is set
+   */
+  readonly events?: boolean;
+  /**
+   * An ingestion worker scaled by KEDA on the event queue, from zero.
+   * @default - none
+   */
+  readonly ingestion?: IngestionOptions;
+}
+
+/** Props of a RagStack. */
+export interface RagStackProps {
+  /** The cluster (GpuInferenceCluster or ExistingCluster). */
+  readonly cluster: IAcceleratorCluster;
+  /** The LLM that writes answers, e.g. `ServedModel.of(LlmModel.LLAMA_3_1_8B, { pool: 'llm' })`. */
+  readonly generator: ServedModel;
+  /** The embedding model, e.g. `ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'small' })`. */
+  readonly embedder: ServedModel;
+  /**
+   * A reranker, e.g. `ServedModel.of(RerankerModel.BGE_RERANKER_V2_M3, { pool: 'small' })`.
+   * @default - none
+   */
+  readonly reranker?: ServedModel;
+  /** Where vectors live: `VectorStore.pgvector()` (managed) or an in-cluster Qdrant, Milvus or Weaviate. */
+  readonly vectorStore: VectorStore;
+  /**
+   * The document bucket and its ingestion.
+   * @default - a retained bucket, no events, no ingestion worker
+   */
+  readonly documents?: RagDocumentsOptions;
+  /**
+   * Scaling on queue depth.
+   * @default - up to 4 replicas per model, 5 waiting requests per replica
+   */
+  readonly autoscaling?: RagAutoscalingOptions;
+  /**
+   * Namespace of the stack's workloads (Pod Security baseline: vLLM runs as root).
+   * @default 'rag'
+   */
+  readonly namespace?: string;
+  /**
+   * Prometheus query URL for KEDA (pass `observability.prometheusUrl`).
+   * @default - the in-cluster URL of an ObservabilityStack in namespace 'monitoring'
+   */
+  readonly prometheusUrl?: string;
+  /**
+   * A secret in the stack's namespace with a Hugging Face token, for gated models (create it out of band,
+   * e.g. from a secret manager; it is never in the configuration).
+   * @default - public models only
+   */
+  readonly huggingFaceToken?: KubernetesSecretKeyRef;
+  /**
+   * What destroy does to the vector store's data.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Version and values overrides of the KEDA chart (installed once per cluster).
+   * @default - the pinned version and the library's values
+   */
+  readonly kedaChart?: ChartOverrides;
+  /**
+   * Terraform outputs: router URL, endpoints ConfigMap, documents URL.
+   * @default false
+   */
+  readonly outputs?: boolean;
+}
+
+const DEFAULT_MAX_REPLICAS = 4;
+const DEFAULT_QUEUE_DEPTH = 5;
+
+/**
+ * Retrieval-augmented generation on a GPU cluster: an LLM, an embedding model and an optional reranker
+ * served by vLLM behind one OpenAI-compatible router, sized at synth for their pools and scaled by KEDA on
+ * each model's queue; a vector store with authentication on; a document bucket with optional new-document
+ * events and an ingestion worker. App teams get one ConfigMap and an API key through `grantQuery`.
+ *
+ * ```ts
+ * const rag = new RagStack(this, 'Rag', {
+ *   cluster,
+ *   generator: ServedModel.of(LlmModel.LLAMA_3_1_8B, { pool: 'llm', contextLength: 8192, concurrentSequences: 32 }),
+ *   embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'small' }),
+ *   vectorStore: VectorStore.pgvector(),
+ * });
+ * rag.grantQuery(appIdentity);
+ * ```
+ */
+export class RagStack extends Construct {
+  /** Namespace of the stack's workloads. */
+  public readonly namespace: string;
+  /** In-cluster base URL of the OpenAI-compatible API (`<routerUrl>/v1`). */
+  public readonly routerUrl: string;
+  /** Sizing of each served model, by task ('generate', 'embed', 'score'). */
+  public readonly plans: { [task: string]: ServingPlan } = {};
+  /** The vector store. */
+  public readonly vectorStore: IVectorStoreBinding;
+  /** The document bucket. */
+  public readonly documents: ObjectStore;
+  /** The new-document queue, when events are on. */
+  public readonly documentEvents?: IObjectEventQueue;
+  /** Name of the ConfigMap with the endpoints (in the stack's namespace and in each granted namespace). */
+  public readonly endpointsConfigMapName: string;
+  /** The KEDA objects installed through Helm after KEDA (ScaledObjects, the ingestion TriggerAuthentication). */
+  public readonly scalingManifests: { [key: string]: any }[];
+  /** The API key secret clients send as `Authorization: Bearer` (generated at apply time). */
+  public readonly apiKeySecret: KubernetesSecretKeyRef;
+  private readonly cluster: IAcceleratorCluster;
+  private readonly ctx: RagContext;
+  private readonly apiKey: SecretV1;
+  private readonly endpoints: { [key: string]: string };
+  private readonly routerPodLabels: { [key: string]: string };
+  private readonly granted = new Map<string, ITerraformDependable[]>();
+
+  constructor(scope: Construct, id: string, props: RagStackProps) {
+    super(scope, id);
+    const cluster = props.cluster;
+    this.cluster = cluster;
+    this.namespace = props.namespace ?? 'rag';
+    const stackName = id
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .slice(0, 30);
+    const problems: string[] = [];
+    const autoscaling = props.autoscaling ?? {};
+    const queueDepth = autoscaling.targetQueueDepth ?? DEFAULT_QUEUE_DEPTH;
+    if (!Number.isInteger(queueDepth) || queueDepth < 1)
+      problems.push(
+        `autoscaling.targetQueueDepth ${queueDepth} is not a whole number >= 1; use the waiting requests per replica to aim for, e.g. 5`,
+      );
+    if (autoscaling.maxReplicas !== undefined && (!Number.isInteger(autoscaling.maxReplicas) || autoscaling.maxReplicas < 1))
+      problems.push(`autoscaling.maxReplicas ${autoscaling.maxReplicas} is not a whole number >= 1; use the most replicas per model`);
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(this.namespace))
+      problems.push(`namespace '${this.namespace}' is not a Kubernetes namespace name; use lower-case letters, digits and '-'`);
+
+    // Sizing at synth: each model on its pool, or a message naming what does not fit.
+    const models: [string, ModelTask, ServedModel | undefined][] = [
+      ['generator', ModelTask.GENERATE, props.generator],
+      ['embedder', ModelTask.EMBED, props.embedder],
+      ['reranker', ModelTask.SCORE, props.reranker],
+    ];
+    for (const [prop, task, served] of models) {
+      if (!served) continue;
+      const result = planServedModel(served, task, cluster, prop);
+      problems.push(...result.problems);
+      if (result.plan) {
+        const max = served.options.maxReplicas ?? autoscaling.maxReplicas ?? DEFAULT_MAX_REPLICAS;
+        this.plans[task] = { ...result.plan, maxReplicas: Math.max(max, result.plan.minReplicas) };
+      }
+    }
+    const names = Object.values(this.plans).map((p) => p.servedName);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) problems.push(`servedName '${dup}' is used by two models; give each served model its own servedName`);
+    reportProblems(this, problems);
+
+    // The namespace: baseline Pod Security (vLLM runs as root), default-deny ingress; platform namespaces
+    // (monitoring) may scrape; granted app namespaces may reach the router only.
+    const ns = new PlatformNamespace(this, 'Namespace', { cluster, name: this.namespace, podSecurity: PodSecurityLevel.BASELINE });
+    this.ctx = {
+      cluster,
+      namespace: this.namespace,
+      dependables: ns.dependables,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    };
+    const inNamespace = [...cluster.addonDependencies(this), ...ns.dependables];
+
+    // The API key, generated at apply time (two UUIDs), never in the configuration; kept across applies.
+    this.apiKeySecret = { namespace: this.namespace, name: `${stackName}-api-key`, key: 'api-key' };
+    this.apiKey = new SecretV1(this, 'ApiKey', {
+      provider: cluster.providers(this).kubernetes,
+      metadata: { name: this.apiKeySecret.name, namespace: this.namespace, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } },
+      type: 'Opaque',
+      data: { 'api-key': Fn.replace(Fn.join('', [Fn.uuid(), Fn.uuid()]), '-', '') },
+      lifecycle: { ignoreChanges: ['data'] },
+      dependsOn: inNamespace,
+    });
+
+    this.vectorStore = props.vectorStore.bind(new Construct(this, 'VectorStore'), this.ctx);
+    this.documents = new ObjectStore(this, 'Documents', { cluster, removalPolicy: props.documents?.removalPolicy });
+
+    const keda = Keda.of(this, cluster, props.kedaChart);
+    const prometheusUrl = props.prometheusUrl ?? 'http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090';
+    const manifests: { [key: string]: any }[] = [];
+    const serverDeps = [...inNamespace, this.apiKey];
+    for (const [, task] of models) {
+      const plan = this.plans[task];
+      if (!plan) continue;
+      const server = new ModelServer(this, `Model-${task}`, {
+        ctx: this.ctx,
+        stackName,
+        plan,
+        task,
+        apiKey: this.apiKeySecret,
+        huggingFaceToken: props.huggingFaceToken,
+        dependsOn: serverDeps,
+      });
+      manifests.push(
+        modelScaledObject({
+          namespace: this.namespace,
+          deploymentName: server.deploymentName,
+          plan,
+          prometheusUrl,
+          targetQueueDepth: queueDepth,
+        }),
+      );
+    }
+    const router = new ModelRouter(this, 'Router', { ctx: this.ctx, stackName, apiKey: this.apiKeySecret, dependsOn: serverDeps });
+    this.routerUrl = router.url;
+    this.routerPodLabels = router.podLabels;
+
+    // New documents: a queue, and optionally a worker scaled on it from zero.
+    const docs = props.documents ?? {};
+    if (docs.events ?? docs.ingestion !== undefined) {
+      this.documentEvents = this.documents.addObjectEvents('Events');
+      this.documentEvents.grantMonitor(keda.operatorIdentity);
+    }
+    if (docs.ingestion) {
+      if (!this.documentEvents) {
+        reportProblems(this, [
+          'documents.events false with documents.ingestion set leaves the worker without a queue; remove events: false or the ingestion worker',
+        ]);
+      } else {
+        manifests.push(...this.ingestion(docs.ingestion, stackName, this.documentEvents, inNamespace));
+      }
+    }
+
+    // ScaledObjects (and the ingestion TriggerAuthentication) through Helm, after KEDA installed its CRDs.
+    this.scalingManifests = manifests;
+    new ManifestsRelease(this, 'Scaling', {
+      cluster,
+      releaseName: `${stackName}-scaling`,
+      namespace: this.namespace,
+      manifests,
+      dependsOn: [...keda.dependables, ...serverDeps],
+    });
+
+    this.endpointsConfigMapName = `${stackName}-endpoints`;
+    this.endpoints = {
+      OPENAI_BASE_URL: `${this.routerUrl}/v1`,
+      API_KEY_SECRET: this.apiKeySecret.name,
+      ...(this.plans[ModelTask.GENERATE] ? { GENERATOR_MODEL: this.plans[ModelTask.GENERATE].servedName } : {}),
+      ...(this.plans[ModelTask.EMBED] ? { EMBEDDING_MODEL: this.plans[ModelTask.EMBED].servedName } : {}),
+      ...(this.plans[ModelTask.SCORE] ? { RERANKER_MODEL: this.plans[ModelTask.SCORE].servedName } : {}),
+      VECTOR_STORE_KIND: this.vectorStore.kind,
+      VECTOR_STORE_HOST: this.vectorStore.host,
+      VECTOR_STORE_PORT: Token.isUnresolved(this.vectorStore.port) ? Token.asString(this.vectorStore.port) : String(this.vectorStore.port),
+      ...(this.vectorStore.database ? { VECTOR_STORE_DATABASE: this.vectorStore.database } : {}),
+      ...(this.vectorStore.apiKeySecret ? { VECTOR_STORE_SECRET: this.vectorStore.apiKeySecret.name } : {}),
+      DOCUMENTS_URL: this.documents.url,
+      ...(this.documentEvents ? { DOCUMENTS_QUEUE_URL: this.documentEvents.queueUrl } : {}),
+    };
+    new ConfigMapV1(this, 'Endpoints', {
+      provider: cluster.providers(this).kubernetes,
+      metadata: { name: this.endpointsConfigMapName, namespace: this.namespace },
+      data: this.endpoints,
+      dependsOn: inNamespace,
+    });
+
+    if (props.outputs) {
+      const output = (oid: string, value: string, description: string) =>
+        new TerraformOutput(this, oid, { value, description }).overrideLogicalId(outputName(this, oid));
+      output('openai_base_url', `${this.routerUrl}/v1`, 'OpenAI-compatible base URL of the RAG models (in-cluster)');
+      output('endpoints_config_map', `${this.namespace}/${this.endpointsConfigMapName}`, 'ConfigMap with every endpoint of the RAG stack');
+      output('documents_url', this.documents.url, 'Document store URL');
+    }
+  }
+
+  /**
+   * Lets an app's identity call the models and use the vector store: its namespace gets a copy of the
+   * endpoints ConfigMap and of the API key secret, a network policy admits it to the router (and the
+   * in-cluster vector store), and the identity gets the vector store login and read access to the documents.
+   * `after`: what the copies wait for (the app's namespace, which the app team owns).
+   */
+  public grantQuery(identity: IWorkloadIdentity, after?: ITerraformDependable[]): void {
+    this.admit(identity, after ?? []);
+    this.vectorStore.grantAccess(identity);
+    this.documents.grantRead(identity);
+  }
+
+  /**
+   * Lets an ingestion identity read and write documents, call the embedder and write the vector store
+   * (everything grantQuery gives, plus writing documents and consuming the new-document queue).
+   */
+  public grantIngest(identity: IWorkloadIdentity, after?: ITerraformDependable[]): void {
+    this.admit(identity, after ?? []);
+    this.vectorStore.grantAccess(identity);
+    this.documents.grantReadWrite(identity);
+    this.documentEvents?.grantConsume(identity);
+  }
+
+  /** Copies endpoints and API key into the identity's namespace and admits it to the router, once per namespace. */
+  private admit(identity: IWorkloadIdentity, after: ITerraformDependable[]): ITerraformDependable[] {
+    const target = identity.namespace;
+    const known = this.granted.get(target);
+    if (known) return known;
+    const provider = this.cluster.providers(this).kubernetes;
+    const sid = `Grant-${target}`;
+    const deps: ITerraformDependable[] = [];
+    const admitFrom = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': target } } }];
+    deps.push(
+      new NetworkPolicyV1(this, `${sid}-Router`, {
+        provider,
+        metadata: { name: `allow-${target}-to-router`.slice(0, 63), namespace: this.namespace },
+        spec: {
+          podSelector: { matchLabels: { ...this.routerPodLabels } },
+          policyTypes: ['Ingress'],
+          ingress: [{ from: admitFrom, ports: [{ port: '8000', protocol: 'TCP' }] }],
+        },
+        dependsOn: this.ctx.dependables,
+      }),
+    );
+    this.vectorStore.exposedPorts.forEach((p, i) =>
+      deps.push(
+        new NetworkPolicyV1(this, `${sid}-Store${i}`, {
+          provider,
+          metadata: { name: `allow-${target}-to-store-${p.port}`.slice(0, 63), namespace: this.namespace },
+          spec: {
+            podSelector: { matchLabels: { ...p.podLabels } },
+            policyTypes: ['Ingress'],
+            ingress: [{ from: admitFrom, ports: [{ port: String(p.port), protocol: 'TCP' }] }],
+          },
+          dependsOn: this.ctx.dependables,
+        }),
+      ),
+    );
+    if (target !== this.namespace) {
+      // The app's namespace must exist: it belongs to the app team. Copies are Terraform-managed; the key
+      // is a reference to the generated one (in state, never in the configuration).
+      deps.push(
+        new ConfigMapV1(this, `${sid}-Endpoints`, {
+          provider,
+          metadata: { name: this.endpointsConfigMapName, namespace: target },
+          data: this.endpoints,
+          dependsOn: [...identity.dependables, ...after],
+        }),
+        new SecretV1(this, `${sid}-ApiKey`, {
+          provider,
+          metadata: { name: this.apiKeySecret.name, namespace: target },
+          type: 'Opaque',
+          data: { 'api-key': Fn.lookup(this.apiKey.data, 'api-key', '') },
+          dependsOn: [...identity.dependables, ...after],
+        }),
+      );
+    }
+    this.granted.set(target, deps);
+    return deps;
+  }
+
+  /** The ingestion worker: identity, service account, Deployment, and its KEDA objects (returned as manifests). */
+  private ingestion(
+    o: IngestionOptions,
+    stackName: string,
+    queue: IObjectEventQueue,
+    deps: ITerraformDependable[],
+  ): { [key: string]: any }[] {
+    const cluster = this.cluster;
+    const provider = cluster.providers(this).kubernetes;
+    const name = `${stackName}-ingestion`.slice(0, 63);
+    const problems: string[] = [];
+    const per = o.messagesPerReplica ?? 10;
+    const max = o.maxReplicas ?? 4;
+    if (!Number.isInteger(per) || per < 1)
+      problems.push(`documents.ingestion.messagesPerReplica ${per} is not a whole number >= 1; use e.g. 10`);
+    if (!Number.isInteger(max) || max < 1) problems.push(`documents.ingestion.maxReplicas ${max} is not a whole number >= 1; use e.g. 4`);
+    if (!Token.isUnresolved(o.image) && !/^[^\s:@]+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/.test(o.image))
+      problems.push(`documents.ingestion.image '${o.image}' is not an image reference; use registry/name:tag or name@sha256:<digest>`);
+    if (!Token.isUnresolved(o.image) && /:latest$|^[^:@]+$/.test(o.image))
+      problems.push(`documents.ingestion.image '${o.image}' is not pinned; use a version tag or a digest`);
+    reportProblems(this, problems);
+
+    const identity = cluster.bindServiceAccount(this, 'Ingestion', { namespace: this.namespace, serviceAccountName: name });
+    this.grantIngest(identity);
+    const sa = new ServiceAccountV1(this, 'IngestionServiceAccount', {
+      provider,
+      metadata: { name, namespace: this.namespace, annotations: { ...identity.serviceAccountAnnotations } },
+      automountServiceAccountToken: false,
+      dependsOn: deps,
+    });
+    const labels = {
+      'app.kubernetes.io/name': 'rag-ingestion',
+      'app.kubernetes.io/instance': name,
+      'app.kubernetes.io/part-of': 'ai-platform',
+    };
+    new DeploymentV1(this, 'IngestionDeployment', {
+      provider,
+      metadata: { name, namespace: this.namespace, labels },
+      spec: {
+        replicas: '0',
+        selector: { matchLabels: { 'app.kubernetes.io/instance': name } },
+        template: {
+          metadata: { labels: { ...labels, ...identity.podLabels } },
+          spec: {
+            serviceAccountName: name,
+            automountServiceAccountToken: true,
+            nodeSelector: { ...cluster.systemNodeSelector },
+            toleration: cluster.systemTolerations.map((t) => ({ ...t })),
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+            container: [
+              {
+                name: 'ingestion',
+                image: o.image,
+                command: o.command,
+                envFrom: [{ configMapRef: { name: this.endpointsConfigMapName } }],
+                env: [
+                  { name: 'OPENAI_API_KEY', valueFrom: { secretKeyRef: { name: this.apiKeySecret.name, key: this.apiKeySecret.key } } },
+                ],
+                resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
+              },
+            ],
+          },
+        },
+      },
+      waitForRollout: false,
+      lifecycle: { ignoreChanges: ['spec[0].replicas'] },
+      dependsOn: [...deps, sa, ...identity.dependables],
+    });
+    const trigger = queue.kedaTrigger(per);
+    const auth = `${name}-queue`;
+    return [
+      {
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'TriggerAuthentication',
+        metadata: { name: auth, namespace: this.namespace },
+        // The KEDA operator's own workload identity reads the queue length (granted by grantMonitor).
+        spec: { podIdentity: { provider: trigger.podIdentityProvider } },
+      },
+      {
+        apiVersion: 'keda.sh/v1alpha1',
+        kind: 'ScaledObject',
+        metadata: { name, namespace: this.namespace },
+        spec: {
+          scaleTargetRef: { name },
+          minReplicaCount: 0,
+          maxReplicaCount: max,
+          pollingInterval: 30,
+          cooldownPeriod: 300,
+          triggers: [{ type: trigger.type, metadata: trigger.metadata, authenticationRef: { name: auth } }],
+        },
+      },
+    ];
+  }
+}

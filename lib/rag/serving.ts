@@ -1,0 +1,427 @@
+import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
+import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
+import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
+import { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1';
+import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
+import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { KubernetesSecretKeyRef } from '../core/data-services';
+import { ServingMetricsLabels } from '../observability/scrape';
+import { ModelTask, ServingPlan } from './served-model';
+import { RagContext } from './types';
+
+/** vLLM's OpenAI-compatible server, pinned. */
+export const VLLM_IMAGE = 'vllm/vllm-openai:v0.11.0';
+/** The vLLM production-stack router, pinned to the release of the vllm-stack 0.1.12 chart. */
+export const ROUTER_IMAGE = 'lmcache/lmstack-router:v0.1.12';
+/** Port vLLM and the router listen on. */
+export const SERVING_PORT = 8000;
+/** Label every model server of one RagStack carries; the router discovers pods by it. */
+export const RAG_STACK_LABEL = 'ai-platform.dev/rag-stack';
+/** Label naming the served model of a pod. */
+export const SERVED_MODEL_LABEL = 'ai-platform.dev/served-model';
+
+/** Options of one model server. */
+export interface ModelServerProps {
+  /** Where it runs. */
+  readonly ctx: RagContext;
+  /** Name of the RagStack (label value the router selects). */
+  readonly stackName: string;
+  /** The sizing decided at synth. */
+  readonly plan: ServingPlan;
+  /** What the model does. */
+  readonly task: ModelTask;
+  /** Secret with the API key clients must send. */
+  readonly apiKey: KubernetesSecretKeyRef;
+  /**
+   * Secret with a Hugging Face token, for gated models.
+   * @default - none: public models only
+   */
+  readonly huggingFaceToken?: KubernetesSecretKeyRef;
+  /**
+   * vLLM image.
+   * @default VLLM_IMAGE
+   */
+  readonly image?: string;
+  /** What the server waits for (namespace, secrets, GPU operator). */
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/** The labels of one model server's pods. */
+export function modelServerLabels(stackName: string, servedName: string): { [key: string]: string } {
+  return {
+    'app.kubernetes.io/name': 'vllm',
+    'app.kubernetes.io/instance': `${stackName}-${servedName}`,
+    'app.kubernetes.io/part-of': 'ai-platform',
+    [RAG_STACK_LABEL]: stackName,
+    [SERVED_MODEL_LABEL]: servedName,
+    // ObservabilityStack scrapes pods with this label on their port named 'http'.
+    [ServingMetricsLabels.KEY]: ServingMetricsLabels.VLLM,
+  };
+}
+
+/** vLLM's command-line arguments for a plan. */
+export function vllmArgs(plan: ServingPlan, task: ModelTask): string[] {
+  const args = [
+    '--model',
+    plan.repository,
+    '--served-model-name',
+    plan.servedName,
+    '--port',
+    String(SERVING_PORT),
+    '--tensor-parallel-size',
+    String(plan.tensorParallelSize),
+    '--max-model-len',
+    String(plan.maxModelLen),
+    '--max-num-seqs',
+    String(plan.maxNumSeqs),
+    '--gpu-memory-utilization',
+    String(plan.gpuMemoryUtilization),
+    // Weights are cached on the pod's own volume; no write back to the hub.
+    '--download-dir',
+    '/models',
+  ];
+  // Embedders and rerankers run vLLM's pooling runner (OpenAI /v1/embeddings, /v1/rerank and /v1/score).
+  if (task === ModelTask.EMBED) args.push('--runner', 'pooling', '--convert', 'embed');
+  if (task === ModelTask.SCORE) args.push('--runner', 'pooling', '--convert', 'score');
+  if (task === ModelTask.GENERATE) args.push('--enable-prefix-caching');
+  return args;
+}
+
+/**
+ * One served model: a vLLM Deployment on its pool (exactly the resource and tolerations the pool
+ * advertises), its weights cached on an ephemeral volume sized to them, probes sized to its load time,
+ * priority class `ai-inference`, the API key from a secret, a Service and a PodDisruptionBudget. Replicas
+ * belong to KEDA after creation.
+ */
+export class ModelServer extends Construct {
+  /** The Deployment. */
+  public readonly deployment: DeploymentV1;
+  /** Name of the Deployment (the ScaledObject's target). */
+  public readonly deploymentName: string;
+
+  constructor(scope: Construct, id: string, props: ModelServerProps) {
+    super(scope, id);
+    const { ctx, plan } = props;
+    const provider = ctx.cluster.providers(this).kubernetes;
+    const labels = modelServerLabels(props.stackName, plan.servedName);
+    this.deploymentName = `vllm-${plan.servedName}`.slice(0, 63).replace(/[-.]+$/, '');
+    const selector = { [RAG_STACK_LABEL]: props.stackName, [SERVED_MODEL_LABEL]: plan.servedName };
+    const probe = (path: string, period: number, failures: number) => ({
+      httpGet: { path, port: String(SERVING_PORT) },
+      periodSeconds: period,
+      failureThreshold: failures,
+      timeoutSeconds: 5,
+    });
+    const env = [
+      { name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: props.apiKey.name, key: props.apiKey.key } } },
+      { name: 'HF_HOME', value: '/models/hf' },
+      ...(props.huggingFaceToken
+        ? [{ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: props.huggingFaceToken.name, key: props.huggingFaceToken.key } } }]
+        : []),
+    ];
+    this.deployment = new DeploymentV1(this, 'Deployment', {
+      provider,
+      metadata: { name: this.deploymentName, namespace: ctx.namespace, labels },
+      spec: {
+        replicas: String(Math.max(plan.minReplicas, 1)),
+        selector: { matchLabels: selector },
+        // A new pod must be ready before an old one goes: a GPU takes minutes to warm.
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '1', maxUnavailable: '0' } },
+        template: {
+          metadata: { labels },
+          spec: {
+            priorityClassName: 'ai-inference',
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            terminationGracePeriodSeconds: 60,
+            affinity: {
+              nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                  nodeSelectorTerm: [
+                    {
+                      matchExpressions: Object.entries(plan.nodeLabels)
+                        .sort(([a], [b]) => a.localeCompare(b))
+                        .map(([key, value]) => ({ key, operator: 'In', values: [value] })),
+                    },
+                  ],
+                },
+              },
+            },
+            toleration: plan.tolerations.map((t) => ({ key: t.key, operator: t.operator, value: t.value, effect: t.effect })),
+            container: [
+              {
+                name: 'vllm',
+                image: props.image ?? VLLM_IMAGE,
+                imagePullPolicy: 'IfNotPresent',
+                args: vllmArgs(plan, props.task),
+                port: [{ name: ServingMetricsLabels.PORT_NAME, containerPort: SERVING_PORT, protocol: 'TCP' }],
+                env,
+                resources: {
+                  requests: { cpu: '2', memory: '16Gi', [plan.resourceName]: String(plan.resourceCount) },
+                  limits: { memory: '32Gi', [plan.resourceName]: String(plan.resourceCount) },
+                },
+                // Loading weights (download, then GPU) takes minutes: the startup probe allows the plan's
+                // budget before liveness takes over.
+                startupProbe: probe('/health', 10, Math.ceil(plan.startupSeconds / 10)),
+                readinessProbe: probe('/health', 5, 3),
+                livenessProbe: probe('/health', 10, 6),
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+                volumeMount: [
+                  { name: 'models', mountPath: '/models' },
+                  { name: 'dshm', mountPath: '/dev/shm' },
+                ],
+              },
+            ],
+            volume: [
+              // Sized to the weights (x2.5 + headroom): downloads and conversions must fit.
+              { name: 'models', emptyDir: { sizeLimit: `${plan.cacheVolumeGib}Gi` } },
+              // NCCL and PyTorch workers share tensors through /dev/shm.
+              { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } },
+            ],
+          },
+        },
+      },
+      waitForRollout: false,
+      // KEDA owns the replica count once it runs.
+      lifecycle: { ignoreChanges: ['spec[0].replicas'] },
+      dependsOn: props.dependsOn,
+    });
+    new ServiceV1(this, 'Service', {
+      provider,
+      metadata: { name: this.deploymentName, namespace: ctx.namespace, labels },
+      spec: {
+        selector,
+        port: [{ name: 'http', port: 80, targetPort: ServingMetricsLabels.PORT_NAME, protocol: 'TCP' }],
+      },
+      dependsOn: props.dependsOn,
+    });
+    new PodDisruptionBudgetV1(this, 'Budget', {
+      provider,
+      metadata: { name: this.deploymentName, namespace: ctx.namespace },
+      spec: { maxUnavailable: '1', selector: { matchLabels: selector } },
+      dependsOn: props.dependsOn,
+    });
+  }
+}
+
+/** Options of the router. */
+export interface ModelRouterProps {
+  /** Where it runs. */
+  readonly ctx: RagContext;
+  /** Name of the RagStack (the model servers it discovers carry it as a label). */
+  readonly stackName: string;
+  /** Secret with the API key (the router's discovery calls send it to the servers). */
+  readonly apiKey: KubernetesSecretKeyRef;
+  /**
+   * Router replicas.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /** What it waits for. */
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/** Labels of the router pods. */
+export function routerLabels(stackName: string): { [key: string]: string } {
+  return {
+    'app.kubernetes.io/name': 'vllm-router',
+    'app.kubernetes.io/part-of': 'ai-platform',
+    [RAG_STACK_LABEL]: stackName,
+    // A PodMonitor of its own: the router's request counter wakes models scaled to zero.
+    [ServingMetricsLabels.KEY]: ServingMetricsLabels.VLLM_ROUTER,
+  };
+}
+
+/**
+ * The vLLM production-stack router: one OpenAI-compatible endpoint for every model of the stack, with
+ * prefix-aware routing across replicas, finding servers through the Kubernetes API (a Role that may only
+ * read pods of its namespace). Its prefix table grows with traffic (production-stack#687): a memory limit
+ * and liveness probe restart it before it starves the node, and two replicas keep the endpoint up meanwhile.
+ */
+export class ModelRouter extends Construct {
+  /** In-cluster base URL of the OpenAI-compatible API (append `/v1`). */
+  public readonly url: string;
+  /** Labels of the router pods (network policies admit granted namespaces to them). */
+  public readonly podLabels: { [key: string]: string };
+  /** The Deployment. */
+  public readonly deployment: DeploymentV1;
+
+  constructor(scope: Construct, id: string, props: ModelRouterProps) {
+    super(scope, id);
+    const { ctx } = props;
+    const provider = ctx.cluster.providers(this).kubernetes;
+    const name = `${props.stackName}-router`.slice(0, 63);
+    this.podLabels = routerLabels(props.stackName);
+    const selector = { 'app.kubernetes.io/name': 'vllm-router', [RAG_STACK_LABEL]: props.stackName };
+    const sa = new ServiceAccountV1(this, 'ServiceAccount', {
+      provider,
+      metadata: { name, namespace: ctx.namespace },
+      automountServiceAccountToken: false,
+      dependsOn: props.dependsOn,
+    });
+    const role = new RoleV1(this, 'Role', {
+      provider,
+      metadata: { name, namespace: ctx.namespace },
+      rule: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
+      dependsOn: props.dependsOn,
+    });
+    const binding = new RoleBindingV1(this, 'RoleBinding', {
+      provider,
+      metadata: { name, namespace: ctx.namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subject: [{ kind: 'ServiceAccount', name, namespace: ctx.namespace }],
+      dependsOn: [role, sa],
+    });
+    const probe = (period: number) => ({
+      httpGet: { path: '/health', port: String(SERVING_PORT) },
+      periodSeconds: period,
+      failureThreshold: 3,
+      timeoutSeconds: 5,
+    });
+    this.deployment = new DeploymentV1(this, 'Deployment', {
+      provider,
+      metadata: { name, namespace: ctx.namespace, labels: this.podLabels },
+      spec: {
+        replicas: String(props.replicas ?? 2),
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels: this.podLabels },
+          spec: {
+            serviceAccountName: name,
+            automountServiceAccountToken: true,
+            priorityClassName: 'ai-inference',
+            nodeSelector: { ...ctx.cluster.systemNodeSelector },
+            toleration: ctx.cluster.systemTolerations.map((t) => ({ ...t })),
+            container: [
+              {
+                name: 'router',
+                image: ROUTER_IMAGE,
+                imagePullPolicy: 'IfNotPresent',
+                args: [
+                  '--host',
+                  '0.0.0.0',
+                  '--port',
+                  String(SERVING_PORT),
+                  '--service-discovery',
+                  'k8s',
+                  '--k8s-namespace',
+                  ctx.namespace,
+                  '--k8s-port',
+                  String(SERVING_PORT),
+                  '--k8s-label-selector',
+                  `${RAG_STACK_LABEL}=${props.stackName},app.kubernetes.io/name=vllm`,
+                  '--routing-logic',
+                  'prefixaware',
+                  '--engine-stats-interval',
+                  '15',
+                  '--request-stats-window',
+                  '60',
+                ],
+                env: [{ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: props.apiKey.name, key: props.apiKey.key } } }],
+                port: [{ name: ServingMetricsLabels.PORT_NAME, containerPort: SERVING_PORT, protocol: 'TCP' }],
+                resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+                readinessProbe: probe(5),
+                livenessProbe: probe(10),
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+              },
+            ],
+          },
+        },
+      },
+      waitForRollout: false,
+      dependsOn: [...props.dependsOn, binding],
+    });
+    new ServiceV1(this, 'Service', {
+      provider,
+      metadata: { name, namespace: ctx.namespace, labels: this.podLabels },
+      spec: { selector, port: [{ name: 'http', port: 80, targetPort: ServingMetricsLabels.PORT_NAME, protocol: 'TCP' }] },
+      dependsOn: props.dependsOn,
+    });
+    new PodDisruptionBudgetV1(this, 'Budget', {
+      provider,
+      metadata: { name, namespace: ctx.namespace },
+      spec: { maxUnavailable: '1', selector: { matchLabels: selector } },
+      dependsOn: props.dependsOn,
+    });
+    this.url = `http://${name}.${ctx.namespace}.svc.cluster.local`;
+  }
+}
+
+/** Options of a model's ScaledObject. */
+export interface ModelScalingOptions {
+  /** Namespace of the model server. */
+  readonly namespace: string;
+  /** Deployment to scale. */
+  readonly deploymentName: string;
+  /** The plan (replica bounds, load time). */
+  readonly plan: ServingPlan;
+  /** Prometheus query URL. */
+  readonly prometheusUrl: string;
+  /** Waiting requests per replica to aim for. */
+  readonly targetQueueDepth: number;
+}
+
+/**
+ * KEDA ScaledObject for one served model: `sum(vllm:num_requests_waiting{namespace, model_name})` over its
+ * replicas (one series, whatever the replica count), cooldowns no shorter than the model's load time, and,
+ * at zero replicas, the router's request counter for the model as the wake-up signal (vLLM's own metrics
+ * vanish with its last pod).
+ */
+export function modelScaledObject(o: ModelScalingOptions): { [key: string]: any } {
+  const { plan } = o;
+  const model = `namespace="${o.namespace}",model_name="${plan.servedName}"`;
+  const settle = Math.max(300, plan.startupSeconds);
+  const triggers: { [key: string]: any }[] = [
+    {
+      type: 'prometheus',
+      name: 'queue',
+      metadata: {
+        serverAddress: o.prometheusUrl,
+        query: `sum(vllm:num_requests_waiting{${model}}) or vector(0)`,
+        threshold: String(o.targetQueueDepth),
+        ignoreNullValues: 'true',
+      },
+    },
+  ];
+  if (plan.minReplicas === 0) {
+    triggers.push({
+      type: 'prometheus',
+      name: 'wake',
+      metadata: {
+        serverAddress: o.prometheusUrl,
+        query: `sum(rate(vllm_router:num_incoming_requests_total{namespace="${o.namespace}",model="${plan.servedName}"}[2m])) or vector(0)`,
+        threshold: '1',
+        activationThreshold: '0',
+        ignoreNullValues: 'true',
+      },
+    });
+  }
+  return {
+    apiVersion: 'keda.sh/v1alpha1',
+    kind: 'ScaledObject',
+    metadata: { name: o.deploymentName, namespace: o.namespace },
+    spec: {
+      scaleTargetRef: { name: o.deploymentName },
+      minReplicaCount: plan.minReplicas,
+      maxReplicaCount: plan.maxReplicas,
+      pollingInterval: 15,
+      // At zero: wait this long after the last request before removing the last replica.
+      cooldownPeriod: settle,
+      initialCooldownPeriod: settle,
+      // Prometheus unreachable: keep the serving capacity there is, at least one replica.
+      fallback: { failureThreshold: 3, replicas: Math.max(plan.minReplicas, 1) },
+      advanced: {
+        horizontalPodAutoscalerConfig: {
+          behavior: {
+            // Add a replica at a time, as fast as a model can load; remove slowly.
+            scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
+            scaleDown: { stabilizationWindowSeconds: settle, policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }] },
+          },
+        },
+      },
+      triggers,
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { ITerraformDependable } from 'cdktf';
+import { IAcceleratorCluster, IWorkloadIdentity } from '../core/cluster';
+import { KubernetesSecretKeyRef, RemovalPolicy, ServiceLogin } from '../core/data-services';
+
+/** What a RagStack hands to its parts (vector store, serving, ingestion). */
+export interface RagContext {
+  /** The cluster. */
+  readonly cluster: IAcceleratorCluster;
+  /** Namespace of the RAG workloads (exists once `dependables` are applied). */
+  readonly namespace: string;
+  /** What in-namespace resources wait for (the namespace and its policies). */
+  readonly dependables: ITerraformDependable[];
+  /** What destroy does to stateful parts. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** A port that pods of other namespaces may reach. */
+export interface ExposedPort {
+  /** Labels of the pods that serve it. */
+  readonly podLabels: { [key: string]: string };
+  /** TCP port. */
+  readonly port: number;
+}
+
+/** A vector store once created for a RagStack. */
+export interface IVectorStoreBinding {
+  /** 'pgvector', 'qdrant', 'milvus' or 'weaviate'. */
+  readonly kind: string;
+  /** Host name (in-cluster DNS name or the managed server's private name). */
+  readonly host: string;
+  /** Port. */
+  readonly port: number;
+  /**
+   * Database (pgvector) or collection prefix.
+   * @default - none
+   */
+  readonly database?: string;
+  /**
+   * Kubernetes secret with the API key of an in-cluster store (generated at apply time).
+   * @default - none: the store takes cloud tokens (pgvector)
+   */
+  readonly apiKeySecret?: KubernetesSecretKeyRef;
+  /** Ports of in-cluster store pods that granted namespaces may reach (none for a managed store). */
+  readonly exposedPorts: ExposedPort[];
+  /** What a workload using the store waits for (release, bootstrap job, server). */
+  readonly dependables: ITerraformDependable[];
+  /** Lets the identity read and write vectors; returns how it logs in. */
+  grantAccess(identity: IWorkloadIdentity): ServiceLogin;
+}

@@ -1,0 +1,186 @@
+import { App, TerraformStack, Testing } from 'cdktf';
+import { Construct } from 'constructs';
+import { RagAwsStack } from '../../examples/rag-aws/stack';
+import { RagAzureStack } from '../../examples/rag-azure/stack';
+import {
+  Cloud,
+  EmbeddingModel,
+  EndpointAccess,
+  Gpu,
+  GpuInferenceCluster,
+  GpuNodePool,
+  LlmModel,
+  MigLayout,
+  RagStack,
+  ServedModel,
+  VectorStore,
+} from '../../lib';
+import { crdProblems } from '../crd-schema';
+import { awsStack, problemLines, resources, synthJson } from '../helpers';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'keda', name), 'utf8'));
+const scaledObjectCrd = fixture('ScaledObject.json');
+const triggerAuthCrd = fixture('TriggerAuthentication.json');
+
+function ragOf(stack: TerraformStack): RagStack {
+  return stack.node.findChild('Rag') as RagStack;
+}
+
+describe.each([
+  ['rag-aws', (app: App) => new RagAwsStack(app, 'rag-aws')],
+  ['rag-azure', (app: App) => new RagAzureStack(app, 'rag-azure')],
+])('%s', (_name, make) => {
+  const stack = make(Testing.app());
+  const rag = ragOf(stack);
+  const synth = Testing.synth(stack, true);
+  const doc = JSON.parse(synth);
+  const deployments = Object.values(resources(doc, 'kubernetes_deployment_v1')) as any[];
+  const servers = deployments.filter((d) => d.metadata.labels['app.kubernetes.io/name'] === 'vllm');
+
+  test('each model scales on the sum of its own waiting requests, whatever the replica count', () => {
+    const scaled = rag.scalingManifests.filter((m) => m.kind === 'ScaledObject' && m.metadata.name.startsWith('vllm-'));
+    expect(scaled.map((m) => m.metadata.name).sort()).toEqual(servers.map((d) => d.metadata.name).sort());
+    for (const m of scaled) {
+      const plan = Object.values(rag.plans).find((p) => `vllm-${p.servedName}` === m.metadata.name)!;
+      const queue = m.spec.triggers.find((t: any) => t.name === 'queue');
+      expect(queue.metadata.query).toBe(`sum(vllm:num_requests_waiting{namespace="rag",model_name="${plan.servedName}"}) or vector(0)`);
+      // Cooldowns never shorter than the model's load time.
+      expect(m.spec.cooldownPeriod).toBeGreaterThanOrEqual(plan.startupSeconds);
+      expect(m.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds).toBeGreaterThanOrEqual(
+        plan.startupSeconds,
+      );
+      // A model scaled to zero wakes on the router's request counter for that model.
+      const wake = m.spec.triggers.find((t: any) => t.name === 'wake');
+      if (plan.minReplicas === 0) expect(wake.metadata.query).toContain(`model="${plan.servedName}"`);
+      else expect(wake).toBeUndefined();
+    }
+  });
+
+  test('KEDA objects match the pinned CRDs and go through Helm after KEDA', () => {
+    for (const m of rag.scalingManifests) {
+      const crd = m.kind === 'ScaledObject' ? scaledObjectCrd : triggerAuthCrd;
+      expect(crdProblems(crd.schema, { apiVersion: m.apiVersion, kind: m.kind, metadata: m.metadata, spec: m.spec })).toEqual([]);
+    }
+    const releases = resources(doc, 'helm_release');
+    const scaling = Object.entries(releases).find(([n]) => n.includes('Scaling'))![1] as any;
+    const keda = Object.entries(releases).find(([, r]) => (r as any).name === 'keda')!;
+    expect(scaling.depends_on).toContain(`helm_release.${keda[0]}`);
+    expect(scaling.chart).toMatch(/^\.\/assets\/ai-platform-manifests-chart\/[0-9A-F]{32}$/);
+    expect(doc.resource.kubernetes_manifest).toBeUndefined();
+  });
+
+  test("every served pod requests exactly a resource its pool advertises and tolerates exactly the pool's taints", () => {
+    const cluster = stack.node.findChild('Gpu') as GpuInferenceCluster;
+    for (const d of servers) {
+      const plan = Object.values(rag.plans).find((p) => `vllm-${p.servedName}` === d.metadata.name)!;
+      const pool = cluster.acceleratorPools.find((p) => p.name === plan.pool)!;
+      const c = d.spec.template.spec.container[0];
+      const gpuKeys = Object.keys(c.resources.limits).filter((k) => k.startsWith('nvidia.com/'));
+      expect(gpuKeys).toEqual([plan.resourceName]);
+      expect(pool.capacity.map((r) => r.name)).toContain(plan.resourceName);
+      expect(c.resources.limits[plan.resourceName]).toBe(String(plan.resourceCount));
+      expect(c.resources.requests[plan.resourceName]).toBe(String(plan.resourceCount));
+      const tolerated = d.spec.template.spec.toleration.map((t: any) => `${t.key}=${t.value}:${t.effect}`).sort();
+      expect(tolerated).toEqual(pool.taints.map((t) => `${t.key}=${t.value}:${t.effect}`).sort());
+      const terms = d.spec.template.spec.affinity.node_affinity.required_during_scheduling_ignored_during_execution.node_selector_term;
+      expect(terms).toHaveLength(1);
+      expect(Object.fromEntries(terms[0].match_expressions.map((e: any) => [e.key, e.values[0]]))).toEqual(pool.labels);
+      expect(d.spec.template.spec.priority_class_name).toBe('ai-inference');
+      expect(c.port).toEqual([expect.objectContaining({ name: 'http', container_port: 8000 })]);
+      expect(d.spec.template.metadata.labels['ai-platform.dev/metrics']).toBe('vllm');
+    }
+  });
+
+  test('no API key, password or token appears in the synth output', () => {
+    expect(synth).not.toMatch(/"(password|api[_-]?key|token|hf_token|secret)"\s*:\s*"(?!\$\{)[^"]{8,}"/i);
+    const key = Object.values(resources(doc, 'kubernetes_secret_v1')).find((s: any) => s.metadata.name === rag.apiKeySecret.name) as any;
+    expect(key.data['api-key']).toBe('${replace(join("", [uuid(), uuid()]), "-", "")}');
+    expect(key.lifecycle.ignore_changes).toEqual(['data']);
+    // Servers and router read it from the secret.
+    for (const d of deployments.filter(
+      (x) => x.metadata.namespace === 'rag' && x.metadata.labels['app.kubernetes.io/name'] !== 'rag-ingestion',
+    )) {
+      const env = d.spec.template.spec.container[0].env.find((e: any) => e.name === 'VLLM_API_KEY');
+      expect(env.value_from.secret_key_ref.name).toBe(rag.apiKeySecret.name);
+    }
+  });
+
+  test('the app namespace gets the endpoints and the key by reference, and only the router is opened to it', () => {
+    const cms = Object.values(resources(doc, 'kubernetes_config_map_v1')) as any[];
+    const copy = cms.find((c) => c.metadata.namespace === 'chat')!;
+    expect(copy.data.OPENAI_BASE_URL).toBe(`${rag.routerUrl}/v1`);
+    const secret = Object.values(resources(doc, 'kubernetes_secret_v1')).find((s: any) => s.metadata.namespace === 'chat') as any;
+    expect(secret.data['api-key']).toMatch(/^\$\{kubernetes_secret_v1\.Rag_ApiKey_\w+\.data\["api-key"\]\}$/);
+    const policies = Object.values(resources(doc, 'kubernetes_network_policy_v1')).filter((p: any) =>
+      p.metadata.name.startsWith('allow-chat-'),
+    ) as any[];
+    expect(policies.length).toBeGreaterThan(0);
+    for (const p of policies) {
+      expect(p.spec.ingress[0].from).toEqual([{ namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'chat' } } }]);
+    }
+  });
+});
+
+describe('RagStack validation', () => {
+  function cluster(stack: TerraformStack): GpuInferenceCluster {
+    return new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['203.0.113.0/24']) }),
+      clusterName: 'ai',
+      nodePools: [
+        GpuNodePool.inference('mig', { gpu: Gpu.H100_80GB, mig: MigLayout.uniform('1g.10gb'), maxNodes: 2 }),
+        GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 2 }),
+      ],
+    });
+  }
+
+  test('a model that cannot fit fails at synth with the numbers, together with every other problem', () => {
+    const stack = awsStack();
+    new RagStack(stack, 'Rag', {
+      cluster: cluster(stack),
+      generator: ServedModel.of(LlmModel.LLAMA_3_1_70B, { pool: 'mig' }),
+      embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'gpus' }),
+      vectorStore: VectorStore.qdrant(),
+      autoscaling: { targetQueueDepth: 0 },
+      namespace: 'RAG',
+    });
+    const lines = problemLines(stack);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^test\/Rag: autoscaling\.targetQueueDepth 0 is not a whole number >= 1; /),
+        expect.stringMatching(/^test\/Rag: namespace 'RAG' is not a Kubernetes namespace name; /),
+        expect.stringMatching(/^test\/Rag: generator .*llama-3\.1-70b.*mig.*GiB/),
+        expect.stringMatching(/^test\/Rag: embedder\.pool 'gpus' /),
+      ]),
+    );
+  });
+
+  test('an unpinned ingestion image is refused', () => {
+    const stack = awsStack();
+    new RagStack(stack, 'Rag', {
+      cluster: cluster(stack),
+      generator: ServedModel.of(LlmModel.LLAMA_3_1_8B, { pool: 'l4', contextLength: 4096, concurrentSequences: 4 }),
+      embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'mig' }),
+      vectorStore: VectorStore.qdrant(),
+      documents: { ingestion: { image: 'example/ingest:latest' } },
+    });
+    expect(problemLines(stack)).toEqual([
+      "test/Rag: documents.ingestion.image 'example/ingest:latest' is not pinned; use a version tag or a digest",
+    ]);
+  });
+
+  test('a grant into the stack namespace copies nothing', () => {
+    const stack = awsStack();
+    const c = cluster(stack);
+    const rag = new RagStack(stack, 'Rag', {
+      cluster: c,
+      generator: ServedModel.of(LlmModel.LLAMA_3_1_8B, { pool: 'l4', contextLength: 4096, concurrentSequences: 4 }),
+      embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'mig' }),
+      vectorStore: VectorStore.qdrant(),
+    });
+    rag.grantQuery(c.bindServiceAccount(new Construct(stack, 'W'), 'worker', { namespace: 'rag', serviceAccountName: 'worker' }));
+    const doc = synthJson(stack);
+    expect(Object.values(resources(doc, 'kubernetes_config_map_v1')).every((m: any) => m.metadata.namespace === 'rag')).toBe(true);
+  });
+});
