@@ -10,7 +10,7 @@ import { Keda } from './addons/keda';
 import { ManifestsRelease } from './addons/manifests';
 import { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
 import { IAcceleratorCluster, IWorkloadIdentity } from './core/cluster';
-import { IObjectEventQueue, KubernetesSecretKeyRef, RemovalPolicy } from './core/data-services';
+import { IObjectEventQueue, KubernetesSecretKeyRef, RemovalPolicy, ServiceLogin } from './core/data-services';
 import { ObjectStore } from './data-services';
 import { outputName } from './private/naming';
 import { reportProblems } from './private/problems';
@@ -104,6 +104,11 @@ export interface RagStackProps {
    */
   readonly namespace?: string;
   /**
+   * Namespace of the ObservabilityStack, admitted to scrape the stack's pods.
+   * @default 'monitoring'
+   */
+  readonly monitoringNamespace?: string;
+  /**
    * Prometheus query URL for KEDA (pass `observability.prometheusUrl`).
    * @default - the in-cluster URL of an ObservabilityStack in namespace 'monitoring'
    */
@@ -153,8 +158,13 @@ const DEFAULT_QUEUE_DEPTH = 5;
 export class RagStack extends Construct {
   /** Namespace of the stack's workloads. */
   public readonly namespace: string;
-  /** In-cluster base URL of the OpenAI-compatible API (`<routerUrl>/v1`). */
+  /** In-cluster URL of the generator's router (OpenAI API under `/v1`). */
   public readonly routerUrl: string;
+  /**
+   * In-cluster URL of the embedder's and reranker's router (`/v1/embeddings`, `/v1/rerank`).
+   * @default - none without an embedder or reranker
+   */
+  public readonly poolingRouterUrl?: string;
   /** Sizing of each served model, by task ('generate', 'embed', 'score'). */
   public readonly plans: { [task: string]: ServingPlan } = {};
   /** The vector store. */
@@ -173,7 +183,7 @@ export class RagStack extends Construct {
   private readonly ctx: RagContext;
   private readonly apiKey: SecretV1;
   private readonly endpoints: { [key: string]: string };
-  private readonly routerPodLabels: { [key: string]: string };
+  private readonly routerPodLabels: { [key: string]: string }[];
   private readonly granted = new Map<string, ITerraformDependable[]>();
 
   constructor(scope: Construct, id: string, props: RagStackProps) {
@@ -212,6 +222,13 @@ export class RagStack extends Construct {
         this.plans[task] = { ...result.plan, maxReplicas: Math.max(max, result.plan.minReplicas) };
       }
     }
+    for (const [prop, , served] of models) {
+      if (served?.model.gated && !props.huggingFaceToken)
+        problems.push(
+          `${prop}.model '${served.model.name}' is gated on Hugging Face (${served.model.repository}), so the download fails with 401 without a token; ` +
+            "pass huggingFaceToken (a secret in the stack's namespace holding a token of an account that accepted the licence) or serve an ungated model",
+        );
+    }
     const names = Object.values(this.plans).map((p) => p.servedName);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) problems.push(`servedName '${dup}' is used by two models; give each served model its own servedName`);
@@ -219,7 +236,15 @@ export class RagStack extends Construct {
 
     // The namespace: baseline Pod Security (vLLM runs as root), default-deny ingress; platform namespaces
     // (monitoring) may scrape; granted app namespaces may reach the router only.
-    const ns = new PlatformNamespace(this, 'Namespace', { cluster, name: this.namespace, podSecurity: PodSecurityLevel.BASELINE });
+    // Not open to other platform namespaces: model servers (whose non-/v1 paths vLLM serves without the
+    // key) are reached by the routers and Prometheus only; apps come in through grants, to the routers.
+    const ns = new PlatformNamespace(this, 'Namespace', {
+      cluster,
+      name: this.namespace,
+      podSecurity: PodSecurityLevel.BASELINE,
+      admitPlatformNamespaces: false,
+      admitNamespaces: [props.monitoringNamespace ?? 'monitoring'],
+    });
     this.ctx = {
       cluster,
       namespace: this.namespace,
@@ -246,12 +271,17 @@ export class RagStack extends Construct {
     const prometheusUrl = props.prometheusUrl ?? 'http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090';
     const manifests: { [key: string]: any }[] = [];
     const serverDeps = [...inNamespace, this.apiKey];
+    // Generation behind a prefix-aware router; embedding and scoring behind a round-robin one (prefix-aware
+    // routing reads a prompt that those requests do not have).
+    const generatorRouter = `${stackName}-router`;
+    const poolingRouter = `${stackName}-pooling-router`;
     for (const [, task] of models) {
       const plan = this.plans[task];
       if (!plan) continue;
       const server = new ModelServer(this, `Model-${task}`, {
         ctx: this.ctx,
         stackName,
+        routerName: task === ModelTask.GENERATE ? generatorRouter : poolingRouter,
         plan,
         task,
         apiKey: this.apiKeySecret,
@@ -268,9 +298,28 @@ export class RagStack extends Construct {
         }),
       );
     }
-    const router = new ModelRouter(this, 'Router', { ctx: this.ctx, stackName, apiKey: this.apiKeySecret, dependsOn: serverDeps });
+    const router = new ModelRouter(this, 'Router', {
+      ctx: this.ctx,
+      stackName,
+      routerName: generatorRouter,
+      routingLogic: 'prefixaware',
+      apiKey: this.apiKeySecret,
+      dependsOn: serverDeps,
+    });
     this.routerUrl = router.url;
-    this.routerPodLabels = router.podLabels;
+    this.routerPodLabels = [router.podLabels];
+    if (this.plans[ModelTask.EMBED] || this.plans[ModelTask.SCORE]) {
+      const pooling = new ModelRouter(this, 'PoolingRouter', {
+        ctx: this.ctx,
+        stackName,
+        routerName: poolingRouter,
+        routingLogic: 'roundrobin',
+        apiKey: this.apiKeySecret,
+        dependsOn: serverDeps,
+      });
+      this.poolingRouterUrl = pooling.url;
+      this.routerPodLabels.push(pooling.podLabels);
+    }
 
     // New documents: a queue, and optionally a worker scaled on it from zero.
     const docs = props.documents ?? {};
@@ -301,6 +350,9 @@ export class RagStack extends Construct {
     this.endpointsConfigMapName = `${stackName}-endpoints`;
     this.endpoints = {
       OPENAI_BASE_URL: `${this.routerUrl}/v1`,
+      ...(this.poolingRouterUrl
+        ? { EMBEDDINGS_BASE_URL: `${this.poolingRouterUrl}/v1`, RERANK_BASE_URL: `${this.poolingRouterUrl}/v1` }
+        : {}),
       API_KEY_SECRET: this.apiKeySecret.name,
       ...(this.plans[ModelTask.GENERATE] ? { GENERATOR_MODEL: this.plans[ModelTask.GENERATE].servedName } : {}),
       ...(this.plans[ModelTask.EMBED] ? { EMBEDDING_MODEL: this.plans[ModelTask.EMBED].servedName } : {}),
@@ -336,24 +388,22 @@ export class RagStack extends Construct {
    * `after`: what the copies wait for (the app's namespace, which the app team owns).
    */
   public grantQuery(identity: IWorkloadIdentity, after?: ITerraformDependable[]): void {
-    this.admit(identity, after ?? []);
-    this.vectorStore.grantAccess(identity);
+    this.admit(identity, after ?? [], this.vectorStore.grantAccess(identity));
     this.documents.grantRead(identity);
   }
 
   /**
-   * Lets an ingestion identity read and write documents, call the embedder and write the vector store
-   * (everything grantQuery gives, plus writing documents and consuming the new-document queue).
+   * Lets an ingestion identity read documents, call the embedder and write the vector store (everything
+   * grantQuery gives, plus consuming the new-document queue).
    */
   public grantIngest(identity: IWorkloadIdentity, after?: ITerraformDependable[]): void {
-    this.admit(identity, after ?? []);
-    this.vectorStore.grantAccess(identity);
-    this.documents.grantReadWrite(identity);
+    this.admit(identity, after ?? [], this.vectorStore.grantAccess(identity));
+    this.documents.grantRead(identity);
     this.documentEvents?.grantConsume(identity);
   }
 
   /** Copies endpoints and API key into the identity's namespace and admits it to the router, once per namespace. */
-  private admit(identity: IWorkloadIdentity, after: ITerraformDependable[]): ITerraformDependable[] {
+  private admit(identity: IWorkloadIdentity, after: ITerraformDependable[], login: ServiceLogin): ITerraformDependable[] {
     const target = identity.namespace;
     const known = this.granted.get(target);
     if (known) return known;
@@ -361,17 +411,19 @@ export class RagStack extends Construct {
     const sid = `Grant-${target}`;
     const deps: ITerraformDependable[] = [];
     const admitFrom = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': target } } }];
-    deps.push(
-      new NetworkPolicyV1(this, `${sid}-Router`, {
-        provider,
-        metadata: { name: `allow-${target}-to-router`.slice(0, 63), namespace: this.namespace },
-        spec: {
-          podSelector: { matchLabels: { ...this.routerPodLabels } },
-          policyTypes: ['Ingress'],
-          ingress: [{ from: admitFrom, ports: [{ port: '8000', protocol: 'TCP' }] }],
-        },
-        dependsOn: this.ctx.dependables,
-      }),
+    this.routerPodLabels.forEach((labels, i) =>
+      deps.push(
+        new NetworkPolicyV1(this, `${sid}-Router${i || ''}`, {
+          provider,
+          metadata: { name: `allow-${target}-to-${labels['app.kubernetes.io/instance']}`.slice(0, 63), namespace: this.namespace },
+          spec: {
+            podSelector: { matchLabels: { ...labels } },
+            policyTypes: ['Ingress'],
+            ingress: [{ from: admitFrom, ports: [{ port: '8000', protocol: 'TCP' }] }],
+          },
+          dependsOn: this.ctx.dependables,
+        }),
+      ),
     );
     this.vectorStore.exposedPorts.forEach((p, i) =>
       deps.push(
@@ -388,13 +440,13 @@ export class RagStack extends Construct {
       ),
     );
     if (target !== this.namespace) {
-      // The app's namespace must exist: it belongs to the app team. Copies are Terraform-managed; the key
-      // is a reference to the generated one (in state, never in the configuration).
+      // The app's namespace must exist: it belongs to the app team. Copies are Terraform-managed; keys are
+      // references to the generated ones (in state, never in the configuration).
       deps.push(
         new ConfigMapV1(this, `${sid}-Endpoints`, {
           provider,
           metadata: { name: this.endpointsConfigMapName, namespace: target },
-          data: this.endpoints,
+          data: { ...this.endpoints, VECTOR_STORE_USER: login.user, VECTOR_STORE_AUTH: login.authentication },
           dependsOn: [...identity.dependables, ...after],
         }),
         new SecretV1(this, `${sid}-ApiKey`, {
@@ -405,6 +457,18 @@ export class RagStack extends Construct {
           dependsOn: [...identity.dependables, ...after],
         }),
       );
+      const store = this.vectorStore.apiKeySecret;
+      if (store && this.vectorStore.apiKeyValue) {
+        deps.push(
+          new SecretV1(this, `${sid}-StoreKey`, {
+            provider,
+            metadata: { name: store.name, namespace: target },
+            type: 'Opaque',
+            data: { [store.key]: this.vectorStore.apiKeyValue },
+            dependsOn: [...identity.dependables, ...after, ...this.vectorStore.dependables],
+          }),
+        );
+      }
     }
     this.granted.set(target, deps);
     return deps;
@@ -470,8 +534,10 @@ export class RagStack extends Construct {
                 ],
                 resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
                 securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
+                volumeMount: [{ name: 'tmp', mountPath: '/tmp' }],
               },
             ],
+            volume: [{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }],
           },
         },
       },

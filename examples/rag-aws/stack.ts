@@ -19,7 +19,7 @@ import {
 } from '../../lib';
 
 /**
- * RAG on EKS: Llama 3.1 8B on H100s, BGE-M3 and its reranker on L4s, pgvector on RDS (IAM auth, created
+ * RAG on EKS: Qwen2.5 7B (ungated; Llama and Gemma need `huggingFaceToken`) on H100s, BGE-M3 and its reranker on L4s, pgvector on RDS (IAM auth, created
  * by an in-cluster bootstrap job), documents in S3 with new-document events on SQS and an ingestion worker
  * scaled by KEDA from zero, and a chat app in its own namespace granted to query.
  *
@@ -51,7 +51,7 @@ export class RagAwsStack extends TerraformStack {
 
     const rag = new RagStack(this, 'Rag', {
       cluster,
-      generator: ServedModel.of(LlmModel.LLAMA_3_1_8B, { pool: 'llm', contextLength: 8192, concurrentSequences: 32 }),
+      generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'llm', contextLength: 8192, concurrentSequences: 32 }),
       embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'small' }),
       reranker: ServedModel.of(RerankerModel.BGE_RERANKER_V2_M3, { pool: 'small', minReplicas: 0 }),
       vectorStore: VectorStore.pgvector({ highAvailability: true }),

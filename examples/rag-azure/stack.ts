@@ -19,7 +19,7 @@ import {
 } from '../../lib';
 
 /**
- * RAG on AKS: Llama 3.1 8B on 3g.40gb MIG slices of A100 80GB GPUs, BGE-M3 and its reranker on T4s,
+ * RAG on AKS: Qwen2.5 7B on 3g.40gb MIG slices of A100 80GB GPUs, BGE-M3 and its reranker on T4s,
  * Qdrant in the cluster (API key generated at apply time, retained volumes), documents in a private
  * storage account, and a chat app in its own namespace granted to query.
  *
@@ -48,7 +48,7 @@ export class RagAzureStack extends TerraformStack {
 
     const rag = new RagStack(this, 'Rag', {
       cluster,
-      generator: ServedModel.of(LlmModel.LLAMA_3_1_8B, { pool: 'llm', contextLength: 8192, concurrentSequences: 16 }),
+      generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'llm', contextLength: 8192, concurrentSequences: 16 }),
       embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'small' }),
       reranker: ServedModel.of(RerankerModel.BGE_RERANKER_V2_M3, { pool: 'small' }),
       vectorStore: VectorStore.qdrant({ storageGib: 100 }),

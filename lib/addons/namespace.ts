@@ -38,6 +38,17 @@ export interface PlatformNamespaceProps {
    * @default - none
    */
   readonly openPorts?: OpenPort[];
+  /**
+   * Admit every other platform namespace (to all pods). Turn off for namespaces whose pods must be reached
+   * only through chosen ports (model servers behind a router).
+   * @default true
+   */
+  readonly admitPlatformNamespaces?: boolean;
+  /**
+   * Further namespaces admitted to all pods, by name (e.g. 'monitoring' for scraping).
+   * @default - none
+   */
+  readonly admitNamespaces?: string[];
 }
 
 /**
@@ -77,9 +88,10 @@ export class PlatformNamespace extends Construct {
       spec: { podSelector: {}, policyTypes: ['Ingress'] },
       dependsOn: [this.namespace],
     });
+    const admitPlatform = props.admitPlatformNamespaces ?? true;
     const allow = new NetworkPolicyV1(this, 'AllowPlatform', {
       provider,
-      metadata: metadata('allow-same-namespace-and-platform'),
+      metadata: metadata(admitPlatform ? 'allow-same-namespace-and-platform' : 'allow-same-namespace'),
       spec: {
         podSelector: {},
         policyTypes: ['Ingress'],
@@ -87,7 +99,10 @@ export class PlatformNamespace extends Construct {
           {
             from: [
               { podSelector: {} },
-              { namespaceSelector: { matchLabels: { [PLATFORM_NAMESPACE_LABEL.key]: PLATFORM_NAMESPACE_LABEL.value } } },
+              ...(admitPlatform
+                ? [{ namespaceSelector: { matchLabels: { [PLATFORM_NAMESPACE_LABEL.key]: PLATFORM_NAMESPACE_LABEL.value } } }]
+                : []),
+              ...(props.admitNamespaces ?? []).map((n) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': n } } })),
             ],
           },
         ],

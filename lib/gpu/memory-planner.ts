@@ -54,6 +54,11 @@ export class Precision {
 
 /** The shape of a decoder-only transformer, as far as memory is concerned. */
 export interface ModelArchitectureProps {
+  /**
+   * True when the Hugging Face repository is gated: downloads need a token of an account that accepted the licence.
+   * @default false
+   */
+  readonly gated?: boolean;
   /** Model id used in messages, e.g. `llama-3.1-8b`. */
   readonly name: string;
   /** Total parameters in billions (all experts for mixture-of-experts models: all are resident). */
@@ -128,6 +133,7 @@ export class LlmModel {
     kvHeads: 8,
     headDim: 128,
     repository: 'meta-llama/Llama-3.1-8B-Instruct',
+    gated: true,
     maxContextLength: 131072,
   });
   /** Meta Llama 3.1 70B Instruct (128k context). */
@@ -139,6 +145,7 @@ export class LlmModel {
     kvHeads: 8,
     headDim: 128,
     repository: 'meta-llama/Llama-3.1-70B-Instruct',
+    gated: true,
     maxContextLength: 131072,
   });
   /**
@@ -154,6 +161,7 @@ export class LlmModel {
     kvHeads: 8,
     headDim: 128,
     repository: 'meta-llama/Llama-3.1-405B-Instruct',
+    gated: true,
     maxContextLength: 131072,
   });
   /** Mistral 7B Instruct v0.3 (32k context). */
@@ -165,6 +173,7 @@ export class LlmModel {
     kvHeads: 8,
     headDim: 128,
     repository: 'mistralai/Mistral-7B-Instruct-v0.3',
+    gated: true,
     maxContextLength: 32768,
   });
   /** Mixtral 8x7B Instruct v0.1 (mixture of experts; every expert stays in memory; 32k context). */
@@ -176,6 +185,7 @@ export class LlmModel {
     kvHeads: 8,
     headDim: 128,
     repository: 'mistralai/Mixtral-8x7B-Instruct-v0.1',
+    gated: true,
     maxContextLength: 32768,
   });
   /** Qwen2.5 7B Instruct (32k context without YaRN rope scaling). */
@@ -209,6 +219,7 @@ export class LlmModel {
     kvHeads: 8,
     headDim: 256,
     repository: 'google/gemma-2-9b-it',
+    gated: true,
     maxContextLength: 8192,
   });
 
@@ -264,6 +275,8 @@ export class LlmModel {
    * @default - none
    */
   public readonly repository?: string;
+  /** True when the Hugging Face repository needs a token of an account that accepted the licence. */
+  public readonly gated: boolean;
   /**
    * Longest sequence the model supports, in tokens.
    * @default - unknown
@@ -278,6 +291,7 @@ export class LlmModel {
     this.kvHeads = props.kvHeads;
     this.headDim = props.headDim;
     this.repository = props.repository;
+    this.gated = props.gated ?? false;
     this.maxContextLength = props.maxContextLength;
   }
 }

@@ -167,7 +167,7 @@ export interface ServingPlan {
   readonly weightsGib: number;
   /** Size of the weights cache volume in GiB: weights × 2.5 (download, conversion, a second revision) + 10, rounded up. */
   readonly cacheVolumeGib: number;
-  /** Budget of the startup probe in seconds: 120 + weights at 0.25 GiB/s, rounded up, at most 3600. */
+  /** Budget of the startup probe in seconds: 300 (image pull, CUDA graphs, compilation) + weights at 0.1 GiB/s (download from the hub, then load), rounded up, at most 3600. */
   readonly startupSeconds: number;
   /** Fewest replicas (0: scale to zero). */
   readonly minReplicas: number;
@@ -200,8 +200,8 @@ const POOLING_TOKENS_PER_STEP = 32768;
 const TP_DEGREES = [1, 2, 4, 8];
 const CACHE_FACTOR = 2.5;
 const CACHE_HEADROOM_GIB = 10;
-const STARTUP_BASE_SECONDS = 120;
-const LOAD_GIB_PER_SECOND = 0.25;
+const STARTUP_BASE_SECONDS = 300;
+const LOAD_GIB_PER_SECOND = 0.1;
 const STARTUP_MAX_SECONDS = 3600;
 const SERVED_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const PROP_OF_TASK: Record<string, string> = {

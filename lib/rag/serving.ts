@@ -21,13 +21,17 @@ export const SERVING_PORT = 8000;
 export const RAG_STACK_LABEL = 'ai-platform.dev/rag-stack';
 /** Label naming the served model of a pod. */
 export const SERVED_MODEL_LABEL = 'ai-platform.dev/served-model';
+/** Label naming the router that discovers a model server. */
+export const ROUTER_LABEL = 'ai-platform.dev/router';
 
 /** Options of one model server. */
 export interface ModelServerProps {
   /** Where it runs. */
   readonly ctx: RagContext;
-  /** Name of the RagStack (label value the router selects). */
+  /** Name of the RagStack. */
   readonly stackName: string;
+  /** Name of the router that discovers this server (label value it selects). */
+  readonly routerName: string;
   /** The sizing decided at synth. */
   readonly plan: ServingPlan;
   /** What the model does. */
@@ -48,9 +52,18 @@ export interface ModelServerProps {
   readonly dependsOn: ITerraformDependable[];
 }
 
+/**
+ * Host memory a server requests, in GiB: weights pass through host memory while they load (x1.2), plus 4 GiB
+ * for the Python runtime and tokenizer. The limit allows 8 GiB more for load peaks.
+ */
+export function hostMemoryGib(plan: ServingPlan): number {
+  return Math.ceil(plan.weightsGib * 1.2 + 4);
+}
+
 /** The labels of one model server's pods. */
-export function modelServerLabels(stackName: string, servedName: string): { [key: string]: string } {
+export function modelServerLabels(stackName: string, servedName: string, routerName: string): { [key: string]: string } {
   return {
+    [ROUTER_LABEL]: routerName,
     'app.kubernetes.io/name': 'vllm',
     'app.kubernetes.io/instance': `${stackName}-${servedName}`,
     'app.kubernetes.io/part-of': 'ai-platform',
@@ -82,9 +95,11 @@ export function vllmArgs(plan: ServingPlan, task: ModelTask): string[] {
     '--download-dir',
     '/models',
   ];
-  // Embedders and rerankers run vLLM's pooling runner (OpenAI /v1/embeddings, /v1/rerank and /v1/score).
+  // Embedders and rerankers run vLLM's pooling runner (/v1/embeddings; /v1/rerank and /v1/score). A
+  // reranker is a sequence-classification model vLLM recognises from its config: no --convert (v0.11
+  // accepts auto, classify, embed, none and reward).
   if (task === ModelTask.EMBED) args.push('--runner', 'pooling', '--convert', 'embed');
-  if (task === ModelTask.SCORE) args.push('--runner', 'pooling', '--convert', 'score');
+  if (task === ModelTask.SCORE) args.push('--runner', 'pooling');
   if (task === ModelTask.GENERATE) args.push('--enable-prefix-caching');
   return args;
 }
@@ -105,7 +120,7 @@ export class ModelServer extends Construct {
     super(scope, id);
     const { ctx, plan } = props;
     const provider = ctx.cluster.providers(this).kubernetes;
-    const labels = modelServerLabels(props.stackName, plan.servedName);
+    const labels = modelServerLabels(props.stackName, plan.servedName, props.routerName);
     this.deploymentName = `vllm-${plan.servedName}`.slice(0, 63).replace(/[-.]+$/, '');
     const selector = { [RAG_STACK_LABEL]: props.stackName, [SERVED_MODEL_LABEL]: plan.servedName };
     const probe = (path: string, period: number, failures: number) => ({
@@ -117,6 +132,8 @@ export class ModelServer extends Construct {
     const env = [
       { name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: props.apiKey.name, key: props.apiKey.key } } },
       { name: 'HF_HOME', value: '/models/hf' },
+      // torch.compile and CUDA graph caches on the same volume, so a restarted container skips recompiling.
+      { name: 'VLLM_CACHE_ROOT', value: '/models/vllm-cache' },
       ...(props.huggingFaceToken
         ? [{ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: props.huggingFaceToken.name, key: props.huggingFaceToken.key } } }]
         : []),
@@ -159,8 +176,12 @@ export class ModelServer extends Construct {
                 port: [{ name: ServingMetricsLabels.PORT_NAME, containerPort: SERVING_PORT, protocol: 'TCP' }],
                 env,
                 resources: {
-                  requests: { cpu: '2', memory: '16Gi', [plan.resourceName]: String(plan.resourceCount) },
-                  limits: { memory: '32Gi', [plan.resourceName]: String(plan.resourceCount) },
+                  requests: {
+                    cpu: props.task === ModelTask.GENERATE ? '2' : '1',
+                    memory: `${hostMemoryGib(plan)}Gi`,
+                    [plan.resourceName]: String(plan.resourceCount),
+                  },
+                  limits: { memory: `${hostMemoryGib(plan) + 8}Gi`, [plan.resourceName]: String(plan.resourceCount) },
                 },
                 // Loading weights (download, then GPU) takes minutes: the startup probe allows the plan's
                 // budget before liveness takes over.
@@ -210,8 +231,15 @@ export class ModelServer extends Construct {
 export interface ModelRouterProps {
   /** Where it runs. */
   readonly ctx: RagContext;
-  /** Name of the RagStack (the model servers it discovers carry it as a label). */
+  /** Name of the RagStack. */
   readonly stackName: string;
+  /** Name of this router (Deployment, Service; the model servers it discovers carry it as a label). */
+  readonly routerName: string;
+  /**
+   * Routing logic: 'prefixaware' for generation (requests sharing a prompt prefix land where its KV cache
+   * is), 'roundrobin' for embedding and scoring (prefix-aware routing reads a prompt those requests lack).
+   */
+  readonly routingLogic: string;
   /** Secret with the API key (the router's discovery calls send it to the servers). */
   readonly apiKey: KubernetesSecretKeyRef;
   /**
@@ -224,9 +252,10 @@ export interface ModelRouterProps {
 }
 
 /** Labels of the router pods. */
-export function routerLabels(stackName: string): { [key: string]: string } {
+export function routerLabels(stackName: string, routerName: string): { [key: string]: string } {
   return {
     'app.kubernetes.io/name': 'vllm-router',
+    'app.kubernetes.io/instance': routerName,
     'app.kubernetes.io/part-of': 'ai-platform',
     [RAG_STACK_LABEL]: stackName,
     // A PodMonitor of its own: the router's request counter wakes models scaled to zero.
@@ -252,9 +281,9 @@ export class ModelRouter extends Construct {
     super(scope, id);
     const { ctx } = props;
     const provider = ctx.cluster.providers(this).kubernetes;
-    const name = `${props.stackName}-router`.slice(0, 63);
-    this.podLabels = routerLabels(props.stackName);
-    const selector = { 'app.kubernetes.io/name': 'vllm-router', [RAG_STACK_LABEL]: props.stackName };
+    const name = props.routerName;
+    this.podLabels = routerLabels(props.stackName, name);
+    const selector = { 'app.kubernetes.io/name': 'vllm-router', 'app.kubernetes.io/instance': name };
     const sa = new ServiceAccountV1(this, 'ServiceAccount', {
       provider,
       metadata: { name, namespace: ctx.namespace },
@@ -292,6 +321,15 @@ export class ModelRouter extends Construct {
             serviceAccountName: name,
             automountServiceAccountToken: true,
             priorityClassName: 'ai-inference',
+            // Replicas on different nodes, so one node going away leaves the endpoint up.
+            topologySpreadConstraint: [
+              {
+                maxSkew: 1,
+                topologyKey: 'kubernetes.io/hostname',
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: [{ matchLabels: selector }],
+              },
+            ],
             nodeSelector: { ...ctx.cluster.systemNodeSelector },
             toleration: ctx.cluster.systemTolerations.map((t) => ({ ...t })),
             container: [
@@ -311,9 +349,9 @@ export class ModelRouter extends Construct {
                   '--k8s-port',
                   String(SERVING_PORT),
                   '--k8s-label-selector',
-                  `${RAG_STACK_LABEL}=${props.stackName},app.kubernetes.io/name=vllm`,
+                  `${ROUTER_LABEL}=${name},app.kubernetes.io/name=vllm`,
                   '--routing-logic',
-                  'prefixaware',
+                  props.routingLogic,
                   '--engine-stats-interval',
                   '15',
                   '--request-stats-window',
@@ -386,12 +424,16 @@ export function modelScaledObject(o: ModelScalingOptions): { [key: string]: any 
     },
   ];
   if (plan.minReplicas === 0) {
+    // The router counts each request for a model, also while no server exists. A counter's first sample
+    // is its first request, so rate() alone misses it: series that did not exist 5 minutes ago count too.
+    // Clamped to 1: this trigger only wakes the model; the queue decides how many replicas serve it.
+    const counter = `vllm_router:num_incoming_requests_total{namespace="${o.namespace}",model="${plan.servedName}"}`;
     triggers.push({
       type: 'prometheus',
       name: 'wake',
       metadata: {
         serverAddress: o.prometheusUrl,
-        query: `sum(rate(vllm_router:num_incoming_requests_total{namespace="${o.namespace}",model="${plan.servedName}"}[2m])) or vector(0)`,
+        query: `clamp_max((sum(rate(${counter}[2m])) or vector(0)) + (sum(${counter} unless ${counter} offset 5m) or vector(0)), 1)`,
         threshold: '1',
         activationThreshold: '0',
         ignoreNullValues: 'true',
@@ -411,7 +453,7 @@ export function modelScaledObject(o: ModelScalingOptions): { [key: string]: any 
       cooldownPeriod: settle,
       initialCooldownPeriod: settle,
       // Prometheus unreachable: keep the serving capacity there is, at least one replica.
-      fallback: { failureThreshold: 3, replicas: Math.max(plan.minReplicas, 1) },
+      fallback: { failureThreshold: 3, replicas: Math.max(plan.minReplicas, 1), behavior: 'currentReplicasIfHigher' },
       advanced: {
         horizontalPodAutoscalerConfig: {
           behavior: {

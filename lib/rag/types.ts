@@ -40,6 +40,12 @@ export interface IVectorStoreBinding {
    * @default - none: the store takes cloud tokens (pgvector)
    */
   readonly apiKeySecret?: KubernetesSecretKeyRef;
+  /**
+   * The API key itself, as a Terraform reference (never a literal), so grants can copy it into the app's
+   * namespace.
+   * @default - none
+   */
+  readonly apiKeyValue?: string;
   /** Ports of in-cluster store pods that granted namespaces may reach (none for a managed store). */
   readonly exposedPorts: ExposedPort[];
   /** What a workload using the store waits for (release, bootstrap job, server). */

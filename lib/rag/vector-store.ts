@@ -197,6 +197,7 @@ abstract class InClusterStore extends VectorStore {
       host: `${spec.release}.${ctx.namespace}.svc.cluster.local`,
       port: spec.port,
       apiKeySecret,
+      apiKeyValue: Fn.lookup(secret.data, spec.apiKey, ''),
       exposedPorts: spec.exposedPorts,
       dependables,
       // Every client shares the one key; the secret is in the RAG namespace (pods elsewhere cannot mount it).

@@ -53,8 +53,13 @@ describe.each([
       );
       // A model scaled to zero wakes on the router's request counter for that model.
       const wake = m.spec.triggers.find((t: any) => t.name === 'wake');
-      if (plan.minReplicas === 0) expect(wake.metadata.query).toContain(`model="${plan.servedName}"`);
-      else expect(wake).toBeUndefined();
+      if (plan.minReplicas === 0) {
+        // The first request of a new router counter wakes the model; the trigger never asks for more than one replica.
+        expect(wake.metadata.query).toMatch(/^clamp_max\(/);
+        expect(wake.metadata.query).toContain(
+          `unless vllm_router:num_incoming_requests_total{namespace="rag",model="${plan.servedName}"} offset 5m`,
+        );
+      } else expect(wake).toBeUndefined();
     }
   });
 
@@ -107,6 +112,42 @@ describe.each([
     }
   });
 
+  test('generation goes through a prefix-aware router, embedding and reranking through a round-robin one', () => {
+    const routers = deployments.filter((d) => d.metadata.labels['app.kubernetes.io/name'] === 'vllm-router');
+    const logic = Object.fromEntries(
+      routers.map((r) => {
+        const args: string[] = r.spec.template.spec.container[0].args;
+        return [r.metadata.name, [args[args.indexOf('--routing-logic') + 1], args[args.indexOf('--k8s-label-selector') + 1]]];
+      }),
+    );
+    expect(logic).toEqual({
+      'rag-router': ['prefixaware', 'ai-platform.dev/router=rag-router,app.kubernetes.io/name=vllm'],
+      'rag-pooling-router': ['roundrobin', 'ai-platform.dev/router=rag-pooling-router,app.kubernetes.io/name=vllm'],
+    });
+    for (const d of servers) {
+      const router = d.metadata.labels['ai-platform.dev/router'];
+      const args: string[] = d.spec.template.spec.container[0].args;
+      expect(router).toBe(args.includes('--runner') ? 'rag-pooling-router' : 'rag-router');
+      // vLLM 0.11 accepts --convert auto|classify|embed|none|reward: rerankers are recognised without it.
+      if (args.includes('--convert')) expect(args[args.indexOf('--convert') + 1]).toBe('embed');
+    }
+  });
+
+  test('the stack namespace admits monitoring and its own pods, not other platform namespaces', () => {
+    const policies = Object.values(resources(doc, 'kubernetes_network_policy_v1')) as any[];
+    const allow = policies.find((p) => p.metadata.namespace === 'rag' && p.metadata.name === 'allow-same-namespace')!;
+    expect(allow.spec.ingress[0].from).toEqual([
+      { pod_selector: {} },
+      { namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+    ]);
+    expect(policies.some((p) => p.metadata.namespace === 'rag' && p.metadata.name === 'allow-same-namespace-and-platform')).toBe(false);
+  });
+
+  test('a Prometheus outage keeps the replicas there are', () => {
+    for (const m of rag.scalingManifests.filter((x) => x.kind === 'ScaledObject' && x.metadata.name.startsWith('vllm-')))
+      expect(m.spec.fallback.behavior).toBe('currentReplicasIfHigher');
+  });
+
   test('the app namespace gets the endpoints and the key by reference, and only the router is opened to it', () => {
     const cms = Object.values(resources(doc, 'kubernetes_config_map_v1')) as any[];
     const copy = cms.find((c) => c.metadata.namespace === 'chat')!;
@@ -119,7 +160,16 @@ describe.each([
     expect(policies.length).toBeGreaterThan(0);
     for (const p of policies) {
       expect(p.spec.ingress[0].from).toEqual([{ namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'chat' } } }]);
+      expect(p.spec.pod_selector.match_labels['app.kubernetes.io/name']).not.toBe('vllm');
     }
+    // An in-cluster store's key is copied too, by reference.
+    if (rag.vectorStore.apiKeySecret) {
+      const storeKey = Object.values(resources(doc, 'kubernetes_secret_v1')).find(
+        (x: any) => x.metadata.namespace === 'chat' && x.metadata.name === rag.vectorStore.apiKeySecret!.name,
+      ) as any;
+      expect(Object.values(storeKey.data)[0]).toMatch(/^\$\{kubernetes_secret_v1\.\w+\.data\[/);
+    }
+    expect(copy.data.VECTOR_STORE_AUTH).toMatch(/^(aws-iam|entra|api-key)$/);
   });
 });
 
@@ -156,11 +206,38 @@ describe('RagStack validation', () => {
     );
   });
 
-  test('an unpinned ingestion image is refused', () => {
+  test('a gated model without a Hugging Face token is refused; with one it is served with the token', () => {
     const stack = awsStack();
     new RagStack(stack, 'Rag', {
       cluster: cluster(stack),
       generator: ServedModel.of(LlmModel.LLAMA_3_1_8B, { pool: 'l4', contextLength: 4096, concurrentSequences: 4 }),
+      embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'mig' }),
+      vectorStore: VectorStore.qdrant(),
+    });
+    expect(problemLines(stack)).toEqual([
+      "test/Rag: generator.model 'llama-3.1-8b' is gated on Hugging Face (meta-llama/Llama-3.1-8B-Instruct), so the download fails with 401 without a token; pass huggingFaceToken (a secret in the stack's namespace holding a token of an account that accepted the licence) or serve an ungated model",
+    ]);
+    const ok = awsStack();
+    new RagStack(ok, 'Rag', {
+      cluster: cluster(ok),
+      generator: ServedModel.of(LlmModel.LLAMA_3_1_8B, { pool: 'l4', contextLength: 4096, concurrentSequences: 4 }),
+      embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'mig' }),
+      vectorStore: VectorStore.qdrant(),
+      huggingFaceToken: { namespace: 'rag', name: 'hf-token', key: 'token' },
+    });
+    const doc = synthJson(ok);
+    const gen = (Object.values(resources(doc, 'kubernetes_deployment_v1')) as any[]).find((d) => d.metadata.name === 'vllm-llama-3.1-8b');
+    expect(gen.spec.template.spec.container[0].env).toContainEqual({
+      name: 'HF_TOKEN',
+      value_from: { secret_key_ref: { name: 'hf-token', key: 'token' } },
+    });
+  });
+
+  test('an unpinned ingestion image is refused', () => {
+    const stack = awsStack();
+    new RagStack(stack, 'Rag', {
+      cluster: cluster(stack),
+      generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'l4', contextLength: 4096, concurrentSequences: 4 }),
       embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'mig' }),
       vectorStore: VectorStore.qdrant(),
       documents: { ingestion: { image: 'example/ingest:latest' } },
@@ -175,7 +252,7 @@ describe('RagStack validation', () => {
     const c = cluster(stack);
     const rag = new RagStack(stack, 'Rag', {
       cluster: c,
-      generator: ServedModel.of(LlmModel.LLAMA_3_1_8B, { pool: 'l4', contextLength: 4096, concurrentSequences: 4 }),
+      generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'l4', contextLength: 4096, concurrentSequences: 4 }),
       embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'mig' }),
       vectorStore: VectorStore.qdrant(),
     });

@@ -202,10 +202,10 @@ describe('planServedModel on a new EKS cluster', () => {
       minReplicas: 1,
       maxReplicas: 4,
     });
-    // 14.96 GiB weights x 2.5 + 10 = 47.4 -> 48; 120 s + 14.96 / 0.25 = 179.8 -> 180.
+    // 14.96 GiB weights x 2.5 + 10 = 47.4 -> 48; 300 s + 14.96 / 0.1 = 449.6 -> 450.
     expect(p.weightsGib).toBeCloseTo(14.96, 2);
     expect(p.cacheVolumeGib).toBe(48);
-    expect(p.startupSeconds).toBe(180);
+    expect(p.startupSeconds).toBe(450);
     // 14.96 + 4 KV + 1 + 1.50 = 21.45 GiB of 0.9 x 24.
     expect(p.explanation).toBe(
       "llama-3.1-8b bf16 on pool 'l4': 21.5 GiB per device (weights 15.0 GiB + KV 4.0 GiB for 8192 tokens x 4 sequences + overhead 2.5 GiB) of 21.6 GiB usable (0.9 x 24.0 GiB), 1 x nvidia.com/gpu (whole GPU of 24.0 GiB)",
