@@ -16,7 +16,7 @@ const providerBarrel = {
 
 /** Composites and the package barrel: built on the layers, never imported by them. */
 const composites = {
-  regex: `${lib('gpu-inference-cluster|observability-stack|existing-cluster|data-services|remote-write|rag-stack|cloud|index')}|^(\\.\\./)*\\.\\.?/?$`,
+  regex: `${lib('gpu-inference-cluster|observability-stack|existing-cluster|data-services|remote-write|rag-stack|feature-store|cloud|index')}|^(\\.\\./)*\\.\\.?/?$`,
   message: 'Composites (and the lib/index barrel) sit on top of the layers; a layer importing them makes a cycle.',
 };
 

@@ -33,6 +33,9 @@ if (arg === 'reference') {
   new ExistingClusterStack(app, 'existing-cluster');
   new RagAwsStack(app, 'rag-aws');
   new RagAzureStack(app, 'rag-azure');
+  const { FeatureStoreAwsStack, FeatureStoreAzureStack } = require('../examples/feature-store/stack');
+  new FeatureStoreAwsStack(app, 'feature-store-aws');
+  new FeatureStoreAzureStack(app, 'feature-store-azure');
 } else if (arg === 'rag') {
   const { RagAwsStack } = require('../examples/rag-aws/stack');
   const { RagAzureStack } = require('../examples/rag-azure/stack');

@@ -147,3 +147,28 @@ export { ServingMetricsLabels } from './observability/scrape';
 export type { TracingOptions } from './observability/tracing';
 export { ObservabilityStack } from './observability-stack';
 export type { GrafanaOptions, ObservabilityStackProps } from './observability-stack';
+
+// Feature store (Feast).
+export { FeastCharts } from './feast/charts';
+export { FeastAccess } from './feast/feature-store-yaml';
+export type { FeastEnvVar, FeastPostgresLogin, FeastStoreGrant } from './feast/feature-store-yaml';
+export { OfflineStore, OnlineStore, Registry, dynamoDbActions } from './feast/stores';
+export type {
+  DynamoDbOnlineStoreOptions,
+  FeastContext,
+  FeastStoreCheck,
+  IFeastStoreBinding,
+  IOfflineStoreBinding,
+  ManagedRedisOnlineStoreOptions,
+  ObjectStoreOfflineStoreOptions,
+  ObjectStoreRegistryOptions,
+  PostgresOnlineStoreOptions,
+  SqlRegistryOptions,
+} from './feast/stores';
+export { FeatureServer, featureServerPodMonitor } from './feast/feature-server';
+export type { FeatureServerOptions, FeatureServerProps, ResolvedServerOptions } from './feast/feature-server';
+export { Materialization, RegistryInit } from './feast/materialization';
+export type { MaterializationOptions, MaterializationProps, RegistryInitProps } from './feast/materialization';
+export type { FeastIdentityConfig } from './feast/workload';
+export { FeatureStore } from './feature-store';
+export type { FeatureStoreAccess, FeatureStoreProps } from './feature-store';

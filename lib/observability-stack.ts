@@ -8,7 +8,9 @@ import { AcceleratorKind } from './gpu/accelerator';
 import { Duration } from './core/duration';
 import { DNS_LABEL, outputName } from './private/naming';
 import { reportProblems } from './private/problems';
-import { AlertThresholds, prometheusRuleGroups, resolveAlertThresholds } from './observability/alerts';
+import { AlertRule, AlertThresholds, prometheusRuleGroups, resolveAlertThresholds } from './observability/alerts';
+import { ManifestsRelease } from './addons/manifests';
+import { featureServerPodMonitor } from './feast/feature-server';
 import { ObservabilityCharts } from './observability/charts';
 import { platformDashboards } from './observability/dashboards';
 import { DcgmExporterKind, DcgmExporterSource, operatorDcgmServiceMonitor, standaloneDcgmValues } from './observability/dcgm';
@@ -148,12 +150,14 @@ export class ObservabilityStack extends Construct {
   public readonly dashboardUids: string[];
   /** Prometheus's in-cluster query URL (KEDA's Prometheus scaler and other consumers use it). */
   public readonly prometheusUrl: string;
+  private readonly cluster: IAcceleratorCluster;
   /** Grafana's in-cluster URL (`kubectl port-forward` to it, or put an ingress in front). */
   public readonly grafanaUrl: string;
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id);
     const cluster = props.cluster;
+    this.cluster = cluster;
     this.namespace = props.namespace ?? 'monitoring';
     // kube-prometheus-stack names Grafana's Service '<release>-grafana', port 80.
     this.grafanaUrl = `http://kube-prometheus-stack-grafana.${this.namespace}.svc.cluster.local`;
@@ -261,6 +265,7 @@ export class ObservabilityStack extends Construct {
         podMonitors: [
           servingPodMonitor(),
           routerPodMonitor(),
+          featureServerPodMonitor(),
           kedaPodMonitor(),
           ...(hasNeuron ? [neuronMonitorPodMonitor(this.namespace)] : []),
         ],
@@ -336,5 +341,39 @@ export class ObservabilityStack extends Construct {
       );
     }
     return errors;
+  }
+
+  /**
+   * Alert rules of other constructs (e.g. `features.freshnessAlert()`), as a PrometheusRule installed
+   * through Helm after kube-prometheus-stack (which owns the CRD); Prometheus selects every rule.
+   */
+  public addAlertRules(id: string, groupName: string, rules: AlertRule[]): void {
+    new ManifestsRelease(this, `Rules-${id}`, {
+      cluster: this.cluster,
+      releaseName: `rules-${id.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 53),
+      namespace: this.namespace,
+      manifests: [
+        {
+          apiVersion: 'monitoring.coreos.com/v1',
+          kind: 'PrometheusRule',
+          metadata: { name: `ai-platform-${id.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 63), namespace: this.namespace },
+          spec: {
+            groups: [
+              {
+                name: groupName,
+                rules: rules.map((r) => ({
+                  alert: r.alert,
+                  expr: r.expr,
+                  ...(r.pendingFor ? { for: r.pendingFor } : {}),
+                  labels: { severity: r.severity },
+                  annotations: { summary: r.summary },
+                })),
+              },
+            ],
+          },
+        },
+      ],
+      dependsOn: [this.kubePrometheusStack.release],
+    });
   }
 }

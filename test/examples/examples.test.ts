@@ -5,6 +5,7 @@ import * as path from 'path';
 import { AwsGpuClusterStack } from '../../examples/aws-gpu-cluster/stack';
 import { AzureGpuClusterStack } from '../../examples/azure-gpu-cluster/stack';
 import { ExistingClusterStack } from '../../examples/existing-cluster/stack';
+import { FeatureStoreAwsStack, FeatureStoreAzureStack } from '../../examples/feature-store/stack';
 import { MinimalStack } from '../../examples/minimal/stack';
 import { MultiCloudAwsStack, MultiCloudAzureStack } from '../../examples/multi-cloud/stack';
 import { PrivateClusterStacks } from '../../examples/private-cluster/stack';
@@ -51,6 +52,8 @@ describe.each([
   ['existing-cluster', (app: App) => new ExistingClusterStack(app, 'existing-cluster')],
   ['rag-aws', (app: App) => new RagAwsStack(app, 'rag-aws')],
   ['rag-azure', (app: App) => new RagAzureStack(app, 'rag-azure')],
+  ['feature-store-aws', (app: App) => new FeatureStoreAwsStack(app, 'feature-store-aws')],
+  ['feature-store-azure', (app: App) => new FeatureStoreAzureStack(app, 'feature-store-azure')],
 ])('example %s', (_name, make) => {
   test('matches its snapshot', () => {
     const stack = make(Testing.app());

@@ -1,0 +1,463 @@
+import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
+import { Fn, ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import { ChartOverrides, HelmAddon } from '../addons/chart';
+import { CloudProvider, IPlatformCluster, IWorkloadIdentity } from '../core/cluster';
+import { isToken } from '../private/validation';
+import { FeastCharts } from './charts';
+import { FEAST_CONFIG_DIR, FEATURE_STORE_YAML, PG_PASSFILE_DIR, k8sName } from './feature-store-yaml';
+import { FEAST_UID, FeastIdentityConfig, feastShell, manifestEnv } from './workload';
+
+/** How the feature server runs and scales. */
+export interface FeatureServerOptions {
+  /**
+   * Replicas kept at all times (the autoscaler's minimum).
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * Most replicas the autoscaler adds.
+   * @default 3 times `replicas`
+   */
+  readonly maxReplicas?: number;
+  /**
+   * CPU use per replica, in percent of its request, the autoscaler aims for.
+   * @default 70
+   */
+  readonly targetCpuUtilization?: number;
+  /**
+   * Requests per second per replica the autoscaler aims for (`feast_feature_server_request_total`, scraped
+   * once the feature server's PodMonitor is in place).
+   * @default - CPU only
+   */
+  readonly targetRequestsPerSecond?: number;
+  /**
+   * CPU request of a replica.
+   * @default '500m'
+   */
+  readonly cpu?: string;
+  /**
+   * Memory request and limit of a replica.
+   * @default '1Gi'
+   */
+  readonly memory?: string;
+  /**
+   * Gunicorn workers per replica (`feast serve --workers`).
+   * @default 2
+   */
+  readonly workers?: number;
+  /**
+   * Also run Feast's web UI (the same chart in `ui` mode, one replica, read-only registry access), reachable
+   * inside the cluster (`kubectl port-forward svc/<name>-ui 8888:80`).
+   * @default false
+   */
+  readonly ui?: boolean;
+  /**
+   * Another chart version, and values merged over the library's.
+   * @default - the pinned version and the library's values
+   */
+  readonly chart?: ChartOverrides;
+}
+
+/** Container port of the online server (the chart's `online` port). */
+export const FEATURE_SERVER_PORT = 6566;
+/** Port of the server's Prometheus endpoint (`feast serve --metrics`; not named in the chart's pod spec). */
+export const FEATURE_SERVER_METRICS_PORT = 8000;
+/** The chart's container name. */
+export const FEATURE_SERVER_CONTAINER = 'feast-feature-server';
+
+/** Props of FeatureServer. */
+export interface FeatureServerProps {
+  /** The cluster. */
+  readonly cluster: IPlatformCluster;
+  /** Namespace (exists). */
+  readonly namespace: string;
+  /** Release, Deployment and Service name. */
+  readonly name: string;
+  /** Options. */
+  readonly options: FeatureServerOptions;
+  /** The server's identity (a reader). */
+  readonly identity: IWorkloadIdentity;
+  /** Its service account's name (created beforehand, with the identity's annotations). */
+  readonly serviceAccountName: string;
+  /** Its configuration. */
+  readonly config: FeastIdentityConfig;
+  /** Image. */
+  readonly image: string;
+  /**
+   * Azure tenant of the workload identity (the chart cannot label pods, so the identity's token is mounted
+   * by the values: see `identityVolumes`).
+   * @default - none (AWS)
+   */
+  readonly azureTenantId?: string;
+  /** What the release waits for. */
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/** Resolved server settings. */
+export interface ResolvedServerOptions {
+  /** Minimum replicas. */
+  readonly replicas: number;
+  /** Maximum replicas. */
+  readonly maxReplicas: number;
+  /** Target CPU utilization, percent. */
+  readonly targetCpuUtilization: number;
+  /** CPU request. */
+  readonly cpu: string;
+  /** Memory. */
+  readonly memory: string;
+  /** Gunicorn workers. */
+  readonly workers: number;
+}
+
+/** Applies defaults. */
+export function resolveServerOptions(o: FeatureServerOptions): ResolvedServerOptions {
+  const replicas = o.replicas ?? 2;
+  return {
+    replicas,
+    maxReplicas: o.maxReplicas ?? replicas * 3,
+    targetCpuUtilization: o.targetCpuUtilization ?? 70,
+    cpu: o.cpu ?? '500m',
+    memory: o.memory ?? '1Gi',
+    workers: o.workers ?? 2,
+  };
+}
+
+/** Problems of the server options. */
+export function validateServerOptions(o: FeatureServerOptions): string[] {
+  const out: string[] = [];
+  const r = resolveServerOptions(o);
+  const whole = (v: number) => isToken(v) || (Number.isInteger(v) && v >= 1);
+  if (!whole(r.replicas)) out.push(`server.replicas ${o.replicas} is not a whole number >= 1; use e.g. 2 (one replica has no redundancy)`);
+  if (!whole(r.maxReplicas)) out.push(`server.maxReplicas ${o.maxReplicas} is not a whole number >= 1; use e.g. 6`);
+  else if (whole(r.replicas) && !isToken(r.maxReplicas) && !isToken(r.replicas) && r.maxReplicas < r.replicas)
+    out.push(`server.maxReplicas ${r.maxReplicas} is below replicas ${r.replicas}; raise maxReplicas or lower replicas`);
+  if (!(Number.isInteger(r.targetCpuUtilization) && r.targetCpuUtilization >= 10 && r.targetCpuUtilization <= 100))
+    out.push(`server.targetCpuUtilization ${o.targetCpuUtilization} is not a whole percentage from 10 to 100; use e.g. 70`);
+  if (o.targetRequestsPerSecond !== undefined && !(o.targetRequestsPerSecond > 0))
+    out.push(
+      `server.targetRequestsPerSecond ${o.targetRequestsPerSecond} is not positive; use the requests per second one replica serves, e.g. 200`,
+    );
+  if (!(Number.isInteger(r.workers) && r.workers >= 1 && r.workers <= 32))
+    out.push(`server.workers ${o.workers} is not a whole number from 1 to 32; use e.g. 2`);
+  if (!isToken(r.cpu) && parseCpu(r.cpu) === undefined)
+    out.push(`server.cpu '${r.cpu}' is not a Kubernetes CPU quantity; use e.g. '500m' or '1'`);
+  return out;
+}
+
+/** Cores of a Kubernetes CPU quantity ('500m', '1', '1.5'), or undefined. */
+export function parseCpu(q: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(q);
+  if (!m) return undefined;
+  return m[2] ? Number(m[1]) / 1000 : Number(m[1]);
+}
+
+/**
+ * The PodMonitor (in the shape ObservabilityStack's `podMonitors` list takes) that scrapes every feature
+ * server: `feast serve --metrics` serves Prometheus metrics on port 8000, which the chart's pod spec does
+ * not declare (only the `online` port, 6566), and the Prometheus operator drops undeclared ports; so the
+ * endpoint selects the declared `online` port and rewrites the address to port 8000. (The chart's Service
+ * does name port 8000 `metrics`, as `metrics.enabled` is on: a ServiceMonitor on port `metrics` works too.)
+ */
+export function featureServerPodMonitor(): { [key: string]: any } {
+  return {
+    name: 'feast-feature-server',
+    selector: { matchLabels: { 'app.kubernetes.io/name': FEATURE_SERVER_CONTAINER } },
+    namespaceSelector: { any: true },
+    podMetricsEndpoints: [
+      {
+        port: 'online',
+        path: '/metrics',
+        interval: '30s',
+        relabelings: [
+          {
+            sourceLabels: ['__meta_kubernetes_pod_ip'],
+            targetLabel: '__address__',
+            regex: '(.+)',
+            replacement: `$1:${FEATURE_SERVER_METRICS_PORT}`,
+            action: 'replace',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** Labels the chart puts on the server's pods (its selector labels). */
+export function serverPodLabels(name: string): { [key: string]: string } {
+  return { 'app.kubernetes.io/name': FEATURE_SERVER_CONTAINER, 'app.kubernetes.io/instance': name };
+}
+
+/** An image reference split into the chart's repository and tag (a digest stays in the tag: `tag@sha256:...`). */
+export function splitImage(image: string): { repository: string; tag: string } {
+  if (isToken(image)) {
+    // Known at apply time only: Terraform splits it (a tag is required; `tag@sha256:...` stays in the tag).
+    return {
+      repository: Fn.replace(image, '/:[^:/@]+(@sha256:[a-f0-9]+)?$/', ''),
+      tag: Fn.replace(image, '/^.*?:([^:/@]+(@sha256:[a-f0-9]+)?)$/', '$1'),
+    };
+  }
+  const at = image.indexOf('@');
+  const base = at >= 0 ? image.slice(0, at) : image;
+  const digest = at >= 0 ? image.slice(at) : '';
+  const colon = base.lastIndexOf(':');
+  if (colon > base.lastIndexOf('/')) return { repository: base.slice(0, colon), tag: `${base.slice(colon + 1)}${digest}` };
+  return { repository: base, tag: digest ? `latest${digest}` : 'latest' };
+}
+
+/**
+ * What the pod needs for its cloud identity beyond the service account. The chart has no pod labels, so
+ * the Azure workload identity webhook (which only mutates pods labelled `azure.workload.identity/use`)
+ * never sees the server's pods: the values mount the projected service account token for
+ * `api://AzureADTokenExchange` and set the variables the webhook would (AZURE_CLIENT_ID, AZURE_TENANT_ID,
+ * AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST). EKS Pod Identity needs nothing: its webhook injects
+ * every pod whose service account is associated.
+ */
+function identityParts(
+  identity: IWorkloadIdentity,
+  tenantId: string | undefined,
+): { env: { [key: string]: any }[]; volumes: { [key: string]: any }[]; mounts: { [key: string]: any }[] } {
+  if (identity.cloudProvider !== CloudProvider.AZURE) return { env: [], volumes: [], mounts: [] };
+  const dir = '/var/run/secrets/azure/tokens';
+  return {
+    env: [
+      { name: 'AZURE_CLIENT_ID', value: identity.principal },
+      { name: 'AZURE_TENANT_ID', value: tenantId ?? '' },
+      { name: 'AZURE_FEDERATED_TOKEN_FILE', value: `${dir}/azure-identity-token` },
+      { name: 'AZURE_AUTHORITY_HOST', value: 'https://login.microsoftonline.com/' },
+    ],
+    volumes: [
+      {
+        name: 'azure-identity-token',
+        projected: {
+          sources: [
+            { serviceAccountToken: { path: 'azure-identity-token', audience: 'api://AzureADTokenExchange', expirationSeconds: 3600 } },
+          ],
+        },
+      },
+    ],
+    mounts: [{ name: 'azure-identity-token', mountPath: dir, readOnly: true }],
+  };
+}
+
+/** Chart values of one Feast server release (online or UI mode). */
+export function featureServerValues(
+  props: FeatureServerProps,
+  mode: string,
+  replicas: number,
+  command: string[],
+  resources: { cpu: string; memory: string },
+  readOnlyRoot: boolean,
+  fullname: string,
+): { [key: string]: any } {
+  const cluster = props.cluster;
+  const image = splitImage(props.image);
+  const id = identityParts(props.identity, props.azureTenantId);
+  const labels = serverPodLabels(fullname);
+  return {
+    // Names the Deployment and Service: the PodDisruptionBudget, the ScaledObject and NetworkPolicies use it.
+    fullnameOverride: fullname,
+    replicaCount: replicas,
+    image: { repository: image.repository, tag: image.tag, pullPolicy: 'IfNotPresent' },
+    logLevel: 'INFO',
+    // The Service names port 8000 `metrics` (ServiceMonitor); the chart also adds an OpenTelemetry operator
+    // annotation, inert without that operator. Only the online server serves metrics.
+    ...(mode === 'online' ? { metrics: { enabled: true } } : {}),
+    feast_mode: mode,
+    // feature_store.yaml comes from the mounted secret (`-f`); feature_store_yaml_base64 stays unset (the
+    // chart's empty default), so FEATURE_STORE_YAML_BASE64 is empty and Feast reads the file.
+    commandArgs: command,
+    podSecurityContext: { runAsNonRoot: true, runAsUser: FEAST_UID, fsGroup: FEAST_UID, seccompProfile: { type: 'RuntimeDefault' } },
+    securityContext: {
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: readOnlyRoot,
+      capabilities: { drop: ['ALL'] },
+    },
+    serviceAccount: { name: props.serviceAccountName },
+    resources: { requests: { cpu: resources.cpu, memory: resources.memory }, limits: { memory: resources.memory } },
+    nodeSelector: { ...cluster.systemNodeSelector },
+    tolerations: cluster.systemTolerations.map((t) => ({ ...t })),
+    affinity: {
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: labels } } },
+        ],
+      },
+    },
+    // The chart probes the port over TCP only; Feast opens it once the store and registry are loaded.
+    livenessProbe: { initialDelaySeconds: 30, periodSeconds: 15 },
+    readinessProbe: { initialDelaySeconds: 10, periodSeconds: 5 },
+    volumes: [
+      { name: 'feast-config', secret: { secretName: props.config.secretName, defaultMode: 0o444 } },
+      { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
+      { name: 'pg', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+      ...id.volumes,
+    ],
+    volumeMounts: [
+      { name: 'feast-config', mountPath: FEAST_CONFIG_DIR, readOnly: true },
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'pg', mountPath: PG_PASSFILE_DIR },
+      ...id.mounts,
+    ],
+    extraEnvs: [...manifestEnv(props.config.env), ...id.env],
+  };
+}
+
+/**
+ * The online feature server: the pinned feast-feature-server chart in `online` mode with the config secret
+ * mounted, the pods on the system pool under the restricted Pod Security level, anti-affinity across
+ * nodes, Prometheus metrics on port 8000 (`feast serve --metrics`), and a PodDisruptionBudget. Scaling is a
+ * KEDA ScaledObject (the chart has no HPA), returned by `scaledObject()` for a release after KEDA.
+ */
+export class FeatureServer extends Construct {
+  /** The Helm release of the online server. */
+  public readonly addon: HelmAddon;
+  /** The UI release, when `ui` is on. */
+  public readonly ui?: HelmAddon;
+  /** Labels of the server's pods. */
+  public readonly podLabels: { [key: string]: string };
+  /** In-cluster URL (the chart's Service, port 80). */
+  public readonly url: string;
+  /** The PodDisruptionBudget. */
+  public readonly disruptionBudget: PodDisruptionBudgetV1;
+  private readonly props: FeatureServerProps;
+  private readonly resolved: ResolvedServerOptions;
+
+  constructor(scope: Construct, id: string, props: FeatureServerProps) {
+    super(scope, id);
+    this.props = props;
+    const r = resolveServerOptions(props.options);
+    this.resolved = r;
+    this.podLabels = serverPodLabels(props.name);
+    this.url = `http://${props.name}.${props.namespace}.svc.cluster.local`;
+    const pg = props.config.postgres;
+    const serve = [
+      'feast',
+      '-f',
+      FEATURE_STORE_YAML,
+      '--log-level',
+      'INFO',
+      'serve',
+      '-h',
+      '0.0.0.0',
+      '-p',
+      String(FEATURE_SERVER_PORT),
+      '--workers',
+      String(r.workers),
+      '--registry_ttl_sec',
+      '60',
+      '--metrics',
+    ];
+    const command = pg ? feastShell(`exec ${serve.join(' ')}`, true) : serve;
+    this.addon = new HelmAddon(this, 'Chart', {
+      cluster: props.cluster,
+      releaseName: props.name,
+      chart: FeastCharts.FEATURE_SERVER,
+      namespace: props.namespace,
+      createNamespace: false,
+      values: featureServerValues(props, 'online', r.replicas, command, { cpu: r.cpu, memory: r.memory }, true, props.name),
+      overrides: props.options.chart,
+      dependsOn: props.dependsOn,
+    });
+    this.disruptionBudget = new PodDisruptionBudgetV1(this, 'DisruptionBudget', {
+      provider: props.cluster.providers(this).kubernetes,
+      metadata: { name: props.name, namespace: props.namespace },
+      spec: { maxUnavailable: '1', selector: { matchLabels: { ...this.podLabels } } },
+      dependsOn: [this.addon.release],
+    });
+
+    if (props.options.ui) {
+      const uiName = k8sName(props.name, 'ui');
+      const ui = [
+        'feast',
+        '-f',
+        FEATURE_STORE_YAML,
+        '--log-level',
+        'INFO',
+        'ui',
+        '-h',
+        '0.0.0.0',
+        '-p',
+        '8888',
+        '--registry_ttl_sec',
+        '60',
+      ];
+      this.ui = new HelmAddon(this, 'Ui', {
+        cluster: props.cluster,
+        releaseName: uiName,
+        chart: FeastCharts.FEATURE_SERVER,
+        namespace: props.namespace,
+        createNamespace: false,
+        // The UI writes its projects list into the package directory: no read-only root file system.
+        values: featureServerValues(
+          props,
+          'ui',
+          1,
+          pg ? feastShell(`exec ${ui.join(' ')}`, true) : ui,
+          { cpu: '100m', memory: '512Mi' },
+          false,
+          uiName,
+        ),
+        overrides: props.options.chart,
+        dependsOn: props.dependsOn,
+      });
+    }
+  }
+
+  /**
+   * The KEDA ScaledObject of the server: CPU per replica from cAdvisor (`container_cpu_usage_seconds_total`,
+   * scraped by ObservabilityStack; no metrics-server needed), and requests per second when asked for.
+   */
+  public scaledObject(prometheusUrl: string): { [key: string]: any } {
+    const p = this.props;
+    const r = this.resolved;
+    const cores = parseCpu(r.cpu) ?? 0.5;
+    const pods = `pod=~"${p.name}-[a-z0-9]+-[a-z0-9]+"`;
+    const triggers: { [key: string]: any }[] = [
+      {
+        type: 'prometheus',
+        name: 'cpu',
+        metadata: {
+          serverAddress: prometheusUrl,
+          query: `sum(rate(container_cpu_usage_seconds_total{namespace="${p.namespace}",${pods},container="${FEATURE_SERVER_CONTAINER}"}[2m]))`,
+          // Cores per replica at the target utilization of the request.
+          threshold: String(Math.round(cores * r.targetCpuUtilization * 10) / 1000),
+        },
+      },
+    ];
+    if (p.options.targetRequestsPerSecond !== undefined) {
+      triggers.push({
+        type: 'prometheus',
+        name: 'requests',
+        metadata: {
+          serverAddress: prometheusUrl,
+          query: `sum(rate(feast_feature_server_request_total{namespace="${p.namespace}",${pods}}[2m]))`,
+          threshold: String(p.options.targetRequestsPerSecond),
+          ignoreNullValues: 'true',
+        },
+      });
+    }
+    return {
+      apiVersion: 'keda.sh/v1alpha1',
+      kind: 'ScaledObject',
+      metadata: { name: p.name, namespace: p.namespace },
+      spec: {
+        scaleTargetRef: { name: p.name },
+        minReplicaCount: r.replicas,
+        maxReplicaCount: r.maxReplicas,
+        pollingInterval: 30,
+        cooldownPeriod: 300,
+        advanced: {
+          horizontalPodAutoscalerConfig: {
+            behavior: {
+              scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 60 }] },
+              scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }] },
+            },
+          },
+        },
+        triggers,
+      },
+    };
+  }
+}
