@@ -36,6 +36,9 @@ if (arg === 'reference') {
   const { FeatureStoreAwsStack, FeatureStoreAzureStack } = require('../examples/feature-store/stack');
   new FeatureStoreAwsStack(app, 'feature-store-aws');
   new FeatureStoreAzureStack(app, 'feature-store-azure');
+  const { MultiTenantAwsStack, MultiTenantAzureStack } = require('../examples/multi-tenant/stack');
+  new MultiTenantAwsStack(app, 'multi-tenant-aws');
+  new MultiTenantAzureStack(app, 'multi-tenant-azure');
 } else if (arg === 'rag') {
   const { RagAwsStack } = require('../examples/rag-aws/stack');
   const { RagAzureStack } = require('../examples/rag-azure/stack');

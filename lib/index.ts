@@ -172,3 +172,26 @@ export type { MaterializationOptions, MaterializationProps, RegistryInitProps } 
 export type { FeastIdentityConfig } from './feast/workload';
 export { FeatureStore } from './feature-store';
 export type { FeatureStoreAccess, FeatureStoreProps } from './feature-store';
+
+// Multi-tenant GPU sharing (Kueue).
+export { TenancyCharts, TenancyLabels } from './tenancy/charts';
+export { GpuQuota } from './tenancy/quota';
+export type { GpuQuotaOptions } from './tenancy/quota';
+export type { KueueFlavor, KueueFlavorResource, ResolvedQuota } from './tenancy/flavors';
+export { GpuSharing } from './tenancy/kueue';
+export type { GpuSharingProps, TenantQuotaRecord } from './tenancy/kueue';
+export { Tenant } from './tenancy/tenant';
+export type { TenantProps } from './tenancy/tenant';
+export { TenantNamespace } from './tenancy/namespace';
+export type { TenantNamespaceProps } from './tenancy/namespace';
+export { NamespaceAdmin } from './tenancy/access';
+export type { NamespaceAdminProps } from './tenancy/access';
+export type { NamespaceAdminGrant, NamespaceAdminOptions } from './core/cluster';
+export { KueueMetrics, TENANCY_DASHBOARD_UID, kueueMetricInfos, tenancyDashboard, tenancyDashboardJson } from './tenancy/dashboard';
+export type { KueueMetricInfo } from './tenancy/dashboard';
+export { KueueScrapeAccess, KUEUE_SCRAPER, kueuePodMonitor } from './tenancy/monitoring';
+export type { KueueScrapeAccessProps } from './tenancy/monitoring';
+export { EksNamespaceAdmin } from './aws/namespace-admin';
+export type { EksNamespaceAdminProps } from './aws/namespace-admin';
+export { AksNamespaceAdmin } from './azure/namespace-admin';
+export type { AksNamespaceAdminProps } from './azure/namespace-admin';

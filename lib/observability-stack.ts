@@ -11,6 +11,8 @@ import { reportProblems } from './private/problems';
 import { AlertRule, AlertThresholds, prometheusRuleGroups, resolveAlertThresholds } from './observability/alerts';
 import { ManifestsRelease } from './addons/manifests';
 import { featureServerPodMonitor } from './feast/feature-server';
+import { tenancyDashboardJson } from './tenancy/dashboard';
+import { KueueScrapeAccess, kueuePodMonitor } from './tenancy/monitoring';
 import { ObservabilityCharts } from './observability/charts';
 import { platformDashboards } from './observability/dashboards';
 import { DcgmExporterKind, DcgmExporterSource, operatorDcgmServiceMonitor, standaloneDcgmValues } from './observability/dcgm';
@@ -69,6 +71,12 @@ export interface ObservabilityStackProps {
    * @default - TTFT p95 2 s, queue depth 10, GPU memory 90 %, GPU temperature 85 °C
    */
   readonly alertThresholds?: AlertThresholds;
+  /**
+   * Scrape Kueue (with a token of the chart's metrics-reader role) and ship the tenancy dashboard: quota,
+   * usage, borrowing and pending workloads per tenant and flavor. Set it where a GpuSharing runs.
+   * @default false
+   */
+  readonly kueue?: boolean;
   /**
    * A managed Prometheus to write samples to, e.g. `RemoteWrite.amazonManagedPrometheus()`.
    * @default - samples stay in the in-cluster Prometheus
@@ -208,11 +216,13 @@ export class ObservabilityStack extends Construct {
       dependsOn: [ns],
     });
 
+    if (props.kueue) new KueueScrapeAccess(this, 'KueueScrape', { cluster, namespace: this.namespace, dependsOn: namespace.dependables });
     const dashboards = platformDashboards(thresholds, {
       nvidia: nvidiaPools.length > 0,
       mig: nvidiaPools.some((p) => p.mig),
       neuron: hasNeuron,
     });
+    if (props.kueue) dashboards.push(tenancyDashboardJson());
     this.dashboardUids = dashboards.map((d) => d.uid);
     for (const d of dashboards) {
       // One ConfigMap per dashboard: the sidecar reloads each on its own and each stays far below 1 MiB.
@@ -267,6 +277,7 @@ export class ObservabilityStack extends Construct {
           routerPodMonitor(),
           featureServerPodMonitor(),
           kedaPodMonitor(),
+          ...(props.kueue ? [kueuePodMonitor()] : []),
           ...(hasNeuron ? [neuronMonitorPodMonitor(this.namespace)] : []),
         ],
         ruleGroups: prometheusRuleGroups(thresholds, { nvidia: dcgm.kind !== DcgmExporterKind.NONE, neuron: hasNeuron }),

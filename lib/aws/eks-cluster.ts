@@ -15,6 +15,8 @@ import {
   CloudProvider,
   ICloudCluster,
   IWorkloadIdentity,
+  NamespaceAdminGrant,
+  NamespaceAdminOptions,
   PodToleration,
   ServiceAccountBindingOptions,
 } from '../core/cluster';
@@ -27,6 +29,7 @@ import { EndpointAccess } from './endpoint-access';
 import { selectAwsInstances } from './instance-selection';
 import { EksNodeGroupPool, EksAmiType } from './node-group';
 import { PodIdentityBinding } from './pod-identity';
+import { EksNamespaceAdmin } from './namespace-admin';
 
 const cloudwatchLogGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/cloudwatch-log-group')>(
   '@cdktf/provider-aws/lib/cloudwatch-log-group',
@@ -398,6 +401,18 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
   public poolCapacity(pool: GpuNodePool): ExtendedResource[] {
     const perNode = this.shapes.get(pool.name) ?? selectAwsInstances(pool).shape?.acceleratorsPerNode ?? 0;
     return pool.extendedResources(perNode, this.spec.migStrategy);
+  }
+
+  public grantNamespaceAdmin(scope: Construct, id: string, o: NamespaceAdminOptions): NamespaceAdminGrant {
+    const e = new EksNamespaceAdmin(scope, id, {
+      cluster: this,
+      clusterName: this.cluster.name,
+      principalArn: o.principal,
+      namespace: o.namespace,
+      kubernetesGroup: o.kubernetesGroup,
+      tags: o.tags,
+    });
+    return { kubernetesGroup: e.kubernetesGroup, dependables: e.dependables };
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {

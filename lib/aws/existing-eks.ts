@@ -8,6 +8,8 @@ import {
   CloudProvider,
   ICloudCluster,
   IWorkloadIdentity,
+  NamespaceAdminGrant,
+  NamespaceAdminOptions,
   PodToleration,
   ServiceAccountBindingOptions,
 } from '../core/cluster';
@@ -15,6 +17,7 @@ import { IDataServices } from '../core/data-services';
 import { ClusterAccess } from '../private/cluster-access';
 import { AwsDataServices } from './data';
 import { PodIdentityBinding } from './pod-identity';
+import { EksNamespaceAdmin } from './namespace-admin';
 
 const dataAwsEksClusterLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-eks-cluster')>(
   '@cdktf/provider-aws/lib/data-aws-eks-cluster',
@@ -106,6 +109,18 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
 
   public addonDependencies(scope: IConstruct): ITerraformDependable[] {
     return this.access.dependenciesFor(scope);
+  }
+
+  public grantNamespaceAdmin(scope: Construct, id: string, o: NamespaceAdminOptions): NamespaceAdminGrant {
+    const e = new EksNamespaceAdmin(scope, id, {
+      cluster: this,
+      clusterName: this.clusterName,
+      principalArn: o.principal,
+      namespace: o.namespace,
+      kubernetesGroup: o.kubernetesGroup,
+      tags: o.tags,
+    });
+    return { kubernetesGroup: e.kubernetesGroup, dependables: e.dependables };
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {

@@ -13,6 +13,8 @@ import {
   CloudProvider,
   ICloudCluster,
   IWorkloadIdentity,
+  NamespaceAdminGrant,
+  NamespaceAdminOptions,
   PodToleration,
   ServiceAccountBindingOptions,
 } from '../core/cluster';
@@ -32,6 +34,7 @@ import {
 import { waitAfter } from '../private/time';
 import { selectAzureVmSize } from './vm-size-selection';
 import { FederatedWorkloadIdentity } from './workload-identity';
+import { AksNamespaceAdmin } from './namespace-admin';
 
 const dataAzurermClientConfigLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-client-config')>(
   '@cdktf/provider-azurerm/lib/data-azurerm-client-config',
@@ -322,6 +325,16 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
   /** The taints nodes of `pool` carry, with the spot taint AKS adds. */
   public poolTaints(pool: GpuNodePool): NodeTaint[] {
     return pool.spot ? [...pool.taints, { key: SPOT_LABEL, value: 'spot', effect: TaintEffect.NO_SCHEDULE }] : pool.taints;
+  }
+
+  public grantNamespaceAdmin(scope: Construct, id: string, o: NamespaceAdminOptions): NamespaceAdminGrant {
+    const a = new AksNamespaceAdmin(scope, id, {
+      cluster: this,
+      clusterId: this.cluster.id,
+      groupObjectId: o.principal,
+      namespace: o.namespace,
+    });
+    return { kubernetesGroup: a.kubernetesGroup, dependables: a.dependables };
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {

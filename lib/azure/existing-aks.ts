@@ -9,6 +9,8 @@ import {
   CloudProvider,
   ICloudCluster,
   IWorkloadIdentity,
+  NamespaceAdminGrant,
+  NamespaceAdminOptions,
   PodToleration,
   ServiceAccountBindingOptions,
 } from '../core/cluster';
@@ -17,6 +19,7 @@ import { ClusterAccess } from '../private/cluster-access';
 import { AKS_ENTRA_SERVER_ID } from './aks-cluster';
 import { AzureDataServices } from './data';
 import { FederatedWorkloadIdentity } from './workload-identity';
+import { AksNamespaceAdmin } from './namespace-admin';
 
 const dataAzurermKubernetesClusterLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster')>(
   '@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster',
@@ -82,6 +85,7 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
   public readonly acceleratorPools: AcceleratorPoolInfo[];
   private readonly access: ClusterAccess;
   private readonly oidcIssuerUrl: string;
+  private readonly clusterId: string;
   private readonly tags: { [key: string]: string };
 
   constructor(scope: Construct, id: string, props: ExistingAksCloudClusterProps) {
@@ -95,6 +99,7 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
     this.tags = props.tags;
     this.region = data.location;
     this.oidcIssuerUrl = data.oidcIssuerUrl;
+    this.clusterId = data.id;
     const kube = data.kubeConfig.get(0);
     this.apiEndpoint = kube.host;
     this.kubeconfigCommand = `az aks get-credentials --resource-group ${props.resourceGroupName} --name ${props.clusterName} && kubelogin convert-kubeconfig -l ${props.kubeloginMode}`;
@@ -135,6 +140,16 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
 
   public addonDependencies(scope: IConstruct): ITerraformDependable[] {
     return this.access.dependenciesFor(scope);
+  }
+
+  public grantNamespaceAdmin(scope: Construct, id: string, o: NamespaceAdminOptions): NamespaceAdminGrant {
+    const a = new AksNamespaceAdmin(scope, id, {
+      cluster: this,
+      clusterId: this.clusterId,
+      groupObjectId: o.principal,
+      namespace: o.namespace,
+    });
+    return { kubernetesGroup: a.kubernetesGroup, dependables: a.dependables };
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {

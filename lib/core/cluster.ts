@@ -67,6 +67,26 @@ export interface ClusterProviders {
   readonly helm: HelmProvider;
 }
 
+/** What a cluster needs to make a cloud principal an admin of one namespace. */
+export interface NamespaceAdminOptions {
+  /** The namespace. */
+  readonly namespace: string;
+  /** The cloud principal: an IAM role ARN on EKS, an Entra group object id on AKS. */
+  readonly principal: string;
+  /** The Kubernetes group to map the principal to, where the cloud maps principals to groups (EKS). */
+  readonly kubernetesGroup: string;
+  /** Tags for cloud resources the grant creates. */
+  readonly tags: { [key: string]: string };
+}
+
+/** The cloud side of a namespace admin grant. */
+export interface NamespaceAdminGrant {
+  /** The group the principal's requests carry in Kubernetes; a RoleBinding in the namespace names it. */
+  readonly kubernetesGroup: string;
+  /** Cloud resources of the grant (access entry, role assignments). */
+  readonly dependables: ITerraformDependable[];
+}
+
 /** The network a cluster runs in, where data services put their private endpoints. */
 export interface ClusterNetwork {
   /** VPC id (AWS) or virtual network id (Azure). */
@@ -158,6 +178,12 @@ export interface IPlatformCluster extends IConstruct {
   readonly storageClassName: string;
   /** Binds a service account to a new cloud identity. */
   bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity;
+  /**
+   * Maps a team's cloud principal to a Kubernetes group for one namespace (an EKS access entry with
+   * `kubernetes_groups`; on AKS the Entra group id is the group, plus namespace-scoped Azure RBAC), for a
+   * RoleBinding in that namespace to name.
+   */
+  grantNamespaceAdmin(scope: Construct, id: string, options: NamespaceAdminOptions): NamespaceAdminGrant;
 }
 
 /**
@@ -222,6 +248,12 @@ export interface ICloudCluster extends IConstruct, IClusterInstallTarget {
   readonly acceleratorPools: AcceleratorPoolInfo[];
   /** Binds a service account to a new cloud identity. */
   bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity;
+  /**
+   * Maps a team's cloud principal to a Kubernetes group for one namespace (an EKS access entry with
+   * `kubernetes_groups`; on AKS the Entra group id is the group, plus namespace-scoped Azure RBAC), for a
+   * RoleBinding in that namespace to name.
+   */
+  grantNamespaceAdmin(scope: Construct, id: string, options: NamespaceAdminOptions): NamespaceAdminGrant;
 }
 
 /** What a cloud needs to build a cluster; assembled by GpuInferenceCluster. */

@@ -8,6 +8,8 @@ import {
   IAcceleratorCluster,
   ICloudCluster,
   IWorkloadIdentity,
+  NamespaceAdminGrant,
+  NamespaceAdminOptions,
   PodToleration,
   ServiceAccountBindingOptions,
 } from './cluster';
@@ -86,5 +88,9 @@ export abstract class PlatformClusterBase extends Construct implements IAccelera
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {
     return this.cloudCluster.bindServiceAccount(scope, id, options);
+  }
+
+  public grantNamespaceAdmin(scope: Construct, id: string, options: NamespaceAdminOptions): NamespaceAdminGrant {
+    return this.cloudCluster.grantNamespaceAdmin(scope, id, options);
   }
 }

@@ -8,6 +8,7 @@ import { ExistingClusterStack } from '../../examples/existing-cluster/stack';
 import { FeatureStoreAwsStack, FeatureStoreAzureStack } from '../../examples/feature-store/stack';
 import { MinimalStack } from '../../examples/minimal/stack';
 import { MultiCloudAwsStack, MultiCloudAzureStack } from '../../examples/multi-cloud/stack';
+import { MultiTenantAwsStack, MultiTenantAzureStack } from '../../examples/multi-tenant/stack';
 import { PrivateClusterStacks } from '../../examples/private-cluster/stack';
 import { RagAwsStack } from '../../examples/rag-aws/stack';
 import { RagAzureStack } from '../../examples/rag-azure/stack';
@@ -54,6 +55,8 @@ describe.each([
   ['rag-azure', (app: App) => new RagAzureStack(app, 'rag-azure')],
   ['feature-store-aws', (app: App) => new FeatureStoreAwsStack(app, 'feature-store-aws')],
   ['feature-store-azure', (app: App) => new FeatureStoreAzureStack(app, 'feature-store-azure')],
+  ['multi-tenant-aws', (app: App) => new MultiTenantAwsStack(app, 'multi-tenant-aws')],
+  ['multi-tenant-azure', (app: App) => new MultiTenantAzureStack(app, 'multi-tenant-azure')],
 ])('example %s', (_name, make) => {
   test('matches its snapshot', () => {
     const stack = make(Testing.app());

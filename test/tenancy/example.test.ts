@@ -1,0 +1,25 @@
+import { App, Testing } from 'cdktf';
+import { MultiTenantAwsStack, MultiTenantAzureStack } from '../../examples/multi-tenant/stack';
+import { GpuSharing } from '../../lib/tenancy/kueue';
+import { Tenant } from '../../lib/tenancy/tenant';
+import { crdProblems } from '../crd-schema';
+import { KUEUE_SCHEMAS, ofType } from './fixtures';
+
+describe.each([
+  ['multi-tenant-aws', (app: App) => new MultiTenantAwsStack(app, 'multi-tenant-aws')],
+  ['multi-tenant-azure', (app: App) => new MultiTenantAzureStack(app, 'multi-tenant-azure')],
+])('%s', (_name, make) => {
+  const stack = make(Testing.app({ context: { 'ai-platform:today': '2026-11-15' } }));
+  const doc = JSON.parse(Testing.synth(stack, true));
+  const sharing = stack.node.findChild('Sharing') as GpuSharing;
+  const tenants = stack.node.children.filter((c): c is Tenant => c instanceof Tenant);
+
+  test('three tenants in one cohort, every Kueue object within its CRD, no kubernetes_manifest', () => {
+    expect(tenants.map((t) => t.name)).toEqual(['search', 'ads', 'research']);
+    expect(sharing.tenantNames).toEqual(['search', 'ads', 'research']);
+    for (const m of [...sharing.manifests, ...tenants.flatMap((t) => t.manifests)])
+      expect(crdProblems(KUEUE_SCHEMAS[m.kind], m)).toEqual([]);
+    expect(doc.resource.kubernetes_manifest).toBeUndefined();
+    expect(ofType(doc, 'kubernetes_namespace_v1').filter((n) => n.metadata.labels?.['ai-platform.dev/tenant']).length).toBe(3);
+  });
+});
