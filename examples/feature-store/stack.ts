@@ -19,7 +19,7 @@ import {
  * feature server scaled by KEDA on CPU, materialization every 15 minutes. The model server may read; the
  * team's CI runner (a pod in the cluster) may `feast apply`.
  *
- * Deploy: `cdktf deploy feature-store-aws --var cluster_name=<eks cluster> --var 'private_subnet_ids=["subnet-a","subnet-b"]'`.
+ * Deploy: `cdktf deploy feature-store-aws --var cluster_name=<eks cluster> --var 'private_subnet_ids=["subnet-a","subnet-b"]' --var feast_image=<registry>/feast-aws:0.66.0`.
  */
 export class FeatureStoreAwsStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
@@ -33,6 +33,11 @@ export class FeatureStoreAwsStack extends TerraformStack {
     const privateSubnets = new TerraformVariable(this, 'private_subnet_ids', {
       type: 'list(string)',
       description: "Private subnets (two zones or more) of the cluster's VPC, for the registry database",
+    });
+    // FROM quay.io/feastdev/feature-server:0.66.0 + pip install s3fs (Feast's file engine reads s3:// with it)
+    const feastImage = new TerraformVariable(this, 'feast_image', {
+      type: 'string',
+      description: 'Feast 0.66.0 image with s3fs, pinned (tag or digest)',
     });
 
     const cluster = ExistingCluster.fromEks(this, 'Shared', {
@@ -48,6 +53,7 @@ export class FeatureStoreAwsStack extends TerraformStack {
       project: 'fraud',
       onlineStore: OnlineStore.dynamoDb(),
       offlineStore: OfflineStore.objectStore(),
+      image: feastImage.stringValue,
       registry: Registry.sql(),
       materialization: { schedule: '*/15 * * * *' },
       server: { replicas: 2, maxReplicas: 6 },

@@ -217,7 +217,13 @@ export class FeastPostgresRoles extends Construct {
         lines.push(`GRANT ${ro} TO "${l.user}";`, `REVOKE CREATE ON SCHEMA public FROM "${l.user}";`);
       } else {
         // Every session of a writer runs as the group, so the tables it creates belong to the group.
-        lines.push(`GRANT ${rw} TO "${l.user}";`, `ALTER ROLE "${l.user}" SET role = '${this.writerRole}';`);
+        // PostgreSQL 16+ needs ADMIN OPTION on the login to set its defaults, which an administrator may lack
+        // for logins the cloud created (Azure's pgaadauth_create_principal_with_oid): then writers' URLs
+        // carry the role instead (options=-c role=...), and the job goes on.
+        lines.push(
+          `GRANT ${rw} TO "${l.user}";`,
+          `DO $feast$ BEGIN EXECUTE format('ALTER ROLE %I SET role = %L', '${l.user}', '${this.writerRole}'); EXCEPTION WHEN insufficient_privilege THEN RAISE NOTICE 'role default for ${l.user} not set: its connections set the role'; END $feast$;`,
+        );
       }
     });
     return lines.join('\n') + '\n';

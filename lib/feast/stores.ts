@@ -347,9 +347,9 @@ export interface ObjectStoreOfflineStoreOptions extends ObjectStoreOptions {
 
 /**
  * Where historical features live. Parquet files in the cluster's object store (S3, or a private Azure
- * storage container), read by Feast's `file` engine (Dask over PyArrow/fsspec), keyless: on AWS PyArrow's
- * S3 filesystem takes the pod's Pod Identity (AWS SDK default chain); on Azure adlfs takes the workload
- * identity (DefaultAzureCredential), which needs an image with `feast[azure]` and `adlfs`.
+ * storage container), read by Feast's `file` engine (Dask over fsspec), keyless: on AWS s3fs takes the
+ * pod's Pod Identity (the AWS SDK default chain), on Azure adlfs takes the workload identity
+ * (DefaultAzureCredential). Both need an image with the filesystem: `s3fs`, or `feast[azure]` and `adlfs`.
  */
 export abstract class OfflineStore {
   /** Parquet in an ObjectStore, read by Feast's file engine. */
@@ -378,6 +378,12 @@ class ObjectStoreOffline extends OfflineStore {
     if (check.cloudProvider === CloudProvider.AZURE && check.image === FeastCharts.FEATURE_SERVER_IMAGE) {
       return [
         `image '${check.image}' cannot read offlineStore OfflineStore.objectStore() on Azure: the Feast image installs feast[minimal], without feast[azure] and adlfs, so az:// parquet has no filesystem and materialization fails; build an image FROM it with \`pip install 'feast[azure]==0.66.0' adlfs\` and pass it as image`,
+      ];
+    }
+    // The file engine reads parquet through Dask and fsspec: s3:// needs s3fs, which feast[minimal] leaves out.
+    if (check.cloudProvider === CloudProvider.AWS && check.image === FeastCharts.FEATURE_SERVER_IMAGE) {
+      return [
+        `image '${check.image}' cannot read offlineStore OfflineStore.objectStore() on AWS: Feast's file engine reads s3:// parquet through Dask and fsspec, which need s3fs, and the Feast image installs feast[minimal] without it, so every materialization fails; build an image FROM it with \`pip install s3fs\` and pass it as image`,
       ];
     }
     return [];
@@ -537,7 +543,12 @@ class SqlRegistry extends Registry {
           config: {
             registry_type: 'sql',
             // No password in the URL: psycopg (libpq) reads the token from PGPASSFILE for each connection.
-            path: `postgresql+psycopg://${g.login.user}@${database.host}:${port}/${database.databaseName}?sslmode=require`,
+            // Writers' sessions run as the writer group (tables they create belong to it), also where the
+            // administrator could not make it the login's default (PostgreSQL 16+ on Azure).
+            path:
+              access === FeastAccess.READ
+                ? `postgresql+psycopg://${g.login.user}@${database.host}:${port}/${database.databaseName}?sslmode=require`
+                : `postgresql+psycopg://${g.login.user}@${database.host}:${port}/${database.databaseName}?sslmode=require&options=-c%20role%3D${roles.writerRole}`,
             cache_ttl_seconds: (cacheTtl ?? Duration.seconds(60)).toMilliseconds() / 1000,
             // Readers never create tables (the registry init job, a writer, did): a missing table is an error.
             schema_mode: access === FeastAccess.READ ? 'verify' : 'auto',

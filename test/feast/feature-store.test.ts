@@ -38,12 +38,13 @@ function aks(stack: TerraformStack = azureStack()): IPlatformCluster {
 }
 
 const AZURE_IMAGE = 'registry.example.com/feast-azure:0.66.0';
+const AWS_IMAGE = 'registry.example.com/feast-aws:0.66.0';
 
 function store(cluster: IPlatformCluster, props: Partial<FeatureStoreProps> = {}): FeatureStore {
   return new FeatureStore(TerraformStack.of(cluster), 'Features', {
     project: 'fraud',
     onlineStore: cluster.cloudProvider === 'aws' ? OnlineStore.dynamoDb() : OnlineStore.managedRedis(),
-    ...(cluster.cloudProvider === 'azure' ? { image: AZURE_IMAGE } : {}),
+    image: cluster.cloudProvider === 'azure' ? AZURE_IMAGE : AWS_IMAGE,
     materialization: { schedule: '*/15 * * * *' },
     ...props,
     cluster,
@@ -359,7 +360,7 @@ describe('each identity gets only what its role needs', () => {
     const sql = job.spec.template.spec.container[0].env.find((e: any) => e.name === 'ROLES_SQL').value as string;
     expect(sql).toMatch(/GRANT "feast_fraud_ro" TO "scorer_[0-9a-f]{6}";\nREVOKE CREATE ON SCHEMA public FROM "scorer_[0-9a-f]{6}";/);
     expect(sql).toMatch(
-      /GRANT "feast_fraud_rw" TO "pipeline_[0-9a-f]{6}";\nALTER ROLE "pipeline_[0-9a-f]{6}" SET role = 'feast_fraud_rw';/,
+      /GRANT "feast_fraud_rw" TO "pipeline_[0-9a-f]{6}";\nDO \$feast\$ BEGIN EXECUTE format\('ALTER ROLE %I SET role = %L', 'pipeline_[0-9a-f]{6}', 'feast_fraud_rw'\); EXCEPTION WHEN insufficient_privilege THEN RAISE NOTICE/,
     );
     expect(sql).toContain(
       'ALTER DEFAULT PRIVILEGES FOR ROLE "feast_fraud_rw" IN SCHEMA public GRANT SELECT ON TABLES TO "feast_fraud_ro";',
@@ -617,6 +618,19 @@ describe('validation', () => {
     expect(problemLines(TerraformStack.of(cluster))).toEqual([
       `test/Features: image '${image}' cannot read offlineStore OfflineStore.objectStore() on Azure: the Feast image installs feast[minimal], without feast[azure] and adlfs, so az:// parquet has no filesystem and materialization fails; build an image FROM it with \`pip install 'feast[azure]==0.66.0' adlfs\` and pass it as image`,
       `test/Features: registry Registry.objectStore() on Azure is read by Feast's AzureRegistryStore (azure-storage-blob, azure-identity), which image '${image}' does not ship (feast[minimal] leaves out feast[azure]), so no Feast pod could read the registry; use Registry.sql(), or pass an image built with \`pip install 'feast[azure]==0.66.0' adlfs\``,
+    ]);
+  });
+
+  test('the default image cannot read s3:// parquet (no s3fs) on AWS', () => {
+    const cluster = eks();
+    new FeatureStore(TerraformStack.of(cluster), 'Features', {
+      cluster,
+      project: 'fraud',
+      onlineStore: OnlineStore.dynamoDb(),
+      offlineStore: OfflineStore.objectStore(),
+    });
+    expect(problemLines(TerraformStack.of(cluster))).toEqual([
+      `test/Features: image '${FeastCharts.FEATURE_SERVER_IMAGE}' cannot read offlineStore OfflineStore.objectStore() on AWS: Feast's file engine reads s3:// parquet through Dask and fsspec, which need s3fs, and the Feast image installs feast[minimal] without it, so every materialization fails; build an image FROM it with \`pip install s3fs\` and pass it as image`,
     ]);
   });
 
