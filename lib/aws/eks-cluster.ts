@@ -295,6 +295,8 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
       labels: { [PlatformLabels.ROLE]: 'system' },
       taints: [],
       extendedResources: [],
+      // Pod-network platform components here (EBS CSI controller) read instance metadata.
+      metadataHopLimit: 2,
       tags,
       dependsOn: nodeDeps,
     });

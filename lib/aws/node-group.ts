@@ -51,6 +51,12 @@ export interface EksNodeGroupPoolProps {
   readonly extendedResources: ExtendedResource[];
   /** Tags. */
   readonly tags: { [key: string]: string };
+  /**
+   * IMDS hop limit: 1 keeps pods (other than host-network ones) away from the node role's credentials;
+   * 2 lets pod-network platform components read instance metadata.
+   * @default 1
+   */
+  readonly metadataHopLimit?: number;
   /** What the group waits for (network add-on, access for nodes). */
   readonly dependsOn: ITerraformDependable[];
 }
@@ -82,8 +88,10 @@ export class EksNodeGroupPool extends Construct {
       metadataOptions: {
         httpEndpoint: 'enabled',
         httpTokens: 'required',
-        // 2 hops: host-network agents (VPC CNI) still reach IMDS; pods use Pod Identity, not the node role.
-        httpPutResponseHopLimit: 2,
+        // Pods take cloud identities through Pod Identity, never the node role: on accelerator pools (where
+        // tenants' and serving workloads run) one hop keeps pod-network containers from IMDS, so no pod can
+        // act as the node (its role may modify any network interface). Host-network agents are one hop away.
+        httpPutResponseHopLimit: props.metadataHopLimit ?? 1,
         instanceMetadataTags: 'disabled',
       },
       blockDeviceMappings: [

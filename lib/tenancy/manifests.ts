@@ -178,6 +178,11 @@ export function kueueConfiguration(tenantLabel: string, frameworks: string[]): M
     // Deployment and StatefulSet webhook (failurePolicy Fail), so when Kueue is down only tenants'
     // new workloads wait; system and platform namespaces never call it (kueue#5244).
     managedJobsNamespaceSelector: { matchExpressions: [{ key: tenantLabel, operator: 'Exists' }] },
+    // In tenant namespaces a workload without a queue label is still Kueue's (the namespace's 'default'
+    // LocalQueue), so quotas cannot be sidestepped by leaving the label off.
+    manageJobsWithoutQueueName: true,
+    // Resources no ClusterQueue covers would keep a workload pending forever: Kueue ignores these.
+    resources: { excludeResourcePrefixes: ['ephemeral-storage', 'hugepages-', 'vpc.amazonaws.com/', 'rdma/'] },
     integrations: { frameworks },
     // Fair sharing: idle quota goes to the tenant with the lowest share of the cohort, and preemption to
     // reclaim it follows the shares.

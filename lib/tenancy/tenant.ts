@@ -194,6 +194,15 @@ export class Tenant extends Construct {
       queue.borrowing,
       queueFlavors(queue).flatMap((g) => g.flavors.map((f) => f.name)),
     );
+    // The ClusterQueue first and the namespace after it, so destroy removes the namespace (its workloads, which
+    // hold quota and keep the queue's finalizer) before the queue: a queue in use never empties.
+    const clusterQueue = new ManifestsRelease(this, 'ClusterQueue', {
+      cluster,
+      releaseName: `tenant-${this.name}-queue`,
+      namespace: KUEUE_NAMESPACE,
+      manifests: [clusterQueueManifest(queue)],
+      dependsOn: [...sharing.dependables],
+    });
     this.tenantNamespace = new TenantNamespace(this, 'Namespace', {
       cluster,
       name: this.namespace,
@@ -201,7 +210,7 @@ export class Tenant extends Construct {
       podSecurity,
       monitoringNamespace: monitoring,
       hard: this.resourceQuota,
-      dependsOn: [sharing.addon.release],
+      dependsOn: [sharing.addon.release, clusterQueue.release],
     });
     const inNamespace = this.tenantNamespace.dependables;
 
@@ -243,15 +252,15 @@ export class Tenant extends Construct {
       });
     }
 
-    // ClusterQueue and LocalQueue through Helm after Kueue and the flavors; the release lives in Kueue's
-    // namespace, where tenants (admins of their own namespace) cannot touch its record.
+    // The LocalQueue through Helm after the namespace; both releases live in Kueue's namespace, where
+    // tenants (admins of their own namespace) cannot touch their records.
     this.manifests = [clusterQueueManifest(queue), localQueueManifest(this.namespace, this.clusterQueueName, this.labels)];
     this.release = new ManifestsRelease(this, 'Queues', {
       cluster,
       releaseName: `tenant-${this.name}`,
       namespace: KUEUE_NAMESPACE,
-      manifests: this.manifests,
-      dependsOn: [...sharing.dependables, ...inNamespace],
+      manifests: [this.manifests[1]],
+      dependsOn: [...sharing.dependables, ...inNamespace, clusterQueue.release],
     });
   }
 
@@ -261,17 +270,18 @@ export class Tenant extends Construct {
   }
 
   /**
-   * `requests.<resource>` for every accelerator resource of the cluster: the tenant's nominal quota, or
-   * with borrowing the most it can be lent (what its listed flavors provide at maxNodes); 0 for the rest,
-   * so pods that bypass Kueue cannot take accelerators either.
+   * `requests.<resource>` for every accelerator resource of the cluster: what the tenant's listed flavors
+   * provide at maxNodes (Kueue enforces the quota; pods Kueue holds count against a ResourceQuota too, so a
+   * ceiling at the nominal quota could stop a job Kueue admitted from creating its pods); 0 for the rest,
+   * so pods that bypass Kueue cannot take accelerators of pools the tenant has no quota on.
    */
-  private hardLimits(borrowing: boolean, listed: string[]): { [key: string]: string } {
+  private hardLimits(_borrowing: boolean, listed: string[]): { [key: string]: string } {
     const ceilings = new Map<string, number | undefined>();
     for (const f of this.sharing.flavors) {
       for (const r of f.resources) {
         const nominal = this.quotas.find((q) => q.flavor.name === f.name)?.amounts[r.name] ?? 0;
         const capacity = flavorCapacity(f, r.name);
-        const add = !listed.includes(f.name) ? 0 : borrowing ? (capacity === undefined ? undefined : Math.max(capacity, nominal)) : nominal;
+        const add = !listed.includes(f.name) ? 0 : capacity === undefined ? undefined : Math.max(capacity, nominal);
         const prev = ceilings.has(r.name) ? ceilings.get(r.name) : 0;
         ceilings.set(r.name, prev === undefined || add === undefined ? undefined : prev + add);
       }

@@ -104,7 +104,19 @@ describe('GpuSharing', () => {
     expect(doc.resource.kubernetes_manifest).toBeUndefined();
     const kueueId = Object.entries(doc.resource.helm_release).find(([, r]: any) => r.name === 'kueue')![0];
     const objects = releases.filter((r) => r.name === 'kueue-platform-objects' || r.name.startsWith('tenant-'));
-    expect(objects.map((r) => r.name).sort()).toEqual(['kueue-platform-objects', 'tenant-edge', 'tenant-research', 'tenant-search']);
+    // Per tenant: the ClusterQueue before its namespace, the LocalQueue after it (destroy empties the queue first).
+    expect(objects.map((r) => r.name).sort()).toEqual([
+      'kueue-platform-objects',
+      'tenant-edge',
+      'tenant-edge-queue',
+      'tenant-research',
+      'tenant-research-queue',
+      'tenant-search',
+      'tenant-search-queue',
+    ]);
+    const ns = Object.entries(doc.resource.kubernetes_namespace_v1).find(([, n]: any) => n.metadata.name === 'search')!;
+    const queueId = Object.entries(doc.resource.helm_release).find(([, r]: any) => r.name === 'tenant-search-queue')![0];
+    expect((ns[1] as any).depends_on).toContain(`helm_release.${queueId}`);
     for (const r of objects) {
       expect(r.depends_on).toContain(`helm_release.${kueueId}`);
       expect(r.chart).toMatch(/^\.\/assets\/ai-platform-manifests-chart\/[0-9A-F]{32}$/);

@@ -115,18 +115,19 @@ describe('Tenant isolation and quotas', () => {
     expect(labelsOf('ads')['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
-  test('ResourceQuota: requests.-prefixed accelerator keys, nominal without borrowing, pool capacity with it, 0 elsewhere', () => {
+  test('ResourceQuota: requests.-prefixed accelerator keys, the listed pools at maxNodes (Kueue holds the quota), 0 elsewhere', () => {
     const quotas = ofType(doc, 'kubernetes_resource_quota_v1');
     for (const q of quotas) for (const k of Object.keys(q.spec.hard)) expect(k).toMatch(/^requests\./);
     const hard = (ns: string) => quotas.find((q) => q.metadata.namespace === ns).spec.hard;
-    // ads: 2 L4 + 8 A100 of nvidia.com/gpu; no Neuron.
+    // ads lists L4 and A100: 6 L4 + 16 A100 at maxNodes. A ceiling at the nominal quota would count pods
+    // Kueue holds and could stop a job it admitted from creating its pods; no Neuron.
     expect(hard('ads')).toEqual({
-      'requests.nvidia.com/gpu': '10',
+      'requests.nvidia.com/gpu': '22',
       'requests.aws.amazon.com/neuron': '0',
       'requests.aws.amazon.com/neuroncore': '0',
     });
     expect(hard('research')).toEqual({
-      'requests.nvidia.com/gpu': '4',
+      'requests.nvidia.com/gpu': '16',
       'requests.aws.amazon.com/neuron': '0',
       'requests.aws.amazon.com/neuroncore': '0',
     });
