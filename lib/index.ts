@@ -65,14 +65,20 @@ export type {
   ServiceLogin,
 } from './core/data-services';
 export { KeyValueCache, ObjectStore, PostgresDatabase } from './data-services';
-export type { IObjectEventQueue, KedaTriggerSpec, ObjectEventsOptions } from './core/data-services';
+export type {
+  IObjectEventQueue,
+  ISharedFileSystem,
+  KedaTriggerSpec,
+  ObjectEventsOptions,
+  SharedFileSystemOptions,
+} from './core/data-services';
 
 // RAG: served models sized at synth, vLLM + router, KEDA, vector stores, documents.
 export { EmbeddingModel, RerankerModel } from './rag/models';
 export { ModelTask, ServedModel } from './rag/served-model';
 export type { ServedModelOptions, ServingPlan, ServingPlanResult, ServingToleration } from './rag/served-model';
-export { ModelRouter, ModelServer } from './rag/serving';
-export type { ModelRouterProps, ModelServerProps } from './rag/serving';
+export { ModelRouter, ModelServer, ModelStagingJob } from './rag/serving';
+export type { ModelCacheMount, ModelRouterProps, ModelServerProps, ModelStagingJobProps } from './rag/serving';
 export type { ExposedPort, IVectorStoreBinding, RagContext } from './rag/types';
 export { VectorStore } from './rag/vector-store';
 export type { InClusterVectorStoreOptions, PgvectorOptions } from './rag/vector-store';
@@ -98,8 +104,8 @@ export type { PlatformPriorityClassesProps } from './addons/priority-classes';
 export { AmazonManagedPrometheus } from './aws/amazon-managed-prometheus';
 export type { AmazonManagedPrometheusOptions } from './aws/amazon-managed-prometheus';
 export type { AwsCloudOptions, ExistingVpc } from './aws/aws-backend';
-export { AwsDataServices } from './aws/data';
-export type { AwsDataServicesProps } from './aws/data';
+export { AwsDataServices, EfsSharedFileSystem } from './aws/data';
+export type { AwsDataServicesProps, EfsSharedFileSystemProps } from './aws/data';
 export { ExistingEksCloudCluster } from './aws/existing-eks';
 export type { ExistingEksCloudClusterProps } from './aws/existing-eks';
 export { EksClusterAutoscaler } from './aws/cluster-autoscaler';
@@ -122,7 +128,7 @@ export type { AksPlatformClusterProps } from './azure/aks-cluster';
 export type { AzureCloudOptions } from './azure/azure-backend';
 export { AzureMonitorPrometheus } from './azure/azure-monitor-prometheus';
 export type { AzureMonitorPrometheusOptions } from './azure/azure-monitor-prometheus';
-export { AzureDataServices } from './azure/data';
+export { AzureDataServices, AzureFilesSharedFileSystem } from './azure/data';
 export type { AzureDataServicesProps, EntraPrincipal } from './azure/data';
 export { ExistingAksCloudCluster } from './azure/existing-aks';
 export type { ExistingAksCloudClusterProps } from './azure/existing-aks';

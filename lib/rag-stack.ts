@@ -1,6 +1,7 @@
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
+import { PersistentVolumeClaimV1 } from '@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { Fn, ITerraformDependable, TerraformOutput, Token } from 'cdktf';
@@ -10,12 +11,12 @@ import { Keda } from './addons/keda';
 import { ManifestsRelease } from './addons/manifests';
 import { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
 import { IAcceleratorCluster, IWorkloadIdentity } from './core/cluster';
-import { IObjectEventQueue, KubernetesSecretKeyRef, RemovalPolicy, ServiceLogin } from './core/data-services';
+import { IObjectEventQueue, ISharedFileSystem, KubernetesSecretKeyRef, RemovalPolicy, ServiceLogin } from './core/data-services';
 import { ObjectStore } from './data-services';
 import { outputName } from './private/naming';
 import { reportProblems } from './private/problems';
 import { ModelTask, ServedModel, ServingPlan, planServedModel } from './rag/served-model';
-import { ModelRouter, ModelServer, modelScaledObject } from './rag/serving';
+import { ModelCacheMount, ModelRouter, ModelServer, ModelStagingJob, modelScaledObject } from './rag/serving';
 import { IVectorStoreBinding, RagContext } from './rag/types';
 import { VectorStore } from './rag/vector-store';
 
@@ -120,10 +121,17 @@ export interface RagStackProps {
    */
   readonly huggingFaceToken?: KubernetesSecretKeyRef;
   /**
-   * What destroy does to the vector store's data.
+   * What destroy does to the vector store's data (and to the model cache's file system).
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * A model-weight cache: a shared ReadWriteMany volume (EFS on AWS, Azure Files premium on Azure) that one
+   * staging job per model fills from the Hugging Face hub once; model servers mount it read-only and load
+   * from it instead of each new pod downloading the weights. `false`: every pod downloads from the hub.
+   * @default true
+   */
+  readonly modelCache?: boolean;
   /**
    * Version and values overrides of the KEDA chart (installed once per cluster).
    * @default - the pinned version and the library's values
@@ -142,8 +150,9 @@ const DEFAULT_QUEUE_DEPTH = 5;
 /**
  * Retrieval-augmented generation on a GPU cluster: an LLM, an embedding model and an optional reranker
  * served by vLLM behind one OpenAI-compatible router, sized at synth for their pools and scaled by KEDA on
- * each model's queue; a vector store with authentication on; a document bucket with optional new-document
- * events and an ingestion worker. App teams get one ConfigMap and an API key through `grantQuery`.
+ * each model's queue, loading weights from a shared model cache staged once per model; a vector store with
+ * authentication on; a document bucket with optional new-document events and an ingestion worker. App teams
+ * get one ConfigMap and an API key through `grantQuery`.
  *
  * ```ts
  * const rag = new RagStack(this, 'Rag', {
@@ -179,6 +188,16 @@ export class RagStack extends Construct {
   public readonly scalingManifests: { [key: string]: any }[];
   /** The API key secret clients send as `Authorization: Bearer` (generated at apply time). */
   public readonly apiKeySecret: KubernetesSecretKeyRef;
+  /**
+   * The shared file system of the model cache.
+   * @default - none when `modelCache` is false
+   */
+  public readonly modelCacheFileSystem?: ISharedFileSystem;
+  /**
+   * Name of the model cache's claim (ReadWriteMany, in the stack's namespace).
+   * @default - none when `modelCache` is false
+   */
+  public readonly modelCacheClaimName?: string;
   private readonly cluster: IAcceleratorCluster;
   private readonly ctx: RagContext;
   private readonly apiKey: SecretV1;
@@ -275,9 +294,42 @@ export class RagStack extends Construct {
     // routing reads a prompt that those requests do not have).
     const generatorRouter = `${stackName}-router`;
     const poolingRouter = `${stackName}-pooling-router`;
+    // The model cache: one shared volume, filled once per model by a staging job the servers wait for.
+    const staged = new Map<string, { mount: ModelCacheMount; job: ModelStagingJob }>();
+    const plans = Object.values(this.plans);
+    if ((props.modelCache ?? true) && plans.length > 0) {
+      const fs = cluster.dataServices.sharedFileSystem(new Construct(this, 'ModelCache'), { removalPolicy: this.ctx.removalPolicy });
+      this.modelCacheFileSystem = fs;
+      this.modelCacheClaimName = `${stackName}-model-cache`;
+      const claim = new PersistentVolumeClaimV1(this, 'ModelCacheClaim', {
+        provider: cluster.providers(this).kubernetes,
+        metadata: { name: this.modelCacheClaimName, namespace: this.namespace, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } },
+        spec: {
+          accessModes: ['ReadWriteMany'],
+          storageClassName: fs.storageClassName,
+          // Room for every model's download (weights x 2.5 + headroom each).
+          resources: { requests: { storage: `${plans.reduce((sum, p) => sum + p.cacheVolumeGib, 0)}Gi` } },
+        },
+        waitUntilBound: false,
+        dependsOn: [...fs.dependables, ...inNamespace],
+      });
+      for (const [, task] of models) {
+        const plan = this.plans[task];
+        if (!plan) continue;
+        const job = new ModelStagingJob(this, `Stage-${task}`, {
+          ctx: this.ctx,
+          plan,
+          claimName: this.modelCacheClaimName,
+          huggingFaceToken: props.huggingFaceToken,
+          dependsOn: [...inNamespace, claim],
+        });
+        staged.set(task, { mount: { claimName: this.modelCacheClaimName, path: plan.repository }, job });
+      }
+    }
     for (const [, task] of models) {
       const plan = this.plans[task];
       if (!plan) continue;
+      const stage = staged.get(task);
       const server = new ModelServer(this, `Model-${task}`, {
         ctx: this.ctx,
         stackName,
@@ -286,7 +338,8 @@ export class RagStack extends Construct {
         task,
         apiKey: this.apiKeySecret,
         huggingFaceToken: props.huggingFaceToken,
-        dependsOn: serverDeps,
+        modelCache: stage?.mount,
+        dependsOn: stage ? [...serverDeps, stage.job.job] : serverDeps,
       });
       manifests.push(
         modelScaledObject({

@@ -345,7 +345,7 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
       privateSubnetIds: props.privateSubnetIds,
       nodeSecurityGroupId: this.cluster.vpcConfig.clusterSecurityGroupId,
     };
-    this.dataServices = new AwsDataServices({ clusterName: name, network: this.network, tags });
+    this.dataServices = new AwsDataServices({ clusterName: name, network: this.network, tags, cluster: this });
     this.apiEndpoint = this.cluster.endpoint;
     this.kubeconfigCommand = `aws eks update-kubeconfig --name ${this.cluster.name} --region ${this.region}`;
     this.access = new ClusterAccess(this, {

@@ -87,7 +87,12 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
       privateSubnetIds: props.privateSubnetIds ?? [],
       nodeSecurityGroupId: props.nodeSecurityGroupId ?? vpc.clusterSecurityGroupId,
     };
-    this.dataServices = new AwsDataServices({ clusterName: props.clusterName, network: this.network, tags: props.tags });
+    this.dataServices = new AwsDataServices({
+      clusterName: props.clusterName,
+      network: this.network,
+      tags: props.tags,
+      cluster: this,
+    });
     this.systemNodeSelector = props.systemNodeSelector;
     this.systemTolerations = props.systemTolerations;
     this.storageClassName = props.storageClassName;

@@ -95,6 +95,16 @@ export interface KeyValueCacheOptions {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** Options of a shared file system (ReadWriteMany volumes: EFS on AWS, Azure Files on Azure). */
+export interface SharedFileSystemOptions {
+  /**
+   * What destroy does to the file system (AWS; on Azure the driver owns the storage account, and volumes
+   * of the class are always retained when their claim goes).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
 /** Props of ObjectStore. */
 export interface ObjectStoreProps extends ObjectStoreOptions {
   /** The cluster whose workloads use the store; it lands in the cluster's region, network and tags. */
@@ -202,6 +212,18 @@ export interface IKeyValueCache extends IConstruct {
   grantReadWrite(identity: IWorkloadIdentity, after?: ITerraformDependable[]): ServiceLogin;
 }
 
+/**
+ * A file system many pods mount at once (ReadWriteMany), through a StorageClass: EFS with the EFS CSI
+ * driver on AWS, Azure Files premium shares (SMB 3 with encryption in transit) on Azure. Volumes of the
+ * class are retained when their claim is deleted.
+ */
+export interface ISharedFileSystem extends IConstruct {
+  /** StorageClass that provisions ReadWriteMany volumes on it. */
+  readonly storageClassName: string;
+  /** What PVCs of the class wait for (driver, file system, mount targets, StorageClass). */
+  readonly dependables: ITerraformDependable[];
+}
+
 /** A KEDA trigger, as the `triggers` item of a ScaledObject takes it. */
 export interface KedaTriggerSpec {
   /** Scaler type, e.g. 'aws-sqs-queue' or 'azure-queue'. */
@@ -253,4 +275,6 @@ export interface IDataServices {
   cache(scope: Construct, options: KeyValueCacheOptions): IKeyValueCache;
   /** Creates a queue under `scope` that receives an event for each object created in `store` (made by this cloud). */
   objectEvents(scope: Construct, store: IObjectStore, options: ObjectEventsOptions): IObjectEventQueue;
+  /** Creates a shared (ReadWriteMany) file system under `scope`, with a StorageClass in the cluster. */
+  sharedFileSystem(scope: Construct, options: SharedFileSystemOptions): ISharedFileSystem;
 }

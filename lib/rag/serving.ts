@@ -1,4 +1,5 @@
 import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
+import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
 import { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1';
@@ -24,6 +25,21 @@ export const SERVED_MODEL_LABEL = 'ai-platform.dev/served-model';
 /** Label naming the router that discovers a model server. */
 export const ROUTER_LABEL = 'ai-platform.dev/router';
 
+/** Where the weights of a model were staged on a shared volume (a ReadWriteMany claim). */
+export interface ModelCacheMount {
+  /** Name of the PersistentVolumeClaim holding the weights (in the server's namespace). */
+  readonly claimName: string;
+  /** Directory of the model's weights inside the volume: its Hugging Face repository id, e.g. 'BAAI/bge-m3'. */
+  readonly path: string;
+}
+
+/** Where a model server mounts the model cache (read-only). */
+export const MODEL_CACHE_MOUNT_PATH = '/model-cache';
+/** Where the staging job mounts the model cache (read-write). */
+const STAGING_MOUNT_PATH = '/cache';
+/** Files vLLM loads: configs, safetensors weights, tokenizers, chat templates. */
+const STAGED_PATTERNS = ['*.json', '*.safetensors', '*.txt', '*.model', 'tokenizer*', '*.jinja'];
+
 /** Options of one model server. */
 export interface ModelServerProps {
   /** Where it runs. */
@@ -48,7 +64,14 @@ export interface ModelServerProps {
    * @default VLLM_IMAGE
    */
   readonly image?: string;
-  /** What the server waits for (namespace, secrets, GPU operator). */
+  /**
+   * Load the weights from a shared volume where a staging job put them (mounted read-only at
+   * /model-cache), instead of downloading them from the Hugging Face hub on every new pod. Pass the
+   * staging job in `dependsOn`.
+   * @default - none: each pod downloads the weights from the hub onto its own ephemeral volume
+   */
+  readonly modelCache?: ModelCacheMount;
+  /** What the server waits for (namespace, secrets, GPU operator; the staging job with a model cache). */
   readonly dependsOn: ITerraformDependable[];
 }
 
@@ -74,11 +97,14 @@ export function modelServerLabels(stackName: string, servedName: string, routerN
   };
 }
 
-/** vLLM's command-line arguments for a plan. */
-export function vllmArgs(plan: ServingPlan, task: ModelTask): string[] {
+/**
+ * vLLM's command-line arguments for a plan. With `modelPath` (a directory of staged weights) vLLM loads
+ * it and nothing is downloaded; without it the weights come from the hub into /models.
+ */
+export function vllmArgs(plan: ServingPlan, task: ModelTask, modelPath?: string): string[] {
   const args = [
     '--model',
-    plan.repository,
+    modelPath ?? plan.repository,
     '--served-model-name',
     plan.servedName,
     '--port',
@@ -91,10 +117,9 @@ export function vllmArgs(plan: ServingPlan, task: ModelTask): string[] {
     String(plan.maxNumSeqs),
     '--gpu-memory-utilization',
     String(plan.gpuMemoryUtilization),
-    // Weights are cached on the pod's own volume; no write back to the hub.
-    '--download-dir',
-    '/models',
   ];
+  // Downloaded weights are cached on the pod's own volume; no write back to the hub.
+  if (modelPath === undefined) args.push('--download-dir', '/models');
   // Embedders and rerankers run vLLM's pooling runner (/v1/embeddings; /v1/rerank and /v1/score). A
   // reranker is a sequence-classification model vLLM recognises from its config: no --convert (v0.11
   // accepts auto, classify, embed, none and reward).
@@ -106,7 +131,8 @@ export function vllmArgs(plan: ServingPlan, task: ModelTask): string[] {
 
 /**
  * One served model: a vLLM Deployment on its pool (exactly the resource and tolerations the pool
- * advertises), its weights cached on an ephemeral volume sized to them, probes sized to its load time,
+ * advertises), its weights read from the model cache (a shared volume, read-only) or downloaded onto an
+ * ephemeral volume sized to them, probes sized to its load time,
  * priority class `ai-inference`, the API key from a secret, a Service and a PodDisruptionBudget. Replicas
  * belong to KEDA after creation.
  */
@@ -119,6 +145,7 @@ export class ModelServer extends Construct {
   constructor(scope: Construct, id: string, props: ModelServerProps) {
     super(scope, id);
     const { ctx, plan } = props;
+    const cache = props.modelCache;
     const provider = ctx.cluster.providers(this).kubernetes;
     const labels = modelServerLabels(props.stackName, plan.servedName, props.routerName);
     this.deploymentName = `vllm-${plan.servedName}`.slice(0, 63).replace(/[-.]+$/, '');
@@ -134,7 +161,8 @@ export class ModelServer extends Construct {
       { name: 'HF_HOME', value: '/models/hf' },
       // torch.compile and CUDA graph caches on the same volume, so a restarted container skips recompiling.
       { name: 'VLLM_CACHE_ROOT', value: '/models/vllm-cache' },
-      ...(props.huggingFaceToken
+      // Staged weights need no token: only the staging job talks to the hub.
+      ...(props.huggingFaceToken && !cache
         ? [{ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: props.huggingFaceToken.name, key: props.huggingFaceToken.key } } }]
         : []),
     ];
@@ -172,7 +200,7 @@ export class ModelServer extends Construct {
                 name: 'vllm',
                 image: props.image ?? VLLM_IMAGE,
                 imagePullPolicy: 'IfNotPresent',
-                args: vllmArgs(plan, props.task),
+                args: vllmArgs(plan, props.task, cache ? `${MODEL_CACHE_MOUNT_PATH}/${cache.path}` : undefined),
                 port: [{ name: ServingMetricsLabels.PORT_NAME, containerPort: SERVING_PORT, protocol: 'TCP' }],
                 env,
                 resources: {
@@ -183,8 +211,8 @@ export class ModelServer extends Construct {
                   },
                   limits: { memory: `${hostMemoryGib(plan) + 8}Gi`, [plan.resourceName]: String(plan.resourceCount) },
                 },
-                // Loading weights (download, then GPU) takes minutes: the startup probe allows the plan's
-                // budget before liveness takes over.
+                // Loading weights (download or shared volume, then GPU) takes minutes: the startup probe
+                // allows the plan's budget (sized for a hub download, an upper bound) before liveness takes over.
                 startupProbe: probe('/health', 10, Math.ceil(plan.startupSeconds / 10)),
                 readinessProbe: probe('/health', 5, 3),
                 livenessProbe: probe('/health', 10, 6),
@@ -192,12 +220,15 @@ export class ModelServer extends Construct {
                 volumeMount: [
                   { name: 'models', mountPath: '/models' },
                   { name: 'dshm', mountPath: '/dev/shm' },
+                  ...(cache ? [{ name: 'model-cache', mountPath: MODEL_CACHE_MOUNT_PATH, readOnly: true }] : []),
                 ],
               },
             ],
             volume: [
-              // Sized to the weights (x2.5 + headroom): downloads and conversions must fit.
-              { name: 'models', emptyDir: { sizeLimit: `${plan.cacheVolumeGib}Gi` } },
+              // Downloads: sized to the weights (x2.5 + headroom), downloads and conversions must fit.
+              // Staged weights: the compile caches only.
+              { name: 'models', emptyDir: { sizeLimit: cache ? '10Gi' : `${plan.cacheVolumeGib}Gi` } },
+              ...(cache ? [{ name: 'model-cache', persistentVolumeClaim: { claimName: cache.claimName, readOnly: true } }] : []),
               // NCCL and PyTorch workers share tensors through /dev/shm.
               { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } },
             ],
@@ -222,6 +253,115 @@ export class ModelServer extends Construct {
       provider,
       metadata: { name: this.deploymentName, namespace: ctx.namespace },
       spec: { maxUnavailable: '1', selector: { matchLabels: selector } },
+      dependsOn: props.dependsOn,
+    });
+  }
+}
+
+/** Options of a model staging job. */
+export interface ModelStagingJobProps {
+  /** Where it runs (system nodes of the cluster, the stack's namespace). */
+  readonly ctx: RagContext;
+  /** The plan of the model whose weights it stages (repository, served name). */
+  readonly plan: ServingPlan;
+  /** The ReadWriteMany claim of the model cache. */
+  readonly claimName: string;
+  /**
+   * Secret with a Hugging Face token, for gated models.
+   * @default - none: public models only
+   */
+  readonly huggingFaceToken?: KubernetesSecretKeyRef;
+  /**
+   * Image with Python and huggingface_hub.
+   * @default VLLM_IMAGE (already pulled for serving, carries huggingface_hub)
+   */
+  readonly image?: string;
+  /** What it waits for (namespace, the claim). */
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/** The Python program of a staging job: download once, then mark the directory complete. */
+export function stagingScript(repository: string): string {
+  // JSON string literals are Python string literals: the repository id is quoted, never interpolated raw.
+  return [
+    'import pathlib',
+    'from huggingface_hub import snapshot_download',
+    `repo = ${JSON.stringify(repository)}`,
+    `target = pathlib.Path(${JSON.stringify(STAGING_MOUNT_PATH)}) / repo`,
+    "done = target / '.complete'",
+    'if done.exists():',
+    "    print(f'{repo}: already staged in {target}')",
+    'else:',
+    `    snapshot_download(repo_id=repo, local_dir=str(target), allow_patterns=${JSON.stringify(STAGED_PATTERNS)})`,
+    '    done.touch()',
+    "    print(f'{repo}: staged in {target}')",
+  ].join('\n');
+}
+
+/**
+ * Stages one model's weights from the Hugging Face hub onto the model cache, once: a Job on the system
+ * nodes that downloads the files vLLM loads into `/<repository>` of the volume and writes `.complete`
+ * there (a later run finds it and does nothing). Terraform waits for it (up to 90 minutes), so model
+ * servers depending on it start with the weights in place.
+ */
+export class ModelStagingJob extends Construct {
+  /** The Job. */
+  public readonly job: JobV1;
+  /** Name of the Job. */
+  public readonly jobName: string;
+
+  constructor(scope: Construct, id: string, props: ModelStagingJobProps) {
+    super(scope, id);
+    const { ctx, plan } = props;
+    this.jobName = `stage-${plan.servedName}`.slice(0, 63).replace(/[-.]+$/, '');
+    const labels = {
+      'app.kubernetes.io/name': 'model-staging',
+      'app.kubernetes.io/instance': this.jobName,
+      'app.kubernetes.io/part-of': 'ai-platform',
+      [SERVED_MODEL_LABEL]: plan.servedName,
+    };
+    this.job = new JobV1(this, 'Job', {
+      provider: ctx.cluster.providers(this).kubernetes,
+      metadata: { name: this.jobName, namespace: ctx.namespace, labels },
+      spec: {
+        backoffLimit: 3,
+        template: {
+          metadata: { labels },
+          spec: {
+            restartPolicy: 'Never',
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            nodeSelector: { ...ctx.cluster.systemNodeSelector },
+            toleration: ctx.cluster.systemTolerations.map((t) => ({ ...t })),
+            container: [
+              {
+                name: 'stage',
+                image: props.image ?? VLLM_IMAGE,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['python3', '-c', stagingScript(plan.repository)],
+                env: [
+                  // The hub's own cache stays off the volume: files land in the target directory only.
+                  { name: 'HF_HOME', value: '/tmp/hf' },
+                  ...(props.huggingFaceToken
+                    ? [
+                        {
+                          name: 'HF_TOKEN',
+                          valueFrom: { secretKeyRef: { name: props.huggingFaceToken.name, key: props.huggingFaceToken.key } },
+                        },
+                      ]
+                    : []),
+                ],
+                resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '2Gi' } },
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+                volumeMount: [{ name: 'model-cache', mountPath: STAGING_MOUNT_PATH }],
+              },
+            ],
+            volume: [{ name: 'model-cache', persistentVolumeClaim: { claimName: props.claimName } }],
+          },
+        },
+      },
+      waitForCompletion: true,
+      timeouts: { create: '90m', update: '90m' },
       dependsOn: props.dependsOn,
     });
   }

@@ -1,16 +1,33 @@
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import { AwsDataServices, RdsPostgresDatabase, S3ObjectStore, ValkeyCache } from '../../lib/aws/data';
 import { PodIdentityBinding } from '../../lib/aws/pod-identity';
-import { CloudProvider, ClusterNetwork, IWorkloadIdentity } from '../../lib/core/cluster';
+import { CloudProvider, ClusterNetwork, ClusterProviders, IClusterInstallTarget, IWorkloadIdentity } from '../../lib/core/cluster';
 import { Duration } from '../../lib/core/duration';
 import { KeyValueCacheOptions, ObjectStoreOptions, PostgresOptions, RemovalPolicy } from '../../lib/core/data-services';
 import { awsStack, problemLines, resources, synthJson } from '../helpers';
 
 const NETWORK: ClusterNetwork = { networkId: 'vpc-1', privateSubnetIds: ['subnet-a', 'subnet-b'], nodeSecurityGroupId: 'sg-nodes' };
 
+/** Kubernetes and Helm providers made in the test stack on first use, as a cluster's install target does. */
+const testProviders = new WeakMap<TerraformStack, ClusterProviders>();
+const installTarget: IClusterInstallTarget = {
+  providers: (scope) => {
+    const stack = TerraformStack.of(scope);
+    let made = testProviders.get(stack);
+    if (!made) {
+      made = { kubernetes: new KubernetesProvider(stack, 'kubernetes', {}), helm: new HelmProvider(stack, 'helm', {}) };
+      testProviders.set(stack, made);
+    }
+    return made;
+  },
+  addonDependencies: () => [],
+};
+
 function services(network: ClusterNetwork = NETWORK, clusterName = 'ai'): AwsDataServices {
-  return new AwsDataServices({ clusterName, network, tags: { team: 'x' } });
+  return new AwsDataServices({ clusterName, network, tags: { team: 'x' }, cluster: installTarget });
 }
 
 function podIdentity(stack: TerraformStack, id = 'Rag', serviceAccountName = 'rag-api'): PodIdentityBinding {
@@ -577,10 +594,102 @@ test('RDS 15.2 and 15.3 carry pgvector 0.4, without HNSW: refused with the fix',
     clusterName: 'ai',
     network: { networkId: 'vpc-1', privateSubnetIds: ['subnet-a', 'subnet-b'], nodeSecurityGroupId: 'sg-nodes' },
     tags: {},
+    cluster: installTarget,
   });
   data.postgres(new Construct(stack, 'Db'), { engineVersion: '15.3' });
   data.postgres(new Construct(stack, 'Db2'), { engineVersion: '15.4' });
   expect(problemLines(stack)).toEqual([
     "test/Db: engineVersion '15.3' ships pgvector 0.4, without HNSW indexes; use 15.4 or newer, or the major version '15'",
   ]);
+});
+
+describe('shared file system (EFS)', () => {
+  function efs(removalPolicy?: RemovalPolicy, network?: ClusterNetwork) {
+    const stack = awsStack();
+    const s = services(network);
+    const fs = s.sharedFileSystem(new Construct(stack, 'Models'), { removalPolicy });
+    return { stack, s, fs };
+  }
+
+  test('defaults: encrypted with its own key, retained, NFS from the node SG only, a mount target per subnet, TLS StorageClass', () => {
+    const { stack, fs } = efs();
+    expect(problemLines(stack)).toEqual([]);
+    const doc = synthJson(stack);
+    const file = only(doc, 'aws_efs_file_system');
+    expect(file).toMatchObject({
+      encrypted: true,
+      kms_key_id: expect.stringMatching(/^\$\{aws_kms_key\.Models_Key_[0-9A-F]+\.arn\}$/),
+      throughput_mode: 'elastic',
+      performance_mode: 'generalPurpose',
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(file.tags).toMatchObject({ team: 'x', Name: expect.stringMatching(/^ai-models-[0-9a-f]{6}$/) });
+    expect(file.tags.throwaway).toBeUndefined();
+    expect(only(doc, 'aws_kms_key')).toMatchObject({ enable_key_rotation: true, lifecycle: { prevent_destroy: true } });
+    const sg = only(doc, 'aws_security_group');
+    expect(sg.vpc_id).toBe('vpc-1');
+    expect(sg.egress).toEqual([]);
+    expect(sg.ingress).toEqual([
+      expect.objectContaining({ protocol: 'tcp', from_port: 2049, to_port: 2049, security_groups: ['sg-nodes'] }),
+    ]);
+    const targets = Object.values(resources(doc, 'aws_efs_mount_target')) as any[];
+    expect(targets.map((t) => t.subnet_id)).toEqual(['subnet-a', 'subnet-b']);
+    const addon = only(doc, 'aws_eks_addon');
+    expect(addon).toMatchObject({
+      addon_name: 'aws-efs-csi-driver',
+      cluster_name: 'ai',
+      pod_identity_association: [{ role_arn: expect.stringMatching(/aws_iam_role\..*\.arn/), service_account: 'efs-csi-controller-sa' }],
+    });
+    expect(only(doc, 'aws_iam_role').name).toBe('ai-efs-csi');
+    expect(only(doc, 'aws_iam_role_policy_attachment').policy_arn).toMatch(/:iam::aws:policy\/service-role\/AmazonEFSCSIDriverPolicy$/);
+    const sc = only(doc, 'kubernetes_storage_class_v1');
+    expect(sc.metadata.name).toBe(fs.storageClassName);
+    expect(sc).toMatchObject({
+      storage_provisioner: 'efs.csi.aws.com',
+      reclaim_policy: 'Retain',
+      mount_options: ['tls'],
+      parameters: { provisioningMode: 'efs-ap', directoryPerms: '700', basePath: '/dynamic' },
+    });
+    expect(sc.parameters.fileSystemId).toMatch(/^\$\{aws_efs_file_system\..*\.id\}$/);
+    expect(sc.depends_on).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^aws_eks_addon\./), expect.stringMatching(/^aws_efs_mount_target\./)]),
+    );
+    expect(fs.dependables).toHaveLength(4);
+  });
+
+  test('RemovalPolicy.DESTROY: no prevent_destroy, tagged throwaway', () => {
+    const { stack } = efs(RemovalPolicy.DESTROY);
+    const doc = synthJson(stack);
+    const file = only(doc, 'aws_efs_file_system');
+    expect(file.lifecycle).toBeUndefined();
+    expect(file.tags.throwaway).toBe('true');
+    expect(only(doc, 'aws_kms_key').lifecycle).toBeUndefined();
+  });
+
+  test('the add-on is installed once per cluster; subnets from a variable become a for_each', () => {
+    const stack = awsStack();
+    const subnets = new TerraformVariable(stack, 'subnets', { type: 'list(string)' });
+    const s = services({ networkId: 'vpc-1', privateSubnetIds: subnets.listValue, nodeSecurityGroupId: 'sg-nodes' });
+    const a = s.sharedFileSystem(new Construct(stack, 'A'), {});
+    const b = s.sharedFileSystem(new Construct(stack, 'B'), {});
+    expect(problemLines(stack)).toEqual([]);
+    const doc = synthJson(stack);
+    expect(Object.keys(resources(doc, 'aws_eks_addon'))).toHaveLength(1);
+    expect(Object.keys(resources(doc, 'aws_efs_file_system'))).toHaveLength(2);
+    expect(a.storageClassName).not.toBe(b.storageClassName);
+    const targets = Object.values(resources(doc, 'aws_efs_mount_target')) as any[];
+    expect(targets).toHaveLength(2);
+    for (const t of targets) {
+      expect(t.for_each).toBe('${toset(var.subnets)}');
+      expect(t.subnet_id).toBe('${each.value}');
+    }
+  });
+
+  test('no node security group or no subnet: refused with the fix', () => {
+    const { stack } = efs(undefined, { networkId: 'vpc-1', privateSubnetIds: [] });
+    expect(problemLines(stack)).toEqual([
+      expect.stringMatching(/^test\/Models: network\.nodeSecurityGroupId undefined: /),
+      expect.stringMatching(/^test\/Models: network\.privateSubnetIds \[\] is empty, /),
+    ]);
+  });
 });

@@ -578,3 +578,40 @@ describe('bring-your-own private DNS and database administrator', () => {
     });
   });
 });
+
+describe('shared file system (Azure Files)', () => {
+  test('a retained premium Azure Files StorageClass, once per cluster, that claims wait for', () => {
+    const { stack, data, kubernetes } = env();
+    const a = data.sharedFileSystem(new Construct(stack, 'Models'), {});
+    const b = data.sharedFileSystem(new Construct(stack, 'More'), { removalPolicy: RemovalPolicy.DESTROY });
+    expect(problemLines(stack)).toEqual([]);
+    const doc = synthJson(stack);
+    const classes = Object.entries(resources(doc, 'kubernetes_storage_class_v1'));
+    expect(classes).toHaveLength(1);
+    const [name, sc] = classes[0] as [string, any];
+    expect(sc).toMatchObject({
+      metadata: { name: 'azurefile-premium-retain' },
+      storage_provisioner: 'file.csi.azure.com',
+      parameters: { skuName: 'Premium_LRS' },
+      reclaim_policy: 'Retain',
+      allow_volume_expansion: true,
+      mount_options: ['dir_mode=0755', 'file_mode=0644', 'mfsymlinks', 'cache=strict', 'nosharesock', 'actimeo=30'],
+    });
+    expect(sc.provider).toBe(kubernetes.fqn);
+    expect(a.storageClassName).toBe('azurefile-premium-retain');
+    expect(b.storageClassName).toBe('azurefile-premium-retain');
+    expect(a.dependables).toHaveLength(1);
+    expect(name).toMatch(/AzureFilesStorageClass/);
+    // Nothing stateful in Terraform: the driver owns the storage account and its shares.
+    expect(resources(doc, 'azurerm_storage_account')).toEqual({});
+  });
+
+  test('the class waits for what in-cluster resources wait for', () => {
+    const { stack, data } = env({}, () => [dep]);
+    const dep = new NamespaceV1(stack, 'Gate', { metadata: { name: 'gate' } });
+    data.sharedFileSystem(new Construct(stack, 'Models'), {});
+    const doc = synthJson(stack);
+    const sc = Object.values(resources(doc, 'kubernetes_storage_class_v1'))[0] as any;
+    expect(sc.depends_on).toEqual([`kubernetes_namespace_v1.${Object.keys(resources(doc, 'kubernetes_namespace_v1'))[0]}`]);
+  });
+});

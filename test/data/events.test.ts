@@ -1,3 +1,5 @@
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import { AwsDataServices } from '../../lib/aws/data';
@@ -6,7 +8,7 @@ import { PodIdentityBinding } from '../../lib/aws/pod-identity';
 import { AzureDataServices } from '../../lib/azure/data';
 import { AzureObjectEventQueue } from '../../lib/azure/data/events';
 import { FederatedWorkloadIdentity } from '../../lib/azure/workload-identity';
-import { CloudProvider, IPlatformCluster, IWorkloadIdentity } from '../../lib/core/cluster';
+import { CloudProvider, ClusterProviders, IClusterInstallTarget, IPlatformCluster, IWorkloadIdentity } from '../../lib/core/cluster';
 import { IObjectStore, ObjectEventsOptions, RemovalPolicy } from '../../lib/core/data-services';
 import { Duration } from '../../lib/core/duration';
 import { ObjectStore } from '../../lib/data-services';
@@ -14,6 +16,21 @@ import { awsStack, azureStack, problemLines, resourceNamed, resources, synthJson
 
 const VNET = '/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v';
 const SUBNET = `${VNET}/subnets/nodes`;
+
+/** Kubernetes and Helm providers made in the test stack on first use, as a cluster's install target does. */
+const testProviders = new WeakMap<TerraformStack, ClusterProviders>();
+const installTarget: IClusterInstallTarget = {
+  providers: (scope) => {
+    const stack = TerraformStack.of(scope);
+    let made = testProviders.get(stack);
+    if (!made) {
+      made = { kubernetes: new KubernetesProvider(stack, 'kubernetes', {}), helm: new HelmProvider(stack, 'helm', {}) };
+      testProviders.set(stack, made);
+    }
+    return made;
+  },
+  addonDependencies: () => [],
+};
 
 /** The one resource of a type (there must be exactly one). */
 function only(doc: any, type: string): any {
@@ -54,7 +71,12 @@ function foreignStore(scope: Construct): IObjectStore {
 
 describe('AWS: S3 to SQS', () => {
   const services = () =>
-    new AwsDataServices({ clusterName: 'ai', network: { networkId: 'vpc-1', privateSubnetIds: ['a', 'b'] }, tags: { team: 'x' } });
+    new AwsDataServices({
+      clusterName: 'ai',
+      network: { networkId: 'vpc-1', privateSubnetIds: ['a', 'b'] },
+      tags: { team: 'x' },
+      cluster: installTarget,
+    });
 
   function aws(options: ObjectEventsOptions = {}, removalPolicy?: RemovalPolicy) {
     const stack = awsStack();
@@ -261,6 +283,7 @@ describe('AWS: S3 to SQS', () => {
       clusterName: cluster.stringValue,
       network: { networkId: 'vpc-1', privateSubnetIds: ['a', 'b'] },
       tags: {},
+      cluster: installTarget,
     });
     const docs = new Construct(stack, 'Docs');
     const store = data.objectStore(docs, {});

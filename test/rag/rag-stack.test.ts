@@ -224,6 +224,8 @@ describe('RagStack validation', () => {
       embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'mig' }),
       vectorStore: VectorStore.qdrant(),
       huggingFaceToken: { namespace: 'rag', name: 'hf-token', key: 'token' },
+      // Pods download from the hub themselves (with the cache, only the staging job holds the token).
+      modelCache: false,
     });
     const doc = synthJson(ok);
     const gen = (Object.values(resources(doc, 'kubernetes_deployment_v1')) as any[]).find((d) => d.metadata.name === 'vllm-llama-3.1-8b');

@@ -1,21 +1,26 @@
 import { Construct } from 'constructs';
-import { ClusterNetwork } from '../../core/cluster';
+import { ClusterNetwork, IClusterInstallTarget } from '../../core/cluster';
 import {
   IDataServices,
   IKeyValueCache,
   IObjectEventQueue,
   IObjectStore,
   IPostgresDatabase,
+  ISharedFileSystem,
   KeyValueCacheOptions,
   ObjectEventsOptions,
   ObjectStoreOptions,
   PostgresOptions,
+  SharedFileSystemOptions,
 } from '../../core/data-services';
+import { EfsSharedFileSystem } from './efs';
 import { ValkeyCache } from './elasticache';
 import { sqsObjectEvents } from './events';
 import { RdsPostgresDatabase } from './rds';
 import { S3ObjectStore } from './s3';
 
+export { EfsSharedFileSystem } from './efs';
+export type { EfsSharedFileSystemProps } from './efs';
 export { ValkeyCache } from './elasticache';
 export type { ValkeyCacheProps } from './elasticache';
 export { RdsPostgresDatabase } from './rds';
@@ -31,10 +36,15 @@ export interface AwsDataServicesProps {
   readonly network: ClusterNetwork;
   /** Tags for every resource. */
   readonly tags: { [key: string]: string };
+  /**
+   * The cluster, for in-cluster resources of data services (the StorageClass of a shared file system) and
+   * the EKS add-on they need (the EFS CSI driver, installed once per cluster).
+   */
+  readonly cluster: IClusterInstallTarget;
 }
 
 /**
- * S3, RDS for PostgreSQL and ElastiCache for Valkey next to an EKS cluster. Each service is the
+ * S3, RDS for PostgreSQL, ElastiCache for Valkey and EFS next to an EKS cluster. Each service is the
  * 'Default' child of the construct passed as `scope` (hidden from Terraform resource names, and the
  * construct's `node.defaultChild`); problems are reported on `scope`.
  */
@@ -65,5 +75,15 @@ export class AwsDataServices implements IDataServices {
 
   public objectEvents(scope: Construct, store: IObjectStore, options: ObjectEventsOptions): IObjectEventQueue {
     return sqsObjectEvents(scope, store, options, { clusterName: this.props.clusterName, tags: this.props.tags });
+  }
+
+  public sharedFileSystem(scope: Construct, options: SharedFileSystemOptions): ISharedFileSystem {
+    return new EfsSharedFileSystem(scope, 'Default', {
+      ...options,
+      clusterName: this.props.clusterName,
+      network: this.props.network,
+      tags: this.props.tags,
+      cluster: this.props.cluster,
+    });
   }
 }

@@ -6,15 +6,20 @@ import {
   IObjectEventQueue,
   IObjectStore,
   IPostgresDatabase,
+  ISharedFileSystem,
   KeyValueCacheOptions,
   ObjectEventsOptions,
   ObjectStoreOptions,
   PostgresOptions,
+  SharedFileSystemOptions,
 } from '../../core/data-services';
 import { azureObjectEvents } from './events';
+import { AzureFilesSharedFileSystem } from './files';
 import { AzurePostgresDatabase } from './postgres';
 import { AzureManagedRedis } from './redis';
 import { AzureObjectStore } from './storage';
+
+export { AZURE_FILES_STORAGE_CLASS, AzureFilesSharedFileSystem } from './files';
 
 /** An Entra ID principal. */
 export interface EntraPrincipal {
@@ -54,7 +59,7 @@ export interface AzureDataServicesProps {
 }
 
 /**
- * Azure Storage, PostgreSQL Flexible Server and Azure Managed Redis next to an AKS cluster. Every service is
+ * Azure Storage, PostgreSQL Flexible Server, Azure Managed Redis and Azure Files (shared volumes) next to an AKS cluster. Every service is
  * private (a private endpoint in the node subnet, with the service's privatelink DNS zone linked to the
  * cluster's VNet, created once per resource group and stack), encrypted, TLS only, Entra-authenticated where
  * the service allows it, and retained (`prevent_destroy`) unless its removal policy is DESTROY.
@@ -76,5 +81,9 @@ export class AzureDataServices implements IDataServices {
 
   public objectEvents(scope: Construct, store: IObjectStore, options: ObjectEventsOptions): IObjectEventQueue {
     return azureObjectEvents(scope, this.props, store, options);
+  }
+
+  public sharedFileSystem(scope: Construct, options: SharedFileSystemOptions): ISharedFileSystem {
+    return new AzureFilesSharedFileSystem(scope, this.props, options);
   }
 }
