@@ -307,8 +307,19 @@ export class RagStack extends Construct {
         spec: {
           accessModes: ['ReadWriteMany'],
           storageClassName: fs.storageClassName,
-          // Room for every model's download (weights x 2.5 + headroom each).
-          resources: { requests: { storage: `${plans.reduce((sum, p) => sum + p.cacheVolumeGib, 0)}Gi` } },
+          // Room for every model's download (weights x 2.5 + headroom each). EFS is elastic: a nominal size
+          // that never changes (claims cannot shrink, and EFS classes do not expand). Azure Files premium
+          // shares start at 100 GiB and grow with the models.
+          resources: {
+            requests: {
+              storage: fs.elastic
+                ? '1Ti'
+                : `${Math.max(
+                    100,
+                    plans.reduce((sum, p) => sum + p.cacheVolumeGib, 0),
+                  )}Gi`,
+            },
+          },
         },
         waitUntilBound: false,
         dependsOn: [...fs.dependables, ...inNamespace],

@@ -220,6 +220,11 @@ export interface IKeyValueCache extends IConstruct {
 export interface ISharedFileSystem extends IConstruct {
   /** StorageClass that provisions ReadWriteMany volumes on it. */
   readonly storageClassName: string;
+  /**
+   * True when the file system grows on its own (EFS): a claim's size is then nominal and never changes.
+   * Otherwise claims are provisioned at their size (Azure Files premium: 100 GiB at least) and can grow.
+   */
+  readonly elastic: boolean;
   /** What PVCs of the class wait for (driver, file system, mount targets, StorageClass). */
   readonly dependables: ITerraformDependable[];
 }

@@ -38,7 +38,11 @@ export const MODEL_CACHE_MOUNT_PATH = '/model-cache';
 /** Where the staging job mounts the model cache (read-write). */
 const STAGING_MOUNT_PATH = '/cache';
 /** Files vLLM loads: configs, safetensors weights, tokenizers, chat templates. */
-const STAGED_PATTERNS = ['*.json', '*.safetensors', '*.txt', '*.model', 'tokenizer*', '*.jinja'];
+const STAGED_PATTERNS = ['*.json', '*.txt', '*.model', 'tokenizer*', '*.jinja', '*.py', '*.tiktoken'];
+/** The staging image: slim Python with huggingface_hub installed at start (the vLLM image is ~25 GB). */
+export const STAGING_IMAGE = 'python:3.12.12-slim';
+/** huggingface_hub for the staging job. */
+const HUB_REQUIREMENT = 'huggingface_hub>=0.34,<1.0';
 
 /** Options of one model server. */
 export interface ModelServerProps {
@@ -283,18 +287,24 @@ export interface ModelStagingJobProps {
 /** The Python program of a staging job: download once, then mark the directory complete. */
 export function stagingScript(repository: string): string {
   // JSON string literals are Python string literals: the repository id is quoted, never interpolated raw.
+  // Weights as vLLM picks them: safetensors when the repository has any, else PyTorch .bin/.pt files. The
+  // directory is marked complete only once a weight file is there, so a failed run is retried.
   return [
-    'import pathlib',
-    'from huggingface_hub import snapshot_download',
+    'import pathlib, sys',
+    'from huggingface_hub import list_repo_files, snapshot_download',
     `repo = ${JSON.stringify(repository)}`,
     `target = pathlib.Path(${JSON.stringify(STAGING_MOUNT_PATH)}) / repo`,
     "done = target / '.complete'",
     'if done.exists():',
     "    print(f'{repo}: already staged in {target}')",
-    'else:',
-    `    snapshot_download(repo_id=repo, local_dir=str(target), allow_patterns=${JSON.stringify(STAGED_PATTERNS)})`,
-    '    done.touch()',
-    "    print(f'{repo}: staged in {target}')",
+    '    sys.exit(0)',
+    'files = list_repo_files(repo)',
+    "weights = ['*.safetensors'] if any(f.endswith('.safetensors') for f in files) else ['*.bin', '*.pt']",
+    `snapshot_download(repo_id=repo, local_dir=str(target), allow_patterns=${JSON.stringify(STAGED_PATTERNS)} + weights)`,
+    'if not any(p.is_file() for w in weights for p in target.rglob(w)):',
+    "    sys.exit(f'{repo}: no weight files ({weights}) were downloaded')",
+    'done.touch()',
+    "print(f'{repo}: staged in {target}')",
   ].join('\n');
 }
 
@@ -325,6 +335,8 @@ export class ModelStagingJob extends Construct {
       metadata: { name: this.jobName, namespace: ctx.namespace, labels },
       spec: {
         backoffLimit: 3,
+        // Ends a run stuck Pending (no node, no volume) before Terraform's own 90-minute wait.
+        activeDeadlineSeconds: 5100,
         template: {
           metadata: { labels },
           spec: {
@@ -336,12 +348,16 @@ export class ModelStagingJob extends Construct {
             container: [
               {
                 name: 'stage',
-                image: props.image ?? VLLM_IMAGE,
+                image: props.image ?? STAGING_IMAGE,
                 imagePullPolicy: 'IfNotPresent',
-                command: ['python3', '-c', stagingScript(plan.repository)],
+                // A pinned huggingface_hub range, installed at start (the hub must be reachable anyway).
+                command: ['sh', '-c', `pip install --no-cache-dir --quiet '${HUB_REQUIREMENT}' && exec python3 -c "$STAGING_SCRIPT"`],
                 env: [
+                  { name: 'STAGING_SCRIPT', value: stagingScript(plan.repository) },
                   // The hub's own cache stays off the volume: files land in the target directory only.
                   { name: 'HF_HOME', value: '/tmp/hf' },
+                  // Plain HTTP downloads: the Xet client buffers gigabytes per file (huggingface_hub#3300).
+                  { name: 'HF_HUB_DISABLE_XET', value: '1' },
                   ...(props.huggingFaceToken
                     ? [
                         {
@@ -351,7 +367,10 @@ export class ModelStagingJob extends Construct {
                       ]
                     : []),
                 ],
-                resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '2Gi' } },
+                resources: {
+                  requests: { cpu: '1', memory: '2Gi', 'ephemeral-storage': '2Gi' },
+                  limits: { memory: '4Gi', 'ephemeral-storage': '4Gi' },
+                },
                 securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
                 volumeMount: [{ name: 'model-cache', mountPath: STAGING_MOUNT_PATH }],
               },

@@ -647,7 +647,6 @@ describe('shared file system (EFS)', () => {
     expect(sc).toMatchObject({
       storage_provisioner: 'efs.csi.aws.com',
       reclaim_policy: 'Retain',
-      mount_options: ['tls'],
       parameters: { provisioningMode: 'efs-ap', directoryPerms: '700', basePath: '/dynamic' },
     });
     expect(sc.parameters.fileSystemId).toMatch(/^\$\{aws_efs_file_system\..*\.id\}$/);

@@ -13,7 +13,7 @@ import {
   ServedModel,
   VectorStore,
 } from '../../lib';
-import { stagingScript } from '../../lib/rag/serving';
+import { STAGING_IMAGE, stagingScript } from '../../lib/rag/serving';
 import { awsStack, problemLines, resources, synthJson } from '../helpers';
 
 function ragOf(stack: TerraformStack): RagStack {
@@ -43,7 +43,9 @@ describe.each([
     expect(claim.metadata).toMatchObject({ name: rag.modelCacheClaimName, namespace: 'rag' });
     expect(claim.spec.access_modes).toEqual(['ReadWriteMany']);
     expect(claim.spec.storage_class_name).toBe(rag.modelCacheFileSystem!.storageClassName);
-    expect(claim.spec.resources.requests.storage).toBe(`${plans.reduce((s, p) => s + p.cacheVolumeGib, 0)}Gi`);
+    // EFS is elastic (a nominal size that never changes); Azure Files premium starts at 100 GiB and grows.
+    const sum = plans.reduce((s, p) => s + p.cacheVolumeGib, 0);
+    expect(claim.spec.resources.requests.storage).toBe(rag.modelCacheFileSystem!.elastic ? '1Ti' : `${Math.max(100, sum)}Gi`);
     expect(claim.wait_until_bound).toBe(false);
     const classes = Object.entries(resources(doc, 'kubernetes_storage_class_v1')).filter(
       ([, c]: [string, any]) => c.metadata.name === claim.spec.storage_class_name,
@@ -64,11 +66,18 @@ describe.each([
       const pod = job.spec.template.spec;
       expect(pod.node_selector).toEqual({ 'ai-platform.dev/role': 'system' });
       const c = pod.container[0];
-      expect(c.command.slice(0, 2)).toEqual(['python3', '-c']);
-      expect(c.command[2]).toBe(stagingScript(plan.repository));
-      expect(c.command[2]).toContain(`repo = "${plan.repository}"`);
+      // A slim Python image, not the ~25 GB vLLM image, on the system nodes.
+      expect(c.image).toBe(STAGING_IMAGE);
+      expect(c.command.slice(0, 2)).toEqual(['sh', '-c']);
+      expect(c.command[2]).toMatch(
+        /^pip install --no-cache-dir --quiet 'huggingface_hub>=0\.34,<1\.0' && exec python3 -c "\$STAGING_SCRIPT"$/,
+      );
+      expect(c.env).toContainEqual({ name: 'STAGING_SCRIPT', value: stagingScript(plan.repository) });
+      expect(stagingScript(plan.repository)).toContain(`repo = "${plan.repository}"`);
       expect(c.env).toContainEqual({ name: 'HF_HOME', value: '/tmp/hf' });
-      expect(c.resources.requests).toEqual({ cpu: '1', memory: '2Gi' });
+      expect(c.env).toContainEqual({ name: 'HF_HUB_DISABLE_XET', value: '1' });
+      expect(c.resources.requests).toEqual({ cpu: '1', memory: '2Gi', 'ephemeral-storage': '2Gi' });
+      expect(job.spec.active_deadline_seconds).toBe(5100);
       expect(c.security_context).toEqual({ allow_privilege_escalation: false, capabilities: { drop: ['ALL'] } });
       expect(c.volume_mount).toEqual([{ name: 'model-cache', mount_path: '/cache' }]);
       expect(pod.volume).toEqual([{ name: 'model-cache', persistent_volume_claim: { claim_name: rag.modelCacheClaimName } }]);
@@ -150,7 +159,6 @@ describe.each([
       expect(sc).toMatchObject({
         storage_provisioner: 'efs.csi.aws.com',
         reclaim_policy: 'Retain',
-        mount_options: ['tls'],
         parameters: {
           provisioningMode: 'efs-ap',
           fileSystemId: expect.stringMatching(/^\$\{aws_efs_file_system\..*\.id\}$/),
@@ -241,8 +249,13 @@ describe('RagStack model cache options', () => {
     expect(script).toContain('repo = "org/model\\"x"');
     expect(script).toContain("done = target / '.complete'");
     expect(script).toContain('if done.exists():');
+    // Safetensors when the repository has them, else .bin/.pt (BAAI/bge-m3 ships only pytorch_model.bin);
+    // complete only once a weight file arrived.
+    expect(script).toContain("weights = ['*.safetensors'] if any(f.endswith('.safetensors') for f in files) else ['*.bin', '*.pt']");
     expect(script).toContain(
-      'snapshot_download(repo_id=repo, local_dir=str(target), allow_patterns=["*.json","*.safetensors","*.txt","*.model","tokenizer*","*.jinja"])',
+      'snapshot_download(repo_id=repo, local_dir=str(target), allow_patterns=["*.json","*.txt","*.model","tokenizer*","*.jinja","*.py","*.tiktoken"] + weights)',
     );
+    expect(script).toContain("sys.exit(f'{repo}: no weight files ({weights}) were downloaded')");
+    expect(script.indexOf('sys.exit(f')).toBeLessThan(script.indexOf('done.touch()'));
   });
 });

@@ -117,6 +117,7 @@ function efsCsiDriver(scope: Construct, props: EfsSharedFileSystemProps): EfsCsi
  */
 export class EfsSharedFileSystem extends Construct implements ISharedFileSystem {
   public readonly storageClassName: string;
+  public readonly elastic: boolean;
   public readonly dependables: ITerraformDependable[];
   /** The file system. */
   public readonly fileSystem: EfsFileSystem;
@@ -214,10 +215,11 @@ export class EfsSharedFileSystem extends Construct implements ISharedFileSystem 
       // access point's POSIX identity.
       parameters: { provisioningMode: 'efs-ap', fileSystemId: this.fileSystem.id, directoryPerms: '700', basePath: '/dynamic' },
       reclaimPolicy: 'Retain',
-      // In-transit encryption (efs-utils stunnel).
-      mountOptions: ['tls'],
+      // EFS is elastic: a claim's size is nominal, and it never needs expanding. The driver mounts with
+      // TLS (efs-utils) by default; the 'tls' option is deprecated there.
       dependsOn: [...props.cluster.addonDependencies(this), ...addon, ...mountTargets],
     });
     this.dependables = [...addon, ...mountTargets, this.storageClass];
+    this.elastic = true;
   }
 }

@@ -29,6 +29,7 @@ const classes = new WeakMap<object, WeakMap<object, StorageClassV1>>();
  */
 export class AzureFilesSharedFileSystem implements ISharedFileSystem {
   public readonly node: Node;
+  public readonly elastic = false;
   public readonly storageClassName = AZURE_FILES_STORAGE_CLASS;
   public readonly dependables: ITerraformDependable[];
   /** The StorageClass (possibly made by an earlier file system of the cluster). */
