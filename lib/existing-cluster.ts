@@ -120,7 +120,7 @@ export class ExistingCluster extends PlatformClusterBase {
     const c = new ExistingCluster(scope, id, props);
     c.attach(
       new ExistingEksCloudCluster(c, 'Cluster', {
-        ...c.common(props, true),
+        ...c.common(props),
         privateSubnetIds: props.privateSubnetIds,
         nodeSecurityGroupId: props.nodeSecurityGroupId,
       }),
@@ -133,7 +133,7 @@ export class ExistingCluster extends PlatformClusterBase {
     const c = new ExistingCluster(scope, id, props);
     c.attach(
       new ExistingAksCloudCluster(c, 'Cluster', {
-        ...c.common(props, true),
+        ...c.common(props),
         resourceGroupName: props.resourceGroupName,
         privateEndpointSubnetId: props.privateEndpointSubnetId,
         kubeloginMode: props.kubeloginMode ?? 'azurecli',
@@ -179,14 +179,14 @@ export class ExistingCluster extends PlatformClusterBase {
     this.cloud = cloud;
   }
 
-  private common(props: ExistingClusterBaseProps, driverDefault: boolean) {
+  private common(props: ExistingClusterBaseProps) {
     return {
       clusterName: props.clusterName,
       acceleratorPools: props.acceleratorPools.map(existingPoolInfo),
       storageClassName: props.storageClassName,
       systemNodeSelector: { ...(props.systemNodeSelector ?? {}) },
       systemTolerations: [...(props.systemTolerations ?? [])],
-      gpuDriverPreinstalled: props.gpuDriverPreinstalled ?? driverDefault,
+      gpuDriverPreinstalled: props.gpuDriverPreinstalled ?? true,
       tags: this.tags,
     };
   }
