@@ -50,6 +50,29 @@ export interface TenantQuotaRecord {
 const sharingOf = new WeakMap<IAcceleratorCluster, GpuSharing>();
 const tenantsOf = new WeakMap<GpuSharing, TenantQuotaRecord[]>();
 
+/**
+ * A values override that would drop the tenant namespace selector from Kueue's Configuration. The chart
+ * copies `managedJobsNamespaceSelector` onto every job, pod, Deployment and StatefulSet webhook
+ * (failurePolicy Fail); without it the chart's fallback selects every namespace but kube-system and
+ * Kueue's own, and pod creation cluster-wide (device plugin, Prometheus hook Jobs) fails while Kueue is down.
+ */
+function configurationOverrideProblem(values: { [key: string]: any } | undefined): string | undefined {
+  if (!values || !Object.prototype.hasOwnProperty.call(values, 'managerConfig')) return undefined;
+  const mc = values.managerConfig;
+  if (mc !== null && (typeof mc !== 'object' || !Object.prototype.hasOwnProperty.call(mc, 'controllerManagerConfigYaml'))) return undefined;
+  const yaml = mc === null ? null : mc.controllerManagerConfigYaml;
+  if (
+    typeof yaml === 'string' &&
+    (Token.isUnresolved(yaml) || (yaml.includes('managedJobsNamespaceSelector') && yaml.includes(TenancyLabels.TENANT)))
+  )
+    return undefined;
+  return (
+    `chart.values.managerConfig${mc === null ? '' : '.controllerManagerConfigYaml'} ${yaml === null ? 'null' : '(a Configuration without the tenant namespace selector)'} ` +
+    `replaces the Kueue Configuration without managedJobsNamespaceSelector on '${TenancyLabels.TENANT}', which keeps Kueue's webhooks (failurePolicy Fail) out of system and platform namespaces; ` +
+    `remove the override, or keep managedJobsNamespaceSelector: { matchExpressions: [{ key: ${TenancyLabels.TENANT}, operator: Exists }] } in it`
+  );
+}
+
 /** Adds a tenant to the sharing's capacity check (internal to the tenancy constructs). */
 export function registerTenant(sharing: GpuSharing, tenant: TenantQuotaRecord): void {
   tenantsOf.set(sharing, [...(tenantsOf.get(sharing) ?? []), tenant]);
@@ -108,6 +131,8 @@ export class GpuSharing extends Construct {
       problems.push(`cohortName '${this.cohortName}' is not a DNS-1123 label; use lower-case letters, digits and '-', e.g. 'ai-platform'`);
     if (!Token.isUnresolved(replicas) && (!Number.isInteger(replicas) || replicas < 1 || replicas > 5))
       problems.push(`replicas ${replicas} is not a whole number of 1-5; use 2 so the webhooks stay up while one replica restarts`);
+    const configOverride = configurationOverrideProblem(props.chart?.values);
+    if (configOverride) problems.push(configOverride);
     this.flavors = planFlavors(cluster);
     problems.push(...flavorProblems(this.flavors));
     reportProblems(this, problems);

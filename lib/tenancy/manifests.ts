@@ -174,9 +174,12 @@ export function kueueConfiguration(tenantLabel: string, frameworks: string[]): M
       },
     },
     clientConnection: { qps: 300, burst: 500 },
-    // Kueue manages tenant namespaces only. The chart copies this selector onto every job, pod,
-    // Deployment and StatefulSet webhook (failurePolicy Fail), so when Kueue is down only tenants'
-    // new workloads wait; system and platform namespaces never call it (kueue#5244).
+    // Kueue manages tenant namespaces only. The chart (0.19) copies this selector onto every webhook of a
+    // namespaced workload kind (pods, jobs, Deployments, StatefulSets, JobSets, Ray, Kubeflow, ...;
+    // failurePolicy Fail), so when Kueue is down only tenants' new workloads wait; system and platform
+    // namespaces never call it (kueue#5244). The v1beta2 Configuration has no podOptions: this selector
+    // drives the pod webhook too. No value scopes the webhooks on Kueue's own kinds (ClusterQueue,
+    // ResourceFlavor, Cohort, Workload), the CRD conversion webhooks or the visibility APIService.
     managedJobsNamespaceSelector: { matchExpressions: [{ key: tenantLabel, operator: 'Exists' }] },
     // In tenant namespaces a workload without a queue label is still Kueue's (the namespace's 'default'
     // LocalQueue), so quotas cannot be sidestepped by leaving the label off.
