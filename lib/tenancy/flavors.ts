@@ -42,7 +42,11 @@ export interface KueueFlavor {
   readonly nodeLabels: { [key: string]: string };
   /** `spec.nodeTaints`: the pool's taints. */
   readonly nodeTaints: NodeTaint[];
-  /** `spec.tolerations`: the accelerator taint, so pods admitted here need not tolerate it themselves. */
+  /**
+   * `spec.tolerations`: every taint of the pool (device, spot, team taints), which Kueue adds to the pods it
+   * admits on this flavor. Whether a tenant may land on a pool (spot included) is its ClusterQueue's choice:
+   * the flavors its resource groups list.
+   */
   readonly tolerations: PodToleration[];
   /** Resources the flavor covers, per node. */
   readonly resources: KueueFlavorResource[];
@@ -66,8 +70,6 @@ export const DEFAULT_FLAVOR = 'default-flavor';
 export const FLAVOR_LIMIT = 8;
 /** A ClusterQueue takes at most 16 resource groups (CRD maxItems). */
 export const MAX_RESOURCE_GROUPS = 16;
-/** Taints of the accelerator itself: tolerated by the flavor, as requesting the quota says the pod wants the device. */
-const DEVICE_TAINTS = [PlatformLabels.GPU_TAINT, PlatformLabels.NEURON_TAINT];
 const FLAVOR_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const MIG_RESOURCE = /^nvidia\.com\/mig-(.+)$/;
 
@@ -78,12 +80,23 @@ export function flavorCapacity(f: KueueFlavor, resource: string): number | undef
   return r.perNode * f.maxNodes;
 }
 
-function flavorOf(pool: AcceleratorPoolInfo, name: string, resources: KueueFlavorResource[], migProfile?: string): KueueFlavor {
-  const tolerations: PodToleration[] = [];
+/**
+ * Tolerations of every taint of a pool, one per key and effect. Kueue admits a workload on a flavor only
+ * when its pods tolerate the flavor's `nodeTaints` or the flavor's own `tolerations` match them (then
+ * added to the pods): a flavor that tolerated less than its pool's taints (the spot taint, say) would admit
+ * no job unless every job tolerated it by hand. Which pools a tenant uses is decided by the flavors its
+ * ClusterQueue lists, not by tolerations in each job.
+ */
+export function poolTolerations(pool: AcceleratorPoolInfo): PodToleration[] {
+  const out: PodToleration[] = [];
   for (const t of pool.taints) {
-    if (DEVICE_TAINTS.includes(t.key) && !tolerations.some((x) => x.key === t.key && x.effect === t.effect))
-      tolerations.push({ key: t.key, operator: 'Exists', effect: t.effect });
+    if (!out.some((x) => x.key === t.key && x.effect === t.effect)) out.push({ key: t.key, operator: 'Exists', effect: t.effect });
   }
+  return out;
+}
+
+function flavorOf(pool: AcceleratorPoolInfo, name: string, resources: KueueFlavorResource[], migProfile?: string): KueueFlavor {
+  const tolerations = poolTolerations(pool);
   return {
     name,
     pool: pool.name,

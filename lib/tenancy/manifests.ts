@@ -17,7 +17,7 @@ export const WORKLOAD_PRIORITIES: { name: string; value: number; description: st
 
 type Manifest = { [key: string]: any };
 
-/** A ResourceFlavor: the pool's labels and taints, the device taint tolerated. */
+/** A ResourceFlavor: the pool's labels and taints, every taint tolerated. */
 export function resourceFlavorManifest(f: KueueFlavor, labels: { [key: string]: string }): Manifest {
   return {
     apiVersion: KUEUE_API_VERSION,

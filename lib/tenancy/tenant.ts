@@ -97,7 +97,9 @@ const RESERVED = ['default', 'kube-system', 'kube-public', 'kube-node-lease', KU
  *
  * Workloads choose a pool with `nodeSelector: { 'ai-platform.dev/pool': '<pool>' }` (Kueue charges that
  * pool's flavor and honours the selector); without one Kueue takes the first flavor of the queue with room.
- * Spot pools admit only workloads that tolerate the spot taint themselves.
+ * A flavor tolerates its pool's taints on the workload's behalf (spot included), so the pools a tenant can
+ * land on are the flavors its ClusterQueue lists: those it has quota on, and with `borrowing` every pool
+ * (spot ones too: borrowed capacity is preempted when its owner reclaims it either way).
  *
  * ```ts
  * new Tenant(this, 'Search', {

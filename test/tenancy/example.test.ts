@@ -1,9 +1,12 @@
 import { App, Testing } from 'cdktf';
 import { MultiTenantAwsStack, MultiTenantAzureStack } from '../../examples/multi-tenant/stack';
+import { PlatformLabels } from '../../lib';
+import { toYaml } from '../../lib/private/yaml';
+import { DEFAULT_FLAVOR } from '../../lib/tenancy/flavors';
 import { GpuSharing } from '../../lib/tenancy/kueue';
 import { Tenant } from '../../lib/tenancy/tenant';
 import { crdProblems } from '../crd-schema';
-import { KUEUE_SCHEMAS, ofType } from './fixtures';
+import { KUEUE_SCHEMAS, expectToleratesExactly, ofType } from './fixtures';
 
 describe.each([
   ['multi-tenant-aws', (app: App) => new MultiTenantAwsStack(app, 'multi-tenant-aws')],
@@ -21,5 +24,20 @@ describe.each([
       expect(crdProblems(KUEUE_SCHEMAS[m.kind], m)).toEqual([]);
     expect(doc.resource.kubernetes_manifest).toBeUndefined();
     expect(ofType(doc, 'kubernetes_namespace_v1').filter((n) => n.metadata.labels?.['ai-platform.dev/tenant']).length).toBe(3);
+  });
+
+  test("every accelerator flavor (MIG profiles included) tolerates all of its pool's taints, as synthesized", () => {
+    const objects = ofType(doc, 'helm_release').find((r) => r.name === 'kueue-platform-objects');
+    expect(objects.values[0]).toBe(toYaml({ manifests: sharing.manifests }));
+    const flavors = sharing.manifests.filter((m) => m.kind === 'ResourceFlavor' && m.metadata.name !== DEFAULT_FLAVOR);
+    expect(flavors.length).toBe(sharing.flavors.length);
+    const spot = [];
+    for (const m of flavors) {
+      const pool = sharing.cluster.acceleratorPools.find((p) => p.name === m.metadata.labels['ai-platform.dev/pool'])!;
+      expect((m.spec.nodeTaints ?? []).length).toBe(pool.taints.length);
+      expectToleratesExactly(m, pool.taints);
+      if (pool.taints.some((t) => t.key === PlatformLabels.SPOT_TAINT)) spot.push(m.metadata.name);
+    }
+    expect(spot).toEqual(['train']);
   });
 });

@@ -93,3 +93,21 @@ export function existingCluster(scope: Construct): ExistingCluster {
 export function ofType(doc: any, type: string): any[] {
   return Object.values((doc.resource && doc.resource[type]) || {});
 }
+
+/** Kubernetes' toleration matching (a toleration without effect matches every effect). */
+export function tolerates(
+  t: { key?: string; operator?: string; value?: string; effect?: string },
+  taint: { key: string; value: string; effect: string },
+): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.operator === 'Exists') return t.key === undefined || t.key === '' || t.key === taint.key;
+  return t.key === taint.key && (t.value ?? '') === taint.value;
+}
+
+/** A flavor tolerates every taint of its pool, and nothing the pool does not carry. */
+export function expectToleratesExactly(m: any, taints: { key: string; value: string; effect: string }[]): void {
+  const tolerations: any[] = m.spec.tolerations ?? [];
+  expect([m.metadata.name, taints.filter((x) => !tolerations.some((t) => tolerates(t, x)))]).toEqual([m.metadata.name, []]);
+  expect([m.metadata.name, tolerations.filter((t) => !taints.some((x) => tolerates(t, x)))]).toEqual([m.metadata.name, []]);
+  expect(tolerations.length).toBeLessThanOrEqual(8);
+}

@@ -2,9 +2,11 @@ import { TerraformStack } from 'cdktf';
 import { ExistingCluster, Gpu, GpuNodePool, IAcceleratorCluster, TaintEffect } from '../../lib';
 import { DEFAULT_FLAVOR, planFlavors, resourceGroups } from '../../lib/tenancy/flavors';
 import { GpuSharing } from '../../lib/tenancy/kueue';
+import { GpuQuota } from '../../lib/tenancy/quota';
+import { Tenant } from '../../lib/tenancy/tenant';
 import { crdProblems } from '../crd-schema';
 import { awsStack, azureStack, problemLines } from '../helpers';
-import { KUEUE_SCHEMAS, aksCluster, eksCluster, existingCluster } from './fixtures';
+import { KUEUE_SCHEMAS, aksCluster, eksCluster, existingCluster, expectToleratesExactly } from './fixtures';
 
 function flavorManifests(sharing: GpuSharing): any[] {
   return sharing.manifests.filter((m) => m.kind === 'ResourceFlavor' && m.metadata.name !== DEFAULT_FLAVOR);
@@ -22,8 +24,7 @@ function expectFlavorsMatchPools(cluster: IAcceleratorCluster, sharing: GpuShari
       expect(m.spec.nodeLabels).toEqual(pool.labels);
       const taints = (m.spec.nodeTaints ?? []).map((t: any) => `${t.key}=${t.value}:${t.effect}`);
       expect(taints).toEqual(pool.taints.map((t) => `${t.key}=${t.value}:${t.effect}`));
-      // Only the device taint is tolerated on the workload's behalf: spot and team taints stay opt-in.
-      for (const t of m.spec.tolerations ?? []) expect(['nvidia.com/gpu', 'aws.amazon.com/neuron']).toContain(t.key);
+      expectToleratesExactly(m, pool.taints);
       expect(crdProblems(KUEUE_SCHEMAS.ResourceFlavor, m)).toEqual([]);
       expect(Object.keys(m.spec.nodeLabels).length).toBeLessThanOrEqual(8);
       expect((m.spec.nodeTaints ?? []).length).toBeLessThanOrEqual(8);
@@ -44,7 +45,11 @@ describe('flavors derived from the pools', () => {
     expect(llm.resources).toEqual([{ name: 'nvidia.com/gpu', perNode: 7 }]);
     const train = flavorManifests(sharing).find((m) => m.metadata.name === 'train')!;
     expect(train.spec.nodeTaints.map((t: any) => t.key)).toEqual(['nvidia.com/gpu', 'ai-platform.dev/spot']);
-    expect(train.spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    // The spot taint is tolerated by the flavor: a tenant with quota on it gets jobs admitted there.
+    expect(train.spec.tolerations).toEqual([
+      { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+      { key: 'ai-platform.dev/spot', operator: 'Exists', effect: 'NoSchedule' },
+    ]);
     const inf2 = sharing.flavors.find((f) => f.name === 'inf2')!;
     expect(inf2.resources.map((r) => r.name)).toEqual(['aws.amazon.com/neuron', 'aws.amazon.com/neuroncore']);
     expect(problemLines(stack)).toEqual([]);
@@ -60,6 +65,16 @@ describe('flavors derived from the pools', () => {
     const train = flavorManifests(sharing).find((m) => m.metadata.name === 'train')!;
     expect(train.spec.nodeLabels['kubernetes.azure.com/scalesetpriority']).toBe('spot');
     expect(train.spec.nodeTaints.map((t: any) => t.key)).toContain('kubernetes.azure.com/scalesetpriority');
+    expect(train.spec.tolerations.map((t: any) => t.key)).toEqual([
+      'nvidia.com/gpu',
+      'ai-platform.dev/spot',
+      'kubernetes.azure.com/scalesetpriority',
+    ]);
+    // MIG profile flavors tolerate their pool's taints too.
+    for (const name of ['mixed-3g.40gb', 'mixed-2g.20gb', 'mixed-1g.10gb'])
+      expect(flavorManifests(sharing).find((m) => m.metadata.name === name)!.spec.tolerations).toEqual([
+        { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+      ]);
     expect(problemLines(stack)).toEqual([]);
   });
 
@@ -74,8 +89,25 @@ describe('flavors derived from the pools', () => {
       { key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' },
       { key: 'team', value: 'ml', effect: 'NoExecute' },
     ]);
-    expect(h100.spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    expect(h100.spec.tolerations).toEqual([
+      { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+      { key: 'team', operator: 'Exists', effect: 'NoExecute' },
+    ]);
     expect(flavorManifests(sharing).find((m) => m.metadata.name === 'a10g')!.spec.nodeTaints).toBeUndefined();
+  });
+
+  test("spot is the queue's choice: listed with quota on it or with borrowing, never otherwise", () => {
+    const stack = awsStack();
+    const cluster = eksCluster(stack);
+    const sharing = new GpuSharing(stack, 'Sharing', { cluster });
+    const listed = (t: Tenant) =>
+      t.manifests.find((m) => m.kind === 'ClusterQueue')!.spec.resourceGroups.flatMap((g: any) => g.flavors.map((f: any) => f.name));
+    const l4 = [GpuQuota.of(Gpu.L4, { gpus: 1 })];
+    expect(listed(new Tenant(stack, 'A', { cluster, sharing, name: 'a', quota: l4 }))).not.toContain('train');
+    expect(listed(new Tenant(stack, 'B', { cluster, sharing, name: 'b', quota: l4, borrowing: true }))).toContain('train');
+    expect(listed(new Tenant(stack, 'C', { cluster, sharing, name: 'c', quota: [GpuQuota.of(Gpu.A100_80GB, { gpus: 1 })] }))).toContain(
+      'train',
+    );
   });
 
   test('resource groups: flavors sharing a resource share a group, each listing every resource of it', () => {
