@@ -1,5 +1,5 @@
 import { Token } from 'cdktf';
-import type { AcceleratorPoolInfo, IAcceleratorCluster, PodToleration } from '../core/cluster';
+import type { AcceleratorPoolInfo, IAcceleratorCluster, IPlatformCluster, PodToleration } from '../core/cluster';
 import { NodeTaint, PlatformLabels } from '../core/node-pool';
 import { AcceleratorKind } from '../gpu/accelerator';
 import { GpuQuota } from './quota';
@@ -64,7 +64,7 @@ export interface ResolvedQuota {
   readonly lendable: boolean;
 }
 
-/** The flavor of cpu and memory (no node labels: CPU work runs wherever it fits). */
+/** The flavor of cpu and memory (no node labels; tolerations of `ordinaryPodTolerations`). */
 export const DEFAULT_FLAVOR = 'default-flavor';
 /** A ResourceFlavor takes at most 8 node labels, 8 taints and 8 tolerations (CRD maxProperties/maxItems). */
 export const FLAVOR_LIMIT = 8;
@@ -72,6 +72,22 @@ export const FLAVOR_LIMIT = 8;
 export const MAX_RESOURCE_GROUPS = 16;
 const FLAVOR_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const MIG_RESOURCE = /^nvidia\.com\/mig-(.+)$/;
+
+/**
+ * Where a tenant's pods that need no accelerator can run, as the tolerations the cpu/memory flavor
+ * (`default-flavor`) adds to every pod Kueue admits: the one place that decides it. Today that is the
+ * system pool, the only pool without an accelerator taint (AKS taints it CriticalAddonsOnly, EKS leaves it
+ * untainted); once the cluster contract names a pool for ordinary workloads, return its tolerations here
+ * (none for an untainted pool).
+ *
+ * Tolerations only, never node labels: a pod's cpu and memory are charged to this flavor while its GPUs
+ * are charged to a pool's flavor, and Kueue merges the node labels of every flavor assigned to a pod into
+ * its nodeSelector, so a label here would be required of GPU nodes too. The accelerator pools stay out of
+ * reach of CPU-only pods through their own taints, which this flavor does not tolerate.
+ */
+export function ordinaryPodTolerations(cluster: IPlatformCluster): PodToleration[] {
+  return cluster.systemTolerations.map((t) => ({ ...t }));
+}
 
 /** Capacity of a flavor's resource at maxNodes, or undefined when a count is known only at apply time. */
 export function flavorCapacity(f: KueueFlavor, resource: string): number | undefined {

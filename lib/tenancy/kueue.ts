@@ -8,7 +8,7 @@ import { DNS_LABEL } from '../private/naming';
 import { reportProblems } from '../private/problems';
 import { toYaml } from '../private/yaml';
 import { KUEUE_CONTROLLER_LABELS, KUEUE_NAMESPACE, KUEUE_PORTS, KUEUE_RELEASE, TenancyCharts, TenancyLabels } from './charts';
-import { KueueFlavor, ResolvedQuota, flavorCapacity, flavorProblems, planFlavors } from './flavors';
+import { FLAVOR_LIMIT, KueueFlavor, ResolvedQuota, flavorCapacity, flavorProblems, ordinaryPodTolerations, planFlavors } from './flavors';
 import {
   KUEUE_FRAMEWORKS,
   cohortManifest,
@@ -135,6 +135,11 @@ export class GpuSharing extends Construct {
     if (configOverride) problems.push(configOverride);
     this.flavors = planFlavors(cluster);
     problems.push(...flavorProblems(this.flavors));
+    const ordinary = ordinaryPodTolerations(cluster).length;
+    if (ordinary > FLAVOR_LIMIT)
+      problems.push(
+        `cluster.systemTolerations ${ordinary} tolerations exceed the ${FLAVOR_LIMIT} a Kueue ResourceFlavor takes; the cpu/memory flavor carries them so tenants' CPU-only pods can run there: tolerate at most ${FLAVOR_LIMIT} taints`,
+      );
     reportProblems(this, problems);
     // Known only once every Tenant is added: the quotas of all tenants against the pools.
     reportProblems(this, () => this.capacityProblems());
@@ -193,7 +198,7 @@ export class GpuSharing extends Construct {
     const labels = { 'app.kubernetes.io/part-of': 'ai-platform', 'app.kubernetes.io/managed-by': 'cdktf-ai-platform' };
     this.manifests = [
       ...this.flavors.map((f) => resourceFlavorManifest(f, labels)),
-      defaultFlavorManifest(labels),
+      defaultFlavorManifest(labels, ordinaryPodTolerations(cluster)),
       cohortManifest(this.cohortName, labels),
       ...priorityClassManifests(labels),
     ];

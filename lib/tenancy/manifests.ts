@@ -1,3 +1,4 @@
+import type { PodToleration } from '../core/cluster';
 import { DEFAULT_FLAVOR, KueueFlavor, ResolvedQuota, ResourceGroupPlan, resourceGroups } from './flavors';
 
 /** Kueue API version of every object (v1beta2: served and the storage version in 0.19). */
@@ -26,16 +27,26 @@ export function resourceFlavorManifest(f: KueueFlavor, labels: { [key: string]: 
     spec: {
       nodeLabels: { ...f.nodeLabels },
       ...(f.nodeTaints.length ? { nodeTaints: f.nodeTaints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })) } : {}),
-      ...(f.tolerations.length
-        ? { tolerations: f.tolerations.map((t) => ({ key: t.key, operator: t.operator, ...(t.effect ? { effect: t.effect } : {}) })) }
-        : {}),
+      ...(f.tolerations.length ? { tolerations: f.tolerations.map(tolerationOf) } : {}),
     },
   };
 }
 
-/** The flavor of cpu and memory: no node labels. */
-export function defaultFlavorManifest(labels: { [key: string]: string }): Manifest {
-  return { apiVersion: KUEUE_API_VERSION, kind: 'ResourceFlavor', metadata: { name: DEFAULT_FLAVOR, labels: { ...labels } }, spec: {} };
+/**
+ * The flavor of cpu and memory: no node labels (they would be required of GPU nodes too), the tolerations
+ * of the nodes ordinary pods may use (`ordinaryPodTolerations`).
+ */
+export function defaultFlavorManifest(labels: { [key: string]: string }, tolerations: PodToleration[]): Manifest {
+  return {
+    apiVersion: KUEUE_API_VERSION,
+    kind: 'ResourceFlavor',
+    metadata: { name: DEFAULT_FLAVOR, labels: { ...labels } },
+    spec: tolerations.length ? { tolerations: tolerations.map(tolerationOf) } : {},
+  };
+}
+
+function tolerationOf(t: PodToleration): Manifest {
+  return { key: t.key, operator: t.operator, ...(t.effect ? { effect: t.effect } : {}) };
 }
 
 /** The cohort every tenant's ClusterQueue joins (explicit, so it shows in `kubectl get cohorts` and its metrics). */

@@ -99,7 +99,8 @@ const RESERVED = ['default', 'kube-system', 'kube-public', 'kube-node-lease', KU
  * pool's flavor and honours the selector); without one Kueue takes the first flavor of the queue with room.
  * A flavor tolerates its pool's taints on the workload's behalf (spot included), so the pools a tenant can
  * land on are the flavors its ClusterQueue lists: those it has quota on, and with `borrowing` every pool
- * (spot ones too: borrowed capacity is preempted when its owner reclaims it either way).
+ * (spot ones too: borrowed capacity is preempted when its owner reclaims it either way). Pods that need no
+ * accelerator get the tolerations of the nodes ordinary pods may use (`ordinaryPodTolerations`).
  *
  * ```ts
  * new Tenant(this, 'Search', {

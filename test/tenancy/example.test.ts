@@ -6,7 +6,7 @@ import { DEFAULT_FLAVOR } from '../../lib/tenancy/flavors';
 import { GpuSharing } from '../../lib/tenancy/kueue';
 import { Tenant } from '../../lib/tenancy/tenant';
 import { crdProblems } from '../crd-schema';
-import { KUEUE_SCHEMAS, expectToleratesExactly, ofType } from './fixtures';
+import { KUEUE_SCHEMAS, expectToleratesExactly, ofType, tolerates } from './fixtures';
 
 describe.each([
   ['multi-tenant-aws', (app: App) => new MultiTenantAwsStack(app, 'multi-tenant-aws')],
@@ -39,5 +39,27 @@ describe.each([
       if (pool.taints.some((t) => t.key === PlatformLabels.SPOT_TAINT)) spot.push(m.metadata.name);
     }
     expect(spot).toEqual(['train']);
+  });
+
+  test('pods admitted on the cpu/memory flavor can run on the system pool, and on no accelerator pool', () => {
+    const def = sharing.manifests.find((m) => m.kind === 'ResourceFlavor' && m.metadata.name === DEFAULT_FLAVOR)!;
+    // No node labels: Kueue merges them into GPU pods' nodeSelector too (their cpu/memory is charged here).
+    expect(Object.keys(def.spec).filter((k) => k !== 'tolerations')).toEqual([]);
+    const tolerations: any[] = def.spec.tolerations ?? [];
+    const eks = ofType(doc, 'aws_eks_node_group').find((g) => g.labels['ai-platform.dev/role'] === 'system');
+    const aks = ofType(doc, 'azurerm_kubernetes_cluster')[0];
+    const system = eks
+      ? (eks.taint ?? []).map((t: any) => ({
+          key: t.key,
+          value: t.value,
+          effect: { NO_SCHEDULE: 'NoSchedule', NO_EXECUTE: 'NoExecute' }[t.effect as string]!,
+        }))
+      : aks.default_node_pool.only_critical_addons_enabled
+        ? [{ key: 'CriticalAddonsOnly', value: 'true', effect: 'NoSchedule' }]
+        : [];
+    expect(system.length).toBe(eks ? 0 : 1);
+    expect(system.filter((x: any) => !tolerations.some((t) => tolerates(t, x)))).toEqual([]);
+    for (const pool of sharing.cluster.acceleratorPools)
+      expect(pool.taints.some((x) => !tolerations.some((t) => tolerates(t, x)))).toBe(true);
   });
 });

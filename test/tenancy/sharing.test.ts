@@ -1,4 +1,5 @@
-import { Gpu, PlatformPriorityClasses } from '../../lib';
+import { ExistingCluster, Gpu, PlatformPriorityClasses } from '../../lib';
+import { ordinaryPodTolerations } from '../../lib/tenancy/flavors';
 import { KUEUE_NAMESPACE, TenancyCharts } from '../../lib/tenancy/charts';
 import { KUEUE_FRAMEWORKS, WORKLOAD_PRIORITIES } from '../../lib/tenancy/manifests';
 import { GpuSharing } from '../../lib/tenancy/kueue';
@@ -176,6 +177,40 @@ describe('GpuSharing', () => {
     });
     const lq = tenants[0].manifests.find((m) => m.kind === 'LocalQueue')!;
     expect(lq).toMatchObject({ metadata: { name: 'default', namespace: 'search' }, spec: { clusterQueue: 'search' } });
+  });
+});
+
+describe('the cpu/memory flavor', () => {
+  const defaultFlavor = (sharing: GpuSharing) =>
+    sharing.manifests.find((m) => m.kind === 'ResourceFlavor' && m.metadata.name === 'default-flavor')!;
+
+  test('AKS: tolerates the CriticalAddonsOnly taint of the system pool, the only pool without an accelerator taint', () => {
+    const stack = azureStack();
+    const sharing = new GpuSharing(stack, 'Sharing', { cluster: aksCluster(stack) });
+    expect(defaultFlavor(sharing).spec).toEqual({ tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }] });
+    expect(ordinaryPodTolerations(sharing.cluster)).toEqual(sharing.cluster.systemTolerations);
+  });
+
+  test('EKS: the system pool is untainted, the flavor needs nothing', () => {
+    const stack = awsStack();
+    const sharing = new GpuSharing(stack, 'Sharing', { cluster: eksCluster(stack) });
+    expect(defaultFlavor(sharing).spec).toEqual({});
+  });
+
+  test('more system tolerations than a ResourceFlavor takes are reported', () => {
+    const stack = awsStack();
+    const cluster = ExistingCluster.fromEks(stack, 'Shared', {
+      clusterName: 'c',
+      storageClassName: 'gp3',
+      systemTolerations: [...Array(9)].map((_, i) => ({ key: `t${i}`, operator: 'Exists' })),
+      acceleratorPools: [
+        { name: 'a10g', gpu: Gpu.A10G, labels: { pool: 'a10g' }, capacity: [{ name: 'nvidia.com/gpu', count: 1 }], maxNodes: 1 },
+      ],
+    });
+    new GpuSharing(stack, 'Sharing', { cluster });
+    expect(problemLines(stack)).toEqual([
+      "test/Sharing: cluster.systemTolerations 9 tolerations exceed the 8 a Kueue ResourceFlavor takes; the cpu/memory flavor carries them so tenants' CPU-only pods can run there: tolerate at most 8 taints",
+    ]);
   });
 });
 
