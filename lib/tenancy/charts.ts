@@ -5,6 +5,12 @@ export class TenancyCharts {
   /**
    * Kueue: job queueing, quotas per ResourceFlavor, cohorts, preemption (kubernetes-sigs/kueue,
    * `helm install kueue oci://registry.k8s.io/kueue/charts/kueue --version 0.19.2`).
+   *
+   * Life cycle: the chart ships its CRDs as templates (`templates/crd/`), so a version bump upgrades them
+   * with the release (and uninstall deletes them, after the tenancy releases removed every Kueue object).
+   * Its webhook Secret is rendered empty and filled by Kueue's internal certificate management, which also
+   * injects the caBundles; Helm's three-way merge keeps what Kueue wrote, and the provider diffs only the
+   * release inputs, so a second apply shows no change.
    */
   public static readonly KUEUE: ChartRef = { chart: 'kueue', repository: 'oci://registry.k8s.io/kueue/charts', version: '0.19.2' };
 }
