@@ -68,7 +68,7 @@ function configurationOverrideProblem(values: { [key: string]: any } | undefined
     return undefined;
   return (
     `chart.values.managerConfig${mc === null ? '' : '.controllerManagerConfigYaml'} ${yaml === null ? 'null' : '(a Configuration without the tenant namespace selector)'} ` +
-    `replaces the Kueue Configuration without managedJobsNamespaceSelector on '${TenancyLabels.TENANT}', which keeps Kueue's webhooks (failurePolicy Fail) out of system and platform namespaces; ` +
+    `drops managedJobsNamespaceSelector on '${TenancyLabels.TENANT}' from the Kueue Configuration, the selector that keeps Kueue's webhooks (failurePolicy Fail) out of system and platform namespaces; ` +
     `remove the override, or keep managedJobsNamespaceSelector: { matchExpressions: [{ key: ${TenancyLabels.TENANT}, operator: Exists }] } in it`
   );
 }

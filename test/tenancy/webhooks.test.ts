@@ -161,7 +161,7 @@ describe("Kueue's admission webhooks (chart 0.19.2) are called for tenant namesp
     expect(
       bad({ managerConfig: { controllerManagerConfigYaml: 'apiVersion: config.kueue.x-k8s.io/v1beta2\nkind: Configuration\n' } }),
     ).toEqual([
-      `test/Sharing: chart.values.managerConfig.controllerManagerConfigYaml (a Configuration without the tenant namespace selector) replaces the Kueue Configuration without managedJobsNamespaceSelector on '${TenancyLabels.TENANT}', which keeps Kueue's webhooks (failurePolicy Fail) out of system and platform namespaces; remove the override, or keep managedJobsNamespaceSelector: { matchExpressions: [{ key: ${TenancyLabels.TENANT}, operator: Exists }] } in it`,
+      `test/Sharing: chart.values.managerConfig.controllerManagerConfigYaml (a Configuration without the tenant namespace selector) drops managedJobsNamespaceSelector on '${TenancyLabels.TENANT}' from the Kueue Configuration, the selector that keeps Kueue's webhooks (failurePolicy Fail) out of system and platform namespaces; remove the override, or keep managedJobsNamespaceSelector: { matchExpressions: [{ key: ${TenancyLabels.TENANT}, operator: Exists }] } in it`,
     ]);
     expect(bad({ managerConfig: null })).toHaveLength(1);
     // A configuration that keeps the selector, and overrides elsewhere, pass.
