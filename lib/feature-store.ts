@@ -33,7 +33,7 @@ import { FeastIdentityConfig, baseEnv } from './feast/workload';
 import type { AlertRule } from './observability/alerts';
 import { sameStack } from './private/cluster-access';
 import { lazyModule } from './private/lazy';
-import { DNS_LABEL, outputName } from './private/naming';
+import { DNS_LABEL, kubernetesName, outputName } from './private/naming';
 import { reportProblems } from './private/problems';
 import { isToken } from './private/validation';
 
@@ -189,7 +189,7 @@ export class FeatureStore extends Construct {
     const cluster = props.cluster;
     this.cluster = cluster;
     this.project = props.project;
-    this.name = k8sName('feast', kebab(props.project)).slice(0, 40).replace(/-+$/, '');
+    this.name = kubernetesName(`feast-${kebab(props.project)}`, 'service', 40);
     this.namespace = props.namespace ?? this.name;
     this.image = props.image ?? FeastCharts.FEATURE_SERVER_IMAGE;
     const offline = props.offlineStore ?? OfflineStore.objectStore();

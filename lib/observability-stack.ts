@@ -6,7 +6,7 @@ import { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
 import { IAcceleratorCluster, IWorkloadIdentity } from './core/cluster';
 import { AcceleratorKind } from './gpu/accelerator';
 import { Duration } from './core/duration';
-import { DNS_LABEL, outputName } from './private/naming';
+import { DNS_LABEL, kubernetesName, outputName } from './private/naming';
 import { reportProblems } from './private/problems';
 import { AlertRule, AlertThresholds, prometheusRuleGroups, resolveAlertThresholds } from './observability/alerts';
 import { ManifestsRelease } from './addons/manifests';
@@ -361,13 +361,13 @@ export class ObservabilityStack extends Construct {
   public addAlertRules(id: string, groupName: string, rules: AlertRule[]): void {
     new ManifestsRelease(this, `Rules-${id}`, {
       cluster: this.cluster,
-      releaseName: `rules-${id.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 53),
+      releaseName: kubernetesName(`rules-${id}`, 'label', 53),
       namespace: this.namespace,
       manifests: [
         {
           apiVersion: 'monitoring.coreos.com/v1',
           kind: 'PrometheusRule',
-          metadata: { name: `ai-platform-${id.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 63), namespace: this.namespace },
+          metadata: { name: kubernetesName(`ai-platform-${id}`), namespace: this.namespace },
           spec: {
             groups: [
               {

@@ -13,7 +13,7 @@ import { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
 import { IAcceleratorCluster, IWorkloadIdentity } from './core/cluster';
 import { IObjectEventQueue, ISharedFileSystem, KubernetesSecretKeyRef, RemovalPolicy, ServiceLogin } from './core/data-services';
 import { ObjectStore } from './data-services';
-import { outputName } from './private/naming';
+import { kubernetesName, kubernetesNames, outputName } from './private/naming';
 import { reportProblems } from './private/problems';
 import { ModelTask, ServedModel, ServingPlan, planServedModel } from './rag/served-model';
 import { ModelCacheMount, ModelRouter, ModelServer, ModelStagingJob, modelScaledObject } from './rag/serving';
@@ -210,10 +210,9 @@ export class RagStack extends Construct {
     const cluster = props.cluster;
     this.cluster = cluster;
     this.namespace = props.namespace ?? 'rag';
-    const stackName = id
-      .toLowerCase()
-      .replace(/[^a-z0-9-]/g, '-')
-      .slice(0, 30);
+    // Every Kubernetes name below starts with this one: a DNS-1035 label (routers are Services), short
+    // enough for the longest suffix.
+    const stackName = kubernetesName(id, 'service', 30);
     const problems: string[] = [];
     const autoscaling = props.autoscaling ?? {};
     const queueDepth = autoscaling.targetQueueDepth ?? DEFAULT_QUEUE_DEPTH;
@@ -273,7 +272,7 @@ export class RagStack extends Construct {
     const inNamespace = [...cluster.addonDependencies(this), ...ns.dependables];
 
     // The API key, generated at apply time (two UUIDs), never in the configuration; kept across applies.
-    this.apiKeySecret = { namespace: this.namespace, name: `${stackName}-api-key`, key: 'api-key' };
+    this.apiKeySecret = { namespace: this.namespace, name: kubernetesName(`${stackName}-api-key`), key: 'api-key' };
     this.apiKey = new SecretV1(this, 'ApiKey', {
       provider: cluster.providers(this).kubernetes,
       metadata: { name: this.apiKeySecret.name, namespace: this.namespace, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } },
@@ -292,15 +291,30 @@ export class RagStack extends Construct {
     const serverDeps = [...inNamespace, this.apiKey];
     // Generation behind a prefix-aware router; embedding and scoring behind a round-robin one (prefix-aware
     // routing reads a prompt that those requests do not have).
-    const generatorRouter = `${stackName}-router`;
-    const poolingRouter = `${stackName}-pooling-router`;
+    const generatorRouter = kubernetesName(`${stackName}-router`, 'service');
+    const poolingRouter = kubernetesName(`${stackName}-pooling-router`, 'service');
+    // Model servers are Services named after their model ('qwen2.5-7b' gives 'vllm-qwen2-5-7b'); the served
+    // name (vLLM's --served-model-name, the KEDA queries, the endpoints) stays the model's own.
+    const tasks = models.map(([, task]) => task).filter((task) => this.plans[task]);
+    const serverNames = new Map(
+      kubernetesNames(
+        tasks.map((task) => `vllm-${this.plans[task].servedName}`),
+        'service',
+      ).map((n, i) => [tasks[i], n]),
+    );
+    const stagingNames = new Map(
+      kubernetesNames(
+        tasks.map((task) => `stage-${this.plans[task].servedName}`),
+        'label',
+      ).map((n, i) => [tasks[i], n]),
+    );
     // The model cache: one shared volume, filled once per model by a staging job the servers wait for.
     const staged = new Map<string, { mount: ModelCacheMount; job: ModelStagingJob }>();
     const plans = Object.values(this.plans);
     if ((props.modelCache ?? true) && plans.length > 0) {
       const fs = cluster.dataServices.sharedFileSystem(new Construct(this, 'ModelCache'), { removalPolicy: this.ctx.removalPolicy });
       this.modelCacheFileSystem = fs;
-      this.modelCacheClaimName = `${stackName}-model-cache`;
+      this.modelCacheClaimName = kubernetesName(`${stackName}-model-cache`);
       const claim = new PersistentVolumeClaimV1(this, 'ModelCacheClaim', {
         provider: cluster.providers(this).kubernetes,
         metadata: { name: this.modelCacheClaimName, namespace: this.namespace, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } },
@@ -330,6 +344,7 @@ export class RagStack extends Construct {
         const job = new ModelStagingJob(this, `Stage-${task}`, {
           ctx: this.ctx,
           plan,
+          jobName: stagingNames.get(task)!,
           claimName: this.modelCacheClaimName,
           huggingFaceToken: props.huggingFaceToken,
           dependsOn: [...inNamespace, claim],
@@ -344,6 +359,7 @@ export class RagStack extends Construct {
       const server = new ModelServer(this, `Model-${task}`, {
         ctx: this.ctx,
         stackName,
+        serverName: serverNames.get(task)!,
         routerName: task === ModelTask.GENERATE ? generatorRouter : poolingRouter,
         plan,
         task,
@@ -405,13 +421,13 @@ export class RagStack extends Construct {
     this.scalingManifests = manifests;
     new ManifestsRelease(this, 'Scaling', {
       cluster,
-      releaseName: `${stackName}-scaling`,
+      releaseName: kubernetesName(`${stackName}-scaling`, 'label', 53),
       namespace: this.namespace,
       manifests,
       dependsOn: [...keda.dependables, ...serverDeps],
     });
 
-    this.endpointsConfigMapName = `${stackName}-endpoints`;
+    this.endpointsConfigMapName = kubernetesName(`${stackName}-endpoints`);
     this.endpoints = {
       OPENAI_BASE_URL: `${this.routerUrl}/v1`,
       ...(this.poolingRouterUrl
@@ -479,7 +495,7 @@ export class RagStack extends Construct {
       deps.push(
         new NetworkPolicyV1(this, `${sid}-Router${i || ''}`, {
           provider,
-          metadata: { name: `allow-${target}-to-${labels['app.kubernetes.io/instance']}`.slice(0, 63), namespace: this.namespace },
+          metadata: { name: kubernetesName(`allow-${target}-to-${labels['app.kubernetes.io/instance']}`), namespace: this.namespace },
           spec: {
             podSelector: { matchLabels: { ...labels } },
             policyTypes: ['Ingress'],
@@ -493,7 +509,7 @@ export class RagStack extends Construct {
       deps.push(
         new NetworkPolicyV1(this, `${sid}-Store${i}`, {
           provider,
-          metadata: { name: `allow-${target}-to-store-${p.port}`.slice(0, 63), namespace: this.namespace },
+          metadata: { name: kubernetesName(`allow-${target}-to-store-${p.port}`), namespace: this.namespace },
           spec: {
             podSelector: { matchLabels: { ...p.podLabels } },
             policyTypes: ['Ingress'],
@@ -547,7 +563,7 @@ export class RagStack extends Construct {
   ): { [key: string]: any }[] {
     const cluster = this.cluster;
     const provider = cluster.providers(this).kubernetes;
-    const name = `${stackName}-ingestion`.slice(0, 63);
+    const name = kubernetesName(`${stackName}-ingestion`);
     const problems: string[] = [];
     const per = o.messagesPerReplica ?? 10;
     const max = o.maxReplicas ?? 4;

@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import { ITerraformDependable } from 'cdktf';
 import { KubernetesSecretKeyRef } from '../core/data-services';
+import { kubernetesName } from '../private/naming';
 import { isToken } from '../private/validation';
 import { toYaml } from '../private/yaml';
 
@@ -115,14 +116,10 @@ export function validateProject(project: string): string[] {
   return [];
 }
 
-/** Kubernetes-safe form of the project: lower case, '_' as '-'. */
+/** Kubernetes-safe form of the project: lower case, '_' as '-' (the library's one name sanitizer). */
 export function kebab(project: string): string {
-  if (isToken(project)) return 'features';
-  const s = project
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  return s || 'features';
+  if (isToken(project) || !/[A-Za-z0-9]/.test(project)) return 'features';
+  return kubernetesName(project);
 }
 
 /** The first `length` hex characters of the SHA-256 of `text`. */
@@ -130,9 +127,9 @@ export function hashOf(text: string, length = 6): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
 }
 
-/** A Kubernetes name: at most 63 characters, no trailing '-'. */
+/** A Kubernetes name (a DNS-1123 label) from parts joined by '-': see `kubernetesName`. */
 export function k8sName(...parts: string[]): string {
-  return parts.join('-').slice(0, 63).replace(/-+$/, '');
+  return kubernetesName(parts.join('-'));
 }
 
 /** Renders feature_store.yaml: keys in a fixed order, Terraform references left inside strings. */

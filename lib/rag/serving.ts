@@ -8,6 +8,7 @@ import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { KubernetesSecretKeyRef } from '../core/data-services';
+import { kubernetesName, labelValue } from '../private/naming';
 import { ServingMetricsLabels } from '../observability/scrape';
 import { ModelTask, ServingPlan } from './served-model';
 import { RagContext } from './types';
@@ -50,6 +51,11 @@ export interface ModelServerProps {
   readonly ctx: RagContext;
   /** Name of the RagStack. */
   readonly stackName: string;
+  /**
+   * Name of the Deployment, Service and PodDisruptionBudget (a DNS-1035 label).
+   * @default - `vllm-<served name>`, sanitized
+   */
+  readonly serverName?: string;
   /** Name of the router that discovers this server (label value it selects). */
   readonly routerName: string;
   /** The sizing decided at synth. */
@@ -90,12 +96,12 @@ export function hostMemoryGib(plan: ServingPlan): number {
 /** The labels of one model server's pods. */
 export function modelServerLabels(stackName: string, servedName: string, routerName: string): { [key: string]: string } {
   return {
-    [ROUTER_LABEL]: routerName,
+    [ROUTER_LABEL]: labelValue(routerName),
     'app.kubernetes.io/name': 'vllm',
-    'app.kubernetes.io/instance': `${stackName}-${servedName}`,
+    'app.kubernetes.io/instance': labelValue(`${stackName}-${servedName}`),
     'app.kubernetes.io/part-of': 'ai-platform',
-    [RAG_STACK_LABEL]: stackName,
-    [SERVED_MODEL_LABEL]: servedName,
+    [RAG_STACK_LABEL]: labelValue(stackName),
+    [SERVED_MODEL_LABEL]: labelValue(servedName),
     // ObservabilityStack scrapes pods with this label on their port named 'http'.
     [ServingMetricsLabels.KEY]: ServingMetricsLabels.VLLM,
   };
@@ -152,8 +158,9 @@ export class ModelServer extends Construct {
     const cache = props.modelCache;
     const provider = ctx.cluster.providers(this).kubernetes;
     const labels = modelServerLabels(props.stackName, plan.servedName, props.routerName);
-    this.deploymentName = `vllm-${plan.servedName}`.slice(0, 63).replace(/[-.]+$/, '');
-    const selector = { [RAG_STACK_LABEL]: props.stackName, [SERVED_MODEL_LABEL]: plan.servedName };
+    // A Service name: a DNS-1035 label ('qwen2.5-7b' has a dot, which Services do not take).
+    this.deploymentName = props.serverName ?? kubernetesName(`vllm-${plan.servedName}`, 'service');
+    const selector = { [RAG_STACK_LABEL]: labels[RAG_STACK_LABEL], [SERVED_MODEL_LABEL]: labels[SERVED_MODEL_LABEL] };
     const probe = (path: string, period: number, failures: number) => ({
       httpGet: { path, port: String(SERVING_PORT) },
       periodSeconds: period,
@@ -268,6 +275,11 @@ export interface ModelStagingJobProps {
   readonly ctx: RagContext;
   /** The plan of the model whose weights it stages (repository, served name). */
   readonly plan: ServingPlan;
+  /**
+   * Name of the Job (a DNS-1123 label: it lands in the pods' `job-name` label).
+   * @default - `stage-<served name>`, sanitized
+   */
+  readonly jobName?: string;
   /** The ReadWriteMany claim of the model cache. */
   readonly claimName: string;
   /**
@@ -323,12 +335,12 @@ export class ModelStagingJob extends Construct {
   constructor(scope: Construct, id: string, props: ModelStagingJobProps) {
     super(scope, id);
     const { ctx, plan } = props;
-    this.jobName = `stage-${plan.servedName}`.slice(0, 63).replace(/[-.]+$/, '');
+    this.jobName = props.jobName ?? kubernetesName(`stage-${plan.servedName}`);
     const labels = {
       'app.kubernetes.io/name': 'model-staging',
-      'app.kubernetes.io/instance': this.jobName,
+      'app.kubernetes.io/instance': labelValue(this.jobName),
       'app.kubernetes.io/part-of': 'ai-platform',
-      [SERVED_MODEL_LABEL]: plan.servedName,
+      [SERVED_MODEL_LABEL]: labelValue(plan.servedName),
     };
     this.job = new JobV1(this, 'Job', {
       provider: ctx.cluster.providers(this).kubernetes,
@@ -414,9 +426,9 @@ export interface ModelRouterProps {
 export function routerLabels(stackName: string, routerName: string): { [key: string]: string } {
   return {
     'app.kubernetes.io/name': 'vllm-router',
-    'app.kubernetes.io/instance': routerName,
+    'app.kubernetes.io/instance': labelValue(routerName),
     'app.kubernetes.io/part-of': 'ai-platform',
-    [RAG_STACK_LABEL]: stackName,
+    [RAG_STACK_LABEL]: labelValue(stackName),
     // A PodMonitor of its own: the router's request counter wakes models scaled to zero.
     [ServingMetricsLabels.KEY]: ServingMetricsLabels.VLLM_ROUTER,
   };
@@ -440,9 +452,9 @@ export class ModelRouter extends Construct {
     super(scope, id);
     const { ctx } = props;
     const provider = ctx.cluster.providers(this).kubernetes;
-    const name = props.routerName;
+    const name = kubernetesName(props.routerName, 'service');
     this.podLabels = routerLabels(props.stackName, name);
-    const selector = { 'app.kubernetes.io/name': 'vllm-router', 'app.kubernetes.io/instance': name };
+    const selector = { 'app.kubernetes.io/name': 'vllm-router', 'app.kubernetes.io/instance': labelValue(name) };
     const sa = new ServiceAccountV1(this, 'ServiceAccount', {
       provider,
       metadata: { name, namespace: ctx.namespace },
@@ -508,7 +520,7 @@ export class ModelRouter extends Construct {
                   '--k8s-port',
                   String(SERVING_PORT),
                   '--k8s-label-selector',
-                  `${ROUTER_LABEL}=${name},app.kubernetes.io/name=vllm`,
+                  `${ROUTER_LABEL}=${labelValue(name)},app.kubernetes.io/name=vllm`,
                   '--routing-logic',
                   props.routingLogic,
                   '--engine-stats-interval',

@@ -56,9 +56,9 @@ describe.each([
   });
 
   test('one staging job per model on the system nodes, waited for, writing the claim', () => {
-    expect(jobs.map(([, j]) => j.metadata.name).sort()).toEqual(plans.map((p) => `stage-${p.servedName}`).sort());
+    expect(jobs.map(([, j]) => j.metadata.labels['ai-platform.dev/served-model']).sort()).toEqual(plans.map((p) => p.servedName).sort());
     for (const [, job] of jobs) {
-      const plan = plans.find((p) => `stage-${p.servedName}` === job.metadata.name)!;
+      const plan = plans.find((p) => p.servedName === job.metadata.labels['ai-platform.dev/served-model'])!;
       expect(job.wait_for_completion).toBe(true);
       expect(job.timeouts.create).toBe('90m');
       expect(job.spec.backoff_limit).toBe(3);
@@ -88,7 +88,7 @@ describe.each([
   test('each server loads its staged weights read-only, after its staging job, without hub downloads', () => {
     expect(servers).toHaveLength(plans.length);
     for (const d of servers) {
-      const plan = plans.find((p) => `vllm-${p.servedName}` === d.metadata.name)!;
+      const plan = plans.find((p) => p.servedName === d.metadata.labels['ai-platform.dev/served-model'])!;
       const c = d.spec.template.spec.container[0];
       const at = c.args.indexOf('--model');
       expect(c.args.slice(at, at + 2)).toEqual(['--model', `/model-cache/${plan.repository}`]);
@@ -104,7 +104,7 @@ describe.each([
       // The compile caches stay on an ephemeral volume.
       expect(volumes).toContainEqual({ name: 'models', empty_dir: { size_limit: '10Gi' } });
       expect(c.env).toContainEqual({ name: 'VLLM_CACHE_ROOT', value: '/models/vllm-cache' });
-      const job = jobs.find(([, j]) => j.metadata.name === `stage-${plan.servedName}`)!;
+      const job = jobs.find(([, j]) => j.metadata.labels['ai-platform.dev/served-model'] === plan.servedName)!;
       expect(d.depends_on).toContain(`kubernetes_job_v1.${job[0]}`);
       // Startup budget unchanged: a safe upper bound.
       expect(c.startup_probe.failure_threshold).toBe(Math.ceil(plan.startupSeconds / 10));
@@ -215,7 +215,7 @@ describe('RagStack model cache options', () => {
     expect(resources(doc, 'kubernetes_job_v1')).toEqual({});
     for (const plan of Object.values(rag.plans)) {
       const d = (Object.values(resources(doc, 'kubernetes_deployment_v1')) as any[]).find(
-        (x) => x.metadata.name === `vllm-${plan.servedName}`,
+        (x) => x.metadata.labels['ai-platform.dev/served-model'] === plan.servedName,
       );
       const c = d.spec.template.spec.container[0];
       expect(c.args.slice(0, 2)).toEqual(['--model', plan.repository]);
@@ -235,12 +235,12 @@ describe('RagStack model cache options', () => {
       huggingFaceToken: { namespace: 'rag', name: 'hf-token', key: 'token' },
     });
     const doc = synthJson(stack);
-    const job = (Object.values(resources(doc, 'kubernetes_job_v1')) as any[]).find((j) => j.metadata.name === 'stage-llama-3.1-8b');
+    const job = (Object.values(resources(doc, 'kubernetes_job_v1')) as any[]).find((j) => j.metadata.name === 'stage-llama-3-1-8b');
     expect(job.spec.template.spec.container[0].env).toContainEqual({
       name: 'HF_TOKEN',
       value_from: { secret_key_ref: { name: 'hf-token', key: 'token' } },
     });
-    const gen = (Object.values(resources(doc, 'kubernetes_deployment_v1')) as any[]).find((d) => d.metadata.name === 'vllm-llama-3.1-8b');
+    const gen = (Object.values(resources(doc, 'kubernetes_deployment_v1')) as any[]).find((d) => d.metadata.name === 'vllm-llama-3-1-8b');
     expect(gen.spec.template.spec.container[0].env.map((e: any) => e.name)).not.toContain('HF_TOKEN');
   });
 

@@ -43,7 +43,8 @@ describe.each([
     const scaled = rag.scalingManifests.filter((m) => m.kind === 'ScaledObject' && m.metadata.name.startsWith('vllm-'));
     expect(scaled.map((m) => m.metadata.name).sort()).toEqual(servers.map((d) => d.metadata.name).sort());
     for (const m of scaled) {
-      const plan = Object.values(rag.plans).find((p) => `vllm-${p.servedName}` === m.metadata.name)!;
+      const server = servers.find((d) => d.metadata.name === m.metadata.name)!;
+      const plan = Object.values(rag.plans).find((p) => p.servedName === server.metadata.labels['ai-platform.dev/served-model'])!;
       const queue = m.spec.triggers.find((t: any) => t.name === 'queue');
       expect(queue.metadata.query).toBe(`sum(vllm:num_requests_waiting{namespace="rag",model_name="${plan.servedName}"}) or vector(0)`);
       // Cooldowns never shorter than the model's load time.
@@ -79,7 +80,7 @@ describe.each([
   test("every served pod requests exactly a resource its pool advertises and tolerates exactly the pool's taints", () => {
     const cluster = stack.node.findChild('Gpu') as GpuInferenceCluster;
     for (const d of servers) {
-      const plan = Object.values(rag.plans).find((p) => `vllm-${p.servedName}` === d.metadata.name)!;
+      const plan = Object.values(rag.plans).find((p) => p.servedName === d.metadata.labels['ai-platform.dev/served-model'])!;
       const pool = cluster.acceleratorPools.find((p) => p.name === plan.pool)!;
       const c = d.spec.template.spec.container[0];
       const gpuKeys = Object.keys(c.resources.limits).filter((k) => k.startsWith('nvidia.com/'));
@@ -228,7 +229,7 @@ describe('RagStack validation', () => {
       modelCache: false,
     });
     const doc = synthJson(ok);
-    const gen = (Object.values(resources(doc, 'kubernetes_deployment_v1')) as any[]).find((d) => d.metadata.name === 'vllm-llama-3.1-8b');
+    const gen = (Object.values(resources(doc, 'kubernetes_deployment_v1')) as any[]).find((d) => d.metadata.name === 'vllm-llama-3-1-8b');
     expect(gen.spec.template.spec.container[0].env).toContainEqual({
       name: 'HF_TOKEN',
       value_from: { secret_key_ref: { name: 'hf-token', key: 'token' } },
