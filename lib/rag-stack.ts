@@ -308,6 +308,8 @@ export class RagStack extends Construct {
         'label',
       ).map((n, i) => [tasks[i], n]),
     );
+    // Named before the ingestion worker, whose env_from reads it.
+    this.endpointsConfigMapName = kubernetesName(`${stackName}-endpoints`);
     // The model cache: one shared volume, filled once per model by a staging job the servers wait for.
     const staged = new Map<string, { mount: ModelCacheMount; job: ModelStagingJob }>();
     const plans = Object.values(this.plans);
@@ -427,7 +429,6 @@ export class RagStack extends Construct {
       dependsOn: [...keda.dependables, ...serverDeps],
     });
 
-    this.endpointsConfigMapName = kubernetesName(`${stackName}-endpoints`);
     this.endpoints = {
       OPENAI_BASE_URL: `${this.routerUrl}/v1`,
       ...(this.poolingRouterUrl
