@@ -38,6 +38,17 @@ interface Grant {
   readonly user: string;
   readonly identityPath: string;
   readonly setupSql: string;
+  /** Creates tables (ingestion) rather than only reading them (apps). */
+  write: boolean;
+}
+
+/**
+ * The group role of a database's readers: every login is a member; tables the writers create (default
+ * privileges) and had created (grants on existing tables) are readable by it.
+ */
+export function pgReaderRole(database: string): string {
+  const db = isToken(database) ? 'rag' : database.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  return `pgvector_${db}`.slice(0, 58) + '_read';
 }
 
 /**
@@ -56,6 +67,17 @@ export function pgRoleName(serviceAccountName: string): string {
  * as an administrator through its own workload identity (`grantAdmin`): the RDS master password read from
  * Secrets Manager at run time on AWS, an Entra token on Azure. No password is in the job spec, the
  * synthesized configuration or Terraform state; credentials live in a memory-backed volume of the pod.
+ *
+ * Readers (`grantQuery`) and writers (`grantIngest`) differ: every login is a member of the database's
+ * reader group (`pgReaderRole`), which may use the `public` schema and read every table and sequence a
+ * writer creates there, through default privileges for each writer (`ALTER DEFAULT PRIVILEGES FOR ROLE
+ * <writer> IN SCHEMA public GRANT SELECT ON TABLES TO <readers>`, and sequences) and grants on the tables
+ * the writer already has. Writers may create in `public` (PostgreSQL 15+ no longer lets everyone); readers
+ * may not. Setting a writer's defaults needs the administrator to hold the writer's privileges, so the job
+ * grants itself the writer role first: RDS's master user created the login (PostgreSQL 16+ gives it ADMIN
+ * OPTION on it; CREATEROLE suffices before 16). Where the administrator cannot (an Entra principal Azure
+ * created under another grantor on PostgreSQL 16+), the job warns and goes on, and readers see only the
+ * tables the writer grants them itself.
  *
  * The SQL is rendered at synth from every grant made (also after the store was bound), is idempotent (a
  * login is created only when its role is missing, grants are repeated) and sits in the pod template: a new
@@ -187,22 +209,36 @@ export class PgvectorBootstrap extends Construct {
   }
 
   /**
-   * Lets the identity log in to the database as `user` (`grantConnect`) and has the job create the login.
-   * Returns the login, which also waits for the job.
+   * Lets the identity log in to the database as `user` (`grantConnect`) and has the job create the login,
+   * a reader, or with `write` a writer whose tables readers may read. Granting the same identity again
+   * with `write` makes it a writer. Returns the login, which also waits for the job.
    */
-  public addLogin(identity: IWorkloadIdentity, user: string): ServiceLogin {
+  public addLogin(identity: IWorkloadIdentity, user: string, write?: boolean): ServiceLogin {
     const login = this.database.grantConnect(identity, user);
-    if (!this.grants.some((g) => g.identityPath === identity.node.path && g.user === user)) {
-      this.grants.push({ user, identityPath: identity.node.path, setupSql: login.setupSql ?? '' });
-    }
+    const existing = this.grants.find((g) => g.identityPath === identity.node.path && g.user === user);
+    if (existing) existing.write = existing.write || (write ?? false);
+    else this.grants.push({ user, identityPath: identity.node.path, setupSql: login.setupSql ?? '', write: write ?? false });
     return { ...login, dependables: [...login.dependables, this.job] };
   }
 
   /** The SQL script the job runs with psql (meta-commands included). */
   public renderSql(): string {
     const db = this.database.databaseName;
-    const lines = ['-- Rendered by cdktf-ai-platform (PgvectorBootstrap); safe to run again.', 'CREATE EXTENSION IF NOT EXISTS vector;'];
-    this.grants.forEach((g, i) => lines.push(...grantScript(i, g, db)));
+    const readers = `"${pgReaderRole(db)}"`;
+    const lines = [
+      '-- Rendered by cdktf-ai-platform (PgvectorBootstrap); safe to run again.',
+      'CREATE EXTENSION IF NOT EXISTS vector;',
+      `\\connect "${db}"`,
+      `DO $pgv$ BEGIN CREATE ROLE ${readers} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $pgv$;`,
+      `GRANT CONNECT ON DATABASE "${db}" TO ${readers};`,
+      `GRANT USAGE ON SCHEMA public TO ${readers};`,
+    ];
+    this.grants.forEach((g, i) => {
+      lines.push(...grantScript(i, g, db), `\\connect "${db}"`, `GRANT ${readers} TO "${g.user}";`);
+      if (g.write) lines.push(writerDefaults(g.user, pgReaderRole(db)));
+      // grantConnect's SQL lets every login create in public; readers only read.
+      else lines.push(`REVOKE CREATE ON SCHEMA public FROM "${g.user}";`);
+    });
     return lines.join('\n') + '\n';
   }
 
@@ -312,6 +348,33 @@ function grantScript(index: number, grant: Grant, database: string): string[] {
     }
   }
   return out;
+}
+
+/**
+ * A writer's default privileges and its existing tables and sequences in `public`, readable by `readers`.
+ * The administrator first takes the writer's privileges (which ALTER DEFAULT PRIVILEGES FOR ROLE needs);
+ * where it may not, a warning names what to run as the writer instead.
+ */
+function writerDefaults(writer: string, readers: string): string {
+  const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+  return [
+    'DO $pgv$ DECLARE rel record; BEGIN',
+    `  EXECUTE format('GRANT %I TO CURRENT_USER', ${lit(writer)});`,
+    `  EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA public GRANT SELECT ON TABLES TO %I', ${lit(writer)}, ${lit(readers)});`,
+    `  EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO %I', ${lit(writer)}, ${lit(readers)});`,
+    '  FOR rel IN SELECT c.oid::regclass AS name, c.relkind FROM pg_catalog.pg_class c',
+    "      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
+    `      AND c.relowner = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = ${lit(writer)}) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') LOOP`,
+    "    IF rel.relkind = 'S' THEN",
+    `      EXECUTE format('GRANT USAGE, SELECT ON SEQUENCE %s TO %I', rel.name, ${lit(readers)});`,
+    '    ELSE',
+    `      EXECUTE format('GRANT SELECT ON TABLE %s TO %I', rel.name, ${lit(readers)});`,
+    '    END IF;',
+    '  END LOOP;',
+    'EXCEPTION WHEN insufficient_privilege THEN',
+    `  RAISE WARNING 'readers of % cannot read the tables of %: % (as %, run: ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO %)', current_database(), ${lit(writer)}, SQLERRM, ${lit(writer)}, ${lit(readers)};`,
+    'END $pgv$;',
+  ].join('\n');
 }
 
 function hash(text: string, length: number): string {

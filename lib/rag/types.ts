@@ -48,8 +48,16 @@ export interface IVectorStoreBinding {
   readonly apiKeyValue?: string;
   /** Ports of in-cluster store pods that granted namespaces may reach (none for a managed store). */
   readonly exposedPorts: ExposedPort[];
+  /**
+   * libpq `sslmode` clients connect with (pgvector: 'require', both managed servers force TLS).
+   * @default - none: not a PostgreSQL store
+   */
+  readonly sslMode?: string;
   /** What a workload using the store waits for (release, bootstrap job, server). */
   readonly dependables: ITerraformDependable[];
-  /** Lets the identity read and write vectors; returns how it logs in. */
-  grantAccess(identity: IWorkloadIdentity): ServiceLogin;
+  /**
+   * Lets the identity read vectors, and with `write` also create and write tables whose rows every reader
+   * may read (pgvector; in-cluster stores share one key); returns how it logs in.
+   */
+  grantAccess(identity: IWorkloadIdentity, write?: boolean): ServiceLogin;
 }

@@ -119,9 +119,11 @@ class PgvectorStore extends VectorStore {
       port: database.port,
       database: database.databaseName,
       exposedPorts: [],
+      sslMode: 'require',
       dependables: [bootstrap.job],
       // The role is the workload's service account name; the bootstrap job creates it (and reruns for new grants).
-      grantAccess: (identity: IWorkloadIdentity): ServiceLogin => bootstrap.addLogin(identity, pgRoleName(identity.serviceAccountName)),
+      grantAccess: (identity: IWorkloadIdentity, write?: boolean): ServiceLogin =>
+        bootstrap.addLogin(identity, pgRoleName(identity.serviceAccountName), write),
     };
   }
 }

@@ -9,7 +9,7 @@ import { GpuNodePool } from '../../lib/core/node-pool';
 import { Gpu } from '../../lib/gpu/accelerator';
 import { GpuInferenceCluster } from '../../lib/gpu-inference-cluster';
 import { VectorStoreCharts } from '../../lib/rag/charts';
-import { pgRoleName } from '../../lib/rag/pgvector-bootstrap';
+import { pgReaderRole, pgRoleName } from '../../lib/rag/pgvector-bootstrap';
 import { RagContext } from '../../lib/rag/types';
 import { InClusterVectorStoreOptions, VectorStore } from '../../lib/rag/vector-store';
 import { awsStack, azureStack, problemLines, resourceNamed, resources, synthJson } from '../helpers';
@@ -85,6 +85,45 @@ describe('VectorStore.pgvector on AWS', () => {
     expect(j.metadata).toMatchObject({ namespace: 'rag', name: expect.stringMatching(/^pgvector-bootstrap-[0-9a-f]{10}$/) });
     expect(j.wait_for_completion).toBe(true);
     expect(j.spec.ttl_seconds_after_finished).toBeUndefined();
+  });
+
+  test('readers read every table writers create, now and later; only writers create', () => {
+    const { stack, cluster: c, binding } = bound('aws', VectorStore.pgvector());
+    binding.grantAccess(workload(c, stack, 'RagApi', 'rag-api'));
+    binding.grantAccess(workload(c, stack, 'Ingest', 'ingest'), true);
+    const sql = bootstrapSql(synthJson(stack));
+    expect(pgReaderRole('rag')).toBe('pgvector_rag_read');
+    // The readers' group, idempotent, with the schema's USAGE only (PostgreSQL 15+ gives PUBLIC no CREATE).
+    expect(sql).toContain('DO $pgv$ BEGIN CREATE ROLE "pgvector_rag_read" NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $pgv$;');
+    expect(sql).toContain('GRANT USAGE ON SCHEMA public TO "pgvector_rag_read";');
+    for (const user of ['rag_api', 'ingest']) expect(sql).toContain(`GRANT "pgvector_rag_read" TO "${user}";`);
+    // The writer: default privileges for its future tables and sequences, grants on those it has.
+    const writer = sql.slice(sql.indexOf('as ingest'));
+    expect(writer).toContain(`EXECUTE format('GRANT %I TO CURRENT_USER', 'ingest');`);
+    expect(writer).toContain(
+      `EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA public GRANT SELECT ON TABLES TO %I', 'ingest', 'pgvector_rag_read');`,
+    );
+    expect(writer).toContain(
+      `EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO %I', 'ingest', 'pgvector_rag_read');`,
+    );
+    expect(writer).toContain(`EXECUTE format('GRANT SELECT ON TABLE %s TO %I', rel.name, 'pgvector_rag_read');`);
+    expect(writer).toMatch(/EXCEPTION WHEN insufficient_privilege THEN\n\s+RAISE WARNING/);
+    expect(writer).not.toContain('REVOKE CREATE');
+    // The reader: no CREATE in public, no default privileges of its own.
+    const reader = sql.slice(sql.indexOf('as rag_api'), sql.indexOf('as ingest'));
+    expect(reader).toContain('REVOKE CREATE ON SCHEMA public FROM "rag_api";');
+    expect(reader).not.toContain('ALTER DEFAULT PRIVILEGES');
+  });
+
+  test('an identity granted to read and then to write is a writer', () => {
+    const { stack, cluster: c, binding } = bound('aws', VectorStore.pgvector());
+    const w = workload(c, stack, 'Ingest', 'ingest');
+    binding.grantAccess(w);
+    binding.grantAccess(w, true);
+    const sql = bootstrapSql(synthJson(stack));
+    expect(sql.match(/-- test\/Ingest as ingest/g)).toHaveLength(1);
+    expect(sql).toContain("ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA public GRANT SELECT ON TABLES TO %I', 'ingest'");
+    expect(sql).not.toContain('REVOKE CREATE ON SCHEMA public FROM "ingest";');
   });
 
   test('a new grant renames (so reruns) the job', () => {
@@ -215,6 +254,10 @@ describe('VectorStore.pgvector on Azure', () => {
       /\\connect "postgres"\n\\if :role_missing_0\nSELECT \* FROM pgaadauth_create_principal_with_oid\('rag_api', '\$\{azurerm_user_assigned_identity\.\w+\.principal_id\}', 'service', false, false\);\n\\endif\n\\connect "rag"\nGRANT CONNECT ON DATABASE "rag" TO "rag_api";/,
     );
     expect(JSON.stringify(doc)).not.toMatch(/administrator_password/);
+    // Back in the app's database for the readers' group and the reader's grants.
+    expect(sql).toMatch(
+      /GRANT CONNECT ON DATABASE "rag" TO "rag_api";[\s\S]*\\connect "rag"\nGRANT "pgvector_rag_read" TO "rag_api";\nREVOKE CREATE ON SCHEMA public FROM "rag_api";/,
+    );
   });
 });
 
