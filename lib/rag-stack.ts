@@ -204,6 +204,7 @@ export class RagStack extends Construct {
   private readonly endpoints: { [key: string]: string };
   private readonly routerPodLabels: { [key: string]: string }[];
   private readonly granted = new Map<string, ITerraformDependable[]>();
+  private namespaceLogin?: ServiceLogin;
 
   constructor(scope: Construct, id: string, props: RagStackProps) {
     super(scope, id);
@@ -449,7 +450,7 @@ export class RagStack extends Construct {
     new ConfigMapV1(this, 'Endpoints', {
       provider: cluster.providers(this).kubernetes,
       metadata: { name: this.endpointsConfigMapName, namespace: this.namespace },
-      data: this.endpoints,
+      data: { ...this.endpoints, ...(this.namespaceLogin ? this.loginEndpoints(this.namespaceLogin) : {}) },
       dependsOn: inNamespace,
     });
 
@@ -478,14 +479,30 @@ export class RagStack extends Construct {
    * grantQuery gives, plus consuming the new-document queue).
    */
   public grantIngest(identity: IWorkloadIdentity, after?: ITerraformDependable[]): void {
-    this.admit(identity, after ?? [], this.vectorStore.grantAccess(identity));
+    this.admit(identity, after ?? [], this.vectorStore.grantAccess(identity, true));
     this.documents.grantRead(identity);
     this.documentEvents?.grantConsume(identity);
+  }
+
+  /**
+   * What a client of the vector store needs besides host, port and database to connect with `login` (no
+   * secret): user, authentication ('aws-iam', 'entra' or 'api-key'), sslmode, and the region IAM tokens
+   * are signed for.
+   */
+  private loginEndpoints(login: ServiceLogin): { [key: string]: string } {
+    return {
+      VECTOR_STORE_USER: login.user,
+      VECTOR_STORE_AUTH: login.authentication,
+      ...(this.vectorStore.sslMode ? { VECTOR_STORE_SSLMODE: this.vectorStore.sslMode } : {}),
+      ...(login.authentication === 'aws-iam' ? { AWS_REGION: this.cluster.region } : {}),
+    };
   }
 
   /** Copies endpoints and API key into the identity's namespace and admits it to the router, once per namespace. */
   private admit(identity: IWorkloadIdentity, after: ITerraformDependable[], login: ServiceLogin): ITerraformDependable[] {
     const target = identity.namespace;
+    // The stack's own namespace (the ingestion worker): its ConfigMap carries this login.
+    if (target === this.namespace) this.namespaceLogin ??= login;
     const known = this.granted.get(target);
     if (known) return known;
     const provider = this.cluster.providers(this).kubernetes;
@@ -527,7 +544,7 @@ export class RagStack extends Construct {
         new ConfigMapV1(this, `${sid}-Endpoints`, {
           provider,
           metadata: { name: this.endpointsConfigMapName, namespace: target },
-          data: { ...this.endpoints, VECTOR_STORE_USER: login.user, VECTOR_STORE_AUTH: login.authentication },
+          data: { ...this.endpoints, ...this.loginEndpoints(login) },
           dependsOn: [...identity.dependables, ...after],
         }),
         new SecretV1(this, `${sid}-ApiKey`, {

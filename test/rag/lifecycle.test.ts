@@ -84,6 +84,35 @@ describe.each([
     expect(cm).toBeDefined();
   });
 
+  test('each endpoints ConfigMap says how its namespace logs in to the vector store, without a secret', () => {
+    const maps = Object.values(resources(doc, 'kubernetes_config_map_v1')).filter(
+      (c: any) => c.metadata.name === rag.endpointsConfigMapName,
+    ) as any[];
+    expect(maps.map((m) => m.metadata.namespace).sort()).toEqual(['chat', 'rag']);
+    const pg = rag.vectorStore.kind === 'pgvector';
+    const aws = 'aws_eks_cluster' in (doc.resource ?? {});
+    for (const m of maps) {
+      const d = m.data;
+      expect(d.VECTOR_STORE_KIND).toBe(rag.vectorStore.kind);
+      expect(d.VECTOR_STORE_HOST).toBeDefined();
+      expect(d.VECTOR_STORE_PORT).toBeDefined();
+      if (pg) {
+        expect(d.VECTOR_STORE_DATABASE).toBe('rag');
+        expect(d.VECTOR_STORE_SSLMODE).toBe('require');
+        expect(d.VECTOR_STORE_AUTH).toBe(aws ? 'aws-iam' : 'entra');
+        // The worker in the stack's namespace logs in as itself, the app as itself.
+        expect(d.VECTOR_STORE_USER).toBe(m.metadata.namespace === 'rag' ? 'rag_ingestion' : 'chat_api');
+      } else if (m.metadata.namespace === 'chat') {
+        expect(d).toMatchObject({ VECTOR_STORE_AUTH: 'api-key', VECTOR_STORE_SECRET: rag.vectorStore.apiKeySecret!.name });
+        expect(d.VECTOR_STORE_SSLMODE).toBeUndefined();
+      }
+      if (aws && pg) expect(d.AWS_REGION).toMatch(/^\$\{element\(split\(":", aws_eks_cluster\.\w+\.arn\), 3\)\}$/);
+      else expect(d.AWS_REGION).toBeUndefined();
+      // References and names only: no generated key or password is copied into a ConfigMap.
+      for (const v of Object.values(d) as string[]) expect(v).not.toMatch(/kubernetes_secret_v1|uuid\(/);
+    }
+  });
+
   test('a second apply leaves the replicas of every Deployment KEDA scales to KEDA', () => {
     const targets = rag.scalingManifests.filter((m) => m.kind === 'ScaledObject').map((m) => m.spec.scaleTargetRef.name);
     expect(targets.length).toBeGreaterThan(0);
