@@ -90,7 +90,9 @@ function eventsOf(store: AzureObjectStore, props: AzureDataServicesProps): Store
   const existing = storeEvents.get(store);
   if (existing) return existing;
   const storeScope = store.account.node.scope as Construct;
-  const scope = new Construct(storeScope, 'Events');
+  // 'Events' unless the first queue took that id itself (RagStack's `addObjectEvents('Events')`): the shared
+  // part must not collide with it, and existing stores keep their construct paths (and account names).
+  const scope = new Construct(storeScope, storeScope.node.tryFindChild('Events') ? 'SharedEvents' : 'Events');
   const throwaway = store.account.tagsInput?.throwaway === 'true';
   const tags = serviceTags(props.tags, throwaway);
   const hash = serviceHash(scope, props.clusterName, props.resourceGroupName);
