@@ -602,6 +602,7 @@ export class RagStack extends Construct {
       automountServiceAccountToken: false,
       dependsOn: deps,
     });
+    const store = this.vectorStore.apiKeySecret;
     const labels = {
       'app.kubernetes.io/name': 'rag-ingestion',
       'app.kubernetes.io/instance': name,
@@ -629,6 +630,8 @@ export class RagStack extends Construct {
                 envFrom: [{ configMapRef: { name: this.endpointsConfigMapName } }],
                 env: [
                   { name: 'OPENAI_API_KEY', valueFrom: { secretKeyRef: { name: this.apiKeySecret.name, key: this.apiKeySecret.key } } },
+                  // An in-cluster store's key (the ConfigMap only names its secret); pgvector takes cloud tokens.
+                  ...(store ? [{ name: 'VECTOR_STORE_API_KEY', valueFrom: { secretKeyRef: { name: store.name, key: store.key } } }] : []),
                 ],
                 resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
                 securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
@@ -641,10 +644,10 @@ export class RagStack extends Construct {
       },
       waitForRollout: false,
       lifecycle: { ignoreChanges: ['spec[0].replicas'] },
-      dependsOn: [...deps, sa, ...identity.dependables],
+      dependsOn: [...deps, sa, ...identity.dependables, ...this.vectorStore.dependables],
     });
     const trigger = queue.kedaTrigger(per);
-    const auth = `${name}-queue`;
+    const auth = kubernetesName(`${name}-queue`, 'subdomain');
     return [
       {
         apiVersion: 'keda.sh/v1alpha1',
