@@ -21,9 +21,10 @@ import {
 /**
  * RAG on AKS: Qwen2.5 7B on 3g.40gb MIG slices of A100 80GB GPUs, BGE-M3 and its reranker on T4s,
  * Qdrant in the cluster (API key generated at apply time, retained volumes), documents in a private
- * storage account, and a chat app in its own namespace granted to query.
+ * storage account with new-document events (Event Grid to a Storage queue) and an ingestion worker scaled by
+ * KEDA from zero, and a chat app in its own namespace granted to query.
  *
- * Deploy: `cdktf deploy rag-azure --var deployer_cidr=<your egress IP>/32`.
+ * Deploy: `cdktf deploy rag-azure --var deployer_cidr=<your egress IP>/32 --var ingestion_image=<image:tag>`.
  */
 export class RagAzureStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
@@ -34,6 +35,10 @@ export class RagAzureStack extends TerraformStack {
     const deployerCidr = new TerraformVariable(this, 'deployer_cidr', {
       type: 'string',
       description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
+    });
+    const ingestionImage = new TerraformVariable(this, 'ingestion_image', {
+      type: 'string',
+      description: 'Your ingestion worker image, pinned (reads the queue, embeds through the router, writes Qdrant)',
     });
 
     const cluster = new GpuInferenceCluster(this, 'Gpu', {
@@ -52,6 +57,7 @@ export class RagAzureStack extends TerraformStack {
       embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'small' }),
       reranker: ServedModel.of(RerankerModel.BGE_RERANKER_V2_M3, { pool: 'small' }),
       vectorStore: VectorStore.qdrant({ storageGib: 100 }),
+      documents: { ingestion: { image: ingestionImage.stringValue } },
       prometheusUrl: observability.prometheusUrl,
       outputs: true,
     });

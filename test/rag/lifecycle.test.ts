@@ -1,9 +1,11 @@
 import { App, TerraformStack, Testing } from 'cdktf';
+import { Construct } from 'constructs';
 import { RagAwsStack } from '../../examples/rag-aws/stack';
 import { RagAzureStack } from '../../examples/rag-azure/stack';
 import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, LlmModel, RagStack, ServedModel, VectorStore } from '../../lib';
+import { AzureDataServices } from '../../lib/azure/data';
 import { DNS_1035_LABEL, DNS_LABEL, DNS_SUBDOMAIN, LABEL_VALUE } from '../../lib/private/naming';
-import { awsStack, problemLines, resources } from '../helpers';
+import { awsStack, azureStack, problemLines, resources } from '../helpers';
 
 /** Every value under a key named `key`, anywhere in `node`. */
 function collect(node: any, key: string, out: any[] = []): any[] {
@@ -157,5 +159,107 @@ describe('RagStack names from hostile input', () => {
     // Two servers and two routers, four distinct Service names.
     expect(new Set(servers).size).toBe(4);
     expect(rag.routerUrl).toMatch(/^http:\/\/x-1st-rag-stack-router\.rag\.svc\.cluster\.local$/);
+  });
+});
+
+describe('rag-azure ingestion: Event Grid to a Storage queue, a worker KEDA scales from zero', () => {
+  const stack = new RagAzureStack(Testing.app(), 'rag-azure');
+  const rag = stack.node.findChild('Rag') as RagStack;
+  const doc = JSON.parse(Testing.synth(stack, true));
+  const queue = Object.values(resources(doc, 'azurerm_storage_queue'))[0] as any;
+  const [queueId] = Object.keys(resources(doc, 'azurerm_storage_queue'));
+  const accounts = resources(doc, 'azurerm_storage_account');
+  const assignments = Object.values(resources(doc, 'azurerm_role_assignment')) as any[];
+  const onQueue = (role: string) =>
+    assignments.filter((a) => a.scope === `\${azurerm_storage_queue.${queueId}.id}` && a.role_definition_name === role);
+  const identityOf = (ref: string) => /azurerm_user_assigned_identity\.(\w+)\./.exec(ref)?.[1];
+
+  test('the example synthesizes the path: one queue, fed by the documents system topic', () => {
+    expect(Object.keys(resources(doc, 'azurerm_storage_queue'))).toHaveLength(1);
+    const events = Object.entries(accounts).find(([id]) => queue.storage_account_id === `\${azurerm_storage_account.${id}.id}`)!;
+    expect(events[1]).toMatchObject({
+      shared_access_key_enabled: false,
+      network_rules: { default_action: 'Deny', bypass: ['AzureServices'] },
+    });
+    const topic = Object.values(resources(doc, 'azurerm_eventgrid_system_topic'))[0] as any;
+    expect(topic).toMatchObject({ topic_type: 'Microsoft.Storage.StorageAccounts', identity: { type: 'SystemAssigned' } });
+    const sub = Object.values(resources(doc, 'azurerm_eventgrid_system_topic_event_subscription'))[0] as any;
+    expect(sub).toMatchObject({
+      included_event_types: ['Microsoft.Storage.BlobCreated'],
+      delivery_identity: { type: 'SystemAssigned' },
+      storage_queue_endpoint: { queue_name: `\${azurerm_storage_queue.${queueId}.name}` },
+    });
+    // The subscription waits for the topic's sender role to propagate (Event Grid checks the destination).
+    const [sleepId, sleep] = Object.entries(resources(doc, 'time_sleep')).find(([, t]: [string, any]) =>
+      (t.depends_on ?? []).some((d: string) => d.includes('TopicSender')),
+    ) as [string, any];
+    expect(sub.depends_on).toContain(`time_sleep.${sleepId}`);
+    expect(sleep.create_duration).toBe('300s');
+    const sender = onQueue('Storage Queue Data Message Sender');
+    expect(sender).toHaveLength(1);
+    expect(sender[0].principal_id).toMatch(/^\$\{azurerm_eventgrid_system_topic\.\w+\.identity\[0\]\.principal_id\}$/);
+  });
+
+  test("KEDA reads the queue length with its own workload identity; the worker consumes with the worker's", () => {
+    const scaled = rag.scalingManifests.find((m) => m.kind === 'ScaledObject' && m.spec.triggers[0].type === 'azure-queue')!;
+    const events = Object.entries(accounts).find(([id]) => queue.storage_account_id === `\${azurerm_storage_account.${id}.id}`)!;
+    expect(scaled.spec.triggers[0].metadata).toEqual({ queueName: queue.name, accountName: events[1].name, queueLength: '10' });
+    expect(scaled.spec.minReplicaCount).toBe(0);
+    const auth = rag.scalingManifests.find((m) => m.kind === 'TriggerAuthentication')!;
+    expect(scaled.spec.triggers[0].authenticationRef).toEqual({ name: auth.metadata.name });
+    expect(auth.spec).toEqual({ podIdentity: { provider: 'azure-workload' } });
+
+    const keda = (Object.values(resources(doc, 'helm_release')) as any[]).find((r) => r.name === 'keda');
+    const kedaIdentity = /client-id: '\$\{azurerm_user_assigned_identity\.(\w+)\.client_id\}'/.exec(keda.values[0])![1];
+    expect(keda.values[0]).toMatch(/podLabels:\n {2}keda:\n {4}azure\.workload\.identity\/use: "true"/);
+    const reader = onQueue('Storage Queue Data Reader');
+    expect(reader.map((a) => identityOf(a.principal_id))).toEqual([kedaIdentity]);
+
+    const worker = (Object.values(resources(doc, 'kubernetes_deployment_v1')) as any[]).find(
+      (d) => d.metadata.labels['app.kubernetes.io/name'] === 'rag-ingestion',
+    );
+    expect(worker.spec.template.metadata.labels['azure.workload.identity/use']).toBe('true');
+    const sa = (Object.values(resources(doc, 'kubernetes_service_account_v1')) as any[]).find(
+      (s) => s.metadata.name === worker.spec.template.spec.service_account_name,
+    );
+    const workerIdentity = identityOf(sa.metadata.annotations['azure.workload.identity/client-id']);
+    const processor = onQueue('Storage Queue Data Message Processor');
+    expect(processor.map((a) => identityOf(a.principal_id))).toEqual([workerIdentity]);
+    expect(workerIdentity).not.toBe(kedaIdentity);
+    // The worker reaches Qdrant with its key (the ConfigMap only names the secret).
+    expect(worker.spec.template.spec.container[0].env).toContainEqual({
+      name: 'VECTOR_STORE_API_KEY',
+      value_from: { secret_key_ref: { name: rag.vectorStore.apiKeySecret!.name, key: rag.vectorStore.apiKeySecret!.key } },
+    });
+    const cm = (Object.values(resources(doc, 'kubernetes_config_map_v1')) as any[]).find(
+      (c) => c.metadata.namespace === 'rag' && c.metadata.name === rag.endpointsConfigMapName,
+    );
+    expect(cm.data.DOCUMENTS_QUEUE_URL).toBe(`https://${events[1].name}.queue.core.windows.net/${queue.name}`);
+  });
+});
+
+describe('Azure object events under an id of their own', () => {
+  test("a queue with the id 'Events' synthesizes; with any other id the shared part keeps its path", () => {
+    const paths = (id: string) => {
+      const stack = azureStack();
+      const data = new AzureDataServices({
+        clusterName: 'ai',
+        location: 'eastus2',
+        resourceGroupName: 'rg',
+        network: {
+          networkId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v',
+          privateSubnetIds: ['/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/n'],
+        },
+        tags: {},
+        cluster: { providers: () => ({}) as any, addonDependencies: () => [] },
+      });
+      const docs = new Construct(stack, 'Docs');
+      data.objectEvents(new Construct(docs, id), data.objectStore(docs, {}), {});
+      const doc = JSON.parse(Testing.synth(stack, true));
+      return Object.keys(resources(doc, 'azurerm_eventgrid_system_topic')).map((n) => n.replace(/_[0-9A-F]{8}$/, ''));
+    };
+    // RagStack's own queue is 'Events' (the example above): the shared part moves aside.
+    expect(paths('Events')).toEqual(['Docs_SharedEvents_Topic']);
+    expect(paths('Ingest')).toEqual(['Docs_Events_Topic']);
   });
 });
