@@ -123,6 +123,12 @@ describe.each([
       expect([target, d?.lifecycle?.ignore_changes]).toEqual([target, expect.arrayContaining(['spec[0].replicas'])]);
       // Created with a count (vLLM at least one replica, the worker at zero), then KEDA's.
       expect(d.spec.replicas).toMatch(/^\d+$/);
+      // A budget never blocks a node drain, at one replica or none: maxUnavailable, not minAvailable.
+      for (const pdb of Object.values(resources(doc, 'kubernetes_pod_disruption_budget_v1')) as any[]) {
+        if (pdb.metadata.name !== target) continue;
+        expect(pdb.spec.min_available).toBeUndefined();
+        expect(pdb.spec.max_unavailable).toBe('1');
+      }
     }
   });
 });
