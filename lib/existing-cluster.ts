@@ -2,6 +2,7 @@ import type { EntraPrincipal } from './azure/data';
 import { Construct } from 'constructs';
 import { ExistingEksCloudCluster } from './aws/existing-eks';
 import { ExistingAksCloudCluster } from './azure/existing-aks';
+import { AZURERM_LOGIN, validateKubeloginMode } from './azure/kubelogin';
 import { ICloudCluster, PodToleration } from './core/cluster';
 import { ExistingPoolProps, existingPoolInfo, validateExistingPool } from './core/existing-pool';
 import { KubernetesVersion } from './core/kubernetes-version';
@@ -90,8 +91,11 @@ export interface ExistingAksClusterProps extends ExistingClusterBaseProps {
    */
   readonly databaseAdministrator?: EntraPrincipal;
   /**
-   * kubelogin login mode for the providers ('azurecli', 'workloadidentity', 'msi', 'spn').
-   * @default 'azurecli'
+   * How the Kubernetes and Helm providers sign in (kubelogin, Entra ID): 'azurerm' uses the credential of
+   * the azurerm provider's ARM_* variables (through `sh`), or one of kubelogin's modes ('azurecli', 'azd',
+   * 'spn', 'msi', 'workloadidentity', 'azurepipelines') with kubelogin's variables. The identity needs
+   * 'Azure Kubernetes Service RBAC Cluster Admin' (or a binding as cluster-admin) on the cluster.
+   * @default 'azurerm'
    */
   readonly kubeloginMode?: string;
 }
@@ -131,12 +135,14 @@ export class ExistingCluster extends PlatformClusterBase {
   /** An AKS cluster found by name and resource group (data source `azurerm_kubernetes_cluster`). */
   public static fromAks(scope: Construct, id: string, props: ExistingAksClusterProps): ExistingCluster {
     const c = new ExistingCluster(scope, id, props);
+    const kubeloginMode = props.kubeloginMode ?? AZURERM_LOGIN;
+    reportProblems(c, validateKubeloginMode('kubeloginMode', kubeloginMode));
     c.attach(
       new ExistingAksCloudCluster(c, 'Cluster', {
         ...c.common(props),
         resourceGroupName: props.resourceGroupName,
         privateEndpointSubnetId: props.privateEndpointSubnetId,
-        kubeloginMode: props.kubeloginMode ?? 'azurecli',
+        kubeloginMode,
         privateDnsZoneIds: props.privateDnsZoneIds,
         databaseAdministrator: props.databaseAdministrator,
       }),

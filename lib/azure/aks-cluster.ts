@@ -35,6 +35,7 @@ import { waitAfter } from '../private/time';
 import { selectAzureVmSize } from './vm-size-selection';
 import { FederatedWorkloadIdentity } from './workload-identity';
 import { AksNamespaceAdmin } from './namespace-admin';
+import { aksKubeconfigCommand, kubeloginExec } from './kubelogin';
 
 const dataAzurermClientConfigLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-client-config')>(
   '@cdktf/provider-azurerm/lib/data-azurerm-client-config',
@@ -49,8 +50,7 @@ const roleAssignmentLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/
   '@cdktf/provider-azurerm/lib/role-assignment',
 );
 
-/** AKS's Entra ID server application, the audience kubelogin requests tokens for. */
-export const AKS_ENTRA_SERVER_ID = '6dae42f8-4368-4678-94ff-3960e28e3630';
+export { AKS_ENTRA_SERVER_ID } from './kubelogin';
 const SPOT_LABEL = 'kubernetes.azure.com/scalesetpriority';
 /**
  * Tag prefix the Azure cluster-autoscaler reads on a pool's scale set to learn what a node it has not
@@ -112,7 +112,7 @@ export interface AksPlatformClusterProps {
   readonly adminGroupObjectIds: string[];
   /** VM size of the system pool. */
   readonly systemVmSize: string;
-  /** kubelogin login mode for the providers. */
+  /** kubelogin login mode for the providers: 'azurerm' (the azurerm provider's ARM_* credential) or one of kubelogin's. */
   readonly kubeloginMode: string;
   /** Day of the weekly maintenance window. */
   readonly maintenanceDay: string;
@@ -263,13 +263,12 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
     const kube = this.cluster.kubeConfig.get(0);
     this.apiEndpoint = kube.host;
     // Entra-only clusters need kubelogin in the kubeconfig; convert-kubeconfig wires it in.
-    this.kubeconfigCommand = `az aks get-credentials --resource-group ${props.resourceGroupName} --name ${this.cluster.name} && kubelogin convert-kubeconfig -l ${props.kubeloginMode}`;
+    this.kubeconfigCommand = aksKubeconfigCommand(props.resourceGroupName, this.cluster.name, props.kubeloginMode);
     this.access = new ClusterAccess(this, {
       connection: {
         host: kube.host,
         clusterCaCertificate: Fn.base64decode(kube.clusterCaCertificate),
-        command: 'kubelogin',
-        args: ['get-token', '--login', props.kubeloginMode, '--server-id', AKS_ENTRA_SERVER_ID],
+        ...kubeloginExec(props.kubeloginMode),
       },
       unreachableBecause: props.unreachableBecause,
     });

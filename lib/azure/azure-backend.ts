@@ -7,6 +7,7 @@ import { Duration } from '../core/duration';
 import { GpuNodePool } from '../core/node-pool';
 import { isAzureRegion, isToken, validateApiAllowList, validateNetworkCidr } from '../private/validation';
 import { AksPlatformCluster, rotationName } from './aks-cluster';
+import { AZURERM_LOGIN, validateKubeloginMode } from './kubelogin';
 import { AzureNetwork } from './network';
 import { selectAzureVmSize } from './vm-size-selection';
 
@@ -88,8 +89,16 @@ export interface AzureCloudOptions {
    */
   readonly systemMaxNodes?: number;
   /**
-   * kubelogin login mode the Kubernetes and Helm providers use: 'azurecli', 'workloadidentity', 'msi', 'spn'.
-   * @default 'azurecli'
+   * How the Kubernetes and Helm providers sign in to the cluster (kubelogin, Entra ID). 'azurerm' uses the
+   * credential the azurerm provider uses, read from the same variables at plan and apply time: a client
+   * certificate or secret (ARM_CLIENT_ID, ARM_TENANT_ID, ARM_CLIENT_CERTIFICATE_PATH / ARM_CLIENT_SECRET),
+   * OIDC (ARM_USE_OIDC with ARM_OIDC_TOKEN_FILE_PATH / ARM_OIDC_TOKEN, GitHub Actions or Azure Pipelines),
+   * AKS workload identity, a managed identity (ARM_USE_MSI) or else the Azure CLI; it runs through `sh`.
+   * kubelogin's own modes ('azurecli', 'azd', 'spn', 'msi', 'workloadidentity', 'azurepipelines') read
+   * kubelogin's variables (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET, AZURE_FEDERATED_TOKEN_FILE, ...):
+   * use one where there is no `sh`, or where azurerm's credential is set in its provider block instead of
+   * ARM_* variables. The identity needs an Azure RBAC role on the cluster (the deployer gets one).
+   * @default 'azurerm'
    */
   readonly kubeloginMode?: string;
   /**
@@ -105,7 +114,6 @@ export interface AzureCloudOptions {
 }
 
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
-const LOGIN_MODES = ['azurecli', 'workloadidentity', 'msi', 'spn', 'devicecode', 'interactive', 'azd'];
 
 /** Builds GpuInferenceClusters on AKS. Created by `Cloud.azure()`. */
 export class AzureBackend implements ICloudBackend {
@@ -135,8 +143,7 @@ export class AzureBackend implements ICloudBackend {
     const hour = o.maintenanceStartHour ?? 2;
     if ((!isToken(hour) && !Number.isInteger(hour)) || hour < 0 || hour > 23)
       out.push(`maintenanceStartHour ${hour} is not an hour; use 0-23 (UTC)`);
-    if (o.kubeloginMode !== undefined && !LOGIN_MODES.includes(o.kubeloginMode))
-      out.push(`kubeloginMode '${o.kubeloginMode}' is not a kubelogin login mode; use one of ${LOGIN_MODES.join(', ')}`);
+    if (o.kubeloginMode !== undefined) out.push(...validateKubeloginMode('kubeloginMode', o.kubeloginMode));
     if (spec.nodePools.length > 99) {
       out.push(
         `nodePools ${spec.nodePools.length} pools exceed AKS's limit of 100 node pools per cluster (one is the system pool); use at most 99`,
@@ -233,7 +240,7 @@ export class AzureBackend implements ICloudBackend {
             "list the deployer's egress CIDR in authorizedIpRanges (from a TerraformVariable), bring an existingSubnetId in a VNet your runner lives in, " +
             'or set inClusterStack to a second stack applied from inside the VNet'
           : undefined,
-      kubeloginMode: o.kubeloginMode ?? 'azurecli',
+      kubeloginMode: o.kubeloginMode ?? AZURERM_LOGIN,
       maintenanceDay: o.maintenanceDay ?? 'Sunday',
       maintenanceStartHour: o.maintenanceStartHour ?? 2,
     });

@@ -16,7 +16,7 @@ import {
 } from '../core/cluster';
 import { IDataServices } from '../core/data-services';
 import { ClusterAccess } from '../private/cluster-access';
-import { AKS_ENTRA_SERVER_ID } from './aks-cluster';
+import { aksKubeconfigCommand, kubeloginExec } from './kubelogin';
 import { AzureDataServices } from './data';
 import { FederatedWorkloadIdentity } from './workload-identity';
 import { AksNamespaceAdmin } from './namespace-admin';
@@ -46,7 +46,7 @@ export interface ExistingAksCloudClusterProps {
    * @default - none: data services report that they need one
    */
   readonly privateEndpointSubnetId?: string;
-  /** kubelogin login mode. */
+  /** kubelogin login mode: 'azurerm' (the azurerm provider's ARM_* credential) or one of kubelogin's. */
   readonly kubeloginMode: string;
   /**
    * Private DNS zones that already serve the VNet (a hub's central `privatelink.*` zones), by zone name,
@@ -102,7 +102,7 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
     this.clusterId = data.id;
     const kube = data.kubeConfig.get(0);
     this.apiEndpoint = kube.host;
-    this.kubeconfigCommand = `az aks get-credentials --resource-group ${props.resourceGroupName} --name ${props.clusterName} && kubelogin convert-kubeconfig -l ${props.kubeloginMode}`;
+    this.kubeconfigCommand = aksKubeconfigCommand(props.resourceGroupName, props.clusterName, props.kubeloginMode);
     // A subnet id is '<vnet id>/subnets/<name>'. A cluster whose VNet AKS made has no subnet of the user's
     // for endpoints: data services then report that they need one.
     const subnetId = props.privateEndpointSubnetId;
@@ -118,8 +118,7 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
       connection: {
         host: kube.host,
         clusterCaCertificate: Fn.base64decode(kube.clusterCaCertificate),
-        command: 'kubelogin',
-        args: ['get-token', '--login', props.kubeloginMode, '--server-id', AKS_ENTRA_SERVER_ID],
+        ...kubeloginExec(props.kubeloginMode),
       },
     });
     this.dataServices = new AzureDataServices({

@@ -12,6 +12,7 @@ import {
   FederatedWorkloadIdentity,
   MigLayout,
 } from '../../lib';
+import { AKS_ENTRA_SERVER_ID } from '../../lib/azure/kubelogin';
 import { azureStack, resourceNamed, resources, synthJson } from '../helpers';
 
 /** A subnet in a VNet the deployer's runner lives in: the private API is reachable in the same apply. */
@@ -112,7 +113,8 @@ describe('GpuInferenceCluster on Azure', () => {
   });
 
   test('providers use Entra ID through kubelogin; add-ons tolerate the system pool taint', () => {
-    expect(doc.provider.helm[0].kubernetes.exec.command).toBe('kubelogin');
+    // The default login follows the azurerm provider's credential, through sh (see kubelogin.test.ts).
+    expect(doc.provider.helm[0].kubernetes.exec.args.slice(-3)).toEqual(['kubelogin', '--server-id', AKS_ENTRA_SERVER_ID]);
     const values: string = resourceNamed(doc, 'helm_release', 'GpuOperator').values[0];
     expect(values).toContain('key: CriticalAddonsOnly');
     expect(Object.values(resources(doc, 'azurerm_role_assignment'))).toContainEqual(
