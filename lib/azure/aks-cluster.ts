@@ -2,6 +2,7 @@ import { lazyModule } from '../private/lazy';
 import type { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
 import type { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import type { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Fn, ITerraformDependable, Token } from 'cdktf';
 import type { EntraPrincipal } from './data';
 import { Construct, IConstruct } from 'constructs';
@@ -48,6 +49,9 @@ const kubernetesClusterNodePoolLib = lazyModule<typeof import('@cdktf/provider-a
 );
 const roleAssignmentLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/role-assignment')>(
   '@cdktf/provider-azurerm/lib/role-assignment',
+);
+const userAssignedIdentityLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/user-assigned-identity')>(
+  '@cdktf/provider-azurerm/lib/user-assigned-identity',
 );
 
 export { AKS_ENTRA_SERVER_ID } from './kubelogin';
@@ -150,6 +154,13 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
   public readonly userPools: { [pool: string]: KubernetesClusterNodePool } = {};
   /** The deployer's data-plane admin role assignment. */
   public readonly deployerAdmin: RoleAssignment;
+  /**
+   * The cluster's control-plane identity (cloud provider, autoscaler, CSI drivers act as it on Azure): grant
+   * it what the cluster must reach outside its node resource group.
+   */
+  public readonly controlPlaneIdentity: UserAssignedIdentity;
+  /** The control-plane identity's 'Network Contributor' on the node subnet. */
+  public readonly subnetAccess: RoleAssignment;
   private readonly props: AksPlatformClusterProps;
   private readonly access: ClusterAccess;
   private readonly shapes = new Map<string, number>();
@@ -174,6 +185,24 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
       startTime: `${String(props.maintenanceStartHour).padStart(2, '0')}:00`,
       utcOffset: '+00:00',
     };
+
+    // The control plane acts on the node subnet as its identity (the cloud provider joins internal load
+    // balancers to it; AKS validates and reads it). A system-assigned identity only exists once the cluster
+    // does, too late to be granted for its creation: this one is made and granted first. Scope: the subnet
+    // alone, the role AKS documents for a subnet of the user's (join/action and read are what it uses).
+    this.controlPlaneIdentity = new (userAssignedIdentityLib().UserAssignedIdentity)(this, 'ControlPlaneIdentity', {
+      name: `${name}-control-plane`,
+      resourceGroupName: props.resourceGroupName,
+      location: props.location,
+      tags,
+    });
+    this.subnetAccess = new (roleAssignmentLib().RoleAssignment)(this, 'ControlPlaneSubnetAccess', {
+      scope: props.nodeSubnetId,
+      roleDefinitionName: 'Network Contributor',
+      principalId: this.controlPlaneIdentity.principalId,
+      // A new identity may not have replicated to every Entra region yet; the type skips that lookup.
+      principalType: 'ServicePrincipal',
+    });
 
     this.cluster = new (kubernetesClusterLib().KubernetesCluster)(this, 'Resource', {
       name,
@@ -204,7 +233,7 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
       nodeOsUpgradeChannel: 'NodeImage',
       maintenanceWindowAutoUpgrade: window,
       maintenanceWindowNodeOs: window,
-      identity: { type: 'SystemAssigned' },
+      identity: { type: 'UserAssigned', identityIds: [this.controlPlaneIdentity.id] },
       networkProfile: {
         networkPlugin: 'azure',
         networkPluginMode: 'overlay',
@@ -243,6 +272,7 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
       },
       tags,
       lifecycle: { ignoreChanges: ['default_node_pool[0].node_count'] },
+      dependsOn: [this.subnetAccess],
     });
 
     // The deployer installs charts right after creation; with Azure RBAC it needs a data-plane role, and

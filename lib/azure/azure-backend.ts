@@ -25,7 +25,10 @@ export interface AzureCloudOptions {
    */
   readonly resourceGroup?: string;
   /**
-   * Existing subnet for the nodes (Azure CNI overlay: pods do not take subnet addresses).
+   * Existing subnet for the nodes (Azure CNI overlay: pods do not take subnet addresses). The cluster's
+   * control-plane identity is given 'Network Contributor' on it, so the deployer needs
+   * Microsoft.Authorization/roleAssignments/write on the subnet (Owner, User Access Administrator or Role
+   * Based Access Control Administrator there).
    * @default - a new VNet with a /20 node subnet
    */
   readonly existingSubnetId?: string;

@@ -133,6 +133,27 @@ describe('GpuInferenceCluster on Azure', () => {
     );
   });
 
+  test('the control plane runs as its own identity, granted Network Contributor on the node subnet before the cluster', () => {
+    const aks = resourceNamed(doc, 'azurerm_kubernetes_cluster', 'Cluster');
+    const id = resourceNamed(doc, 'azurerm_user_assigned_identity', 'ControlPlaneIdentity');
+    expect(id.name).toBe('ai-az-control-plane');
+    expect(aks.identity).toEqual({
+      type: 'UserAssigned',
+      identity_ids: [expect.stringMatching(/^\$\{azurerm_user_assigned_identity\.Gpu_Cluster_ControlPlaneIdentity_\w+\.id\}$/)],
+    });
+    const grant = resourceNamed(doc, 'azurerm_role_assignment', 'ControlPlaneSubnetAccess');
+    // The brought subnet itself, not its VNet or resource group.
+    expect(grant).toMatchObject({
+      scope: RUNNER_SUBNET,
+      role_definition_name: 'Network Contributor',
+      principal_id: expect.stringMatching(/^\$\{azurerm_user_assigned_identity\.Gpu_Cluster_ControlPlaneIdentity_\w+\.principal_id\}$/),
+      principal_type: 'ServicePrincipal',
+    });
+    // Created before the cluster, so AKS has it from the start.
+    expect(aks.depends_on).toContainEqual(expect.stringMatching(/^azurerm_role_assignment\.Gpu_Cluster_ControlPlaneSubnetAccess_\w+$/));
+    expect(cluster.aksCluster!.controlPlaneIdentity).toBeDefined();
+  });
+
   test('the identity is an Azure workload identity', () => {
     expect(identity).toBeInstanceOf(FederatedWorkloadIdentity);
     expect(identity.cloudProvider).toBe('azure');
@@ -146,8 +167,13 @@ test('authorized IP ranges make the API public but restricted', () => {
     clusterName: 'pub',
     nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })],
   });
-  const aks = Object.values(resources(synthJson(stack), 'azurerm_kubernetes_cluster'))[0];
+  const doc = synthJson(stack);
+  const aks = Object.values(resources(doc, 'azurerm_kubernetes_cluster'))[0];
   expect(aks.private_cluster_enabled).toBe(false);
+  // In a VNet the stack creates, the grant is on the node subnet it creates.
+  expect(resourceNamed(doc, 'azurerm_role_assignment', 'ControlPlaneSubnetAccess').scope).toBe(
+    '${azurerm_subnet_network_security_group_association.Gpu_Network_NodeSecurityGroupAssociation_D2456A31.subnet_id}',
+  );
   expect(aks.api_server_access_profile.authorized_ip_ranges).toEqual(['203.0.113.0/24']);
 });
 
