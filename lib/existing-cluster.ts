@@ -33,6 +33,17 @@ export interface ExistingClusterBaseProps {
    */
   readonly systemTolerations?: PodToleration[];
   /**
+   * Node selector for ordinary workloads (no accelerator, not add-ons: applications, CPU jobs); add-ons such
+   * as tenancy place CPU work with it.
+   * @default - none: any untainted node
+   */
+  readonly workloadNodeSelector?: { [key: string]: string };
+  /**
+   * Tolerations ordinary workloads need on those nodes.
+   * @default - none
+   */
+  readonly workloadTolerations?: PodToleration[];
+  /**
    * Namespace of the NVIDIA GPU operator the platform team runs; ObservabilityStack then scrapes its DCGM
    * exporter instead of installing another.
    * @default - no GPU operator: ObservabilityStack installs the standalone DCGM exporter
@@ -192,6 +203,8 @@ export class ExistingCluster extends PlatformClusterBase {
       storageClassName: props.storageClassName,
       systemNodeSelector: { ...(props.systemNodeSelector ?? {}) },
       systemTolerations: [...(props.systemTolerations ?? [])],
+      workloadNodeSelector: { ...(props.workloadNodeSelector ?? {}) },
+      workloadTolerations: [...(props.workloadTolerations ?? [])],
       gpuDriverPreinstalled: props.gpuDriverPreinstalled ?? true,
       tags: this.tags,
     };

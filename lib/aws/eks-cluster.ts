@@ -114,6 +114,9 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
   public readonly systemNodeSelector: { [key: string]: string } = { [PlatformLabels.ROLE]: 'system' };
   // The EKS system group is not tainted: platform services without GPUs (routers, APIs) run there too.
   public readonly systemTolerations: PodToleration[] = [];
+  // Ordinary workloads share the untainted system group (it autoscales); accelerator groups are tainted.
+  public readonly workloadNodeSelector: { [key: string]: string } = { [PlatformLabels.ROLE]: 'system' };
+  public readonly workloadTolerations: PodToleration[] = [];
   public readonly storageClassName = 'gp3-encrypted';
   /** The VPC, the private subnets and the cluster security group every node carries. */
   public readonly network: ClusterNetwork;

@@ -116,6 +116,12 @@ export interface AksPlatformClusterProps {
   readonly adminGroupObjectIds: string[];
   /** VM size of the system pool. */
   readonly systemVmSize: string;
+  /** VM size of the untainted 'general' pool for ordinary workloads. */
+  readonly generalVmSize: string;
+  /** Fewest 'general' nodes. */
+  readonly generalMinNodes: number;
+  /** Most 'general' nodes; 0 leaves the pool out. */
+  readonly generalMaxNodes: number;
   /** kubelogin login mode for the providers: 'azurerm' (the azurerm provider's ARM_* credential) or one of kubelogin's. */
   readonly kubeloginMode: string;
   /** Day of the weekly maintenance window. */
@@ -138,6 +144,8 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
   public readonly gpuDriverPreinstalled = false;
   public readonly systemNodeSelector: { [key: string]: string } = { [PlatformLabels.ROLE]: 'system' };
   public readonly systemTolerations: PodToleration[] = [{ key: 'CriticalAddonsOnly', operator: 'Exists' }];
+  public readonly workloadNodeSelector: { [key: string]: string };
+  public readonly workloadTolerations: PodToleration[];
   // Premium SSD through AKS's managed CSI driver (encrypted at rest by the platform), retained on release.
   public readonly storageClassName = 'premium-ssd-retain';
   public readonly region: string;
@@ -152,6 +160,11 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
   public readonly cluster: KubernetesCluster;
   /** User node pool per pool name. */
   public readonly userPools: { [pool: string]: KubernetesClusterNodePool } = {};
+  /**
+   * The untainted, autoscaled 'general' pool where ordinary workloads run (every other pool is tainted),
+   * unless `generalMaxNodes` is 0.
+   */
+  public readonly generalPool?: KubernetesClusterNodePool;
   /** The deployer's data-plane admin role assignment. */
   public readonly deployerAdmin: RoleAssignment;
   /**
@@ -289,6 +302,11 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
     });
 
     for (const pool of spec.nodePools) this.userPools[pool.name] = this.addPool(pool);
+    // The system pool takes add-ons only and every accelerator pool is tainted: without this pool a pod
+    // with no tolerations (an application, a tenant's CPU job) would stay Pending.
+    if (props.generalMaxNodes > 0) this.generalPool = this.addGeneralPool();
+    this.workloadNodeSelector = this.generalPool ? { [PlatformLabels.ROLE]: GENERAL_POOL } : { ...this.systemNodeSelector };
+    this.workloadTolerations = this.generalPool ? [] : this.systemTolerations.map((t) => ({ ...t }));
 
     const kube = this.cluster.kubeConfig.get(0);
     this.apiEndpoint = kube.host;
@@ -378,6 +396,31 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
     });
   }
 
+  private addGeneralPool(): KubernetesClusterNodePool {
+    const labels = { [PlatformLabels.ROLE]: GENERAL_POOL, [PlatformLabels.POOL]: GENERAL_POOL };
+    const template: { [key: string]: string } = {};
+    // So a pod selecting the pool scales it up from zero (generalMinNodes 0).
+    for (const [k, v] of Object.entries(labels)) template[`${AKS_NODE_TEMPLATE_LABEL_TAG}${templateKey(k)}`] = v;
+    return new (kubernetesClusterNodePoolLib().KubernetesClusterNodePool)(this, 'GeneralPool', {
+      name: GENERAL_POOL,
+      kubernetesClusterId: this.cluster.id,
+      vmSize: this.props.generalVmSize,
+      mode: 'User',
+      vnetSubnetId: this.props.nodeSubnetId,
+      autoScalingEnabled: true,
+      minCount: this.props.generalMinNodes,
+      maxCount: this.props.generalMaxNodes,
+      nodeLabels: labels,
+      osSku: 'AzureLinux',
+      osDiskSizeGb: 128,
+      upgradeSettings: { maxSurge: '33%', drainTimeoutInMinutes: 30, nodeSoakDurationInMinutes: 0 },
+      // A new VM size or disk rotates through a temporary pool instead of failing.
+      temporaryNameForRotation: rotationName(GENERAL_POOL),
+      tags: { ...this.props.spec.tags, ...template },
+      lifecycle: { ignoreChanges: ['node_count'] },
+    });
+  }
+
   private addPool(pool: GpuNodePool): KubernetesClusterNodePool {
     const shape = selectAzureVmSize(pool).shape!;
     this.shapes.set(pool.name, shape.acceleratorsPerNode);
@@ -421,6 +464,9 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
     });
   }
 }
+
+/** Name of the untainted pool for ordinary workloads, and its role label. */
+export const GENERAL_POOL = 'general';
 
 /** The temporary pool name AKS rotates `pool` through: at most 12 lower-case alphanumerics. */
 export function rotationName(pool: string): string {

@@ -6,7 +6,7 @@ import { ClusterSpec, CloudProvider, IAcceleratorCluster, ICloudBackend, ICloudC
 import { Duration } from '../core/duration';
 import { GpuNodePool } from '../core/node-pool';
 import { isAzureRegion, isToken, validateApiAllowList, validateNetworkCidr } from '../private/validation';
-import { AksPlatformCluster, rotationName } from './aks-cluster';
+import { AksPlatformCluster, GENERAL_POOL, rotationName } from './aks-cluster';
 import { AZURERM_LOGIN, validateKubeloginMode } from './kubelogin';
 import { AzureNetwork } from './network';
 import { selectAzureVmSize } from './vm-size-selection';
@@ -92,6 +92,25 @@ export interface AzureCloudOptions {
    */
   readonly systemMaxNodes?: number;
   /**
+   * VM size of the 'general' pool: untainted, autoscaled, labelled `ai-platform.dev/role=general`, where
+   * ordinary workloads (applications, CPU jobs: pods with no tolerations) run, since the system pool takes
+   * add-ons only and accelerator pools are tainted. A new size rotates the pool through 'generaltmp'.
+   * @default 'Standard_D4ds_v5'
+   */
+  readonly generalVmSize?: string;
+  /**
+   * Fewest 'general' nodes; 0 scales the pool from zero (the first ordinary pod then waits a few minutes
+   * for a node).
+   * @default 1
+   */
+  readonly generalMinNodes?: number;
+  /**
+   * Most 'general' nodes; 0 leaves the pool out (ordinary workloads then need the system pool's
+   * CriticalAddonsOnly toleration: `cluster.workloadTolerations`).
+   * @default 5
+   */
+  readonly generalMaxNodes?: number;
+  /**
    * How the Kubernetes and Helm providers sign in to the cluster (kubelogin, Entra ID). 'azurerm' uses the
    * credential the azurerm provider uses, read from the same variables at plan and apply time: a client
    * certificate or secret (ARM_CLIENT_ID, ARM_TENANT_ID, ARM_CLIENT_CERTIFICATE_PATH / ARM_CLIENT_SECRET),
@@ -163,6 +182,22 @@ export class AzureBackend implements ICloudBackend {
       }
     }
     const names = new Set(spec.nodePools.map((p) => p.name));
+    const gMin = o.generalMinNodes ?? 1;
+    const gMax = o.generalMaxNodes ?? 5;
+    if (!isToken(gMin) && (!Number.isInteger(gMin) || gMin < 0))
+      out.push(`generalMinNodes ${gMin} is not a whole number >= 0; use 0 to scale the general pool from zero, 1 to keep a node ready`);
+    if (!isToken(gMax) && (!Number.isInteger(gMax) || gMax < 0))
+      out.push(`generalMaxNodes ${gMax} is not a whole number >= 0; use 0 to leave the general pool out`);
+    else if (!isToken(gMax) && !isToken(gMin) && gMax > 0 && gMax < gMin)
+      out.push(`generalMaxNodes ${gMax} is below generalMinNodes ${gMin}; use generalMaxNodes >= generalMinNodes`);
+    if (o.generalVmSize !== undefined && !isToken(o.generalVmSize) && !/^Standard_[A-Za-z0-9_]+$/.test(o.generalVmSize))
+      out.push(`generalVmSize '${o.generalVmSize}' is not an Azure VM size name; use e.g. 'Standard_D4ds_v5'`);
+    if (isToken(gMax) || gMax > 0) {
+      for (const reserved of [GENERAL_POOL, rotationName(GENERAL_POOL)].filter((n) => names.has(n)))
+        out.push(
+          `nodePools[${reserved}].name '${reserved}' is taken by the general pool for ordinary workloads${reserved === GENERAL_POOL ? '' : ' (its temporary rotation name)'}; rename the pool, or set generalMaxNodes 0`,
+        );
+    }
     for (const pool of spec.nodePools) {
       const tmp = rotationName(pool.name);
       if (names.has(tmp))
@@ -237,6 +272,9 @@ export class AzureBackend implements ICloudBackend {
       systemVmSize: o.systemVmSize ?? 'Standard_D4ds_v5',
       systemMinNodes: o.systemMinNodes ?? 2,
       systemMaxNodes: o.systemMaxNodes ?? 4,
+      generalVmSize: o.generalVmSize ?? 'Standard_D4ds_v5',
+      generalMinNodes: o.generalMinNodes ?? 1,
+      generalMaxNodes: o.generalMaxNodes ?? 5,
       unreachableBecause:
         isPrivate && !o.existingSubnetId
           ? 'cloud.authorizedIpRanges [] makes a private cluster in a VNet this stack creates, which Terraform cannot reach to install the in-cluster part (charts, Kubernetes objects) in the same apply; ' +

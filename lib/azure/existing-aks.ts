@@ -39,6 +39,10 @@ export interface ExistingAksCloudClusterProps {
   readonly systemNodeSelector: { [key: string]: string };
   /** Tolerations for that pool. */
   readonly systemTolerations: PodToleration[];
+  /** Node selector for ordinary workloads. */
+  readonly workloadNodeSelector: { [key: string]: string };
+  /** Tolerations ordinary workloads need. */
+  readonly workloadTolerations: PodToleration[];
   /** Whether node images carry the NVIDIA driver. */
   readonly gpuDriverPreinstalled: boolean;
   /**
@@ -80,6 +84,8 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
   public readonly dataServices: IDataServices;
   public readonly systemNodeSelector: { [key: string]: string };
   public readonly systemTolerations: PodToleration[];
+  public readonly workloadNodeSelector: { [key: string]: string };
+  public readonly workloadTolerations: PodToleration[];
   public readonly storageClassName: string;
   public readonly gpuDriverPreinstalled: boolean;
   public readonly acceleratorPools: AcceleratorPoolInfo[];
@@ -111,6 +117,8 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
       : { networkId: '', privateSubnetIds: [] };
     this.systemNodeSelector = props.systemNodeSelector;
     this.systemTolerations = props.systemTolerations;
+    this.workloadNodeSelector = props.workloadNodeSelector;
+    this.workloadTolerations = props.workloadTolerations;
     this.storageClassName = props.storageClassName;
     this.gpuDriverPreinstalled = props.gpuDriverPreinstalled;
     this.acceleratorPools = props.acceleratorPools;

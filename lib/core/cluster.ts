@@ -174,6 +174,15 @@ export interface IPlatformCluster extends IConstruct {
   readonly systemNodeSelector: { [key: string]: string };
   /** Tolerations add-on pods need on the system pool (AKS taints it CriticalAddonsOnly). */
   readonly systemTolerations: PodToleration[];
+  /**
+   * Node selector for ordinary workloads: pods that need no accelerator and are not platform add-ons
+   * (applications, CPU jobs, a tenant's CPU quota). With `workloadTolerations` it places them on untainted
+   * general-purpose nodes (the AKS 'general' pool, the EKS system group), never on accelerator nodes. Empty
+   * means any untainted node.
+   */
+  readonly workloadNodeSelector: { [key: string]: string };
+  /** Tolerations ordinary workloads need on those nodes (none, unless the only such nodes are tainted). */
+  readonly workloadTolerations: PodToleration[];
   /** StorageClass for persistent volumes of add-ons (encrypted block storage, retained on release). */
   readonly storageClassName: string;
   /** Binds a service account to a new cloud identity. */
@@ -240,6 +249,10 @@ export interface ICloudCluster extends IConstruct, IClusterInstallTarget {
   readonly systemNodeSelector: { [key: string]: string };
   /** Tolerations of the system pool. */
   readonly systemTolerations: PodToleration[];
+  /** Node selector of the nodes for ordinary workloads (no accelerator, not add-ons). */
+  readonly workloadNodeSelector: { [key: string]: string };
+  /** Tolerations ordinary workloads need on those nodes. */
+  readonly workloadTolerations: PodToleration[];
   /** StorageClass for add-on volumes. */
   readonly storageClassName: string;
   /** True when node images carry the NVIDIA driver. */

@@ -68,6 +68,12 @@ export abstract class PlatformClusterBase extends Construct implements IAccelera
   public get systemTolerations(): PodToleration[] {
     return this.cloudCluster.systemTolerations;
   }
+  public get workloadNodeSelector(): { [key: string]: string } {
+    return this.cloudCluster.workloadNodeSelector;
+  }
+  public get workloadTolerations(): PodToleration[] {
+    return this.cloudCluster.workloadTolerations;
+  }
   public get storageClassName(): string {
     return this.cloudCluster.storageClassName;
   }

@@ -13,7 +13,7 @@ import {
   MigLayout,
 } from '../../lib';
 import { AKS_ENTRA_SERVER_ID } from '../../lib/azure/kubelogin';
-import { azureStack, resourceNamed, resources, synthJson } from '../helpers';
+import { azureStack, problemLines, resourceNamed, resources, synthJson } from '../helpers';
 
 /** A subnet in a VNet the deployer's runner lives in: the private API is reachable in the same apply. */
 const RUNNER_SUBNET = '/subscriptions/0000/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/runners/subnets/aks';
@@ -66,7 +66,7 @@ describe('GpuInferenceCluster on Azure', () => {
     expect(nvl).toMatchObject({ vm_size: 'Standard_NC40ads_H100_v5', gpu_driver: 'None', os_sku: 'Ubuntu' });
     expect(nvl.gpu_instance).toBeUndefined();
     expect(nvl.node_labels['nvidia.com/mig.config']).toBe('all-1g.24gb');
-    for (const p of Object.values(resources(doc, 'azurerm_kubernetes_cluster_node_pool'))) {
+    for (const p of Object.values(resources(doc, 'azurerm_kubernetes_cluster_node_pool')).filter((p: any) => p.name !== 'general')) {
       expect(p.gpu_driver).toBe('None');
       expect(p.gpu_instance).toBeUndefined();
     }
@@ -107,9 +107,31 @@ describe('GpuInferenceCluster on Azure', () => {
   });
 
   test('pools scale from zero with the AKS autoscaler', () => {
-    for (const p of Object.values(resources(doc, 'azurerm_kubernetes_cluster_node_pool'))) {
+    for (const p of Object.values(resources(doc, 'azurerm_kubernetes_cluster_node_pool')).filter((p: any) => p.name !== 'general')) {
       expect(p).toMatchObject({ auto_scaling_enabled: true, min_count: 0, mode: 'User' });
     }
+  });
+
+  test('ordinary workloads get an untainted, autoscaled general pool, and the contract says where it is', () => {
+    const general = resourceNamed(doc, 'azurerm_kubernetes_cluster_node_pool', 'GeneralPool');
+    expect(general).toMatchObject({
+      name: 'general',
+      mode: 'User',
+      vm_size: 'Standard_D4ds_v5',
+      auto_scaling_enabled: true,
+      min_count: 1,
+      max_count: 5,
+      node_labels: { 'ai-platform.dev/role': 'general', 'ai-platform.dev/pool': 'general' },
+      temporary_name_for_rotation: 'generaltmp',
+      vnet_subnet_id: RUNNER_SUBNET,
+    });
+    expect(general.node_taints).toBeUndefined();
+    // The autoscaler knows the label of a node it has not started (scale from zero with generalMinNodes 0).
+    expect(general.tags['k8s.io_cluster-autoscaler_node-template_label_ai-platform.dev_role']).toBe('general');
+    expect(cluster.workloadNodeSelector).toEqual({ 'ai-platform.dev/role': 'general' });
+    expect(cluster.workloadTolerations).toEqual([]);
+    // Not an accelerator pool: quotas and GPU add-ons do not see it.
+    expect(cluster.acceleratorPools.map((p) => p.name)).not.toContain('general');
   });
 
   test('providers use Entra ID through kubelogin; add-ons tolerate the system pool taint', () => {
@@ -246,6 +268,71 @@ describe('Azure validation', () => {
     expect(build({ cloud: azure({ kubeloginMode: 'password' }) })).toThrow(/kubeloginMode 'password' is not a kubelogin login mode/);
     expect(build({ cloud: azure({ vnetCidr: '10.0.0.0/8' }) })).toThrow(/vnetCidr '10\.0\.0\.0\/8' is not an IPv4 CIDR of size \/16-\/24/);
   });
+});
+
+test('the general pool is sized by cloud options, and without it ordinary workloads fall back to the system pool', () => {
+  const sized = azureStack();
+  new GpuInferenceCluster(sized, 'Gpu', {
+    cloud: Cloud.azure({
+      location: 'eastus2',
+      authorizedIpRanges: REACHABLE,
+      generalVmSize: 'Standard_D8ds_v5',
+      generalMinNodes: 0,
+      generalMaxNodes: 10,
+    }),
+    clusterName: 'ai',
+    nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })],
+  });
+  expect(resourceNamed(synthJson(sized), 'azurerm_kubernetes_cluster_node_pool', 'GeneralPool')).toMatchObject({
+    vm_size: 'Standard_D8ds_v5',
+    min_count: 0,
+    max_count: 10,
+  });
+  const none = azureStack();
+  const cluster = new GpuInferenceCluster(none, 'Gpu', {
+    cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: REACHABLE, generalMaxNodes: 0 }),
+    clusterName: 'ai',
+    nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })],
+  });
+  const pools = Object.values(resources(synthJson(none), 'azurerm_kubernetes_cluster_node_pool')).map((p: any) => p.name);
+  expect(pools).toEqual(['a']);
+  expect(cluster.workloadNodeSelector).toEqual({ 'ai-platform.dev/role': 'system' });
+  expect(cluster.workloadTolerations).toEqual([{ key: 'CriticalAddonsOnly', operator: 'Exists' }]);
+});
+
+test('general pool sizes and names are checked', () => {
+  const stack = azureStack();
+  new GpuInferenceCluster(stack, 'Gpu', {
+    cloud: Cloud.azure({
+      location: 'eastus2',
+      authorizedIpRanges: REACHABLE,
+      generalMinNodes: 3,
+      generalMaxNodes: 2,
+      generalVmSize: 'D4ds_v5',
+    }),
+    clusterName: 'ai',
+    nodePools: [
+      GpuNodePool.inference('general', { gpu: Gpu.T4, maxNodes: 1 }),
+      GpuNodePool.inference('generaltmp', { gpu: Gpu.T4, maxNodes: 1 }),
+    ],
+  });
+  expect(problemLines(stack)).toEqual([
+    'test/Gpu: generalMaxNodes 2 is below generalMinNodes 3; use generalMaxNodes >= generalMinNodes',
+    "test/Gpu: generalVmSize 'D4ds_v5' is not an Azure VM size name; use e.g. 'Standard_D4ds_v5'",
+    "test/Gpu: nodePools[general].name 'general' is taken by the general pool for ordinary workloads; rename the pool, or set generalMaxNodes 0",
+    "test/Gpu: nodePools[generaltmp].name 'generaltmp' is taken by the general pool for ordinary workloads (its temporary rotation name); rename the pool, or set generalMaxNodes 0",
+    "test/Gpu: nodePools[generaltmp].name 'generaltmp' is the temporary name pool 'general' rotates through on AKS; rename one of them",
+  ]);
+  const negative = azureStack();
+  new GpuInferenceCluster(negative, 'Gpu', {
+    cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: REACHABLE, generalMinNodes: -1, generalMaxNodes: 1.5 }),
+    clusterName: 'ai',
+    nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })],
+  });
+  expect(problemLines(negative)).toEqual([
+    'test/Gpu: generalMinNodes -1 is not a whole number >= 0; use 0 to scale the general pool from zero, 1 to keep a node ready',
+    'test/Gpu: generalMaxNodes 1.5 is not a whole number >= 0; use 0 to leave the general pool out',
+  ]);
 });
 
 test('AKS allows at most 100 node pools', () => {

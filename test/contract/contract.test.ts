@@ -138,6 +138,18 @@ describe.each(impls)('$name', (impl) => {
     expect(mig.capacity.filter((c) => sliceName(c.name)).reduce((n, c) => n + c.count, 0)).toBeGreaterThanOrEqual(7);
   });
 
+  test('says where ordinary workloads run, never by tolerating an accelerator pool', () => {
+    const cluster = impl.make(impl.stack());
+    const expected: { [name: string]: { [k: string]: string } } = {
+      'GpuInferenceCluster on EKS': { 'ai-platform.dev/role': 'system' },
+      'GpuInferenceCluster on AKS': { 'ai-platform.dev/role': 'general' },
+    };
+    expect(cluster.workloadNodeSelector).toEqual(expected[impl.name] ?? {});
+    for (const pool of cluster.acceleratorPools) {
+      for (const t of pool.taints) expect(cluster.workloadTolerations.map((x) => x.key)).not.toContain(t.key);
+    }
+  });
+
   test('providers are created once per stack; another stack gets its own and is ordered after', () => {
     const app = new App();
     const home = impl.stack(app, 'home');
@@ -209,6 +221,18 @@ describe('ExistingCluster validation', () => {
       "test/Shared: migStrategy 'auto' is not a device plugin MIG strategy; use one of none, single, mixed",
       "test/Shared: storageClassName '' is empty; name a StorageClass of the cluster (e.g. 'gp3' on EKS, 'managed-csi-premium' on AKS)",
     ]);
+  });
+
+  test('an existing cluster says where ordinary workloads run as described', () => {
+    const cluster = ExistingCluster.fromEks(awsStack(), 'Shared', {
+      clusterName: 'shared',
+      storageClassName: 'gp3',
+      acceleratorPools: existingPools,
+      workloadNodeSelector: { pool: 'apps' },
+      workloadTolerations: [{ key: 'apps', operator: 'Exists' }],
+    });
+    expect(cluster.workloadNodeSelector).toEqual({ pool: 'apps' });
+    expect(cluster.workloadTolerations).toEqual([{ key: 'apps', operator: 'Exists' }]);
   });
 
   test('an existing cluster creates no cluster, only data sources', () => {
