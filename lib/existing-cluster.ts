@@ -28,8 +28,9 @@ export interface ExistingClusterBaseProps {
    */
   readonly systemNodeSelector?: { [key: string]: string };
   /**
-   * Tolerations add-on pods need on those nodes.
-   * @default - none
+   * Tolerations add-on pods need on those nodes. On AKS the `CriticalAddonsOnly` taint of a system pool
+   * reserved for add-ons (`only_critical_addons_enabled`) is always tolerated as well.
+   * @default - none (on AKS: CriticalAddonsOnly)
    */
   readonly systemTolerations?: PodToleration[];
   /**
@@ -112,6 +113,8 @@ export interface ExistingAksClusterProps extends ExistingClusterBaseProps {
 }
 
 const MIG_STRATEGIES = ['none', 'single', 'mixed'];
+/** The taint AKS puts on a system pool reserved for add-ons. */
+const AKS_CRITICAL_ADDONS_TAINT = 'CriticalAddonsOnly';
 
 /**
  * A cluster this library did not create, for add-ons (ObservabilityStack, data services, ...) to install
@@ -148,9 +151,16 @@ export class ExistingCluster extends PlatformClusterBase {
     const c = new ExistingCluster(scope, id, props);
     const kubeloginMode = props.kubeloginMode ?? AZURERM_LOGIN;
     reportProblems(c, validateKubeloginMode('kubeloginMode', kubeloginMode));
+    const common = c.common(props);
+    // AKS taints a system pool reserved for add-ons CriticalAddonsOnly=true:NoSchedule; tolerating it lets
+    // add-ons run there (and is harmless where no pool carries it), as on clusters this library creates.
+    const systemTolerations = common.systemTolerations.some((t) => t.key === AKS_CRITICAL_ADDONS_TAINT)
+      ? common.systemTolerations
+      : [...common.systemTolerations, { key: AKS_CRITICAL_ADDONS_TAINT, operator: 'Exists' }];
     c.attach(
       new ExistingAksCloudCluster(c, 'Cluster', {
-        ...c.common(props),
+        ...common,
+        systemTolerations,
         resourceGroupName: props.resourceGroupName,
         privateEndpointSubnetId: props.privateEndpointSubnetId,
         kubeloginMode,

@@ -235,6 +235,36 @@ describe('ExistingCluster validation', () => {
     expect(cluster.workloadTolerations).toEqual([{ key: 'apps', operator: 'Exists' }]);
   });
 
+  test('add-ons on an existing AKS cluster tolerate the CriticalAddonsOnly taint of its system pool', () => {
+    const stack = azureStack();
+    const plain = ExistingCluster.fromAks(stack, 'Plain', {
+      clusterName: 'shared',
+      resourceGroupName: 'platform-rg',
+      storageClassName: 'managed-csi-premium',
+      acceleratorPools: existingPools,
+    });
+    expect(plain.systemTolerations).toEqual([{ key: 'CriticalAddonsOnly', operator: 'Exists' }]);
+    const own = ExistingCluster.fromAks(stack, 'Own', {
+      clusterName: 'shared',
+      resourceGroupName: 'platform-rg',
+      storageClassName: 'managed-csi-premium',
+      acceleratorPools: existingPools,
+      systemNodeSelector: { pool: 'platform' },
+      systemTolerations: [{ key: 'platform', operator: 'Exists' }],
+    });
+    expect(own.systemTolerations).toEqual([
+      { key: 'platform', operator: 'Exists' },
+      { key: 'CriticalAddonsOnly', operator: 'Exists' },
+    ]);
+    expect(own.systemNodeSelector).toEqual({ pool: 'platform' });
+    // ...and the charts get it.
+    new ObservabilityStack(stack, 'Obs', { cluster: plain });
+    const values: string = Object.values(resources(synthJson(stack), 'helm_release'))
+      .map((r: any) => r.values?.[0] ?? '')
+      .join('\n');
+    expect(values).toContain('key: CriticalAddonsOnly');
+  });
+
   test('an existing cluster creates no cluster, only data sources', () => {
     const stack = awsStack();
     ExistingCluster.fromEks(stack, 'Shared', { clusterName: 'shared', storageClassName: 'gp3', acceleratorPools: existingPools });
