@@ -277,9 +277,11 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
         osSku: 'AzureLinux',
         osDiskSizeGb: 64,
         nodeLabels: { [PlatformLabels.ROLE]: 'system' },
-        // Pinned: AKS fills in a drain timeout when unset, and a later out-of-band change of it would
-        // otherwise show as a diff that forces the cluster to be replaced.
-        upgradeSettings: { maxSurge: '33%', drainTimeoutInMinutes: 30, nodeSoakDurationInMinutes: 0 },
+        // Pinned: AKS fills in a drain timeout when unset, and azurerm replaces the whole cluster when a
+        // drain timeout or undrainable-node behaviour set out of band is "removed" by the next plan.
+        upgradeSettings: upgradeSettings('33%'),
+        // With kubernetesVersion: a minor upgrade rolls the nodes too, after the control plane.
+        orchestratorVersion: spec.kubernetesVersion.version,
         temporaryNameForRotation: 'systemtmp',
         tags,
       },
@@ -413,7 +415,8 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
       nodeLabels: labels,
       osSku: 'AzureLinux',
       osDiskSizeGb: 128,
-      upgradeSettings: { maxSurge: '33%', drainTimeoutInMinutes: 30, nodeSoakDurationInMinutes: 0 },
+      upgradeSettings: upgradeSettings('33%'),
+      orchestratorVersion: this.props.spec.kubernetesVersion.version,
       // A new VM size or disk rotates through a temporary pool instead of failing.
       temporaryNameForRotation: rotationName(GENERAL_POOL),
       tags: { ...this.props.spec.tags, ...template },
@@ -456,13 +459,24 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
       evictionPolicy: pool.spot ? 'Delete' : undefined,
       spotMaxPrice: pool.spot ? -1 : undefined,
       // Surge nodes are whole GPU machines; one at a time. Spot pools may not set surge at all.
-      upgradeSettings: pool.spot ? undefined : { maxSurge: '1', drainTimeoutInMinutes: 30, nodeSoakDurationInMinutes: 0 },
+      upgradeSettings: pool.spot ? undefined : upgradeSettings('1'),
+      // Upgraded with the control plane (the pool waits for the cluster's update).
+      orchestratorVersion: this.props.spec.kubernetesVersion.version,
       // Changes that recreate the pool (VM size, OS disk) rotate through a temporary pool instead of failing.
       temporaryNameForRotation: rotationName(pool.name),
       tags: { ...this.props.spec.tags, ...template },
       lifecycle: { ignoreChanges: ['node_count'] },
     });
   }
+}
+
+/**
+ * Upgrade settings of a pool, every field pinned: azurerm forces a new pool (for the system pool: a new
+ * cluster) when a drain timeout or undrainable-node behaviour it reads back is absent from the
+ * configuration, as after AKS or an operator set it. 'Schedule' is AKS's documented default.
+ */
+function upgradeSettings(maxSurge: string) {
+  return { maxSurge, drainTimeoutInMinutes: 30, nodeSoakDurationInMinutes: 0, undrainableNodeBehavior: 'Schedule' };
 }
 
 /** Name of the untainted pool for ordinary workloads, and its role label. */

@@ -97,6 +97,20 @@ describe('GpuInferenceCluster on Azure', () => {
     expect(resourceNamed(doc, 'azurerm_kubernetes_cluster_node_pool', 'Pool-train').upgrade_settings).toBeUndefined();
   });
 
+  test('second apply and upgrades: upgrade settings pinned in full, node versions follow the control plane', () => {
+    const aks = resourceNamed(doc, 'azurerm_kubernetes_cluster', 'Cluster');
+    const pinned = { drain_timeout_in_minutes: 30, node_soak_duration_in_minutes: 0, undrainable_node_behavior: 'Schedule' };
+    // A drain timeout or undrainable behaviour read back but absent from the configuration makes azurerm
+    // replace the pool, or for the system pool the cluster.
+    expect(aks.default_node_pool.upgrade_settings).toEqual({ max_surge: '33%', ...pinned });
+    expect(aks.default_node_pool.orchestrator_version).toBe(aks.kubernetes_version);
+    for (const p of Object.values(resources(doc, 'azurerm_kubernetes_cluster_node_pool')) as any[]) {
+      expect(p.orchestrator_version).toBe(aks.kubernetes_version);
+      if (p.priority === 'Spot') expect(p.upgrade_settings).toBeUndefined();
+      else expect(p.upgrade_settings).toEqual({ max_surge: p.name === 'general' ? '33%' : '1', ...pinned });
+    }
+  });
+
   test('a retained Premium SSD StorageClass for add-on data', () => {
     expect(Object.values(resources(doc, 'kubernetes_storage_class_v1'))[0]).toMatchObject({
       metadata: { name: 'premium-ssd-retain' },
