@@ -146,7 +146,12 @@ export class ExistingCluster extends PlatformClusterBase {
     return c;
   }
 
-  /** An AKS cluster found by name and resource group (data source `azurerm_kubernetes_cluster`). */
+  /**
+   * An AKS cluster found by name and resource group (data source `azurerm_kubernetes_cluster`). Nothing is
+   * granted to the cluster's own identity: on a subnet of your VNet its control-plane identity must already
+   * hold 'Network Contributor' (or subnets/join/action and subnets/read) there, or internal LoadBalancer
+   * Services fail.
+   */
   public static fromAks(scope: Construct, id: string, props: ExistingAksClusterProps): ExistingCluster {
     const c = new ExistingCluster(scope, id, props);
     const kubeloginMode = props.kubeloginMode ?? AZURERM_LOGIN;
