@@ -75,10 +75,9 @@ const MIG_RESOURCE = /^nvidia\.com\/mig-(.+)$/;
 
 /**
  * Where a tenant's pods that need no accelerator can run, as the tolerations the cpu/memory flavor
- * (`default-flavor`) adds to every pod Kueue admits: the one place that decides it. Today that is the
- * system pool, the only pool without an accelerator taint (AKS taints it CriticalAddonsOnly, EKS leaves it
- * untainted); once the cluster contract names a pool for ordinary workloads, return its tolerations here
- * (none for an untainted pool).
+ * (`default-flavor`) adds to every pod Kueue admits: the one place that decides it. It is the pool the
+ * cluster contract names for ordinary workloads (`workloadTolerations`): none for AKS's untainted general
+ * pool or EKS's untainted system group, CriticalAddonsOnly where the AKS general pool is turned off.
  *
  * Tolerations only, never node labels: a pod's cpu and memory are charged to this flavor while its GPUs
  * are charged to a pool's flavor, and Kueue merges the node labels of every flavor assigned to a pod into
@@ -86,7 +85,7 @@ const MIG_RESOURCE = /^nvidia\.com\/mig-(.+)$/;
  * reach of CPU-only pods through their own taints, which this flavor does not tolerate.
  */
 export function ordinaryPodTolerations(cluster: IPlatformCluster): PodToleration[] {
-  return cluster.systemTolerations.map((t) => ({ ...t }));
+  return cluster.workloadTolerations.map((t) => ({ ...t }));
 }
 
 /** Capacity of a flavor's resource at maxNodes, or undefined when a count is known only at apply time. */

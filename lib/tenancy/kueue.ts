@@ -138,7 +138,7 @@ export class GpuSharing extends Construct {
     const ordinary = ordinaryPodTolerations(cluster).length;
     if (ordinary > FLAVOR_LIMIT)
       problems.push(
-        `cluster.systemTolerations ${ordinary} tolerations exceed the ${FLAVOR_LIMIT} a Kueue ResourceFlavor takes; the cpu/memory flavor carries them so tenants' CPU-only pods can run there: tolerate at most ${FLAVOR_LIMIT} taints`,
+        `cluster.workloadTolerations ${ordinary} tolerations exceed the ${FLAVOR_LIMIT} a Kueue ResourceFlavor takes; the cpu/memory flavor carries them so tenants' CPU-only pods can run there: tolerate at most ${FLAVOR_LIMIT} taints`,
       );
     reportProblems(this, problems);
     // Known only once every Tenant is added: the quotas of all tenants against the pools.

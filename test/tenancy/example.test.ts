@@ -41,24 +41,27 @@ describe.each([
     expect(spot).toEqual(['train']);
   });
 
-  test('pods admitted on the cpu/memory flavor can run on the system pool, and on no accelerator pool', () => {
+  test('pods admitted on the cpu/memory flavor can run on the pool for ordinary workloads, and on no accelerator pool', () => {
     const def = sharing.manifests.find((m) => m.kind === 'ResourceFlavor' && m.metadata.name === DEFAULT_FLAVOR)!;
     // No node labels: Kueue merges them into GPU pods' nodeSelector too (their cpu/memory is charged here).
     expect(Object.keys(def.spec).filter((k) => k !== 'tolerations')).toEqual([]);
     const tolerations: any[] = def.spec.tolerations ?? [];
+    // The nodes ordinary pods land on: EKS's untainted system group, AKS's untainted general pool.
     const eks = ofType(doc, 'aws_eks_node_group').find((g) => g.labels['ai-platform.dev/role'] === 'system');
-    const aks = ofType(doc, 'azurerm_kubernetes_cluster')[0];
-    const system = eks
+    const general = ofType(doc, 'azurerm_kubernetes_cluster_node_pool').find((p) => p.node_labels?.['ai-platform.dev/role'] === 'general');
+    expect(eks ?? general).toBeDefined();
+    const taints = eks
       ? (eks.taint ?? []).map((t: any) => ({
           key: t.key,
           value: t.value,
           effect: { NO_SCHEDULE: 'NoSchedule', NO_EXECUTE: 'NoExecute' }[t.effect as string]!,
         }))
-      : aks.default_node_pool.only_critical_addons_enabled
-        ? [{ key: 'CriticalAddonsOnly', value: 'true', effect: 'NoSchedule' }]
-        : [];
-    expect(system.length).toBe(eks ? 0 : 1);
-    expect(system.filter((x: any) => !tolerations.some((t) => tolerates(t, x)))).toEqual([]);
+      : (general.node_taints ?? []).map((t: string) => {
+          const [kv, effect] = t.split(':');
+          const [key, value] = kv.split('=');
+          return { key, value, effect };
+        });
+    expect(taints.filter((x: any) => !tolerations.some((t) => tolerates(t, x)))).toEqual([]);
     for (const pool of sharing.cluster.acceleratorPools)
       expect(pool.taints.some((x) => !tolerations.some((t) => tolerates(t, x)))).toBe(true);
   });

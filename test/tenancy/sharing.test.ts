@@ -1,4 +1,4 @@
-import { ExistingCluster, Gpu, PlatformPriorityClasses } from '../../lib';
+import { Cloud, ExistingCluster, Gpu, GpuInferenceCluster, GpuNodePool, PlatformPriorityClasses } from '../../lib';
 import { ordinaryPodTolerations } from '../../lib/tenancy/flavors';
 import { KUEUE_NAMESPACE, TenancyCharts } from '../../lib/tenancy/charts';
 import { KUEUE_FRAMEWORKS, WORKLOAD_PRIORITIES } from '../../lib/tenancy/manifests';
@@ -184,11 +184,22 @@ describe('the cpu/memory flavor', () => {
   const defaultFlavor = (sharing: GpuSharing) =>
     sharing.manifests.find((m) => m.kind === 'ResourceFlavor' && m.metadata.name === 'default-flavor')!;
 
-  test('AKS: tolerates the CriticalAddonsOnly taint of the system pool, the only pool without an accelerator taint', () => {
+  test('AKS: CPU-only pods go to the untainted general pool, so the flavor needs no toleration', () => {
     const stack = azureStack();
     const sharing = new GpuSharing(stack, 'Sharing', { cluster: aksCluster(stack) });
+    expect(defaultFlavor(sharing).spec).toEqual({});
+    expect(ordinaryPodTolerations(sharing.cluster)).toEqual(sharing.cluster.workloadTolerations);
+  });
+
+  test('AKS without a general pool: the flavor tolerates the CriticalAddonsOnly taint of the system pool', () => {
+    const stack = azureStack();
+    const cluster = new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: ['203.0.113.0/24'], generalMaxNodes: 0 }),
+      clusterName: 'no-general',
+      nodePools: [GpuNodePool.inference('t4', { gpu: Gpu.T4, maxNodes: 2 })],
+    });
+    const sharing = new GpuSharing(stack, 'Sharing', { cluster });
     expect(defaultFlavor(sharing).spec).toEqual({ tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }] });
-    expect(ordinaryPodTolerations(sharing.cluster)).toEqual(sharing.cluster.systemTolerations);
   });
 
   test('EKS: the system pool is untainted, the flavor needs nothing', () => {
@@ -197,19 +208,19 @@ describe('the cpu/memory flavor', () => {
     expect(defaultFlavor(sharing).spec).toEqual({});
   });
 
-  test('more system tolerations than a ResourceFlavor takes are reported', () => {
+  test('more workload tolerations than a ResourceFlavor takes are reported', () => {
     const stack = awsStack();
     const cluster = ExistingCluster.fromEks(stack, 'Shared', {
       clusterName: 'c',
       storageClassName: 'gp3',
-      systemTolerations: [...Array(9)].map((_, i) => ({ key: `t${i}`, operator: 'Exists' })),
+      workloadTolerations: [...Array(9)].map((_, i) => ({ key: `t${i}`, operator: 'Exists' })),
       acceleratorPools: [
         { name: 'a10g', gpu: Gpu.A10G, labels: { pool: 'a10g' }, capacity: [{ name: 'nvidia.com/gpu', count: 1 }], maxNodes: 1 },
       ],
     });
     new GpuSharing(stack, 'Sharing', { cluster });
     expect(problemLines(stack)).toEqual([
-      "test/Sharing: cluster.systemTolerations 9 tolerations exceed the 8 a Kueue ResourceFlavor takes; the cpu/memory flavor carries them so tenants' CPU-only pods can run there: tolerate at most 8 taints",
+      "test/Sharing: cluster.workloadTolerations 9 tolerations exceed the 8 a Kueue ResourceFlavor takes; the cpu/memory flavor carries them so tenants' CPU-only pods can run there: tolerate at most 8 taints",
     ]);
   });
 });
