@@ -1,9 +1,11 @@
 import type { EntraPrincipal } from './azure/data';
+import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { ExistingEksCloudCluster } from './aws/existing-eks';
 import { ExistingAksCloudCluster } from './azure/existing-aks';
 import { AZURERM_LOGIN, validateKubeloginMode } from './azure/kubelogin';
 import { ICloudCluster, PodToleration } from './core/cluster';
+import { validateDataStack } from './core/data-scope';
 import { ExistingPoolProps, existingPoolInfo, validateExistingPool } from './core/existing-pool';
 import { KubernetesVersion } from './core/kubernetes-version';
 import { PlatformClusterBase } from './core/platform-cluster-base';
@@ -65,6 +67,15 @@ export interface ExistingClusterBaseProps {
    * @default - { 'managed-by': 'cdktf-ai-platform', 'ai-platform-cluster': clusterName }
    */
   readonly tags?: { [key: string]: string };
+  /**
+   * A stack of its own for what must outlive the workloads installed here: every retained stateful resource
+   * created through this cluster (ObjectStore, PostgresDatabase, KeyValueCache, shared file systems,
+   * Prometheus workspaces, with their keys, subnet groups, security groups, private endpoints and DNS
+   * zones). Deploy it first; `cdktf destroy <this stack>` then leaves it whole. Values its resources are
+   * built from (cluster name, subnets, resource group) must be literals or variables of that stack.
+   * @default - everything in this construct's stack
+   */
+  readonly dataStack?: TerraformStack;
 }
 
 /** An EKS cluster the platform team already runs. */
@@ -135,7 +146,7 @@ const AKS_CRITICAL_ADDONS_TAINT = 'CriticalAddonsOnly';
 export class ExistingCluster extends PlatformClusterBase {
   /** An EKS cluster found by name (data source `aws_eks_cluster`). */
   public static fromEks(scope: Construct, id: string, props: ExistingEksClusterProps): ExistingCluster {
-    const c = new ExistingCluster(scope, id, props);
+    const c = new ExistingCluster(scope, id, props, { privateSubnetIds: props.privateSubnetIds });
     c.attach(
       new ExistingEksCloudCluster(c, 'Cluster', {
         ...c.common(props),
@@ -153,7 +164,12 @@ export class ExistingCluster extends PlatformClusterBase {
    * Services fail.
    */
   public static fromAks(scope: Construct, id: string, props: ExistingAksClusterProps): ExistingCluster {
-    const c = new ExistingCluster(scope, id, props);
+    const c = new ExistingCluster(scope, id, props, {
+      resourceGroupName: props.resourceGroupName,
+      privateEndpointSubnetId: props.privateEndpointSubnetId,
+      privateDnsZoneIds: props.privateDnsZoneIds,
+      databaseAdministrator: props.databaseAdministrator,
+    });
     const kubeloginMode = props.kubeloginMode ?? AZURERM_LOGIN;
     reportProblems(c, validateKubeloginMode('kubeloginMode', kubeloginMode));
     const common = c.common(props);
@@ -182,7 +198,7 @@ export class ExistingCluster extends PlatformClusterBase {
   private cloud?: ICloudCluster;
   private readonly operatorNamespace?: string;
 
-  private constructor(scope: Construct, id: string, props: ExistingClusterBaseProps) {
+  private constructor(scope: Construct, id: string, props: ExistingClusterBaseProps, dataValues: { [prop: string]: unknown }) {
     super(scope, id);
     this.kubernetesVersion = props.kubernetesVersion ?? KubernetesVersion.DEFAULT;
     this.tags = props.tags ?? { 'managed-by': 'cdktf-ai-platform', 'ai-platform-cluster': props.clusterName };
@@ -195,6 +211,12 @@ export class ExistingCluster extends PlatformClusterBase {
       problems.push(`migStrategy '${this.migStrategy}' is not a device plugin MIG strategy; use one of ${MIG_STRATEGIES.join(', ')}`);
     if (props.storageClassName === '')
       problems.push("storageClassName '' is empty; name a StorageClass of the cluster (e.g. 'gp3' on EKS, 'managed-csi-premium' on AKS)");
+    // A data stack with problems is left out, so the rest is still built and checked in the same run.
+    const dataProblems = props.dataStack
+      ? validateDataStack(this, props.dataStack, { values: { clusterName: props.clusterName, tags: this.tags, ...dataValues } })
+      : [];
+    problems.push(...dataProblems);
+    this.useDataStack(dataProblems.length ? undefined : props.dataStack);
     reportProblems(this, problems);
   }
 
@@ -222,6 +244,7 @@ export class ExistingCluster extends PlatformClusterBase {
       workloadTolerations: [...(props.workloadTolerations ?? [])],
       gpuDriverPreinstalled: props.gpuDriverPreinstalled ?? true,
       tags: this.tags,
+      dataStack: this.dataStack,
     };
   }
 }

@@ -1,4 +1,4 @@
-import { Annotations, ITerraformDependable, TerraformOutput, TerraformStack } from 'cdktf';
+import { Annotations, Aspects, IAspect, ITerraformDependable, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ChartOverrides } from './addons/chart';
 import { GpuOperator } from './addons/gpu-operator/gpu-operator';
@@ -7,6 +7,7 @@ import { EksPlatformCluster } from './aws/eks-cluster';
 import { AksPlatformCluster } from './azure/aks-cluster';
 import { Cloud } from './cloud';
 import { ClusterSpec, ICloudCluster } from './core/cluster';
+import { retainedResources, validateDataStack } from './core/data-scope';
 import { PlatformClusterBase } from './core/platform-cluster-base';
 import { KubernetesVersion, supportWarning } from './core/kubernetes-version';
 import { aliasFromPath, outputName } from './private/naming';
@@ -53,6 +54,17 @@ export interface GpuInferenceClusterProps {
    * @default - the cluster's own stack
    */
   readonly inClusterStack?: TerraformStack;
+  /**
+   * A stack of its own for what must outlive the cluster: the network the library creates (AWS VPC, subnets,
+   * NAT; Azure resource group and VNet) and every retained stateful resource created through this cluster
+   * (ObjectStore, PostgresDatabase, KeyValueCache, shared file systems and the model cache, Prometheus
+   * workspaces on AMP or Azure Monitor, with their keys, subnet groups, security groups, private endpoints
+   * and DNS zones). Deploy it first; `cdktf destroy <cluster stack>` then removes all compute and in-cluster
+   * state and leaves the data stack whole. Give it a backend and the cloud's provider, like the cluster's stack.
+   * @default - everything in the cluster's stack: with retained data there, `cdktf destroy` of it fails at
+   * plan (a synth warning says so)
+   */
+  readonly dataStack?: TerraformStack;
   /**
    * Terraform outputs for the cluster: name, API endpoint and the command that writes a kubeconfig. Their
    * names start with the construct path (e.g. `gpu_cluster_name` for a cluster with id 'Gpu'), so two clusters in one stack
@@ -116,6 +128,15 @@ export class GpuInferenceCluster extends PlatformClusterBase {
     this.nodePools = pools;
     this.migStrategy = clusterMigStrategy(pools);
     this.tags = props.tags ?? { 'managed-by': 'cdktf-ai-platform', 'ai-platform-cluster': props.clusterName };
+    // A data stack with problems is left out, so the rest is still built and checked in the same run.
+    const dataProblems = props.dataStack
+      ? validateDataStack(this, props.dataStack, {
+          inClusterStack: props.inClusterStack,
+          values: { clusterName: props.clusterName, tags: this.tags, ...backend.dataStackValues() },
+        })
+      : [];
+    problems.push(...dataProblems);
+    this.useDataStack(dataProblems.length ? undefined : props.dataStack);
     const spec: ClusterSpec = {
       clusterName: props.clusterName,
       kubernetesVersion: version,
@@ -123,9 +144,11 @@ export class GpuInferenceCluster extends PlatformClusterBase {
       migStrategy: this.migStrategy,
       tags: this.tags,
       inClusterScope: this.inClusterScope,
+      dataStack: this.dataStack,
     };
     problems.push(...backend.validate(spec));
     reportProblems(this, problems);
+    Aspects.of(this).add(new RetainedDataWarning(this));
 
     const today = this.node.tryGetContext(TODAY_CONTEXT_KEY);
     const warning = supportWarning(backend.cloudProvider, backend.serviceName, version, today ? new Date(today) : new Date());
@@ -171,5 +194,32 @@ export class GpuInferenceCluster extends PlatformClusterBase {
     const deps = this.cloudCluster.addonDependencies(scope);
     const op = this.gpuOperator?.addon.release;
     return op && TerraformStack.of(op) === TerraformStack.of(scope) ? [...deps, op] : deps;
+  }
+}
+
+/**
+ * Terraform refuses to plan a destroy that removes a `prevent_destroy` resource: retained data in the stack
+ * of GPU compute means `cdktf destroy` of that stack fails at plan. Said at synth, when every resource of the
+ * stack exists, so nobody learns it at teardown.
+ */
+class RetainedDataWarning implements IAspect {
+  constructor(private readonly cluster: GpuInferenceCluster) {}
+
+  public visit(node: IConstruct): void {
+    if (node !== this.cluster) return;
+    const stack = TerraformStack.of(this.cluster);
+    const retained = retainedResources(stack);
+    if (!retained.length) return;
+    const some = retained
+      .slice(0, 3)
+      .map((r) => r.node.path)
+      .join(', ');
+    const which = `${retained.length} resource${retained.length > 1 ? 's' : ''} with prevent_destroy (${some}${retained.length > 3 ? ', ...' : ''})`;
+    const data = this.cluster.dataStack;
+    Annotations.of(this.cluster).addWarning(
+      data
+        ? `dataStack '${data.node.id}' is set, yet stack '${stack.node.id}' still holds ${which} beside the GPU compute: \`cdktf destroy ${stack.node.id}\` fails at plan; create them under cluster.dataScope(scope), or in stack '${data.node.id}'`
+        : `dataStack (unset) leaves ${which} in stack '${stack.node.id}' beside the GPU compute: \`cdktf destroy ${stack.node.id}\` fails at plan, so the cluster cannot be torn down while the data is kept; pass dataStack (a stack of its own, deployed first) to hold the network and retained data, or RemovalPolicy.DESTROY for throwaway data`,
+    );
   }
 }

@@ -87,7 +87,8 @@ export class AmazonManagedPrometheus implements IRemoteWrite {
         '/api/v1/remote_write',
       ]);
     } else {
-      const ws = new (prometheusWorkspaceLib().PrometheusWorkspace)(scope, 'Workspace', {
+      // The metrics history outlives the cluster: in its data stack when it has one.
+      const ws = new (prometheusWorkspaceLib().PrometheusWorkspace)(options.cluster.dataScope(scope), 'Workspace', {
         alias: this.options.alias ?? `${options.cluster.clusterName}-metrics`,
         kmsKeyArn: this.options.kmsKeyArn,
         tags: { ...options.cluster.tags },

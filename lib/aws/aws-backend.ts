@@ -1,8 +1,10 @@
-import { Annotations } from 'cdktf';
+import { Annotations, ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ChartOverrides } from '../addons/chart';
 import { ClusterSpec, CloudProvider, IAcceleratorCluster, ICloudBackend, ICloudCluster } from '../core/cluster';
+import { dataScopeIn } from '../core/data-scope';
 import { GpuNodePool, NodePoolRole } from '../core/node-pool';
+import { sameStack } from '../private/cluster-access';
 import { isToken, validateNetworkCidr } from '../private/validation';
 import { EksClusterAutoscaler } from './cluster-autoscaler';
 import { EksPlatformCluster } from './eks-cluster';
@@ -160,16 +162,27 @@ export class AwsBackend implements ICloudBackend {
     return selectAwsInstances(pool).errors;
   }
 
+  public dataStackValues(): { [prop: string]: unknown } {
+    const o = this.options;
+    return {
+      'cloud.existingVpc.privateSubnetIds': o.existingVpc?.privateSubnetIds,
+      'cloud.vpcCidr': o.vpcCidr,
+      'cloud.availabilityZoneCount': o.availabilityZoneCount,
+    };
+  }
+
   public createCluster(scope: Construct, id: string, spec: ClusterSpec): ICloudCluster {
     const o = this.options;
     let subnets: string[];
-    let networkDependables: AwsNetwork['egressDependables'] = [];
+    let networkDependables: ITerraformDependable[] = [];
     let vpcId: string | undefined;
     let vpcCidr: string | undefined;
     if (o.existingVpc) {
       subnets = o.existingVpc.privateSubnetIds;
     } else {
-      const network = new AwsNetwork(scope, 'Network', {
+      // With a data stack, the VPC outlives the cluster: databases, caches and file systems have their
+      // network interfaces in its subnets.
+      const network = new AwsNetwork(dataScopeIn(spec.dataStack, scope), 'Network', {
         clusterName: spec.clusterName,
         cidr: o.vpcCidr,
         availabilityZoneCount: o.availabilityZoneCount,
@@ -177,7 +190,8 @@ export class AwsBackend implements ICloudBackend {
         tags: spec.tags,
       });
       subnets = network.privateSubnetIds;
-      networkDependables = network.egressDependables;
+      // Nodes need the NAT routes until they are gone; a data stack is destroyed after the cluster's anyway.
+      networkDependables = sameStack(scope, network.egressDependables);
       vpcId = network.vpcId;
       vpcCidr = network.vpc.cidrBlock;
     }

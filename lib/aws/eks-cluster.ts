@@ -348,7 +348,7 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
       privateSubnetIds: props.privateSubnetIds,
       nodeSecurityGroupId: this.cluster.vpcConfig.clusterSecurityGroupId,
     };
-    this.dataServices = new AwsDataServices({ clusterName: name, network: this.network, tags, cluster: this });
+    this.dataServices = new AwsDataServices({ clusterName: name, network: this.network, tags, cluster: this, dataStack: spec.dataStack });
     this.apiEndpoint = this.cluster.endpoint;
     this.kubeconfigCommand = `aws eks update-kubeconfig --name ${this.cluster.name} --region ${this.region}`;
     this.access = new ClusterAccess(this, {

@@ -1,5 +1,5 @@
 import { lazyModule } from '../private/lazy';
-import { Fn, ITerraformDependable, Token } from 'cdktf';
+import { Fn, ITerraformDependable, TerraformStack, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import {
   AcceleratorPoolInfo,
@@ -13,6 +13,7 @@ import {
   PodToleration,
   ServiceAccountBindingOptions,
 } from '../core/cluster';
+import { dataScopeIn } from '../core/data-scope';
 import { IDataServices } from '../core/data-services';
 import { ClusterAccess } from '../private/cluster-access';
 import { AwsDataServices } from './data';
@@ -53,6 +54,12 @@ export interface ExistingEksCloudClusterProps {
   readonly nodeSecurityGroupId?: string;
   /** Tags for resources the library creates. */
   readonly tags: { [key: string]: string };
+  /**
+   * The stack for what outlives the cluster (retained data of services); it reads the cluster through a
+   * data source of its own.
+   * @default - none: everything in this construct's stack
+   */
+  readonly dataStack?: TerraformStack;
 }
 
 /**
@@ -87,8 +94,12 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
     this.apiEndpoint = data.endpoint;
     this.kubeconfigCommand = `aws eks update-kubeconfig --name ${props.clusterName} --region ${this.region}`;
     const vpc = data.vpcConfig.get(0);
+    // Security groups of a data stack are built in the cluster's VPC as that stack reads it.
+    const home = dataScopeIn(props.dataStack, this);
+    const dataVpc =
+      home === this ? vpc : new (dataAwsEksClusterLib().DataAwsEksCluster)(home, 'Lookup', { name: props.clusterName }).vpcConfig.get(0);
     this.network = {
-      networkId: vpc.vpcId,
+      networkId: dataVpc.vpcId,
       // The control plane's subnets may include public ones: data services need the private subnets named.
       privateSubnetIds: props.privateSubnetIds ?? [],
       nodeSecurityGroupId: props.nodeSecurityGroupId ?? vpc.clusterSecurityGroupId,
@@ -98,6 +109,7 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
       network: this.network,
       tags: props.tags,
       cluster: this,
+      dataStack: props.dataStack,
     });
     this.systemNodeSelector = props.systemNodeSelector;
     this.systemTolerations = props.systemTolerations;

@@ -37,6 +37,7 @@ import { selectAzureVmSize } from './vm-size-selection';
 import { FederatedWorkloadIdentity } from './workload-identity';
 import { AksNamespaceAdmin } from './namespace-admin';
 import { aksKubeconfigCommand, kubeloginExec } from './kubelogin';
+import { RetainedVolumeAccess } from './retained-volumes';
 
 const dataAzurermClientConfigLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-client-config')>(
   '@cdktf/provider-azurerm/lib/data-azurerm-client-config',
@@ -323,6 +324,11 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
       unreachableBecause: props.unreachableBecause,
     });
     this.access.addDependency(this.cluster, rbacApplied);
+    // Retained disks and file shares go to the cluster's resource group: AKS deletes the node resource group with the cluster.
+    const volumes = new RetainedVolumeAccess(this, 'RetainedVolumes', {
+      resourceGroupName: props.resourceGroupName,
+      clusterPrincipalId: this.controlPlaneIdentity.principalId,
+    });
     this.dataServices = new AzureDataServices({
       clusterName: name,
       location: props.location,
@@ -332,6 +338,8 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
       cluster: this,
       privateDnsZoneIds: props.privateDnsZoneIds,
       databaseAdministrator: props.databaseAdministrator,
+      dataStack: spec.dataStack,
+      retainedVolumes: volumes,
     });
 
     // Premium SSD through AKS's managed CSI driver (encrypted at rest by the platform). AKS's built-in
@@ -340,8 +348,9 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
       spec.inClusterScope,
       this.storageClassName,
       'disk.csi.azure.com',
-      { skuName: 'Premium_LRS', cachingMode: 'ReadOnly' },
+      { skuName: 'Premium_LRS', cachingMode: 'ReadOnly', resourceGroup: volumes.resourceGroupName },
       {},
+      volumes.grant(spec.inClusterScope),
     );
   }
 

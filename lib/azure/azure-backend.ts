@@ -3,6 +3,7 @@ import { Fn } from 'cdktf';
 import type { EntraPrincipal } from './data';
 import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, IAcceleratorCluster, ICloudBackend, ICloudCluster } from '../core/cluster';
+import { dataScopeIn } from '../core/data-scope';
 import { Duration } from '../core/duration';
 import { GpuNodePool } from '../core/node-pool';
 import { isAzureRegion, isToken, validateApiAllowList, validateNetworkCidr } from '../private/validation';
@@ -229,12 +230,27 @@ export class AzureBackend implements ICloudBackend {
     return out;
   }
 
+  public dataStackValues(): { [prop: string]: unknown } {
+    const o = this.options;
+    return {
+      'cloud.location': o.location,
+      'cloud.resourceGroup': o.resourceGroup,
+      'cloud.existingSubnetId': o.existingSubnetId,
+      'cloud.vnetCidr': o.vnetCidr,
+      'cloud.privateDnsZoneIds': o.privateDnsZoneIds,
+      'cloud.databaseAdministrator': o.databaseAdministrator,
+    };
+  }
+
   public createCluster(scope: Construct, id: string, spec: ClusterSpec): ICloudCluster {
     const o = this.options;
+    // With a data stack, the group and the VNet outlive the cluster: data services, their private endpoints
+    // and retained volumes live in them.
+    const home = dataScopeIn(spec.dataStack, scope);
     // A reference to the group (not its literal name), so everything in it is created after it.
     let rgName = o.resourceGroup;
     if (!rgName) {
-      const rg = new (resourceGroupLib().ResourceGroup)(scope, 'ResourceGroup', {
+      const rg = new (resourceGroupLib().ResourceGroup)(home, 'ResourceGroup', {
         name: `${spec.clusterName}-rg`,
         location: o.location,
         tags: spec.tags,
@@ -245,7 +261,7 @@ export class AzureBackend implements ICloudBackend {
     // A subnet id is '<vnet id>/subnets/<name>'.
     let vnetId = subnetId ? Fn.replace(subnetId, '//subnets/[^/]+$/', '') : '';
     if (!subnetId) {
-      const net = new AzureNetwork(scope, 'Network', {
+      const net = new AzureNetwork(home, 'Network', {
         clusterName: spec.clusterName,
         resourceGroupName: rgName,
         location: o.location,

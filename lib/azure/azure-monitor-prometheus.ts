@@ -91,7 +91,9 @@ export class AzureMonitorPrometheus implements IRemoteWrite {
       tags: { ...cluster.tags },
     };
     const client = new (dataAzurermClientConfigLib().DataAzurermClientConfig)(scope, 'AzureClient', {});
-    const workspace = new (monitorWorkspaceLib().MonitorWorkspace)(scope, 'Workspace', {
+    // The metrics history outlives the cluster: in its data stack when it has one. The ingestion endpoint
+    // and rule refer to nothing of the cluster's either, but hold no data: they stay with the stack.
+    const workspace = new (monitorWorkspaceLib().MonitorWorkspace)(cluster.dataScope(scope), 'Workspace', {
       ...common,
       name,
       lifecycle: { preventDestroy: o.retainOnDestroy ?? true },

@@ -1,5 +1,5 @@
 import { lazyModule } from '../private/lazy';
-import { Fn, ITerraformDependable, Token } from 'cdktf';
+import { Fn, ITerraformDependable, TerraformStack, Token } from 'cdktf';
 import type { EntraPrincipal } from './data';
 import { Construct, IConstruct } from 'constructs';
 import {
@@ -14,12 +14,14 @@ import {
   PodToleration,
   ServiceAccountBindingOptions,
 } from '../core/cluster';
+import { dataScopeIn } from '../core/data-scope';
 import { IDataServices } from '../core/data-services';
 import { ClusterAccess } from '../private/cluster-access';
 import { aksKubeconfigCommand, kubeloginExec } from './kubelogin';
 import { AzureDataServices } from './data';
 import { FederatedWorkloadIdentity } from './workload-identity';
 import { AksNamespaceAdmin } from './namespace-admin';
+import { RetainedVolumeAccess } from './retained-volumes';
 
 const dataAzurermKubernetesClusterLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster')>(
   '@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster',
@@ -66,6 +68,12 @@ export interface ExistingAksCloudClusterProps {
   readonly databaseAdministrator?: EntraPrincipal;
   /** Tags for resources the library creates. */
   readonly tags: { [key: string]: string };
+  /**
+   * The stack for what outlives the cluster (retained data of services); it reads the cluster through a
+   * data source of its own.
+   * @default - none: everything in this construct's stack
+   */
+  readonly dataStack?: TerraformStack;
 }
 
 /**
@@ -103,7 +111,15 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
     this.clusterName = props.clusterName;
     this.resourceGroupName = props.resourceGroupName;
     this.tags = props.tags;
-    this.region = data.location;
+    // Resources of a data stack are placed in the cluster's location as that stack reads it.
+    const home = dataScopeIn(props.dataStack, this);
+    this.region =
+      home === this
+        ? data.location
+        : new (dataAzurermKubernetesClusterLib().DataAzurermKubernetesCluster)(home, 'Lookup', {
+            name: props.clusterName,
+            resourceGroupName: props.resourceGroupName,
+          }).location;
     this.oidcIssuerUrl = data.oidcIssuerUrl;
     this.clusterId = data.id;
     const kube = data.kubeConfig.get(0);
@@ -138,6 +154,12 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
       cluster: this,
       privateDnsZoneIds: props.privateDnsZoneIds,
       databaseAdministrator: props.databaseAdministrator,
+      dataStack: props.dataStack,
+      // Shared file systems keep their shares in the cluster's resource group, not in its node resource group.
+      retainedVolumes: new RetainedVolumeAccess(this, 'RetainedVolumes', {
+        resourceGroupName: props.resourceGroupName,
+        clusterPrincipalId: data.identity.get(0).principalId,
+      }),
     });
   }
 

@@ -1,6 +1,6 @@
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
-import { ITerraformDependable } from 'cdktf';
+import { ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ExtendedResource } from './node-pool';
 import { KubernetesVersion } from './kubernetes-version';
@@ -193,6 +193,14 @@ export interface IPlatformCluster extends IConstruct {
    * RoleBinding in that namespace to name.
    */
   grantNamespaceAdmin(scope: Construct, id: string, options: NamespaceAdminOptions): NamespaceAdminGrant;
+  /**
+   * Where resources that must outlive the cluster go (retained data, its keys, subnet groups, security groups
+   * without node rules, private endpoints and DNS zones): with a data stack, a construct there standing for
+   * `scope` (same path, created once); without one, `scope` itself. What refers to the cluster (rules from
+   * the node security group, IAM, role assignments to workload identities, Kubernetes objects) stays under
+   * `scope`, so the data stack never reads the cluster's stack.
+   */
+  dataScope(scope: Construct): Construct;
 }
 
 /**
@@ -283,6 +291,11 @@ export interface ClusterSpec {
   readonly tags: { [key: string]: string };
   /** Where the in-cluster part (charts, Kubernetes objects) of the cluster goes: a construct in the cluster's stack or in a second stack. */
   readonly inClusterScope: Construct;
+  /**
+   * The stack for what outlives the cluster: the network the cloud creates and retained data of services.
+   * @default - none: everything in the cluster's stack
+   */
+  readonly dataStack?: TerraformStack;
 }
 
 /** A cloud's implementation of the cluster: created by `Cloud.aws()` or `Cloud.azure()`. */
@@ -295,6 +308,11 @@ export interface ICloudBackend {
   validate(spec: ClusterSpec): string[];
   /** Cloud-specific checks of one pool (a pool with problems is left out of the build). */
   validatePool(pool: GpuNodePool): string[];
+  /**
+   * The options resources of a data stack are built from (network, location, resource group), by prop name
+   * (`cloud.<option>`): with `dataStack`, none may be a value of another stack.
+   */
+  dataStackValues(): { [prop: string]: unknown };
   /** Creates the cluster, its pools and cloud-specific add-ons under `scope`. */
   createCluster(scope: Construct, id: string, spec: ClusterSpec): ICloudCluster;
   /**

@@ -1,4 +1,4 @@
-import { ITerraformDependable } from 'cdktf';
+import { ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import {
   AcceleratorPoolInfo,
@@ -14,6 +14,7 @@ import {
   ServiceAccountBindingOptions,
 } from './cluster';
 import { IDataServices } from './data-services';
+import { dataScopeIn } from './data-scope';
 import { KubernetesVersion } from './kubernetes-version';
 
 /**
@@ -30,8 +31,29 @@ export abstract class PlatformClusterBase extends Construct implements IAccelera
   /** The cloud-specific half of the cluster. */
   public abstract readonly cloudCluster: ICloudCluster;
 
+  private data?: TerraformStack;
+
   constructor(scope: Construct, id: string) {
     super(scope, id);
+  }
+
+  /**
+   * The stack holding what outlives the cluster (network, retained data), deployed before the cluster's.
+   * @default - none
+   */
+  public get dataStack(): TerraformStack | undefined {
+    return this.data;
+  }
+
+  public dataScope(scope: Construct): Construct {
+    return dataScopeIn(this.data, scope);
+  }
+
+  /** Sets the data stack (once, before anything is built) and orders the cluster's stack after it. */
+  protected useDataStack(stack: TerraformStack | undefined): void {
+    if (!stack) return;
+    this.data = stack;
+    TerraformStack.of(this).addDependency(stack);
   }
 
   /** Namespace of the NVIDIA GPU operator, when one runs. */

@@ -1,12 +1,18 @@
+import type { SecurityGroupIngress } from '@cdktf/provider-aws/lib/security-group';
 import { createHash } from 'crypto';
-import { Fn } from 'cdktf';
+import { Fn, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
-import { IWorkloadIdentity } from '../../core/cluster';
+import { ClusterNetwork, IWorkloadIdentity } from '../../core/cluster';
 import { Duration } from '../../core/duration';
 import { RemovalPolicy } from '../../core/data-services';
+import { lazyModule } from '../../private/lazy';
 import { reportProblems } from '../../private/problems';
 import { isToken } from '../../private/validation';
 import { PodIdentityBinding } from '../pod-identity';
+
+const vpcSecurityGroupIngressRuleLib = lazyModule<typeof import('@cdktf/provider-aws/lib/vpc-security-group-ingress-rule')>(
+  '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule',
+);
 
 /**
  * Helpers shared by the AWS data services (S3, RDS, ElastiCache): physical names that tolerate tokens,
@@ -127,4 +133,49 @@ export function validateNodeSecurityGroup(nodeSecurityGroupId: string | undefine
   return [
     `network.nodeSecurityGroupId undefined: the cluster exposes no node security group, so ${what} admits no client; use a cluster whose network names the security group its nodes carry`,
   ];
+}
+
+/** Where the cluster's nodes are let into a data service's security group. */
+export interface NodeAdmission {
+  /** The group's inline `ingress`: the rule when the group lives in the service's stack, else unset (left to the rule resource). */
+  readonly inline?: SecurityGroupIngress[];
+  /** Adds the rule resource beside the service, when the group lives in a data stack. */
+  attach(securityGroupId: string): void;
+}
+
+/**
+ * The nodes' admission on `port`. In the service's own stack the rule stays inline in the group (managed
+ * whole, as always). With the group in a data stack, the group leaves `ingress` unset and an
+ * `aws_vpc_security_group_ingress_rule` from the node security group lives beside the service, in the
+ * cluster's stack: the data stack never refers to the cluster, and destroying the cluster removes the rule.
+ */
+export function admitNodes(
+  service: Construct,
+  home: Construct,
+  network: ClusterNetwork,
+  port: number,
+  description: string,
+  tags: { [key: string]: string },
+): NodeAdmission {
+  const nodes = network.nodeSecurityGroupId;
+  if (TerraformStack.of(service) === TerraformStack.of(home)) {
+    return {
+      inline: nodes ? [{ description, protocol: 'tcp', fromPort: port, toPort: port, securityGroups: [nodes] }] : [],
+      attach: () => undefined,
+    };
+  }
+  return {
+    attach: (securityGroupId: string) => {
+      if (!nodes) return;
+      new (vpcSecurityGroupIngressRuleLib().VpcSecurityGroupIngressRule)(service, 'NodeIngress', {
+        securityGroupId,
+        referencedSecurityGroupId: nodes,
+        ipProtocol: 'tcp',
+        fromPort: port,
+        toPort: port,
+        description,
+        tags,
+      });
+    },
+  };
 }

@@ -6,12 +6,13 @@ import type { StorageClassV1 } from '@cdktf/provider-kubernetes/lib/storage-clas
 import { ITerraformDependable, TerraformIterator, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterNetwork, IClusterInstallTarget } from '../../core/cluster';
+import { dataScopeIn } from '../../core/data-scope';
 import { ISharedFileSystem, RemovalPolicy, SharedFileSystemOptions } from '../../core/data-services';
 import { sameStack } from '../../private/cluster-access';
 import { lazyModule } from '../../private/lazy';
 import { reportProblems } from '../../private/problems';
 import { awsContext } from '../account';
-import { lifecycleFor, physicalName, problemSubject, serviceId, shortHash, tagsFor, validateNodeSecurityGroup } from './common';
+import { admitNodes, lifecycleFor, physicalName, problemSubject, serviceId, shortHash, tagsFor, validateNodeSecurityGroup } from './common';
 import { dataKey } from './kms';
 
 const dataAwsIamPolicyDocumentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-policy-document')>(
@@ -44,6 +45,12 @@ export interface EfsSharedFileSystemProps extends SharedFileSystemOptions {
   readonly tags: { [key: string]: string };
   /** The cluster, for the StorageClass (providers and what in-cluster resources wait for). */
   readonly cluster: IClusterInstallTarget;
+  /**
+   * The stack the file system, its key, security group and mount targets go to (under a construct standing
+   * for this one); the nodes' security group rule, the CSI driver and the StorageClass stay here.
+   * @default - none: under this construct
+   */
+  readonly dataStack?: TerraformStack;
 }
 
 /** The EFS CSI add-on of one cluster: created once, by the first file system that needs it. */
@@ -145,13 +152,14 @@ export class EfsSharedFileSystem extends Construct implements ISharedFileSystem 
     const hash = shortHash(subject.node.path);
     const name = physicalName([props.clusterName, serviceId(this)], hash, 64);
 
-    this.key = dataKey(this, {
+    const home = dataScopeIn(props.dataStack, this);
+    this.key = dataKey(home, {
       description: `Encryption at rest of EFS file system ${name}`,
       alias: name,
       tags,
       removalPolicy: removal,
     });
-    this.fileSystem = new (efsFileSystemLib().EfsFileSystem)(this, 'FileSystem', {
+    this.fileSystem = new (efsFileSystemLib().EfsFileSystem)(home, 'FileSystem', {
       encrypted: true,
       kmsKeyId: this.key.arn,
       performanceMode: 'generalPurpose',
@@ -160,24 +168,16 @@ export class EfsSharedFileSystem extends Construct implements ISharedFileSystem 
       tags: { ...tags, Name: name },
       lifecycle: lifecycleFor(removal),
     });
-    this.securityGroup = new (securityGroupLib().SecurityGroup)(this, 'SecurityGroup', {
+    const nodes = admitNodes(this, home, network, NFS_PORT, 'NFS from cluster nodes', tags);
+    this.securityGroup = new (securityGroupLib().SecurityGroup)(home, 'SecurityGroup', {
       name,
       description: `EFS ${name} from the nodes of EKS cluster ${props.clusterName}`,
       vpcId: network.networkId,
-      ingress: network.nodeSecurityGroupId
-        ? [
-            {
-              description: 'NFS from cluster nodes',
-              protocol: 'tcp',
-              fromPort: NFS_PORT,
-              toPort: NFS_PORT,
-              securityGroups: [network.nodeSecurityGroupId],
-            },
-          ]
-        : [],
+      ingress: nodes.inline,
       egress: [],
       tags,
     });
+    nodes.attach(this.securityGroup.id);
 
     // One mount target per private subnet; a subnet list from a variable becomes a for_each over it.
     const mountTargets: ITerraformDependable[] = [];
@@ -185,7 +185,7 @@ export class EfsSharedFileSystem extends Construct implements ISharedFileSystem 
     if (Token.isUnresolved(subnets)) {
       const each = TerraformIterator.fromList(subnets);
       mountTargets.push(
-        new (efsMountTargetLib().EfsMountTarget)(this, 'MountTargets', {
+        new (efsMountTargetLib().EfsMountTarget)(home, 'MountTargets', {
           forEach: each,
           fileSystemId: this.fileSystem.id,
           subnetId: each.value,
@@ -195,7 +195,7 @@ export class EfsSharedFileSystem extends Construct implements ISharedFileSystem 
     } else {
       subnets.forEach((subnetId, i) =>
         mountTargets.push(
-          new (efsMountTargetLib().EfsMountTarget)(this, `MountTarget${i}`, {
+          new (efsMountTargetLib().EfsMountTarget)(home, `MountTarget${i}`, {
             fileSystemId: this.fileSystem.id,
             subnetId,
             securityGroups: [this.securityGroup.id],
@@ -206,6 +206,8 @@ export class EfsSharedFileSystem extends Construct implements ISharedFileSystem 
 
     const driver = efsCsiDriver(this, props);
     const addon = sameStack(this, [driver.addon]);
+    // Mount targets in a data stack exist before this stack is applied (stacks are ordered instead).
+    const mounted = sameStack(this, mountTargets);
     this.storageClassName = `efs-${hash}`;
     this.storageClass = new (storageClassV1Lib().StorageClassV1)(this, 'StorageClass', {
       provider: props.cluster.providers(this).kubernetes,
@@ -217,9 +219,9 @@ export class EfsSharedFileSystem extends Construct implements ISharedFileSystem 
       reclaimPolicy: 'Retain',
       // EFS is elastic: a claim's size is nominal, and it never needs expanding. The driver mounts with
       // TLS (efs-utils) by default; the 'tls' option is deprecated there.
-      dependsOn: [...props.cluster.addonDependencies(this), ...addon, ...mountTargets],
+      dependsOn: [...props.cluster.addonDependencies(this), ...addon, ...mounted],
     });
-    this.dependables = [...addon, ...mountTargets, this.storageClass];
+    this.dependables = [...addon, ...mounted, this.storageClass];
     this.elastic = true;
   }
 }

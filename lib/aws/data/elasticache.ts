@@ -3,14 +3,17 @@ import type { ElasticacheUser } from '@cdktf/provider-aws/lib/elasticache-user';
 import type { ElasticacheUserGroup } from '@cdktf/provider-aws/lib/elasticache-user-group';
 import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { ITerraformDependable, Lazy } from 'cdktf';
+import { ITerraformDependable, Lazy, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ClusterNetwork, IWorkloadIdentity } from '../../core/cluster';
+import { dataScopeIn } from '../../core/data-scope';
 import { IKeyValueCache, KeyValueCacheOptions, RemovalPolicy, ServiceLogin } from '../../core/data-services';
+import { sameStack } from '../../private/cluster-access';
 import { lazyModule } from '../../private/lazy';
 import { reportProblems } from '../../private/problems';
 import { isToken } from '../../private/validation';
 import {
+  admitNodes,
   lifecycleFor,
   physicalName,
   podIdentityOf,
@@ -45,6 +48,12 @@ export interface ValkeyCacheProps extends KeyValueCacheOptions {
   readonly network: ClusterNetwork;
   /** Tags for every resource. */
   readonly tags: { [key: string]: string };
+  /**
+   * The stack the replication group, its key, subnet group, security group, users and user group go to
+   * (under a construct standing for this one); the nodes' security group rule and grants stay here.
+   * @default - none: under this construct
+   */
+  readonly dataStack?: TerraformStack;
 }
 
 /** Valkey version of new caches; minor updates follow with auto_minor_version_upgrade. */
@@ -94,6 +103,8 @@ export class ValkeyCache extends Construct implements IKeyValueCache {
   private readonly clusterName: string;
   private readonly tags: { [key: string]: string };
   private readonly users: ElasticacheUser[] = [];
+  /** Where the cache's resources live (this construct, or its stand-in in the data stack). */
+  private readonly home: Construct;
   private readonly logins = new Map<string, ServiceLogin>();
 
   constructor(scope: Construct, id: string, props: ValkeyCacheProps) {
@@ -114,41 +125,35 @@ export class ValkeyCache extends Construct implements IKeyValueCache {
     // Replication group ids: 40 characters at most.
     const name = physicalName([props.clusterName, serviceId(this)], hash, 40);
     this.replicationGroupId = name;
+    const home = dataScopeIn(props.dataStack, this);
+    this.home = home;
 
-    this.key = dataKey(this, {
+    this.key = dataKey(home, {
       description: `Encryption at rest of ElastiCache for Valkey ${name} and its snapshots`,
       alias: name,
       tags,
       removalPolicy: removal,
     });
-    const subnets = new (elasticacheSubnetGroupLib().ElasticacheSubnetGroup)(this, 'SubnetGroup', {
+    const subnets = new (elasticacheSubnetGroupLib().ElasticacheSubnetGroup)(home, 'SubnetGroup', {
       name,
       description: `Private subnets of EKS cluster ${props.clusterName}`,
       subnetIds: network.privateSubnetIds,
       tags,
     });
-    this.securityGroup = new (securityGroupLib().SecurityGroup)(this, 'SecurityGroup', {
+    const nodes = admitNodes(this, home, network, PORT, 'Valkey (TLS) from cluster nodes', tags);
+    this.securityGroup = new (securityGroupLib().SecurityGroup)(home, 'SecurityGroup', {
       name,
       description: `Valkey ${name} from the nodes of EKS cluster ${props.clusterName}`,
       vpcId: network.networkId,
-      ingress: network.nodeSecurityGroupId
-        ? [
-            {
-              description: 'Valkey (TLS) from cluster nodes',
-              protocol: 'tcp',
-              fromPort: PORT,
-              toPort: PORT,
-              securityGroups: [network.nodeSecurityGroupId],
-            },
-          ]
-        : [],
+      ingress: nodes.inline,
       egress: [],
       tags,
     });
+    nodes.attach(this.securityGroup.id);
 
     // Connections that do not authenticate land on the user named 'default': this one is off and may run
     // nothing. Its id must differ from the built-in user's id 'default'.
-    const defaultUser = new (elasticacheUserLib().ElasticacheUser)(this, 'DefaultUser', {
+    const defaultUser = new (elasticacheUserLib().ElasticacheUser)(home, 'DefaultUser', {
       userId: physicalName([props.clusterName, serviceId(this), 'default'], hash, 40),
       userName: 'default',
       engine: USER_ENGINE,
@@ -158,7 +163,7 @@ export class ValkeyCache extends Construct implements IKeyValueCache {
       noPasswordRequired: true,
       tags,
     });
-    this.userGroup = new (elasticacheUserGroupLib().ElasticacheUserGroup)(this, 'UserGroup', {
+    this.userGroup = new (elasticacheUserGroupLib().ElasticacheUserGroup)(home, 'UserGroup', {
       userGroupId: name,
       engine: USER_ENGINE,
       // Rendered at synth, so users of grants made after the cache still land in the group's one list.
@@ -166,7 +171,7 @@ export class ValkeyCache extends Construct implements IKeyValueCache {
       tags,
     });
 
-    this.replicationGroup = new (elasticacheReplicationGroupLib().ElasticacheReplicationGroup)(this, 'ReplicationGroup', {
+    this.replicationGroup = new (elasticacheReplicationGroupLib().ElasticacheReplicationGroup)(home, 'ReplicationGroup', {
       replicationGroupId: name,
       description: `Valkey cache ${serviceId(this)} of EKS cluster ${props.clusterName}`,
       engine: 'valkey',
@@ -206,7 +211,8 @@ export class ValkeyCache extends Construct implements IKeyValueCache {
     const binding = podIdentityOf(this.subject, identity, 'grantReadWrite');
     if (!binding) return { user: userName, authentication: 'aws-iam', dependables: [...identity.dependables] };
 
-    const user = new (elasticacheUserLib().ElasticacheUser)(this, `User${hash}`, {
+    // With the cache: the user group lists it, and it names no cluster resource.
+    const user = new (elasticacheUserLib().ElasticacheUser)(this.home, `User${hash}`, {
       userId: userName,
       userName,
       engine: USER_ENGINE,
@@ -224,7 +230,7 @@ export class ValkeyCache extends Construct implements IKeyValueCache {
       user: userName,
       authentication: 'aws-iam',
       // The user exists and is in the group once the group's update is applied.
-      dependables: [...identity.dependables, user, this.userGroup],
+      dependables: [...identity.dependables, ...sameStack(this, [user, this.userGroup])],
     };
     this.logins.set(identity.node.path, login);
     return login;

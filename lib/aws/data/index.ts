@@ -1,3 +1,4 @@
+import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterNetwork, IClusterInstallTarget } from '../../core/cluster';
 import {
@@ -41,6 +42,13 @@ export interface AwsDataServicesProps {
    * the EKS add-on they need (the EFS CSI driver, installed once per cluster).
    */
   readonly cluster: IClusterInstallTarget;
+  /**
+   * The stack for what outlives the cluster: each service's stateful resources go there (under a construct
+   * standing for the service's), what refers to the cluster (node security group rules, IAM, Kubernetes
+   * objects) stays with the service.
+   * @default - none: everything under the service's construct
+   */
+  readonly dataStack?: TerraformStack;
 }
 
 /**
@@ -52,7 +60,12 @@ export class AwsDataServices implements IDataServices {
   constructor(private readonly props: AwsDataServicesProps) {}
 
   public objectStore(scope: Construct, options: ObjectStoreOptions): IObjectStore {
-    return new S3ObjectStore(scope, 'Default', { ...options, clusterName: this.props.clusterName, tags: this.props.tags });
+    return new S3ObjectStore(scope, 'Default', {
+      ...options,
+      clusterName: this.props.clusterName,
+      tags: this.props.tags,
+      dataStack: this.props.dataStack,
+    });
   }
 
   public postgres(scope: Construct, options: PostgresOptions): IPostgresDatabase {
@@ -61,6 +74,7 @@ export class AwsDataServices implements IDataServices {
       clusterName: this.props.clusterName,
       network: this.props.network,
       tags: this.props.tags,
+      dataStack: this.props.dataStack,
     });
   }
 
@@ -70,6 +84,7 @@ export class AwsDataServices implements IDataServices {
       clusterName: this.props.clusterName,
       network: this.props.network,
       tags: this.props.tags,
+      dataStack: this.props.dataStack,
     });
   }
 
@@ -84,6 +99,7 @@ export class AwsDataServices implements IDataServices {
       network: this.props.network,
       tags: this.props.tags,
       cluster: this.props.cluster,
+      dataStack: this.props.dataStack,
     });
   }
 }

@@ -1,16 +1,19 @@
 import type { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { Fn, Op } from 'cdktf';
+import { Fn, Op, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ClusterNetwork, IWorkloadIdentity } from '../../core/cluster';
+import { dataScopeIn } from '../../core/data-scope';
 import { Duration } from '../../core/duration';
 import { IPostgresDatabase, PostgresOptions, RemovalPolicy, ServiceLogin } from '../../core/data-services';
+import { sameStack } from '../../private/cluster-access';
 import { lazyModule } from '../../private/lazy';
 import { reportProblems } from '../../private/problems';
 import { isToken } from '../../private/validation';
 import { awsContext } from '../account';
 import {
+  admitNodes,
   lifecycleFor,
   physicalName,
   podIdentityOf,
@@ -39,6 +42,12 @@ export interface RdsPostgresDatabaseProps extends PostgresOptions {
   readonly network: ClusterNetwork;
   /** Tags for every resource. */
   readonly tags: { [key: string]: string };
+  /**
+   * The stack the instance, its key, subnet group, security group and parameter group go to (under a
+   * construct standing for this one); the nodes' security group rule and grants stay here.
+   * @default - none: under this construct
+   */
+  readonly dataStack?: TerraformStack;
 }
 
 /** PostgreSQL major versions RDS offers with pgvector 0.5+ (HNSW indexes). */
@@ -122,13 +131,14 @@ export class RdsPostgresDatabase extends Construct implements IPostgresDatabase 
     const storage = props.storageGib ?? 128;
     const backupDays = wholeDays(props.backupRetention ?? Duration.days(7)) ?? 7;
 
-    this.key = dataKey(this, {
+    const home = dataScopeIn(props.dataStack, this);
+    this.key = dataKey(home, {
       description: `Encryption of RDS for PostgreSQL ${identifier}: storage, Performance Insights, master user secret`,
       alias: identifier,
       tags,
       removalPolicy: removal,
     });
-    const subnets = new (dbSubnetGroupLib().DbSubnetGroup)(this, 'SubnetGroup', {
+    const subnets = new (dbSubnetGroupLib().DbSubnetGroup)(home, 'SubnetGroup', {
       name: identifier,
       description: `Private subnets of EKS cluster ${props.clusterName}`,
       subnetIds: network.privateSubnetIds,
@@ -136,26 +146,18 @@ export class RdsPostgresDatabase extends Construct implements IPostgresDatabase 
     });
     // Rules inline with an explicit empty egress: the group is managed whole, nothing added out of band
     // survives an apply, and the database opens no connection of its own.
-    this.securityGroup = new (securityGroupLib().SecurityGroup)(this, 'SecurityGroup', {
+    const nodes = admitNodes(this, home, network, PORT, 'PostgreSQL from cluster nodes', tags);
+    this.securityGroup = new (securityGroupLib().SecurityGroup)(home, 'SecurityGroup', {
       name: identifier,
       description: `PostgreSQL ${identifier} from the nodes of EKS cluster ${props.clusterName}`,
       vpcId: network.networkId,
-      ingress: network.nodeSecurityGroupId
-        ? [
-            {
-              description: 'PostgreSQL from cluster nodes',
-              protocol: 'tcp',
-              fromPort: PORT,
-              toPort: PORT,
-              securityGroups: [network.nodeSecurityGroupId],
-            },
-          ]
-        : [],
+      ingress: nodes.inline,
       egress: [],
       tags,
     });
+    nodes.attach(this.securityGroup.id);
     // A new family on a major upgrade needs a new group while the old one is still attached.
-    const parameters = new (dbParameterGroupLib().DbParameterGroup)(this, 'Parameters', {
+    const parameters = new (dbParameterGroupLib().DbParameterGroup)(home, 'Parameters', {
       namePrefix: `${identifier}-`,
       family: `postgres${major}`,
       description: `TLS only for ${identifier}`,
@@ -164,7 +166,7 @@ export class RdsPostgresDatabase extends Construct implements IPostgresDatabase 
       lifecycle: { createBeforeDestroy: true },
     });
 
-    this.instance = new (dbInstanceLib().DbInstance)(this, 'Instance', {
+    this.instance = new (dbInstanceLib().DbInstance)(home, 'Instance', {
       identifier,
       engine: 'postgres',
       // A major version only: RDS picks its newest minor, and minor upgrades apply in the maintenance window.
@@ -268,7 +270,8 @@ export class RdsPostgresDatabase extends Construct implements IPostgresDatabase 
       user: MASTER_USER,
       authentication: 'secrets-manager',
       cloudSecretId: secretArn,
-      dependables: [this.instance, ...identity.dependables],
+      // An instance in a data stack exists before this stack is applied (stacks are ordered instead).
+      dependables: [...sameStack(this, [this.instance]), ...identity.dependables],
     };
     this.logins.set(key, login);
     return login;

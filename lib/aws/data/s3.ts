@@ -1,7 +1,9 @@
 import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { IWorkloadIdentity } from '../../core/cluster';
+import { dataScopeIn } from '../../core/data-scope';
 import { Duration } from '../../core/duration';
 import { IObjectStore, ObjectStoreOptions, RemovalPolicy } from '../../core/data-services';
 import { lazyModule } from '../../private/lazy';
@@ -37,6 +39,11 @@ export interface S3ObjectStoreProps extends ObjectStoreOptions {
   readonly clusterName: string;
   /** Tags for every resource. */
   readonly tags: { [key: string]: string };
+  /**
+   * The stack the bucket, its key and settings go to (under a construct standing for this one).
+   * @default - none: under this construct
+   */
+  readonly dataStack?: TerraformStack;
 }
 
 /** S3 rejects these starts and ends of bucket names (reserved for access points, aliases, directory buckets). */
@@ -89,15 +96,17 @@ export class S3ObjectStore extends Construct implements IObjectStore {
     ]);
     const tags = tagsFor(props.tags, removal);
     const hash = shortHash(this.subject.node.path);
+    // Everything here is the bucket's: with a data stack, all of it outlives the cluster. Grants stay here.
+    const home = dataScopeIn(props.dataStack, this);
 
-    this.key = dataKey(this, {
+    this.key = dataKey(home, {
       description: `Encryption of the objects of S3 bucket ${this.subject.node.path} (cluster ${props.clusterName})`,
       alias: physicalName([props.clusterName, serviceId(this), 's3'], hash, 200),
       tags,
       removalPolicy: removal,
     });
     // S3 appends 26 characters to bucket_prefix; 37 + 26 = 63, the longest bucket name.
-    this.bucket = new (s3BucketLib().S3Bucket)(this, 'Bucket', {
+    this.bucket = new (s3BucketLib().S3Bucket)(home, 'Bucket', {
       bucket: props.name,
       bucketPrefix: props.name === undefined ? namePrefix([props.clusterName, serviceId(this)], 37) : undefined,
       forceDestroy: removal === RemovalPolicy.DESTROY ? true : undefined,
@@ -105,7 +114,7 @@ export class S3ObjectStore extends Construct implements IObjectStore {
       lifecycle: lifecycleFor(removal),
     });
     const bucketId = this.bucket.id;
-    const publicAccess = new (s3BucketPublicAccessBlockLib().S3BucketPublicAccessBlock)(this, 'PublicAccessBlock', {
+    const publicAccess = new (s3BucketPublicAccessBlockLib().S3BucketPublicAccessBlock)(home, 'PublicAccessBlock', {
       bucket: bucketId,
       blockPublicAcls: true,
       blockPublicPolicy: true,
@@ -113,19 +122,19 @@ export class S3ObjectStore extends Construct implements IObjectStore {
       restrictPublicBuckets: true,
     });
     // ACLs off: the bucket policy and IAM alone decide access.
-    new (s3BucketOwnershipControlsLib().S3BucketOwnershipControls)(this, 'Ownership', {
+    new (s3BucketOwnershipControlsLib().S3BucketOwnershipControls)(home, 'Ownership', {
       bucket: bucketId,
       rule: { objectOwnership: 'BucketOwnerEnforced' },
     });
-    new (s3BucketSseLib().S3BucketServerSideEncryptionConfigurationA)(this, 'Encryption', {
+    new (s3BucketSseLib().S3BucketServerSideEncryptionConfigurationA)(home, 'Encryption', {
       bucket: bucketId,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: this.key.arn }, bucketKeyEnabled: true }],
     });
-    const versioning = new (s3BucketVersioningLib().S3BucketVersioningA)(this, 'Versioning', {
+    const versioning = new (s3BucketVersioningLib().S3BucketVersioningA)(home, 'Versioning', {
       bucket: bucketId,
       versioningConfiguration: { status: 'Enabled' },
     });
-    const tlsOnly = new (dataAwsIamPolicyDocumentLib().DataAwsIamPolicyDocument)(this, 'TlsOnly', {
+    const tlsOnly = new (dataAwsIamPolicyDocumentLib().DataAwsIamPolicyDocument)(home, 'TlsOnly', {
       statement: [
         {
           sid: 'DenyInsecureTransport',
@@ -138,8 +147,8 @@ export class S3ObjectStore extends Construct implements IObjectStore {
       ],
     });
     // After the public access block: S3 rejects concurrent changes of one bucket's policy settings.
-    new (s3BucketPolicyLib().S3BucketPolicy)(this, 'Policy', { bucket: bucketId, policy: tlsOnly.json, dependsOn: [publicAccess] });
-    new (s3BucketLifecycleConfigurationLib().S3BucketLifecycleConfiguration)(this, 'Lifecycle', {
+    new (s3BucketPolicyLib().S3BucketPolicy)(home, 'Policy', { bucket: bucketId, policy: tlsOnly.json, dependsOn: [publicAccess] });
+    new (s3BucketLifecycleConfigurationLib().S3BucketLifecycleConfiguration)(home, 'Lifecycle', {
       bucket: bucketId,
       rule: [
         {

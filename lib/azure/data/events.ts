@@ -9,12 +9,13 @@ import { Construct, IConstruct, Node } from 'constructs';
 import { IWorkloadIdentity } from '../../core/cluster';
 import { IObjectEventQueue, IObjectStore, KedaTriggerSpec, ObjectEventsOptions } from '../../core/data-services';
 import { Duration } from '../../core/duration';
+import { sameStack } from '../../private/cluster-access';
 import { reportProblems } from '../../private/problems';
 import { waitAfter } from '../../private/time';
 import { isToken } from '../../private/validation';
 import { azureIdentity, retainLifecycle, serviceTags } from './common';
 import type { AzureDataServicesProps } from './index';
-import { alnum, clip, literal, serviceHash, shortHash, slug } from './names';
+import { alnum, clip, literal, shortHash, slug } from './names';
 import { PrivateLinkService, privateEndpoint } from './private-endpoint';
 import { AzureObjectStore } from './storage';
 
@@ -95,7 +96,8 @@ function eventsOf(store: AzureObjectStore, props: AzureDataServicesProps): Store
   const scope = new Construct(storeScope, storeScope.node.tryFindChild('Events') ? 'SharedEvents' : 'Events');
   const throwaway = store.account.tagsInput?.throwaway === 'true';
   const tags = serviceTags(props.tags, throwaway);
-  const hash = serviceHash(scope, props.clusterName, props.resourceGroupName);
+  // Hashed from the store's own path, so the name stays when the store's resources move to a data stack.
+  const hash = shortHash(8, `${store.node.path}/Events`, literal(props.clusterName) ?? '', literal(props.resourceGroupName) ?? '');
   const base = alnum(`${literal(props.clusterName) ?? ''}${storeScope.node.id}ev`);
   const accountName = `${base.slice(0, 24 - hash.length) || 'ev'}${hash}`;
 
@@ -212,7 +214,8 @@ export class AzureObjectEventQueue implements IObjectEventQueue {
       principalId: events.topic.identity.principalId,
       principalType: 'ServicePrincipal',
     });
-    const propagated = waitAfter(scope, 'RbacPropagation', RBAC_PROPAGATION, [sender, events.deadLetterWriter], {
+    // The dead-letter writer of a store in a data stack was applied with that stack.
+    const propagated = waitAfter(scope, 'RbacPropagation', RBAC_PROPAGATION, [sender, ...sameStack(scope, [events.deadLetterWriter])], {
       sender: sender.id,
       deadLetterWriter: events.deadLetterWriter.id,
     });

@@ -21,8 +21,8 @@ const classes = new WeakMap<object, WeakMap<object, StorageClassV1>>();
 
 /**
  * Azure Files premium shares for ReadWriteMany volumes, provisioned by the Azure Files CSI driver AKS ships
- * (file.csi.azure.com): SMB 3 with encryption in transit, a storage account the driver manages in the node
- * resource group, one share per volume. Like the built-in 'azurefile-csi-premium' class, but shares are
+ * (file.csi.azure.com): SMB 3 with encryption in transit, a storage account the driver manages in the
+ * cluster's resource group (the node resource group goes with the cluster), one share per volume. Like the built-in 'azurefile-csi-premium' class, but shares are
  * retained when their claim goes (reclaim Retain), can grow, and mount with options for a read-mostly
  * cache. The class is created once per cluster (in the stack of the first file system); the removal policy
  * has nothing to protect in Terraform: the driver owns the storage account.
@@ -48,18 +48,21 @@ export class AzureFilesSharedFileSystem implements ISharedFileSystem {
       for (let i = 2; stack.node.tryFindChild(id); i++) id = `AzureFilesStorageClass${i}`;
       // At the stack's root: the class belongs to the cluster, not to the first construct that asked.
       const host = new Construct(stack, id);
+      // The driver's storage account and shares go to a group that outlives the cluster, not to the node
+      // resource group AKS deletes with it (retained or not).
+      const volumes = props.retainedVolumes;
       storageClass = new (storageClassV1Lib().StorageClassV1)(host, 'Default', {
         provider: props.cluster.providers(host).kubernetes,
         metadata: { name: AZURE_FILES_STORAGE_CLASS },
         storageProvisioner: 'file.csi.azure.com',
-        parameters: { skuName: 'Premium_LRS' },
+        parameters: volumes ? { skuName: 'Premium_LRS', resourceGroup: volumes.resourceGroupName } : { skuName: 'Premium_LRS' },
         reclaimPolicy: 'Retain',
         allowVolumeExpansion: true,
         // Read-mostly cache: files 0644 and directories 0755 (owner root, who writes them); symlinks as
         // Hugging Face snapshots make them; strict caching; no shared socket (fewer reconnect races);
         // attributes cached 30 s (metadata-heavy loads).
         mountOptions: ['dir_mode=0755', 'file_mode=0644', 'mfsymlinks', 'cache=strict', 'nosharesock', 'actimeo=30'],
-        dependsOn: props.cluster.addonDependencies(host),
+        dependsOn: [...props.cluster.addonDependencies(host), ...(volumes?.grant(host) ?? [])],
       });
       perKey.set(key, storageClass);
     }

@@ -1,3 +1,4 @@
+import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterNetwork, IClusterInstallTarget } from '../../core/cluster';
 import {
@@ -13,6 +14,7 @@ import {
   PostgresOptions,
   SharedFileSystemOptions,
 } from '../../core/data-services';
+import type { IRetainedVolumeAccess } from '../retained-volumes';
 import { azureObjectEvents } from './events';
 import { AzureFilesSharedFileSystem } from './files';
 import { AzurePostgresDatabase } from './postgres';
@@ -56,6 +58,18 @@ export interface AzureDataServicesProps {
    * @default - the identity running Terraform (User when signed in through the Azure CLI, else ServicePrincipal)
    */
   readonly databaseAdministrator?: EntraPrincipal;
+  /**
+   * The stack for what outlives the cluster: each service's stateful resources, private endpoints and DNS
+   * zones go there (under a construct standing for the service's); role assignments to workload identities
+   * and Kubernetes secrets stay with the service.
+   * @default - none: everything under the service's construct
+   */
+  readonly dataStack?: TerraformStack;
+  /**
+   * Where retained volumes of StorageClasses (shared file systems) go, with the access the CSI drivers need.
+   * @default - the node resource group, which AKS deletes with the cluster
+   */
+  readonly retainedVolumes?: IRetainedVolumeAccess;
 }
 
 /**

@@ -8,8 +8,10 @@ import type { PrivateEndpoint } from '@cdktf/provider-azurerm/lib/private-endpoi
 import { Fn, ITerraformDependable, Op, Token } from 'cdktf';
 import { Construct, Node } from 'constructs';
 import { IWorkloadIdentity } from '../../core/cluster';
+import { dataScopeIn } from '../../core/data-scope';
 import { IPostgresDatabase, PostgresOptions, ServiceLogin } from '../../core/data-services';
 import { Duration } from '../../core/duration';
+import { sameStack } from '../../private/cluster-access';
 import { reportProblems } from '../../private/problems';
 import { isToken } from '../../private/validation';
 import { azureIdentity, isThrowaway, retainLifecycle, serviceTags, wholeDays } from './common';
@@ -125,7 +127,10 @@ export class AzurePostgresDatabase implements IPostgresDatabase {
     if (problems.length) reportProblems(scope, problems);
 
     const name = hyphenatedName(scope, props.clusterName, props.resourceGroupName, 63);
-    this.client = new (clientConfigLib().DataAzurermClientConfig)(scope, 'Client', {});
+    // The server and what belongs to it outlive the cluster in its data stack, if any; administrators of
+    // workload identities and grants stay here.
+    const home = dataScopeIn(props.dataStack, scope);
+    this.client = new (clientConfigLib().DataAzurermClientConfig)(home, 'Client', {});
     // With auto-grow on, Azure enlarges the disk itself; a configured size below it would force a
     // replacement (the provider refuses to shrink storage), so the size is the initial one only.
     const ignoreChanges = ['zone', 'storage_mb', 'storage_tier'];
@@ -133,7 +138,7 @@ export class AzurePostgresDatabase implements IPostgresDatabase {
     // it can only apply as another failover ("`zone` can only be changed when exchanged with ..."). The
     // provider's documentation recommends ignoring both (hashicorp/terraform-provider-azurerm#25538).
     if (ha) ignoreChanges.push('high_availability[0].standby_availability_zone');
-    this.server = new (serverLib().PostgresqlFlexibleServer)(scope, 'Server', {
+    this.server = new (serverLib().PostgresqlFlexibleServer)(home, 'Server', {
       name,
       resourceGroupName: props.resourceGroupName,
       location: props.location,
@@ -159,20 +164,20 @@ export class AzurePostgresDatabase implements IPostgresDatabase {
     this.configurations = [
       // The allow-list of extensions a database may CREATE; 'VECTOR' is pgvector. The value is a
       // case-insensitive set: upper case is what the azurerm acceptance test round-trips without a diff.
-      new (configurationLib().PostgresqlFlexibleServerConfiguration)(scope, 'Extensions', {
+      new (configurationLib().PostgresqlFlexibleServerConfiguration)(home, 'Extensions', {
         name: 'azure.extensions',
         serverId: this.server.id,
         value: 'VECTOR',
       }),
       // Already Azure's default; pinned so nobody turns TLS off in the portal unnoticed. Lower case, as
       // Azure reports boolean parameters.
-      new (configurationLib().PostgresqlFlexibleServerConfiguration)(scope, 'RequireTls', {
+      new (configurationLib().PostgresqlFlexibleServerConfiguration)(home, 'RequireTls', {
         name: 'require_secure_transport',
         serverId: this.server.id,
         value: 'on',
       }),
     ];
-    this.database = new (databaseLib().PostgresqlFlexibleServerDatabase)(scope, 'Database', {
+    this.database = new (databaseLib().PostgresqlFlexibleServerDatabase)(home, 'Database', {
       name: this.databaseName,
       serverId: this.server.id,
       charset: 'UTF8',
@@ -185,7 +190,7 @@ export class AzurePostgresDatabase implements IPostgresDatabase {
     // itself a ServicePrincipal; a service principal signed in through the CLI looks like a person, so such
     // pipelines name their administrator explicitly. The principal name becomes the PostgreSQL role.
     const admin = props.databaseAdministrator;
-    this.administrator = new (adminLib().PostgresqlFlexibleServerActiveDirectoryAdministrator)(scope, 'Administrator', {
+    this.administrator = new (adminLib().PostgresqlFlexibleServerActiveDirectoryAdministrator)(home, 'Administrator', {
       serverName: this.server.name,
       resourceGroupName: props.resourceGroupName,
       tenantId: this.client.tenantId,
@@ -197,7 +202,7 @@ export class AzurePostgresDatabase implements IPostgresDatabase {
     });
     // After the server-level changes: Azure runs one operation at a time on a server, and azurerm serializes
     // its PostgreSQL resources only among themselves.
-    this.privateEndpoint = privateEndpoint(scope, {
+    this.privateEndpoint = privateEndpoint(home, {
       existingZoneIds: props.privateDnsZoneIds,
       service: PrivateLinkService.POSTGRES,
       resourceId: this.server.id,
@@ -235,7 +240,8 @@ export class AzurePostgresDatabase implements IPostgresDatabase {
       user,
       authentication: 'entra',
       setupSql,
-      dependables: [...azure.dependables, this.database, this.privateEndpoint],
+      // A server in a data stack exists before this stack is applied (stacks are ordered instead).
+      dependables: [...azure.dependables, ...sameStack(this.scope, [this.database, this.privateEndpoint])],
     };
   }
 
@@ -259,15 +265,16 @@ export class AzurePostgresDatabase implements IPostgresDatabase {
         principalName: user,
         principalType: 'ServicePrincipal',
         // Azure runs one operation at a time on a server: after the configurations, the database, the
-        // deployer's administrator, the private endpoint and any administrator added before this one.
-        dependsOn: [...this.configurations, this.database, this.administrator, this.lastServerOperation],
+        // deployer's administrator, the private endpoint and any administrator added before this one (those
+        // in a data stack are applied before this stack).
+        dependsOn: sameStack(this.scope, [...this.configurations, this.database, this.administrator, this.lastServerOperation]),
       },
     );
     this.lastServerOperation = admin;
     const login: ServiceLogin = {
       user,
       authentication: 'entra',
-      dependables: [admin, ...azure.dependables, this.database, this.privateEndpoint],
+      dependables: [admin, ...azure.dependables, ...sameStack(this.scope, [this.database, this.privateEndpoint])],
     };
     this.admins.set(identity.node.path, login);
     return login;

@@ -5,7 +5,9 @@ import type { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { ITerraformDependable, dependable } from 'cdktf';
 import { Construct, Node } from 'constructs';
 import { CloudProvider, IWorkloadIdentity } from '../../core/cluster';
+import { dataScopeIn } from '../../core/data-scope';
 import { IKeyValueCache, KeyValueCacheOptions, ServiceLogin } from '../../core/data-services';
+import { sameStack } from '../../private/cluster-access';
 import { reportProblems } from '../../private/problems';
 import { isToken } from '../../private/validation';
 import { isThrowaway, retainLifecycle, serviceTags } from './common';
@@ -59,7 +61,9 @@ export class AzureManagedRedis implements IKeyValueCache {
     // <name>.<region>.redis.azure.net: unique across Azure; 3-63 letters, digits and single '-'.
     const name = hyphenatedName(scope, props.clusterName, props.resourceGroupName, 63);
     this.secretName = `${clip(slug(scope.node.id) || 'cache', 40)}-${serviceHash(scope, props.clusterName, props.resourceGroupName, 6)}-redis`;
-    this.redis = new (managedRedisLib().ManagedRedis)(scope, 'Redis', {
+    // The cache outlives the cluster in its data stack, if any; the access key secrets stay here.
+    const home = dataScopeIn(props.dataStack, scope);
+    this.redis = new (managedRedisLib().ManagedRedis)(home, 'Redis', {
       name,
       resourceGroupName: props.resourceGroupName,
       location: props.location,
@@ -83,7 +87,7 @@ export class AzureManagedRedis implements IKeyValueCache {
       tags,
       lifecycle: retainLifecycle(throwaway),
     });
-    this.privateEndpoint = privateEndpoint(scope, {
+    this.privateEndpoint = privateEndpoint(home, {
       existingZoneIds: props.privateDnsZoneIds,
       service: PrivateLinkService.MANAGED_REDIS,
       resourceId: this.redis.id,
@@ -131,7 +135,7 @@ export class AzureManagedRedis implements IKeyValueCache {
       user: 'default',
       authentication: 'access-key',
       passwordSecret: { namespace, name: this.secretName, key: 'password' },
-      dependables: [secret, this.privateEndpoint],
+      dependables: [secret, ...sameStack(this.scope, [this.privateEndpoint])],
     };
   }
 }

@@ -7,6 +7,7 @@ import type { StorageManagementPolicy } from '@cdktf/provider-azurerm/lib/storag
 import { IResolvable, TerraformProvider, TerraformStack } from 'cdktf';
 import { Construct, IConstruct, Node } from 'constructs';
 import { IWorkloadIdentity } from '../../core/cluster';
+import { dataScopeIn } from '../../core/data-scope';
 import { IObjectStore, ObjectStoreOptions } from '../../core/data-services';
 import { Duration } from '../../core/duration';
 import { reportProblems } from '../../private/problems';
@@ -71,7 +72,9 @@ export class AzureObjectStore implements IObjectStore {
       );
     }
     if (problems.length) reportProblems(scope, problems);
-    warnIfStorageDataPlaneOn(scope);
+    // The account and what belongs to it outlive the cluster in its data stack, if any; grants stay here.
+    const home = dataScopeIn(props.dataStack, scope);
+    warnIfStorageDataPlaneOn(home);
 
     const hash = serviceHash(scope, props.clusterName, props.resourceGroupName);
     // 3-24 lower-case letters and digits, unique across Azure (it is the <account>.blob.core.windows.net host).
@@ -79,7 +82,7 @@ export class AzureObjectStore implements IObjectStore {
     const accountName = `${accountBase.slice(0, 24 - hash.length) || 'st'}${hash}`;
     const containerName = options.name ?? containerNameFrom(`${literal(props.clusterName) ?? ''}-${scope.node.id}`);
 
-    this.account = new (storageAccountLib().StorageAccount)(scope, 'Account', {
+    this.account = new (storageAccountLib().StorageAccount)(home, 'Account', {
       name: accountName,
       resourceGroupName: props.resourceGroupName,
       location: props.location,
@@ -106,13 +109,13 @@ export class AzureObjectStore implements IObjectStore {
     });
     // storage_account_id (not storage_account_name) makes azurerm create the container through Resource
     // Manager rather than the blob data plane, which this account does not expose publicly.
-    this.container = new (storageContainerLib().StorageContainer)(scope, 'Container', {
+    this.container = new (storageContainerLib().StorageContainer)(home, 'Container', {
       name: containerName,
       storageAccountId: this.account.id,
       containerAccessType: 'private',
       lifecycle: retainLifecycle(throwaway),
     });
-    this.managementPolicy = new (storageManagementPolicyLib().StorageManagementPolicy)(scope, 'Lifecycle', {
+    this.managementPolicy = new (storageManagementPolicyLib().StorageManagementPolicy)(home, 'Lifecycle', {
       storageAccountId: this.account.id,
       rule: [
         {
@@ -123,7 +126,7 @@ export class AzureObjectStore implements IObjectStore {
         },
       ],
     });
-    this.privateEndpoint = privateEndpoint(scope, {
+    this.privateEndpoint = privateEndpoint(home, {
       existingZoneIds: props.privateDnsZoneIds,
       service: PrivateLinkService.BLOB,
       resourceId: this.account.id,
