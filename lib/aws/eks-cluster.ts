@@ -5,7 +5,7 @@ import type { EksAddon } from '@cdktf/provider-aws/lib/eks-addon';
 import type { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
 import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { Fn, ITerraformDependable, TerraformIterator, Token } from 'cdktf';
+import { Fn, ITerraformDependable, TerraformIterator, TerraformStack, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import {
   AcceleratorPoolInfo,
@@ -20,6 +20,7 @@ import {
   PodToleration,
   ServiceAccountBindingOptions,
 } from '../core/cluster';
+import { dataScopeIn } from '../core/data-scope';
 import { IDataServices } from '../core/data-services';
 import { AwsDataServices } from './data';
 import { ClusterAccess } from '../private/cluster-access';
@@ -40,6 +41,7 @@ const dataAwsIamPolicyDocumentLib = lazyModule<typeof import('@cdktf/provider-aw
 const dataAwsIamSessionContextLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-session-context')>(
   '@cdktf/provider-aws/lib/data-aws-iam-session-context',
 );
+const dataAwsSubnetLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-subnet')>('@cdktf/provider-aws/lib/data-aws-subnet');
 const eksAccessEntryLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-access-entry')>('@cdktf/provider-aws/lib/eks-access-entry');
 const eksAccessPolicyAssociationLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-access-policy-association')>(
   '@cdktf/provider-aws/lib/eks-access-policy-association',
@@ -344,7 +346,7 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
     this.region = Fn.element(Fn.split(':', this.cluster.arn), 3);
     // Managed node groups whose launch template names no security group get the cluster security group.
     this.network = {
-      networkId: this.cluster.vpcConfig.vpcId,
+      networkId: this.vpcIdFor(spec.dataStack, props),
       privateSubnetIds: props.privateSubnetIds,
       nodeSecurityGroupId: this.cluster.vpcConfig.clusterSecurityGroupId,
     };
@@ -406,6 +408,19 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
   public poolCapacity(pool: GpuNodePool): ExtendedResource[] {
     const perNode = this.shapes.get(pool.name) ?? selectAwsInstances(pool).shape?.acceleratorsPerNode ?? 0;
     return pool.extendedResources(perNode, this.spec.migStrategy);
+  }
+
+  /**
+   * The VPC id data services build their security groups in. A data stack must not read it from the cluster
+   * (a cycle): it takes the id of the VPC the library created, or reads the VPC of the first subnet itself.
+   */
+  private vpcIdFor(dataStack: TerraformStack | undefined, props: EksPlatformClusterProps): string {
+    if (!dataStack) return this.cluster.vpcConfig.vpcId;
+    if (props.vpcId) return props.vpcId;
+    const subnet = new (dataAwsSubnetLib().DataAwsSubnet)(dataScopeIn(dataStack, this), 'NodeSubnet', {
+      id: Fn.element(props.privateSubnetIds, 0),
+    });
+    return subnet.vpcId;
   }
 
   public grantNamespaceAdmin(scope: Construct, id: string, o: NamespaceAdminOptions): NamespaceAdminGrant {
