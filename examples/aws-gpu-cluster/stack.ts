@@ -12,20 +12,28 @@ import {
   ObservabilityStack,
   RemoteWrite,
 } from '../../lib';
+import { localDataStack } from '../shared/data-stack';
 
 /**
  * The reference platform on EKS: MIG-partitioned H100 serving, time-sliced L4s for small models, a spot
  * A100 training pool and an Inferentia2 pool.
  *
- * Deploy: `cdktf deploy aws-gpu-cluster --var deployer_cidr=$(curl -s https://checkip.amazonaws.com)/32`.
+ * The VPC and the metrics workspace live in `aws-gpu-cluster-data`, deployed first: `cdktf destroy
+ * aws-gpu-cluster` tears the GPU compute down and keeps them.
+ *
+ * Deploy: `TF_VAR_deployer_cidr=$(curl -s https://checkip.amazonaws.com)/32 cdktf deploy aws-gpu-cluster-data aws-gpu-cluster`.
  */
 export class AwsGpuClusterStack extends TerraformStack {
   public readonly cluster: GpuInferenceCluster;
+  /** The network and the metrics workspace, which outlive the cluster. */
+  public readonly dataStack: TerraformStack;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
     new LocalBackend(this, { path: `${id}.tfstate` });
     new AwsProvider(this, 'aws', { region: 'us-east-1' });
+    this.dataStack = localDataStack(scope, `${id}-data`);
+    new AwsProvider(this.dataStack, 'aws', { region: 'us-east-1' });
 
     // Terraform installs the in-cluster part through the API: the machine running it must reach it.
     const deployerCidr = new TerraformVariable(this, 'deployer_cidr', {
@@ -44,6 +52,7 @@ export class AwsGpuClusterStack extends TerraformStack {
         adminPrincipalArns: admins.listValue,
       }),
       clusterName: 'ai-prod',
+      dataStack: this.dataStack,
       outputs: true, // cluster name, API endpoint, kubeconfig command
       nodePools: [
         GpuNodePool.inference('llm', { gpu: Gpu.H100_80GB, mig: MigLayout.uniform('1g.10gb'), minNodes: 0, maxNodes: 4 }),

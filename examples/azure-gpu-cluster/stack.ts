@@ -2,23 +2,31 @@ import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { Cloud, Duration, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout, ObservabilityStack, RemoteWrite } from '../../lib';
+import { localDataStack } from '../shared/data-stack';
 import { ragData } from '../shared/rag-data';
 
 /**
  * The reference platform on AKS: A100 serving cut into 1g slices, H100 NVL cut into 3g slices (both through
  * the GPU operator's MIG manager), time-shared T4s and a spot A100 training pool.
  *
- * Deploy: `cdktf deploy azure-gpu-cluster --var deployer_cidr=<your egress IP>/32`.
+ * The resource group, the VNet, the metrics workspace and the RAG data live in `azure-gpu-cluster-data`,
+ * deployed first: `cdktf destroy azure-gpu-cluster` tears the GPU compute down and keeps them.
+ *
+ * Deploy: `TF_VAR_deployer_cidr=<your egress IP>/32 cdktf deploy azure-gpu-cluster-data azure-gpu-cluster`.
  */
 export class AzureGpuClusterStack extends TerraformStack {
   public readonly cluster: GpuInferenceCluster;
+  /** The resource group, network and retained data, which outlive the cluster. */
+  public readonly dataStack: TerraformStack;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
     new LocalBackend(this, { path: `${id}.tfstate` });
+    this.dataStack = localDataStack(scope, `${id}-data`);
     // Storage accounts here refuse shared keys and public networks: azurerm must not read them through the
     // data plane (it would get 403 on the first apply).
-    new AzurermProvider(this, 'azurerm', { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
+    for (const stack of [this, this.dataStack])
+      new AzurermProvider(stack, 'azurerm', { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
     const deployerCidr = new TerraformVariable(this, 'deployer_cidr', {
       type: 'string',
       description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
@@ -36,6 +44,7 @@ export class AzureGpuClusterStack extends TerraformStack {
         adminGroupObjectIds: adminGroups.listValue,
       }),
       clusterName: 'ai-prod-az',
+      dataStack: this.dataStack,
       outputs: true, // cluster name, API endpoint, kubeconfig command
       nodePools: [
         GpuNodePool.inference('llm', { gpu: Gpu.A100_80GB, mig: MigLayout.uniform('1g.10gb'), maxNodes: 4 }),

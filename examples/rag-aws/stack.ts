@@ -17,19 +17,28 @@ import {
   ServedModel,
   VectorStore,
 } from '../../lib';
+import { localDataStack } from '../shared/data-stack';
 
 /**
  * RAG on EKS: Qwen2.5 7B (ungated; Llama and Gemma need `huggingFaceToken`) on H100s, BGE-M3 and its reranker on L4s, pgvector on RDS (IAM auth, created
  * by an in-cluster bootstrap job), documents in S3 with new-document events on SQS and an ingestion worker
  * scaled by KEDA from zero, and a chat app in its own namespace granted to query.
  *
- * Deploy: `cdktf deploy rag-aws --var deployer_cidr=<your egress IP>/32 --var ingestion_image=<image:tag>`.
+ * The VPC, the database, the documents bucket and the model cache live in `rag-aws-data`, deployed first:
+ * `cdktf destroy rag-aws` tears the GPU compute down and keeps them.
+ *
+ * Deploy: `TF_VAR_deployer_cidr=<your egress IP>/32 TF_VAR_ingestion_image=<image:tag> cdktf deploy rag-aws-data rag-aws`.
  */
 export class RagAwsStack extends TerraformStack {
+  /** The network and the retained data, which outlive the cluster. */
+  public readonly dataStack: TerraformStack;
+
   constructor(scope: Construct, id: string) {
     super(scope, id);
     new LocalBackend(this, { path: `${id}.tfstate` });
     new AwsProvider(this, 'aws', { region: 'us-east-2' });
+    this.dataStack = localDataStack(scope, `${id}-data`);
+    new AwsProvider(this.dataStack, 'aws', { region: 'us-east-2' });
     const deployerCidr = new TerraformVariable(this, 'deployer_cidr', {
       type: 'string',
       description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
@@ -42,6 +51,7 @@ export class RagAwsStack extends TerraformStack {
     const cluster = new GpuInferenceCluster(this, 'Gpu', {
       cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate([deployerCidr.stringValue]) }),
       clusterName: 'rag-prod',
+      dataStack: this.dataStack,
       nodePools: [
         GpuNodePool.inference('llm', { gpu: Gpu.H100_80GB, maxNodes: 2 }),
         GpuNodePool.inference('small', { gpu: Gpu.L4, maxNodes: 2 }),

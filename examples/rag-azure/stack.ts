@@ -17,6 +17,7 @@ import {
   ServedModel,
   VectorStore,
 } from '../../lib';
+import { localDataStack } from '../shared/data-stack';
 
 /**
  * RAG on AKS: Qwen2.5 7B on 3g.40gb MIG slices of A100 80GB GPUs, BGE-M3 and its reranker on T4s,
@@ -24,14 +25,22 @@ import {
  * storage account with new-document events (Event Grid to a Storage queue) and an ingestion worker scaled by
  * KEDA from zero, and a chat app in its own namespace granted to query.
  *
- * Deploy: `cdktf deploy rag-azure --var deployer_cidr=<your egress IP>/32 --var ingestion_image=<image:tag>`.
+ * The resource group, the VNet, the documents and the retained volumes live in `rag-azure-data`, deployed
+ * first: `cdktf destroy rag-azure` tears the GPU compute down and keeps them.
+ *
+ * Deploy: `TF_VAR_deployer_cidr=<your egress IP>/32 TF_VAR_ingestion_image=<image:tag> cdktf deploy rag-azure-data rag-azure`.
  */
 export class RagAzureStack extends TerraformStack {
+  /** The resource group, network and retained data, which outlive the cluster. */
+  public readonly dataStack: TerraformStack;
+
   constructor(scope: Construct, id: string) {
     super(scope, id);
     new LocalBackend(this, { path: `${id}.tfstate` });
+    this.dataStack = localDataStack(scope, `${id}-data`);
     // Private, Entra-only storage accounts: azurerm must not read them through the data plane.
-    new AzurermProvider(this, 'azurerm', { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
+    for (const stack of [this, this.dataStack])
+      new AzurermProvider(stack, 'azurerm', { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
     const deployerCidr = new TerraformVariable(this, 'deployer_cidr', {
       type: 'string',
       description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
@@ -44,6 +53,7 @@ export class RagAzureStack extends TerraformStack {
     const cluster = new GpuInferenceCluster(this, 'Gpu', {
       cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: [deployerCidr.stringValue] }),
       clusterName: 'rag-az',
+      dataStack: this.dataStack,
       nodePools: [
         GpuNodePool.inference('llm', { gpu: Gpu.A100_80GB, mig: MigLayout.uniform('3g.40gb'), maxNodes: 2 }),
         GpuNodePool.inference('small', { gpu: Gpu.T4, maxNodes: 2 }),
