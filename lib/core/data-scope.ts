@@ -62,7 +62,10 @@ function references(value: unknown): { stack: TerraformStack; text: string }[] {
 
 /** What a cluster checks its `dataStack` against. */
 export interface DataStackCheck {
-  /** The cluster's `inClusterStack`, if any. */
+  /**
+   * The cluster's `inClusterStack`.
+   * @default - none
+   */
   readonly inClusterStack?: TerraformStack;
   /** Props whose values resources of the data stack are built from (names, tags, network), by prop name. */
   readonly values: { [prop: string]: unknown };

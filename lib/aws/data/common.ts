@@ -137,7 +137,10 @@ export function validateNodeSecurityGroup(nodeSecurityGroupId: string | undefine
 
 /** Where the cluster's nodes are let into a data service's security group. */
 export interface NodeAdmission {
-  /** The group's inline `ingress`: the rule when the group lives in the service's stack, else unset (left to the rule resource). */
+  /**
+   * The group's inline `ingress`: the rule when the group lives in the service's stack.
+   * @default - unset, left to the rule resource (the group lives in a data stack)
+   */
   readonly inline?: SecurityGroupIngress[];
   /** Adds the rule resource beside the service, when the group lives in a data stack. */
   attach(securityGroupId: string): void;
