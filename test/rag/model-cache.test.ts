@@ -28,6 +28,8 @@ describe.each([
   const rag = ragOf(stack);
   const synth = Testing.synth(stack, true);
   const doc = JSON.parse(synth);
+  // The examples keep the network and the retained data (the file system) in a data stack.
+  const dataDoc = JSON.parse(Testing.synth(stack.dataStack, true));
   const servers = (Object.values(resources(doc, 'kubernetes_deployment_v1')) as any[]).filter(
     (d) => d.metadata.labels['app.kubernetes.io/name'] === 'vllm',
   );
@@ -118,7 +120,8 @@ describe.each([
 
   if (name === 'rag-aws') {
     test('AWS: EFS encrypted with its own key, NFS from the node SG only, a mount target per private subnet', () => {
-      const fsys = Object.values(resources(doc, 'aws_efs_file_system')) as any[];
+      expect(resources(doc, 'aws_efs_file_system')).toEqual({});
+      const fsys = Object.values(resources(dataDoc, 'aws_efs_file_system')) as any[];
       expect(fsys).toHaveLength(1);
       expect(fsys[0]).toMatchObject({
         encrypted: true,
@@ -127,18 +130,27 @@ describe.each([
         performance_mode: 'generalPurpose',
         lifecycle: { prevent_destroy: true },
       });
-      const sg = Object.entries(resources(doc, 'aws_security_group')).find(([n]) => n.startsWith('Rag_ModelCache_'))![1] as any;
+      const [sgName, sg] = Object.entries(resources(dataDoc, 'aws_security_group')).find(([n]) => n.startsWith('Rag_ModelCache_'))! as [
+        string,
+        any,
+      ];
       expect(sg.egress).toEqual([]);
-      expect(sg.ingress).toHaveLength(1);
-      expect(sg.ingress[0]).toMatchObject({
-        protocol: 'tcp',
-        from_port: 2049,
-        to_port: 2049,
-        security_groups: ['${aws_eks_cluster.Gpu_Cluster_6BEBD11F.vpc_config[0].cluster_security_group_id}'],
-      });
-      expect(sg.ingress[0].cidr_blocks ?? null).toBeNull();
-      const targets = Object.values(resources(doc, 'aws_efs_mount_target')) as any[];
-      const subnets = Object.keys(resources(doc, 'aws_subnet')).filter((n) => n.includes('Private'));
+      // The group is in the data stack; the rule from the node security group is the cluster's.
+      expect(sg.ingress).toBeUndefined();
+      const rules = (Object.values(resources(doc, 'aws_vpc_security_group_ingress_rule')) as any[]).filter((r) =>
+        r.security_group_id.includes(sgName),
+      );
+      expect(rules).toEqual([
+        expect.objectContaining({
+          ip_protocol: 'tcp',
+          from_port: 2049,
+          to_port: 2049,
+          referenced_security_group_id: '${aws_eks_cluster.Gpu_Cluster_6BEBD11F.vpc_config[0].cluster_security_group_id}',
+        }),
+      ]);
+      expect(rules[0].cidr_ipv4 ?? null).toBeNull();
+      const targets = Object.values(resources(dataDoc, 'aws_efs_mount_target')) as any[];
+      const subnets = Object.keys(resources(dataDoc, 'aws_subnet')).filter((n) => n.includes('Private'));
       expect(targets.map((t) => t.subnet_id).sort()).toEqual(subnets.map((s) => `\${aws_subnet.${s}.id}`).sort());
       for (const t of targets) expect(t.security_groups).toEqual([expect.stringContaining('Rag_ModelCache_SecurityGroup')]);
     });
@@ -167,9 +179,9 @@ describe.each([
         },
       });
       expect(sc.metadata.name).toMatch(/^efs-[0-9a-f]{6}$/);
-      expect(sc.depends_on).toEqual(
-        expect.arrayContaining([expect.stringMatching(/^aws_eks_addon\..*EfsCsi/), expect.stringMatching(/^aws_efs_mount_target\./)]),
-      );
+      // The mount targets are in the data stack, applied before this one: no cross-stack depends_on.
+      expect(sc.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_eks_addon\..*EfsCsi/)]));
+      expect(sc.depends_on.filter((d: string) => /mount_target|remote_state/.test(d))).toEqual([]);
     });
   } else {
     test('Azure: a retained Azure Files premium StorageClass, once', () => {
@@ -179,7 +191,8 @@ describe.each([
       expect(classes).toHaveLength(1);
       expect(classes[0]).toMatchObject({
         metadata: { name: 'azurefile-premium-retain' },
-        parameters: { skuName: 'Premium_LRS' },
+        // Shares in the cluster's resource group (in the data stack), not in the node resource group.
+        parameters: { skuName: 'Premium_LRS', resourceGroup: '${azurerm_resource_group.Gpu_ResourceGroup_2AE12D52.name}' },
         reclaim_policy: 'Retain',
         allow_volume_expansion: true,
         mount_options: ['dir_mode=0755', 'file_mode=0644', 'mfsymlinks', 'cache=strict', 'nosharesock', 'actimeo=30'],
