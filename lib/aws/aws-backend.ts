@@ -5,7 +5,7 @@ import { ClusterSpec, CloudProvider, IAcceleratorCluster, ICloudBackend, ICloudC
 import { dataScopeIn } from '../core/data-scope';
 import { GpuNodePool, NodePoolRole } from '../core/node-pool';
 import { sameStack } from '../private/cluster-access';
-import { isToken, validateNetworkCidr } from '../private/validation';
+import { isToken, shown, validateAwsTags, validateIds, validateNetworkCidr } from '../private/validation';
 import { EksClusterAutoscaler } from './cluster-autoscaler';
 import { EksPlatformCluster } from './eks-cluster';
 import { EndpointAccess } from './endpoint-access';
@@ -99,6 +99,9 @@ export interface AwsCloudOptions {
   readonly neuronChart?: ChartOverrides;
 }
 
+/** An IAM role or user ARN, as EKS access entries take it. */
+const PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user)\/.+/;
+
 const LOG_RETENTION = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /** Builds GpuInferenceClusters on EKS. Created by `Cloud.aws()`. */
@@ -142,10 +145,18 @@ export class AwsBackend implements ICloudBackend {
       out.push(`systemMinNodes ${min} is not a whole number >= 1; add-ons need a system node, use 2 for one per zone failure`);
     if (!isToken(max) && !isToken(min) && (!Number.isInteger(max) || max < min))
       out.push(`systemMaxNodes ${max} is below systemMinNodes ${min}; use systemMaxNodes >= systemMinNodes`);
+    out.push(...validateAwsTags('tags', spec.tags));
+    if (o.existingVpc) out.push(...validateIds('existingVpc.privateSubnetIds', o.existingVpc.privateSubnetIds, 'subnet-0123456789abcdef0'));
+    if (o.systemInstanceType !== undefined && !isToken(o.systemInstanceType) && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(o.systemInstanceType))
+      out.push(`systemInstanceType ${shown(o.systemInstanceType)} is not an EC2 instance type; use e.g. 'm6i.xlarge'`);
+    if (o.deployerPrincipalArn !== undefined && !isToken(o.deployerPrincipalArn) && !PRINCIPAL_ARN.test(o.deployerPrincipalArn))
+      out.push(
+        `deployerPrincipalArn ${shown(o.deployerPrincipalArn)} is not an IAM role or user ARN; pass arn:aws:iam::<account>:role/<name> (from a variable), or leave it unset for the caller`,
+      );
     const admins = o.adminPrincipalArns ?? [];
     if (!isToken(admins)) {
       for (const arn of admins) {
-        if (!isToken(arn) && !/^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user)\/.+/.test(arn)) {
+        if (!isToken(arn) && !PRINCIPAL_ARN.test(arn)) {
           out.push(`adminPrincipalArns '${arn}' is not an IAM role or user ARN; pass arn:aws:iam::<account>:role/<name> (from a variable)`);
         }
         if (!isToken(arn) && o.deployerPrincipalArn !== undefined && arn === o.deployerPrincipalArn) {

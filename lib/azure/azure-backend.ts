@@ -6,7 +6,17 @@ import { ClusterSpec, CloudProvider, IAcceleratorCluster, ICloudBackend, ICloudC
 import { dataScopeIn } from '../core/data-scope';
 import { Duration } from '../core/duration';
 import { GpuNodePool } from '../core/node-pool';
-import { isAzureRegion, isToken, validateApiAllowList, validateNetworkCidr } from '../private/validation';
+import {
+  isAzureRegion,
+  isToken,
+  validateApiAllowList,
+  validateAzureTags,
+  validateGuid,
+  validateIds,
+  validateNetworkCidr,
+  validateResourceGroupName,
+  validateWholeNumber,
+} from '../private/validation';
 import { AksPlatformCluster, GENERAL_POOL, rotationName } from './aks-cluster';
 import { AZURERM_LOGIN, validateKubeloginMode } from './kubelogin';
 import { AzureNetwork } from './network';
@@ -204,11 +214,14 @@ export class AzureBackend implements ICloudBackend {
       if (names.has(tmp))
         out.push(`nodePools[${tmp}].name '${tmp}' is the temporary name pool '${pool.name}' rotates through on AKS; rename one of them`);
     }
-    for (const [k, v] of Object.entries(spec.tags)) {
-      if (!isToken(k) && /[<>%&\\?/]/.test(k))
-        out.push(`tags '${k}' has a character Azure rejects in tag names (< > % & \\ ? /); use e.g. '${k.replace(/[<>%&\\?/]/g, '-')}'`);
-      if (!isToken(v) && v.length > 256) out.push(`tags['${k}'] has ${v.length} characters; Azure allows 256 in a tag value, shorten it`);
-    }
+    out.push(...validateAzureTags('tags', spec.tags));
+    out.push(...validateResourceGroupName('resourceGroup', o.resourceGroup));
+    if (o.existingSubnetId !== undefined)
+      out.push(...validateIds('existingSubnetId', [o.existingSubnetId], '/subscriptions/…/subnets/nodes'));
+    if (o.deployerPrincipalId !== undefined) out.push(...validateGuid('deployerPrincipalId', o.deployerPrincipalId, 'an Entra object id'));
+    if (!isToken(o.adminGroupObjectIds))
+      for (const g of o.adminGroupObjectIds ?? []) out.push(...validateGuid('adminGroupObjectIds', g, 'an Entra group object id'));
+    out.push(...validateWholeNumber('systemMaxNodes', o.systemMaxNodes, 1, 1000, 'AKS pools have at most 1000 nodes'));
     const min = o.systemMinNodes ?? 2;
     const max = o.systemMaxNodes ?? 4;
     if (!isToken(min) && (!Number.isInteger(min) || min < 1))
@@ -226,6 +239,9 @@ export class AzureBackend implements ICloudBackend {
         `nodePools[${pool.name}].name '${pool.name}' is not a valid AKS node pool name; use 1-12 lower-case letters and digits, starting with a letter`,
       );
     }
+    // The pool's disk is the nodes' OS disk on AKS.
+    out.push(...validateWholeNumber(`nodePools[${pool.name}].diskSizeGib`, pool.diskSizeGib, 30, 2048, 'AKS OS disks have 30-2048 GiB'));
+    out.push(...validateWholeNumber(`nodePools[${pool.name}].maxNodes`, pool.maxNodes, 1, 1000, 'AKS pools have at most 1000 nodes'));
     out.push(...selectAzureVmSize(pool).errors);
     return out;
   }

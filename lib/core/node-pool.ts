@@ -1,6 +1,7 @@
 import { Token } from 'cdktf';
 import { AcceleratorKind, Gpu, MigLayout, MigLayoutKind, validateTimeSlicing } from '../gpu';
 import type { AcceleratorPoolInfo } from './cluster';
+import { shown, validateLabels } from '../private/validation';
 
 /** What a node pool is for; drives defaults, labels, taints and priority. */
 export enum NodePoolRole {
@@ -238,8 +239,15 @@ export class GpuNodePool {
     const p = `nodePools[${this.name}]`;
     const out: string[] = [];
     if (!/^[a-z0-9]([-a-z0-9]{0,22}[a-z0-9])?$/.test(this.name)) {
-      out.push(`${p}.name '${this.name}' is not a short DNS label; use 1-24 lower-case letters, digits or '-'`);
+      out.push(`${p}.name ${shown(this.name)} is not a short DNS label; use 1-24 lower-case letters, digits or '-'`);
     }
+    out.push(
+      ...validateLabels(`${p}.labels`, this.extraLabels, {
+        nodeLabels: true,
+        reservedPrefixes: ['ai-platform.dev/', 'kubernetes.azure.com/'],
+        reservedKeys: [PlatformLabels.MIG_CONFIG, PlatformLabels.DEVICE_PLUGIN_CONFIG, 'k8s.amazonaws.com/accelerator'],
+      }),
+    );
     // Counts from variables or references are checked by the cloud at apply time.
     const minKnown = !Token.isUnresolved(this.minNodes);
     const maxKnown = !Token.isUnresolved(this.maxNodes);

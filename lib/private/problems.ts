@@ -54,7 +54,18 @@ export function reportProblems(scope: IConstruct, problems: string[] | (() => st
 export function collectProblems(scope: IConstruct): string[] {
   const seen = new Set<string>();
   for (const s of sources.get(scope.node.root) ?? []) {
-    for (const m of s.produce()) seen.add(`${s.scope.node.path}: ${m}`);
+    for (const m of s.produce()) seen.add(printable(`${s.scope.node.path}: ${m}`));
   }
   return [...seen];
+}
+
+/**
+ * One problem stays one line: control characters a user's value carries (a newline in a name) are shown
+ * escaped, as JSON writes them, instead of splitting the report.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const json = JSON.stringify(c).slice(1, -1);
+    return json.length > 1 ? json : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
 }

@@ -1,0 +1,153 @@
+import { Cloud, EndpointAccess, ExistingCluster, Gpu, GpuInferenceCluster, GpuNodePool, TaintEffect } from '../../lib';
+import { awsStack, azureStack, problemLines } from '../helpers';
+
+// Each test pins one input the fuzz suite (test/fuzz) found reaching a cloud or Kubernetes API that would
+// reject it, or crashing: now refused at synth as `<path>: <prop> <value> <problem>; <fix>`.
+
+const reachableAws = Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['198.51.100.0/24']) });
+const reachableAzure = { location: 'eastus2', authorizedIpRanges: ['198.51.100.0/24'] };
+const t4 = (labels?: { [k: string]: string }) => GpuNodePool.inference('t4', { gpu: Gpu.T4, maxNodes: 2, labels });
+
+describe('problem report', () => {
+  test('a newline in a value stays on its line (the report keeps one problem a line)', () => {
+    const stack = awsStack();
+    new GpuInferenceCluster(stack, 'Gpu', { cloud: reachableAws, clusterName: 'new\nline', nodePools: [t4()] });
+    expect(problemLines(stack)).toEqual([
+      "test/Gpu: clusterName 'new\\nline' is not a valid EKS cluster name; use 1-38 letters, digits or '-', starting with a letter",
+      // The default tags carry the cluster name.
+      "test/Gpu: tags[ai-platform-cluster] 'new\\nline' has characters IAM and CloudWatch Logs reject in tags; use letters, digits, spaces and _ . : / = + - @",
+    ]);
+  });
+});
+
+describe('GpuNodePool labels (node labels: k8s-label)', () => {
+  test('keys and values Kubernetes rejects, reserved namespaces and kubelet-restricted keys are refused', () => {
+    const stack = awsStack();
+    new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: reachableAws,
+      clusterName: 'ai',
+      nodePools: [
+        t4({
+          'a/b/c': 'x',
+          team: 'ümlaut',
+          'ai-platform.dev/pool': 'other',
+          'node-role.kubernetes.io/gpu': 'true',
+          'node.kubernetes.io/lifecycle': 'ok',
+        }),
+      ],
+    });
+    expect(problemLines(stack)).toEqual([
+      "test/Gpu: nodePools[t4].labels 'a/b/c' is not a Kubernetes label key (its prefix must be a DNS subdomain, e.g. example.com); use e.g. 'team' or 'example.com/team'",
+      "test/Gpu: nodePools[t4].labels[team] 'ümlaut' is not a Kubernetes label value; use at most 63 letters, digits, '-', '_' or '.', alphanumeric at both ends",
+      "test/Gpu: nodePools[t4].labels 'ai-platform.dev/pool' is in the reserved 'ai-platform.dev/' namespace (set by the library, the cloud or kubelet); use a key of your own domain, e.g. 'example.com/pool'",
+      "test/Gpu: nodePools[t4].labels 'node-role.kubernetes.io/gpu' is in the reserved 'kubernetes.io/' namespace (set by the library, the cloud or kubelet); use a key of your own domain, e.g. 'example.com/gpu'",
+    ]);
+  });
+});
+
+describe('GpuInferenceCluster on EKS', () => {
+  test('tags IAM and CloudWatch Logs reject (aws-tag), empty subnet ids (empty-id), a bad deployer ARN and system type', () => {
+    const stack = awsStack();
+    new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.aws({
+        existingVpc: { privateSubnetIds: ['subnet-a', ''] },
+        deployerPrincipalArn: 'ci',
+        systemInstanceType: 'M6I.XLARGE',
+      }),
+      clusterName: 'ai',
+      nodePools: [t4()],
+      tags: { 'aws:owner': 'me', team: 'a&b', ['k'.repeat(129)]: 'v' },
+    });
+    expect(problemLines(stack)).toEqual([
+      "test/Gpu: tags key 'aws:owner' uses the prefix 'aws:' AWS reserves; rename the key",
+      "test/Gpu: tags[team] 'a&b' has characters IAM and CloudWatch Logs reject in tags; use letters, digits, spaces and _ . : / = + - @",
+      `test/Gpu: tags key '${'k'.repeat(60)}…' (129 characters) has 129 characters; AWS tag keys have 1-128`,
+      "test/Gpu: existingVpc.privateSubnetIds '' is an empty id; pass real ids, e.g. 'subnet-0123456789abcdef0'",
+      "test/Gpu: systemInstanceType 'M6I.XLARGE' is not an EC2 instance type; use e.g. 'm6i.xlarge'",
+      "test/Gpu: deployerPrincipalArn 'ci' is not an IAM role or user ARN; pass arn:aws:iam::<account>:role/<name> (from a variable), or leave it unset for the caller",
+    ]);
+  });
+});
+
+describe('GpuInferenceCluster on AKS', () => {
+  test('OS disk and pool size beyond AKS limits (aks-pool-value), resource group and Entra ids', () => {
+    const stack = azureStack();
+    new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.azure({
+        ...reachableAzure,
+        resourceGroup: 'rg.',
+        deployerPrincipalId: 'me',
+        adminGroupObjectIds: ['admins'],
+        systemMaxNodes: 1500,
+      }),
+      clusterName: 'ai',
+      nodePools: [GpuNodePool.training('a100', { gpu: Gpu.A100_80GB, maxNodes: 1200, diskSizeGib: 4096 })],
+    });
+    expect(problemLines(stack)).toEqual([
+      'test/Gpu: nodePools[a100].diskSizeGib 4096 is not a whole number in 30-2048; AKS OS disks have 30-2048 GiB',
+      'test/Gpu: nodePools[a100].maxNodes 1200 is not a whole number in 1-1000; AKS pools have at most 1000 nodes',
+      "test/Gpu: resourceGroup 'rg.' is not an Azure resource group name; use 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending with '.'",
+      "test/Gpu: deployerPrincipalId 'me' is not an Entra object id (a GUID); pass the object id, e.g. from a TerraformVariable",
+      "test/Gpu: adminGroupObjectIds 'admins' is not an Entra group object id (a GUID); pass the object id, e.g. from a TerraformVariable",
+      'test/Gpu: systemMaxNodes 1500 is not a whole number in 1-1000; AKS pools have at most 1000 nodes',
+    ]);
+  });
+});
+
+describe('ExistingCluster', () => {
+  const pool = {
+    name: 'h100',
+    labels: { 'eks.amazonaws.com/nodegroup': 'h100' },
+    capacity: [{ name: 'nvidia.com/gpu', count: 8 }],
+    maxNodes: 2,
+  };
+
+  test('EKS: cluster name, tags, empty subnet ids, pool name, labels, taints, selector and tolerations', () => {
+    const stack = awsStack();
+    ExistingCluster.fromEks(stack, 'Shared', {
+      clusterName: 'shared cluster',
+      privateSubnetIds: ['', 'subnet-b'],
+      tags: { 'aws:x': 'y' },
+      gpuOperatorNamespace: 'GPU',
+      systemNodeSelector: { 'bad key!': 'x' },
+      systemTolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exist' }],
+      acceleratorPools: [
+        {
+          ...pool,
+          name: '',
+          labels: { pool: 'a b' },
+          taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedul' as TaintEffect }],
+        },
+      ],
+    });
+    expect(problemLines(stack)).toEqual([
+      "test/Shared: clusterName 'shared cluster' is not an EKS cluster name; use 1-100 letters, digits, '-' or '_', starting with a letter or digit",
+      "test/Shared: tags key 'aws:x' uses the prefix 'aws:' AWS reserves; rename the key",
+      "test/Shared: privateSubnetIds '' is an empty id; pass real ids, e.g. 'subnet-0123456789abcdef0'",
+      "test/Shared: acceleratorPools[].name '' is empty; name the pool, e.g. 'h100'",
+      "test/Shared: acceleratorPools[].labels[pool] 'a b' is not a Kubernetes label value; use at most 63 letters, digits, '-', '_' or '.', alphanumeric at both ends",
+      "test/Shared: acceleratorPools[].taints[0].effect 'NoSchedul' is not a taint effect; use TaintEffect.NO_SCHEDULE, PREFER_NO_SCHEDULE or NO_EXECUTE",
+      "test/Shared: gpuOperatorNamespace 'GPU' is not a DNS-1123 label (1-63 lower-case letters, digits or -, alphanumeric at both ends); use e.g. 'gpu-operator'",
+      "test/Shared: systemNodeSelector 'bad key!' is not a Kubernetes label key (its name part must be 1-63 letters, digits, '-', '_' or '.', alphanumeric at both ends); use e.g. 'team' or 'example.com/team'",
+      "test/Shared: systemTolerations[0].operator 'Exist' is not a toleration operator; use 'Exists' or 'Equal'",
+    ]);
+  });
+
+  test('AKS: cluster and resource group names, tag keys, kubelogin mode', () => {
+    const stack = azureStack();
+    ExistingCluster.fromAks(stack, 'Shared', {
+      clusterName: '-shared',
+      resourceGroupName: 'rg/x',
+      storageClassName: 'premium-retain',
+      kubeloginMode: 'browser',
+      tags: { 'team/owner': 'ml' },
+      acceleratorPools: [],
+    });
+    expect(problemLines(stack)).toEqual([
+      "test/Shared: clusterName '-shared' is not an AKS cluster name; use 1-63 letters, digits, '-' or '_', alphanumeric at both ends",
+      "test/Shared: resourceGroupName 'rg/x' is not an Azure resource group name; use 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending with '.'",
+      "test/Shared: tags 'team/owner' has a character Azure rejects in tag names (< > % & \\ ? /); use e.g. 'team-owner'",
+      "test/Shared: kubeloginMode 'browser' is not a kubelogin login mode; use one of azurecli, workloadidentity, msi, spn, devicecode, interactive, azd",
+    ]);
+  });
+});
