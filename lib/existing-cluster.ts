@@ -1,5 +1,5 @@
 import type { EntraPrincipal } from './azure/data';
-import { TerraformStack } from 'cdktf';
+import { Annotations, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { ExistingEksCloudCluster } from './aws/existing-eks';
 import { ExistingAksCloudCluster } from './azure/existing-aks';
@@ -9,7 +9,21 @@ import { validateDataStack } from './core/data-scope';
 import { ExistingPoolProps, existingPoolInfo, validateExistingPool } from './core/existing-pool';
 import { KubernetesVersion } from './core/kubernetes-version';
 import { PlatformClusterBase } from './core/platform-cluster-base';
+import { requireClusterObject } from './private/cluster-checks';
 import { reportProblems } from './private/problems';
+import {
+  K8sName,
+  isToken,
+  validateAksClusterName,
+  validateAwsTags,
+  validateAzureTags,
+  validateEksClusterName,
+  validateIds,
+  validateK8sName,
+  validateLabels,
+  validateResourceGroupName,
+  validateTolerations,
+} from './private/validation';
 
 /** What every existing cluster is described by. */
 export interface ExistingClusterBaseProps {
@@ -22,8 +36,12 @@ export interface ExistingClusterBaseProps {
   readonly kubernetesVersion?: KubernetesVersion;
   /** The accelerator pools, described by the labels, taints and capacity of their nodes. */
   readonly acceleratorPools: ExistingPoolProps[];
-  /** A StorageClass of the cluster for add-on volumes (encrypted; Retain recommended). */
-  readonly storageClassName: string;
+  /**
+   * A StorageClass of the cluster for add-on volumes (encrypted; Retain recommended); `terraform plan`
+   * fails when the cluster lacks it. Required on AKS, whose built-in classes delete the disk with the claim.
+   * @default - on EKS, an encrypted gp3 class the library creates (see `installEbsCsiDriver`)
+   */
+  readonly storageClassName?: string;
   /**
    * Node selector for add-on pods and their charts' hook jobs.
    * @default - none: add-ons run on any untainted node
@@ -90,6 +108,13 @@ export interface ExistingEksClusterProps extends ExistingClusterBaseProps {
    * @default - the EKS cluster security group
    */
   readonly nodeSecurityGroupId?: string;
+  /**
+   * Install the `aws-ebs-csi-driver` EKS add-on (with its own Pod Identity) that the library's gp3
+   * StorageClass needs. Only for a cluster without the driver: creating an add-on the cluster already runs
+   * fails (ResourceInUseException); import it instead, or leave this off.
+   * @default false - the driver must already run; `terraform plan` fails, saying so, when it does not
+   */
+  readonly installEbsCsiDriver?: boolean;
 }
 
 /** An AKS cluster the platform team already runs. */
@@ -126,6 +151,8 @@ export interface ExistingAksClusterProps extends ExistingClusterBaseProps {
 const MIG_STRATEGIES = ['none', 'single', 'mixed'];
 /** The taint AKS puts on a system pool reserved for add-ons. */
 const AKS_CRITICAL_ADDONS_TAINT = 'CriticalAddonsOnly';
+/** AKS's own disk classes: they delete the disk with the claim. */
+const AKS_DELETE_CLASSES = ['default', 'managed', 'managed-csi', 'managed-csi-premium', 'managed-premium'];
 
 /**
  * A cluster this library did not create, for add-ons (ObservabilityStack, data services, ...) to install
@@ -136,7 +163,6 @@ const AKS_CRITICAL_ADDONS_TAINT = 'CriticalAddonsOnly';
  * ```ts
  * const cluster = ExistingCluster.fromEks(this, 'Shared', {
  *   clusterName: 'platform-prod',
- *   storageClassName: 'gp3',
  *   acceleratorPools: [{ name: 'h100', labels: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' },
  *     taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: TaintEffect.NO_SCHEDULE }],
  *     capacity: [{ name: 'nvidia.com/gpu', count: 8 }], maxNodes: 4 }],
@@ -146,12 +172,20 @@ const AKS_CRITICAL_ADDONS_TAINT = 'CriticalAddonsOnly';
 export class ExistingCluster extends PlatformClusterBase {
   /** An EKS cluster found by name (data source `aws_eks_cluster`). */
   public static fromEks(scope: Construct, id: string, props: ExistingEksClusterProps): ExistingCluster {
-    const c = new ExistingCluster(scope, id, props, { privateSubnetIds: props.privateSubnetIds });
+    const c = new ExistingCluster(scope, id, props, { privateSubnetIds: props.privateSubnetIds }, [
+      ...validateEksClusterName('clusterName', props.clusterName),
+      ...validateAwsTags('tags', props.tags),
+      ...validateIds('privateSubnetIds', props.privateSubnetIds, 'subnet-0123456789abcdef0'),
+      ...(props.nodeSecurityGroupId !== undefined && !isToken(props.nodeSecurityGroupId) && props.nodeSecurityGroupId.trim() === ''
+        ? ["nodeSecurityGroupId '' is an empty id; pass the nodes' security group id, or leave it unset for the cluster security group"]
+        : []),
+    ]);
     c.attach(
       new ExistingEksCloudCluster(c, 'Cluster', {
         ...c.common(props),
         privateSubnetIds: props.privateSubnetIds,
         nodeSecurityGroupId: props.nodeSecurityGroupId,
+        installEbsCsiDriver: props.installEbsCsiDriver,
       }),
     );
     return c;
@@ -164,14 +198,40 @@ export class ExistingCluster extends PlatformClusterBase {
    * Services fail.
    */
   public static fromAks(scope: Construct, id: string, props: ExistingAksClusterProps): ExistingCluster {
-    const c = new ExistingCluster(scope, id, props, {
-      resourceGroupName: props.resourceGroupName,
-      privateEndpointSubnetId: props.privateEndpointSubnetId,
-      privateDnsZoneIds: props.privateDnsZoneIds,
-      databaseAdministrator: props.databaseAdministrator,
-    });
+    const problems = [
+      ...validateAksClusterName('clusterName', props.clusterName),
+      ...validateResourceGroupName('resourceGroupName', props.resourceGroupName),
+      ...validateAzureTags('tags', props.tags),
+      ...validateIds(
+        'privateEndpointSubnetId',
+        props.privateEndpointSubnetId !== undefined ? [props.privateEndpointSubnetId] : undefined,
+        '/subscriptions/…/subnets/endpoints',
+      ),
+    ];
     const kubeloginMode = props.kubeloginMode ?? AZURERM_LOGIN;
-    reportProblems(c, validateKubeloginMode('kubeloginMode', kubeloginMode));
+    problems.push(...validateKubeloginMode('kubeloginMode', kubeloginMode));
+    // AKS makes no class that keeps the disk when the claim goes: the platform team names one that does.
+    if (props.storageClassName === undefined)
+      problems.push(
+        'storageClassName undefined has no default on AKS, whose built-in classes delete the disk with the claim; name a StorageClass of the cluster with reclaimPolicy Retain (disk.csi.azure.com, parameters.resourceGroup outside the node resource group)',
+      );
+    const c = new ExistingCluster(
+      scope,
+      id,
+      props,
+      {
+        resourceGroupName: props.resourceGroupName,
+        privateEndpointSubnetId: props.privateEndpointSubnetId,
+        privateDnsZoneIds: props.privateDnsZoneIds,
+        databaseAdministrator: props.databaseAdministrator,
+      },
+      problems,
+    );
+    const storageClassName = props.storageClassName ?? '';
+    if (!isToken(storageClassName) && AKS_DELETE_CLASSES.includes(storageClassName))
+      Annotations.of(c).addWarning(
+        `storageClassName '${storageClassName}' is an AKS built-in class with reclaimPolicy Delete: add-on data (metrics, vector indexes) is deleted with its claim; name a class with reclaimPolicy Retain`,
+      );
     const common = c.common(props);
     // AKS taints a system pool reserved for add-ons CriticalAddonsOnly=true:NoSchedule; tolerating it lets
     // add-ons run there (and is harmless where no pool carries it), as on clusters this library creates.
@@ -182,6 +242,7 @@ export class ExistingCluster extends PlatformClusterBase {
       new ExistingAksCloudCluster(c, 'Cluster', {
         ...common,
         systemTolerations,
+        storageClassName,
         resourceGroupName: props.resourceGroupName,
         privateEndpointSubnetId: props.privateEndpointSubnetId,
         kubeloginMode,
@@ -189,6 +250,13 @@ export class ExistingCluster extends PlatformClusterBase {
         databaseAdministrator: props.databaseAdministrator,
       }),
     );
+    if (storageClassName !== '' && !isToken(storageClassName))
+      requireClusterObject(c.cloudCluster as Construct, 'StorageClassCheck', c.cloudCluster.providers(c).kubernetes, {
+        apiVersion: 'storage.k8s.io/v1',
+        kind: 'StorageClass',
+        name: storageClassName,
+        errorMessage: `StorageClass ${storageClassName} (storageClassName) does not exist in AKS cluster ${props.clusterName}; create it (reclaimPolicy Retain) or name one the cluster has.`,
+      });
     return c;
   }
 
@@ -198,7 +266,13 @@ export class ExistingCluster extends PlatformClusterBase {
   private cloud?: ICloudCluster;
   private readonly operatorNamespace?: string;
 
-  private constructor(scope: Construct, id: string, props: ExistingClusterBaseProps, dataValues: { [prop: string]: unknown }) {
+  private constructor(
+    scope: Construct,
+    id: string,
+    props: ExistingClusterBaseProps,
+    dataValues: { [prop: string]: unknown },
+    cloudProblems: string[],
+  ) {
     super(scope, id);
     this.kubernetesVersion = props.kubernetesVersion ?? KubernetesVersion.DEFAULT;
     this.tags = props.tags ?? { 'managed-by': 'cdktf-ai-platform', 'ai-platform-cluster': props.clusterName };
@@ -206,11 +280,15 @@ export class ExistingCluster extends PlatformClusterBase {
     this.migStrategy = props.migStrategy ?? (hasMig ? 'mixed' : 'none');
     this.operatorNamespace = props.gpuOperatorNamespace;
     const names = new Set<string>();
-    const problems = props.acceleratorPools.flatMap((p) => validateExistingPool(p, names));
+    const problems = [...cloudProblems, ...props.acceleratorPools.flatMap((p) => validateExistingPool(p, names))];
     if (!MIG_STRATEGIES.includes(this.migStrategy))
       problems.push(`migStrategy '${this.migStrategy}' is not a device plugin MIG strategy; use one of ${MIG_STRATEGIES.join(', ')}`);
-    if (props.storageClassName === '')
-      problems.push("storageClassName '' is empty; name a StorageClass of the cluster (e.g. 'gp3' on EKS, 'managed-csi-premium' on AKS)");
+    problems.push(
+      ...validateK8sName('storageClassName', props.storageClassName, K8sName.SUBDOMAIN, 'gp3-encrypted'),
+      ...validateK8sName('gpuOperatorNamespace', props.gpuOperatorNamespace, K8sName.LABEL, 'gpu-operator'),
+      ...validateLabels('systemNodeSelector', props.systemNodeSelector),
+      ...validateTolerations('systemTolerations', props.systemTolerations),
+    );
     // A data stack with problems is left out, so the rest is still built and checked in the same run.
     const dataProblems = props.dataStack
       ? validateDataStack(this, props.dataStack, { values: { clusterName: props.clusterName, tags: this.tags, ...dataValues } })

@@ -28,7 +28,6 @@ export class ExistingClusterStack extends TerraformStack {
     const cluster = ExistingCluster.fromEks(this, 'Shared', {
       clusterName: clusterName.stringValue,
       privateSubnetIds: privateSubnets.listValue,
-      storageClassName: 'gp3',
       gpuOperatorNamespace: 'gpu-operator',
       acceleratorPools: [
         {

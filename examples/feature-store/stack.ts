@@ -43,7 +43,6 @@ export class FeatureStoreAwsStack extends TerraformStack {
     const cluster = ExistingCluster.fromEks(this, 'Shared', {
       clusterName: clusterName.stringValue,
       privateSubnetIds: privateSubnets.listValue,
-      storageClassName: 'gp3',
       acceleratorPools: [],
     });
     const observability = new ObservabilityStack(this, 'Observability', { cluster });

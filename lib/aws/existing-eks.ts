@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { lazyModule } from '../private/lazy';
 import { Fn, ITerraformDependable, TerraformStack, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
@@ -16,6 +17,8 @@ import {
 import { dataScopeIn } from '../core/data-scope';
 import { IDataServices } from '../core/data-services';
 import { ClusterAccess } from '../private/cluster-access';
+import { requireClusterObject } from '../private/cluster-checks';
+import { awsContext } from './account';
 import { AwsDataServices } from './data';
 import { PodIdentityBinding } from './pod-identity';
 import { EksNamespaceAdmin } from './namespace-admin';
@@ -23,6 +26,10 @@ import { EksNamespaceAdmin } from './namespace-admin';
 const dataAwsEksClusterLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-eks-cluster')>(
   '@cdktf/provider-aws/lib/data-aws-eks-cluster',
 );
+const eksAddonLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-addon')>('@cdktf/provider-aws/lib/eks-addon');
+
+/** The EBS CSI driver's name, as its CSIDriver object and StorageClass provisioner spell it. */
+const EBS_CSI_DRIVER = 'ebs.csi.aws.com';
 
 /** What the library needs to know of an EKS cluster it did not create. */
 export interface ExistingEksCloudClusterProps {
@@ -30,8 +37,17 @@ export interface ExistingEksCloudClusterProps {
   readonly clusterName: string;
   /** Pools, as their nodes appear. */
   readonly acceleratorPools: AcceleratorPoolInfo[];
-  /** StorageClass for add-on volumes. */
-  readonly storageClassName: string;
+  /**
+   * A StorageClass of the cluster for add-on volumes; `terraform plan` fails when the cluster lacks it.
+   * @default - the library creates an encrypted gp3 class (EBS CSI, Retain, WaitForFirstConsumer) of its own
+   */
+  readonly storageClassName?: string;
+  /**
+   * Install the `aws-ebs-csi-driver` EKS add-on with its own Pod Identity. Only for a cluster without the
+   * driver: creating an add-on the cluster already runs fails (ResourceInUseException).
+   * @default false - the driver must already run; `terraform plan` fails when its CSIDriver is missing
+   */
+  readonly installEbsCsiDriver?: boolean;
   /** Node selector of the pool for add-ons. */
   readonly systemNodeSelector: { [key: string]: string };
   /** Tolerations for that pool. */
@@ -115,7 +131,6 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
     this.systemTolerations = props.systemTolerations;
     this.workloadNodeSelector = props.workloadNodeSelector;
     this.workloadTolerations = props.workloadTolerations;
-    this.storageClassName = props.storageClassName;
     this.gpuDriverPreinstalled = props.gpuDriverPreinstalled;
     this.acceleratorPools = props.acceleratorPools;
     this.access = new ClusterAccess(this, {
@@ -126,6 +141,57 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
         args: ['eks', 'get-token', '--cluster-name', props.clusterName, '--region', this.region, '--output', 'json'],
       },
     });
+    this.storageClassName = this.addonStorage(props);
+  }
+
+  /**
+   * The StorageClass add-on volumes use: the user's (checked to exist at plan), or an encrypted gp3 class
+   * of the library's, as a new EKS cluster gets. EKS itself creates at most `gp2` (in-tree, unencrypted).
+   */
+  private addonStorage(props: ExistingEksCloudClusterProps): string {
+    const kubernetes = this.access.providers(this).kubernetes;
+    if (props.storageClassName !== undefined) {
+      if (!Token.isUnresolved(props.storageClassName))
+        requireClusterObject(this, 'StorageClassCheck', kubernetes, {
+          apiVersion: 'storage.k8s.io/v1',
+          kind: 'StorageClass',
+          name: props.storageClassName,
+          errorMessage: `StorageClass ${props.storageClassName} (storageClassName) does not exist in EKS cluster ${props.clusterName}; create it, or leave storageClassName unset for the library's encrypted gp3 class.`,
+        });
+      return props.storageClassName;
+    }
+    const after: ITerraformDependable[] = [];
+    if (props.installEbsCsiDriver) {
+      const partition = awsContext(this).partition.partition;
+      const identity = this.bindServiceAccount(this, 'ebs-csi', { namespace: 'kube-system', serviceAccountName: 'ebs-csi-controller-sa' });
+      (identity as PodIdentityBinding).addManagedPolicy(
+        'EbsCsiPolicy',
+        `arn:${partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy`,
+      );
+      after.push(
+        new (eksAddonLib().EksAddon)(this, 'Addon-aws-ebs-csi-driver', {
+          clusterName: props.clusterName,
+          addonName: 'aws-ebs-csi-driver',
+          resolveConflictsOnCreate: 'OVERWRITE',
+          resolveConflictsOnUpdate: 'PRESERVE',
+          // Volumes of other workloads may use the driver by the time this stack is destroyed.
+          preserve: true,
+          tags: this.tags,
+          dependsOn: [...identity.dependables],
+        }),
+      );
+    } else {
+      requireClusterObject(this, 'EbsCsiDriverCheck', kubernetes, {
+        apiVersion: 'storage.k8s.io/v1',
+        kind: 'CSIDriver',
+        name: EBS_CSI_DRIVER,
+        errorMessage: `The Amazon EBS CSI driver (CSIDriver ${EBS_CSI_DRIVER}) is not installed in EKS cluster ${props.clusterName}, so add-on volumes would never bind; install the aws-ebs-csi-driver add-on, set installEbsCsiDriver: true, or pass storageClassName of a class that works.`,
+      });
+    }
+    // Named per construct: two stacks bringing the same cluster must not create one class twice.
+    const name = `ai-platform-gp3-${createHash('sha256').update(this.node.path).digest('hex').slice(0, 6)}`;
+    this.access.addRetainedStorageClass(this, name, EBS_CSI_DRIVER, { type: 'gp3', encrypted: 'true', fsType: 'ext4' }, {}, after);
+    return name;
   }
 
   public providers(scope: IConstruct): ClusterProviders {

@@ -1,6 +1,7 @@
 import { AcceleratorKind, Gpu } from '../gpu/accelerator';
 import type { AcceleratorPoolInfo } from './cluster';
 import { ExtendedResource, NodeTaint } from './node-pool';
+import { isToken, shown, validateLabelValue, validateLabels, validateTaints } from '../private/validation';
 
 /** An accelerator node pool of a cluster brought along, described by what its nodes carry. */
 export interface ExistingPoolProps {
@@ -37,7 +38,11 @@ export function validateExistingPool(p: ExistingPoolProps, names: Set<string>): 
   const out: string[] = [];
   if (names.has(p.name)) out.push(`${at}.name '${p.name}' is used twice; give every pool its own name`);
   names.add(p.name);
+  // The name goes where the platform's pool label value goes (flavors, dashboards, selectors).
+  if (p.name === '') out.push(`${at}.name '' is empty; name the pool, e.g. 'h100'`);
+  else out.push(...validateLabelValue(`${at}.name`, p.name, 'h100'));
   if (Object.keys(p.labels).length === 0) out.push(`${at}.labels {} is empty; list a label every node of the pool carries`);
+  out.push(...validateLabels(`${at}.labels`, p.labels), ...validateTaints(`${at}.taints`, p.taints));
   if (p.capacity.length === 0)
     out.push(`${at}.capacity [] is empty; list what one node advertises, e.g. { name: 'nvidia.com/gpu', count: 8 }`);
   for (const r of p.capacity) {
@@ -46,7 +51,9 @@ export function validateExistingPool(p: ExistingPoolProps, names: Set<string>): 
     if (!Number.isInteger(r.count) || r.count < 0)
       out.push(`${at}.capacity[${r.name}] ${r.count} is not a whole number of devices; use an integer >= 0`);
   }
-  if (!Number.isInteger(p.maxNodes) || p.maxNodes < 0)
+  if (p.accelerator !== undefined && !Object.values(AcceleratorKind).includes(p.accelerator))
+    out.push(`${at}.accelerator ${shown(p.accelerator)} is not an accelerator kind; use AcceleratorKind.NVIDIA_GPU or AWS_NEURON`);
+  if (!isToken(p.maxNodes) && (!Number.isInteger(p.maxNodes) || p.maxNodes < 0))
     out.push(`${at}.maxNodes ${p.maxNodes} is not a whole number >= 0; give the pool's maximum size`);
   return out;
 }

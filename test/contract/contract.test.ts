@@ -219,7 +219,7 @@ describe('ExistingCluster validation', () => {
       "test/Shared: acceleratorPools[a].capacity 'gpu' is not an extended resource name; use <domain>/<name>, e.g. nvidia.com/gpu",
       'test/Shared: acceleratorPools[a].capacity[gpu] 1.5 is not a whole number of devices; use an integer >= 0',
       "test/Shared: migStrategy 'auto' is not a device plugin MIG strategy; use one of none, single, mixed",
-      "test/Shared: storageClassName '' is empty; name a StorageClass of the cluster (e.g. 'gp3' on EKS, 'managed-csi-premium' on AKS)",
+      "test/Shared: storageClassName '' is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', alphanumeric at both ends, at most 253); use e.g. 'gp3-encrypted'",
     ]);
   });
 
