@@ -3,6 +3,8 @@ import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IPlatformCluster } from '../core/cluster';
+import { reportProblems } from '../private/problems';
+import { K8sName, validateK8sName, validateLabels, validateWholeNumber } from '../private/validation';
 
 /** Label every platform namespace carries; platform components (Prometheus) are let in by it. */
 export const PLATFORM_NAMESPACE_LABEL = { key: 'app.kubernetes.io/part-of', value: 'ai-platform' };
@@ -67,6 +69,7 @@ export class PlatformNamespace extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformNamespaceProps) {
     super(scope, id);
+    reportProblems(this, validateNamespace(props));
     const provider = props.cluster.providers(this).kubernetes;
     this.name = props.name;
     this.namespace = new NamespaceV1(this, 'Resource', {
@@ -125,4 +128,19 @@ export class PlatformNamespace extends Construct {
       );
     });
   }
+}
+
+/** Namespaces every cluster has: creating one fails ("already exists"). */
+const BUILT_IN = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+function validateNamespace(props: PlatformNamespaceProps): string[] {
+  const out = validateK8sName('name', props.name, K8sName.LABEL, 'serving');
+  if (BUILT_IN.includes(props.name))
+    out.push(`name '${props.name}' is a namespace every cluster has, so creating it fails; use a namespace of your own, e.g. 'serving'`);
+  (props.admitNamespaces ?? []).forEach((n, i) => out.push(...validateK8sName(`admitNamespaces[${i}]`, n, K8sName.LABEL, 'monitoring')));
+  (props.openPorts ?? []).forEach((p, i) => {
+    out.push(...validateWholeNumber(`openPorts[${i}].port`, p.port, 1, 65535, 'use the container port, e.g. 8000'));
+    out.push(...validateLabels(`openPorts[${i}].podLabels`, p.podLabels));
+  });
+  return out;
 }

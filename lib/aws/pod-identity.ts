@@ -5,6 +5,11 @@ import { ITerraformDependable, Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import { CloudProvider, IWorkloadIdentity } from '../core/cluster';
 import { awsContext } from './account';
+import { reportProblems } from '../private/problems';
+import { K8sName, isToken, shown, validateK8sName } from '../private/validation';
+
+/** IAM role names are account-wide: the names this app creates, by stack, with the binding that made each. */
+const roleNames = new WeakMap<object, Map<string, string>>();
 
 const dataAwsIamPolicyDocumentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-policy-document')>(
   '@cdktf/provider-aws/lib/data-aws-iam-policy-document',
@@ -79,6 +84,11 @@ export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
 
   constructor(scope: Construct, id: string, props: PodIdentityBindingProps) {
     super(scope, id);
+    reportProblems(this, [
+      ...validateK8sName('namespace', props.namespace, K8sName.LABEL, 'serving'),
+      ...validateK8sName('serviceAccountName', props.serviceAccountName, K8sName.SUBDOMAIN, 'model-server'),
+      ...this.validateRoleName(props.roleName),
+    ]);
     this.namespace = props.namespace;
     this.serviceAccountName = props.serviceAccountName;
     const trust = new (dataAwsIamPolicyDocumentLib().DataAwsIamPolicyDocument)(this, 'Trust', {
@@ -108,6 +118,22 @@ export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
       dependsOn: props.dependsOn,
     });
     this.dependables = [this.association];
+  }
+
+  /** IAM's role name rule, and one role per name in the account (as far as this app can see). */
+  private validateRoleName(name: string): string[] {
+    if (isToken(name)) return [];
+    if (!/^[\w+=,.@-]{1,64}$/.test(name))
+      return [`roleName ${shown(name)} is not an IAM role name; use 1-64 letters, digits or +=,.@_- (bind with a shorter id)`];
+    const taken = roleNames.get(this.node.root) ?? new Map<string, string>();
+    roleNames.set(this.node.root, taken);
+    const other = taken.get(name);
+    taken.set(name, this.node.path);
+    return other !== undefined && other !== this.node.path
+      ? [
+          `roleName ${shown(name)} is also the IAM role of ${other}, and role names are unique in an account; bind with ids that differ within the first 64 characters of '<cluster>-<id>'`,
+        ]
+      : [];
   }
 
   /** Adds a statement to the role's inline policy. */

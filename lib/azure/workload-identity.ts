@@ -5,6 +5,8 @@ import type { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assi
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { CloudProvider, IWorkloadIdentity } from '../core/cluster';
+import { reportProblems } from '../private/problems';
+import { K8sName, isToken, shown, validateK8sName } from '../private/validation';
 
 const federatedIdentityCredentialLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/federated-identity-credential')>(
   '@cdktf/provider-azurerm/lib/federated-identity-credential',
@@ -54,6 +56,15 @@ export class FederatedWorkloadIdentity extends Construct implements IWorkloadIde
 
   constructor(scope: Construct, id: string, props: FederatedWorkloadIdentityProps) {
     super(scope, id);
+    reportProblems(this, [
+      ...validateK8sName('namespace', props.namespace, K8sName.LABEL, 'serving'),
+      ...validateK8sName('serviceAccountName', props.serviceAccountName, K8sName.SUBDOMAIN, 'model-server'),
+      ...(!isToken(props.identityName) && !/^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$/.test(props.identityName)
+        ? [
+            `identityName ${shown(props.identityName)} (the cluster name and the binding's id) is not a managed identity name; use 3-128 letters, digits, '-' or '_', starting alphanumeric: bind with an id of letters, digits and '-'`,
+          ]
+        : []),
+    ]);
     this.namespace = props.namespace;
     this.serviceAccountName = props.serviceAccountName;
     this.identity = new (userAssignedIdentityLib().UserAssignedIdentity)(this, 'Identity', {
@@ -63,7 +74,8 @@ export class FederatedWorkloadIdentity extends Construct implements IWorkloadIde
       tags: props.tags,
     });
     this.credential = new (federatedIdentityCredentialLib().FederatedIdentityCredential)(this, 'Credential', {
-      name: `${props.namespace}-${props.serviceAccountName}`,
+      // One credential per identity: the name needs to be valid, not unique (3-120 of [A-Za-z0-9_-]).
+      name: credentialName(props.namespace, props.serviceAccountName),
       resourceGroupName: props.resourceGroupName,
       parentId: this.identity.id,
       issuer: props.oidcIssuerUrl,
@@ -89,4 +101,14 @@ export class FederatedWorkloadIdentity extends Construct implements IWorkloadIde
     this.dependables.push(ra);
     return ra;
   }
+}
+
+/** The federated credential's name from the service account it trusts; literal parts made Azure-valid. */
+function credentialName(namespace: string, serviceAccountName: string): string {
+  const raw = `${namespace}-${serviceAccountName}`;
+  if (isToken(namespace) || isToken(serviceAccountName)) return raw;
+  return raw
+    .replace(/[^A-Za-z0-9_-]/g, '-')
+    .slice(0, 120)
+    .padEnd(3, '-');
 }

@@ -7,7 +7,7 @@ import { deployabilityViolations } from './deployability';
  * `FUZZ_RUNS=500 npx jest test/fuzz -w 1` digs deeper. `FUZZ_SEED` replays another sequence.
  */
 export const FUZZ = {
-  numRuns: Number(process.env.FUZZ_RUNS ?? 25),
+  numRuns: Number(process.env.FUZZ_RUNS ?? 20),
   seed: Number(process.env.FUZZ_SEED ?? 17),
   endOnFailure: true,
 };

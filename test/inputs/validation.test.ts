@@ -1,5 +1,15 @@
-import { Cloud, EndpointAccess, ExistingCluster, Gpu, GpuInferenceCluster, GpuNodePool, TaintEffect } from '../../lib';
-import { awsStack, azureStack, problemLines } from '../helpers';
+import {
+  Cloud,
+  EndpointAccess,
+  ExistingCluster,
+  Gpu,
+  GpuInferenceCluster,
+  GpuNodePool,
+  PlatformNamespace,
+  PodSecurityLevel,
+  TaintEffect,
+} from '../../lib';
+import { awsStack, azureStack, problemLines, synthJson } from '../helpers';
 
 // Each test pins one input the fuzz suite (test/fuzz) found reaching a cloud or Kubernetes API that would
 // reject it, or crashing: now refused at synth as `<path>: <prop> <value> <problem>; <fix>`.
@@ -148,6 +158,70 @@ describe('ExistingCluster', () => {
       "test/Shared: resourceGroupName 'rg/x' is not an Azure resource group name; use 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending with '.'",
       "test/Shared: tags 'team/owner' has a character Azure rejects in tag names (< > % & \\ ? /); use e.g. 'team-owner'",
       "test/Shared: kubeloginMode 'browser' is not a kubelogin login mode; use one of azurecli, workloadidentity, msi, spn, devicecode, interactive, azd",
+    ]);
+  });
+});
+
+describe('PlatformNamespace and bindServiceAccount (k8s-name, iam-name, azure-name)', () => {
+  const eks = () => {
+    const stack = awsStack();
+    const cluster = ExistingCluster.fromEks(stack, 'Shared', { clusterName: 'shared', storageClassName: 'gp3', acceleratorPools: [] });
+    return { stack, cluster };
+  };
+
+  test('a namespace name that is not a DNS label, or one every cluster has, is refused', () => {
+    const { stack, cluster } = eks();
+    new PlatformNamespace(stack, 'Bad', { cluster, name: "quo'te", podSecurity: PodSecurityLevel.RESTRICTED });
+    new PlatformNamespace(stack, 'System', {
+      cluster,
+      name: 'kube-system',
+      podSecurity: PodSecurityLevel.RESTRICTED,
+      openPorts: [{ podLabels: {}, port: 0 }],
+    });
+    expect(problemLines(stack)).toEqual([
+      "test/Bad: name 'quo'te' is not a DNS-1123 label (1-63 lower-case letters, digits or -, alphanumeric at both ends); use e.g. 'serving'",
+      "test/System: name 'kube-system' is a namespace every cluster has, so creating it fails; use a namespace of your own, e.g. 'serving'",
+      'test/System: openPorts[0].port 0 is not a whole number in 1-65535; use the container port, e.g. 8000',
+    ]);
+  });
+
+  test('EKS: service account names Pod Identity rejects, and ids that give one IAM role name twice', () => {
+    const { stack, cluster } = eks();
+    cluster.bindServiceAccount(stack, 'Api', { namespace: 'Serving', serviceAccountName: 'w'.repeat(300) });
+    cluster.bindServiceAccount(stack, `${'x'.repeat(60)}-a`, { namespace: 'a', serviceAccountName: 'a' });
+    cluster.bindServiceAccount(stack, `${'x'.repeat(60)}-b`, { namespace: 'b', serviceAccountName: 'b' });
+    expect(problemLines(stack)).toEqual([
+      "test/Api: namespace 'Serving' is not a DNS-1123 label (1-63 lower-case letters, digits or -, alphanumeric at both ends); use e.g. 'serving'",
+      `test/Api: serviceAccountName '${'w'.repeat(60)}…' (300 characters) is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', alphanumeric at both ends, at most 253); use e.g. 'model-server'`,
+      `test/${'x'.repeat(60)}-b: roleName 'shared-${'x'.repeat(57)}' is also the IAM role of test/${'x'.repeat(60)}-a, and role names are unique in an account; bind with ids that differ within the first 64 characters of '<cluster>-<id>'`,
+    ]);
+  });
+
+  test('AKS: the federated credential name is made valid from a valid service account; a bad identity name is refused', () => {
+    const stack = azureStack();
+    const cluster = ExistingCluster.fromAks(stack, 'Shared', {
+      clusterName: 'shared',
+      resourceGroupName: 'rg',
+      storageClassName: 'premium-retain',
+      acceleratorPools: [],
+    });
+    cluster.bindServiceAccount(stack, 'Api', { namespace: 'serving', serviceAccountName: 'model.server' });
+    expect(problemLines(stack)).toEqual([]);
+    const cred = Object.values(synthJson(stack).resource.azurerm_federated_identity_credential)[0] as any;
+    expect(cred.name).toBe('serving-model-server');
+    expect(cred.subject).toBe('system:serviceaccount:serving:model.server');
+    const other = azureStack();
+    const c2 = ExistingCluster.fromAks(other, 'Shared', {
+      clusterName: 'shared',
+      resourceGroupName: 'rg',
+      storageClassName: 'premium-retain',
+      acceleratorPools: [],
+    });
+    c2.bindServiceAccount(other, 'with space', { namespace: 'serving', serviceAccountName: 'api' });
+    expect(problemLines(other)).toEqual([
+      expect.stringMatching(
+        /^test\/with space: identityName 'shared-with space' \(the cluster name and the binding's id\) is not a managed identity name; .*bind with an id of letters, digits and '-'$/,
+      ),
     ]);
   });
 });
