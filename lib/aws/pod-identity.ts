@@ -1,14 +1,14 @@
 import { lazyModule } from '../private/lazy';
 import type { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-identity-association';
 import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { ITerraformDependable, Lazy } from 'cdktf';
+import { ITerraformDependable, Lazy, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { CloudProvider, IWorkloadIdentity } from '../core/cluster';
 import { awsContext } from './account';
 import { reportProblems } from '../private/problems';
 import { K8sName, isToken, shown, validateK8sName } from '../private/validation';
 
-/** IAM role names are account-wide: the names this app creates, by stack, with the binding that made each. */
+/** IAM role names are account-wide: the names each stack creates (one stack, one account), with the binding that made each. */
 const roleNames = new WeakMap<object, Map<string, string>>();
 
 const dataAwsIamPolicyDocumentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-policy-document')>(
@@ -125,8 +125,9 @@ export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
     if (isToken(name)) return [];
     if (!/^[\w+=,.@-]{1,64}$/.test(name))
       return [`roleName ${shown(name)} is not an IAM role name; use 1-64 letters, digits or +=,.@_- (bind with a shorter id)`];
-    const taken = roleNames.get(this.node.root) ?? new Map<string, string>();
-    roleNames.set(this.node.root, taken);
+    const stack = TerraformStack.of(this);
+    const taken = roleNames.get(stack) ?? new Map<string, string>();
+    roleNames.set(stack, taken);
     const other = taken.get(name);
     taken.set(name, this.node.path);
     return other !== undefined && other !== this.node.path

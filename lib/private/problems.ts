@@ -50,13 +50,19 @@ export function reportProblems(scope: IConstruct, problems: string[] | (() => st
   });
 }
 
-/** Every problem reported in the app of `scope`, each once, as `<path>: <message>`. */
+/**
+ * Every problem reported in the app of `scope`, each once, as `<path>: <message>`. A problem about the
+ * value an enclosing construct already reported (a tenant's name, passed on as a namespace) is the same
+ * mistake seen deeper: only the outermost report, where the user wrote the value, is kept.
+ */
 export function collectProblems(scope: IConstruct): string[] {
-  const seen = new Set<string>();
+  const found: { path: string; message: string; value?: string }[] = [];
   for (const s of sources.get(scope.node.root) ?? []) {
-    for (const m of s.produce()) seen.add(printable(`${s.scope.node.path}: ${m}`));
+    for (const m of s.produce()) found.push({ path: s.scope.node.path, message: m, value: /^\S+ ('[^']*')/.exec(m)?.[1] });
   }
-  return [...seen];
+  const echoed = (p: { path: string; value?: string }) =>
+    p.value !== undefined && found.some((o) => o.value === p.value && p.path.startsWith(`${o.path}/`));
+  return [...new Set(found.filter((p) => !echoed(p)).map((p) => printable(`${p.path}: ${p.message}`)))];
 }
 
 /**

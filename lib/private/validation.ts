@@ -105,13 +105,20 @@ function labelKeyProblem(key: string): string | undefined {
 
 /** Options of a label check. */
 export interface LabelRules {
-  /** Label key prefixes the user may not set (the library's own, or the cloud's). */
+  /**
+   * Label key prefixes the user may not set (the library's own, or the cloud's).
+   * @default - none
+   */
   readonly reservedPrefixes?: string[];
-  /** Keys the user may not set. */
+  /**
+   * Keys the user may not set.
+   * @default - none
+   */
   readonly reservedKeys?: string[];
   /**
    * Node labels: kubelet refuses to start with labels in the kubernetes.io / k8s.io namespaces other than
    * node.kubernetes.io/ and kubelet.kubernetes.io/ ones, so nodes never join.
+   * @default false
    */
   readonly nodeLabels?: boolean;
 }

@@ -13,8 +13,8 @@ export const FUZZ = {
 };
 
 const HEADER = /^(\d+) problems? in the cdktf-ai-platform constructs; fix them all, then synthesize again:$/;
-/** `<construct path>: <prop> <value> <problem>; <fix>` on one line. */
-const PROBLEM = /^[^\s:]+(\/[^\s:]+)*: \S.*; \S.*$/;
+/** `<construct path>: <prop> <value> <problem>; <fix>` on one line; the fuzz stacks are all named 'fuzz'. */
+const PROBLEM = /^fuzz(\/.*?)?: \S.*; \S.*$/;
 /** An error a factory (`KubernetesVersion.of`, `MigLayout.uniform`) throws on its own argument: `<prop> <value> …; <fix>`. */
 const FACTORY = /^[A-Za-z][\w.[\]()' -]*\S.*; \S/;
 

@@ -275,6 +275,8 @@ describe('Tenant validation', () => {
       "test/A/Admins/Cloud: adminGroup 'arn:aws:sts::123456789012:assumed-role/admins/me' is a session ARN; EKS access entries take the role itself: arn:aws:iam::<account>:role/<name>",
       "test/B: name 'kube-system' is a system or platform namespace; give the team its own name, e.g. 'kube-system-team'",
       "test/D: name 'ads' is already a tenant of test/Sharing; give every tenant its own name",
+      // Where the name lands: one IAM role name twice.
+      "test/D/tenant-ads: roleName 'ai-shared-tenant-ads' is also the IAM role of test/C/tenant-ads, and role names are unique in an account; bind with ids that differ within the first 64 characters of '<cluster>-<id>'",
     ]);
   });
 
