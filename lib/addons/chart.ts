@@ -97,6 +97,10 @@ export interface HelmAddonProps {
 export class HelmAddon extends Construct {
   /** The Helm release. */
   public readonly release: Release;
+  /** The chart installed (the pinned reference; `release.version` holds an overridden version). */
+  public readonly chart: ChartRef;
+  /** The values as rendered into the release: the library's with the user's overrides merged over them. */
+  public readonly values: { [key: string]: any };
 
   constructor(scope: Construct, id: string, props: HelmAddonProps) {
     super(scope, id);
@@ -107,6 +111,8 @@ export class HelmAddon extends Construct {
         `overrides.version '' is empty, which installs the newest ${props.chart.chart} chart; pass an exact version or leave it unset for ${props.chart.version}`,
       ]);
     }
+    this.chart = props.chart;
+    this.values = deepMerge(props.values, props.overrides?.values ?? {});
     this.release = new Release(this, 'Resource', {
       provider: props.cluster.providers(this).helm,
       name: props.releaseName,
@@ -120,7 +126,7 @@ export class HelmAddon extends Construct {
       wait: true,
       timeout: props.timeoutSeconds ?? 600,
       maxHistory: 5,
-      values: [toYaml(deepMerge(props.values, props.overrides?.values ?? {}))],
+      values: [toYaml(this.values)],
       dependsOn: [...props.cluster.addonDependencies(this), ...sameStack(this, props.dependsOn ?? [])],
     });
   }

@@ -16,7 +16,11 @@ export interface ManifestsReleaseProps {
   readonly namespace: string;
   /** Complete manifests (apiVersion, kind, metadata, spec). */
   readonly manifests: { [key: string]: any }[];
-  /** What to wait for: the release that installs the CRDs, the namespace, ... */
+  /**
+   * What to wait for: the release that installs the CRDs (or runs the operator whose finalizers the objects
+   * carry), the namespace, ... Terraform destroys in reverse, so the objects go while their operator still
+   * runs to clear its finalizers.
+   */
   readonly dependsOn: ITerraformDependable[];
 }
 
@@ -32,9 +36,12 @@ const assets = new WeakMap<TerraformStack, TerraformAsset>();
 export class ManifestsRelease extends Construct {
   /** The Helm release. */
   public readonly release: Release;
+  /** The objects the release installs. */
+  public readonly manifests: { [key: string]: any }[];
 
   constructor(scope: Construct, id: string, props: ManifestsReleaseProps) {
     super(scope, id);
+    this.manifests = props.manifests;
     const stack = TerraformStack.of(this);
     let asset = assets.get(stack);
     if (!asset) {
