@@ -84,6 +84,10 @@ export function kubePrometheusValues(i: KubePrometheusValuesInput): { [key: stri
       // Credentials come from a Secret created outside the chart, so no password is in the values.
       admin: { existingSecret: i.grafanaAdminSecret, userKey: GRAFANA_ADMIN_KEYS.user, passwordKey: GRAFANA_ADMIN_KEYS.password },
       persistence: { enabled: true, type: 'pvc', size: `${i.grafanaStorageGib}Gi`, storageClassName: i.storageClassName },
+      // The volume is ReadWriteOnce (a cloud disk attaches to one node): the chart's RollingUpdate starts the
+      // new pod before the old one stops, and on another node it waits forever on a Multi-Attach error, so
+      // an upgrade times out and the atomic release rolls back. Stop the old pod first.
+      deploymentStrategy: { type: 'Recreate' },
       'grafana.ini': { analytics: { check_for_updates: false } },
       sidecar: {
         dashboards: {

@@ -63,6 +63,11 @@ describe('ObservabilityStack on an EKS GpuInferenceCluster (defaults)', () => {
     expect(obs.grafanaAdminSecretName).toBe('grafana-admin-credentials');
   });
 
+  test('Grafana on its ReadWriteOnce volume is recreated on upgrade, never rolled onto a second node', () => {
+    expect(values).toMatch(/^grafana:\n(?: {2}.*\n)*? {2}persistence:\n {4}enabled: true\n/m);
+    expect(values).toMatch(/^grafana:\n(?: {2}.*\n)*? {2}deploymentStrategy:\n {4}type: Recreate\n/m);
+  });
+
   test('DCGM: the GPU operator exporter is scraped through a ServiceMonitor; no standalone exporter', () => {
     expect(values).toContain('additionalServiceMonitors:\n    - name: nvidia-dcgm-exporter');
     expect(values).toContain('app: nvidia-dcgm-exporter');
