@@ -4,6 +4,8 @@ import { IPlatformCluster } from '../core/cluster';
 export const PROMETHEUS_SERVICE_ACCOUNT = 'prometheus';
 /** Label the Grafana sidecar watches on dashboard ConfigMaps (kube-prometheus-stack's default). */
 export const GRAFANA_DASHBOARD_LABEL = { key: 'grafana_dashboard', value: '1' };
+/** busybox of the CRD upgrade Job (it only unpacks the CRDs), pinned instead of the chart's `latest`. */
+export const KPS_CRD_UPGRADE_BUSYBOX_TAG = '1.37.0';
 /** Keys of the Grafana admin Secret. */
 export const GRAFANA_ADMIN_KEYS = { user: 'admin-user', password: 'admin-password' };
 
@@ -65,8 +67,20 @@ export function kubePrometheusValues(i: KubePrometheusValuesInput): { [key: stri
     kubeScheduler: { enabled: false },
     kubeProxy: { enabled: false },
     additionalPrometheusRulesMap: { 'ai-platform': { groups: i.ruleGroups } },
-    // The CRD upgrade hook Job is off by default; placed anyway, so turning it on cannot strand a release.
-    crds: { upgradeJob: { ...placement } },
+    // The prometheus-operator CRDs sit in the crds subchart's crds/ folder, which Helm installs once and
+    // never upgrades: after a chart bump the new operator would run against old CRDs. The chart's upgrade
+    // Job (crds/templates/upgrade: pre-install, pre-upgrade and pre-rollback hooks, with a ServiceAccount
+    // and a ClusterRole limited to these CRDs by name) server-side applies the chart's CRDs with
+    // --force-conflicts before anything else changes. On the first install Helm has already created the
+    // CRDs from crds/, so the apply changes nothing. It pulls busybox (pinned here; the chart says latest)
+    // and registry.k8s.io/kubectl at the cluster's version, and runs on the system pool like every hook.
+    crds: {
+      upgradeJob: {
+        enabled: true,
+        image: { busybox: { tag: KPS_CRD_UPGRADE_BUSYBOX_TAG } },
+        ...placement,
+      },
+    },
     prometheusOperator: {
       ...placement,
       admissionWebhooks: {

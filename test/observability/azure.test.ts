@@ -1,5 +1,6 @@
 import { Testing } from 'cdktf';
 import { ObservabilityStack } from '../../lib/observability-stack';
+import { KPS_CRD_UPGRADE_BUSYBOX_TAG } from '../../lib/observability/kube-prometheus-values';
 import { RemoteWrite } from '../../lib/remote-write';
 import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout } from '../../lib';
 import { awsStack, azureStack, resourceNamed, resources, synthJson } from '../helpers';
@@ -28,6 +29,28 @@ describe('ObservabilityStack on an AKS GpuInferenceCluster', () => {
     for (const t of cluster.systemTolerations) expect(values).toContain(`key: ${t.key}`);
     expect(Object.keys(resources(doc, 'kubernetes_config_map_v1')).filter((n) => n.includes('Dashboard'))).toHaveLength(3);
     expect(resources(doc, 'kubernetes_manifest')).toEqual({});
+  });
+
+  test('the prometheus-operator CRDs are upgraded by the chart hook Job, on the tainted system pool', () => {
+    const { stack, cluster } = aks();
+    const obs = new ObservabilityStack(stack, 'Obs', { cluster });
+    const doc = JSON.parse(Testing.synth(stack, true));
+    const values: string = resourceNamed(doc, 'helm_release', 'KubePrometheusStack').values[0];
+    expect(values).toMatch(/^crds:\n {2}upgradeJob:\n {4}enabled: true\n/m);
+    const job = obs.kubePrometheusStack.values.crds.upgradeJob;
+    expect(job).toEqual({
+      enabled: true,
+      image: { busybox: { tag: KPS_CRD_UPGRADE_BUSYBOX_TAG } },
+      nodeSelector: cluster.systemNodeSelector,
+      tolerations: [{ key: 'CriticalAddonsOnly', operator: 'Exists' }],
+    });
+    // The same placement as the operator, whose admission-webhook hook Jobs already run there.
+    expect(job.nodeSelector).toEqual(obs.kubePrometheusStack.values.prometheusOperator.nodeSelector);
+    expect(job.tolerations).toEqual(obs.kubePrometheusStack.values.prometheusOperator.admissionWebhooks.patch.tolerations);
+    // The chart names the CRD ConfigMap after the ServiceAccount but mounts it by the Job's name: a custom
+    // ServiceAccount name would leave the Job without its CRDs. The chart's forceConflicts (true) stays.
+    expect(job.serviceAccount).toBeUndefined();
+    expect(job.forceConflicts).toBeUndefined();
   });
 
   test('Amazon Managed Prometheus is refused on AKS', () => {
