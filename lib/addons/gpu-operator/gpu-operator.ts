@@ -79,6 +79,13 @@ export function gpuOperatorValues(cluster: IAcceleratorCluster, nodePools: GpuNo
     // tainted. Its hook Jobs (upgrade-CRD before every upgrade, GPU-cluster cleanup before delete) read
     // only operator.nodeSelector/tolerations: the tolerations place them on the system pool too.
     operator: {
+      // The CRDs sit in crds/ (installed once, never upgraded by Helm); the chart's pre-upgrade hook Job
+      // (templates/upgrade_crd.yaml: operator image, `manage-crds apply` of ClusterPolicy, NVIDIADriver,
+      // GPUCluster and NFD CRDs) upgrades them before the new operator starts. On by default: kept on.
+      upgradeCRD: true,
+      // Off: uninstalling keeps the CRDs (and any NVIDIADriver a user added); the ClusterPolicy has no
+      // finalizer and goes with the release, its operands with it (owner references).
+      cleanupCRD: false,
       affinity: {
         nodeAffinity: {
           preferredDuringSchedulingIgnoredDuringExecution: [
