@@ -118,8 +118,6 @@ export const RWO_DEPLOYMENTS: { [chart: string]: (values: { [key: string]: any }
   kueue: () => [],
   'dcgm-exporter': () => [],
   'opentelemetry-collector': () => [],
-  // emptyDir and secret volumes only (the library's values).
-  'feast-feature-server': () => [],
 };
 
 /** The access modes of a claim named in a pod volume, from the stack's claims (resources or manifests). */
@@ -167,6 +165,44 @@ export function rwoDeploymentsNotRecreated({ stack, doc }: SynthesizedStack): st
       const modes = claimModes(doc, allManifests, d.metadata?.namespace ?? 'default', claim);
       if ((modes === undefined || modes.some((x) => SINGLE_WRITER.test(x))) && spec.strategy?.type !== 'Recreate')
         out.push(`kubernetes_deployment_v1.${name} mounts claim ${claim} (${modes ?? 'modes unknown'}) without strategy Recreate`);
+    }
+  }
+  return out;
+}
+
+/**
+ * ScaledObjects and HPAs of a synthesized stack whose target Deployment would have its replica count
+ * written back by Terraform or Helm: a manifest with `spec.replicas` (Helm's three-way merge patches it on
+ * every upgrade and rollback), a kubernetes_deployment_v1 that does not ignore `spec[0].replicas` (every
+ * apply after a scale shows a diff and resets it), or a target the library does not render (a chart's).
+ */
+export function scaleTargetsWithReplicas({ stack, doc }: SynthesizedStack): string[] {
+  const out: string[] = [];
+  const releases = inStack(stack, ManifestsRelease);
+  const deployments = releases.flatMap((r) => r.manifests.filter((m) => m.kind === 'Deployment'));
+  for (const release of releases) {
+    for (const m of release.manifests.filter(
+      (x) => (x.kind === 'ScaledObject' && /^keda\.sh\//.test(x.apiVersion)) || x.kind === 'HorizontalPodAutoscaler',
+    )) {
+      const ref = m.spec?.scaleTargetRef ?? {};
+      const namespace = m.metadata?.namespace;
+      const what = `${release.node.path}: ${m.kind} ${m.metadata?.name} targets ${ref.kind ?? 'Deployment'} ${ref.name}`;
+      if ((ref.kind ?? 'Deployment') !== 'Deployment') {
+        out.push(`${what}, not a Deployment`);
+        continue;
+      }
+      const manifest = deployments.find((d) => d.metadata?.name === ref.name && d.metadata?.namespace === namespace);
+      const resource = Object.entries<any>(doc.resource?.kubernetes_deployment_v1 ?? {}).find(
+        ([, d]) => d.metadata?.name === ref.name && d.metadata?.namespace === namespace,
+      );
+      if (manifest) {
+        if (manifest.spec?.replicas !== undefined) out.push(`${what}, whose manifest sets replicas ${manifest.spec.replicas}`);
+      } else if (resource) {
+        if (!(resource[1].lifecycle?.ignore_changes ?? []).includes('spec[0].replicas'))
+          out.push(`${what} (kubernetes_deployment_v1.${resource[0]}), which does not ignore changes to spec[0].replicas`);
+      } else {
+        out.push(`${what}, which the library does not render in this stack (a chart's Deployment sets replicas)`);
+      }
     }
   }
   return out;

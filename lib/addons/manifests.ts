@@ -22,6 +22,11 @@ export interface ManifestsReleaseProps {
    * runs to clear its finalizers.
    */
   readonly dependsOn: ITerraformDependable[];
+  /**
+   * Seconds Helm waits for the objects to become ready (Deployments: their replicas available).
+   * @default 300
+   */
+  readonly timeoutSeconds?: number;
 }
 
 const assets = new WeakMap<TerraformStack, TerraformAsset>();
@@ -61,7 +66,7 @@ export class ManifestsRelease extends Construct {
       atomic: true,
       cleanupOnFail: true,
       wait: true,
-      timeout: 300,
+      timeout: props.timeoutSeconds ?? 300,
       maxHistory: 5,
       values: [toYaml({ manifests: props.manifests })],
       dependsOn: [...props.cluster.addonDependencies(this), ...sameStack(this, props.dependsOn)],

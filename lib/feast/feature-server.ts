@@ -1,10 +1,10 @@
 import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
-import { Fn, ITerraformDependable } from 'cdktf';
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { ChartOverrides, HelmAddon } from '../addons/chart';
+import { ChartOverrides } from '../addons/chart';
+import { ManifestsRelease } from '../addons/manifests';
 import { CloudProvider, IPlatformCluster, IWorkloadIdentity } from '../core/cluster';
 import { isToken } from '../private/validation';
-import { FeastCharts } from './charts';
 import { FEAST_CONFIG_DIR, FEATURE_STORE_YAML, PG_PASSFILE_DIR, k8sName } from './feature-store-yaml';
 import { FEAST_UID, FeastIdentityConfig, feastShell, manifestEnv } from './workload';
 
@@ -47,14 +47,17 @@ export interface FeatureServerOptions {
    */
   readonly workers?: number;
   /**
-   * Also run Feast's web UI (the same chart in `ui` mode, one replica, read-only registry access), reachable
+   * Also run Feast's web UI (the same server in `ui` mode, one replica, read-only registry access), reachable
    * inside the cluster (`kubectl port-forward svc/<name>-ui 8888:80`).
    * @default false
    */
   readonly ui?: boolean;
   /**
-   * Another chart version, and values merged over the library's.
-   * @default - the pinned version and the library's values
+   * No longer used: setting it is reported at synth. The server is not installed from the
+   * feast-feature-server chart any more, whose Deployment always sets `replicas` and so reset the count
+   * KEDA chose on every upgrade; the library renders the same Deployment and Service without it.
+   * @deprecated the server's Deployment is rendered by the library; use image, cpu, memory and workers
+   * @default - none
    */
   readonly chart?: ChartOverrides;
 }
@@ -85,8 +88,8 @@ export interface FeatureServerProps {
   /** Image. */
   readonly image: string;
   /**
-   * Azure tenant of the workload identity (the chart cannot label pods, so the identity's token is mounted
-   * by the values: see `identityVolumes`).
+   * Azure tenant of the workload identity (the pods carry only their selector labels, so the identity's
+   * token is mounted by the pod spec: see `identityParts`).
    * @default - none (AWS)
    */
   readonly azureTenantId?: string;
@@ -142,6 +145,10 @@ export function validateServerOptions(o: FeatureServerOptions): string[] {
     out.push(`server.workers ${o.workers} is not a whole number from 1 to 32; use e.g. 2`);
   if (!isToken(r.cpu) && parseCpu(r.cpu) === undefined)
     out.push(`server.cpu '${r.cpu}' is not a Kubernetes CPU quantity; use e.g. '500m' or '1'`);
+  if (o.chart !== undefined)
+    out.push(
+      `server.chart is set, but the feature server no longer comes from the feast-feature-server chart (its Deployment always sets replicas, which resets KEDA's count on every upgrade); remove server.chart and use server.image, cpu, memory and workers`,
+    );
   return out;
 }
 
@@ -154,10 +161,10 @@ export function parseCpu(q: string): number | undefined {
 
 /**
  * The PodMonitor (in the shape ObservabilityStack's `podMonitors` list takes) that scrapes every feature
- * server: `feast serve --metrics` serves Prometheus metrics on port 8000, which the chart's pod spec does
- * not declare (only the `online` port, 6566), and the Prometheus operator drops undeclared ports; so the
- * endpoint selects the declared `online` port and rewrites the address to port 8000. (The chart's Service
- * does name port 8000 `metrics`, as `metrics.enabled` is on: a ServiceMonitor on port `metrics` works too.)
+ * server: `feast serve --metrics` serves Prometheus metrics on port 8000, which the pod spec (as the chart
+ * wrote it) does not declare (only the `online` port, 6566), and the Prometheus operator drops undeclared ports; so the
+ * endpoint selects the declared `online` port and rewrites the address to port 8000. (The Service does
+ * name port 8000 `metrics`: a ServiceMonitor on port `metrics` works too.)
  */
 export function featureServerPodMonitor(): { [key: string]: any } {
   return {
@@ -183,32 +190,15 @@ export function featureServerPodMonitor(): { [key: string]: any } {
   };
 }
 
-/** Labels the chart puts on the server's pods (its selector labels). */
+/** Labels of the server's pods (the chart's selector labels, kept so its Deployments upgrade in place). */
 export function serverPodLabels(name: string): { [key: string]: string } {
   return { 'app.kubernetes.io/name': FEATURE_SERVER_CONTAINER, 'app.kubernetes.io/instance': name };
 }
 
-/** An image reference split into the chart's repository and tag (a digest stays in the tag: `tag@sha256:...`). */
-export function splitImage(image: string): { repository: string; tag: string } {
-  if (isToken(image)) {
-    // Known at apply time only: Terraform splits it (a tag is required; `tag@sha256:...` stays in the tag).
-    return {
-      repository: Fn.replace(image, '/:[^:/@]+(@sha256:[a-f0-9]+)?$/', ''),
-      tag: Fn.replace(image, '/^.*?:([^:/@]+(@sha256:[a-f0-9]+)?)$/', '$1'),
-    };
-  }
-  const at = image.indexOf('@');
-  const base = at >= 0 ? image.slice(0, at) : image;
-  const digest = at >= 0 ? image.slice(at) : '';
-  const colon = base.lastIndexOf(':');
-  if (colon > base.lastIndexOf('/')) return { repository: base.slice(0, colon), tag: `${base.slice(colon + 1)}${digest}` };
-  return { repository: base, tag: digest ? `latest${digest}` : 'latest' };
-}
-
 /**
- * What the pod needs for its cloud identity beyond the service account. The chart has no pod labels, so
- * the Azure workload identity webhook (which only mutates pods labelled `azure.workload.identity/use`)
- * never sees the server's pods: the values mount the projected service account token for
+ * What the pod needs for its cloud identity beyond the service account. The pods carry only their selector
+ * labels (as the chart rendered them), so the Azure workload identity webhook (which only mutates pods
+ * labelled `azure.workload.identity/use`) never sees them: the pod spec mounts the projected service account token for
  * `api://AzureADTokenExchange` and set the variables the webhook would (AZURE_CLIENT_ID, AZURE_TENANT_ID,
  * AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST). EKS Pod Identity needs nothing: its webhook injects
  * every pod whose service account is associated.
@@ -240,81 +230,133 @@ function identityParts(
   };
 }
 
-/** Chart values of one Feast server release (online or UI mode). */
-export function featureServerValues(
+/** Container port of each server mode (the chart's `feast_mode` ports). */
+const MODE_PORTS: { [mode: string]: number } = { online: FEATURE_SERVER_PORT, ui: 8888 };
+
+/**
+ * The Deployment and Service of one Feast server (online or UI mode), as the pinned feast-feature-server
+ * chart (0.66.0, templates/deployment.yaml and service.yaml) rendered them for the library's values: the
+ * same names and selector labels, so a release installed from the chart upgrades in place. What differs:
+ * no `spec.replicas` (the chart always renders it; see `FeatureServer`), no FEATURE_STORE_YAML_BASE64
+ * (empty: Feast reads the mounted file) and no OpenTelemetry auto-instrumentation annotation.
+ */
+export function featureServerManifests(
   props: FeatureServerProps,
   mode: string,
-  replicas: number,
   command: string[],
   resources: { cpu: string; memory: string },
   readOnlyRoot: boolean,
   fullname: string,
-): { [key: string]: any } {
+): { [key: string]: any }[] {
   const cluster = props.cluster;
-  const image = splitImage(props.image);
   const id = identityParts(props.identity, props.azureTenantId);
-  const labels = serverPodLabels(fullname);
-  return {
-    // Names the Deployment and Service: the PodDisruptionBudget, the ScaledObject and NetworkPolicies use it.
-    fullnameOverride: fullname,
-    replicaCount: replicas,
-    image: { repository: image.repository, tag: image.tag, pullPolicy: 'IfNotPresent' },
-    logLevel: 'INFO',
-    // The Service names port 8000 `metrics` (ServiceMonitor); the chart also adds an OpenTelemetry operator
-    // annotation, inert without that operator. Only the online server serves metrics.
-    ...(mode === 'online' ? { metrics: { enabled: true } } : {}),
-    feast_mode: mode,
-    // feature_store.yaml comes from the mounted secret (`-f`); feature_store_yaml_base64 stays unset (the
-    // chart's empty default), so FEATURE_STORE_YAML_BASE64 is empty and Feast reads the file.
-    commandArgs: command,
-    podSecurityContext: { runAsNonRoot: true, runAsUser: FEAST_UID, fsGroup: FEAST_UID, seccompProfile: { type: 'RuntimeDefault' } },
-    securityContext: {
-      runAsNonRoot: true,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: readOnlyRoot,
-      capabilities: { drop: ['ALL'] },
-    },
-    serviceAccount: { name: props.serviceAccountName },
-    resources: { requests: { cpu: resources.cpu, memory: resources.memory }, limits: { memory: resources.memory } },
-    nodeSelector: { ...cluster.systemNodeSelector },
-    tolerations: cluster.systemTolerations.map((t) => ({ ...t })),
-    affinity: {
-      podAntiAffinity: {
-        preferredDuringSchedulingIgnoredDuringExecution: [
-          { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: labels } } },
-        ],
+  const selector = serverPodLabels(fullname);
+  const metadata = { name: fullname, namespace: props.namespace, labels: { ...selector, 'app.kubernetes.io/part-of': 'ai-platform' } };
+  // Only the online server serves metrics (`feast serve --metrics`).
+  const metrics = mode === 'online';
+  const deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata,
+    spec: {
+      // No `replicas`: the ScaledObject's HPA owns the count. Helm patches with a three-way merge of the
+      // previous manifest, this one and the live object, so a replicas field (even an empty one) in the
+      // manifest is written back over KEDA's on every upgrade and rollback; an absent field never is.
+      selector: { matchLabels: { ...selector } },
+      template: {
+        metadata: { labels: { ...selector } },
+        spec: {
+          serviceAccountName: props.serviceAccountName,
+          securityContext: { runAsNonRoot: true, runAsUser: FEAST_UID, fsGroup: FEAST_UID, seccompProfile: { type: 'RuntimeDefault' } },
+          volumes: [
+            { name: 'feast-config', secret: { secretName: props.config.secretName, defaultMode: 0o444 } },
+            { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
+            { name: 'pg', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+            ...id.volumes,
+          ],
+          containers: [
+            {
+              name: FEATURE_SERVER_CONTAINER,
+              securityContext: {
+                runAsNonRoot: true,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: readOnlyRoot,
+                capabilities: { drop: ['ALL'] },
+              },
+              image: props.image,
+              imagePullPolicy: 'IfNotPresent',
+              env: [
+                // As the chart sets it: the token Feast servers present to each other (base64 of
+                // 'intra-server-communication').
+                { name: 'INTRA_COMMUNICATION_BASE64', value: 'aW50cmEtc2VydmVyLWNvbW11bmljYXRpb24=' },
+                ...manifestEnv(props.config.env),
+                ...id.env,
+              ],
+              command,
+              ports: [{ name: mode, containerPort: MODE_PORTS[mode], protocol: 'TCP' }],
+              // The port over TCP, as the chart probes: Feast opens it once the store and registry are loaded.
+              livenessProbe: { tcpSocket: { port: mode }, initialDelaySeconds: 30, periodSeconds: 15 },
+              readinessProbe: { tcpSocket: { port: mode }, initialDelaySeconds: 10, periodSeconds: 5 },
+              resources: { requests: { cpu: resources.cpu, memory: resources.memory }, limits: { memory: resources.memory } },
+              volumeMounts: [
+                { name: 'feast-config', mountPath: FEAST_CONFIG_DIR, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+                { name: 'pg', mountPath: PG_PASSFILE_DIR },
+                ...id.mounts,
+              ],
+            },
+          ],
+          nodeSelector: { ...cluster.systemNodeSelector },
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  weight: 100,
+                  podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { ...selector } } },
+                },
+              ],
+            },
+          },
+          tolerations: cluster.systemTolerations.map((t) => ({ ...t })),
+        },
       },
     },
-    // The chart probes the port over TCP only; Feast opens it once the store and registry are loaded.
-    livenessProbe: { initialDelaySeconds: 30, periodSeconds: 15 },
-    readinessProbe: { initialDelaySeconds: 10, periodSeconds: 5 },
-    volumes: [
-      { name: 'feast-config', secret: { secretName: props.config.secretName, defaultMode: 0o444 } },
-      { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
-      { name: 'pg', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
-      ...id.volumes,
-    ],
-    volumeMounts: [
-      { name: 'feast-config', mountPath: FEAST_CONFIG_DIR, readOnly: true },
-      { name: 'tmp', mountPath: '/tmp' },
-      { name: 'pg', mountPath: PG_PASSFILE_DIR },
-      ...id.mounts,
-    ],
-    extraEnvs: [...manifestEnv(props.config.env), ...id.env],
   };
+  const service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata,
+    spec: {
+      type: 'ClusterIP',
+      ports: [
+        { port: 80, targetPort: mode, protocol: 'TCP', name: 'http' },
+        ...(metrics
+          ? [{ name: 'metrics', port: FEATURE_SERVER_METRICS_PORT, protocol: 'TCP', targetPort: FEATURE_SERVER_METRICS_PORT }]
+          : []),
+      ],
+      selector: { ...selector },
+    },
+  };
+  return [deployment, service];
 }
 
 /**
- * The online feature server: the pinned feast-feature-server chart in `online` mode with the config secret
- * mounted, the pods on the system pool under the restricted Pod Security level, anti-affinity across
- * nodes, Prometheus metrics on port 8000 (`feast serve --metrics`), and a PodDisruptionBudget. Scaling is a
- * KEDA ScaledObject (the chart has no HPA), returned by `scaledObject()` for a release after KEDA.
+ * The online feature server: a Deployment and Service in `online` mode with the config secret mounted, the
+ * pods on the system pool under the restricted Pod Security level, anti-affinity across nodes, Prometheus
+ * metrics on port 8000 (`feast serve --metrics`), and a PodDisruptionBudget. Scaling is a KEDA ScaledObject,
+ * returned by `scaledObject()` for a release after KEDA.
+ *
+ * The objects are the ones the feast-feature-server chart renders, installed through Helm as the library's
+ * manifests under the same release name (a release installed from the chart upgrades in place), because
+ * the chart's Deployment always sets `replicas`: every upgrade, and every rollback, would write it back over
+ * the count KEDA chose. Without the field the HPA alone owns it. Upgrading from the chart drops the field
+ * once, which resets the count to 1 until the HPA raises it again (within a sync period).
  */
 export class FeatureServer extends Construct {
   /** The Helm release of the online server. */
-  public readonly addon: HelmAddon;
+  public readonly addon: ManifestsRelease;
   /** The UI release, when `ui` is on. */
-  public readonly ui?: HelmAddon;
+  public readonly ui?: ManifestsRelease;
   /** Labels of the server's pods. */
   public readonly podLabels: { [key: string]: string };
   /** In-cluster URL (the chart's Service, port 80). */
@@ -350,15 +392,14 @@ export class FeatureServer extends Construct {
       '--metrics',
     ];
     const command = pg ? feastShell(`exec ${serve.join(' ')}`, true) : serve;
-    this.addon = new HelmAddon(this, 'Chart', {
+    // Construct id 'Chart' keeps the Terraform address of the release once installed from the chart.
+    this.addon = new ManifestsRelease(this, 'Chart', {
       cluster: props.cluster,
       releaseName: props.name,
-      chart: FeastCharts.FEATURE_SERVER,
       namespace: props.namespace,
-      createNamespace: false,
-      values: featureServerValues(props, 'online', r.replicas, command, { cpu: r.cpu, memory: r.memory }, true, props.name),
-      overrides: props.options.chart,
+      manifests: featureServerManifests(props, 'online', command, { cpu: r.cpu, memory: r.memory }, true, props.name),
       dependsOn: props.dependsOn,
+      timeoutSeconds: 600,
     });
     this.disruptionBudget = new PodDisruptionBudgetV1(this, 'DisruptionBudget', {
       provider: props.cluster.providers(this).kubernetes,
@@ -383,24 +424,22 @@ export class FeatureServer extends Construct {
         '--registry_ttl_sec',
         '60',
       ];
-      this.ui = new HelmAddon(this, 'Ui', {
+      this.ui = new ManifestsRelease(this, 'Ui', {
         cluster: props.cluster,
         releaseName: uiName,
-        chart: FeastCharts.FEATURE_SERVER,
         namespace: props.namespace,
-        createNamespace: false,
-        // The UI writes its projects list into the package directory: no read-only root file system.
-        values: featureServerValues(
+        // One replica (the Deployment default; nothing scales it). The UI writes its projects list into the
+        // package directory: no read-only root file system.
+        manifests: featureServerManifests(
           props,
           'ui',
-          1,
           pg ? feastShell(`exec ${ui.join(' ')}`, true) : ui,
           { cpu: '100m', memory: '512Mi' },
           false,
           uiName,
         ),
-        overrides: props.options.chart,
         dependsOn: props.dependsOn,
+        timeoutSeconds: 600,
       });
     }
   }

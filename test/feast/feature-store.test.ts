@@ -86,35 +86,6 @@ function helmValues(doc: any): { [release: string]: string } {
   return Object.fromEntries(Object.values(resources(doc, 'helm_release')).map((r: any) => [r.name, (r.values ?? []).join('\n')]));
 }
 
-/** Top-level keys of the feast-feature-server 0.66.0 values.yaml (refs/charts/feast-feature-server). */
-const CHART_KEYS = [
-  'replicaCount',
-  'image',
-  'logLevel',
-  'imagePullSecrets',
-  'nameOverride',
-  'fullnameOverride',
-  'metrics',
-  'feature_store_yaml_base64',
-  'feast_mode',
-  'commandArgs',
-  'podAnnotations',
-  'podSecurityContext',
-  'securityContext',
-  'service',
-  'serviceAccount',
-  'resources',
-  'nodeSelector',
-  'tolerations',
-  'affinity',
-  'livenessProbe',
-  'readinessProbe',
-  'volumeMounts',
-  'extraEnvs',
-  'volumes',
-  'route',
-];
-
 // Secrets that must never be in the synth output: literal passwords in connection strings and URLs, keys.
 const CREDENTIAL =
   /password=(?!\$\$\{FEAST_REDIS_PASSWORD\})[^,;&\s'"]+|postgres(ql)?(\+\w+)?:\/\/[^/\s:@'"]+:[^/\s@'"]+@|AKIA[0-9A-Z]{16}/;
@@ -150,15 +121,32 @@ describe.each([
     expect(synth).not.toMatch(/FEATURE_STORE_YAML_BASE64/);
   });
 
-  test('the chart gets only keys of its pinned values.yaml', () => {
-    for (const name of ['feast-fraud']) {
-      const release = Object.values(resources(doc, 'helm_release')).find((r: any) => r.name === name) as any;
-      expect(release.chart).toBe(FeastCharts.FEATURE_SERVER.chart);
-      expect(release.repository).toBe('https://feast-helm-charts.storage.googleapis.com');
-      expect(release.version).toBe('0.66.0');
-      const keys = [...values[name].matchAll(/^([A-Za-z_]\w*):/gm)].map((m) => m[1]);
-      expect(keys.filter((k) => !CHART_KEYS.includes(k))).toEqual([]);
-    }
+  test("the server is the chart's Deployment and Service, through Helm, with no replica count for KEDA to fight", () => {
+    const release = Object.values(resources(doc, 'helm_release')).find((r: any) => r.name === 'feast-fraud') as any;
+    // The library's manifests chart, under the release name the chart had: an installed release upgrades in place.
+    expect(release.chart).toMatch(/^\.\/assets\/ai-platform-manifests-chart\//);
+    expect(release.repository).toBeUndefined();
+    expect(
+      Object.keys(resources(doc, 'helm_release')).find((n) => (resources(doc, 'helm_release')[n] as any).name === 'feast-fraud'),
+    ).toMatch(/^Features_Server_Chart_/);
+    const [deployment, service] = features.server.addon.manifests;
+    expect(deployment.kind).toBe('Deployment');
+    expect(deployment.metadata).toMatchObject({ name: 'feast-fraud', namespace: 'feast-fraud' });
+    expect(deployment.spec.replicas).toBeUndefined();
+    expect(values['feast-fraud']).not.toMatch(/^\s*replicas:/m);
+    // The chart's selector labels (immutable on a Deployment) and container name.
+    const selector = { 'app.kubernetes.io/name': 'feast-feature-server', 'app.kubernetes.io/instance': 'feast-fraud' };
+    expect(deployment.spec.selector.matchLabels).toEqual(selector);
+    expect(deployment.spec.template.metadata.labels).toEqual(selector);
+    expect(deployment.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['feast-feature-server']);
+    expect(deployment.spec.template.spec.containers[0].ports).toEqual([{ name: 'online', containerPort: 6566, protocol: 'TCP' }]);
+    expect(service).toMatchObject({ kind: 'Service', metadata: { name: 'feast-fraud' }, spec: { type: 'ClusterIP', selector } });
+    expect(service.spec.ports).toEqual([
+      { port: 80, targetPort: 'online', protocol: 'TCP', name: 'http' },
+      { name: 'metrics', port: 8000, protocol: 'TCP', targetPort: 8000 },
+    ]);
+    // The HPA KEDA makes owns the count, from the ScaledObject's minimum.
+    expect(features.scalingManifests[0].spec.minReplicaCount).toBe(2);
   });
 
   test('the materialization CronJob runs materialize-incremental alone, one run at a time, with deadlines', () => {
@@ -476,7 +464,7 @@ describe('stores are retained by default', () => {
 // The feature server
 
 describe('feature server', () => {
-  test('service account bound to the identity; Azure token mounted since the chart cannot label pods', () => {
+  test('service account bound to the identity; Azure token mounted since the pods carry no identity label', () => {
     const cluster = aks();
     const features = store(cluster, { server: { replicas: 3, ui: true } });
     const doc = synthJson(TerraformStack.of(cluster));
@@ -485,8 +473,8 @@ describe('feature server', () => {
     ) as any;
     expect(Object.keys(sa.metadata.annotations)).toEqual(['azure.workload.identity/client-id']);
     const v = helmValues(doc)['feast-fraud'];
-    expect(v).toContain('replicaCount: 3');
-    expect(v).toContain('serviceAccount:\n  name: feast-fraud-server');
+    expect(v).not.toMatch(/^\s*replicas:/m);
+    expect(features.server.addon.manifests[0].spec.template.spec.serviceAccountName).toBe('feast-fraud-server');
     expect(v).toMatch(/- name: AZURE_CLIENT_ID\n\s+value: '\$\{azurerm_user_assigned_identity\.Features_ServerIdentity_\w+\.client_id\}'/);
     expect(v).toContain('audience: "api://AzureADTokenExchange"');
     expect(v).toContain('readOnlyRootFilesystem: true');
@@ -494,10 +482,14 @@ describe('feature server', () => {
     expect(v).toContain('key: CriticalAddonsOnly');
     expect(features.scalingManifests[0].spec.minReplicaCount).toBe(3);
     expect(features.scalingManifests[0].spec.maxReplicaCount).toBe(9);
-    // The UI: same chart in ui mode, one replica.
-    const ui = helmValues(doc)['feast-fraud-ui'];
-    expect(ui).toContain('feast_mode: ui');
-    expect(ui).toContain('replicaCount: 1');
+    // The UI: the same server in ui mode, one replica (the Deployment default: nothing scales it).
+    const [uiDeployment, uiService] = features.server.ui!.manifests;
+    expect(uiDeployment.metadata.name).toBe('feast-fraud-ui');
+    expect(uiDeployment.spec.replicas).toBeUndefined();
+    expect(uiDeployment.spec.template.spec.containers[0].ports).toEqual([{ name: 'ui', containerPort: 8888, protocol: 'TCP' }]);
+    expect(uiDeployment.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem).toBe(false);
+    expect(uiService.spec.ports).toEqual([{ port: 80, targetPort: 'ui', protocol: 'TCP', name: 'http' }]);
+    expect(helmValues(doc)['feast-fraud-ui']).toContain('INFO ui -h 0.0.0.0 -p 8888');
     // Materializer pods carry the identity's label (the webhook injects the token).
     const cron = Object.values(resources(doc, 'kubernetes_cron_job_v1'))[0] as any;
     expect(cron.spec.job_template.spec.template.metadata.labels['azure.workload.identity/use']).toBe('true');
@@ -511,7 +503,11 @@ describe('feature server', () => {
     });
     const doc = synthJson(TerraformStack.of(cluster));
     const v = helmValues(doc)['feast-fraud'];
-    expect(v).toMatch(/commandArgs:\n  - feast\n  - "-f"\n  - \/etc\/feast\/feature_store\.yaml\n/);
+    expect(features.server.addon.manifests[0].spec.template.spec.containers[0].command.slice(0, 3)).toEqual([
+      'feast',
+      '-f',
+      '/etc/feast/feature_store.yaml',
+    ]);
     expect(v).not.toContain('pg_token.py');
     expect(Object.keys(secretNamed(doc, 'feast-fraud-server-config').data)).toEqual(['feature_store.yaml']);
     const [cpu, requests] = features.scalingManifests[0].spec.triggers;
@@ -523,12 +519,17 @@ describe('feature server', () => {
     expect(requests.metadata.threshold).toBe('200');
   });
 
-  test('metrics: port 8000 is scraped through the declared online port (the chart declares no metrics port)', () => {
+  test('metrics: port 8000 is scraped through the declared online port (the pod declares no metrics port)', () => {
     const cluster = eks();
-    store(cluster);
+    const features = store(cluster);
     const doc = synthJson(TerraformStack.of(cluster));
     const v = helmValues(doc)['feast-fraud'];
-    expect(v).toContain('metrics:\n  enabled: true');
+    expect(features.server.addon.manifests[1].spec.ports).toContainEqual({
+      name: 'metrics',
+      port: 8000,
+      protocol: 'TCP',
+      targetPort: 8000,
+    });
     expect(v).toContain('--metrics');
     const m = featureServerPodMonitor();
     expect(m.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'feast-feature-server' });
@@ -603,6 +604,14 @@ describe('validation', () => {
     store(cluster, { server: { replicas: 4, maxReplicas: 2 } });
     expect(problemLines(TerraformStack.of(cluster))).toEqual([
       'test/Features: server.maxReplicas 2 is below replicas 4; raise maxReplicas or lower replicas',
+    ]);
+  });
+
+  test('chart overrides of the server are refused: it is no longer installed from the chart', () => {
+    const cluster = eks();
+    store(cluster, { server: { chart: { version: '0.67.0', values: { podAnnotations: { a: 'b' } } } } });
+    expect(problemLines(TerraformStack.of(cluster))).toEqual([
+      "test/Features: server.chart is set, but the feature server no longer comes from the feast-feature-server chart (its Deployment always sets replicas, which resets KEDA's count on every upgrade); remove server.chart and use server.image, cpu, memory and workers",
     ]);
   });
 
