@@ -66,12 +66,6 @@ function inStack<T>(stack: TerraformStack, cls: new (...a: any[]) => T): T[] {
   return stack.node.findAll().filter((c: IConstruct) => c instanceof cls && TerraformStack.of(c) === stack) as T[];
 }
 
-/** Terraform address of a construct's resource, as `depends_on` writes it. */
-function address(doc: any, type: string, release: any): string | undefined {
-  const hit = Object.entries(doc.resource?.[type] ?? {}).find(([, r]) => r === release);
-  return hit ? `${type}.${hit[0]}` : undefined;
-}
-
 function isMap(v: unknown): v is { [key: string]: any } {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -208,4 +202,106 @@ export function scaleTargetsWithReplicas({ stack, doc }: SynthesizedStack): stri
   return out;
 }
 
-export { address, inStack, isMap };
+/**
+ * Operators whose custom resources the library installs through Helm, by API group: the chart that runs the
+ * operator, and whether its objects carry finalizers that only the running operator clears (KEDA:
+ * finalizer.keda.sh on ScaledObjects and TriggerAuthentications; Kueue: resource-in-use on ClusterQueues
+ * and ResourceFlavors). prometheus-operator adds none to rules and monitors (its status-cleanup finalizer
+ * is on Prometheus/Alertmanager, behind an off-by-default feature gate), and its CRDs outlive the chart
+ * (crds/), so its objects only need it on install.
+ */
+export const OPERATOR_CHARTS: { group: RegExp; chart: string }[] = [
+  { group: /^keda\.sh\//, chart: 'keda' },
+  { group: /^kueue\.x-k8s\.io\//, chart: 'kueue' },
+  { group: /^monitoring\.coreos\.com\//, chart: 'kube-prometheus-stack' },
+];
+
+/** Whether `from` (a stack) is ordered after `to`, directly or through other stacks. */
+function stackAfter(from: TerraformStack, to: TerraformStack): boolean {
+  const seen = new Set<TerraformStack>();
+  const queue = [...from.dependencies];
+  while (queue.length) {
+    const s = queue.shift()!;
+    if (s === to) return true;
+    if (!seen.has(s)) {
+      seen.add(s);
+      queue.push(...s.dependencies);
+    }
+  }
+  return false;
+}
+
+/**
+ * Releases of custom resources in `target` that are not ordered after the release running their operator
+ * (anywhere in the app): Terraform would create them before their CRDs exist, and destroy the operator
+ * while they still carry its finalizers (deleting them, and the namespace they live in, then hangs).
+ */
+export function customResourcesBeforeTheirOperator(target: SynthesizedStack, all: SynthesizedStack[]): string[] {
+  const out: string[] = [];
+  const operators = all.flatMap((s) => inStack(s.stack, HelmAddon).map((addon) => ({ s, addon })));
+  for (const release of inStack(target.stack, ManifestsRelease)) {
+    const dependsOn: string[] = target.doc.resource.helm_release[target.stack.getLogicalId(release.release)].depends_on ?? [];
+    for (const { group, chart } of OPERATOR_CHARTS) {
+      if (!release.manifests.some((m) => group.test(String(m.apiVersion)))) continue;
+      const hits = operators.filter((o) => o.addon.chart.chart === chart);
+      if (hits.length === 0) {
+        out.push(`${release.node.path}: installs ${group.source} objects, but no ${chart} release is in this app`);
+        continue;
+      }
+      const ordered = hits.some(({ s, addon }) =>
+        s.stack === target.stack
+          ? dependsOn.includes(`helm_release.${s.stack.getLogicalId(addon.release)}`)
+          : stackAfter(target.stack, s.stack),
+      );
+      if (!ordered) out.push(`${release.node.path}: installs ${group.source} objects but does not depend on the ${chart} release`);
+    }
+  }
+  return out;
+}
+
+/** helm_release arguments that make plans or upgrades depend on something other than the configuration. */
+const UNSTABLE_ARGUMENTS: { [arg: string]: string } = {
+  set: 'typed values whose string form the provider re-reads (helm provider 3 shows a diff for `true` vs "true")',
+  set_list: 'as set',
+  set_sensitive: 'as set',
+  set_wo: 'write-only values: the provider cannot read the release values back',
+  description: 'perpetual diff in helm provider 3.0.x (GH-1648)',
+  force_update: 'replaces objects on every upgrade (deletes and recreates what cannot be patched)',
+  recreate_pods: 'restarts every pod on every upgrade',
+  reuse_values: "merges the release's last values: a value removed from the configuration stays",
+  reset_values: 'not needed: values are always given in full, and Helm only reuses the last ones when none are',
+  replace: 'reinstalls over a deleted release name, unsafe in production (provider docs)',
+  upgrade_install: 'takes over any release of that name the state does not know (provider docs: not for production)',
+  devel: 'accepts pre-release charts',
+  skip_crds: "leaves a chart's crds/ uninstalled",
+  postrender: 'a binary on the machine that runs Terraform',
+};
+/** Terraform functions that give another value on every plan. */
+const VOLATILE = /\b(timestamp|plantimestamp|uuid|uuidv5|bcrypt)\(|\brandom_\w+\./;
+
+/**
+ * helm_release settings of a synthesized stack that make a second apply show a diff, or an upgrade behave
+ * other than the configuration says: arguments in `UNSTABLE_ARGUMENTS`, values with a function that changes
+ * every plan, a remote chart without an exact version (a range re-resolves), a local chart whose path does
+ * not change with its content, and releases that are not atomic/waited/cleaned up on failure.
+ */
+export function unstableReleaseSettings({ doc }: SynthesizedStack): string[] {
+  const out: string[] = [];
+  for (const [name, r] of Object.entries<any>(doc.resource?.helm_release ?? {})) {
+    const at = `helm_release.${name} (${r.name})`;
+    for (const arg of Object.keys(r).filter((k) => k in UNSTABLE_ARGUMENTS)) out.push(`${at}: ${arg}: ${UNSTABLE_ARGUMENTS[arg]}`);
+    const values = (r.values ?? []).join('\n');
+    const volatile = VOLATILE.exec(values);
+    if (volatile) out.push(`${at}: values call ${volatile[0]}, which changes on every plan`);
+    if (String(r.chart).startsWith('./')) {
+      if (!/\/[0-9A-F]{32}$/.test(r.chart)) out.push(`${at}: local chart path ${r.chart} is not content-addressed`);
+      if (r.version !== undefined || r.repository !== undefined) out.push(`${at}: a local chart takes its version from Chart.yaml`);
+    } else if (!/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(String(r.version))) {
+      out.push(`${at}: version ${r.version} is not an exact chart version`);
+    }
+    for (const flag of ['atomic', 'wait', 'cleanup_on_fail']) if (r[flag] !== true) out.push(`${at}: ${flag} is not true`);
+  }
+  return out;
+}
+
+export { inStack, isMap };
