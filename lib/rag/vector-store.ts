@@ -368,6 +368,8 @@ class MilvusStore extends InClusterStore {
         accessKey: 'milvus',
         secretKey: '',
         persistence: { storageClass: v.storageClass, size: v.size },
+        // One pod on a ReadWriteOnce claim: a rolling update's new pod could never mount it (Multi-Attach).
+        DeploymentUpdate: { type: 'Recreate' },
         ...placement,
       },
       etcd: { replicaCount: 1, persistence: { storageClass: v.storageClass }, ...placement },

@@ -270,7 +270,8 @@ describe('Azure: with a data stack', () => {
     );
     expect(contributor).toHaveLength(1);
     const [name, ra] = contributor[0];
-    expect(ra.principal_id).toBe('${azurerm_kubernetes_cluster.Gpu_Cluster_6BEBD11F.identity[0].principal_id}');
+    // The control plane's own (user-assigned) identity: the CSI drivers act as it.
+    expect(ra.principal_id).toBe('${azurerm_user_assigned_identity.Gpu_Cluster_ControlPlaneIdentity_61977B72.principal_id}');
     expect(ra.principal_type).toBe('ServicePrincipal');
     // Scoped to the one group, never the subscription.
     expect(ra.scope).toMatch(

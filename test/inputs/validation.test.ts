@@ -157,7 +157,7 @@ describe('ExistingCluster', () => {
       "test/Shared: clusterName '-shared' is not an AKS cluster name; use 1-63 letters, digits, '-' or '_', alphanumeric at both ends",
       "test/Shared: resourceGroupName 'rg/x' is not an Azure resource group name; use 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending with '.'",
       "test/Shared: tags 'team/owner' has a character Azure rejects in tag names (< > % & \\ ? /); use e.g. 'team-owner'",
-      "test/Shared: kubeloginMode 'browser' is not a kubelogin login mode; use one of azurecli, workloadidentity, msi, spn, devicecode, interactive, azd",
+      "test/Shared: kubeloginMode 'browser' is not a kubelogin login mode; use one of azurerm, azurecli, azd, spn, msi, workloadidentity, azurepipelines",
     ]);
   });
 });
