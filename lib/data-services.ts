@@ -1,6 +1,7 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IPlatformCluster, IWorkloadIdentity } from './core/cluster';
+import { reportProblems } from './private/problems';
 import {
   IKeyValueCache,
   IObjectStore,
@@ -47,7 +48,15 @@ export class ObjectStore extends Construct implements IObjectStore {
 
   /** A queue that receives an event for each object created in the store (S3 to SQS, Event Grid to a Storage queue). */
   public addObjectEvents(id: string, options: ObjectEventsOptions = {}): IObjectEventQueue {
-    return this.cluster.dataServices.objectEvents(new Construct(this, id), this.resource, options);
+    let free = id;
+    if (id === '' || this.node.tryFindChild(id)) {
+      reportProblems(this, [
+        `addObjectEvents id '${id}' is ${id === '' ? 'empty' : "already taken under this store (by another queue or the store's shared events part)"}; pass an id of its own, e.g. '${id || 'Documents'}Queue'`,
+      ]);
+      // Build under a free id so the rest of the app is still checked in the same run.
+      for (let n = 2; this.node.tryFindChild((free = `${id}${n}`)); n++);
+    }
+    return this.cluster.dataServices.objectEvents(new Construct(this, free), this.resource, options);
   }
 }
 

@@ -11,6 +11,7 @@ import { FederatedWorkloadIdentity } from '../../lib/azure/workload-identity';
 import { CloudProvider, ClusterProviders, IClusterInstallTarget, IPlatformCluster, IWorkloadIdentity } from '../../lib/core/cluster';
 import { IObjectStore, ObjectEventsOptions, RemovalPolicy } from '../../lib/core/data-services';
 import { Duration } from '../../lib/core/duration';
+import { Cloud, Gpu, GpuInferenceCluster, GpuNodePool } from '../../lib';
 import { ObjectStore } from '../../lib/data-services';
 import { awsStack, azureStack, problemLines, resourceNamed, resources, synthJson } from '../helpers';
 
@@ -506,4 +507,22 @@ describe('Azure: Event Grid to a Storage queue', () => {
       'test/Elsewhere: store test/Foreign is not an Azure storage account made by Azure data services, so Event Grid has no source; call addObjectEvents on an ObjectStore of an AKS cluster',
     ]);
   });
+});
+
+test("a queue id the store already holds is refused with the library's message, never a constructs error", () => {
+  const stack = azureStack();
+  const cluster = new GpuInferenceCluster(stack, 'Gpu', {
+    cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: ['203.0.113.0/24'] }),
+    clusterName: 'events',
+    nodePools: [GpuNodePool.inference('t4', { gpu: Gpu.T4, maxNodes: 1 })],
+  });
+  const store = new ObjectStore(stack, 'Docs', { cluster });
+  store.addObjectEvents('Uploads');
+  // The first queue made the store's shared events part under 'Events': that id is taken now.
+  store.addObjectEvents('Events');
+  store.addObjectEvents('Uploads');
+  expect(problemLines(stack)).toEqual([
+    "test/Docs: addObjectEvents id 'Events' is already taken under this store (by another queue or the store's shared events part); pass an id of its own, e.g. 'EventsQueue'",
+    "test/Docs: addObjectEvents id 'Uploads' is already taken under this store (by another queue or the store's shared events part); pass an id of its own, e.g. 'UploadsQueue'",
+  ]);
 });
