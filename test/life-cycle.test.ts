@@ -18,6 +18,14 @@ describe.each(EXAMPLES)('example %s', (_name, build) => {
   test('destroy: custom resources go before the release of their operator (its finalizers, its CRDs)', () => {
     for (const s of stacks) expect(customResourcesBeforeTheirOperator(s, stacks)).toEqual([]);
   });
+
+  test('upgrade: stacks with Helm releases require a helm provider that survives a chart version bump (>= 3.1.1)', () => {
+    for (const { doc } of stacks) {
+      if (!doc.resource?.helm_release) continue;
+      // 3.1.0 (what the prebuilt provider pins) fails a chart version bump: hashicorp/terraform-provider-helm#1664.
+      expect(doc.terraform.required_providers.helm.version).toBe('>= 3.1.1, < 4.0.0');
+    }
+  });
 });
 
 describe('the checks catch', () => {
