@@ -295,6 +295,7 @@ export class ExistingCluster extends PlatformClusterBase {
       : [];
     problems.push(...dataProblems);
     this.useDataStack(dataProblems.length ? undefined : props.dataStack);
+    this.warnOfRetainedData('add-ons installed on the cluster');
     reportProblems(this, problems);
   }
 

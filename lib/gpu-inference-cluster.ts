@@ -1,4 +1,4 @@
-import { Annotations, Aspects, IAspect, ITerraformDependable, TerraformOutput, TerraformStack } from 'cdktf';
+import { Annotations, ITerraformDependable, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ChartOverrides } from './addons/chart';
 import { GpuOperator } from './addons/gpu-operator/gpu-operator';
@@ -7,7 +7,7 @@ import { EksPlatformCluster } from './aws/eks-cluster';
 import { AksPlatformCluster } from './azure/aks-cluster';
 import { Cloud } from './cloud';
 import { ClusterSpec, ICloudCluster } from './core/cluster';
-import { retainedResources, validateDataStack } from './core/data-scope';
+import { validateDataStack } from './core/data-scope';
 import { PlatformClusterBase } from './core/platform-cluster-base';
 import { KubernetesVersion, supportWarning } from './core/kubernetes-version';
 import { aliasFromPath, outputName } from './private/naming';
@@ -148,7 +148,7 @@ export class GpuInferenceCluster extends PlatformClusterBase {
     };
     problems.push(...backend.validate(spec));
     reportProblems(this, problems);
-    Aspects.of(this).add(new RetainedDataWarning(this));
+    this.warnOfRetainedData('GPU compute');
 
     const today = this.node.tryGetContext(TODAY_CONTEXT_KEY);
     const warning = supportWarning(backend.cloudProvider, backend.serviceName, version, today ? new Date(today) : new Date());
@@ -194,32 +194,5 @@ export class GpuInferenceCluster extends PlatformClusterBase {
     const deps = this.cloudCluster.addonDependencies(scope);
     const op = this.gpuOperator?.addon.release;
     return op && TerraformStack.of(op) === TerraformStack.of(scope) ? [...deps, op] : deps;
-  }
-}
-
-/**
- * Terraform refuses to plan a destroy that removes a `prevent_destroy` resource: retained data in the stack
- * of GPU compute means `cdktf destroy` of that stack fails at plan. Said at synth, when every resource of the
- * stack exists, so nobody learns it at teardown.
- */
-class RetainedDataWarning implements IAspect {
-  constructor(private readonly cluster: GpuInferenceCluster) {}
-
-  public visit(node: IConstruct): void {
-    if (node !== this.cluster) return;
-    const stack = TerraformStack.of(this.cluster);
-    const retained = retainedResources(stack);
-    if (!retained.length) return;
-    const some = retained
-      .slice(0, 3)
-      .map((r) => r.node.path)
-      .join(', ');
-    const which = `${retained.length} resource${retained.length > 1 ? 's' : ''} with prevent_destroy (${some}${retained.length > 3 ? ', ...' : ''})`;
-    const data = this.cluster.dataStack;
-    Annotations.of(this.cluster).addWarning(
-      data
-        ? `dataStack '${data.node.id}' is set, yet stack '${stack.node.id}' still holds ${which} beside the GPU compute: \`cdktf destroy ${stack.node.id}\` fails at plan; create them under cluster.dataScope(scope), or in stack '${data.node.id}'`
-        : `dataStack (unset) leaves ${which} in stack '${stack.node.id}' beside the GPU compute: \`cdktf destroy ${stack.node.id}\` fails at plan, so the cluster cannot be torn down while the data is kept; pass dataStack (a stack of its own, deployed first) to hold the network and retained data, or RemovalPolicy.DESTROY for throwaway data`,
-    );
   }
 }

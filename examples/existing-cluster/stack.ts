@@ -1,5 +1,6 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import { localDataStack } from '../shared/data-stack';
 import { Construct } from 'constructs';
 import { ExistingCluster, Gpu, ObservabilityStack, RemoteWrite, TaintEffect } from '../../lib';
 import { ragData } from '../shared/rag-data';
@@ -11,16 +12,22 @@ import { ragData } from '../shared/rag-data';
  * (documents in S3, pgvector on RDS, a Valkey cache), each granted to the workload's Pod Identity only.
  */
 export class ExistingClusterStack extends TerraformStack {
+  /** The documents, database, cache and metrics workspace, which outlive the add-ons. */
+  public readonly dataStack: TerraformStack;
+
   constructor(scope: Construct, id: string) {
     super(scope, id);
     new LocalBackend(this, { path: `${id}.tfstate` });
     new AwsProvider(this, 'aws', { region: 'us-west-2' });
-    const clusterName = new TerraformVariable(this, 'cluster_name', {
+    this.dataStack = localDataStack(scope, `${id}-data`);
+    new AwsProvider(this.dataStack, 'aws', { region: 'us-west-2' });
+    // What the data stack's resources are named and placed after is declared there (it never reads this stack).
+    const clusterName = new TerraformVariable(this.dataStack, 'cluster_name', {
       type: 'string',
       description: 'Name of the existing EKS cluster (the runner must be able to reach its API and hold cluster admin)',
     });
 
-    const privateSubnets = new TerraformVariable(this, 'private_subnet_ids', {
+    const privateSubnets = new TerraformVariable(this.dataStack, 'private_subnet_ids', {
       type: 'list(string)',
       description: "Private subnets (two zones or more) of the cluster's VPC, for the database and the cache",
     });
@@ -28,6 +35,7 @@ export class ExistingClusterStack extends TerraformStack {
     const cluster = ExistingCluster.fromEks(this, 'Shared', {
       clusterName: clusterName.stringValue,
       privateSubnetIds: privateSubnets.listValue,
+      dataStack: this.dataStack,
       gpuOperatorNamespace: 'gpu-operator',
       acceleratorPools: [
         {

@@ -1,6 +1,7 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import { localDataStack } from '../shared/data-stack';
 import { Construct } from 'constructs';
 import {
   ExistingCluster,
@@ -19,18 +20,28 @@ import {
  * feature server scaled by KEDA on CPU, materialization every 15 minutes. The model server may read; the
  * team's CI runner (a pod in the cluster) may `feast apply`.
  *
- * Deploy: `cdktf deploy feature-store-aws --var cluster_name=<eks cluster> --var 'private_subnet_ids=["subnet-a","subnet-b"]' --var feast_image=<registry>/feast-aws:0.66.0`.
+ * The registry database and the offline bucket live in `feature-store-aws-data`, deployed first, so
+ * `cdktf destroy feature-store-aws` removes the feature server and its grants and keeps the data.
+ *
+ * Deploy: `TF_VAR_cluster_name=<eks cluster> TF_VAR_private_subnet_ids='["subnet-a","subnet-b"]'
+ * TF_VAR_feast_image=<registry>/feast-aws:0.66.0 cdktf deploy feature-store-aws-data feature-store-aws`.
  */
 export class FeatureStoreAwsStack extends TerraformStack {
+  /** The registry database and offline store, which outlive the feature server. */
+  public readonly dataStack: TerraformStack;
+
   constructor(scope: Construct, id: string) {
     super(scope, id);
     new LocalBackend(this, { path: `${id}.tfstate` });
     new AwsProvider(this, 'aws', { region: 'us-east-2' });
-    const clusterName = new TerraformVariable(this, 'cluster_name', {
+    this.dataStack = localDataStack(scope, `${id}-data`);
+    new AwsProvider(this.dataStack, 'aws', { region: 'us-east-2' });
+    // What the data stack's resources are named and placed after is declared there (it never reads this stack).
+    const clusterName = new TerraformVariable(this.dataStack, 'cluster_name', {
       type: 'string',
       description: 'Name of the existing EKS cluster (the runner must reach its API and hold cluster admin)',
     });
-    const privateSubnets = new TerraformVariable(this, 'private_subnet_ids', {
+    const privateSubnets = new TerraformVariable(this.dataStack, 'private_subnet_ids', {
       type: 'list(string)',
       description: "Private subnets (two zones or more) of the cluster's VPC, for the registry database",
     });
@@ -43,6 +54,7 @@ export class FeatureStoreAwsStack extends TerraformStack {
     const cluster = ExistingCluster.fromEks(this, 'Shared', {
       clusterName: clusterName.stringValue,
       privateSubnetIds: privateSubnets.listValue,
+      dataStack: this.dataStack,
       acceleratorPools: [],
     });
     const observability = new ObservabilityStack(this, 'Observability', { cluster });
@@ -84,27 +96,43 @@ export class FeatureStoreAwsStack extends TerraformStack {
  * secret, passed to Feast as an environment variable), parquet in a private storage container, the SQL
  * registry on PostgreSQL Flexible Server (Entra logins). The Feast image must add Azure Blob support.
  *
- * Deploy: `cdktf deploy feature-store-azure --var cluster_name=<aks cluster> --var resource_group=<rg>
- * --var private_endpoint_subnet_id=<subnet id> --var feast_image=<registry>/feast-azure:0.66.0`.
+ * The stores live in `feature-store-azure-data`, deployed first, so `cdktf destroy feature-store-azure`
+ * removes the feature server and its grants and keeps the data.
+ *
+ * Deploy: `TF_VAR_cluster_name=<aks cluster> TF_VAR_resource_group=<rg> TF_VAR_private_endpoint_subnet_id=<subnet id>
+ * TF_VAR_feast_image=<registry>/feast-azure:0.66.0 cdktf deploy feature-store-azure-data feature-store-azure`.
  */
 export class FeatureStoreAzureStack extends TerraformStack {
+  /** The stores, which outlive the feature server. */
+  public readonly dataStack: TerraformStack;
+
   constructor(scope: Construct, id: string) {
     super(scope, id);
     new LocalBackend(this, { path: `${id}.tfstate` });
     // Private, Entra-only storage accounts: azurerm must not read them through the data plane.
-    new AzurermProvider(this, 'azurerm', { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
-    const variable = (name: string, description: string) => new TerraformVariable(this, name, { type: 'string', description }).stringValue;
-    const clusterName = variable('cluster_name', 'Name of the existing AKS cluster (OIDC issuer and workload identity on)');
-    const resourceGroup = variable('resource_group', 'Resource group of the cluster');
-    const endpointSubnet = variable('private_endpoint_subnet_id', "Subnet for the stores' private endpoints, in the nodes' VNet");
+    const providerFeatures = [{ storage: [{ dataPlaneAvailable: false }] }];
+    new AzurermProvider(this, 'azurerm', { features: providerFeatures });
+    this.dataStack = localDataStack(scope, `${id}-data`);
+    new AzurermProvider(this.dataStack, 'azurerm', { features: providerFeatures });
+    const variable = (stack: TerraformStack, name: string, description: string) =>
+      new TerraformVariable(stack, name, { type: 'string', description }).stringValue;
+    // What the data stack's resources are named and placed after is declared there (it never reads this stack).
+    const clusterName = variable(this.dataStack, 'cluster_name', 'Name of the existing AKS cluster (OIDC issuer and workload identity on)');
+    const resourceGroup = variable(this.dataStack, 'resource_group', 'Resource group of the cluster');
+    const endpointSubnet = variable(
+      this.dataStack,
+      'private_endpoint_subnet_id',
+      "Subnet for the stores' private endpoints, in the nodes' VNet",
+    );
     // FROM quay.io/feastdev/feature-server:0.66.0 + pip install 'feast[azure]==0.66.0' adlfs
-    const feastImage = variable('feast_image', 'Feast 0.66.0 image with feast[azure] and adlfs, pinned (tag or digest)');
+    const feastImage = variable(this, 'feast_image', 'Feast 0.66.0 image with feast[azure] and adlfs, pinned (tag or digest)');
 
     const cluster = ExistingCluster.fromAks(this, 'Shared', {
       clusterName,
       resourceGroupName: resourceGroup,
       privateEndpointSubnetId: endpointSubnet,
       storageClassName: 'managed-csi-premium',
+      dataStack: this.dataStack,
       acceleratorPools: [],
     });
     const observability = new ObservabilityStack(this, 'Observability', { cluster });

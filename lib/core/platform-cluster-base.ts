@@ -1,4 +1,4 @@
-import { ITerraformDependable, TerraformStack } from 'cdktf';
+import { Annotations, Aspects, IAspect, ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import {
   AcceleratorPoolInfo,
@@ -14,7 +14,7 @@ import {
   ServiceAccountBindingOptions,
 } from './cluster';
 import { IDataServices } from './data-services';
-import { dataScopeIn } from './data-scope';
+import { dataScopeIn, retainedResources } from './data-scope';
 import { KubernetesVersion } from './kubernetes-version';
 
 /**
@@ -54,6 +54,14 @@ export abstract class PlatformClusterBase extends Construct implements IAccelera
     if (!stack) return;
     this.data = stack;
     TerraformStack.of(this).addDependency(stack);
+  }
+
+  /**
+   * Warns at synth when the cluster's stack holds `prevent_destroy` resources beside `what` (its GPU compute,
+   * or the add-ons installed on a cluster brought along): `cdktf destroy` of that stack would fail at plan.
+   */
+  protected warnOfRetainedData(what: string): void {
+    Aspects.of(this).add(new RetainedDataWarning(this, what));
   }
 
   /** Namespace of the NVIDIA GPU operator, when one runs. */
@@ -120,5 +128,35 @@ export abstract class PlatformClusterBase extends Construct implements IAccelera
 
   public grantNamespaceAdmin(scope: Construct, id: string, options: NamespaceAdminOptions): NamespaceAdminGrant {
     return this.cloudCluster.grantNamespaceAdmin(scope, id, options);
+  }
+}
+
+/**
+ * Terraform refuses to plan a destroy that removes a `prevent_destroy` resource: retained data in the stack
+ * of a cluster's compute or add-ons means `cdktf destroy` of that stack fails at plan. Said at synth, when
+ * every resource of the stack exists, so nobody learns it at teardown.
+ */
+class RetainedDataWarning implements IAspect {
+  constructor(
+    private readonly cluster: PlatformClusterBase,
+    private readonly what: string,
+  ) {}
+
+  public visit(node: IConstruct): void {
+    if (node !== this.cluster) return;
+    const stack = TerraformStack.of(this.cluster);
+    const retained = retainedResources(stack);
+    if (!retained.length) return;
+    const some = retained
+      .slice(0, 3)
+      .map((r) => r.node.path)
+      .join(', ');
+    const which = `${retained.length} resource${retained.length > 1 ? 's' : ''} with prevent_destroy (${some}${retained.length > 3 ? ', ...' : ''})`;
+    const data = this.cluster.dataStack;
+    Annotations.of(this.cluster).addWarning(
+      data
+        ? `dataStack '${data.node.id}' is set, yet stack '${stack.node.id}' still holds ${which} beside the ${this.what}: \`cdktf destroy ${stack.node.id}\` fails at plan; create them under cluster.dataScope(scope), or in stack '${data.node.id}'`
+        : `dataStack (unset) leaves ${which} in stack '${stack.node.id}' beside the ${this.what}: \`cdktf destroy ${stack.node.id}\` fails at plan, so they cannot be torn down while the data is kept; pass dataStack (a stack of its own, deployed first) to hold the network and retained data, or RemovalPolicy.DESTROY for throwaway data`,
+    );
   }
 }

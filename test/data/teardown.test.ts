@@ -10,6 +10,8 @@ import { AwsGpuClusterStack } from '../../examples/aws-gpu-cluster/stack';
 import { AzureGpuClusterStack } from '../../examples/azure-gpu-cluster/stack';
 import { RagAwsStack } from '../../examples/rag-aws/stack';
 import { RagAzureStack } from '../../examples/rag-azure/stack';
+import { ExistingClusterStack } from '../../examples/existing-cluster/stack';
+import { FeatureStoreAwsStack, FeatureStoreAzureStack } from '../../examples/feature-store/stack';
 import {
   Cloud,
   EndpointAccess,
@@ -320,6 +322,22 @@ describe('the warning without a data stack', () => {
     ]);
   });
 
+  test('retained data beside the add-ons of a cluster brought along: the same warning', () => {
+    const stack = awsStack('test', CONTEXT);
+    const cluster = ExistingCluster.fromEks(stack, 'Shared', {
+      clusterName: 'shared',
+      privateSubnetIds: ['subnet-a', 'subnet-b'],
+      acceleratorPools: [],
+    });
+    new ObservabilityStack(stack, 'Obs', { cluster, remoteWrite: RemoteWrite.amazonManagedPrometheus() });
+    Testing.synth(stack, true);
+    expect(cluster.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data))).toEqual([
+      expect.stringMatching(
+        /^dataStack \(unset\) leaves 1 resource with prevent_destroy \(test\/Obs\/.*\) in stack 'test' beside the add-ons installed on the cluster: `cdktf destroy test` fails at plan/,
+      ),
+    ]);
+  });
+
   test('throwaway data (RemovalPolicy.DESTROY) does not count', () => {
     const stack = awsStack('test', CONTEXT);
     const cluster = awsCluster(stack);
@@ -481,15 +499,26 @@ describe('ExistingCluster with a data stack', () => {
   });
 });
 
-describe('examples: every stack with GPU compute and retained data has a data stack', () => {
+describe('examples: every stack with compute or add-ons and retained data has a data stack', () => {
   const stacks = synthApp((app) => {
     new AwsGpuClusterStack(app, 'aws-gpu-cluster');
     new AzureGpuClusterStack(app, 'azure-gpu-cluster');
     new RagAwsStack(app, 'rag-aws');
     new RagAzureStack(app, 'rag-azure');
+    new ExistingClusterStack(app, 'existing-cluster');
+    new FeatureStoreAwsStack(app, 'feature-store-aws');
+    new FeatureStoreAzureStack(app, 'feature-store-azure');
   });
 
-  test.each(['aws-gpu-cluster', 'azure-gpu-cluster', 'rag-aws', 'rag-azure'])('%s', (id) => {
+  test.each([
+    'aws-gpu-cluster',
+    'azure-gpu-cluster',
+    'rag-aws',
+    'rag-azure',
+    'existing-cluster',
+    'feature-store-aws',
+    'feature-store-azure',
+  ])('%s', (id) => {
     const compute = stacks[id];
     const data = stacks[`${id}-data`];
     expect(retained(compute)).toEqual([]);
