@@ -4,7 +4,7 @@ import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v
 import { PersistentVolumeClaimV1 } from '@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
-import { Fn, ITerraformDependable, TerraformOutput, Token } from 'cdktf';
+import { dependable, Fn, ITerraformDependable, TerraformOutput, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ChartOverrides } from './addons/chart';
 import { Keda } from './addons/keda';
@@ -199,6 +199,7 @@ export class RagStack extends Construct {
    */
   public readonly modelCacheClaimName?: string;
   private readonly cluster: IAcceleratorCluster;
+  private ingestionDeployment?: DeploymentV1;
   private readonly ctx: RagContext;
   private readonly apiKey: SecretV1;
   private readonly endpoints: { [key: string]: string };
@@ -447,12 +448,13 @@ export class RagStack extends Construct {
       DOCUMENTS_URL: this.documents.url,
       ...(this.documentEvents ? { DOCUMENTS_QUEUE_URL: this.documentEvents.queueUrl } : {}),
     };
-    new ConfigMapV1(this, 'Endpoints', {
+    const endpointsMap = new ConfigMapV1(this, 'Endpoints', {
       provider: cluster.providers(this).kubernetes,
       metadata: { name: this.endpointsConfigMapName, namespace: this.namespace },
       data: { ...this.endpoints, ...(this.namespaceLogin ? this.loginEndpoints(this.namespaceLogin) : {}) },
       dependsOn: inNamespace,
     });
+    this.ingestionDeployment?.dependsOn?.push(dependable(endpointsMap));
 
     if (props.outputs) {
       const output = (oid: string, value: string, description: string) =>
@@ -608,7 +610,7 @@ export class RagStack extends Construct {
       'app.kubernetes.io/instance': name,
       'app.kubernetes.io/part-of': 'ai-platform',
     };
-    new DeploymentV1(this, 'IngestionDeployment', {
+    this.ingestionDeployment = new DeploymentV1(this, 'IngestionDeployment', {
       provider,
       metadata: { name, namespace: this.namespace, labels },
       spec: {
@@ -619,8 +621,9 @@ export class RagStack extends Construct {
           spec: {
             serviceAccountName: name,
             automountServiceAccountToken: true,
-            nodeSelector: { ...cluster.systemNodeSelector },
-            toleration: cluster.systemTolerations.map((t) => ({ ...t })),
+            // The team's worker is an ordinary workload: where the cluster runs those, not on the add-on pool.
+            nodeSelector: { ...cluster.workloadNodeSelector },
+            toleration: cluster.workloadTolerations.map((t) => ({ ...t })),
             securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
             container: [
               {
@@ -644,7 +647,9 @@ export class RagStack extends Construct {
       },
       waitForRollout: false,
       lifecycle: { ignoreChanges: ['spec[0].replicas'] },
-      dependsOn: [...deps, sa, ...identity.dependables, ...this.vectorStore.dependables],
+      // What the pods read (endpoints, API key) exists before the first one starts, whatever KEDA does
+      // meanwhile; the endpoints ConfigMap, made later, is added when it exists.
+      dependsOn: [...deps, sa, this.apiKey, ...identity.dependables, ...this.vectorStore.dependables],
     });
     const trigger = queue.kedaTrigger(per);
     const auth = kubernetesName(`${name}-queue`, 'subdomain');

@@ -355,8 +355,9 @@ export class ModelStagingJob extends Construct {
             restartPolicy: 'Never',
             automountServiceAccountToken: false,
             enableServiceLinks: false,
-            nodeSelector: { ...ctx.cluster.systemNodeSelector },
-            toleration: ctx.cluster.systemTolerations.map((t) => ({ ...t })),
+            // A download of many GiB is an ordinary workload, kept off the add-on pool.
+            nodeSelector: { ...ctx.cluster.workloadNodeSelector },
+            toleration: ctx.cluster.workloadTolerations.map((t) => ({ ...t })),
             container: [
               {
                 name: 'stage',

@@ -80,6 +80,15 @@ describe.each([
     const ingestion = Object.values(deployments).find((d: any) => d.metadata.labels['app.kubernetes.io/name'] === 'rag-ingestion') as any;
     if (!ingestion) return;
     expect(ingestion.spec.template.spec.container[0].env_from).toEqual([{ config_map_ref: { name: rag.endpointsConfigMapName } }]);
+    // What its pods read exists first: the endpoints ConfigMap and the API key secret.
+    const byName = (type: string, name: string) =>
+      Object.entries(resources(doc, type)).find(([, r]: [string, any]) => r.metadata.name === name && r.metadata.namespace === 'rag')![0];
+    expect(ingestion.depends_on).toEqual(
+      expect.arrayContaining([
+        `kubernetes_config_map_v1.${byName('kubernetes_config_map_v1', rag.endpointsConfigMapName)}`,
+        `kubernetes_secret_v1.${byName('kubernetes_secret_v1', rag.apiKeySecret.name)}`,
+      ]),
+    );
     const cm = Object.values(resources(doc, 'kubernetes_config_map_v1')).find(
       (c: any) => c.metadata.namespace === rag.namespace && c.metadata.name === rag.endpointsConfigMapName,
     );

@@ -57,7 +57,7 @@ describe.each([
     expect(classes[0][1].reclaim_policy).toBe('Retain');
   });
 
-  test('one staging job per model on the system nodes, waited for, writing the claim', () => {
+  test('one staging job per model on the general pool (ordinary workloads), waited for, writing the claim', () => {
     expect(jobs.map(([, j]) => j.metadata.labels['ai-platform.dev/served-model']).sort()).toEqual(plans.map((p) => p.servedName).sort());
     for (const [, job] of jobs) {
       const plan = plans.find((p) => p.servedName === job.metadata.labels['ai-platform.dev/served-model'])!;
@@ -66,9 +66,12 @@ describe.each([
       expect(job.spec.backoff_limit).toBe(3);
       expect(job.spec.ttl_seconds_after_finished).toBeUndefined();
       const pod = job.spec.template.spec;
-      expect(pod.node_selector).toEqual({ 'ai-platform.dev/role': 'system' });
+      // Off the add-on pool: where the cluster runs ordinary workloads (AKS's untainted general pool, EKS's
+      // untainted system group).
+      expect(pod.node_selector).toEqual({ 'ai-platform.dev/role': name === 'rag-azure' ? 'general' : 'system' });
+      expect(pod.toleration ?? []).toEqual([]);
       const c = pod.container[0];
-      // A slim Python image, not the ~25 GB vLLM image, on the system nodes.
+      // A slim Python image, not the ~25 GB vLLM image.
       expect(c.image).toBe(STAGING_IMAGE);
       expect(c.command.slice(0, 2)).toEqual(['sh', '-c']);
       expect(c.command[2]).toMatch(
