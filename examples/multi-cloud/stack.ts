@@ -2,6 +2,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
+import { localDataStack } from '../shared/data-stack';
 import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout } from '../../lib';
 
 /** One platform definition; only the cloud differs between the two stacks. */
@@ -35,15 +36,26 @@ export class MultiCloudAwsStack extends TerraformStack {
   }
 }
 
-/** The same platform on AKS. */
+/**
+ * The same platform on AKS. Its resource group, which holds the retained disks of the cluster's storage
+ * class, and its VNet live in `multi-cloud-azure-data`, deployed first: `cdktf destroy multi-cloud-azure`
+ * removes the cluster and keeps them.
+ */
 export class MultiCloudAzureStack extends TerraformStack {
+  /** The resource group and the VNet, which outlive the cluster. */
+  public readonly dataStack: TerraformStack;
+
   constructor(scope: Construct, id: string) {
     super(scope, id);
     new LocalBackend(this, { path: `${id}.tfstate` });
-    new AzurermProvider(this, 'azurerm', { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
+    const features = [{ storage: [{ dataPlaneAvailable: false }] }];
+    new AzurermProvider(this, 'azurerm', { features });
+    this.dataStack = localDataStack(scope, `${id}-data`);
+    new AzurermProvider(this.dataStack, 'azurerm', { features });
     new GpuInferenceCluster(this, 'Gpu', {
       cloud: Cloud.azure({ location: 'westeurope', authorizedIpRanges: [deployerCidr(this)] }),
       clusterName: 'ai-shared',
+      dataStack: this.dataStack,
       nodePools: platformPools(),
     });
   }

@@ -2,6 +2,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
+import { localDataStack } from '../shared/data-stack';
 import {
   Cloud,
   EndpointAccess,
@@ -94,17 +95,28 @@ export class MultiTenantAwsStack extends TerraformStack {
 /**
  * The same three teams on AKS: A100s cut into 1g.10gb slices and T4s for serving, spot A100s for training.
  *
- * Deploy: `cdktf deploy multi-tenant-azure --var deployer_cidr=<your egress IP>/32 --var search_admins=<group object id> ...`.
+ * The resource group (which holds the retained metrics disks) and the VNet live in `multi-tenant-azure-data`,
+ * deployed first: `cdktf destroy multi-tenant-azure` removes the cluster and keeps them.
+ *
+ * Deploy: `TF_VAR_deployer_cidr=<your egress IP>/32 TF_VAR_search_admins=<group object id> ... cdktf deploy
+ * multi-tenant-azure-data multi-tenant-azure`.
  */
 export class MultiTenantAzureStack extends TerraformStack {
+  /** The resource group and the VNet, which outlive the cluster. */
+  public readonly dataStack: TerraformStack;
+
   constructor(scope: Construct, id: string) {
     super(scope, id);
     new LocalBackend(this, { path: `${id}.tfstate` });
     // Storage accounts of the platform refuse shared keys: azurerm must not read them through the data plane.
-    new AzurermProvider(this, 'azurerm', { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
+    const features = [{ storage: [{ dataPlaneAvailable: false }] }];
+    new AzurermProvider(this, 'azurerm', { features });
+    this.dataStack = localDataStack(scope, `${id}-data`);
+    new AzurermProvider(this.dataStack, 'azurerm', { features });
     const cluster = new GpuInferenceCluster(this, 'Gpu', {
       cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: [deployerCidr(this)] }),
       clusterName: 'ai-shared-az',
+      dataStack: this.dataStack,
       nodePools: [
         // Standard_NC24ads_A100_v4: one A100 in seven 1g.10gb slices per node, 28 slices at 4 nodes.
         GpuNodePool.inference('a100', { gpu: Gpu.A100_80GB, mig: MigLayout.uniform('1g.10gb'), maxNodes: 4 }),

@@ -217,6 +217,11 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
       // A new identity may not have replicated to every Entra region yet; the type skips that lookup.
       principalType: 'ServicePrincipal',
     });
+    // AKS checks the identity's rights on the subnet when it creates the cluster; an assignment takes a
+    // while to reach every ARM region, so the cluster waits for it as in-cluster resources wait for theirs.
+    const subnetAccessApplied = waitAfter(this, 'ControlPlaneSubnetPropagation', props.rbacPropagationDelay, [this.subnetAccess], {
+      assignment: this.subnetAccess.id,
+    });
 
     this.cluster = new (kubernetesClusterLib().KubernetesCluster)(this, 'Resource', {
       name,
@@ -288,7 +293,7 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
       },
       tags,
       lifecycle: { ignoreChanges: ['default_node_pool[0].node_count'] },
-      dependsOn: [this.subnetAccess],
+      dependsOn: [this.subnetAccess, subnetAccessApplied],
     });
 
     // The deployer installs charts right after creation; with Azure RBAC it needs a data-plane role, and

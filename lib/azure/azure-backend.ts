@@ -1,5 +1,5 @@
 import { lazyModule } from '../private/lazy';
-import { Fn } from 'cdktf';
+import { Annotations, Fn, TerraformStack } from 'cdktf';
 import type { EntraPrincipal } from './data';
 import { Construct } from 'constructs';
 import { ClusterSpec, CloudProvider, IAcceleratorCluster, ICloudBackend, ICloudCluster } from '../core/cluster';
@@ -265,6 +265,11 @@ export class AzureBackend implements ICloudBackend {
     const home = dataScopeIn(spec.dataStack, scope);
     // A reference to the group (not its literal name), so everything in it is created after it.
     let rgName = o.resourceGroup;
+    if (!rgName && !spec.dataStack) {
+      Annotations.of(scope).addWarning(
+        `dataStack (unset) creates resource group '${spec.clusterName}-rg' in stack '${TerraformStack.of(scope).node.id}': the cluster's retained disks and file shares (Prometheus, vector stores, the model cache) are created in it, and once one exists \`cdktf destroy\` fails at the group (azurerm refuses to delete a group holding resources it did not create); pass dataStack (a stack of its own, deployed first), or cloud.resourceGroup of a group you keep`,
+      );
+    }
     if (!rgName) {
       const rg = new (resourceGroupLib().ResourceGroup)(home, 'ResourceGroup', {
         name: `${spec.clusterName}-rg`,

@@ -187,6 +187,11 @@ describe('GpuInferenceCluster on Azure', () => {
     });
     // Created before the cluster, so AKS has it from the start.
     expect(aks.depends_on).toContainEqual(expect.stringMatching(/^azurerm_role_assignment\.Gpu_Cluster_ControlPlaneSubnetAccess_\w+$/));
+    // ... and waits for it to propagate: AKS checks the identity's rights on the subnet at creation.
+    const wait = resourceNamed(doc, 'time_sleep', 'ControlPlaneSubnetPropagation');
+    expect(wait.create_duration).toBe('300s');
+    expect(wait.depends_on).toEqual([expect.stringMatching(/^azurerm_role_assignment\.Gpu_Cluster_ControlPlaneSubnetAccess_\w+$/)]);
+    expect(aks.depends_on).toContainEqual(expect.stringMatching(/^time_sleep\.Gpu_Cluster_ControlPlaneSubnetPropagation_\w+$/));
     expect(cluster.aksCluster!.controlPlaneIdentity).toBeDefined();
   });
 

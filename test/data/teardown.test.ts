@@ -346,6 +346,22 @@ describe('the warning without a data stack', () => {
     expect(warnings(cluster)).toEqual([]);
   });
 
+  test('AKS: a resource group this stack creates holds the retained volumes, so destroy would stop at it', () => {
+    const stack = azureStack('test', CONTEXT);
+    const cluster = azureCluster(stack);
+    Testing.synth(stack, true);
+    expect(warnings(cluster)).toEqual([
+      expect.stringMatching(
+        /^dataStack \(unset\) creates resource group 'ai-rg' in stack 'test': the cluster's retained disks and file shares .* `cdktf destroy` fails at the group .*; pass dataStack .*, or cloud\.resourceGroup of a group you keep$/,
+      ),
+    ]);
+    // A group of the user's, or one in a data stack, outlives the stack: nothing to say.
+    const own = azureStack('own', CONTEXT);
+    const kept = azureCluster(own, undefined, 'platform-rg');
+    Testing.synth(own, true);
+    expect(warnings(kept)).toEqual([]);
+  });
+
   test('with a data stack, retained resources left beside the compute are still named', () => {
     const app = Testing.app({ context: CONTEXT });
     const stack = awsStack('test', undefined, app);
