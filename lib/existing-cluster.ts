@@ -18,6 +18,7 @@ import {
   validateAwsTags,
   validateAzureTags,
   validateEksClusterName,
+  validateGuid,
   validateIds,
   validateK8sName,
   validateLabels,
@@ -146,6 +147,14 @@ export interface ExistingAksClusterProps extends ExistingClusterBaseProps {
    * @default 'azurerm'
    */
   readonly kubeloginMode?: string;
+  /**
+   * Object (principal) id of the cluster's control-plane identity, when it is user-assigned. The Azure Disk
+   * and Azure Files CSI drivers act as it; it is granted Contributor on `resourceGroupName`, where shared
+   * file systems keep their shares (AKS deletes the node resource group with the cluster).
+   * @default - the system-assigned identity's principal id, read from the cluster (plan fails with the fix
+   * when the cluster uses a user-assigned one)
+   */
+  readonly controlPlanePrincipalId?: string;
 }
 
 const MIG_STRATEGIES = ['none', 'single', 'mixed'];
@@ -200,6 +209,7 @@ export class ExistingCluster extends PlatformClusterBase {
   public static fromAks(scope: Construct, id: string, props: ExistingAksClusterProps): ExistingCluster {
     const problems = [
       ...validateAksClusterName('clusterName', props.clusterName),
+      ...validateGuid('controlPlanePrincipalId', props.controlPlanePrincipalId, "a managed identity's object id"),
       ...validateResourceGroupName('resourceGroupName', props.resourceGroupName),
       ...validateAzureTags('tags', props.tags),
       ...validateIds(
@@ -246,6 +256,7 @@ export class ExistingCluster extends PlatformClusterBase {
         resourceGroupName: props.resourceGroupName,
         privateEndpointSubnetId: props.privateEndpointSubnetId,
         kubeloginMode,
+        controlPlanePrincipalId: props.controlPlanePrincipalId,
         privateDnsZoneIds: props.privateDnsZoneIds,
         databaseAdministrator: props.databaseAdministrator,
       }),

@@ -55,6 +55,11 @@ export interface ExistingAksCloudClusterProps {
   /** kubelogin login mode: 'azurerm' (the azurerm provider's ARM_* credential) or one of kubelogin's. */
   readonly kubeloginMode: string;
   /**
+   * Principal id of a user-assigned control-plane identity.
+   * @default - the system-assigned identity's, read from the cluster
+   */
+  readonly controlPlanePrincipalId?: string;
+  /**
    * Private DNS zones that already serve the VNet (a hub's central `privatelink.*` zones), by zone name,
    * e.g. `{ 'privatelink.blob.core.windows.net': '<zone id>' }`: data services register their private
    * endpoints there instead of creating and linking their own (a VNet takes one zone of a name only).
@@ -107,6 +112,18 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
     const data = new (dataAzurermKubernetesClusterLib().DataAzurermKubernetesCluster)(this, 'Lookup', {
       name: props.clusterName,
       resourceGroupName: props.resourceGroupName,
+      // Only a system-assigned identity has a principal id on the cluster: say so at plan, not at the grant.
+      lifecycle:
+        props.controlPlanePrincipalId === undefined
+          ? {
+              postcondition: [
+                {
+                  condition: '${self.identity[0].type == "SystemAssigned"}',
+                  errorMessage: `AKS cluster ${props.clusterName} runs its control plane as a user-assigned identity, whose principal id the cluster does not report; pass controlPlanePrincipalId (the identity's object id) to ExistingCluster.fromAks.`,
+                },
+              ],
+            }
+          : undefined,
     });
     this.clusterName = props.clusterName;
     this.resourceGroupName = props.resourceGroupName;
@@ -158,7 +175,7 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
       // Shared file systems keep their shares in the cluster's resource group, not in its node resource group.
       retainedVolumes: new RetainedVolumeAccess(this, 'RetainedVolumes', {
         resourceGroupName: props.resourceGroupName,
-        clusterPrincipalId: data.identity.get(0).principalId,
+        clusterPrincipalId: props.controlPlanePrincipalId ?? data.identity.get(0).principalId,
       }),
     });
   }

@@ -143,18 +143,20 @@ describe('ExistingCluster', () => {
     ]);
   });
 
-  test('AKS: cluster and resource group names, tag keys, kubelogin mode', () => {
+  test('AKS: cluster and resource group names, tag keys, kubelogin mode, control-plane principal', () => {
     const stack = azureStack();
     ExistingCluster.fromAks(stack, 'Shared', {
       clusterName: '-shared',
       resourceGroupName: 'rg/x',
       storageClassName: 'premium-retain',
       kubeloginMode: 'browser',
+      controlPlanePrincipalId: 'my-identity',
       tags: { 'team/owner': 'ml' },
       acceleratorPools: [],
     });
     expect(problemLines(stack)).toEqual([
       "test/Shared: clusterName '-shared' is not an AKS cluster name; use 1-63 letters, digits, '-' or '_', alphanumeric at both ends",
+      "test/Shared: controlPlanePrincipalId 'my-identity' is not a managed identity's object id (a GUID); pass the object id, e.g. from a TerraformVariable",
       "test/Shared: resourceGroupName 'rg/x' is not an Azure resource group name; use 1-90 letters, digits, '_', '-', '.', '(' or ')', not ending with '.'",
       "test/Shared: tags 'team/owner' has a character Azure rejects in tag names (< > % & \\ ? /); use e.g. 'team-owner'",
       "test/Shared: kubeloginMode 'browser' is not a kubelogin login mode; use one of azurerm, azurecli, azd, spn, msi, workloadidentity, azurepipelines",
@@ -223,5 +225,33 @@ describe('PlatformNamespace and bindServiceAccount (k8s-name, iam-name, azure-na
         /^test\/with space: identityName 'shared-with space' \(the cluster name and the binding's id\) is not a managed identity name; .*bind with an id of letters, digits and '-'$/,
       ),
     ]);
+  });
+});
+
+describe('ExistingCluster.fromAks: the control-plane identity the CSI drivers act as', () => {
+  const lookup = (props: { controlPlanePrincipalId?: string }) => {
+    const stack = azureStack();
+    ExistingCluster.fromAks(stack, 'Shared', {
+      clusterName: 'shared',
+      resourceGroupName: 'platform-rg',
+      storageClassName: 'premium-retain',
+      acceleratorPools: [],
+      ...props,
+    });
+    const doc = synthJson(stack);
+    return Object.values<any>(doc.data.azurerm_kubernetes_cluster)[0];
+  };
+
+  test('system-assigned by default: plan fails with the fix when the cluster runs a user-assigned one', () => {
+    expect(lookup({}).lifecycle.postcondition).toEqual([
+      {
+        condition: '${self.identity[0].type == "SystemAssigned"}',
+        error_message: expect.stringMatching(/user-assigned identity.*; pass controlPlanePrincipalId/),
+      },
+    ]);
+  });
+
+  test('a user-assigned identity named by its principal id: no check, that id is granted', () => {
+    expect(lookup({ controlPlanePrincipalId: '00000000-0000-4000-8000-000000000001' }).lifecycle).toBeUndefined();
   });
 });
