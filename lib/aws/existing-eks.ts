@@ -215,6 +215,16 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {
+    // Pod Identity needs its agent on every node; a cluster brought along may lack the add-on, and pods
+    // would then run without credentials (403 at their first call). Checked at plan, once.
+    if (!this.node.tryFindChild('PodIdentityAgentCheck'))
+      requireClusterObject(this, 'PodIdentityAgentCheck', this.access.providers(this).kubernetes, {
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        namespace: 'kube-system',
+        name: 'eks-pod-identity-agent',
+        errorMessage: `The EKS Pod Identity agent (DaemonSet kube-system/eks-pod-identity-agent) is not running in EKS cluster ${this.clusterName}, so workload identities would get no credentials; install the eks-pod-identity-agent add-on.`,
+      });
     const raw = `${this.clusterName}-${id}`;
     return new PodIdentityBinding(scope, id, {
       clusterName: this.clusterName,

@@ -2,7 +2,7 @@ import { DataKubernetesResources } from '@cdktf/provider-kubernetes/lib/data-kub
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { Construct } from 'constructs';
 
-/** A cluster-scoped object that must already exist in a cluster the library did not create. */
+/** An object that must already exist in a cluster the library did not create. */
 export interface RequiredObject {
   /** API version, e.g. storage.k8s.io/v1. */
   readonly apiVersion: string;
@@ -10,6 +10,11 @@ export interface RequiredObject {
   readonly kind: string;
   /** Object name. */
   readonly name: string;
+  /**
+   * Namespace of a namespaced object.
+   * @default - none: a cluster-scoped object
+   */
+  readonly namespace?: string;
   /** What `terraform plan` prints when it is missing: what is wrong and the fix. */
   readonly errorMessage: string;
 }
@@ -29,6 +34,7 @@ export function requireClusterObject(
     provider: kubernetes,
     apiVersion: o.apiVersion,
     kind: o.kind,
+    ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
     fieldSelector: `metadata.name=${o.name}`,
     lifecycle: { postcondition: [{ condition: '${length(self.objects) > 0}', errorMessage: o.errorMessage }] },
   });

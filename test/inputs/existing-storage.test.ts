@@ -65,7 +65,8 @@ describe('ExistingCluster.fromEks storage', () => {
     expect(JSON.stringify(resources(doc, 'aws_iam_role_policy_attachment'))).toContain('AmazonEBSCSIDriverPolicy');
     const sc = Object.values(resources(doc, 'kubernetes_storage_class_v1'))[0] as any;
     expect(sc.depends_on).toContain(`aws_eks_addon.${addonName}`);
-    expect(doc.data.kubernetes_resources).toBeUndefined();
+    // No CSIDriver check (the add-on is installed); the driver's own identity checks the Pod Identity agent.
+    expect(Object.values<any>(doc.data.kubernetes_resources).map((d) => d.kind)).toEqual(['DaemonSet']);
   });
 
   test('a named storageClassName is used as is and checked to exist at plan; no class is created', () => {
@@ -114,5 +115,26 @@ describe('ExistingCluster.fromAks storage', () => {
     expect(messages).toEqual([
       expect.stringMatching(/^storageClassName 'managed-csi-premium' is an AKS built-in class with reclaimPolicy Delete/),
     ]);
+  });
+});
+
+test('a workload identity on an existing EKS cluster: plan checks that the Pod Identity agent runs', () => {
+  const stack = awsStack();
+  const cluster = ExistingCluster.fromEks(stack, 'Shared', { clusterName: 'shared', acceleratorPools: [] });
+  cluster.bindServiceAccount(stack, 'Api', { namespace: 'rag', serviceAccountName: 'rag-api' });
+  cluster.bindServiceAccount(stack, 'Worker', { namespace: 'rag', serviceAccountName: 'rag-worker' });
+  const doc = synthJson(stack);
+  const checks = Object.values<any>(doc.data.kubernetes_resources).filter((d) => d.kind === 'DaemonSet');
+  // Once per cluster, however many identities.
+  expect(checks).toHaveLength(1);
+  expect(checks[0]).toMatchObject({
+    api_version: 'apps/v1',
+    namespace: 'kube-system',
+    field_selector: 'metadata.name=eks-pod-identity-agent',
+    lifecycle: {
+      postcondition: [
+        { condition: '${length(self.objects) > 0}', error_message: expect.stringMatching(/install the eks-pod-identity-agent add-on\.$/) },
+      ],
+    },
   });
 });
