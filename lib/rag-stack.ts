@@ -4,7 +4,7 @@ import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v
 import { PersistentVolumeClaimV1 } from '@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
-import { dependable, Fn, ITerraformDependable, TerraformOutput, Token } from 'cdktf';
+import { Annotations, dependable, Fn, ITerraformDependable, TerraformOutput, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ChartOverrides } from './addons/chart';
 import { Keda } from './addons/keda';
@@ -249,6 +249,7 @@ export class RagStack extends Construct {
             "pass huggingFaceToken (a secret in the stack's namespace holding a token of an account that accepted the licence) or serve an ungated model",
         );
     }
+    this.warnOfUnschedulableReplicas(cluster);
     const names = Object.values(this.plans).map((p) => p.servedName);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) problems.push(`servedName '${dup}' is used by two models; give each served model its own servedName`);
@@ -575,6 +576,29 @@ export class RagStack extends Construct {
   }
 
   /** The ingestion worker: identity, service account, Deployment, and its KEDA objects (returned as manifests). */
+  /**
+   * Replicas KEDA may start beyond what their pool holds at maxNodes stay Pending forever (and keep the
+   * autoscaler asking): said at synth, per pool, with the numbers.
+   */
+  private warnOfUnschedulableReplicas(cluster: IAcceleratorCluster): void {
+    for (const pool of cluster.acceleratorPools) {
+      const plans = Object.values(this.plans).filter((p) => p.pool === pool.name);
+      for (const resource of new Set(plans.map((p) => p.resourceName))) {
+        const on = plans.filter((p) => p.resourceName === resource);
+        const perNode = pool.capacity.find((c) => c.name === resource)?.count;
+        if (perNode === undefined || Token.isUnresolved(perNode) || Token.isUnresolved(pool.maxNodes)) continue;
+        if (on.some((p) => Token.isUnresolved(p.maxReplicas))) continue;
+        const wanted = on.reduce((sum, p) => sum + p.maxReplicas * p.resourceCount, 0);
+        const capacity = perNode * pool.maxNodes;
+        if (wanted <= capacity) continue;
+        const who = on.map((p) => `${p.servedName} ${p.maxReplicas} x ${p.resourceCount}`).join(', ');
+        Annotations.of(this).addWarning(
+          `maxReplicas of the models on pool '${pool.name}' (${who}) ask for ${wanted} ${resource}, more than the pool holds at maxNodes: ${capacity} (${perNode} per node x ${pool.maxNodes} nodes); replicas beyond that stay Pending: lower maxReplicas (per model or autoscaling.maxReplicas) or raise the pool's maxNodes`,
+        );
+      }
+    }
+  }
+
   private ingestion(
     o: IngestionOptions,
     stackName: string,

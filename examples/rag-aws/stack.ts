@@ -53,8 +53,8 @@ export class RagAwsStack extends TerraformStack {
       clusterName: 'rag-prod',
       dataStack: this.dataStack,
       nodePools: [
-        GpuNodePool.inference('llm', { gpu: Gpu.H100_80GB, maxNodes: 2 }),
-        GpuNodePool.inference('small', { gpu: Gpu.L4, maxNodes: 2 }),
+        GpuNodePool.inference('llm', { gpu: Gpu.H100_80GB, maxNodes: 4 }),
+        GpuNodePool.inference('small', { gpu: Gpu.L4, maxNodes: 4 }),
       ],
     });
     const observability = new ObservabilityStack(this, 'Obs', { cluster });
@@ -62,11 +62,11 @@ export class RagAwsStack extends TerraformStack {
     const rag = new RagStack(this, 'Rag', {
       cluster,
       generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'llm', contextLength: 8192, concurrentSequences: 32 }),
-      embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'small' }),
-      reranker: ServedModel.of(RerankerModel.BGE_RERANKER_V2_M3, { pool: 'small', minReplicas: 0 }),
+      embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'small', maxReplicas: 2 }),
+      reranker: ServedModel.of(RerankerModel.BGE_RERANKER_V2_M3, { pool: 'small', minReplicas: 0, maxReplicas: 2 }),
       vectorStore: VectorStore.pgvector({ highAvailability: true }),
       documents: { ingestion: { image: ingestionImage.stringValue } },
-      autoscaling: { maxReplicas: 8, targetQueueDepth: 5 },
+      autoscaling: { maxReplicas: 4, targetQueueDepth: 5 }, // within the pools at maxNodes (synth warns otherwise)
       prometheusUrl: observability.prometheusUrl,
       outputs: true,
     });

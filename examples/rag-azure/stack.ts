@@ -64,8 +64,8 @@ export class RagAzureStack extends TerraformStack {
     const rag = new RagStack(this, 'Rag', {
       cluster,
       generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'llm', contextLength: 8192, concurrentSequences: 16 }),
-      embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'small' }),
-      reranker: ServedModel.of(RerankerModel.BGE_RERANKER_V2_M3, { pool: 'small' }),
+      embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'small', maxReplicas: 1 }),
+      reranker: ServedModel.of(RerankerModel.BGE_RERANKER_V2_M3, { pool: 'small', maxReplicas: 1 }),
       vectorStore: VectorStore.qdrant({ storageGib: 100 }),
       documents: { ingestion: { image: ingestionImage.stringValue } },
       prometheusUrl: observability.prometheusUrl,

@@ -264,3 +264,35 @@ describe('RagStack validation', () => {
     expect(Object.values(resources(doc, 'kubernetes_config_map_v1')).every((m: any) => m.metadata.namespace === 'rag')).toBe(true);
   });
 });
+
+describe('replicas the pools cannot hold', () => {
+  const build = (maxReplicas: number) => {
+    const stack = awsStack();
+    const cluster = new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['203.0.113.0/24']) }),
+      clusterName: 'rag',
+      nodePools: [GpuNodePool.inference('small', { gpu: Gpu.L4, maxNodes: 2 })],
+    });
+    const rag = new RagStack(stack, 'Rag', {
+      cluster,
+      generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'small', contextLength: 4096, concurrentSequences: 4 }),
+      embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'small', maxReplicas: 1 }),
+      vectorStore: VectorStore.qdrant(),
+      autoscaling: { maxReplicas },
+    });
+    Testing.synth(stack, true);
+    return rag.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data));
+  };
+
+  test('more than the pool gives at maxNodes: a warning with the numbers and the fix', () => {
+    expect(build(3)).toEqual([
+      expect.stringMatching(
+        /^maxReplicas of the models on pool 'small' \(qwen2\.5-7b 3 x 1, bge-m3 1 x 1\) ask for 4 nvidia\.com\/gpu, more than the pool holds at maxNodes: 2 \(1 per node x 2 nodes\); replicas beyond that stay Pending: lower maxReplicas .* or raise the pool's maxNodes$/,
+      ),
+    ]);
+  });
+
+  test('within the pool: nothing to say', () => {
+    expect(build(1)).toEqual([]);
+  });
+});
