@@ -418,7 +418,8 @@ describe('AKS reference cluster', () => {
   });
 
   test("(11) in-cluster resources wait for the deployer's RBAC role assignment to apply", () => {
-    const sleeps = Object.entries(resources(doc, 'time_sleep'));
+    // One wait for the deployer's data-plane role; the other (ControlPlaneSubnetPropagation) holds the cluster itself.
+    const sleeps = Object.entries(resources(doc, 'time_sleep')).filter(([name]) => name.includes('DeployerRbacPropagation'));
     expect(sleeps).toHaveLength(1);
     const [sleepName, sleep] = sleeps[0];
     const assignment = Object.entries(resources(doc, 'azurerm_role_assignment')).find(
