@@ -1,5 +1,5 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   Cloud,
@@ -12,7 +12,7 @@ import {
   ObservabilityStack,
   RemoteWrite,
 } from '../../lib';
-import { localDataStack } from '../shared/data-stack';
+import { localDataStack, localState } from '../shared/data-stack';
 
 /**
  * The reference platform on EKS: MIG-partitioned H100 serving, time-sliced L4s for small models, a spot
@@ -30,7 +30,7 @@ export class AwsGpuClusterStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new LocalBackend(this, { path: `${id}.tfstate` });
+    localState(this);
     new AwsProvider(this, 'aws', { region: 'us-east-1' });
     this.dataStack = localDataStack(scope, `${id}-data`);
     new AwsProvider(this.dataStack, 'aws', { region: 'us-east-1' });

@@ -1,8 +1,8 @@
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { Cloud, Duration, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout, ObservabilityStack, RemoteWrite } from '../../lib';
-import { localDataStack } from '../shared/data-stack';
+import { localDataStack, localState } from '../shared/data-stack';
 import { ragData } from '../shared/rag-data';
 
 /**
@@ -21,7 +21,7 @@ export class AzureGpuClusterStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new LocalBackend(this, { path: `${id}.tfstate` });
+    localState(this);
     this.dataStack = localDataStack(scope, `${id}-data`);
     // Storage accounts here refuse shared keys and public networks: azurerm must not read them through the
     // data plane (it would get 403 on the first apply).

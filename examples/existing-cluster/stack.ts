@@ -1,6 +1,6 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
-import { localDataStack } from '../shared/data-stack';
+import { TerraformStack, TerraformVariable } from 'cdktf';
+import { localDataStack, localState } from '../shared/data-stack';
 import { Construct } from 'constructs';
 import { ExistingCluster, Gpu, ObservabilityStack, RemoteWrite, TaintEffect } from '../../lib';
 import { ragData } from '../shared/rag-data';
@@ -17,7 +17,7 @@ export class ExistingClusterStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new LocalBackend(this, { path: `${id}.tfstate` });
+    localState(this);
     new AwsProvider(this, 'aws', { region: 'us-west-2' });
     this.dataStack = localDataStack(scope, `${id}-data`);
     new AwsProvider(this.dataStack, 'aws', { region: 'us-west-2' });

@@ -1,7 +1,7 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
-import { localDataStack } from '../shared/data-stack';
+import { TerraformStack, TerraformVariable } from 'cdktf';
+import { localDataStack, localState } from '../shared/data-stack';
 import { Construct } from 'constructs';
 import {
   ExistingCluster,
@@ -32,7 +32,7 @@ export class FeatureStoreAwsStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new LocalBackend(this, { path: `${id}.tfstate` });
+    localState(this);
     new AwsProvider(this, 'aws', { region: 'us-east-2' });
     this.dataStack = localDataStack(scope, `${id}-data`);
     new AwsProvider(this.dataStack, 'aws', { region: 'us-east-2' });
@@ -108,7 +108,7 @@ export class FeatureStoreAzureStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new LocalBackend(this, { path: `${id}.tfstate` });
+    localState(this);
     // Private, Entra-only storage accounts: azurerm must not read them through the data plane.
     const providerFeatures = [{ storage: [{ dataPlaneAvailable: false }] }];
     new AzurermProvider(this, 'azurerm', { features: providerFeatures });

@@ -1,6 +1,7 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
+import { localState } from '../shared/data-stack';
 import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool } from '../../lib';
 
 /**
@@ -10,7 +11,7 @@ import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool } from '..
 export class MinimalStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new LocalBackend(this, { path: `${id}.tfstate` });
+    localState(this);
     new AwsProvider(this, 'aws', { region: 'eu-west-1' });
     const deployerCidr = new TerraformVariable(this, 'deployer_cidr', {
       type: 'string',

@@ -1,8 +1,8 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { localDataStack } from '../shared/data-stack';
+import { localDataStack, localState } from '../shared/data-stack';
 import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout } from '../../lib';
 
 /** One platform definition; only the cloud differs between the two stacks. */
@@ -26,7 +26,7 @@ function deployerCidr(scope: Construct): string {
 export class MultiCloudAwsStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new LocalBackend(this, { path: `${id}.tfstate` });
+    localState(this);
     new AwsProvider(this, 'aws', { region: 'us-west-2' });
     new GpuInferenceCluster(this, 'Gpu', {
       cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate([deployerCidr(this)]) }),
@@ -47,7 +47,7 @@ export class MultiCloudAzureStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new LocalBackend(this, { path: `${id}.tfstate` });
+    localState(this);
     const features = [{ storage: [{ dataPlaneAvailable: false }] }];
     new AzurermProvider(this, 'azurerm', { features });
     this.dataStack = localDataStack(scope, `${id}-data`);

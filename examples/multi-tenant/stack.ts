@@ -1,8 +1,8 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { localDataStack } from '../shared/data-stack';
+import { localDataStack, localState } from '../shared/data-stack';
 import {
   Cloud,
   EndpointAccess,
@@ -42,7 +42,7 @@ function admins(scope: Construct, team: string, what: string): string {
 export class MultiTenantAwsStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new LocalBackend(this, { path: `${id}.tfstate` });
+    localState(this);
     new AwsProvider(this, 'aws', { region: 'us-east-1' });
     const cluster = new GpuInferenceCluster(this, 'Gpu', {
       cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate([deployerCidr(this)]) }),
@@ -107,7 +107,7 @@ export class MultiTenantAzureStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new LocalBackend(this, { path: `${id}.tfstate` });
+    localState(this);
     // Storage accounts of the platform refuse shared keys: azurerm must not read them through the data plane.
     const features = [{ storage: [{ dataPlaneAvailable: false }] }];
     new AzurermProvider(this, 'azurerm', { features });

@@ -1,5 +1,5 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   Cloud,
@@ -17,7 +17,7 @@ import {
   ServedModel,
   VectorStore,
 } from '../../lib';
-import { localDataStack } from '../shared/data-stack';
+import { localDataStack, localState } from '../shared/data-stack';
 
 /**
  * RAG on EKS: Qwen2.5 7B (ungated; Llama and Gemma need `huggingFaceToken`) on H100s, BGE-M3 and its reranker on L4s, pgvector on RDS (IAM auth, created
@@ -35,7 +35,7 @@ export class RagAwsStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new LocalBackend(this, { path: `${id}.tfstate` });
+    localState(this);
     new AwsProvider(this, 'aws', { region: 'us-east-2' });
     this.dataStack = localDataStack(scope, `${id}-data`);
     new AwsProvider(this.dataStack, 'aws', { region: 'us-east-2' });

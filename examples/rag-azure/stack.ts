@@ -1,5 +1,5 @@
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   Cloud,
@@ -17,7 +17,7 @@ import {
   ServedModel,
   VectorStore,
 } from '../../lib';
-import { localDataStack } from '../shared/data-stack';
+import { localDataStack, localState } from '../shared/data-stack';
 
 /**
  * RAG on AKS: Qwen2.5 7B on 3g.40gb MIG slices of A100 80GB GPUs, BGE-M3 and its reranker on T4s,
@@ -36,7 +36,7 @@ export class RagAzureStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    new LocalBackend(this, { path: `${id}.tfstate` });
+    localState(this);
     this.dataStack = localDataStack(scope, `${id}-data`);
     // Private, Entra-only storage accounts: azurerm must not read them through the data plane.
     for (const stack of [this, this.dataStack])

@@ -2,14 +2,23 @@ import { LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 
 /**
- * A stack for what must outlive a cluster (its network and retained data), with local state. The cluster's
- * stack reads this state through `terraform_remote_state` from its own directory (`cdktf.out/stacks/<stack>`),
- * so the path goes through the stacks directory: both stacks resolve it to the same file.
+ * Local state of an example stack, kept outside `cdktf.out` (which cdktf rewrites at every synth and deletes
+ * the folders of stacks it no longer makes): `terraform-state/<id>.tfstate` at the project root. Terraform
+ * runs in `cdktf.out/stacks/<id>`, so the path climbs three folders; it stays relative, so the synthesized
+ * JSON is the same from any checkout, and a stack reading another's state (`terraform_remote_state`)
+ * resolves the same file. Real platforms use a remote backend with locking (see `private-cluster`).
+ */
+export function localState(stack: TerraformStack): LocalBackend {
+  return new LocalBackend(stack, { path: `../../../terraform-state/${stack.node.id}.tfstate` });
+}
+
+/**
+ * A stack for what must outlive a cluster (its network and retained data), with local state.
  *
  * Deploy it first (`cdktf deploy <id> <cluster stack>` orders them); `cdktf destroy <cluster stack>` leaves it.
  */
 export function localDataStack(scope: Construct, id: string): TerraformStack {
   const stack = new TerraformStack(scope, id);
-  new LocalBackend(stack, { path: `../${id}/${id}.tfstate` });
+  localState(stack);
   return stack;
 }

@@ -540,9 +540,9 @@ describe('examples: every stack with compute or add-ons and retained data has a 
     expect(retained(compute)).toEqual([]);
     expect(retained(data).length).toBeGreaterThan(0);
     expect(data.data?.terraform_remote_state).toBeUndefined();
-    // Local state: the cluster stack reads the data stack's file through the stacks directory.
-    expect(remoteStates(compute)).toEqual([JSON.stringify({ path: `../${id}-data/${id}-data.tfstate` })]);
-    expect(data.terraform.backend.local.path).toBe(`../${id}-data/${id}-data.tfstate`);
+    // Local state outside cdktf.out (terraform-state/ at the project root): both stacks resolve the same file.
+    expect(remoteStates(compute)).toEqual([JSON.stringify({ path: `../../../terraform-state/${id}-data.tfstate` })]);
+    expect(data.terraform.backend.local.path).toBe(`../../../terraform-state/${id}-data.tfstate`);
     expect(crossStackDependsOn(compute)).toEqual([]);
   });
 });
