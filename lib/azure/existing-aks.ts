@@ -1,5 +1,5 @@
 import { lazyModule } from '../private/lazy';
-import { Fn, ITerraformDependable, TerraformStack, Token } from 'cdktf';
+import { Fn, ITerraformDependable, Op, TerraformStack, Token } from 'cdktf';
 import type { EntraPrincipal } from './data';
 import { Construct, IConstruct } from 'constructs';
 import {
@@ -112,18 +112,6 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
     const data = new (dataAzurermKubernetesClusterLib().DataAzurermKubernetesCluster)(this, 'Lookup', {
       name: props.clusterName,
       resourceGroupName: props.resourceGroupName,
-      // Only a system-assigned identity has a principal id on the cluster: say so at plan, not at the grant.
-      lifecycle:
-        props.controlPlanePrincipalId === undefined
-          ? {
-              postcondition: [
-                {
-                  condition: '${self.identity[0].type == "SystemAssigned"}',
-                  errorMessage: `AKS cluster ${props.clusterName} runs its control plane as a user-assigned identity, whose principal id the cluster does not report; pass controlPlanePrincipalId (the identity's object id) to ExistingCluster.fromAks.`,
-                },
-              ],
-            }
-          : undefined,
     });
     this.clusterName = props.clusterName;
     this.resourceGroupName = props.resourceGroupName;
@@ -176,6 +164,15 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
       retainedVolumes: new RetainedVolumeAccess(this, 'RetainedVolumes', {
         resourceGroupName: props.resourceGroupName,
         clusterPrincipalId: props.controlPlanePrincipalId ?? data.identity.get(0).principalId,
+        // Only a system-assigned identity has a principal id on the cluster (a service-principal cluster has
+        // no identity at all): said at plan, by the grant that needs it, and only when something needs it.
+        principalCheck:
+          props.controlPlanePrincipalId === undefined
+            ? {
+                condition: Token.asString(Op.eq(Fn.try([data.identity.get(0).type, '']), 'SystemAssigned')),
+                errorMessage: `AKS cluster ${props.clusterName} does not run its control plane as a system-assigned identity, whose principal id the retained-volume grant needs; pass controlPlanePrincipalId (the object id of its user-assigned identity) to ExistingCluster.fromAks.`,
+              }
+            : undefined,
       }),
     });
   }

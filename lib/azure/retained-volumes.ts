@@ -31,6 +31,11 @@ export interface RetainedVolumeAccessProps {
   readonly resourceGroupName: string;
   /** Principal (object) id of the cluster's control-plane identity, which the Azure Disk and Azure Files CSI drivers act as. */
   readonly clusterPrincipalId: string;
+  /**
+   * A plan-time check that `clusterPrincipalId` is real (a precondition of the grant).
+   * @default - none
+   */
+  readonly principalCheck?: { readonly condition: string; readonly errorMessage: string };
 }
 
 /**
@@ -45,12 +50,14 @@ export interface RetainedVolumeAccessProps {
 export class RetainedVolumeAccess extends Construct implements IRetainedVolumeAccess {
   public readonly resourceGroupName: string;
   private readonly principalId: string;
+  private readonly principalCheck?: { readonly condition: string; readonly errorMessage: string };
   private assignment?: RoleAssignment;
 
   constructor(scope: Construct, id: string, props: RetainedVolumeAccessProps) {
     super(scope, id);
     this.resourceGroupName = props.resourceGroupName;
     this.principalId = props.clusterPrincipalId;
+    this.principalCheck = props.principalCheck;
   }
 
   public grant(scope: IConstruct): ITerraformDependable[] {
@@ -62,6 +69,7 @@ export class RetainedVolumeAccess extends Construct implements IRetainedVolumeAc
         principalId: this.principalId,
         principalType: 'ServicePrincipal',
         description: 'AKS CSI drivers: retained disks and file shares outside the node resource group',
+        lifecycle: this.principalCheck ? { precondition: [this.principalCheck] } : undefined,
       });
     }
     return sameStack(scope, [this.assignment]);

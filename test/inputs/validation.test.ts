@@ -1,3 +1,4 @@
+import { Construct } from 'constructs';
 import {
   Cloud,
   EndpointAccess,
@@ -229,29 +230,48 @@ describe('PlatformNamespace and bindServiceAccount (k8s-name, iam-name, azure-na
 });
 
 describe('ExistingCluster.fromAks: the control-plane identity the CSI drivers act as', () => {
-  const lookup = (props: { controlPlanePrincipalId?: string }) => {
+  const grants = (props: { controlPlanePrincipalId?: string }, sharedFileSystem = true) => {
     const stack = azureStack();
-    ExistingCluster.fromAks(stack, 'Shared', {
+    const cluster = ExistingCluster.fromAks(stack, 'Shared', {
       clusterName: 'shared',
       resourceGroupName: 'platform-rg',
       storageClassName: 'premium-retain',
       acceleratorPools: [],
       ...props,
     });
+    // A shared file system keeps its shares in the cluster's group: the control plane is granted there.
+    if (sharedFileSystem) cluster.dataServices.sharedFileSystem(new Construct(stack, 'Cache'), {});
     const doc = synthJson(stack);
-    return Object.values<any>(doc.data.azurerm_kubernetes_cluster)[0];
+    return {
+      lookup: Object.values<any>(doc.data.azurerm_kubernetes_cluster)[0],
+      contributor: Object.values<any>(doc.resource?.azurerm_role_assignment ?? {}).filter((r) => r.role_definition_name === 'Contributor'),
+    };
   };
 
-  test('system-assigned by default: plan fails with the fix when the cluster runs a user-assigned one', () => {
-    expect(lookup({}).lifecycle.postcondition).toEqual([
+  test('system-assigned by default: plan fails with the fix when the cluster has another kind of identity', () => {
+    const { contributor } = grants({});
+    expect(contributor).toHaveLength(1);
+    expect(contributor[0].principal_id).toMatch(/^\$\{data\.azurerm_kubernetes_cluster\.\w+\.identity\[0\]\.principal_id\}$/);
+    expect(contributor[0].lifecycle.precondition).toEqual([
       {
-        condition: '${self.identity[0].type == "SystemAssigned"}',
-        error_message: expect.stringMatching(/user-assigned identity.*; pass controlPlanePrincipalId/),
+        // try(): a cluster run by a service principal has no identity block at all.
+        condition: expect.stringMatching(
+          /^\$\{\(?try\(data\.azurerm_kubernetes_cluster\.\w+\.identity\[0\]\.type, ""\) == "SystemAssigned"\)?\}$/,
+        ),
+        error_message: expect.stringMatching(/system-assigned identity.*; pass controlPlanePrincipalId/),
       },
     ]);
   });
 
-  test('a user-assigned identity named by its principal id: no check, that id is granted', () => {
-    expect(lookup({ controlPlanePrincipalId: '00000000-0000-4000-8000-000000000001' }).lifecycle).toBeUndefined();
+  test('a user-assigned identity named by its principal id: that id is granted, nothing checked', () => {
+    const { contributor } = grants({ controlPlanePrincipalId: '00000000-0000-4000-8000-000000000001' });
+    expect(contributor[0].principal_id).toBe('00000000-0000-4000-8000-000000000001');
+    expect(contributor[0].lifecycle).toBeUndefined();
+  });
+
+  test('nothing needs the identity (no shared file system): no grant, no check', () => {
+    const { lookup, contributor } = grants({}, false);
+    expect(contributor).toEqual([]);
+    expect(lookup.lifecycle).toBeUndefined();
   });
 });
