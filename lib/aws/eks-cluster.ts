@@ -23,7 +23,7 @@ import {
 import { dataScopeIn } from '../core/data-scope';
 import { IDataServices } from '../core/data-services';
 import { AwsDataServices } from './data';
-import { ClusterAccess } from '../private/cluster-access';
+import { ClusterAccess, sameStack } from '../private/cluster-access';
 import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, PlatformLabels, acceleratorPoolInfo } from '../core/node-pool';
 import { awsContext } from './account';
 import { EndpointAccess } from './endpoint-access';
@@ -152,54 +152,84 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
     this.spec = spec;
     const tags = spec.tags;
     const ctx = awsContext(this);
-    const account = ctx.caller.accountId;
     const partition = ctx.partition.partition;
     const logGroupName = `/aws/eks/${name}/cluster`;
 
-    // One key for secrets and control-plane logs. The policy names who may use it instead of relying on
-    // the default policy; CloudWatch Logs may use it only for this cluster's log group.
+    // With a data stack, the retained audit trail lives there with a key of its own: the cluster's key goes
+    // with the compute, and a group kept out of any state (skip_destroy) would make the next deploy fail
+    // with "already exists". Without one, one key serves secrets and logs, and the group is skipped on destroy.
+    const logsInData = spec.dataStack !== undefined && props.retainLogsOnDestroy;
+    const logsHome = logsInData ? dataScopeIn(spec.dataStack, this) : this;
+    const logsStatement = (scope: Construct) => {
+      const c = awsContext(scope);
+      return {
+        sid: 'ControlPlaneLogs',
+        effect: 'Allow',
+        principals: [{ type: 'Service', identifiers: [`logs.${c.region.name}.amazonaws.com`] }],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        condition: [
+          {
+            test: 'ArnEquals',
+            variable: 'kms:EncryptionContext:aws:logs:arn',
+            values: [`arn:${c.partition.partition}:logs:${c.region.name}:${c.caller.accountId}:log-group:${logGroupName}`],
+          },
+        ],
+      };
+    };
+    const administers = (scope: Construct) => {
+      const c = awsContext(scope);
+      return {
+        sid: 'AccountAdministers',
+        effect: 'Allow',
+        principals: [{ type: 'AWS', identifiers: [`arn:${c.partition.partition}:iam::${c.caller.accountId}:root`] }],
+        actions: ['kms:*'],
+        resources: ['*'],
+      };
+    };
+
+    // The policy names who may use the key instead of relying on the default policy; CloudWatch Logs may
+    // use it only for this cluster's log group.
     const keyPolicy = new (dataAwsIamPolicyDocumentLib().DataAwsIamPolicyDocument)(this, 'SecretsKeyPolicy', {
-      statement: [
-        {
-          sid: 'AccountAdministers',
-          effect: 'Allow',
-          principals: [{ type: 'AWS', identifiers: [`arn:${partition}:iam::${account}:root`] }],
-          actions: ['kms:*'],
-          resources: ['*'],
-        },
-        {
-          sid: 'ControlPlaneLogs',
-          effect: 'Allow',
-          principals: [{ type: 'Service', identifiers: [`logs.${ctx.region.name}.amazonaws.com`] }],
-          actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-          resources: ['*'],
-          condition: [
-            {
-              test: 'ArnEquals',
-              variable: 'kms:EncryptionContext:aws:logs:arn',
-              values: [`arn:${partition}:logs:${ctx.region.name}:${account}:log-group:${logGroupName}`],
-            },
-          ],
-        },
-      ],
+      statement: logsInData ? [administers(this)] : [administers(this), logsStatement(this)],
     });
     this.secretsKey = new (kmsKeyLib().KmsKey)(this, 'SecretsKey', {
-      description: `Envelope encryption of Kubernetes secrets and control-plane logs of EKS cluster ${name}`,
+      description: logsInData
+        ? `Envelope encryption of Kubernetes secrets of EKS cluster ${name}`
+        : `Envelope encryption of Kubernetes secrets and control-plane logs of EKS cluster ${name}`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
       policy: keyPolicy.json,
       tags,
     });
     new (kmsAliasLib().KmsAlias)(this, 'SecretsKeyAlias', { name: `alias/eks/${name}-secrets`, targetKeyId: this.secretsKey.keyId });
+    let logsKeyArn = this.secretsKey.arn;
+    if (logsInData) {
+      const logsKeyPolicy = new (dataAwsIamPolicyDocumentLib().DataAwsIamPolicyDocument)(logsHome, 'LogsKeyPolicy', {
+        statement: [administers(logsHome), logsStatement(logsHome)],
+      });
+      const logsKey = new (kmsKeyLib().KmsKey)(logsHome, 'LogsKey', {
+        description: `Control-plane (audit) logs of EKS cluster ${name}, kept beyond the cluster`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: logsKeyPolicy.json,
+        tags,
+        lifecycle: { preventDestroy: true },
+      });
+      new (kmsAliasLib().KmsAlias)(logsHome, 'LogsKeyAlias', { name: `alias/eks/${name}-logs`, targetKeyId: logsKey.keyId });
+      logsKeyArn = logsKey.arn;
+    }
 
     // EKS writes to this exact group name; creating it first sets retention and encryption instead of
-    // "never expire" in plain text. The audit trail outlives the cluster unless retainLogsOnDestroy is off.
-    const logGroup = new (cloudwatchLogGroupLib().CloudwatchLogGroup)(this, 'ControlPlaneLogs', {
+    // "never expire" in plain text. The audit trail outlives the cluster unless retainLogsOnDestroy is off:
+    // in the data stack (kept, and found again by the next cluster of the name), or skipped on destroy.
+    const logGroup = new (cloudwatchLogGroupLib().CloudwatchLogGroup)(logsHome, 'ControlPlaneLogs', {
       name: logGroupName,
       retentionInDays: props.logRetentionDays,
-      kmsKeyId: this.secretsKey.arn,
-      skipDestroy: props.retainLogsOnDestroy,
+      kmsKeyId: logsKeyArn,
+      skipDestroy: logsInData ? undefined : props.retainLogsOnDestroy,
       tags,
+      lifecycle: logsInData ? { preventDestroy: true } : undefined,
     });
 
     const clusterRole = new (iamRoleLib().IamRole)(this, 'ClusterRole', {
@@ -247,7 +277,7 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
       enabledClusterLogTypes: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'],
       upgradePolicy: { supportType: 'STANDARD' },
       tags,
-      dependsOn: [logGroup, clusterPolicy],
+      dependsOn: [...sameStack(this, [logGroup]), clusterPolicy],
     });
 
     const deployerArn =

@@ -143,10 +143,27 @@ describe('AWS: with a data stack', () => {
         'aws_kms_key', // database
         'aws_kms_key', // cache
         'aws_kms_key', // file system
+        'aws_kms_key', // control-plane logs
+        'aws_cloudwatch_log_group', // control-plane (audit) logs
         'aws_prometheus_workspace',
         'aws_s3_bucket',
       ].sort(),
     );
+  });
+
+  test('the audit log group lives in the data stack with a key of its own, never skipped out of state', () => {
+    const [group] = Object.values<any>(resources(data, 'aws_cloudwatch_log_group'));
+    expect(group.name).toBe('/aws/eks/ai/cluster');
+    // In state for good: the next cluster of the name finds it instead of failing with "already exists".
+    expect(group.skip_destroy).toBeUndefined();
+    expect(group.lifecycle).toEqual({ prevent_destroy: true });
+    expect(group.kms_key_id).toMatch(/^\$\{aws_kms_key\.Gpu_Cluster_LogsKey_\w+\.arn\}$/);
+    expect(resources(compute, 'aws_cloudwatch_log_group')).toEqual({});
+    // The cluster's own key (destroyed with it) no longer serves CloudWatch Logs.
+    const [policy] = Object.values<any>(compute.data.aws_iam_policy_document).filter((d) =>
+      (d.statement ?? []).some((st: any) => st.sid === 'AccountAdministers'),
+    );
+    expect(policy.statement.map((st: any) => st.sid)).toEqual(['AccountAdministers']);
   });
 
   test('the network is in the data stack; the cluster stack keeps only compute', () => {
@@ -195,8 +212,11 @@ describe('AWS: with a data stack', () => {
       allData(stack, cluster);
       new ObservabilityStack(stack, 'Obs', { cluster, remoteWrite: RemoteWrite.amazonManagedPrometheus() });
     }).gpu;
-    // `terraform state mv` between the two states, then no replacement.
-    expect(retained(data).sort()).toEqual(retained(alone).sort());
+    // `terraform state mv` between the two states, then no replacement. The audit log group keeps its
+    // address too (it was skip_destroy beside the cluster); its key is new: the group takes it in place.
+    const logs = ['aws_cloudwatch_log_group.Gpu_Cluster_ControlPlaneLogs_96219544', 'aws_kms_key.Gpu_Cluster_LogsKey_99DCFD12'];
+    expect(retained(data).sort()).toEqual([...retained(alone), ...logs].sort());
+    expect(Object.keys(resources(alone, 'aws_cloudwatch_log_group'))).toEqual([logs[0].split('.')[1]]);
     const pick = (doc: any, type: string, attr: string) => Object.values<any>(resources(doc, type)).map((r) => r[attr]);
     expect(pick(data, 'aws_s3_bucket', 'bucket_prefix')).toEqual(pick(alone, 'aws_s3_bucket', 'bucket_prefix'));
     expect(pick(data, 'aws_db_instance', 'identifier')).toEqual(pick(alone, 'aws_db_instance', 'identifier'));
