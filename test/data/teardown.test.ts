@@ -1,5 +1,6 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { App, LocalBackend, TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import { Construct } from 'constructs';
@@ -565,4 +566,20 @@ describe('examples: every stack with compute or add-ons and retained data has a 
     expect(data.terraform.backend.local.path).toBe(`../../../terraform-state/${id}-data.tfstate`);
     expect(crossStackDependsOn(compute)).toEqual([]);
   });
+});
+
+test('clients of a split database, cache or file system wait for the nodes rule that lets them in', () => {
+  const app = Testing.app({ context: CONTEXT });
+  const { compute, data } = stackPair(app, 'gpu', awsProvider);
+  const cluster = awsCluster(compute, data);
+  const identity = cluster.bindServiceAccount(compute, 'Api', { namespace: 'rag', serviceAccountName: 'api' });
+  const db = new PostgresDatabase(compute, 'Vectors', { cluster });
+  const cache = new KeyValueCache(compute, 'Cache', { cluster });
+  const fs = cluster.dataServices.sharedFileSystem(new Construct(compute, 'Models'), {});
+  // What a bootstrap Job, a staging Job or an app waits for, as each construct gives it.
+  const rules = (list: unknown[]) => list.filter((d) => d instanceof VpcSecurityGroupIngressRule).map((r) => (r as Construct).node.path);
+  expect(rules(db.grantConnect(identity, 'api').dependables)).toEqual(['gpu/Vectors/Default/NodeIngress']);
+  expect(rules(db.grantAdmin(identity).dependables)).toEqual(['gpu/Vectors/Default/NodeIngress']);
+  expect(rules(cache.grantReadWrite(identity).dependables)).toEqual(['gpu/Cache/Default/NodeIngress']);
+  expect(rules(fs.dependables)).toEqual([expect.stringMatching(/^gpu\/Models\/.*NodeIngress$/)]);
 });

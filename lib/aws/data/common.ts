@@ -1,6 +1,6 @@
 import type { SecurityGroupIngress } from '@cdktf/provider-aws/lib/security-group';
 import { createHash } from 'crypto';
-import { Fn, TerraformStack } from 'cdktf';
+import { Fn, ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ClusterNetwork, IWorkloadIdentity } from '../../core/cluster';
 import { Duration } from '../../core/duration';
@@ -142,8 +142,11 @@ export interface NodeAdmission {
    * @default - unset, left to the rule resource (the group lives in a data stack)
    */
   readonly inline?: SecurityGroupIngress[];
-  /** Adds the rule resource beside the service, when the group lives in a data stack. */
-  attach(securityGroupId: string): void;
+  /**
+   * Adds the rule resource beside the service, when the group lives in a data stack; returns what a client
+   * must wait for (the rule, or nothing when it is inline).
+   */
+  attach(securityGroupId: string): ITerraformDependable[];
 }
 
 /**
@@ -164,13 +167,13 @@ export function admitNodes(
   if (TerraformStack.of(service) === TerraformStack.of(home)) {
     return {
       inline: nodes ? [{ description, protocol: 'tcp', fromPort: port, toPort: port, securityGroups: [nodes] }] : [],
-      attach: () => undefined,
+      attach: () => [],
     };
   }
   return {
     attach: (securityGroupId: string) => {
-      if (!nodes) return;
-      new (vpcSecurityGroupIngressRuleLib().VpcSecurityGroupIngressRule)(service, 'NodeIngress', {
+      if (!nodes) return [];
+      const rule = new (vpcSecurityGroupIngressRuleLib().VpcSecurityGroupIngressRule)(service, 'NodeIngress', {
         securityGroupId,
         referencedSecurityGroupId: nodes,
         ipProtocol: 'tcp',
@@ -179,6 +182,7 @@ export function admitNodes(
         description,
         tags,
       });
+      return [rule];
     },
   };
 }

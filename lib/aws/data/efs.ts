@@ -177,7 +177,7 @@ export class EfsSharedFileSystem extends Construct implements ISharedFileSystem 
       egress: [],
       tags,
     });
-    nodes.attach(this.securityGroup.id);
+    const nodeRule = nodes.attach(this.securityGroup.id);
 
     // One mount target per private subnet; a subnet list from a variable becomes a for_each over it.
     const mountTargets: ITerraformDependable[] = [];
@@ -221,7 +221,7 @@ export class EfsSharedFileSystem extends Construct implements ISharedFileSystem 
       // TLS (efs-utils) by default; the 'tls' option is deprecated there.
       dependsOn: [...props.cluster.addonDependencies(this), ...addon, ...mounted],
     });
-    this.dependables = [...addon, ...mounted, this.storageClass];
+    this.dependables = [...addon, ...mounted, this.storageClass, ...nodeRule];
     this.elastic = true;
   }
 }

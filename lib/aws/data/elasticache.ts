@@ -106,6 +106,7 @@ export class ValkeyCache extends Construct implements IKeyValueCache {
   /** Where the cache's resources live (this construct, or its stand-in in the data stack). */
   private readonly home: Construct;
   private readonly logins = new Map<string, ServiceLogin>();
+  private readonly nodeRule: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: ValkeyCacheProps) {
     super(scope, id);
@@ -149,7 +150,7 @@ export class ValkeyCache extends Construct implements IKeyValueCache {
       egress: [],
       tags,
     });
-    nodes.attach(this.securityGroup.id);
+    this.nodeRule = nodes.attach(this.securityGroup.id);
 
     // Connections that do not authenticate land on the user named 'default': this one is off and may run
     // nothing. Its id must differ from the built-in user's id 'default'.
@@ -209,7 +210,7 @@ export class ValkeyCache extends Construct implements IKeyValueCache {
     // IAM users need user id == user name; ids are unique per account and region, hence cluster and hash.
     const userName = physicalName([this.clusterName, identity.serviceAccountName], hash, 40);
     const binding = podIdentityOf(this.subject, identity, 'grantReadWrite');
-    if (!binding) return { user: userName, authentication: 'aws-iam', dependables: [...identity.dependables] };
+    if (!binding) return { user: userName, authentication: 'aws-iam', dependables: [...this.nodeRule, ...identity.dependables] };
 
     // With the cache: the user group lists it, and it names no cluster resource.
     const user = new (elasticacheUserLib().ElasticacheUser)(this.home, `User${hash}`, {
@@ -230,7 +231,7 @@ export class ValkeyCache extends Construct implements IKeyValueCache {
       user: userName,
       authentication: 'aws-iam',
       // The user exists and is in the group once the group's update is applied.
-      dependables: [...identity.dependables, ...sameStack(this, [user, this.userGroup])],
+      dependables: [...identity.dependables, ...this.nodeRule, ...sameStack(this, [user, this.userGroup])],
     };
     this.logins.set(identity.node.path, login);
     return login;

@@ -1,7 +1,7 @@
 import type { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { Fn, Op, TerraformStack } from 'cdktf';
+import { Fn, ITerraformDependable, Op, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ClusterNetwork, IWorkloadIdentity } from '../../core/cluster';
 import { dataScopeIn } from '../../core/data-scope';
@@ -110,6 +110,7 @@ export class RdsPostgresDatabase extends Construct implements IPostgresDatabase 
   public readonly securityGroup: SecurityGroup;
   private readonly subject: IConstruct;
   private readonly logins = new Map<string, ServiceLogin>();
+  private readonly nodeRule: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: RdsPostgresDatabaseProps) {
     super(scope, id);
@@ -155,7 +156,8 @@ export class RdsPostgresDatabase extends Construct implements IPostgresDatabase 
       egress: [],
       tags,
     });
-    nodes.attach(this.securityGroup.id);
+    // Clients (bootstrap Jobs, apps) wait for the nodes' rule as well, when it is a resource of its own.
+    this.nodeRule = nodes.attach(this.securityGroup.id);
     // A new family on a major upgrade needs a new group while the old one is still attached.
     const parameters = new (dbParameterGroupLib().DbParameterGroup)(home, 'Parameters', {
       namePrefix: `${identifier}-`,
@@ -241,7 +243,7 @@ export class RdsPostgresDatabase extends Construct implements IPostgresDatabase 
         `GRANT USAGE, CREATE ON SCHEMA public TO "${user}";`,
         'CREATE EXTENSION IF NOT EXISTS vector;',
       ].join(' '),
-      dependables: [...identity.dependables],
+      dependables: [...this.nodeRule, ...identity.dependables],
     };
     this.logins.set(key, login);
     return login;
@@ -271,7 +273,7 @@ export class RdsPostgresDatabase extends Construct implements IPostgresDatabase 
       authentication: 'secrets-manager',
       cloudSecretId: secretArn,
       // An instance in a data stack exists before this stack is applied (stacks are ordered instead).
-      dependables: [...sameStack(this, [this.instance]), ...identity.dependables],
+      dependables: [...sameStack(this, [this.instance]), ...this.nodeRule, ...identity.dependables],
     };
     this.logins.set(key, login);
     return login;
