@@ -179,6 +179,10 @@ describe.each([
           fileSystemId: expect.stringMatching(/^\$\{aws_efs_file_system\..*\.id\}$/),
           directoryPerms: '700',
           basePath: '/dynamic',
+          // Named after the claim, not made unique: after a compute redeploy the claim of the same name
+          // finds the weights on the retained file system. `$${` reaches Terraform as a literal `${`.
+          subPathPattern: '$${.PVC.namespace}/$${.PVC.name}',
+          ensureUniqueDirectory: 'false',
         },
       });
       expect(sc.metadata.name).toMatch(/^efs-[0-9a-f]{6}$/);

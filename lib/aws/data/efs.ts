@@ -213,9 +213,18 @@ export class EfsSharedFileSystem extends Construct implements ISharedFileSystem 
       provider: props.cluster.providers(this).kubernetes,
       metadata: { name: this.storageClassName },
       storageProvisioner: 'efs.csi.aws.com',
-      // One access point per volume, its root a directory of its own under /dynamic, owned by the
-      // access point's POSIX identity.
-      parameters: { provisioningMode: 'efs-ap', fileSystemId: this.fileSystem.id, directoryPerms: '700', basePath: '/dynamic' },
+      // One access point per volume, its root /dynamic/<namespace>/<claim>, owned by the access point's POSIX
+      // identity. The directory is named after the claim, not made unique: the file system outlives the
+      // cluster (data stack), and a claim of the same name after a redeploy finds its data again (the model
+      // cache is not downloaded anew). `$${` keeps the driver's template away from Terraform.
+      parameters: {
+        provisioningMode: 'efs-ap',
+        fileSystemId: this.fileSystem.id,
+        directoryPerms: '700',
+        basePath: '/dynamic',
+        subPathPattern: '$${.PVC.namespace}/$${.PVC.name}',
+        ensureUniqueDirectory: 'false',
+      },
       reclaimPolicy: 'Retain',
       // EFS is elastic: a claim's size is nominal, and it never needs expanding. The driver mounts with
       // TLS (efs-utils) by default; the 'tls' option is deprecated there.
