@@ -134,7 +134,7 @@ export { ExistingAksCloudCluster } from './azure/existing-aks';
 export type { ExistingAksCloudClusterProps } from './azure/existing-aks';
 export { AzureNetwork } from './azure/network';
 export { RetainedVolumeAccess } from './azure/retained-volumes';
-export type { IRetainedVolumeAccess, RetainedVolumeAccessProps } from './azure/retained-volumes';
+export type { IRetainedVolumeAccess, PrincipalCheck, RetainedVolumeAccessProps } from './azure/retained-volumes';
 export type { AzureNetworkProps } from './azure/network';
 export { FederatedWorkloadIdentity } from './azure/workload-identity';
 export type { FederatedWorkloadIdentityProps } from './azure/workload-identity';

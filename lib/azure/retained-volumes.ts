@@ -25,6 +25,14 @@ export interface IRetainedVolumeAccess {
   grant(scope: IConstruct): ITerraformDependable[];
 }
 
+/** A plan-time check of a grant's principal: a Terraform condition and the message when it is false. */
+export interface PrincipalCheck {
+  /** Terraform expression that must be true, e.g. `${try(...) == "SystemAssigned"}`. */
+  readonly condition: string;
+  /** What plan prints when it is false: what is wrong and the fix. */
+  readonly errorMessage: string;
+}
+
 /** Props of RetainedVolumeAccess. */
 export interface RetainedVolumeAccessProps {
   /** The resource group that outlives the cluster. */
@@ -35,7 +43,7 @@ export interface RetainedVolumeAccessProps {
    * A plan-time check that `clusterPrincipalId` is real (a precondition of the grant).
    * @default - none
    */
-  readonly principalCheck?: { readonly condition: string; readonly errorMessage: string };
+  readonly principalCheck?: PrincipalCheck;
 }
 
 /**
@@ -50,7 +58,7 @@ export interface RetainedVolumeAccessProps {
 export class RetainedVolumeAccess extends Construct implements IRetainedVolumeAccess {
   public readonly resourceGroupName: string;
   private readonly principalId: string;
-  private readonly principalCheck?: { readonly condition: string; readonly errorMessage: string };
+  private readonly principalCheck?: PrincipalCheck;
   private assignment?: RoleAssignment;
 
   constructor(scope: Construct, id: string, props: RetainedVolumeAccessProps) {
