@@ -30,6 +30,8 @@ const eksAddonLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-addon'
 
 /** The EBS CSI driver's name, as its CSIDriver object and StorageClass provisioner spell it. */
 const EBS_CSI_DRIVER = 'ebs.csi.aws.com';
+/** The block storage provisioner of EKS Auto Mode clusters. */
+const EBS_AUTO_MODE_PROVISIONER = 'ebs.csi.eks.amazonaws.com';
 
 /** What the library needs to know of an EKS cluster it did not create. */
 export interface ExistingEksCloudClusterProps {
@@ -99,11 +101,16 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
   public readonly gpuDriverPreinstalled: boolean;
   public readonly acceleratorPools: AcceleratorPoolInfo[];
   private readonly access: ClusterAccess;
+  /** True (a Terraform expression) when the cluster runs EKS Auto Mode. */
+  private readonly autoMode: string;
   private readonly tags: { [key: string]: string };
 
   constructor(scope: Construct, id: string, props: ExistingEksCloudClusterProps) {
     super(scope, id);
     const data = new (dataAwsEksClusterLib().DataAwsEksCluster)(this, 'Lookup', { name: props.clusterName });
+    // EKS Auto Mode runs Pod Identity and block storage itself: no agent DaemonSet, and its own EBS
+    // provisioner. A Terraform expression, since whether the cluster runs it is known at plan.
+    this.autoMode = `try(data.${data.terraformResourceType}.${data.friendlyUniqueId}.compute_config[0].enabled, false)`;
     this.clusterName = props.clusterName;
     this.tags = props.tags;
     this.region = Fn.element(Fn.split(':', data.arn), 3);
@@ -185,12 +192,14 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
         apiVersion: 'storage.k8s.io/v1',
         kind: 'CSIDriver',
         name: EBS_CSI_DRIVER,
+        unless: this.autoMode,
         errorMessage: `The Amazon EBS CSI driver (CSIDriver ${EBS_CSI_DRIVER}) is not installed in EKS cluster ${props.clusterName}, so add-on volumes would never bind; install the aws-ebs-csi-driver add-on, set installEbsCsiDriver: true, or pass storageClassName of a class that works.`,
       });
     }
     // Named per construct: two stacks bringing the same cluster must not create one class twice.
     const name = `ai-platform-gp3-${createHash('sha256').update(this.node.path).digest('hex').slice(0, 6)}`;
-    this.access.addRetainedStorageClass(this, name, EBS_CSI_DRIVER, { type: 'gp3', encrypted: 'true', fsType: 'ext4' }, {}, after);
+    const provisioner = `\${${this.autoMode} ? "${EBS_AUTO_MODE_PROVISIONER}" : "${EBS_CSI_DRIVER}"}`;
+    this.access.addRetainedStorageClass(this, name, provisioner, { type: 'gp3', encrypted: 'true', fsType: 'ext4' }, {}, after);
     return name;
   }
 
@@ -223,6 +232,7 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
         kind: 'DaemonSet',
         namespace: 'kube-system',
         name: 'eks-pod-identity-agent',
+        unless: this.autoMode,
         errorMessage: `The EKS Pod Identity agent (DaemonSet kube-system/eks-pod-identity-agent) is not running in EKS cluster ${this.clusterName}, so workload identities would get no credentials; install the eks-pod-identity-agent add-on.`,
       });
     const raw = `${this.clusterName}-${id}`;

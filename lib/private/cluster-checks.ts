@@ -17,6 +17,12 @@ export interface RequiredObject {
   readonly namespace?: string;
   /** What `terraform plan` prints when it is missing: what is wrong and the fix. */
   readonly errorMessage: string;
+  /**
+   * A Terraform boolean expression (without `${}`) under which the object is not needed, e.g. a cluster mode
+   * that provides the capability another way.
+   * @default - always needed
+   */
+  readonly unless?: string;
 }
 
 /**
@@ -36,6 +42,13 @@ export function requireClusterObject(
     kind: o.kind,
     ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
     fieldSelector: `metadata.name=${o.name}`,
-    lifecycle: { postcondition: [{ condition: '${length(self.objects) > 0}', errorMessage: o.errorMessage }] },
+    lifecycle: {
+      postcondition: [
+        {
+          condition: o.unless ? `\${length(self.objects) > 0 || ${o.unless}}` : '${length(self.objects) > 0}',
+          errorMessage: o.errorMessage,
+        },
+      ],
+    },
   });
 }

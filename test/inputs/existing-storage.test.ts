@@ -23,7 +23,9 @@ describe('ExistingCluster.fromEks storage', () => {
     expect(sc.metadata.name).toMatch(/^ai-platform-gp3-[0-9a-f]{6}$/);
     expect(sc.metadata.name).toBe(cluster.storageClassName);
     expect(sc).toMatchObject({
-      storage_provisioner: 'ebs.csi.aws.com',
+      // The EBS CSI driver, or EKS Auto Mode's own block storage, as the cluster runs it (known at plan).
+      storage_provisioner:
+        '${try(data.aws_eks_cluster.Shared_Cluster_Lookup_E9EC52B3.compute_config[0].enabled, false) ? "ebs.csi.eks.amazonaws.com" : "ebs.csi.aws.com"}',
       parameters: { type: 'gp3', encrypted: 'true' },
       reclaim_policy: 'Retain',
       volume_binding_mode: 'WaitForFirstConsumer',
@@ -48,7 +50,10 @@ describe('ExistingCluster.fromEks storage', () => {
       kind: 'CSIDriver',
       field_selector: 'metadata.name=ebs.csi.aws.com',
     });
-    expect(checks[0].lifecycle.postcondition[0].condition).toBe('${length(self.objects) > 0}');
+    // EKS Auto Mode provisions block storage itself: no CSIDriver object is needed there.
+    expect(checks[0].lifecycle.postcondition[0].condition).toBe(
+      '${length(self.objects) > 0 || try(data.aws_eks_cluster.Shared_Cluster_Lookup_E9EC52B3.compute_config[0].enabled, false)}',
+    );
     expect(checks[0].lifecycle.postcondition[0].error_message).toMatch(/EBS CSI driver .* not installed .*installEbsCsiDriver: true/);
   });
 
@@ -133,7 +138,12 @@ test('a workload identity on an existing EKS cluster: plan checks that the Pod I
     field_selector: 'metadata.name=eks-pod-identity-agent',
     lifecycle: {
       postcondition: [
-        { condition: '${length(self.objects) > 0}', error_message: expect.stringMatching(/install the eks-pod-identity-agent add-on\.$/) },
+        {
+          // EKS Auto Mode runs Pod Identity itself, without the agent's DaemonSet.
+          condition:
+            '${length(self.objects) > 0 || try(data.aws_eks_cluster.Shared_Cluster_Lookup_E9EC52B3.compute_config[0].enabled, false)}',
+          error_message: expect.stringMatching(/install the eks-pod-identity-agent add-on\.$/),
+        },
       ],
     },
   });
