@@ -1,4 +1,5 @@
 import { JobV1, JobV1SpecTemplateSpecContainer } from '@cdktf/provider-kubernetes/lib/job-v1';
+import { loginCreation } from '../private/pg-logins';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { IResolveContext, ITerraformDependable, Lazy, Token } from 'cdktf';
 import { Construct } from 'constructs';
@@ -312,7 +313,7 @@ function loginScript(index: number, login: Login, database: string): string[] {
       if (!statement) continue;
       // pgvector is not Feast's business: the extension is left alone.
       if (/^CREATE\s+EXTENSION\b/i.test(statement)) continue;
-      if (CREATES_LOGIN.test(statement)) out.push(`\\if :${flag}`, `${statement};`, '\\endif');
+      if (CREATES_LOGIN.test(statement)) out.push(...loginCreation(statement, flag));
       else out.push(`${statement};`);
     }
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { loginCreation } from '../private/pg-logins';
 import { JobV1, JobV1SpecTemplateSpecContainer, JobV1SpecTemplateSpecContainerEnv } from '@cdktf/provider-kubernetes/lib/job-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { IResolveContext, Lazy, Token } from 'cdktf';
@@ -343,7 +344,7 @@ function grantScript(index: number, grant: Grant, database: string): string[] {
     for (const raw of line.split(';')) {
       const statement = raw.trim();
       if (!statement) continue;
-      if (CREATES_LOGIN.test(statement)) out.push(`\\if :${flag}`, `${statement};`, '\\endif');
+      if (CREATES_LOGIN.test(statement)) out.push(...loginCreation(statement, flag));
       else out.push(`${statement};`);
     }
   }

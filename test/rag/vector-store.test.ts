@@ -251,7 +251,7 @@ describe('VectorStore.pgvector on Azure', () => {
     });
     const sql = bootstrapSql(doc);
     expect(sql).toMatch(
-      /\\connect "postgres"\n\\if :role_missing_0\nSELECT \* FROM pgaadauth_create_principal_with_oid\('rag_api', '\$\{azurerm_user_assigned_identity\.\w+\.principal_id\}', 'service', false, false\);\n\\endif\n\\connect "rag"\nGRANT CONNECT ON DATABASE "rag" TO "rag_api";/,
+      /\\connect "postgres"\n\\if :role_missing_0\nSELECT \* FROM pgaadauth_create_principal_with_oid\('rag_api', '\$\{azurerm_user_assigned_identity\.\w+\.principal_id\}', 'service', false, false\);\n\\else\n.*\n\\set ON_ERROR_STOP 0\nSECURITY LABEL FOR "pgaadauth" ON ROLE "rag_api" IS 'aadauth,oid=\$\{azurerm_user_assigned_identity\.\w+\.principal_id\},type=service';\n\\set ON_ERROR_STOP 1\n\\endif\n\\connect "rag"\nGRANT CONNECT ON DATABASE "rag" TO "rag_api";/,
     );
     expect(JSON.stringify(doc)).not.toMatch(/administrator_password/);
     // Back in the app's database for the readers' group and the reader's grants.
