@@ -1,20 +1,12 @@
-import { App, Testing } from 'cdktf';
-import { MultiTenantAwsStack, MultiTenantAzureStack } from '../../examples/multi-tenant/stack';
 import { PlatformLabels } from '../../lib';
 import { toYaml } from '../../lib/private/yaml';
 import { DEFAULT_FLAVOR } from '../../lib/tenancy/flavors';
-import { GpuSharing } from '../../lib/tenancy/kueue';
 import { Tenant } from '../../lib/tenancy/tenant';
 import { crdProblems } from '../crd-schema';
-import { KUEUE_SCHEMAS, expectToleratesExactly, ofType, tolerates } from './fixtures';
+import { KUEUE_SCHEMAS, expectToleratesExactly, ofType, tolerates, MULTI_TENANT_EXAMPLES } from './fixtures';
 
-describe.each([
-  ['multi-tenant-aws', (app: App) => new MultiTenantAwsStack(app, 'multi-tenant-aws')],
-  ['multi-tenant-azure', (app: App) => new MultiTenantAzureStack(app, 'multi-tenant-azure')],
-])('%s', (_name, make) => {
-  const stack = make(Testing.app({ context: { 'ai-platform:today': '2026-11-15' } }));
-  const doc = JSON.parse(Testing.synth(stack, true));
-  const sharing = stack.node.findChild('Sharing') as GpuSharing;
+describe.each(MULTI_TENANT_EXAMPLES)('%s', (_name, example) => {
+  const { stack, doc, sharing } = example();
   const tenants = stack.node.children.filter((c): c is Tenant => c instanceof Tenant);
 
   test('three tenants in one cohort, every Kueue object within its CRD, no kubernetes_manifest', () => {

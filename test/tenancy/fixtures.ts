@@ -1,4 +1,7 @@
+import { App, TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
+import { MultiTenantAwsStack, MultiTenantAzureStack } from '../../examples/multi-tenant/stack';
+import { GpuSharing } from '../../lib/tenancy/kueue';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Cloud, EndpointAccess, ExistingCluster, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout, TaintEffect } from '../../lib';
@@ -110,4 +113,23 @@ export function expectToleratesExactly(m: any, taints: { key: string; value: str
   expect([m.metadata.name, taints.filter((x) => !tolerations.some((t) => tolerates(t, x)))]).toEqual([m.metadata.name, []]);
   expect([m.metadata.name, tolerations.filter((t) => !taints.some((x) => tolerates(t, x)))]).toEqual([m.metadata.name, []]);
   expect(tolerations.length).toBeLessThanOrEqual(8);
+}
+
+/** One multi-tenant example stack, synthesized, with its GpuSharing. */
+export interface MultiTenantExample {
+  readonly stack: TerraformStack;
+  readonly doc: any;
+  readonly sharing: GpuSharing;
+}
+
+/** The multi-tenant example on each cloud, synthesized with a pinned today, for `describe.each`. */
+export const MULTI_TENANT_EXAMPLES: [string, () => MultiTenantExample][] = [
+  ['multi-tenant-aws', () => multiTenantExample((app) => new MultiTenantAwsStack(app, 'multi-tenant-aws'))],
+  ['multi-tenant-azure', () => multiTenantExample((app) => new MultiTenantAzureStack(app, 'multi-tenant-azure'))],
+];
+
+function multiTenantExample(make: (app: App) => TerraformStack): MultiTenantExample {
+  const stack = make(Testing.app({ context: { 'ai-platform:today': '2026-11-15' } }));
+  const doc = JSON.parse(Testing.synth(stack, true));
+  return { stack, doc, sharing: stack.node.findChild('Sharing') as GpuSharing };
 }

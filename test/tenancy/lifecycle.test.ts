@@ -1,12 +1,11 @@
-import { App, TerraformStack, Testing } from 'cdktf';
-import { MultiTenantAwsStack, MultiTenantAzureStack } from '../../examples/multi-tenant/stack';
+import { TerraformStack, Testing } from 'cdktf';
 import { Gpu } from '../../lib';
 import { KUEUE_NAMESPACE } from '../../lib/tenancy/charts';
 import { GpuSharing } from '../../lib/tenancy/kueue';
 import { GpuQuota } from '../../lib/tenancy/quota';
 import { Tenant } from '../../lib/tenancy/tenant';
 import { awsStack } from '../helpers';
-import { eksCluster } from './fixtures';
+import { eksCluster, MULTI_TENANT_EXAMPLES } from './fixtures';
 
 /** Every resource of a synthesized stack, by address. */
 function addresses(doc: any): Map<string, { body: any }> {
@@ -49,12 +48,8 @@ function addressOf(doc: any, type: string, pred: (body: any) => boolean): string
   return `${type}.${hits[0][0]}`;
 }
 
-describe.each([
-  ['multi-tenant-aws', (app: App) => new MultiTenantAwsStack(app, 'multi-tenant-aws')],
-  ['multi-tenant-azure', (app: App) => new MultiTenantAzureStack(app, 'multi-tenant-azure')],
-])('%s: life cycle of the tenancy part', (_name, make) => {
-  const stack = make(Testing.app({ context: { 'ai-platform:today': '2026-11-15' } }));
-  const doc = JSON.parse(Testing.synth(stack, true));
+describe.each(MULTI_TENANT_EXAMPLES)('%s: life cycle of the tenancy part', (_name, example) => {
+  const { stack, doc } = example();
   const closure = waitsFor(doc);
   const release = (n: string) => addressOf(doc, 'helm_release', (r) => r.name === n);
   const namespace = (n: string) => addressOf(doc, 'kubernetes_namespace_v1', (r) => r.metadata.name === n);
@@ -105,7 +100,7 @@ describe.each([
   });
 
   test('second apply and upgrade: the Kueue release carries no timestamp or generated secret, and lets Helm apply its CRDs', () => {
-    const again = JSON.parse(Testing.synth(make(Testing.app({ context: { 'ai-platform:today': '2026-11-15' } })), true));
+    const again = example().doc;
     for (const n of ['kueue', 'kueue-platform-objects', ...tenants.map((t) => `tenant-${t}-queue`)])
       expect(addresses(again).get(release(n))!.body).toEqual(addresses(doc).get(release(n))!.body);
     const body = addresses(doc).get(kueue)!.body;

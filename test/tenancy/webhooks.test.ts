@@ -1,7 +1,6 @@
-import { App, TerraformStack, Testing } from 'cdktf';
+import { TerraformStack } from 'cdktf';
 import * as fs from 'fs';
 import * as path from 'path';
-import { MultiTenantAwsStack, MultiTenantAzureStack } from '../../examples/multi-tenant/stack';
 import { Gpu } from '../../lib';
 import { toYaml } from '../../lib/private/yaml';
 import { KUEUE_NAMESPACE, TenancyLabels } from '../../lib/tenancy/charts';
@@ -9,7 +8,7 @@ import { GpuSharing } from '../../lib/tenancy/kueue';
 import { GpuQuota } from '../../lib/tenancy/quota';
 import { Tenant } from '../../lib/tenancy/tenant';
 import { awsStack, problemLines, synthJson } from '../helpers';
-import { eksCluster, ofType } from './fixtures';
+import { eksCluster, ofType, MULTI_TENANT_EXAMPLES } from './fixtures';
 
 /** Kueue chart 0.19.2's admission webhooks, transcribed from its templates (test/fixtures/README.md). */
 const CHART = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'kueue', 'webhooks.json'), 'utf8'));
@@ -114,13 +113,8 @@ describe("Kueue's admission webhooks (chart 0.19.2) are called for tenant namesp
         expect(CHART.webhooks.find((w: any) => w.resources.includes(kind) && w.name.startsWith(prefix)).namespaceSelector).not.toBeNull();
   });
 
-  describe.each([
-    ['multi-tenant-aws', (app: App) => new MultiTenantAwsStack(app, 'multi-tenant-aws')],
-    ['multi-tenant-azure', (app: App) => new MultiTenantAzureStack(app, 'multi-tenant-azure')],
-  ])('%s', (_name, make) => {
-    const stack = make(Testing.app({ context: { 'ai-platform:today': '2026-11-15' } }));
-    const doc = JSON.parse(Testing.synth(stack, true));
-    const sharing = stack.node.findChild('Sharing') as GpuSharing;
+  describe.each(MULTI_TENANT_EXAMPLES)('%s', (_name, example) => {
+    const { doc, sharing } = example();
 
     test('every workload webhook selects exactly the tenant namespaces; monitoring, GPU operator and kube-system never', () => {
       expectScopedToTenants(doc, sharing, ['search', 'ads', 'research']);
