@@ -60,15 +60,30 @@ function refusal(e: unknown, atBuild: boolean): Outcome {
 }
 
 /** The property: refused with the library's messages, or every synthesized stack passes the deployability checks. */
-export function assertDeployableOrRefused(build: (app: App) => TerraformStack[]): void {
+export function assertDeployableOrRefused(build: (app: App) => TerraformStack[]): Verdict {
   const outcome = synthOutcome(build);
   if (process.env.FUZZ_STATS) console.log('refused' in outcome ? `refused: ${outcome.refused.join(' | ')}` : 'synthesized');
-  if ('refused' in outcome) return;
+  if ('refused' in outcome) return 'refused';
   const bad = outcome.docs.flatMap((d) => deployabilityViolations(d));
   if (bad.length) throw new Error(`synthesized, but would not deploy:\n${bad.join('\n')}`);
+  return 'synthesized';
 }
 
-/** Runs `property` over `arb` with the suite's seed and run count. */
-export function fuzz<T>(arb: fc.Arbitrary<T>, property: (value: T) => void, runs = FUZZ.numRuns): void {
-  fc.assert(fc.property(arb, property), { ...FUZZ, numRuns: runs });
+/** What one fuzzed input came to. */
+export type Verdict = 'refused' | 'synthesized';
+
+/**
+ * Runs `property` over `arb` with the suite's seed and run count. A run whose inputs were all refused
+ * checked no synthesized stack at all: it fails, so the arbitraries cannot drift into proving nothing.
+ */
+export function fuzz<T>(arb: fc.Arbitrary<T>, property: (value: T) => Verdict, runs = FUZZ.numRuns): void {
+  const seen = new Set<Verdict>();
+  fc.assert(
+    fc.property(arb, (v) => {
+      seen.add(property(v));
+    }),
+    { ...FUZZ, numRuns: runs },
+  );
+  if (!seen.has('synthesized'))
+    throw new Error(`all ${runs} fuzzed inputs were refused: no synthesized stack was checked; widen the arbitraries or raise FUZZ_RUNS`);
 }

@@ -77,8 +77,9 @@ describe.each([
   });
 
   test('the ingestion worker reads the endpoints ConfigMap by name', () => {
+    // Both RAG examples run an ingestion worker.
     const ingestion = Object.values(deployments).find((d: any) => d.metadata.labels['app.kubernetes.io/name'] === 'rag-ingestion') as any;
-    if (!ingestion) return;
+    expect(ingestion).toBeDefined();
     expect(ingestion.spec.template.spec.container[0].env_from).toEqual([{ config_map_ref: { name: rag.endpointsConfigMapName } }]);
     // What its pods read exists first: the endpoints ConfigMap and the API key secret.
     const byName = (type: string, name: string) =>
