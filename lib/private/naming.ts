@@ -13,7 +13,9 @@ export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 export const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** RFC 1123 subdomain (most other object names): dot-separated RFC 1123 labels, 253 characters at most. */
 export const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** A label value: empty, or 1-63 letters, digits, '-', '_' or '.', alphanumeric at both ends. */
+/** The name part of a label key, and a non-empty label value: 1-63 letters, digits, '-', '_' or '.', alphanumeric at both ends. */
+export const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/** A label value: empty, or a LABEL_NAME. */
 export const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 /**

@@ -1,4 +1,5 @@
 import { Token } from 'cdktf';
+import { DNS_LABEL, DNS_SUBDOMAIN, LABEL_NAME } from './naming';
 
 /**
  * Input checks shared by both clouds. Each returns `<prop> <value> …; <fix>` messages (no construct path).
@@ -60,12 +61,6 @@ export function isAzureRegion(name: string | undefined): boolean {
 // Names, labels and tags, each checked against the rule of the place it lands. Every check returns
 // `<prop> <value> <problem>; <fix>` messages and skips values Terraform knows only at apply time.
 
-/** RFC 1123 label: namespaces, and names that become one (pools as label values, tenants). */
-export const K8S_DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-/** RFC 1123 subdomain: most object names (service accounts, StorageClasses, ConfigMaps). */
-export const K8S_DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** The name part of a label key, and a non-empty label value. */
-const K8S_LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 /** Characters IAM and CloudWatch Logs accept in tags (the library's tags reach IAM roles and log groups). */
 const AWS_TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
@@ -88,7 +83,7 @@ export enum K8sName {
 /** A Kubernetes object name. */
 export function validateK8sName(prop: string, value: string | undefined, rule: K8sName, example: string): string[] {
   if (value === undefined || isToken(value)) return [];
-  const re = rule === K8sName.LABEL ? K8S_DNS_LABEL : K8S_DNS_SUBDOMAIN;
+  const re = rule === K8sName.LABEL ? DNS_LABEL : DNS_SUBDOMAIN;
   return re.test(value) ? [] : [`${prop} ${shown(value)} is not ${rule}; use e.g. '${example}'`];
 }
 
@@ -96,9 +91,9 @@ export function validateK8sName(prop: string, value: string | undefined, rule: K
 function labelKeyProblem(key: string): string | undefined {
   const i = key.lastIndexOf('/');
   const [prefix, name] = i >= 0 ? [key.slice(0, i), key.slice(i + 1)] : [undefined, key];
-  if (!K8S_LABEL_NAME.test(name))
+  if (!LABEL_NAME.test(name))
     return "is not a Kubernetes label key (its name part must be 1-63 letters, digits, '-', '_' or '.', alphanumeric at both ends)";
-  if (prefix !== undefined && !K8S_DNS_SUBDOMAIN.test(prefix))
+  if (prefix !== undefined && !DNS_SUBDOMAIN.test(prefix))
     return 'is not a Kubernetes label key (its prefix must be a DNS subdomain, e.g. example.com)';
   return undefined;
 }
@@ -141,7 +136,7 @@ export function validateLabels(prop: string, labels: { [key: string]: string } |
       out.push(
         `${prop} ${shown(k)} is in the reserved '${owner}' namespace (set by the library, the cloud or kubelet); use a key of your own domain, e.g. 'example.com/${k.slice(k.lastIndexOf('/') + 1)}'`,
       );
-    if (!isToken(v) && v !== '' && !K8S_LABEL_NAME.test(v))
+    if (!isToken(v) && v !== '' && !LABEL_NAME.test(v))
       out.push(
         `${prop}[${k}] ${shown(v)} is not a Kubernetes label value; use at most 63 letters, digits, '-', '_' or '.', alphanumeric at both ends`,
       );
@@ -151,7 +146,7 @@ export function validateLabels(prop: string, labels: { [key: string]: string } |
 
 /** A Kubernetes label value the library derives a label from (a pool name, a cost center). */
 export function validateLabelValue(prop: string, value: string | undefined, example: string): string[] {
-  if (value === undefined || isToken(value) || value === '' || K8S_LABEL_NAME.test(value)) return [];
+  if (value === undefined || isToken(value) || value === '' || LABEL_NAME.test(value)) return [];
   return [
     `${prop} ${shown(value)} is not a Kubernetes label value; use at most 63 letters, digits, '-', '_' or '.', alphanumeric at both ends, e.g. '${example}'`,
   ];
@@ -168,7 +163,7 @@ export function validateTaints(prop: string, taints: { key: string; value: strin
       const kp = labelKeyProblem(t.key ?? '');
       if (kp) out.push(`${prop}[${i}].key ${shown(t.key)} ${kp.replace('label key', 'taint key')}; use e.g. 'nvidia.com/gpu'`);
     }
-    if (t.value !== undefined && !isToken(t.value) && t.value !== '' && !K8S_LABEL_NAME.test(t.value))
+    if (t.value !== undefined && !isToken(t.value) && t.value !== '' && !LABEL_NAME.test(t.value))
       out.push(
         `${prop}[${i}].value ${shown(t.value)} is not a taint value; use at most 63 letters, digits, '-', '_' or '.', alphanumeric at both ends`,
       );

@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { ManifestsRelease } from '../addons/manifests';
 import { PodSecurityLevel } from '../addons/namespace';
 import { IAcceleratorCluster, IWorkloadIdentity } from '../core/cluster';
-import { DNS_LABEL } from '../private/naming';
+import { DNS_LABEL, LABEL_VALUE } from '../private/naming';
 import { reportProblems } from '../private/problems';
 import { NamespaceAdmin } from './access';
 import { KUEUE_NAMESPACE, TenancyLabels } from './charts';
@@ -86,7 +86,6 @@ class TagTaggables implements IAspect {
   }
 }
 
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const RESERVED = ['default', 'kube-system', 'kube-public', 'kube-node-lease', KUEUE_NAMESPACE, 'gpu-operator', 'keda'];
 
 /**
