@@ -575,7 +575,6 @@ export class RagStack extends Construct {
     return deps;
   }
 
-  /** The ingestion worker: identity, service account, Deployment, and its KEDA objects (returned as manifests). */
   /**
    * Replicas KEDA may start beyond what their pool holds at maxNodes stay Pending forever (and keep the
    * autoscaler asking): said at synth, per pool, with the numbers.
@@ -599,6 +598,7 @@ export class RagStack extends Construct {
     }
   }
 
+  /** The ingestion worker: identity, service account, Deployment, and its KEDA objects (returned as manifests). */
   private ingestion(
     o: IngestionOptions,
     stackName: string,

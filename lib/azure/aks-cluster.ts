@@ -333,6 +333,7 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
     const volumes = new RetainedVolumeAccess(this, 'RetainedVolumes', {
       resourceGroupName: props.resourceGroupName,
       clusterPrincipalId: this.controlPlaneIdentity.principalId,
+      propagationDelay: props.rbacPropagationDelay,
     });
     this.dataServices = new AzureDataServices({
       clusterName: name,

@@ -1,8 +1,9 @@
-import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { ITerraformDependable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { sameStack } from '../private/cluster-access';
+import { Duration } from '../core/duration';
 import { lazyModule } from '../private/lazy';
+import { waitAfter } from '../private/time';
 
 const dataAzurermClientConfigLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-client-config')>(
   '@cdktf/provider-azurerm/lib/data-azurerm-client-config',
@@ -44,6 +45,13 @@ export interface RetainedVolumeAccessProps {
    * @default - none
    */
   readonly principalCheck?: PrincipalCheck;
+  /**
+   * How long StorageClasses wait after the grant: Azure applies a role assignment within minutes, and a
+   * volume provisioned before then is refused (the driver retries, but a chart waiting for its claim may
+   * time out first).
+   * @default Duration.minutes(5)
+   */
+  readonly propagationDelay?: Duration;
 }
 
 /**
@@ -59,19 +67,21 @@ export class RetainedVolumeAccess extends Construct implements IRetainedVolumeAc
   public readonly resourceGroupName: string;
   private readonly principalId: string;
   private readonly principalCheck?: PrincipalCheck;
-  private assignment?: RoleAssignment;
+  private readonly propagationDelay: Duration;
+  private granted?: ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: RetainedVolumeAccessProps) {
     super(scope, id);
     this.resourceGroupName = props.resourceGroupName;
     this.principalId = props.clusterPrincipalId;
     this.principalCheck = props.principalCheck;
+    this.propagationDelay = props.propagationDelay ?? Duration.minutes(5);
   }
 
   public grant(scope: IConstruct): ITerraformDependable[] {
-    if (!this.assignment) {
+    if (!this.granted) {
       const client = new (dataAzurermClientConfigLib().DataAzurermClientConfig)(this, 'Client', {});
-      this.assignment = new (roleAssignmentLib().RoleAssignment)(this, 'Contributor', {
+      const assignment = new (roleAssignmentLib().RoleAssignment)(this, 'Contributor', {
         scope: `/subscriptions/${client.subscriptionId}/resourceGroups/${this.resourceGroupName}`,
         roleDefinitionName: 'Contributor',
         principalId: this.principalId,
@@ -79,7 +89,9 @@ export class RetainedVolumeAccess extends Construct implements IRetainedVolumeAc
         description: 'AKS CSI drivers: retained disks and file shares outside the node resource group',
         lifecycle: this.principalCheck ? { precondition: [this.principalCheck] } : undefined,
       });
+      const applied = waitAfter(this, 'Propagation', this.propagationDelay, [assignment], { assignment: assignment.id });
+      this.granted = [assignment, applied];
     }
-    return sameStack(scope, [this.assignment]);
+    return sameStack(scope, this.granted);
   }
 }

@@ -301,6 +301,13 @@ describe('Azure: with a data stack', () => {
       /^\/subscriptions\/\$\{data\.azurerm_client_config\.[^}]+\.subscription_id\}\/resourceGroups\/\$\{data\.terraform_remote_state\./,
     );
     for (const c of retainedClasses) expect(c.depends_on).toContain(`azurerm_role_assignment.${name}`);
+    // ... and for it to propagate: a disk provisioned before then is refused.
+    const [sleepName, sleep] = Object.entries<any>(resources(compute, 'time_sleep')).find(([n]) =>
+      n.includes('RetainedVolumes_Propagation'),
+    )!;
+    expect(sleep.depends_on).toEqual([`azurerm_role_assignment.${name}`]);
+    expect(sleep.create_duration).toBe('300s');
+    for (const c of retainedClasses) expect(c.depends_on).toContain(`time_sleep.${sleepName}`);
   });
 });
 
