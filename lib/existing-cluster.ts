@@ -9,7 +9,6 @@ import { validateDataStack } from './core/data-scope';
 import { ExistingPoolProps, existingPoolInfo, validateExistingPool } from './core/existing-pool';
 import { KubernetesVersion } from './core/kubernetes-version';
 import { PlatformClusterBase } from './core/platform-cluster-base';
-import { requireClusterObject } from './private/cluster-checks';
 import { reportProblems } from './private/problems';
 import {
   K8sName,
@@ -261,13 +260,6 @@ export class ExistingCluster extends PlatformClusterBase {
         databaseAdministrator: props.databaseAdministrator,
       }),
     );
-    if (storageClassName !== '' && !isToken(storageClassName))
-      requireClusterObject(c.cloudCluster as Construct, 'StorageClassCheck', c.cloudCluster.providers(c).kubernetes, {
-        apiVersion: 'storage.k8s.io/v1',
-        kind: 'StorageClass',
-        name: storageClassName,
-        errorMessage: `StorageClass ${storageClassName} (storageClassName) does not exist in AKS cluster ${props.clusterName}; create it (reclaimPolicy Retain) or name one the cluster has.`,
-      });
     return c;
   }
 

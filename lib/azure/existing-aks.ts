@@ -1,3 +1,4 @@
+import { requireClusterObject } from '../private/cluster-checks';
 import { lazyModule } from '../private/lazy';
 import { Fn, ITerraformDependable, Op, TerraformStack, Token } from 'cdktf';
 import type { EntraPrincipal } from './data';
@@ -175,6 +176,14 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
             : undefined,
       }),
     });
+    // The class the user names must exist: plan says so otherwise, instead of claims pending forever.
+    if (props.storageClassName !== '' && !Token.isUnresolved(props.storageClassName))
+      requireClusterObject(this, 'StorageClassCheck', this.access.providers(this).kubernetes, {
+        apiVersion: 'storage.k8s.io/v1',
+        kind: 'StorageClass',
+        name: props.storageClassName,
+        errorMessage: `StorageClass ${props.storageClassName} (storageClassName) does not exist in AKS cluster ${props.clusterName}; create it (reclaimPolicy Retain) or name one the cluster has.`,
+      });
   }
 
   public providers(scope: IConstruct): ClusterProviders {
