@@ -5,7 +5,6 @@ import { ExistingEksCloudCluster } from './aws/existing-eks';
 import { ExistingAksCloudCluster } from './azure/existing-aks';
 import { AZURERM_LOGIN, validateKubeloginMode } from './azure/kubelogin';
 import { ICloudCluster, PodToleration } from './core/cluster';
-import { validateDataStack } from './core/data-scope';
 import { ExistingPoolProps, existingPoolInfo, validateExistingPool } from './core/existing-pool';
 import { KubernetesVersion } from './core/kubernetes-version';
 import { PlatformClusterBase } from './core/platform-cluster-base';
@@ -292,12 +291,7 @@ export class ExistingCluster extends PlatformClusterBase {
       ...validateLabels('systemNodeSelector', props.systemNodeSelector),
       ...validateTolerations('systemTolerations', props.systemTolerations),
     );
-    // A data stack with problems is left out, so the rest is still built and checked in the same run.
-    const dataProblems = props.dataStack
-      ? validateDataStack(this, props.dataStack, { values: { clusterName: props.clusterName, tags: this.tags, ...dataValues } })
-      : [];
-    problems.push(...dataProblems);
-    this.useDataStack(dataProblems.length ? undefined : props.dataStack);
+    problems.push(...this.useDataStack(props.dataStack, { values: { clusterName: props.clusterName, tags: this.tags, ...dataValues } }));
     this.warnOfRetainedData('add-ons installed on the cluster');
     reportProblems(this, problems);
   }

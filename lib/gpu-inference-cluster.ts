@@ -7,7 +7,6 @@ import { EksPlatformCluster } from './aws/eks-cluster';
 import { AksPlatformCluster } from './azure/aks-cluster';
 import { Cloud } from './cloud';
 import { ClusterSpec, ICloudCluster } from './core/cluster';
-import { validateDataStack } from './core/data-scope';
 import { PlatformClusterBase } from './core/platform-cluster-base';
 import { KubernetesVersion, supportWarning } from './core/kubernetes-version';
 import { aliasFromPath, outputName } from './private/naming';
@@ -128,15 +127,12 @@ export class GpuInferenceCluster extends PlatformClusterBase {
     this.nodePools = pools;
     this.migStrategy = clusterMigStrategy(pools);
     this.tags = props.tags ?? { 'managed-by': 'cdktf-ai-platform', 'ai-platform-cluster': props.clusterName };
-    // A data stack with problems is left out, so the rest is still built and checked in the same run.
-    const dataProblems = props.dataStack
-      ? validateDataStack(this, props.dataStack, {
-          inClusterStack: props.inClusterStack,
-          values: { clusterName: props.clusterName, tags: this.tags, ...backend.dataStackValues() },
-        })
-      : [];
-    problems.push(...dataProblems);
-    this.useDataStack(dataProblems.length ? undefined : props.dataStack);
+    problems.push(
+      ...this.useDataStack(props.dataStack, {
+        inClusterStack: props.inClusterStack,
+        values: { clusterName: props.clusterName, tags: this.tags, ...backend.dataStackValues() },
+      }),
+    );
     const spec: ClusterSpec = {
       clusterName: props.clusterName,
       kubernetesVersion: version,

@@ -14,7 +14,7 @@ import {
   ServiceAccountBindingOptions,
 } from './cluster';
 import { IDataServices } from './data-services';
-import { dataScopeIn, retainedResources } from './data-scope';
+import { DataStackCheck, dataScopeIn, retainedResources, validateDataStack } from './data-scope';
 import { KubernetesVersion } from './kubernetes-version';
 
 /**
@@ -49,11 +49,18 @@ export abstract class PlatformClusterBase extends Construct implements IAccelera
     return dataScopeIn(this.data, scope);
   }
 
-  /** Sets the data stack (once, before anything is built) and orders the cluster's stack after it. */
-  protected useDataStack(stack: TerraformStack | undefined): void {
-    if (!stack) return;
+  /**
+   * Checks the data stack and, when it has no problems, uses it (once, before anything is built) and orders
+   * the cluster's stack after it; returns its problems. A data stack with problems is left out, so the rest
+   * is still built and checked in the same run.
+   */
+  protected useDataStack(stack: TerraformStack | undefined, check: DataStackCheck): string[] {
+    if (!stack) return [];
+    const problems = validateDataStack(this, stack, check);
+    if (problems.length) return problems;
     this.data = stack;
     TerraformStack.of(this).addDependency(stack);
+    return [];
   }
 
   /**
