@@ -291,7 +291,7 @@ export class ExistingCluster extends PlatformClusterBase {
       ...validateLabels('systemNodeSelector', props.systemNodeSelector),
       ...validateTolerations('systemTolerations', props.systemTolerations),
     );
-    problems.push(...this.useDataStack(props.dataStack, { values: { clusterName: props.clusterName, tags: this.tags, ...dataValues } }));
+    problems.push(...this._useDataStack(props.dataStack, { values: { clusterName: props.clusterName, tags: this.tags, ...dataValues } }));
     this.warnOfRetainedData('add-ons installed on the cluster');
     reportProblems(this, problems);
   }

@@ -128,7 +128,7 @@ export class GpuInferenceCluster extends PlatformClusterBase {
     this.migStrategy = clusterMigStrategy(pools);
     this.tags = props.tags ?? { 'managed-by': 'cdktf-ai-platform', 'ai-platform-cluster': props.clusterName };
     problems.push(
-      ...this.useDataStack(props.dataStack, {
+      ...this._useDataStack(props.dataStack, {
         inClusterStack: props.inClusterStack,
         values: { clusterName: props.clusterName, tags: this.tags, ...backend.dataStackValues() },
       }),

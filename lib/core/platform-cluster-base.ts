@@ -53,8 +53,9 @@ export abstract class PlatformClusterBase extends Construct implements IAccelera
    * Checks the data stack and, when it has no problems, uses it (once, before anything is built) and orders
    * the cluster's stack after it; returns its problems. A data stack with problems is left out, so the rest
    * is still built and checked in the same run.
+   * @internal
    */
-  protected useDataStack(stack: TerraformStack | undefined, check: DataStackCheck): string[] {
+  protected _useDataStack(stack: TerraformStack | undefined, check: DataStackCheck): string[] {
     if (!stack) return [];
     const problems = validateDataStack(this, stack, check);
     if (problems.length) return problems;
