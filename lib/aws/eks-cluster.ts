@@ -330,8 +330,6 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
       labels: { [PlatformLabels.ROLE]: 'system' },
       taints: [],
       extendedResources: [],
-      // Pod-network platform components here (EBS CSI controller) read instance metadata.
-      metadataHopLimit: 2,
       tags,
       dependsOn: nodeDeps,
     });
@@ -340,6 +338,9 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
     const coredns = addon('coredns', [system.nodeGroup]);
 
     // Persistent volumes (Prometheus, vector databases) need the EBS CSI driver; it gets its own Pod Identity.
+    // Nodes keep IMDS one hop away: the controller takes its region (AWS_REGION) from the Pod Identity
+    // webhook, the node DaemonSet its instance id, zone and type from its Node object (EKS's providerID and
+    // topology labels) once IMDS does not answer.
     const ebsCsi = this.podIdentity(this, 'ebs-csi', { namespace: 'kube-system', serviceAccountName: 'ebs-csi-controller-sa' });
     ebsCsi.addManagedPolicy('EbsCsiPolicy', `arn:${partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy`);
     const ebsAddon = new (eksAddonLib().EksAddon)(this, 'Addon-aws-ebs-csi-driver', {

@@ -4,6 +4,8 @@ import type { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ExtendedResource, NodeTaint, TaintEffect } from '../core/node-pool';
+import { reportProblems } from '../private/problems';
+import { validateWholeNumber } from '../private/validation';
 
 const autoscalingGroupTagLib = lazyModule<typeof import('@cdktf/provider-aws/lib/autoscaling-group-tag')>(
   '@cdktf/provider-aws/lib/autoscaling-group-tag',
@@ -52,8 +54,9 @@ export interface EksNodeGroupPoolProps {
   /** Tags. */
   readonly tags: { [key: string]: string };
   /**
-   * IMDS hop limit: 1 keeps pods (other than host-network ones) away from the node role's credentials;
-   * 2 lets pod-network platform components read instance metadata.
+   * IMDS (IMDSv2 PUT response) hop limit, 1-64. 1 keeps pods other than host-network ones away from
+   * instance metadata and the node role's credentials; pods that call AWS take a Pod Identity instead.
+   * Raise it only for a workload that cannot: every pod on the group can then act as the node.
    * @default 1
    */
   readonly metadataHopLimit?: number;
@@ -79,6 +82,11 @@ export class EksNodeGroupPool extends Construct {
 
   constructor(scope: Construct, id: string, props: EksNodeGroupPoolProps) {
     super(scope, id);
+    const hopLimit = props.metadataHopLimit ?? 1;
+    reportProblems(
+      this,
+      validateWholeNumber('metadataHopLimit', hopLimit, 1, 64, 'use 1 and give pods that call AWS a Pod Identity (the EC2 range is 1-64)'),
+    );
     const nameTags = { ...props.tags, Name: `${props.nodeGroupName}` };
     this.launchTemplate = new (launchTemplateLib().LaunchTemplate)(this, 'LaunchTemplate', {
       // 'lt' keeps the prefix within the provider's 3-character minimum for one-letter pool names.
@@ -88,10 +96,10 @@ export class EksNodeGroupPool extends Construct {
       metadataOptions: {
         httpEndpoint: 'enabled',
         httpTokens: 'required',
-        // Pods take cloud identities through Pod Identity, never the node role: on accelerator pools (where
-        // tenants' and serving workloads run) one hop keeps pod-network containers from IMDS, so no pod can
-        // act as the node (its role may modify any network interface). Host-network agents are one hop away.
-        httpPutResponseHopLimit: props.metadataHopLimit ?? 1,
+        // Pods take cloud identities through Pod Identity, never the node role: one hop keeps pod-network
+        // containers from IMDS on every group, system included, so no pod can act as the node (its role may
+        // modify any network interface). Host-network agents (VPC CNI, Pod Identity agent) are one hop away.
+        httpPutResponseHopLimit: hopLimit,
         instanceMetadataTags: 'disabled',
       },
       blockDeviceMappings: [
