@@ -120,6 +120,8 @@ export type { NeuronDevicePluginProps } from './aws/neuron';
 export { EksAmiType, EksNodeGroupPool } from './aws/node-group';
 export type { EksNodeGroupPoolProps } from './aws/node-group';
 export { PodIdentityBinding } from './aws/pod-identity';
+export { VpcFlowLogs } from './aws/vpc-flow-logs';
+export type { VpcFlowLogsProps } from './aws/vpc-flow-logs';
 export type { PodIdentityBindingProps, PolicyCondition, PolicyStatement } from './aws/pod-identity';
 
 // Azure (AKS): options, and the cluster with its real types.

@@ -81,9 +81,21 @@ export interface AwsCloudOptions {
    */
   readonly controlPlaneLogRetentionDays?: number;
   /**
-   * Keep the control-plane (audit) log group when the stack is destroyed. Turn off for throwaway
-   * environments: a retained group must be deleted or imported before a cluster of the same name is
-   * created again.
+   * Record all traffic of the new VPC (VPC flow logs) in a CloudWatch log group encrypted with a KMS key of
+   * its own. Turn off only where the account's central logging records the VPC already. Not used with
+   * `existingVpc`: its owner decides.
+   * @default true
+   */
+  readonly vpcFlowLogs?: boolean;
+  /**
+   * Retention of the VPC flow logs in CloudWatch, days.
+   * @default 365
+   */
+  readonly vpcFlowLogRetentionDays?: number;
+  /**
+   * Keep the control-plane (audit) log group and the VPC flow log group when the stack is destroyed (in a
+   * `dataStack`: with `prevent_destroy` there). Turn off for throwaway environments: a retained group must
+   * be deleted or imported before a cluster of the same name is created again.
    * @default true
    */
   readonly retainLogsOnDestroy?: boolean;
@@ -139,6 +151,10 @@ export class AwsBackend implements ICloudBackend {
     if (!isToken(retention) && !LOG_RETENTION.includes(retention)) {
       out.push(`controlPlaneLogRetentionDays ${retention} is not a CloudWatch retention; use one of ${LOG_RETENTION.join(', ')}`);
     }
+    const flowRetention = o.vpcFlowLogRetentionDays ?? 365;
+    if (!o.existingVpc && !isToken(flowRetention) && !LOG_RETENTION.includes(flowRetention)) {
+      out.push(`vpcFlowLogRetentionDays ${flowRetention} is not a CloudWatch retention; use one of ${LOG_RETENTION.join(', ')}`);
+    }
     const min = o.systemMinNodes ?? 2;
     const max = o.systemMaxNodes ?? 4;
     if (!isToken(min) && (!Number.isInteger(min) || min < 1))
@@ -179,6 +195,7 @@ export class AwsBackend implements ICloudBackend {
       'cloud.existingVpc.privateSubnetIds': o.existingVpc?.privateSubnetIds,
       'cloud.vpcCidr': o.vpcCidr,
       'cloud.availabilityZoneCount': o.availabilityZoneCount,
+      'cloud.vpcFlowLogRetentionDays': o.vpcFlowLogRetentionDays,
     };
   }
 
@@ -198,6 +215,10 @@ export class AwsBackend implements ICloudBackend {
         cidr: o.vpcCidr,
         availabilityZoneCount: o.availabilityZoneCount,
         singleNatGateway: o.singleNatGateway,
+        flowLogs: o.vpcFlowLogs,
+        flowLogRetentionDays: o.vpcFlowLogRetentionDays,
+        retainFlowLogsOnDestroy: o.retainLogsOnDestroy,
+        inDataStack: spec.dataStack !== undefined,
         tags: spec.tags,
       });
       subnets = network.privateSubnetIds;

@@ -3,6 +3,7 @@ import type { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
 import type { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
+import { VpcFlowLogs } from './vpc-flow-logs';
 
 const dataAwsAvailabilityZonesLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-availability-zones')>(
   '@cdktf/provider-aws/lib/data-aws-availability-zones',
@@ -44,6 +45,29 @@ export interface AwsNetworkProps {
    * @default false
    */
   readonly singleNatGateway?: boolean;
+  /**
+   * Record all traffic of the VPC (VPC flow logs) in a KMS-encrypted CloudWatch log group. Turn off only
+   * where the account's central logging records the VPC already.
+   * @default true
+   */
+  readonly flowLogs?: boolean;
+  /**
+   * Retention of the flow logs in days, one of CloudWatch Logs' retention values.
+   * @default 365
+   */
+  readonly flowLogRetentionDays?: number;
+  /**
+   * Keep the flow log group when the VPC is destroyed (`skip_destroy`: it leaves the state and stays; a VPC
+   * of the same cluster name then needs it deleted or imported first).
+   * @default true
+   */
+  readonly retainFlowLogsOnDestroy?: boolean;
+  /**
+   * The VPC lives in a data stack that outlives the cluster: a retained flow log group and its key get
+   * `prevent_destroy` instead of `skip_destroy`, so they stay in that stack's state.
+   * @default false
+   */
+  readonly inDataStack?: boolean;
   /** Tags for every resource. */
   readonly tags: { [key: string]: string };
 }
@@ -51,7 +75,7 @@ export interface AwsNetworkProps {
 /**
  * A VPC for EKS: private subnets (one /19 per zone) for nodes and internal load balancers, small public
  * subnets for NAT gateways and internet-facing load balancers, a default security group that allows
- * nothing, and flow logs are left to the account's central logging.
+ * nothing, and flow logs of all its traffic (unless turned off).
  */
 export class AwsNetwork extends Construct {
   /** The VPC. */
@@ -64,6 +88,8 @@ export class AwsNetwork extends Construct {
   public readonly publicSubnetIds: string[];
   /** Resources whose removal must wait until cluster resources are gone (NAT routes used by nodes). */
   public readonly egressDependables: NatGateway[];
+  /** The VPC's flow logs, unless turned off. */
+  public readonly flowLogs?: VpcFlowLogs;
 
   constructor(scope: Construct, id: string, props: AwsNetworkProps) {
     super(scope, id);
@@ -85,6 +111,16 @@ export class AwsNetwork extends Construct {
       tags: name('vpc'),
     });
     this.vpcId = this.vpc.id;
+    if (props.flowLogs ?? true) {
+      this.flowLogs = new VpcFlowLogs(this, 'FlowLogs', {
+        vpcId: this.vpc.id,
+        clusterName: props.clusterName,
+        retentionDays: props.flowLogRetentionDays,
+        retainOnDestroy: props.retainFlowLogsOnDestroy,
+        inDataStack: props.inDataStack,
+        tags: props.tags,
+      });
+    }
     // The default security group is reachable by anything that forgets to pick one: strip its rules.
     new (defaultSecurityGroupLib().DefaultSecurityGroup)(this, 'DefaultSecurityGroup', { vpcId: this.vpc.id, tags: name('default-deny') });
 
