@@ -146,6 +146,8 @@ describe('AWS: with a data stack', () => {
         'aws_kms_key', // file system
         'aws_kms_key', // control-plane logs
         'aws_cloudwatch_log_group', // control-plane (audit) logs
+        'aws_kms_key', // VPC flow logs
+        'aws_cloudwatch_log_group', // VPC flow logs
         'aws_prometheus_workspace',
         'aws_s3_bucket',
       ].sort(),
@@ -185,8 +187,13 @@ describe('AWS: with a data stack', () => {
     expect(remoteStates(compute)).toEqual([JSON.stringify({ path: '../gpu-data/gpu-data.tfstate' })]);
     expect(crossStackDependsOn(compute)).toEqual([]);
     expect(crossStackDependsOn(data)).toEqual([]);
-    // Nothing of the cluster's in the data stack: no IAM, no Kubernetes, no cluster attribute.
-    expect(JSON.stringify(data)).not.toMatch(/aws_eks_cluster|aws_iam_role|kubernetes_|helm_release/);
+    // Nothing of the cluster's in the data stack: no IAM, no Kubernetes, no cluster attribute. The one
+    // role there delivers the VPC's flow logs: it belongs to the VPC and lives as long as it does.
+    expect(JSON.stringify(data)).not.toMatch(/aws_eks_cluster|kubernetes_|helm_release/);
+    expect(Object.values<any>(resources(data, 'aws_iam_role')).map((r) => r.name)).toEqual(['ai-vpc-flow-logs']);
+    expect(Object.keys(data.resource).filter((t) => t.startsWith('aws_iam_'))).toEqual(['aws_iam_role', 'aws_iam_role_policy']);
+    expect(Object.keys(resources(data, 'aws_iam_role_policy'))).toEqual([expect.stringMatching(/^Gpu_Network_FlowLogs_/)]);
+    expect(JSON.stringify(data)).not.toMatch(/aws_iam_role(_policy)?\.(?!Gpu_Network_FlowLogs_)/);
   });
 
   test('security groups in the data stack carry no node rule; the cluster stack admits its nodes', () => {
@@ -215,9 +222,14 @@ describe('AWS: with a data stack', () => {
     }).gpu;
     // `terraform state mv` between the two states, then no replacement. The audit log group keeps its
     // address too (it was skip_destroy beside the cluster); its key is new: the group takes it in place.
+    // The flow log group and its key keep their addresses (skip_destroy and destroyed beside the cluster).
     const logs = ['aws_cloudwatch_log_group.Gpu_Cluster_ControlPlaneLogs_96219544', 'aws_kms_key.Gpu_Cluster_LogsKey_99DCFD12'];
-    expect(retained(data).sort()).toEqual([...retained(alone), ...logs].sort());
-    expect(Object.keys(resources(alone, 'aws_cloudwatch_log_group'))).toEqual([logs[0].split('.')[1]]);
+    const flowLogs = ['aws_cloudwatch_log_group.Gpu_Network_FlowLogs_29A70ED4', 'aws_kms_key.Gpu_Network_FlowLogs_Key_C24319E8'];
+    expect(retained(data).sort()).toEqual([...retained(alone), ...logs, ...flowLogs].sort());
+    expect(Object.keys(resources(alone, 'aws_cloudwatch_log_group')).sort()).toEqual(
+      [logs[0], flowLogs[0]].map((a) => a.split('.')[1]).sort(),
+    );
+    expect(Object.keys(resources(alone, 'aws_kms_key'))).toContain(flowLogs[1].split('.')[1]);
     const pick = (doc: any, type: string, attr: string) => Object.values<any>(resources(doc, type)).map((r) => r[attr]);
     expect(pick(data, 'aws_s3_bucket', 'bucket_prefix')).toEqual(pick(alone, 'aws_s3_bucket', 'bucket_prefix'));
     expect(pick(data, 'aws_db_instance', 'identifier')).toEqual(pick(alone, 'aws_db_instance', 'identifier'));
