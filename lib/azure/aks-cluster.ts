@@ -38,6 +38,9 @@ import { FederatedWorkloadIdentity } from './workload-identity';
 import { AksNamespaceAdmin } from './namespace-admin';
 import { aksKubeconfigCommand, kubeloginExec } from './kubelogin';
 import { RetainedVolumeAccess } from './retained-volumes';
+import { dataScopeIn } from '../core/data-scope';
+import { AksAuditWorkspace, AksSecretsKey, aksControlPlaneLogs, grantKeyToCluster } from './aks-security';
+import type { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
 
 const dataAzurermClientConfigLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-client-config')>(
   '@cdktf/provider-azurerm/lib/data-azurerm-client-config',
@@ -129,6 +132,56 @@ export interface AksPlatformClusterProps {
   readonly maintenanceDay: string;
   /** Start hour (UTC) of the weekly maintenance window. */
   readonly maintenanceStartHour: number;
+  /**
+   * Existing Log Analytics workspace for the control-plane (audit) logs (and Defender, when on).
+   * @default - a new workspace '<clusterName>-logs' where retained data lives (the data stack)
+   */
+  readonly logAnalyticsWorkspaceId?: string;
+  /**
+   * Retention of the new workspace, days (30-730).
+   * @default 365
+   */
+  readonly controlPlaneLogRetentionDays?: number;
+  /**
+   * Keep the new workspace (`prevent_destroy`) when its stack is destroyed.
+   * @default true
+   */
+  readonly retainLogsOnDestroy?: boolean;
+  /**
+   * Envelope-encrypt Kubernetes secrets with a Key Vault key (KMS etcd encryption).
+   * @default true
+   */
+  readonly secretsEncryption?: boolean;
+  /**
+   * Versioned id of an existing key for secrets encryption (with `secretsKeyVaultId`).
+   * @default - a new vault and key where retained data lives
+   */
+  readonly secretsKeyVaultKeyId?: string;
+  /**
+   * ARM id of the vault of `secretsKeyVaultKeyId`, where the control-plane identity gets 'Key Vault Crypto User'.
+   * @default - the new vault
+   */
+  readonly secretsKeyVaultId?: string;
+  /**
+   * Name of the new Key Vault (unique across Azure, 3-24 characters).
+   * @default - 'kv-<cluster>-<hash>'
+   */
+  readonly secretsKeyVaultName?: string;
+  /**
+   * Keep the new vault and key (`prevent_destroy`, purge protection).
+   * @default true
+   */
+  readonly retainSecretsKeyOnDestroy?: boolean;
+  /**
+   * Host-based encryption (temp disks, OS disk caches) on the accelerator pools.
+   * @default true
+   */
+  readonly hostEncryption?: boolean;
+  /**
+   * Microsoft Defender for Containers' sensor, reporting to the control-plane logs workspace.
+   * @default false
+   */
+  readonly defenderForContainers?: boolean;
 }
 
 /**
@@ -175,6 +228,12 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
   public readonly controlPlaneIdentity: UserAssignedIdentity;
   /** The control-plane identity's 'Network Contributor' on the node subnet. */
   public readonly subnetAccess: RoleAssignment;
+  /** Id of the Log Analytics workspace holding the control-plane (audit) logs. */
+  public readonly logAnalyticsWorkspaceId: string;
+  /** The diagnostic setting sending control-plane logs (kube-audit-admin, guard, ...) to the workspace. */
+  public readonly controlPlaneLogs: MonitorDiagnosticSetting;
+  /** Versioned id of the Key Vault key envelope-encrypting Kubernetes secrets, unless secretsEncryption is off. */
+  public readonly secretsKeyId?: string;
   private readonly props: AksPlatformClusterProps;
   private readonly access: ClusterAccess;
   private readonly shapes = new Map<string, number>();
@@ -223,6 +282,48 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
       assignment: this.subnetAccess.id,
     });
 
+    // Audit logs and the secrets key are data: where retained data lives (the data stack), kept by default.
+    const home = dataScopeIn(spec.dataStack, this);
+    this.logAnalyticsWorkspaceId =
+      props.logAnalyticsWorkspaceId ??
+      new AksAuditWorkspace(home, 'AuditWorkspace', {
+        name: `${name}-logs`,
+        resourceGroupName: props.resourceGroupName,
+        location: props.location,
+        retentionInDays: props.controlPlaneLogRetentionDays ?? 365,
+        retainOnDestroy: props.retainLogsOnDestroy ?? true,
+        tags,
+      }).workspace.id;
+    // KMS etcd encryption: AKS checks the identity's access to the key when it turns KMS on, so the cluster
+    // waits for the grant as it waits for the subnet's.
+    const keyAccess: ITerraformDependable[] = [];
+    if (props.secretsEncryption ?? true) {
+      let keyScope = props.secretsKeyVaultId;
+      this.secretsKeyId = props.secretsKeyVaultKeyId;
+      if (this.secretsKeyId === undefined || keyScope === undefined) {
+        const key = new AksSecretsKey(home, 'SecretsKey', {
+          clusterName: name,
+          resourceGroupName: props.resourceGroupName,
+          location: props.location,
+          vaultName: props.secretsKeyVaultName,
+          deployerPrincipalId: props.deployerPrincipalId,
+          propagationDelay: props.rbacPropagationDelay,
+          retainOnDestroy: props.retainSecretsKeyOnDestroy ?? true,
+          tags,
+        }).key;
+        this.secretsKeyId = key.id;
+        keyScope = key.resourceVersionlessId;
+      }
+      const grant = grantKeyToCluster(
+        this,
+        'ControlPlaneKeyAccess',
+        keyScope,
+        this.controlPlaneIdentity.principalId,
+        props.rbacPropagationDelay,
+      );
+      keyAccess.push(grant.assignment, grant.applied);
+    }
+
     this.cluster = new (kubernetesClusterLib().KubernetesCluster)(this, 'Resource', {
       name,
       location: props.location,
@@ -247,6 +348,10 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
       oidcIssuerEnabled: true,
       workloadIdentityEnabled: true,
       azurePolicyEnabled: true,
+      // Public: the KMS plugin reaches the vault from the AKS control plane (Private needs API server VNet integration).
+      keyManagementService: this.secretsKeyId ? { keyVaultKeyId: this.secretsKeyId, keyVaultNetworkAccess: 'Public' } : undefined,
+      // Billed per vCore of the nodes while on; off by default (see AzureCloudOptions.defenderForContainers).
+      microsoftDefender: props.defenderForContainers ? { logAnalyticsWorkspaceId: this.logAnalyticsWorkspaceId } : undefined,
       keyVaultSecretsProvider: { secretRotationEnabled: true, secretRotationInterval: '2m' },
       automaticUpgradeChannel: 'patch',
       nodeOsUpgradeChannel: 'NodeImage',
@@ -293,8 +398,11 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
       },
       tags,
       lifecycle: { ignoreChanges: ['default_node_pool[0].node_count'] },
-      dependsOn: [this.subnetAccess, subnetAccessApplied],
+      dependsOn: [this.subnetAccess, subnetAccessApplied, ...keyAccess],
     });
+    // Who did what in the cluster (kube-audit-admin), Entra/Azure RBAC decisions (guard), the API server and
+    // the autoscaler, kept in the workspace beyond the cluster.
+    this.controlPlaneLogs = aksControlPlaneLogs(this, 'ControlPlaneLogs', this.cluster.id, this.logAnalyticsWorkspaceId);
 
     // The deployer installs charts right after creation; with Azure RBAC it needs a data-plane role, and
     // creating that assignment needs Microsoft.Authorization/roleAssignments/write on the cluster's scope.
@@ -470,6 +578,9 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
       osDiskSizeGb: pool.diskSizeGib,
       // One owner of driver and toolkit per cluster: the GPU operator (see gpuDriverPreinstalled).
       gpuDriver: 'None',
+      // Temp disk and OS disk cache encrypted on the host. Changing it rotates the pool through
+      // temporaryNameForRotation (azurerm cycles the pool; the resource is not replaced).
+      hostEncryptionEnabled: this.props.hostEncryption ?? true,
       priority: pool.spot ? 'Spot' : 'Regular',
       evictionPolicy: pool.spot ? 'Delete' : undefined,
       spotMaxPrice: pool.spot ? -1 : undefined,

@@ -99,6 +99,11 @@ function awsCluster(scope: TerraformStack, dataStack?: TerraformStack): GpuInfer
   });
 }
 
+/** The warning for the audit workspace, vault and key an AKS cluster keeps, without a data stack. */
+const AKS_RETAINED = expect.stringMatching(
+  /^dataStack \(unset\) leaves 3 resources with prevent_destroy \(\w+\/Gpu\/Cluster\/AuditWorkspace\/Resource, \w+\/Gpu\/Cluster\/SecretsKey\/Vault, \w+\/Gpu\/Cluster\/SecretsKey\/Key\) in stack '\w+' beside the GPU compute/,
+);
+
 function azureCluster(scope: TerraformStack, dataStack?: TerraformStack, resourceGroup?: string): GpuInferenceCluster {
   return new GpuInferenceCluster(scope, 'Gpu', {
     cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: ['203.0.113.0/24'], resourceGroup }),
@@ -255,6 +260,10 @@ describe('Azure: with a data stack', () => {
     const kinds = new Set(retained(data).map((a) => a.split('.')[0]));
     expect([...kinds].sort()).toEqual(
       [
+        // The control-plane audit logs and the Kubernetes secrets key (issue 18).
+        'azurerm_key_vault',
+        'azurerm_key_vault_key',
+        'azurerm_log_analytics_workspace',
         'azurerm_managed_redis',
         'azurerm_monitor_workspace',
         'azurerm_postgresql_flexible_server',
@@ -394,12 +403,14 @@ describe('the warning without a data stack', () => {
       expect.stringMatching(
         /^dataStack \(unset\) creates resource group 'ai-rg' in stack 'test': the cluster's retained disks and file shares .* `cdktf destroy` fails at the group .*; pass dataStack .*, or cloud\.resourceGroup of a group you keep$/,
       ),
+      // The audit workspace and the secrets key are retained data too (issue 18).
+      AKS_RETAINED,
     ]);
-    // A group of the user's, or one in a data stack, outlives the stack: nothing to say.
+    // A group of the user's, or one in a data stack, outlives the stack: nothing to say about the group.
     const own = azureStack('own', CONTEXT);
     const kept = azureCluster(own, undefined, 'platform-rg');
     Testing.synth(own, true);
-    expect(warnings(kept)).toEqual([]);
+    expect(warnings(kept)).toEqual([AKS_RETAINED]);
   });
 
   test('with a data stack, retained resources left beside the compute are still named', () => {
