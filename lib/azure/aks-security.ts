@@ -193,7 +193,10 @@ export interface AksSecretsKeyProps {
    * @default - 'kv-<cluster>-<hash>', at most 24 characters
    */
   readonly vaultName?: string;
-  /** Object id of the identity that runs Terraform (it creates the key: 'Key Vault Crypto Officer'). */
+  /**
+   * Object id of the identity that runs Terraform (it creates the key: 'Key Vault Crypto Officer').
+   * @default - the signed-in identity (azurerm_client_config)
+   */
   readonly deployerPrincipalId?: string;
   /** How long the key waits for the deployer's data-plane role. */
   readonly propagationDelay: Duration;
