@@ -39,7 +39,7 @@ import { AksNamespaceAdmin } from './namespace-admin';
 import { aksKubeconfigCommand, kubeloginExec } from './kubelogin';
 import { RetainedVolumeAccess } from './retained-volumes';
 import { dataScopeIn } from '../core/data-scope';
-import { AksAuditWorkspace, AksSecretsKey, aksControlPlaneLogs, grantKeyToCluster } from './aks-security';
+import { AksAuditWorkspace, AksSecretsKey, aksControlPlaneLogs, aksSecretsVaultName, grantKeyToCluster } from './aks-security';
 import type { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
 
 const dataAzurermClientConfigLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-client-config')>(
@@ -305,7 +305,7 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
           clusterName: name,
           resourceGroupName: props.resourceGroupName,
           location: props.location,
-          vaultName: props.secretsKeyVaultName,
+          vaultName: props.secretsKeyVaultName ?? aksSecretsVaultName(this, name, props.resourceGroupName),
           deployerPrincipalId: props.deployerPrincipalId,
           propagationDelay: props.rbacPropagationDelay,
           retainOnDestroy: props.retainSecretsKeyOnDestroy ?? true,

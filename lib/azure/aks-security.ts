@@ -188,11 +188,8 @@ export interface AksSecretsKeyProps {
   readonly resourceGroupName: string;
   /** Location. */
   readonly location: string;
-  /**
-   * Vault name.
-   * @default - 'kv-<cluster>-<hash>', at most 24 characters
-   */
-  readonly vaultName?: string;
+  /** Vault name (see `aksSecretsVaultName`). */
+  readonly vaultName: string;
   /**
    * Object id of the identity that runs Terraform (it creates the key: 'Key Vault Crypto Officer').
    * @default - the signed-in identity (azurerm_client_config)
@@ -228,7 +225,7 @@ export class AksSecretsKey extends Construct {
   constructor(scope: Construct, id: string, props: AksSecretsKeyProps) {
     super(scope, id);
     const client = new (dataAzurermClientConfigLib().DataAzurermClientConfig)(this, 'Client', {});
-    const name = props.vaultName ?? derivedVaultName(this, props.clusterName, props.resourceGroupName);
+    const name = props.vaultName;
     const tags = props.retainOnDestroy ? { ...props.tags } : { ...props.tags, throwaway: 'true' };
     const vault = new (keyVaultLib().KeyVault)(this, 'Vault', {
       name,
@@ -272,9 +269,13 @@ export class AksSecretsKey extends Construct {
   }
 }
 
-/** 'kv-<cluster>-<hash>' (at most 24 characters), unique per construct path, cluster and resource group. */
-function derivedVaultName(scope: Construct, clusterName: string, resourceGroupName: string): string {
-  const hash = serviceHash(scope, clusterName, resourceGroupName);
+/**
+ * 'kv-<cluster>-<hash>' (at most 24 characters, unique across Azure as far as a name can be): the hash is of
+ * the cluster construct's path, cluster and resource group, so the name stays when the vault moves between
+ * the cluster's stack and a data stack (a new name would be a new vault, refused by prevent_destroy).
+ */
+export function aksSecretsVaultName(cluster: Construct, clusterName: string, resourceGroupName: string): string {
+  const hash = serviceHash(cluster, clusterName, resourceGroupName);
   const head = `kv-${slug(literal(clusterName) ?? '')}`.slice(0, 24 - hash.length - 1).replace(/-+$/, '');
   return `${head}-${hash}`;
 }

@@ -330,6 +330,7 @@ export class AzureBackend implements ICloudBackend {
 
   public dataStackValues(): { [prop: string]: unknown } {
     const o = this.options;
+    const createsVault = o.secretsEncryption !== false && o.secretsKeyVaultKeyId === undefined;
     return {
       'cloud.location': o.location,
       'cloud.resourceGroup': o.resourceGroup,
@@ -337,10 +338,10 @@ export class AzureBackend implements ICloudBackend {
       'cloud.vnetCidr': o.vnetCidr,
       'cloud.privateDnsZoneIds': o.privateDnsZoneIds,
       'cloud.databaseAdministrator': o.databaseAdministrator,
-      // The audit workspace and the secrets key live in the data stack too.
+      // The audit workspace and the secrets key (with the deployer's role on its vault) live there too.
       'cloud.controlPlaneLogRetentionDays': o.controlPlaneLogRetentionDays,
       'cloud.secretsKeyVaultName': o.secretsKeyVaultName,
-      'cloud.deployerPrincipalId': o.deployerPrincipalId,
+      'cloud.deployerPrincipalId': createsVault ? o.deployerPrincipalId : undefined,
     };
   }
 

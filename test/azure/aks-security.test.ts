@@ -309,3 +309,47 @@ test("with a data stack: workspace, vault, key and the deployer's key role live 
   // The data stack never reads the cluster's stack.
   expect(JSON.stringify(stacks['gpu-data'])).not.toContain('terraform_remote_state');
 });
+
+describe('the data stack and the secrets key', () => {
+  const build = (app: App, withData: boolean, o: Partial<AzureCloudOptions> = {}) => {
+    const compute = new TerraformStack(app, 'gpu');
+    const data = withData ? new TerraformStack(app, 'gpu-data') : undefined;
+    for (const s of [compute, data]) if (s) new AzurermProvider(s, 'azurerm', { features: [{}] });
+    new GpuInferenceCluster(compute, 'Gpu', {
+      cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: ['203.0.113.0/24'], resourceGroup: 'platform-rg', ...o }),
+      clusterName: 'ai',
+      nodePools: [GpuNodePool.inference('t4', { gpu: Gpu.T4, maxNodes: 2 })],
+      dataStack: data,
+    });
+    return compute;
+  };
+
+  test('the derived vault name stays when the vault moves into a data stack (a new name would be a new vault)', () => {
+    const alone = synthAppMerged((app) => build(app, false)).doc;
+    const split = synthAppMerged((app) => build(app, true)).stacks['gpu-data'];
+    const name = resourceNamed(alone, 'azurerm_key_vault', 'SecretsKey').name;
+    expect(name).toMatch(/^kv-ai-[0-9a-f]{8}$/);
+    expect(resourceNamed(split, 'azurerm_key_vault', 'SecretsKey').name).toBe(name);
+  });
+
+  test("the deployer's object id is used in the data stack, so it may not be a value of the cluster's stack", () => {
+    const app = new App();
+    const compute = new TerraformStack(app, 'gpu');
+    const deployer = new TerraformVariable(compute, 'deployer', { type: 'string' }).stringValue;
+    const data = new TerraformStack(app, 'gpu-data');
+    for (const s of [compute, data]) new AzurermProvider(s, 'azurerm', { features: [{}] });
+    const cluster = (id: string, o: Partial<AzureCloudOptions>) =>
+      new GpuInferenceCluster(compute, id, {
+        cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: ['203.0.113.0/24'], deployerPrincipalId: deployer, ...o }),
+        clusterName: id.toLowerCase(),
+        nodePools: [GpuNodePool.inference('t4', { gpu: Gpu.T4, maxNodes: 2 })],
+        dataStack: data,
+      });
+    cluster('Made', {});
+    // With a key of the user's, the library makes no vault there: nothing of the deployer's in the data stack.
+    cluster('Brought', { secretsKeyVaultKeyId: KEY, secretsKeyVaultId: VAULT });
+    expect(problemLines(compute)).toEqual([
+      "gpu/Made: cloud.deployerPrincipalId ${var.deployer} is a value of stack 'gpu', but resources of dataStack 'gpu-data' are built from it and would read that stack (the cluster's stack reads the data stack: a cycle); declare the variable in stack 'gpu-data', or pass a literal",
+    ]);
+  });
+});
