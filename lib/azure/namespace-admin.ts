@@ -25,14 +25,15 @@ const userRoles = new WeakMap<IConstruct, Map<string, RoleAssignment>>();
 
 /**
  * The AKS side of a namespace admin. With Entra ID authentication a group's object id is already a group
- * in the members' tokens, so the Kubernetes RoleBinding names it as it is (that is the group returned).
- * Because library clusters authorize Entra principals with Azure RBAC, the group also gets *Azure
- * Kubernetes Service RBAC Admin* scoped to the namespace (`<cluster id>/namespaces/<ns>`) and, once per
- * cluster, *Azure Kubernetes Service Cluster User Role* so members can fetch a kubeconfig.
+ * in the members' tokens, so the Kubernetes RoleBinding names it as it is (that is the group returned), and
+ * Kubernetes RBAC decides what the group may do in the namespace: with Azure RBAC for Kubernetes
+ * authorization on, the AKS webhook and Kubernetes RBAC both authorize, a request passing if either allows
+ * it. The group therefore gets no namespace-scoped Azure data-plane role: *Azure Kubernetes Service RBAC
+ * Admin* would allow what the tenant role withholds (NetworkPolicies, LimitRanges, binding any role),
+ * and Kubernetes RBAC cannot take back what the webhook allows. Once per cluster it gets *Azure Kubernetes
+ * Service Cluster User Role* so members can fetch a kubeconfig (no data-plane right).
  */
 export class AksNamespaceAdmin extends Construct {
-  /** The namespace-scoped data-plane role assignment. */
-  public readonly namespaceAdmin: RoleAssignment;
   /** The cluster user role assignment (shared by every namespace of the group). */
   public readonly clusterUser: RoleAssignment;
   /** The group the members' requests carry: the group's object id. */
@@ -50,12 +51,6 @@ export class AksNamespaceAdmin extends Construct {
     }
     this.kubernetesGroup = group;
     const ra = roleAssignmentLib().RoleAssignment;
-    this.namespaceAdmin = new ra(this, 'Resource', {
-      scope: `${props.clusterId}/namespaces/${props.namespace}`,
-      roleDefinitionName: 'Azure Kubernetes Service RBAC Admin',
-      principalId: group,
-      principalType: 'Group',
-    });
     // Azure refuses a second identical assignment (409 RoleAssignmentExists): one per cluster and group.
     const byGroup = userRoles.get(props.cluster) ?? new Map<string, RoleAssignment>();
     userRoles.set(props.cluster, byGroup);
@@ -70,6 +65,6 @@ export class AksNamespaceAdmin extends Construct {
       byGroup.set(group, user);
     }
     this.clusterUser = user;
-    this.dependables = [this.namespaceAdmin, user];
+    this.dependables = [user];
   }
 }

@@ -1,7 +1,9 @@
+import { ClusterRoleV1 } from '@cdktf/provider-kubernetes/lib/cluster-role-v1';
 import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IPlatformCluster, NamespaceAdminGrant } from '../core/cluster';
+import { TENANT_ADMIN_RULES } from './guardrails';
 
 export type { NamespaceAdminGrant, NamespaceAdminOptions } from '../core/cluster';
 
@@ -25,13 +27,19 @@ export interface NamespaceAdminProps {
 
 /**
  * Namespace-scoped admin rights for a team, the same on every cloud: the cluster maps the team's cloud
- * principal to a Kubernetes group (its own business: an EKS access entry, AKS Entra groups), and a
- * RoleBinding in the namespace gives that group the built-in `admin` ClusterRole (which aggregates
- * Kueue's LocalQueue and Workload viewer roles, not the right to create queues).
+ * principal to a Kubernetes group (its own business: an EKS access entry, AKS Entra groups), and
+ * RoleBindings in the namespace give that group ClusterRole `view` and a ClusterRole of its own
+ * (`ai-platform:tenant-admin:<namespace>`, `TENANT_ADMIN_RULES`): the built-in `admin` without writing
+ * NetworkPolicies (which `admin` allows), ResourceQuotas and LimitRanges (which it never did). The role
+ * is cluster-scoped so the team cannot edit it; one per namespace so each tenant's life cycle is its own.
  */
 export class NamespaceAdmin extends Construct {
-  /** The RoleBinding. */
+  /** The RoleBinding to the tenant admin ClusterRole. */
   public readonly roleBinding: RoleBindingV1;
+  /** The RoleBinding to ClusterRole `view`. */
+  public readonly viewBinding: RoleBindingV1;
+  /** The tenant admin ClusterRole. */
+  public readonly clusterRole: ClusterRoleV1;
   /** The Kubernetes group bound. */
   public readonly kubernetesGroup: string;
   /** The cloud side (access entry, role assignments). */
@@ -47,12 +55,23 @@ export class NamespaceAdmin extends Construct {
       tags: props.tags,
     });
     this.kubernetesGroup = this.grant.kubernetesGroup;
-    this.roleBinding = new RoleBindingV1(this, 'Resource', {
-      provider: cluster.providers(this).kubernetes,
-      metadata: { name: 'tenant-admins', namespace: props.namespace, labels: { ...props.labels } },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
-      subject: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: this.kubernetesGroup }],
+    const provider = cluster.providers(this).kubernetes;
+    const roleName = `ai-platform:tenant-admin:${props.namespace}`;
+    this.clusterRole = new ClusterRoleV1(this, 'Role', {
+      provider,
+      metadata: { name: roleName, labels: { ...props.labels } },
+      rule: TENANT_ADMIN_RULES.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
       dependsOn: props.dependsOn,
     });
+    const bind = (id2: string, name: string, role: string, dependsOn: ITerraformDependable[]) =>
+      new RoleBindingV1(this, id2, {
+        provider,
+        metadata: { name, namespace: props.namespace, labels: { ...props.labels } },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+        subject: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: this.kubernetesGroup }],
+        dependsOn,
+      });
+    this.roleBinding = bind('Resource', 'tenant-admins', roleName, [...props.dependsOn, this.clusterRole]);
+    this.viewBinding = bind('View', 'tenant-admins-view', 'view', props.dependsOn);
   }
 }

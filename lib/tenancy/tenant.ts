@@ -11,6 +11,7 @@ import { KUEUE_NAMESPACE, TenancyLabels } from './charts';
 import { ResolvedQuota, flavorCapacity, resolveQuota } from './flavors';
 import { GpuSharing, registerTenant, tenantsOfSharing } from './kueue';
 import { TENANT_LOCAL_QUEUE, clusterQueueManifest, localQueueManifest, queueFlavors } from './manifests';
+import { TenantGuardrails } from './guardrails';
 import { TenantNamespace } from './namespace';
 import { GpuQuota } from './quota';
 
@@ -135,6 +136,8 @@ export class Tenant extends Construct {
   public readonly tenantNamespace: TenantNamespace;
   /** Admin rights, when `adminGroup` is set. */
   public readonly admin?: NamespaceAdmin;
+  /** The admission policy that keeps the tenant's admins and service accounts off the platform's objects. */
+  public readonly guardrails: TenantGuardrails;
   private readonly release: ManifestsRelease;
   private readonly sharing: GpuSharing;
 
@@ -253,6 +256,19 @@ export class Tenant extends Construct {
         dependsOn: inNamespace,
       });
     }
+    // The guardrails name the group the cloud grant reports (EKS: the mapped group; AKS: the Entra group).
+    this.guardrails = new TenantGuardrails(this, 'Guardrails', {
+      cluster,
+      name: this.name,
+      namespace: this.namespace,
+      adminGroup: this.admin?.kubernetesGroup,
+      labels: this.labels,
+      dependsOn: [...sharing.dependables, ...inNamespace],
+    });
+    // The policy is in place before the group gets any right, and on destroy the rights go first.
+    if (this.admin) {
+      for (const b of [this.admin.roleBinding, this.admin.viewBinding]) b.dependsOn = [...(b.dependsOn ?? []), this.guardrails.release.release.fqn];
+    }
 
     // The LocalQueue through Helm after the namespace; both releases live in Kueue's namespace, where
     // tenants (admins of their own namespace) cannot touch their records.
@@ -315,6 +331,11 @@ export class Tenant extends Construct {
       if (c.others.includes(name))
         out.push(`name '${name}' is already a tenant of ${props.sharing.node.path}; give every tenant its own name`);
     }
+    const minor = props.cluster.kubernetesVersion.minor;
+    if (minor !== undefined && minor < 30)
+      out.push(
+        `cluster kubernetesVersion '${props.cluster.kubernetesVersion.version}' has no ValidatingAdmissionPolicy v1, which keeps tenants off their NetworkPolicies and quotas; use Kubernetes 1.30 or newer (KubernetesVersion.DEFAULT)`,
+      );
     if (props.sharing.cluster !== props.cluster)
       out.push(
         `sharing ${props.sharing.node.path} belongs to cluster ${props.sharing.cluster.node.path}, not ${props.cluster.node.path}; pass the GpuSharing of this cluster`,
