@@ -1,5 +1,5 @@
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
-import { Aspects, Fn, IAspect, ITerraformDependable, TerraformResource, Token } from 'cdktf';
+import { Aspects, Fn, IAspect, ITerraformDependable, TerraformResource, Token, dependable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { ManifestsRelease } from '../addons/manifests';
 import { PodSecurityLevel } from '../addons/namespace';
@@ -267,7 +267,8 @@ export class Tenant extends Construct {
     });
     // The policy is in place before the group gets any right, and on destroy the rights go first.
     if (this.admin) {
-      for (const b of [this.admin.roleBinding, this.admin.viewBinding]) b.dependsOn = [...(b.dependsOn ?? []), this.guardrails.release.release.fqn];
+      for (const b of [this.admin.roleBinding, this.admin.viewBinding])
+        b.dependsOn = [...(b.dependsOn ?? []), dependable(this.guardrails.release.release)];
     }
 
     // The LocalQueue through Helm after the namespace; both releases live in Kueue's namespace, where

@@ -105,14 +105,18 @@ describe('GpuSharing', () => {
     expect(doc.resource.kubernetes_manifest).toBeUndefined();
     const kueueId = Object.entries(doc.resource.helm_release).find(([, r]: any) => r.name === 'kueue')![0];
     const objects = releases.filter((r) => r.name === 'kueue-platform-objects' || r.name.startsWith('tenant-'));
-    // Per tenant: the ClusterQueue before its namespace, the LocalQueue after it (destroy empties the queue first).
+    // Per tenant: the ClusterQueue before its namespace, the LocalQueue after it (destroy empties the queue first),
+    // and the admission policy of its guardrails.
     expect(objects.map((r) => r.name).sort()).toEqual([
       'kueue-platform-objects',
       'tenant-edge',
+      'tenant-edge-guardrails',
       'tenant-edge-queue',
       'tenant-research',
+      'tenant-research-guardrails',
       'tenant-research-queue',
       'tenant-search',
+      'tenant-search-guardrails',
       'tenant-search-queue',
     ]);
     const ns = Object.entries(doc.resource.kubernetes_namespace_v1).find(([, n]: any) => n.metadata.name === 'search')!;

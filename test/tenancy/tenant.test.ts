@@ -172,7 +172,7 @@ describe('Tenant isolation and quotas', () => {
     expect(sa).toMatchObject({ metadata: { name: 'workload' }, automount_service_account_token: false });
   });
 
-  test('admin group: one EKS access entry per role with each namespace group, bound to admin in each namespace only', () => {
+  test('admin group: one EKS access entry per role with each namespace group, bound to the tenant role in each namespace only', () => {
     const entries = ofType(doc, 'aws_eks_access_entry').filter((e) => e.principal_arn === 'arn:aws:iam::123456789012:role/search-admins');
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({
@@ -183,8 +183,8 @@ describe('Tenant isolation and quotas', () => {
     expect(ofType(doc, 'aws_eks_access_policy_association').filter((a) => a.principal_arn.includes('search-admins'))).toEqual([]);
     const bindings = ofType(doc, 'kubernetes_role_binding_v1').filter((b) => b.metadata.name === 'tenant-admins');
     expect(bindings.map((b) => [b.metadata.namespace, b.subject[0].name, b.role_ref.name]).sort()).toEqual([
-      ['ads', 'ai-platform:tenant:ads:admins', 'admin'],
-      ['search', 'ai-platform:tenant:search:admins', 'admin'],
+      ['ads', 'ai-platform:tenant:ads:admins', 'ai-platform:tenant-admin:ads'],
+      ['search', 'ai-platform:tenant:search:admins', 'ai-platform:tenant-admin:search'],
     ]);
     expect(ofType(doc, 'kubernetes_cluster_role_binding_v1').filter((b) => JSON.stringify(b).includes('tenant'))).toEqual([]);
     expect(research.admin).toBeUndefined();
@@ -193,7 +193,7 @@ describe('Tenant isolation and quotas', () => {
 });
 
 describe('Tenant on AKS', () => {
-  test('the Entra group is the Kubernetes group; namespace-scoped AKS RBAC Admin and one Cluster User role', () => {
+  test('the Entra group is the Kubernetes group; no Azure data-plane role, one Cluster User role', () => {
     const stack = azureStack();
     const cluster = aksCluster(stack);
     const sharing = new GpuSharing(stack, 'Sharing', { cluster });
@@ -204,8 +204,6 @@ describe('Tenant on AKS', () => {
     const ras = ofType(doc, 'azurerm_role_assignment').filter((r) => r.principal_id === group);
     expect(ras.map((r) => [r.role_definition_name, r.scope.replace(/^\$\{[^}]+\}/, '<cluster>')]).sort()).toEqual([
       ['Azure Kubernetes Service Cluster User Role', '<cluster>'],
-      ['Azure Kubernetes Service RBAC Admin', '<cluster>/namespaces/ads'],
-      ['Azure Kubernetes Service RBAC Admin', '<cluster>/namespaces/search'],
     ]);
     for (const r of ras) expect(r.principal_type).toBe('Group');
     const bindings = ofType(doc, 'kubernetes_role_binding_v1').filter((b) => b.metadata.name === 'tenant-admins');
@@ -217,7 +215,7 @@ describe('Tenant on AKS', () => {
     ).toBeUndefined();
   });
 
-  test('every cluster maps the principal itself: on AKS the Entra group id is the group, with namespace-scoped Azure RBAC', () => {
+  test('every cluster maps the principal itself: on AKS the Entra group id is the group', () => {
     const stack = azureStack();
     const cluster = aksCluster(stack, false);
     const sharing = new GpuSharing(stack, 'Sharing', { cluster });
