@@ -194,6 +194,8 @@ export { Tenant } from './tenancy/tenant';
 export type { TenantProps } from './tenancy/tenant';
 export { TenantNamespace } from './tenancy/namespace';
 export type { TenantNamespaceProps } from './tenancy/namespace';
+export { TENANT_ADMIN_RULES, TenantGuardrails } from './tenancy/guardrails';
+export type { TenantGuardrailsProps, TenantRule } from './tenancy/guardrails';
 export { NamespaceAdmin } from './tenancy/access';
 export type { NamespaceAdminProps } from './tenancy/access';
 export type { NamespaceAdminGrant, NamespaceAdminOptions } from './core/cluster';

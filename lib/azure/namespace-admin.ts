@@ -16,7 +16,7 @@ export interface AksNamespaceAdminProps {
   readonly clusterId: string;
   /** Object id of the team's Entra ID group. */
   readonly groupObjectId: string;
-  /** Namespace the team administers. */
+  /** Namespace the team administers (its rights there are Kubernetes RBAC's: no Azure role is scoped to it). */
   readonly namespace: string;
 }
 

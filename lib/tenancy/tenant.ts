@@ -36,8 +36,10 @@ export interface TenantProps {
    */
   readonly joinCohort?: boolean;
   /**
-   * The team's admins, given the `admin` role in the namespace: an IAM role ARN on EKS, an Entra ID group
-   * object id on AKS.
+   * The team's admins: an IAM role ARN on EKS, an Entra ID group object id on AKS. They get ClusterRole
+   * `view` and `admin` without NetworkPolicy writes in the namespace (`TENANT_ADMIN_RULES`), and the
+   * tenant's admission policy holds them off its NetworkPolicies, ResourceQuota, LimitRange, LocalQueue and
+   * Namespace labels. The identity that runs Terraform must not be a member: the policy would refuse it too.
    * @default - no admin binding
    */
   readonly adminGroup?: string;
@@ -93,7 +95,8 @@ const RESERVED = ['default', 'kube-system', 'kube-public', 'kube-node-lease', KU
  * A team on a shared GPU cluster: its namespace (Pod Security, ingress from itself and Prometheus only,
  * ResourceQuota on accelerators, LimitRange), a ClusterQueue in the cohort with its quotas per flavor and a
  * LocalQueue named `default` (jobs without a queue label land there), a workload identity, namespace admin
- * rights for its admin group, and cost-attribution labels and tags.
+ * rights for its admin group, an admission policy that keeps the team's admins and service accounts off
+ * what the platform owns in the namespace (Kubernetes 1.30+), and cost-attribution labels and tags.
  *
  * Workloads choose a pool with `nodeSelector: { 'ai-platform.dev/pool': '<pool>' }` (Kueue charges that
  * pool's flavor and honours the selector); without one Kueue takes the first flavor of the queue with room.
