@@ -3,7 +3,7 @@ import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IPlatformCluster, NamespaceAdminGrant } from '../core/cluster';
-import { TENANT_ADMIN_RULES } from './guardrails';
+import { TENANT_ADMIN_RULES, TenantRule } from './guardrails';
 
 export type { NamespaceAdminGrant, NamespaceAdminOptions } from '../core/cluster';
 
@@ -23,6 +23,12 @@ export interface NamespaceAdminProps {
   readonly tags: { [key: string]: string };
   /** What the RoleBinding waits for (the namespace). */
   readonly dependsOn: ITerraformDependable[];
+  /**
+   * Rules added to the tenant admin role, e.g. writing the custom resources of an operator the team uses
+   * (`validateAdminRules` checks them).
+   * @default - none
+   */
+  readonly extraRules?: TenantRule[];
 }
 
 /**
@@ -60,7 +66,11 @@ export class NamespaceAdmin extends Construct {
     this.clusterRole = new ClusterRoleV1(this, 'Role', {
       provider,
       metadata: { name: roleName, labels: { ...props.labels } },
-      rule: TENANT_ADMIN_RULES.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })),
+      rule: [...TENANT_ADMIN_RULES, ...(props.extraRules ?? [])].map((r) => ({
+        apiGroups: [...r.apiGroups],
+        resources: [...r.resources],
+        verbs: [...r.verbs],
+      })),
       dependsOn: props.dependsOn,
     });
     const bind = (id2: string, name: string, role: string, dependsOn: ITerraformDependable[]) =>

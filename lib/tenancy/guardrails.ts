@@ -82,6 +82,47 @@ export const PLATFORM_OWNED = [
   { apiGroup: 'kueue.x-k8s.io', resource: 'localqueues' },
 ];
 
+const ESCALATING_VERBS = ['*', 'bind', 'escalate'];
+
+/**
+ * Problems of rules a user adds to the tenant admin role (`TenantProps.adminRules`): a wildcard would
+ * include what the platform owns, a platform-owned resource must stay read-only for tenants, and `bind` or
+ * `escalate` would let the team grant itself any role.
+ */
+export function validateAdminRules(rules: TenantRule[]): string[] {
+  const out: string[] = [];
+  const owned = [...PLATFORM_OWNED, { apiGroup: '', resource: 'namespaces' }, { apiGroup: 'extensions', resource: 'networkpolicies' }];
+  const readOnly = new Set(['get', 'list', 'watch']);
+  rules.forEach((r, i) => {
+    const at = `adminRules[${i}]`;
+    for (const [field, values] of [
+      ['apiGroups', r.apiGroups],
+      ['resources', r.resources],
+      ['verbs', r.verbs],
+    ] as const) {
+      if (values.length === 0)
+        out.push(
+          `${at}.${field} [] is empty; list what the rule grants, e.g. ${field === 'verbs' ? "['get', 'list', 'create']" : field === 'apiGroups' ? "['keda.sh']" : "['scaledobjects']"}`,
+        );
+      const wild = values.filter((v) => !Token.isUnresolved(v) && v.includes('*'));
+      if (wild.length && field !== 'verbs')
+        out.push(
+          `${at}.${field} '${wild[0]}' is a wildcard, which takes in the NetworkPolicies, quotas and limits the platform owns; name each ${field === 'apiGroups' ? 'API group' : 'resource'}`,
+        );
+    }
+    const escalating = r.verbs.filter((v) => ESCALATING_VERBS.includes(v));
+    if (escalating.length)
+      out.push(`${at}.verbs '${escalating[0]}' lets the team grant itself more than its role; list the verbs, without bind or escalate`);
+    const writes = r.verbs.filter((v) => !readOnly.has(v));
+    const hit = owned.find((o) => r.apiGroups.includes(o.apiGroup) && r.resources.includes(o.resource));
+    if (hit && writes.length)
+      out.push(
+        `${at} grants '${writes[0]}' on ${hit.apiGroup || 'core'}/${hit.resource}, which the platform owns in a tenant namespace; change them in the stack, or grant only get, list, watch`,
+      );
+  });
+  return out;
+}
+
 /** Props of TenantGuardrails. */
 export interface TenantGuardrailsProps {
   /** The cluster. */

@@ -11,7 +11,7 @@ import { KUEUE_NAMESPACE, TenancyLabels } from './charts';
 import { ResolvedQuota, flavorCapacity, resolveQuota } from './flavors';
 import { GpuSharing, registerTenant, tenantsOfSharing } from './kueue';
 import { TENANT_LOCAL_QUEUE, clusterQueueManifest, localQueueManifest, queueFlavors } from './manifests';
-import { TenantGuardrails } from './guardrails';
+import { TenantGuardrails, TenantRule, validateAdminRules } from './guardrails';
 import { TenantNamespace } from './namespace';
 import { GpuQuota } from './quota';
 
@@ -73,6 +73,14 @@ export interface TenantProps {
    * @default 'workload'
    */
   readonly serviceAccountName?: string;
+  /**
+   * Rules added to the admins' role, e.g. `{ apiGroups: ['keda.sh'], resources: ['scaledobjects'], verbs:
+   * ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] }` for an operator's custom resources
+   * (the built-in role writes built-in workload kinds only). No wildcards, no `bind` or `escalate`, and the
+   * platform's objects stay read-only.
+   * @default - none
+   */
+  readonly adminRules?: TenantRule[];
 }
 
 /** Merges tags into every taggable resource under a construct (the tenant's cloud identity). */
@@ -257,6 +265,7 @@ export class Tenant extends Construct {
         // An EKS access entry is shared by every namespace its role administers: the cluster's tags only.
         tags: { ...cluster.tags },
         dependsOn: inNamespace,
+        extraRules: props.adminRules,
       });
     }
     // The guardrails name the group the cloud grant reports (EKS: the mapped group; AKS: the Entra group).
@@ -358,6 +367,9 @@ export class Tenant extends Construct {
       out.push(
         `costCenter '${props.costCenter}' is not a Kubernetes label value; use 1-63 letters, digits, '-', '_' or '.', starting and ending alphanumeric`,
       );
+    out.push(...validateAdminRules(props.adminRules ?? []));
+    if (props.adminRules?.length && props.adminGroup === undefined)
+      out.push(`adminRules (${props.adminRules.length}) grant nobody: adminGroup is unset; pass the team's adminGroup, or drop adminRules`);
     if (props.adminGroup !== undefined && !Token.isUnresolved(props.adminGroup) && props.adminGroup.trim() === '')
       out.push(`adminGroup '' is empty; pass the team's IAM role ARN (EKS) or Entra group object id (AKS), or leave it unset`);
     if (!Token.isUnresolved(c.monitoring) && !DNS_LABEL.test(c.monitoring))

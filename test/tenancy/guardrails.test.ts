@@ -429,3 +429,58 @@ describe('Tenant guardrails validation', () => {
     expect(problemLines(stack)).toEqual([]);
   });
 });
+
+describe('Tenant adminRules', () => {
+  const keda = {
+    apiGroups: ['keda.sh'],
+    resources: ['scaledobjects'],
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+  };
+
+  test('extra rules join the tenant role; the platform objects stay read-only', () => {
+    const stack = awsStack();
+    const cluster = eksCluster(stack);
+    const sharing = new GpuSharing(stack, 'Sharing', { cluster });
+    new Tenant(stack, 'Search', {
+      cluster,
+      sharing,
+      name: 'search',
+      quota: [],
+      adminGroup: 'arn:aws:iam::123456789012:role/search-admins',
+      adminRules: [keda, { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list'] }],
+    });
+    const { rules } = tenantRules(synthJson(stack), 'search', EKS_GROUP);
+    expect(can(rules, 'keda.sh', 'scaledobjects', 'create')).toBe(true);
+    for (const verb of WRITE) expect(can(rules, 'networking.k8s.io', 'networkpolicies', verb)).toBe(false);
+  });
+
+  test('wildcards, escalation, writes on platform objects and rules without an admin group are refused', () => {
+    const stack = awsStack();
+    const cluster = eksCluster(stack);
+    const sharing = new GpuSharing(stack, 'Sharing', { cluster });
+    new Tenant(stack, 'A', {
+      cluster,
+      sharing,
+      name: 'a',
+      quota: [],
+      adminGroup: 'arn:aws:iam::123456789012:role/a-admins',
+      adminRules: [
+        keda,
+        { apiGroups: ['*'], resources: ['*'], verbs: ['get'] },
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'] },
+        { apiGroups: [''], resources: ['resourcequotas', 'configmaps'], verbs: ['get', 'patch'] },
+        { apiGroups: ['kueue.x-k8s.io'], resources: [], verbs: ['*'] },
+      ],
+    });
+    new Tenant(stack, 'B', { cluster, sharing, name: 'b', quota: [], adminRules: [keda] });
+    expect(problemLines(stack)).toEqual([
+      "test/A: adminRules[1].apiGroups '*' is a wildcard, which takes in the NetworkPolicies, quotas and limits the platform owns; name each API group",
+      "test/A: adminRules[1].resources '*' is a wildcard, which takes in the NetworkPolicies, quotas and limits the platform owns; name each resource",
+      "test/A: adminRules[2].verbs 'bind' lets the team grant itself more than its role; list the verbs, without bind or escalate",
+      "test/A: adminRules[3] grants 'patch' on core/resourcequotas, which the platform owns in a tenant namespace; change them in the stack, or grant only get, list, watch",
+      "test/A: adminRules[4].resources [] is empty; list what the rule grants, e.g. ['scaledobjects']",
+      "test/A: adminRules[4].verbs '*' lets the team grant itself more than its role; list the verbs, without bind or escalate",
+      "test/B: adminRules (1) grant nobody: adminGroup is unset; pass the team's adminGroup, or drop adminRules",
+    ]);
+  });
+});
