@@ -498,6 +498,10 @@ export class RagStack extends Construct {
       VECTOR_STORE_AUTH: login.authentication,
       ...(this.vectorStore.sslMode ? { VECTOR_STORE_SSLMODE: this.vectorStore.sslMode } : {}),
       ...(login.authentication === 'aws-iam' ? { AWS_REGION: this.cluster.region } : {}),
+      // The secret this login's key is in (a reader's is the read-only key's), and its key.
+      ...(login.passwordSecret
+        ? { VECTOR_STORE_SECRET: login.passwordSecret.name, VECTOR_STORE_SECRET_KEY: login.passwordSecret.key }
+        : {}),
     };
   }
 
@@ -506,8 +510,12 @@ export class RagStack extends Construct {
     const target = identity.namespace;
     // The stack's own namespace (the ingestion worker): its ConfigMap carries this login.
     if (target === this.namespace) this.namespaceLogin ??= login;
+    const storeKey = target !== this.namespace ? this.copyStoreKey(identity, after, login) : [];
     const known = this.granted.get(target);
-    if (known) return known;
+    if (known) {
+      known.push(...storeKey);
+      return known;
+    }
     const provider = this.cluster.providers(this).kubernetes;
     const sid = `Grant-${target}`;
     const deps: ITerraformDependable[] = [];
@@ -558,21 +566,33 @@ export class RagStack extends Construct {
           dependsOn: [...identity.dependables, ...after],
         }),
       );
-      const store = this.vectorStore.apiKeySecret;
-      if (store && this.vectorStore.apiKeyValue) {
-        deps.push(
-          new SecretV1(this, `${sid}-StoreKey`, {
-            provider,
-            metadata: { name: store.name, namespace: target },
-            type: 'Opaque',
-            data: { [store.key]: this.vectorStore.apiKeyValue },
-            dependsOn: [...identity.dependables, ...after, ...this.vectorStore.dependables],
-          }),
-        );
-      }
+      deps.push(...storeKey);
     }
     this.granted.set(target, deps);
     return deps;
+  }
+
+  /**
+   * Copies the in-cluster store's key of this login into the identity's namespace, once per namespace and
+   * key: a query grant gets the read-only key (where the store has one), an ingest grant the admin key.
+   */
+  private copyStoreKey(identity: IWorkloadIdentity, after: ITerraformDependable[], login: ServiceLogin): ITerraformDependable[] {
+    const store = this.vectorStore;
+    const ref = login.passwordSecret;
+    if (!ref) return [];
+    const readOnly = store.readOnlyKeySecret?.name === ref.name;
+    const value = readOnly ? store.readOnlyKeyValue : ref.name === store.apiKeySecret?.name ? store.apiKeyValue : undefined;
+    const id = `Grant-${identity.namespace}-${readOnly ? 'StoreReadKey' : 'StoreKey'}`;
+    if (!value || this.node.tryFindChild(id)) return [];
+    return [
+      new SecretV1(this, id, {
+        provider: this.cluster.providers(this).kubernetes,
+        metadata: { name: ref.name, namespace: identity.namespace },
+        type: 'Opaque',
+        data: { [ref.key]: value },
+        dependsOn: [...identity.dependables, ...after, ...store.dependables],
+      }),
+    ];
   }
 
   /**

@@ -46,6 +46,17 @@ export interface IVectorStoreBinding {
    * @default - none
    */
   readonly apiKeyValue?: string;
+  /**
+   * Kubernetes secret with the store's read-only API key (generated at apply time), which the store
+   * accepts for searches only: what `grantAccess` without `write` hands out.
+   * @default - none: the store has no read-only key (Milvus) or takes cloud tokens (pgvector)
+   */
+  readonly readOnlyKeySecret?: KubernetesSecretKeyRef;
+  /**
+   * The read-only API key, as a Terraform reference (never a literal), so query grants can copy it.
+   * @default - none
+   */
+  readonly readOnlyKeyValue?: string;
   /** Ports of in-cluster store pods that granted namespaces may reach (none for a managed store). */
   readonly exposedPorts: ExposedPort[];
   /**
@@ -57,7 +68,8 @@ export interface IVectorStoreBinding {
   readonly dependables: ITerraformDependable[];
   /**
    * Lets the identity read vectors, and with `write` also create and write tables whose rows every reader
-   * may read (pgvector; in-cluster stores share one key); returns how it logs in.
+   * may read; returns how it logs in. pgvector: a login role per workload; Qdrant and Weaviate: the
+   * read-only key for readers, the admin key for writers; Milvus: the root password for all.
    */
   grantAccess(identity: IWorkloadIdentity, write?: boolean): ServiceLogin;
 }

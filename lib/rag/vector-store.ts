@@ -48,7 +48,8 @@ export interface InClusterVectorStoreOptions {
  * Where a RagStack keeps its vectors: pgvector on the cloud's managed PostgreSQL, or Qdrant, Milvus or
  * Weaviate in the cluster. In-cluster stores run on the system pool with authentication on, their API key
  * (Milvus: root password) generated at apply time into a Kubernetes secret of the RAG namespace that the
- * chart reads; that secret can only be mounted by pods of that namespace.
+ * chart reads; that secret can only be mounted by pods of that namespace. Qdrant and Weaviate also get a
+ * read-only key, in a secret of its own: query grants receive that one, never the admin key.
  *
  * ```ts
  * const store = VectorStore.qdrant({ storageGib: 100 });
@@ -64,7 +65,10 @@ export abstract class VectorStore {
     return new PgvectorStore(options);
   }
 
-  /** Qdrant (chart 1.19.0), with an API key. Needs the 'baseline' Pod Security level. */
+  /**
+   * Qdrant (chart 1.19.0), with an API key for writers and a read-only API key for readers. Needs the
+   * 'baseline' Pod Security level.
+   */
   public static qdrant(options: InClusterVectorStoreOptions = {}): VectorStore {
     return new QdrantStore(options);
   }
@@ -77,7 +81,10 @@ export abstract class VectorStore {
     return new MilvusStore(options);
   }
 
-  /** Weaviate (chart 17.8.3), with an API key and anonymous access off. Passes the 'restricted' level. */
+  /**
+   * Weaviate (chart 17.8.3), anonymous access off, an admin API key for writers and a read-only one for
+   * readers (Weaviate's admin list). Passes the 'restricted' level.
+   */
   public static weaviate(options: InClusterVectorStoreOptions = {}): VectorStore {
     return new WeaviateStore(options);
   }
@@ -140,6 +147,11 @@ interface InClusterSpec {
   readonly apiKey: string;
   /** Further keys of the secret: literal values, or `undefined` for a generated one. */
   readonly extraKeys?: { [key: string]: string | undefined };
+  /**
+   * The user readers log in as with the read-only key (in `<release>-read-credentials`, key 'api-key'),
+   * when the store has one.
+   */
+  readonly readOnlyUser?: string;
   /** Pod ports granted namespaces may reach. */
   readonly exposedPorts: ExposedPort[];
   /** Seconds Helm waits for the release. */
@@ -149,6 +161,8 @@ interface InClusterSpec {
 /** What the chart values are built from. */
 interface ValuesInput {
   readonly secretName: string;
+  /** The secret holding the read-only key (key 'api-key'), for stores with `readOnlyUser`. */
+  readonly readOnlySecretName: string;
   readonly storageClass: string;
   readonly size: string;
   readonly replicas: number;
@@ -156,6 +170,11 @@ interface ValuesInput {
   readonly nodeSelector: { [key: string]: string };
   readonly tolerations: PodToleration[];
 }
+
+/** Key of the read-only API key in `<release>-read-credentials`. */
+const READ_ONLY_KEY = 'api-key';
+/** Suffix of Weaviate's secret with every allowed key (`<release>-api-keys`). */
+const SERVER_KEYS = 'api-keys';
 
 abstract class InClusterStore extends VectorStore {
   protected abstract readonly chartRef: ChartRef;
@@ -171,6 +190,13 @@ abstract class InClusterStore extends VectorStore {
     const cluster = ctx.cluster;
     const secretName = `${spec.release}-credentials`;
     const secret = generatedSecret(scope, 'Credentials', ctx, secretName, { [spec.apiKey]: undefined, ...(spec.extraKeys ?? {}) });
+    // A secret of its own, not a key added to the first one: that one ignores changes to its data, so a
+    // store deployed before the read-only key existed would never get it.
+    const readOnlySecretName = `${spec.release}-read-credentials`;
+    const readOnly = spec.readOnlyUser
+      ? generatedSecret(scope, 'ReadCredentials', ctx, readOnlySecretName, { [READ_ONLY_KEY]: undefined })
+      : undefined;
+    const serverSecrets = [secret, ...(readOnly ? [readOnly] : []), ...this.serverSecrets(scope, ctx, secret, readOnly)];
     const storageGib = this.options.storageGib ?? 50;
     const release = new HelmAddon(scope, 'Chart', {
       cluster,
@@ -180,6 +206,7 @@ abstract class InClusterStore extends VectorStore {
       createNamespace: false,
       values: this.values({
         secretName,
+        readOnlySecretName,
         storageClass: cluster.storageClassName,
         size: `${isToken(storageGib) ? Token.asString(storageGib) : storageGib}Gi`,
         replicas: this.options.replicas ?? 1,
@@ -188,27 +215,31 @@ abstract class InClusterStore extends VectorStore {
         tolerations: cluster.systemTolerations.map((t) => ({ ...t })),
       }),
       overrides: this.options.chart,
-      // The chart reads the secret at install (Qdrant copies it with `lookup`): it must exist first.
-      dependsOn: [...ctx.dependables, secret],
+      // The chart reads the secrets at install (Qdrant copies them with `lookup`): they must exist first.
+      dependsOn: [...ctx.dependables, ...serverSecrets],
       timeoutSeconds: spec.timeoutSeconds,
     });
     const apiKeySecret: KubernetesSecretKeyRef = { namespace: ctx.namespace, name: secretName, key: spec.apiKey };
-    const dependables: ITerraformDependable[] = [release.release, secret];
+    const readOnlyKeySecret: KubernetesSecretKeyRef | undefined = readOnly
+      ? { namespace: ctx.namespace, name: readOnlySecretName, key: READ_ONLY_KEY }
+      : undefined;
+    const dependables: ITerraformDependable[] = [release.release, ...serverSecrets];
     return {
       kind: this.kind,
       host: `${spec.release}.${ctx.namespace}.svc.cluster.local`,
       port: spec.port,
       apiKeySecret,
       apiKeyValue: Fn.lookup(secret.data, spec.apiKey, ''),
+      readOnlyKeySecret,
+      readOnlyKeyValue: readOnly ? Fn.lookup(readOnly.data, READ_ONLY_KEY, '') : undefined,
       exposedPorts: spec.exposedPorts,
       dependables,
-      // Every client shares the one key; the secret is in the RAG namespace (pods elsewhere cannot mount it).
-      grantAccess: (_identity: IWorkloadIdentity): ServiceLogin => ({
-        user: spec.user,
-        authentication: 'api-key',
-        passwordSecret: apiKeySecret,
-        dependables: [...dependables],
-      }),
+      // Readers get the read-only key where the store has one; writers the admin key. The secrets are in the
+      // RAG namespace (pods elsewhere cannot mount them; grants copy the one they need).
+      grantAccess: (_identity: IWorkloadIdentity, write?: boolean): ServiceLogin =>
+        !write && readOnlyKeySecret && spec.readOnlyUser
+          ? { user: spec.readOnlyUser, authentication: 'api-key', passwordSecret: readOnlyKeySecret, dependables: [...dependables] }
+          : { user: spec.user, authentication: 'api-key', passwordSecret: apiKeySecret, dependables: [...dependables] },
     };
   }
 
@@ -225,6 +256,11 @@ abstract class InClusterStore extends VectorStore {
 
   /** The chart values (literal YAML; the secret is referenced by name, never copied in). */
   protected abstract values(input: ValuesInput): { [key: string]: any };
+
+  /** Secrets the server reads besides the generated ones (derived from them). */
+  protected serverSecrets(_scope: Construct, _ctx: RagContext, _admin: SecretV1, _readOnly?: SecretV1): SecretV1[] {
+    return [];
+  }
 }
 
 class QdrantStore extends InClusterStore {
@@ -236,6 +272,7 @@ class QdrantStore extends InClusterStore {
     port: 6333,
     user: 'api-key',
     apiKey: 'api-key',
+    readOnlyUser: 'read-only-api-key',
     exposedPorts: [6333, 6334].map((port) => ({
       podLabels: { 'app.kubernetes.io/name': 'qdrant', 'app.kubernetes.io/instance': 'qdrant' },
       port,
@@ -250,6 +287,8 @@ class QdrantStore extends InClusterStore {
       // templates/_helpers.tpl (qdrant.secret): read with `lookup` at install and written into the chart's
       // own secret (`qdrant-apikey`, mounted as config); it is never in the values.
       apiKey: { valueFrom: { secretKeyRef: { name: v.secretName, key: this.spec.apiKey } } },
+      // The same way into service.read_only_api_key: that key may search and read, never write or delete.
+      readOnlyApiKey: { valueFrom: { secretKeyRef: { name: v.readOnlySecretName, key: READ_ONLY_KEY } } },
       persistence: { storageClassName: v.storageClass, size: v.size },
       nodeSelector: v.nodeSelector,
       tolerations: v.tolerations,
@@ -269,6 +308,7 @@ class WeaviateStore extends InClusterStore {
     user: 'api-key',
     // The chart's envSecrets read the key named like the variable (templates/weaviateStatefulset.yaml).
     apiKey: 'AUTHENTICATION_APIKEY_ALLOWED_KEYS',
+    readOnlyUser: 'api-key-read-only',
     // The chart's Service maps port 80 to the pods' 8080; gRPC is 50051. Its pods are labelled app=weaviate.
     exposedPorts: [8080, 50051].map((port) => ({ podLabels: { app: 'weaviate' }, port })),
   };
@@ -293,17 +333,44 @@ class WeaviateStore extends InClusterStore {
       service: { type: 'ClusterIP' },
       grpcService: { type: 'ClusterIP' },
       authentication: { anonymous_access: { enabled: false } },
-      // API keys from the environment (they take precedence over the config file), the key from the secret.
+      // API keys from the environment (they take precedence over the config file), the keys from a secret:
+      // key i belongs to user i. The admin list makes the second user read-only (without an authorization
+      // scheme every authenticated user may write).
       env: {
         AUTHENTICATION_APIKEY_ENABLED: 'true',
-        AUTHENTICATION_APIKEY_USERS: this.spec.user,
+        AUTHENTICATION_APIKEY_USERS: `${this.spec.user},${this.spec.readOnlyUser}`,
+        AUTHORIZATION_ADMINLIST_ENABLED: 'true',
+        AUTHORIZATION_ADMINLIST_USERS: this.spec.user,
+        AUTHORIZATION_ADMINLIST_READONLY_USERS: this.spec.readOnlyUser,
         PROMETHEUS_MONITORING_ENABLED: v.serviceMonitor,
       },
-      envSecrets: { [this.spec.apiKey]: v.secretName },
+      envSecrets: { [this.spec.apiKey]: `${this.spec.release}-${SERVER_KEYS}` },
       serviceMonitor: { enabled: v.serviceMonitor },
       nodeSelector: v.nodeSelector,
       tolerations: v.tolerations,
     };
+  }
+
+  /**
+   * The server's comma-separated key list (admin key, then read-only key), rebuilt from the two generated
+   * secrets by reference; it follows them, so it has no ignore_changes of its own.
+   */
+  protected serverSecrets(scope: Construct, ctx: RagContext, admin: SecretV1, readOnly?: SecretV1): SecretV1[] {
+    if (!readOnly) return [];
+    const keys = Fn.join(',', [Fn.lookup(admin.data, this.spec.apiKey, ''), Fn.lookup(readOnly.data, READ_ONLY_KEY, '')]);
+    return [
+      new SecretV1(scope, 'ServerKeys', {
+        provider: ctx.cluster.providers(scope).kubernetes,
+        metadata: {
+          name: `${this.spec.release}-${SERVER_KEYS}`,
+          namespace: ctx.namespace,
+          labels: { 'app.kubernetes.io/part-of': 'ai-platform' },
+        },
+        type: 'Opaque',
+        data: { [this.spec.apiKey]: keys },
+        dependsOn: [admin, readOnly],
+      }),
+    ];
   }
 }
 

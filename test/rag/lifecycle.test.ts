@@ -116,7 +116,12 @@ describe.each([
         // The worker in the stack's namespace logs in as itself, the app as itself.
         expect(d.VECTOR_STORE_USER).toBe(m.metadata.namespace === 'rag' ? 'rag_ingestion' : 'chat_api');
       } else if (m.metadata.namespace === 'chat') {
-        expect(d).toMatchObject({ VECTOR_STORE_AUTH: 'api-key', VECTOR_STORE_SECRET: rag.vectorStore.apiKeySecret!.name });
+        // The app queries: it is told the read-only key's secret, not the admin key's.
+        expect(d).toMatchObject({
+          VECTOR_STORE_AUTH: 'api-key',
+          VECTOR_STORE_SECRET: rag.vectorStore.readOnlyKeySecret!.name,
+          VECTOR_STORE_SECRET_KEY: rag.vectorStore.readOnlyKeySecret!.key,
+        });
         expect(d.VECTOR_STORE_SSLMODE).toBeUndefined();
       }
       if (aws && pg) expect(d.AWS_REGION).toMatch(/^\$\{element\(split\(":", aws_eks_cluster\.\w+\.arn\), 3\)\}$/);

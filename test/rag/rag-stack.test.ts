@@ -163,12 +163,15 @@ describe.each([
       expect(p.spec.ingress[0].from).toEqual([{ namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'chat' } } }]);
       expect(p.spec.pod_selector.match_labels['app.kubernetes.io/name']).not.toBe('vllm');
     }
-    // An in-cluster store's key is copied too, by reference.
+    // An in-cluster store's key is copied too, by reference: the read-only one (the app only queries),
+    // never the admin key.
     if (rag.vectorStore.apiKeySecret) {
-      const storeKey = Object.values(resources(doc, 'kubernetes_secret_v1')).find(
-        (x: any) => x.metadata.namespace === 'chat' && x.metadata.name === rag.vectorStore.apiKeySecret!.name,
-      ) as any;
-      expect(Object.values(storeKey.data)[0]).toMatch(/^\$\{kubernetes_secret_v1\.\w+\.data\[/);
+      const inChat = Object.values(resources(doc, 'kubernetes_secret_v1')).filter((x: any) => x.metadata.namespace === 'chat') as any[];
+      const read = rag.vectorStore.readOnlyKeySecret!;
+      const storeKey = inChat.find((x) => x.metadata.name === read.name);
+      expect(storeKey.data[read.key]).toMatch(/^\$\{kubernetes_secret_v1\.\w+_ReadCredentials_\w+\.data\["api-key"\]\}$/);
+      expect(inChat.map((x) => x.metadata.name)).not.toContain(rag.vectorStore.apiKeySecret.name);
+      for (const x of inChat) expect(JSON.stringify(x.data)).not.toMatch(/_Credentials_/);
     }
     expect(copy.data.VECTOR_STORE_AUTH).toMatch(/^(aws-iam|entra|api-key)$/);
   });
@@ -248,6 +251,41 @@ describe('RagStack validation', () => {
     expect(problemLines(stack)).toEqual([
       "test/Rag: documents.ingestion.image 'example/ingest:latest' is not pinned; use a version tag or a digest",
     ]);
+  });
+
+  test('per-workload store keys: a query namespace gets the read-only key, an ingest namespace the admin key', () => {
+    const stack = awsStack();
+    const c = cluster(stack);
+    const rag = new RagStack(stack, 'Rag', {
+      cluster: c,
+      generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'l4', contextLength: 4096, concurrentSequences: 4 }),
+      embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'mig' }),
+      vectorStore: VectorStore.qdrant(),
+    });
+    const sa = (ns: string, name: string) =>
+      c.bindServiceAccount(new Construct(stack, `${ns}-${name}`), name, { namespace: ns, serviceAccountName: name });
+    rag.grantQuery(sa('chat', 'api'));
+    rag.grantIngest(sa('loader', 'worker'));
+    // One namespace with both: both keys, each once.
+    rag.grantQuery(sa('both', 'reader'));
+    rag.grantIngest(sa('both', 'writer'));
+    rag.grantQuery(sa('both', 'reader2'));
+    const doc = synthJson(stack);
+    const secrets = Object.values(resources(doc, 'kubernetes_secret_v1')) as any[];
+    const storeKeys = (ns: string) =>
+      secrets
+        .filter((x) => x.metadata.namespace === ns && x.metadata.name.startsWith('qdrant-'))
+        .map((x) => [x.metadata.name, x.data[Object.keys(x.data)[0]].replace(/_[0-9A-F]{8}\./, '.')])
+        .sort();
+    const read = ['qdrant-read-credentials', '${kubernetes_secret_v1.Rag_VectorStore_ReadCredentials.data["api-key"]}'];
+    const admin = ['qdrant-credentials', '${kubernetes_secret_v1.Rag_VectorStore_Credentials.data["api-key"]}'];
+    expect(storeKeys('chat')).toEqual([read]);
+    expect(storeKeys('loader')).toEqual([admin]);
+    expect(storeKeys('both')).toEqual([admin, read]);
+    const endpoints = (ns: string) =>
+      (Object.values(resources(doc, 'kubernetes_config_map_v1')) as any[]).find((m) => m.metadata.namespace === ns).data;
+    expect(endpoints('chat')).toMatchObject({ VECTOR_STORE_SECRET: 'qdrant-read-credentials', VECTOR_STORE_USER: 'read-only-api-key' });
+    expect(endpoints('loader')).toMatchObject({ VECTOR_STORE_SECRET: 'qdrant-credentials', VECTOR_STORE_USER: 'api-key' });
   });
 
   test('a grant into the stack namespace copies nothing', () => {

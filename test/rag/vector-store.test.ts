@@ -289,15 +289,16 @@ describe.each(inCluster)('VectorStore.$kind', ({ kind, make, port, chart, versio
 
   test('the key is generated at apply time into a secret and never written into the values', () => {
     const { stack, cluster: c, binding } = bound('aws', make());
-    const login = binding.grantAccess(workload(c, stack, 'RagApi', 'rag-api'));
+    const login = binding.grantAccess(workload(c, stack, 'RagApi', 'rag-api'), true);
     const doc = synthJson(stack);
-    const secret = only(doc, 'kubernetes_secret_v1');
+    const secret = resourceNamed(doc, 'kubernetes_secret_v1', 'Store_Credentials_');
     expect(secret.metadata).toMatchObject({ name: `${kind}-credentials`, namespace: 'rag' });
     expect(secret.data[binding.apiKeySecret!.key]).toMatch(/^\$\{replace\(join\("", \[uuid\(\), uuid\(\)\]\), "-", ""\)\}$/);
     expect(secret.lifecycle).toEqual({ ignore_changes: ['data'] });
     const v = values(doc);
     expect(v).not.toMatch(/uuid|minioadmin|\$\{/);
-    expect(v).toContain(`${kind}-credentials`);
+    // Weaviate reads its key list from the secret built of the admin and read-only keys.
+    expect(v).toContain(kind === 'weaviate' ? 'weaviate-api-keys' : `${kind}-credentials`);
     expect(login).toMatchObject({
       authentication: 'api-key',
       passwordSecret: binding.apiKeySecret,
@@ -340,6 +341,65 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+describe('per-workload keys: readers get the read-only key, never the admin key', () => {
+  const readers = [
+    { kind: 'qdrant', make: VectorStore.qdrant, readUser: 'read-only-api-key', adminKey: 'api-key' },
+    { kind: 'weaviate', make: VectorStore.weaviate, readUser: 'api-key-read-only', adminKey: 'AUTHENTICATION_APIKEY_ALLOWED_KEYS' },
+  ];
+
+  test.each(readers)(
+    '$kind: a reader logs in with the read-only secret, a writer with the admin one',
+    ({ kind, make, readUser, adminKey }) => {
+      const { stack, cluster: c, binding } = bound('aws', make());
+      const reader = binding.grantAccess(workload(c, stack, 'Query', 'query'));
+      const writer = binding.grantAccess(workload(c, stack, 'Ingest', 'ingest'), true);
+      expect(reader).toMatchObject({
+        user: readUser,
+        passwordSecret: { namespace: 'rag', name: `${kind}-read-credentials`, key: 'api-key' },
+      });
+      expect(writer).toMatchObject({ user: 'api-key', passwordSecret: { namespace: 'rag', name: `${kind}-credentials`, key: adminKey } });
+      expect(binding.readOnlyKeySecret).toEqual(reader.passwordSecret);
+      const doc = synthJson(stack);
+      // Its own generated secret (a new resource on upgrade: the admin secret ignores changes to its data).
+      const read = resourceNamed(doc, 'kubernetes_secret_v1', 'Store_ReadCredentials_');
+      expect(read.metadata).toMatchObject({ name: `${kind}-read-credentials`, namespace: 'rag' });
+      expect(read.data).toEqual({ 'api-key': expect.stringMatching(/^\$\{replace\(join\("", \[uuid\(\), uuid\(\)\]\), "-", ""\)\}$/) });
+      expect(read.lifecycle).toEqual({ ignore_changes: ['data'] });
+      // The release waits for every secret it reads at install.
+      const deps = only(doc, 'helm_release').depends_on as string[];
+      for (const name of Object.keys(resources(doc, 'kubernetes_secret_v1'))) expect(deps).toContain(`kubernetes_secret_v1.${name}`);
+    },
+  );
+
+  test('qdrant: the read-only key reaches service.read_only_api_key by reference', () => {
+    const v = values(synthJson(bound('aws', VectorStore.qdrant()).stack));
+    expect(v).toContain('readOnlyApiKey:\n  valueFrom:\n    secretKeyRef:\n      name: qdrant-read-credentials\n      key: api-key\n');
+  });
+
+  test('weaviate: two keys for two users, the second read-only through the admin list', () => {
+    const { stack } = bound('aws', VectorStore.weaviate());
+    const doc = synthJson(stack);
+    const v = values(doc);
+    expect(v).toContain('AUTHENTICATION_APIKEY_USERS: "api-key,api-key-read-only"\n');
+    expect(v).toContain('AUTHORIZATION_ADMINLIST_ENABLED: "true"\n');
+    expect(v).toContain('AUTHORIZATION_ADMINLIST_USERS: api-key\n');
+    expect(v).toContain('AUTHORIZATION_ADMINLIST_READONLY_USERS: api-key-read-only\n');
+    // The server's key list: admin key then read-only key, both by reference, in the order of the users.
+    const keys = resourceNamed(doc, 'kubernetes_secret_v1', 'Store_ServerKeys_');
+    expect(keys.metadata.name).toBe('weaviate-api-keys');
+    expect(keys.data.AUTHENTICATION_APIKEY_ALLOWED_KEYS).toMatch(
+      /^\$\{join\(",", \[kubernetes_secret_v1\.Store_Credentials_\w+\.data\.AUTHENTICATION_APIKEY_ALLOWED_KEYS, kubernetes_secret_v1\.Store_ReadCredentials_\w+\.data\["api-key"\]\]\)\}$/,
+    );
+    expect(keys.lifecycle).toBeUndefined();
+  });
+
+  test('milvus has no read-only key: every login is root (a known limit)', () => {
+    const { stack, cluster: c, binding } = bound('aws', VectorStore.milvus());
+    expect(binding.readOnlyKeySecret).toBeUndefined();
+    expect(binding.grantAccess(workload(c, stack, 'Query', 'query'))).toMatchObject({ user: 'root', passwordSecret: binding.apiKeySecret });
+  });
+});
+
 describe('authentication, as the conformance rule vectordb-auth reads it', () => {
   test('qdrant: apiKey read from the secret by reference', () => {
     const v = values(synthJson(bound('aws', VectorStore.qdrant()).stack));
@@ -351,7 +411,7 @@ describe('authentication, as the conformance rule vectordb-auth reads it', () =>
     const v = values(synthJson(bound('aws', VectorStore.weaviate()).stack));
     expect(v).toContain('authentication:\n  anonymous_access:\n    enabled: false\n');
     expect(v).toContain('AUTHENTICATION_APIKEY_ENABLED: "true"');
-    expect(v).toContain('envSecrets:\n  AUTHENTICATION_APIKEY_ALLOWED_KEYS: weaviate-credentials\n');
+    expect(v).toContain('envSecrets:\n  AUTHENTICATION_APIKEY_ALLOWED_KEYS: weaviate-api-keys\n');
     expect(v).toContain('sysctlInitContainer:\n    enabled: false');
     expect(v).toContain('service:\n  type: ClusterIP\ngrpcService:\n  type: ClusterIP\n');
     expect(v).toContain('capabilities:\n    drop:\n      - ALL');
