@@ -1,5 +1,5 @@
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
-import { Fn, ITerraformDependable, Token } from 'cdktf';
+import { Annotations, Fn, ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ChartOverrides, ChartRef, HelmAddon } from '../addons/chart';
 import { PodSecurityLevel } from '../addons/namespace';
@@ -236,10 +236,15 @@ abstract class InClusterStore extends VectorStore {
       dependables,
       // Readers get the read-only key where the store has one; writers the admin key. The secrets are in the
       // RAG namespace (pods elsewhere cannot mount them; grants copy the one they need).
-      grantAccess: (_identity: IWorkloadIdentity, write?: boolean): ServiceLogin =>
-        !write && readOnlyKeySecret && spec.readOnlyUser
-          ? { user: spec.readOnlyUser, authentication: 'api-key', passwordSecret: readOnlyKeySecret, dependables: [...dependables] }
-          : { user: spec.user, authentication: 'api-key', passwordSecret: apiKeySecret, dependables: [...dependables] },
+      grantAccess: (identity: IWorkloadIdentity, write?: boolean): ServiceLogin => {
+        if (!write && readOnlyKeySecret && spec.readOnlyUser)
+          return { user: spec.readOnlyUser, authentication: 'api-key', passwordSecret: readOnlyKeySecret, dependables: [...dependables] };
+        if (!write)
+          Annotations.of(scope).addWarning(
+            `${this.kind} has no read-only login here: the query grant of ${identity.node.path} gets the ${spec.user} credential, which may also write and delete; use VectorStore.qdrant(), weaviate() or pgvector() where apps only query`,
+          );
+        return { user: spec.user, authentication: 'api-key', passwordSecret: apiKeySecret, dependables: [...dependables] };
+      },
     };
   }
 

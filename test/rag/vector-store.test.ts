@@ -45,6 +45,15 @@ function workload(c: IAcceleratorCluster, stack: TerraformStack, id: string, ser
   return c.bindServiceAccount(stack, id, { namespace: 'rag', serviceAccountName });
 }
 
+/** Warnings on the store's constructs. */
+function warnings(stack: TerraformStack): string[] {
+  return stack.node
+    .findAll()
+    .flatMap((c) => c.node.metadata)
+    .filter((m) => m.type === '@cdktf/warn')
+    .map((m) => String(m.data));
+}
+
 /** The one resource of a type created by the store (under test/Store). */
 const only = (doc: any, type: string): any => resourceNamed(doc, type, 'Store_');
 const job = (doc: any) => only(doc, 'kubernetes_job_v1');
@@ -393,10 +402,15 @@ describe('per-workload keys: readers get the read-only key, never the admin key'
     expect(keys.lifecycle).toBeUndefined();
   });
 
-  test('milvus has no read-only key: every login is root (a known limit)', () => {
+  test('milvus has no read-only key: every login is root, and a query grant says so at synth', () => {
     const { stack, cluster: c, binding } = bound('aws', VectorStore.milvus());
     expect(binding.readOnlyKeySecret).toBeUndefined();
+    binding.grantAccess(workload(c, stack, 'Ingest', 'ingest'), true);
+    expect(warnings(stack)).toEqual([]);
     expect(binding.grantAccess(workload(c, stack, 'Query', 'query'))).toMatchObject({ user: 'root', passwordSecret: binding.apiKeySecret });
+    expect(warnings(stack)).toEqual([
+      'milvus has no read-only login here: the query grant of test/Query gets the root credential, which may also write and delete; use VectorStore.qdrant(), weaviate() or pgvector() where apps only query',
+    ]);
   });
 });
 
