@@ -86,6 +86,17 @@ export default tseslint.config(
     composites,
   ),
 
+  // policy: the security checks read synthesized resources; every layer may declare suppressions, so it
+  // imports no layer above lib/private.
+  restrict(
+    ['lib/policy/**/*.ts'],
+    {
+      regex: lib('gpu|core|aws|azure|addons|observability[^/]*|rag|feast|tenancy'),
+      message: 'lib/policy reads Terraform resources only: it imports cdktf and lib/private, so any layer can declare suppressions.',
+    },
+    composites,
+  ),
+
   // The clouds never reach into each other.
   restrict(
     ['lib/aws/**/*.ts'],

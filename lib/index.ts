@@ -207,3 +207,10 @@ export { EksNamespaceAdmin } from './aws/namespace-admin';
 export type { EksNamespaceAdminProps } from './aws/namespace-admin';
 export { AksNamespaceAdmin } from './azure/namespace-admin';
 export type { AksNamespaceAdminProps } from './azure/namespace-admin';
+
+// Security checks users run at synth (a cdktf Aspect), with suppressions that carry a reason.
+export { PlatformSecurityChecks } from './policy/security-checks';
+export { SecurityRuleLevel } from './policy/rule';
+export type { SecurityRuleInfo } from './policy/rule';
+export { SecuritySuppressions } from './policy/suppressions';
+export type { SecuritySuppression } from './policy/suppressions';
