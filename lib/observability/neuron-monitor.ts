@@ -3,6 +3,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IAcceleratorCluster } from '../core/cluster';
 import { AcceleratorKind } from '../gpu/accelerator';
+import { SecuritySuppressions } from '../policy/suppressions';
 import { neuronNodeTolerations } from '../private/tolerations';
 import { NEURON_MONITOR_LABELS, NEURON_MONITOR_PORT } from './scrape';
 
@@ -78,5 +79,11 @@ export class NeuronMonitor extends Construct {
       },
       dependsOn: [...props.cluster.addonDependencies(this), ...(props.dependsOn ?? [])],
     });
+    SecuritySuppressions.addSuppressions(this.daemonSet, [
+      {
+        id: 'k8s-not-privileged',
+        reason: 'neuron-monitor reads the Neuron devices and driver counters on the host; AWS ships it privileged',
+      },
+    ]);
   }
 }
