@@ -1,4 +1,5 @@
 import { App } from 'cdktf';
+import { PlatformSecurityChecks } from '../lib';
 import { AwsGpuClusterStack } from './aws-gpu-cluster/stack';
 import { AzureGpuClusterStack } from './azure-gpu-cluster/stack';
 import { ExistingClusterStack } from './existing-cluster/stack';
@@ -25,4 +26,5 @@ new FeatureStoreAwsStack(app, 'feature-store-aws');
 new FeatureStoreAzureStack(app, 'feature-store-azure');
 new MultiTenantAwsStack(app, 'multi-tenant-aws');
 new MultiTenantAzureStack(app, 'multi-tenant-azure');
+PlatformSecurityChecks.applyTo(app);
 app.synth();
