@@ -1,6 +1,6 @@
 import { TerraformResource, TerraformStack } from 'cdktf';
 import { PlatformSecurityChecks } from '../../lib';
-import { checkedStack, fired } from './fixtures';
+import { checkedStack, findings, fired } from './fixtures';
 
 /** A resource of any type whose configuration is exactly `config` (written as an escape-hatch override). */
 function raw(stack: TerraformStack, id: string, type: string, config: { [key: string]: unknown }): TerraformResource {
@@ -239,5 +239,21 @@ describe('rules across resources', () => {
       set_sensitive: [{ name: 'auth.password', value: 'from-a-variable' }],
     });
     expect(fired(stack)).toEqual(['ERROR helm-literal-secret test/Set', 'ERROR helm-literal-secret test/Url']);
+  });
+});
+
+describe('messages', () => {
+  test('name the containers that break a rule, in one finding per workload', () => {
+    const { stack } = checkedStack();
+    const two = deployment({ privileged: true });
+    (two.spec.template.spec as any).init_container = [
+      { name: 'init', image: 'init:1', security_context: { ...hardened, privileged: true } },
+    ];
+    raw(stack, 'Two', 'kubernetes_deployment_v1', two);
+    raw(stack, 'One', 'kubernetes_deployment_v1', deployment({ privileged: true }));
+    expect(findings(stack)).toEqual([
+      "ERROR [test/One] k8s-not-privileged container 'app' runs privileged; remove security_context.privileged, or suppress with the reason the workload needs the host (a device plugin)",
+      "ERROR [test/Two] k8s-not-privileged containers 'init', 'app' run privileged; remove security_context.privileged, or suppress with the reason the workload needs the host (a device plugin)",
+    ]);
   });
 });

@@ -41,7 +41,7 @@ function containerRule(
   level: SecurityRuleLevel,
   description: string,
   fix: string,
-  what: string,
+  what: [singular: string, plural: string],
   bad: (c: Container) => boolean | undefined,
 ): Rule {
   return {
@@ -56,7 +56,8 @@ function containerRule(
       const names = containers(pod)
         .filter((c) => bad(c) === true)
         .map((c) => `'${c.name}'`);
-      return names.length ? `container${names.length > 1 ? 's' : ''} ${names.join(', ')} ${what}` : undefined;
+      if (!names.length) return undefined;
+      return names.length > 1 ? `containers ${names.join(', ')} ${what[1]}` : `container ${names[0]} ${what[0]}`;
     },
   };
 }
@@ -158,7 +159,7 @@ export const KUBERNETES_RULES: Rule[] = [
     WARNING,
     'Containers run as a non-root user (Pod Security restricted).',
     'set security_context.run_as_non_root = true (pod or container) and a non-zero run_as_user the image supports',
-    'may run as root',
+    ['may run as root', 'may run as root'],
     ({ sc, podSc }) => {
       const nonRoot = sc.run_as_non_root ?? podSc.run_as_non_root;
       const user = sc.run_as_user ?? podSc.run_as_user;
@@ -172,7 +173,7 @@ export const KUBERNETES_RULES: Rule[] = [
     WARNING,
     'Containers cannot gain privileges (no setuid escalation).',
     'set security_context.allow_privilege_escalation = false on every container',
-    'allow privilege escalation',
+    ['allows privilege escalation', 'allow privilege escalation'],
     ({ sc }) => known(sc.allow_privilege_escalation, (v) => v === false || v === 'false'),
   ),
   containerRule(
@@ -180,7 +181,7 @@ export const KUBERNETES_RULES: Rule[] = [
     WARNING,
     'Containers drop all Linux capabilities (and add back only NET_BIND_SERVICE if needed).',
     'set security_context.capabilities.drop = ["ALL"] on every container',
-    'keep Linux capabilities',
+    ['keeps Linux capabilities', 'keep Linux capabilities'],
     ({ sc }) => {
       const drop = block(sc.capabilities)?.drop;
       return known(drop, (d) => Array.isArray(d) && (d.includes('ALL') || d.some(isToken)));
@@ -191,7 +192,7 @@ export const KUBERNETES_RULES: Rule[] = [
     WARNING,
     'Containers run under the RuntimeDefault (or a Localhost) seccomp profile.',
     'set security_context.seccomp_profile.type = "RuntimeDefault" on the pod',
-    'run without a seccomp profile',
+    ['runs without a seccomp profile', 'run without a seccomp profile'],
     ({ sc, podSc }) => {
       const type = block(sc.seccomp_profile)?.type ?? block(podSc.seccomp_profile)?.type;
       return known(type, (t) => t === 'RuntimeDefault' || t === 'Localhost');
@@ -202,7 +203,7 @@ export const KUBERNETES_RULES: Rule[] = [
     WARNING,
     'Containers have a read-only root filesystem; what they write goes to an emptyDir or a volume.',
     'set security_context.read_only_root_filesystem = true and mount an emptyDir where the process writes (/tmp, caches)',
-    'have a writable root filesystem',
+    ['has a writable root filesystem', 'have a writable root filesystem'],
     ({ sc }) => known(sc.read_only_root_filesystem, isTrue),
   ),
   containerRule(
@@ -210,7 +211,7 @@ export const KUBERNETES_RULES: Rule[] = [
     ERROR,
     'No container runs privileged (full access to the node).',
     'remove security_context.privileged, or suppress with the reason the workload needs the host (a device plugin)',
-    'run privileged',
+    ['runs privileged', 'run privileged'],
     ({ sc }) => (isToken(sc.privileged) ? undefined : isTrue(sc.privileged)),
   ),
   {
