@@ -50,14 +50,18 @@ export class PlatformSecurityChecks implements IAspect {
   }
 
   /**
-   * Adds the checks to every stack under `scope` (an app, or a construct holding stacks), or to the stack
-   * holding `scope`. Call it once the stacks are defined, before `app.synth()`.
+   * Adds the checks to every stack under `scope` (an app, or a construct holding stacks), or, for a
+   * construct inside a stack, to that construct and everything under it. Call it once the stacks are
+   * defined, before `app.synth()`: a stack created later is not checked.
    */
   public static applyTo(scope: IConstruct): PlatformSecurityChecks {
     const checks = new PlatformSecurityChecks();
     const stacks = scope.node.findAll().filter((c): c is TerraformStack => TerraformStack.isStack(c));
-    if (!stacks.length) Aspects.of(TerraformStack.of(scope)).add(checks);
-    for (const s of stacks) Aspects.of(s).add(checks);
+    if (!stacks.length && !scope.node.scopes.some((c) => TerraformStack.isStack(c)))
+      throw new Error(
+        `${scope.node.path || '(app)'}: PlatformSecurityChecks.applyTo found no TerraformStack to check; call it after the stacks are defined, just before app.synth()`,
+      );
+    for (const target of stacks.length ? stacks : [scope]) Aspects.of(target).add(checks);
     return checks;
   }
 

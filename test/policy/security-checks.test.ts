@@ -192,6 +192,12 @@ describe('PlatformSecurityChecks', () => {
     expect(stacks.flatMap(fired)).toEqual(['ERROR eks-secrets-encryption a/Cluster', 'ERROR eks-secrets-encryption b/Cluster']);
   });
 
+  test('applyTo before any stack exists says so instead of checking nothing', () => {
+    expect(() => PlatformSecurityChecks.applyTo(newApp())).toThrow(
+      '(app): PlatformSecurityChecks.applyTo found no TerraformStack to check; call it after the stacks are defined, just before app.synth()',
+    );
+  });
+
   test('every rule has a unique kebab-case id, a level, resource types, a description and a fix', () => {
     const rules = PlatformSecurityChecks.rules;
     expect(new Set(rules.map((r) => r.id)).size).toBe(rules.length);
