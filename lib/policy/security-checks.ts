@@ -85,7 +85,16 @@ export class PlatformSecurityChecks implements IAspect {
       const audit: { rule: string; reason: string; declared_at: string }[] = [];
       for (const rule of RULES) {
         if (!rule.resourceTypes.includes(r.type)) continue;
-        const problem = rule.check(r, stack);
+        let problem: string | undefined;
+        try {
+          problem = rule.check(r, stack);
+        } catch (e) {
+          // A configuration shape the rule did not expect: say so, never stop the synth from inside a rule.
+          Annotations.of(r.resource).addWarning(
+            printable(`${rule.id} could not be checked (${(e as Error).message}); check this resource by hand`),
+          );
+          continue;
+        }
         if (problem === undefined) continue;
         const s = covering.find((c) => c.id === rule.id);
         if (s) {
