@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { KubernetesSecretKeyRef } from '../core/data-services';
 import { kubernetesName, labelValue } from '../private/naming';
 import { ServingMetricsLabels } from '../observability/scrape';
+import { API_AUTH_MIDDLEWARE, API_AUTH_MOUNT_PATH, ApiAuthConfig, ROUTER_LAUNCHER, ROUTER_PYTHON } from './api-auth';
 import { ModelTask, ServingPlan } from './served-model';
 import { RagContext } from './types';
 
@@ -127,6 +128,9 @@ export function vllmArgs(plan: ServingPlan, task: ModelTask, modelPath?: string)
     String(plan.maxNumSeqs),
     '--gpu-memory-utilization',
     String(plan.gpuMemoryUtilization),
+    // The API key on every route, not only /v1 (see api-auth.ts); the module is on PYTHONPATH.
+    '--middleware',
+    API_AUTH_MIDDLEWARE,
   ];
   // Downloaded weights are cached on the pod's own volume; no write back to the hub.
   if (modelPath === undefined) args.push('--download-dir', '/models');
@@ -167,8 +171,10 @@ export class ModelServer extends Construct {
       failureThreshold: failures,
       timeoutSeconds: 5,
     });
+    const auth = new ApiAuthConfig(this, 'ApiAuth', { ctx, workloadName: this.deploymentName, router: false });
     const env = [
       { name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: props.apiKey.name, key: props.apiKey.key } } },
+      ...auth.env,
       { name: 'HF_HOME', value: '/models/hf' },
       // torch.compile and CUDA graph caches on the same volume, so a restarted container skips recompiling.
       { name: 'VLLM_CACHE_ROOT', value: '/models/vllm-cache' },
@@ -186,7 +192,7 @@ export class ModelServer extends Construct {
         // A new pod must be ready before an old one goes: a GPU takes minutes to warm.
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '1', maxUnavailable: '0' } },
         template: {
-          metadata: { labels },
+          metadata: { labels, annotations: auth.podAnnotations },
           spec: {
             priorityClassName: 'ai-inference',
             automountServiceAccountToken: false,
@@ -232,6 +238,7 @@ export class ModelServer extends Construct {
                   { name: 'models', mountPath: '/models' },
                   { name: 'dshm', mountPath: '/dev/shm' },
                   ...(cache ? [{ name: 'model-cache', mountPath: MODEL_CACHE_MOUNT_PATH, readOnly: true }] : []),
+                  auth.volumeMount,
                 ],
               },
             ],
@@ -242,6 +249,7 @@ export class ModelServer extends Construct {
               ...(cache ? [{ name: 'model-cache', persistentVolumeClaim: { claimName: cache.claimName, readOnly: true } }] : []),
               // NCCL and PyTorch workers share tensors through /dev/shm.
               { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } },
+              auth.volume,
             ],
           },
         },
@@ -249,7 +257,7 @@ export class ModelServer extends Construct {
       waitForRollout: false,
       // KEDA owns the replica count once it runs.
       lifecycle: { ignoreChanges: ['spec[0].replicas'] },
-      dependsOn: props.dependsOn,
+      dependsOn: [...props.dependsOn, auth.configMap],
     });
     new ServiceV1(this, 'Service', {
       provider,
@@ -475,6 +483,7 @@ export class ModelRouter extends Construct {
       subject: [{ kind: 'ServiceAccount', name, namespace: ctx.namespace }],
       dependsOn: [role, sa],
     });
+    const auth = new ApiAuthConfig(this, 'ApiAuth', { ctx, workloadName: name, router: true });
     const probe = (period: number) => ({
       httpGet: { path: '/health', port: String(SERVING_PORT) },
       periodSeconds: period,
@@ -488,7 +497,7 @@ export class ModelRouter extends Construct {
         replicas: String(props.replicas ?? 2),
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels: this.podLabels },
+          metadata: { labels: this.podLabels, annotations: auth.podAnnotations },
           spec: {
             serviceAccountName: name,
             automountServiceAccountToken: true,
@@ -509,6 +518,9 @@ export class ModelRouter extends Construct {
                 name: 'router',
                 image: ROUTER_IMAGE,
                 imagePullPolicy: 'IfNotPresent',
+                // The router's entrypoint (vllm_router.app:main) through a launcher that adds the API-key
+                // middleware first: the router itself checks no key (see api-auth.ts).
+                command: [ROUTER_PYTHON, `${API_AUTH_MOUNT_PATH}/${ROUTER_LAUNCHER}`],
                 args: [
                   '--host',
                   '0.0.0.0',
@@ -529,19 +541,24 @@ export class ModelRouter extends Construct {
                   '--request-stats-window',
                   '60',
                 ],
-                env: [{ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: props.apiKey.name, key: props.apiKey.key } } }],
+                env: [
+                  { name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: props.apiKey.name, key: props.apiKey.key } } },
+                  ...auth.env,
+                ],
                 port: [{ name: ServingMetricsLabels.PORT_NAME, containerPort: SERVING_PORT, protocol: 'TCP' }],
                 resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
                 readinessProbe: probe(5),
                 livenessProbe: probe(10),
                 securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+                volumeMount: [auth.volumeMount],
               },
             ],
+            volume: [auth.volume],
           },
         },
       },
       waitForRollout: false,
-      dependsOn: [...props.dependsOn, binding],
+      dependsOn: [...props.dependsOn, binding, auth.configMap],
     });
     new ServiceV1(this, 'Service', {
       provider,
