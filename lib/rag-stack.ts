@@ -257,8 +257,8 @@ export class RagStack extends Construct {
 
     // The namespace: baseline Pod Security (vLLM runs as root), default-deny ingress; platform namespaces
     // (monitoring) may scrape; granted app namespaces may reach the router only.
-    // Not open to other platform namespaces: model servers (whose non-/v1 paths vLLM serves without the
-    // key) are reached by the routers and Prometheus only; apps come in through grants, to the routers.
+    // Not open to other platform namespaces: model servers and routers ask for the API key on every route but
+    // /health and /metrics (rag/api-auth.ts); apps come in through grants, to the routers.
     const ns = new PlatformNamespace(this, 'Namespace', {
       cluster,
       name: this.namespace,

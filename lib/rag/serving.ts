@@ -63,7 +63,11 @@ export interface ModelServerProps {
   readonly plan: ServingPlan;
   /** What the model does. */
   readonly task: ModelTask;
-  /** Secret with the API key clients must send. */
+  /**
+   * Secret with the API key clients must send, as `Authorization: Bearer <key>`, on every route but GET
+   * `/health` and `/metrics` (vLLM's own check covers `/v1` only; a middleware mounted from a ConfigMap covers
+   * the rest).
+   */
   readonly apiKey: KubernetesSecretKeyRef;
   /**
    * Secret with a Hugging Face token, for gated models.
@@ -147,8 +151,8 @@ export function vllmArgs(plan: ServingPlan, task: ModelTask, modelPath?: string)
  * One served model: a vLLM Deployment on its pool (exactly the resource and tolerations the pool
  * advertises), its weights read from the model cache (a shared volume, read-only) or downloaded onto an
  * ephemeral volume sized to them, probes sized to its load time,
- * priority class `ai-inference`, the API key from a secret, a Service and a PodDisruptionBudget. Replicas
- * belong to KEDA after creation.
+ * priority class `ai-inference`, the API key from a secret asked for on every route but the probe and
+ * scrape paths, a Service and a PodDisruptionBudget. Replicas belong to KEDA after creation.
  */
 export class ModelServer extends Construct {
   /** The Deployment. */
@@ -420,7 +424,11 @@ export interface ModelRouterProps {
    * is), 'roundrobin' for embedding and scoring (prefix-aware routing reads a prompt those requests lack).
    */
   readonly routingLogic: string;
-  /** Secret with the API key (the router's discovery calls send it to the servers). */
+  /**
+   * Secret with the API key: clients send it on every route but GET `/health` and `/metrics` (the router
+   * itself checks none; a middleware mounted from a ConfigMap does), and the router's discovery calls send
+   * it to the servers.
+   */
   readonly apiKey: KubernetesSecretKeyRef;
   /**
    * Router replicas.
@@ -448,6 +456,7 @@ export function routerLabels(stackName: string, routerName: string): { [key: str
  * prefix-aware routing across replicas, finding servers through the Kubernetes API (a Role that may only
  * read pods of its namespace). Its prefix table grows with traffic (production-stack#687): a memory limit
  * and liveness probe restart it before it starves the node, and two replicas keep the endpoint up meanwhile.
+ * It starts through a launcher that adds the API-key middleware to its app (see `apiKey`).
  */
 export class ModelRouter extends Construct {
   /** In-cluster base URL of the OpenAI-compatible API (append `/v1`). */
