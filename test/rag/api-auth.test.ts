@@ -84,6 +84,17 @@ describe.each([
     }
   });
 
+  test('no dev, profiler, runtime-LoRA or tokenizer-info routes are switched on', () => {
+    for (const [, d] of [...r.servers, ...r.routers]) {
+      const c = d.spec.template.spec.container[0];
+      const names = (c.env as any[]).map((e) => e.name);
+      for (const v of ['VLLM_SERVER_DEV_MODE', 'VLLM_TORCH_PROFILER_DIR', 'VLLM_ALLOW_RUNTIME_LORA_UPDATING'])
+        expect(names).not.toContain(v);
+      expect(c.args).not.toContain('--enable-tokenizer-info-endpoint');
+      expect(c.args).not.toContain('--enable-batch-api');
+    }
+  });
+
   test('the router starts through the launcher, with its own arguments', () => {
     for (const [, d] of r.routers) {
       const c = d.spec.template.spec.container[0];
