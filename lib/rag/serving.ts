@@ -9,6 +9,14 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { KubernetesSecretKeyRef } from '../core/data-services';
 import { kubernetesName, labelValue } from '../private/naming';
+import {
+  containerSecurityContext,
+  NONROOT_UID,
+  podSecurityContext,
+  WritableDir,
+  writableDirs,
+  WritableVolumes,
+} from '../private/pod-security';
 import { ServingMetricsLabels } from '../observability/scrape';
 import { API_AUTH_MIDDLEWARE, API_AUTH_MOUNT_PATH, ApiAuthConfig, ROUTER_LAUNCHER, ROUTER_PYTHON } from './api-auth';
 import { ModelTask, ServingPlan } from './served-model';
@@ -45,6 +53,16 @@ const STAGED_PATTERNS = ['*.json', '*.txt', '*.model', 'tokenizer*', '*.jinja', 
 export const STAGING_IMAGE = 'python:3.12.12-slim';
 /** huggingface_hub for the staging job. */
 const HUB_REQUIREMENT = 'huggingface_hub>=0.34,<1.0';
+/** Where the staging job installs huggingface_hub (an emptyDir: the image's site-packages are read-only). */
+const STAGING_PYTHON_DIR = '/tmp/python';
+/**
+ * vLLM, the staging job and the router run as this uid/gid: their images (vllm/vllm-openai, python:slim,
+ * lmcache/lmstack-router) have no user but root. The staging job writes the model cache as it, and
+ * servers read it as it.
+ */
+export const SERVING_UID = NONROOT_UID;
+/** vLLM's home: caches and configuration it writes (torch.compile, Triton, FlashInfer, ~/.config/vllm). */
+const VLLM_HOME = '/models/home';
 
 /** Options of one model server. */
 export interface ModelServerProps {
@@ -147,6 +165,24 @@ export function vllmArgs(plan: ServingPlan, task: ModelTask, modelPath?: string)
   return args;
 }
 
+/** What the staging job writes besides the cache: pip's target, HOME, HF_HOME (/tmp). */
+const STAGING_WRITABLE_DIRS: WritableDir[] = [{ name: 'tmp', mountPath: '/tmp', sizeLimit: '1Gi' }];
+
+/**
+ * The emptyDirs a model server writes (its root file system is read-only): /models (downloaded weights,
+ * HF_HOME, vLLM's compile caches and HOME), /tmp (torch inductor, ZeroMQ IPC sockets), /dev/shm (memory).
+ */
+export function modelServerWritableDirs(plan: ServingPlan, staged: boolean): WritableVolumes {
+  return writableDirs([
+    // Downloads: sized to the weights (x2.5 + headroom), downloads and conversions must fit.
+    // Staged weights: the compile caches only.
+    { name: 'models', mountPath: '/models', sizeLimit: staged ? '10Gi' : `${plan.cacheVolumeGib}Gi` },
+    { name: 'tmp', mountPath: '/tmp', sizeLimit: '2Gi' },
+    // NCCL and PyTorch workers share tensors through /dev/shm.
+    { name: 'dshm', mountPath: '/dev/shm', sizeLimit: '8Gi', memory: true },
+  ]);
+}
+
 /**
  * One served model: a vLLM Deployment on its pool (exactly the resource and tolerations the pool
  * advertises), its weights read from the model cache (a shared volume, read-only) or downloaded onto an
@@ -182,11 +218,19 @@ export class ModelServer extends Construct {
       { name: 'HF_HOME', value: '/models/hf' },
       // torch.compile and CUDA graph caches on the same volume, so a restarted container skips recompiling.
       { name: 'VLLM_CACHE_ROOT', value: '/models/vllm-cache' },
+      // The root file system is read-only and the uid has no home in the image: what vLLM and its libraries
+      // write under ~ (Triton and FlashInfer JIT caches, ~/.config/vllm) goes to the same emptyDir; USER
+      // names the uid for getpass (torch's inductor cache path), which fails for a uid without a passwd entry.
+      { name: 'HOME', value: VLLM_HOME },
+      { name: 'XDG_CACHE_HOME', value: `${VLLM_HOME}/.cache` },
+      { name: 'XDG_CONFIG_HOME', value: `${VLLM_HOME}/.config` },
+      { name: 'USER', value: 'vllm' },
       // Staged weights need no token: only the staging job talks to the hub.
       ...(props.huggingFaceToken && !cache
         ? [{ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: props.huggingFaceToken.name, key: props.huggingFaceToken.key } } }]
         : []),
     ];
+    const serverDirs = modelServerWritableDirs(plan, cache !== undefined);
     this.deployment = new DeploymentV1(this, 'Deployment', {
       provider,
       metadata: { name: this.deploymentName, namespace: ctx.namespace, labels },
@@ -216,6 +260,8 @@ export class ModelServer extends Construct {
               },
             },
             toleration: plan.tolerations.map((t) => ({ key: t.key, operator: t.operator, value: t.value, effect: t.effect })),
+            // GPUs and Neuron devices come from the device plugins (world-accessible device nodes): no privilege.
+            securityContext: podSecurityContext({ uid: SERVING_UID, gid: SERVING_UID, fsGroup: SERVING_UID }),
             container: [
               {
                 name: 'vllm',
@@ -237,22 +283,17 @@ export class ModelServer extends Construct {
                 startupProbe: probe('/health', 10, Math.ceil(plan.startupSeconds / 10)),
                 readinessProbe: probe('/health', 5, 3),
                 livenessProbe: probe('/health', 10, 6),
-                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+                securityContext: containerSecurityContext({ uid: SERVING_UID, gid: SERVING_UID }),
                 volumeMount: [
-                  { name: 'models', mountPath: '/models' },
-                  { name: 'dshm', mountPath: '/dev/shm' },
+                  ...serverDirs.volumeMount,
                   ...(cache ? [{ name: 'model-cache', mountPath: MODEL_CACHE_MOUNT_PATH, readOnly: true }] : []),
                   auth.volumeMount,
                 ],
               },
             ],
             volume: [
-              // Downloads: sized to the weights (x2.5 + headroom), downloads and conversions must fit.
-              // Staged weights: the compile caches only.
-              { name: 'models', emptyDir: { sizeLimit: cache ? '10Gi' : `${plan.cacheVolumeGib}Gi` } },
+              ...serverDirs.volume,
               ...(cache ? [{ name: 'model-cache', persistentVolumeClaim: { claimName: cache.claimName, readOnly: true } }] : []),
-              // NCCL and PyTorch workers share tensors through /dev/shm.
-              { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '8Gi' } },
               auth.volume,
             ],
           },
@@ -354,6 +395,7 @@ export class ModelStagingJob extends Construct {
       'app.kubernetes.io/part-of': 'ai-platform',
       [SERVED_MODEL_LABEL]: labelValue(plan.servedName),
     };
+    const stagingDirs = writableDirs(STAGING_WRITABLE_DIRS);
     this.job = new JobV1(this, 'Job', {
       provider: ctx.cluster.providers(this).kubernetes,
       metadata: { name: this.jobName, namespace: ctx.namespace, labels },
@@ -370,15 +412,31 @@ export class ModelStagingJob extends Construct {
             // A download of many GiB is an ordinary workload, kept off the add-on pool.
             nodeSelector: { ...ctx.cluster.workloadNodeSelector },
             toleration: ctx.cluster.workloadTolerations.map((t) => ({ ...t })),
+            // The servers' uid, so the files it stages are theirs; fsGroup owns the cache volume where the
+            // driver applies it (Azure Files: the mount's gid; an EFS access point maps every uid to its own).
+            securityContext: {
+              ...podSecurityContext({ uid: SERVING_UID, gid: SERVING_UID, fsGroup: SERVING_UID }),
+              fsGroupChangePolicy: 'OnRootMismatch',
+            },
             container: [
               {
                 name: 'stage',
                 image: props.image ?? STAGING_IMAGE,
                 imagePullPolicy: 'IfNotPresent',
-                // A pinned huggingface_hub range, installed at start (the hub must be reachable anyway).
-                command: ['sh', '-c', `pip install --no-cache-dir --quiet '${HUB_REQUIREMENT}' && exec python3 -c "$STAGING_SCRIPT"`],
+                // A pinned huggingface_hub range, installed at start (the hub must be reachable anyway) into the
+                // tmp emptyDir: the image's site-packages are root's and the root file system is read-only.
+                command: [
+                  'sh',
+                  '-c',
+                  `pip install --no-cache-dir --quiet --target ${STAGING_PYTHON_DIR} '${HUB_REQUIREMENT}' && exec python3 -c "$STAGING_SCRIPT"`,
+                ],
                 env: [
                   { name: 'STAGING_SCRIPT', value: stagingScript(plan.repository) },
+                  { name: 'PYTHONPATH', value: STAGING_PYTHON_DIR },
+                  // pip and Python write their caches and user files under HOME; no home for the uid in the image.
+                  { name: 'HOME', value: '/tmp' },
+                  { name: 'PYTHONUSERBASE', value: '/tmp/python-user' },
+                  { name: 'PIP_DISABLE_PIP_VERSION_CHECK', value: '1' },
                   // The hub's own cache stays off the volume: files land in the target directory only.
                   { name: 'HF_HOME', value: '/tmp/hf' },
                   // Plain HTTP downloads: the Xet client buffers gigabytes per file (huggingface_hub#3300).
@@ -396,11 +454,11 @@ export class ModelStagingJob extends Construct {
                   requests: { cpu: '1', memory: '2Gi', 'ephemeral-storage': '2Gi' },
                   limits: { memory: '4Gi', 'ephemeral-storage': '4Gi' },
                 },
-                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-                volumeMount: [{ name: 'model-cache', mountPath: STAGING_MOUNT_PATH }],
+                securityContext: containerSecurityContext({ uid: SERVING_UID, gid: SERVING_UID }),
+                volumeMount: [{ name: 'model-cache', mountPath: STAGING_MOUNT_PATH }, ...stagingDirs.volumeMount],
               },
             ],
-            volume: [{ name: 'model-cache', persistentVolumeClaim: { claimName: props.claimName } }],
+            volume: [{ name: 'model-cache', persistentVolumeClaim: { claimName: props.claimName } }, ...stagingDirs.volume],
           },
         },
       },
@@ -499,6 +557,7 @@ export class ModelRouter extends Construct {
       failureThreshold: 3,
       timeoutSeconds: 5,
     });
+    const routerDirs = writableDirs([{ name: 'tmp', mountPath: '/tmp', sizeLimit: '256Mi' }]);
     this.deployment = new DeploymentV1(this, 'Deployment', {
       provider,
       metadata: { name, namespace: ctx.namespace, labels: this.podLabels },
@@ -522,6 +581,7 @@ export class ModelRouter extends Construct {
             ],
             nodeSelector: { ...ctx.cluster.systemNodeSelector },
             toleration: ctx.cluster.systemTolerations.map((t) => ({ ...t })),
+            securityContext: podSecurityContext({ uid: SERVING_UID, gid: SERVING_UID }),
             container: [
               {
                 name: 'router',
@@ -553,16 +613,18 @@ export class ModelRouter extends Construct {
                 env: [
                   { name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: props.apiKey.name, key: props.apiKey.key } } },
                   ...auth.env,
+                  // Python libraries write caches under HOME; the root file system is read-only.
+                  { name: 'HOME', value: '/tmp' },
                 ],
                 port: [{ name: ServingMetricsLabels.PORT_NAME, containerPort: SERVING_PORT, protocol: 'TCP' }],
                 resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
                 readinessProbe: probe(5),
                 livenessProbe: probe(10),
-                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-                volumeMount: [auth.volumeMount],
+                securityContext: containerSecurityContext({ uid: SERVING_UID, gid: SERVING_UID }),
+                volumeMount: [...routerDirs.volumeMount, auth.volumeMount],
               },
             ],
-            volume: [auth.volume],
+            volume: [...routerDirs.volume, auth.volume],
           },
         },
       },

@@ -75,7 +75,7 @@ describe.each([
       expect(c.image).toBe(STAGING_IMAGE);
       expect(c.command.slice(0, 2)).toEqual(['sh', '-c']);
       expect(c.command[2]).toMatch(
-        /^pip install --no-cache-dir --quiet 'huggingface_hub>=0\.34,<1\.0' && exec python3 -c "\$STAGING_SCRIPT"$/,
+        /^pip install --no-cache-dir --quiet --target \/tmp\/python 'huggingface_hub>=0\.34,<1\.0' && exec python3 -c "\$STAGING_SCRIPT"$/,
       );
       expect(c.env).toContainEqual({ name: 'STAGING_SCRIPT', value: stagingScript(plan.repository) });
       expect(stagingScript(plan.repository)).toContain(`repo = "${plan.repository}"`);
@@ -83,9 +83,26 @@ describe.each([
       expect(c.env).toContainEqual({ name: 'HF_HUB_DISABLE_XET', value: '1' });
       expect(c.resources.requests).toEqual({ cpu: '1', memory: '2Gi', 'ephemeral-storage': '2Gi' });
       expect(job.spec.active_deadline_seconds).toBe(5100);
-      expect(c.security_context).toEqual({ allow_privilege_escalation: false, capabilities: { drop: ['ALL'] } });
-      expect(c.volume_mount).toEqual([{ name: 'model-cache', mount_path: '/cache' }]);
-      expect(pod.volume).toEqual([{ name: 'model-cache', persistent_volume_claim: { claim_name: rag.modelCacheClaimName } }]);
+      // Restricted Pod Security as the servers' uid, huggingface_hub installed into the tmp emptyDir.
+      expect(c.security_context).toMatchObject({
+        run_as_non_root: true,
+        run_as_user: '1000',
+        allow_privilege_escalation: false,
+        read_only_root_filesystem: true,
+        capabilities: { drop: ['ALL'] },
+        seccomp_profile: { type: 'RuntimeDefault' },
+      });
+      expect(pod.security_context).toMatchObject({ run_as_user: '1000', fs_group: '1000' });
+      expect(c.env).toContainEqual({ name: 'PYTHONPATH', value: '/tmp/python' });
+      expect(c.env).toContainEqual({ name: 'HOME', value: '/tmp' });
+      expect(c.volume_mount).toEqual([
+        { name: 'model-cache', mount_path: '/cache' },
+        { name: 'tmp', mount_path: '/tmp' },
+      ]);
+      expect(pod.volume).toEqual([
+        { name: 'model-cache', persistent_volume_claim: { claim_name: rag.modelCacheClaimName } },
+        { name: 'tmp', empty_dir: { size_limit: '1Gi' } },
+      ]);
       expect(job.depends_on).toContain(`kubernetes_persistent_volume_claim_v1.${claims[0][0]}`);
     }
   });
@@ -202,7 +219,17 @@ describe.each([
         parameters: { skuName: 'Premium_LRS', resourceGroup: '${azurerm_resource_group.Gpu_ResourceGroup_2AE12D52.name}' },
         reclaim_policy: 'Retain',
         allow_volume_expansion: true,
-        mount_options: ['dir_mode=0755', 'file_mode=0644', 'mfsymlinks', 'cache=strict', 'nosharesock', 'actimeo=30'],
+        // Owned by the uid the staging job writes as (SMB has no POSIX owners: the mount decides).
+        mount_options: [
+          'dir_mode=0755',
+          'file_mode=0644',
+          'uid=1000',
+          'gid=1000',
+          'mfsymlinks',
+          'cache=strict',
+          'nosharesock',
+          'actimeo=30',
+        ],
       });
       expect(resources(doc, 'aws_efs_file_system')).toEqual({});
     });

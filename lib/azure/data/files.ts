@@ -3,6 +3,7 @@ import { ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct, Node } from 'constructs';
 import { ISharedFileSystem, SharedFileSystemOptions } from '../../core/data-services';
 import { sameStack } from '../../private/cluster-access';
+import { NONROOT_UID } from '../../private/pod-security';
 import { lazyModule } from '../../private/lazy';
 import type { AzureDataServicesProps } from './index';
 
@@ -58,10 +59,20 @@ export class AzureFilesSharedFileSystem implements ISharedFileSystem {
         parameters: volumes ? { skuName: 'Premium_LRS', resourceGroup: volumes.resourceGroupName } : { skuName: 'Premium_LRS' },
         reclaimPolicy: 'Retain',
         allowVolumeExpansion: true,
-        // Read-mostly cache: files 0644 and directories 0755 (owner root, who writes them); symlinks as
-        // Hugging Face snapshots make them; strict caching; no shared socket (fewer reconnect races);
+        // Read-mostly cache: files 0644 and directories 0755, owned by the non-root uid/gid the library's
+        // pods run as (SMB has no POSIX owners: the mount decides; the staging job writes as it); symlinks
+        // as Hugging Face snapshots make them; strict caching; no shared socket (fewer reconnect races);
         // attributes cached 30 s (metadata-heavy loads).
-        mountOptions: ['dir_mode=0755', 'file_mode=0644', 'mfsymlinks', 'cache=strict', 'nosharesock', 'actimeo=30'],
+        mountOptions: [
+          'dir_mode=0755',
+          'file_mode=0644',
+          `uid=${NONROOT_UID}`,
+          `gid=${NONROOT_UID}`,
+          'mfsymlinks',
+          'cache=strict',
+          'nosharesock',
+          'actimeo=30',
+        ],
         dependsOn: [...props.cluster.addonDependencies(host), ...(volumes?.grant(host) ?? [])],
       });
       perKey.set(key, storageClass);
