@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { ChartOverrides } from '../addons/chart';
 import { ManifestsRelease } from '../addons/manifests';
 import { CloudProvider, IPlatformCluster, IWorkloadIdentity } from '../core/cluster';
+import { manifestContainerSecurityContext, manifestPodSecurityContext } from '../private/pod-security';
 import { isToken } from '../private/validation';
 import { FEAST_CONFIG_DIR, FEATURE_STORE_YAML, PG_PASSFILE_DIR, k8sName } from './feature-store-yaml';
 import { FEAST_UID, FeastIdentityConfig, feastShell, manifestEnv } from './workload';
@@ -267,7 +268,7 @@ export function featureServerManifests(
         metadata: { labels: { ...selector } },
         spec: {
           serviceAccountName: props.serviceAccountName,
-          securityContext: { runAsNonRoot: true, runAsUser: FEAST_UID, fsGroup: FEAST_UID, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: manifestPodSecurityContext({ uid: FEAST_UID, fsGroup: FEAST_UID }),
           volumes: [
             { name: 'feast-config', secret: { secretName: props.config.secretName, defaultMode: 0o444 } },
             { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
@@ -277,12 +278,7 @@ export function featureServerManifests(
           containers: [
             {
               name: FEATURE_SERVER_CONTAINER,
-              securityContext: {
-                runAsNonRoot: true,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: readOnlyRoot,
-                capabilities: { drop: ['ALL'] },
-              },
+              securityContext: { ...manifestContainerSecurityContext(), readOnlyRootFilesystem: readOnlyRoot },
               image: props.image,
               imagePullPolicy: 'IfNotPresent',
               env: [

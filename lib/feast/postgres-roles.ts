@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { IPlatformCluster, IWorkloadIdentity } from '../core/cluster';
 import { IPostgresDatabase, ServiceLogin } from '../core/data-services';
 import { sameStack } from '../private/cluster-access';
+import { containerSecurityContext, podSecurityContext } from '../private/pod-security';
 import { reportProblems } from '../private/problems';
 import { isToken } from '../private/validation';
 import { AWS_CLI_IMAGE, AZURE_CLI_IMAGE, PSQL_IMAGE } from '../rag/pgvector-bootstrap';
@@ -40,7 +41,7 @@ export interface FeastPostgresGrant {
   readonly dependables: ITerraformDependable[];
 }
 
-const UID = '70';
+const UID = 70;
 const CREDENTIALS = '/run/pg';
 const CREATES_LOGIN = /^(CREATE\s+(ROLE|USER)\b|SELECT\s+\*\s+FROM\s+pgaadauth_create_principal)/i;
 const IN_DATABASE = /^--\s*in database\s+"?([^",:\s]+)"?/i;
@@ -133,13 +134,7 @@ export class FeastPostgresRoles extends Construct {
             restartPolicy: 'Never',
             nodeSelector: { ...cluster.systemNodeSelector },
             toleration: cluster.systemTolerations.map((t) => ({ key: t.key, operator: t.operator, effect: t.effect })),
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: UID,
-              runAsGroup: UID,
-              fsGroup: UID,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
+            securityContext: podSecurityContext({ uid: UID, gid: UID, fsGroup: UID }),
             initContainer: [init],
             container: [
               {
@@ -326,16 +321,7 @@ function hardened(name: string, image: string): JobV1SpecTemplateSpecContainer {
     name,
     image,
     imagePullPolicy: 'IfNotPresent',
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: UID,
-      runAsGroup: UID,
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
+    securityContext: containerSecurityContext({ uid: UID, gid: UID }),
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
     volumeMount: [
       { name: 'credentials', mountPath: CREDENTIALS },

@@ -1,5 +1,6 @@
 import { ITerraformDependable } from 'cdktf';
 import { CloudProvider, IPlatformCluster } from '../core/cluster';
+import { containerSecurityContext, podSecurityContext } from '../private/pod-security';
 import { FEAST_CONFIG_DIR, FEATURE_STORE_YAML, FeastEnvVar, PG_PASSFILE_DIR, PG_TOKEN_SCRIPT_KEY } from './feature-store-yaml';
 
 /** One identity's Feast configuration: the secret holding its feature_store.yaml, and what its pods set. */
@@ -94,12 +95,7 @@ export function feastPodSpec(o: FeastPodOptions): { [key: string]: any } {
     restartPolicy: 'Never',
     nodeSelector: { ...o.cluster.systemNodeSelector },
     toleration: o.cluster.systemTolerations.map((t) => ({ key: t.key, operator: t.operator, effect: t.effect })),
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: String(FEAST_UID),
-      fsGroup: String(FEAST_UID),
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
+    securityContext: podSecurityContext({ uid: FEAST_UID, fsGroup: FEAST_UID }),
     container: [
       {
         name: o.containerName,
@@ -108,14 +104,7 @@ export function feastPodSpec(o: FeastPodOptions): { [key: string]: any } {
         command: o.command,
         env: providerEnv(o.config.env),
         resources: { requests: { cpu: o.cpu, memory: o.memory }, limits: { memory: o.memory } },
-        securityContext: {
-          runAsNonRoot: true,
-          allowPrivilegeEscalation: false,
-          privileged: false,
-          readOnlyRootFilesystem: true,
-          capabilities: { drop: ['ALL'] },
-          seccompProfile: { type: 'RuntimeDefault' },
-        },
+        securityContext: containerSecurityContext(),
         volumeMount: [
           { name: 'feast-config', mountPath: FEAST_CONFIG_DIR, readOnly: true },
           { name: 'tmp', mountPath: '/tmp' },

@@ -1,4 +1,5 @@
 import { IPlatformCluster } from '../core/cluster';
+import { manifestContainerSecurityContext, manifestPodSecurityContext } from '../private/pod-security';
 
 /** Options of the OpenTelemetry trace gateway. */
 export interface TracingOptions {
@@ -86,6 +87,8 @@ export function otelCollectorValues(cluster: IPlatformCluster, t: TracingOptions
     resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '512Mi' } },
     nodeSelector: { ...cluster.systemNodeSelector },
     tolerations: cluster.systemTolerations.map((x) => ({ ...x })),
-    securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+    // The collector image's user is numeric (10001); 'restricted' also needs the seccomp profile.
+    podSecurityContext: manifestPodSecurityContext(),
+    securityContext: manifestContainerSecurityContext(),
   };
 }

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { IWorkloadIdentity } from '../core/cluster';
 import { IPostgresDatabase, ServiceLogin } from '../core/data-services';
 import { sameStack } from '../private/cluster-access';
+import { containerSecurityContext, podSecurityContext } from '../private/pod-security';
 import { reportProblems } from '../private/problems';
 import { isToken } from '../private/validation';
 import { RagContext } from './types';
@@ -20,7 +21,7 @@ export const AZURE_CLI_IMAGE = 'mcr.microsoft.com/azure-cli:2.70.0';
 /** Name of the bootstrap job's service account. */
 export const PGVECTOR_BOOTSTRAP_SERVICE_ACCOUNT = 'pgvector-bootstrap';
 
-const UID = '70';
+const UID = 70;
 const CREDENTIALS = '/run/pg';
 /** Statements that create a login: run once per role (they fail when it exists), all else on every run. */
 const CREATES_LOGIN = /^(CREATE\s+(ROLE|USER)\b|SELECT\s+\*\s+FROM\s+pgaadauth_create_principal)/i;
@@ -166,13 +167,7 @@ export class PgvectorBootstrap extends Construct {
             restartPolicy: 'Never',
             nodeSelector: { ...cluster.systemNodeSelector },
             toleration: cluster.systemTolerations.map((t) => ({ key: t.key, operator: t.operator, effect: t.effect })),
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: UID,
-              runAsGroup: UID,
-              fsGroup: UID,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
+            securityContext: podSecurityContext({ uid: UID, gid: UID, fsGroup: UID }),
             initContainer: [init],
             container: [
               {
@@ -305,16 +300,7 @@ function hardened(name: string, image: string): JobV1SpecTemplateSpecContainer {
     name,
     image,
     imagePullPolicy: 'IfNotPresent',
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: UID,
-      runAsGroup: UID,
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-      seccompProfile: { type: 'RuntimeDefault' },
-    },
+    securityContext: containerSecurityContext({ uid: UID, gid: UID }),
     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
     volumeMount: [
       { name: 'credentials', mountPath: CREDENTIALS },
