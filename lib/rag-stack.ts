@@ -9,11 +9,12 @@ import { Construct } from 'constructs';
 import { ChartOverrides } from './addons/chart';
 import { Keda } from './addons/keda';
 import { ManifestsRelease } from './addons/manifests';
-import { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
+import { PlatformNamespace } from './addons/namespace';
 import { IAcceleratorCluster, IWorkloadIdentity } from './core/cluster';
 import { IObjectEventQueue, ISharedFileSystem, KubernetesSecretKeyRef, RemovalPolicy, ServiceLogin } from './core/data-services';
 import { ObjectStore } from './data-services';
 import { kubernetesName, kubernetesNames, outputName } from './private/naming';
+import { containerSecurityContext, podSecurityContext, writableDirs } from './private/pod-security';
 import { reportProblems } from './private/problems';
 import { ModelTask, ServedModel, ServingPlan, planServedModel } from './rag/served-model';
 import { ModelCacheMount, ModelRouter, ModelServer, ModelStagingJob, modelScaledObject } from './rag/serving';
@@ -255,14 +256,16 @@ export class RagStack extends Construct {
     if (dup) problems.push(`servedName '${dup}' is used by two models; give each served model its own servedName`);
     reportProblems(this, problems);
 
-    // The namespace: baseline Pod Security (vLLM runs as root), default-deny ingress; platform namespaces
+    // The namespace: Pod Security as strict as the vector store's pods allow ('restricted' for every store
+    // but Milvus, whose bundled MinIO and etcd charts cannot drop capabilities: 'baseline'; the library's
+    // own pods pass 'restricted'), default-deny ingress; platform namespaces
     // (monitoring) may scrape; granted app namespaces may reach the router only.
     // Not open to other platform namespaces: model servers and routers ask for the API key on every route but
     // /health and /metrics (rag/api-auth.ts); apps come in through grants, to the routers.
     const ns = new PlatformNamespace(this, 'Namespace', {
       cluster,
       name: this.namespace,
-      podSecurity: PodSecurityLevel.BASELINE,
+      podSecurity: props.vectorStore.podSecurity,
       admitPlatformNamespaces: false,
       admitNamespaces: [props.monitoringNamespace ?? 'monitoring'],
     });
@@ -654,6 +657,7 @@ export class RagStack extends Construct {
       'app.kubernetes.io/instance': name,
       'app.kubernetes.io/part-of': 'ai-platform',
     };
+    const tmp = writableDirs([{ name: 'tmp', mountPath: '/tmp', sizeLimit: '1Gi' }]);
     this.ingestionDeployment = new DeploymentV1(this, 'IngestionDeployment', {
       provider,
       metadata: { name, namespace: this.namespace, labels },
@@ -668,7 +672,8 @@ export class RagStack extends Construct {
             // The team's worker is an ordinary workload: where the cluster runs those, not on the add-on pool.
             nodeSelector: { ...cluster.workloadNodeSelector },
             toleration: cluster.workloadTolerations.map((t) => ({ ...t })),
-            securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+            // The team's image runs as its own numeric non-root user (the kubelet refuses a root or named one).
+            securityContext: podSecurityContext(),
             container: [
               {
                 name: 'ingestion',
@@ -681,11 +686,11 @@ export class RagStack extends Construct {
                   ...(store ? [{ name: 'VECTOR_STORE_API_KEY', valueFrom: { secretKeyRef: { name: store.name, key: store.key } } }] : []),
                 ],
                 resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
-                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
-                volumeMount: [{ name: 'tmp', mountPath: '/tmp' }],
+                securityContext: containerSecurityContext(),
+                volumeMount: tmp.volumeMount,
               },
             ],
-            volume: [{ name: 'tmp', emptyDir: { sizeLimit: '1Gi' } }],
+            volume: tmp.volume,
           },
         },
       },

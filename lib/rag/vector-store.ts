@@ -93,10 +93,11 @@ export abstract class VectorStore {
   public abstract readonly kind: string;
 
   /**
-   * The strictest Pod Security level the store's pods pass: the RAG namespace may enforce it, not a
-   * stricter one. The pinned values of Qdrant, and of Milvus' bundled etcd and MinIO, have no keys for
-   * dropping capabilities or a seccomp profile, so those pods need 'baseline' (Qdrant's templates pass
-   * `containerSecurityContext` and `podSecurityContext` through: `chart.values` can add them).
+   * The strictest Pod Security level the store's pods pass: the RAG namespace enforces it. pgvector (no
+   * pod of its own) and Weaviate (hardened through its values) pass 'restricted'. Qdrant and Milvus need
+   * 'baseline': the pinned values of Qdrant, and of Milvus' bundled MinIO and etcd, have no keys for
+   * dropping capabilities or a seccomp profile (Qdrant's templates pass `containerSecurityContext` and
+   * `podSecurityContext` through: `chart.values` can add them).
    */
   public abstract readonly podSecurity: PodSecurityLevel;
 
@@ -270,6 +271,12 @@ abstract class InClusterStore extends VectorStore {
 
 class QdrantStore extends InClusterStore {
   public readonly kind = 'qdrant';
+  // Baseline, not restricted: the pinned chart's values declare containerSecurityContext and
+  // podSecurityContext with defaults lacking `capabilities` and `seccompProfile`, and its
+  // 'ensure-dir-ownership' init container (a root chown, no security context) renders whenever
+  // updateVolumeFsOwnership is on. templates/statefulset.yaml passes both maps through, so
+  // `chart.values` can add `capabilities: {drop: [ALL]}` and `seccompProfile: {type: RuntimeDefault}`
+  // and turn updateVolumeFsOwnership off (the library keeps to the keys the pinned values declare).
   public readonly podSecurity = PodSecurityLevel.BASELINE;
   protected readonly chartRef = VectorStoreCharts.QDRANT;
   protected readonly spec: InClusterSpec = {
@@ -381,6 +388,9 @@ class WeaviateStore extends InClusterStore {
 
 class MilvusStore extends InClusterStore {
   public readonly kind = 'milvus';
+  // Baseline, not restricted: the bundled MinIO's securityContext values are only runAsUser/runAsGroup/
+  // fsGroup and etcd's only runAsUser/runAsNonRoot/allowPrivilegeEscalation (charts/minio, charts/etcd
+  // values of milvus 5.0.19): no way to drop capabilities or set seccomp through the chart.
   public readonly podSecurity = PodSecurityLevel.BASELINE;
   protected readonly chartRef = VectorStoreCharts.MILVUS;
   protected readonly spec: InClusterSpec = {
