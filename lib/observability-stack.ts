@@ -138,8 +138,13 @@ const GRAFANA_ADMIN_SECRET = 'grafana-admin-credentials';
  * Bad input (retention, sizes, thresholds, a backend of the other cloud) fails at synth.
  */
 export class ObservabilityStack extends Construct {
-  /** Namespace of the stack. */
+  /** Namespace of the stack (Pod Security 'restricted'). */
   public readonly namespace: string;
+  /**
+   * Namespace of the DaemonSets that need the host (node-exporter, the standalone DCGM exporter,
+   * neuron-monitor): `<namespace>-node-agents`, the stack's only Pod Security 'privileged' namespace.
+   */
+  public readonly nodeAgentsNamespace: string;
   /** The kube-prometheus-stack install. */
   public readonly kubePrometheusStack: HelmAddon;
   /** The standalone dcgm-exporter install, when used. */
@@ -193,12 +198,14 @@ export class ObservabilityStack extends Construct {
     if (props.tracing) errors.push(...validateTracing(props.tracing));
     reportProblems(this, errors);
 
-    // node-exporter needs the host's network, PIDs and file system: the namespace is privileged, with a
-    // default-deny ingress policy; the API server reaches the operator's admission webhook on 10250.
+    // Everything in the stack's namespace passes Pod Security 'restricted' (Prometheus, Alertmanager, the
+    // operator and its hook Jobs, kube-state-metrics, Grafana without its root chown init container, the
+    // collector), with a default-deny ingress policy; the API server reaches the operator's admission
+    // webhook on 10250.
     const namespace = new PlatformNamespace(this, 'Namespace', {
       cluster,
       name: this.namespace,
-      podSecurity: PodSecurityLevel.PRIVILEGED,
+      podSecurity: PodSecurityLevel.RESTRICTED,
       openPorts: [
         { podLabels: { app: 'kube-prometheus-stack-operator' }, port: 10250 },
         // Workloads in any namespace send traces to the collector (OTLP gRPC and HTTP).
@@ -208,6 +215,16 @@ export class ObservabilityStack extends Construct {
       ],
     });
     const ns = namespace.namespace;
+    // The DaemonSets that need the host run in a namespace of their own, the only privileged one:
+    // node-exporter (hostNetwork, hostPID, hostPath), the standalone DCGM exporter (root with SYS_ADMIN for
+    // profiling counters, hostPath to the kubelet's pod-resources socket) and neuron-monitor (privileged:
+    // it reads every Neuron device of the node without allocating them through the device plugin).
+    this.nodeAgentsNamespace = kubernetesName(`${this.namespace}-node-agents`);
+    const agents = new PlatformNamespace(this, 'NodeAgentsNamespace', {
+      cluster,
+      name: this.nodeAgentsNamespace,
+      podSecurity: PodSecurityLevel.PRIVILEGED,
+    });
     const admin = new GrafanaAdminSecret(this, 'GrafanaAdmin', {
       cluster,
       namespace: this.namespace,
@@ -247,13 +264,18 @@ export class ObservabilityStack extends Construct {
     if (hasNeuron) {
       this.neuronMonitor = new NeuronMonitor(this, 'NeuronMonitor', {
         cluster,
-        namespace: this.namespace,
+        namespace: this.nodeAgentsNamespace,
         image: props.neuronMonitorImage,
-        dependsOn: [ns],
+        dependsOn: agents.dependables,
       });
     }
 
-    const waitFor: ITerraformDependable[] = [...namespace.dependables, admin.secret, ...(binding?.identity.dependables ?? [])];
+    const waitFor: ITerraformDependable[] = [
+      ...namespace.dependables,
+      ...agents.dependables,
+      admin.secret,
+      ...(binding?.identity.dependables ?? []),
+    ];
     this.kubePrometheusStack = new HelmAddon(this, 'KubePrometheusStack', {
       cluster,
       releaseName: 'kube-prometheus-stack',
@@ -278,12 +300,13 @@ export class ObservabilityStack extends Construct {
           featureServerPodMonitor(),
           kedaPodMonitor(),
           ...(props.kueue ? [kueuePodMonitor()] : []),
-          ...(hasNeuron ? [neuronMonitorPodMonitor(this.namespace)] : []),
+          ...(hasNeuron ? [neuronMonitorPodMonitor(this.nodeAgentsNamespace)] : []),
         ],
         ruleGroups: prometheusRuleGroups(thresholds, { nvidia: dcgm.kind !== DcgmExporterKind.NONE, neuron: hasNeuron }),
         remoteWrite: binding?.remoteWrite ?? [],
         serviceAccountAnnotations: binding?.identity.serviceAccountAnnotations ?? {},
         podLabels: binding?.identity.podLabels ?? {},
+        nodeAgentsNamespace: this.nodeAgentsNamespace,
       }),
     });
 
@@ -292,7 +315,7 @@ export class ObservabilityStack extends Construct {
         cluster,
         releaseName: 'dcgm-exporter',
         chart: ObservabilityCharts.DCGM_EXPORTER,
-        namespace: this.namespace,
+        namespace: this.nodeAgentsNamespace,
         createNamespace: false,
         values: standaloneDcgmValues(cluster),
         overrides: props.dcgmExporterChart,

@@ -37,6 +37,8 @@ export interface KubePrometheusValuesInput {
   readonly serviceAccountAnnotations: { [key: string]: string };
   /** Labels for Prometheus's pods (cloud identity). */
   readonly podLabels: { [key: string]: string };
+  /** Namespace of node-exporter (the privileged one of host-access DaemonSets); the release's when unset. */
+  readonly nodeAgentsNamespace?: string;
 }
 
 function pvc(sizeGib: number, storageClassName: string): { [key: string]: any } {
@@ -90,6 +92,10 @@ export function kubePrometheusValues(i: KubePrometheusValuesInput): { [key: stri
       },
     },
     'kube-state-metrics': { ...placement },
+    // node-exporter reads the host (hostNetwork, hostPID, hostPath /, /proc, /sys): Pod Security
+    // 'privileged' only, so it runs in the node agents' namespace and the release's stays 'restricted'.
+    // The subchart puts its DaemonSet, Service and ServiceMonitor there (templates' namespace helpers).
+    ...(i.nodeAgentsNamespace ? { 'prometheus-node-exporter': { namespaceOverride: i.nodeAgentsNamespace } } : {}),
     alertmanager: {
       alertmanagerSpec: { ...placement, storage: pvc(5, i.storageClassName) },
     },
@@ -102,6 +108,9 @@ export function kubePrometheusValues(i: KubePrometheusValuesInput): { [key: stri
       // new pod before the old one stops, and on another node it waits forever on a Multi-Attach error, so
       // an upgrade times out and the atomic release rolls back. Stop the old pod first.
       deploymentStrategy: { type: 'Recreate' },
+      // The init container chowning the volume runs as root with CHOWN and DAC_OVERRIDE, which Pod Security
+      // 'restricted' rejects; the pod's fsGroup (472, the chart's) makes the volume Grafana's instead.
+      initChownData: { enabled: false },
       'grafana.ini': { analytics: { check_for_updates: false } },
       sidecar: {
         dashboards: {

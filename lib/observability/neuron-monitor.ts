@@ -70,7 +70,11 @@ export class NeuronMonitor extends Construct {
                 port: [{ name: 'metrics', containerPort: NEURON_MONITOR_PORT, protocol: 'TCP' }],
                 env: [{ name: 'GOMEMLIMIT', value: '160MiB' }],
                 resources: { requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
-                // neuron-monitor reads the Neuron devices and driver counters from the host; AWS ships it privileged.
+                // Privileged, as AWS ships it (aws-neuron-sdk's k8s manifests): neuron-monitor queries every
+                // Neuron device of the node through the runtime. The device plugin's resource would allocate
+                // the devices to this pod, taking them from the models, and a hostPath /dev mount gives no
+                // device-cgroup access without privilege. It runs in ObservabilityStack's node agents
+                // namespace, the only privileged one, and exposes nothing but its metrics port.
                 securityContext: { privileged: true },
               },
             ],
