@@ -231,6 +231,9 @@ function identityParts(
   };
 }
 
+/** Where the UI runs its writable copy of the feast package from (on the tmp emptyDir). */
+const UI_PACKAGE_DIR = '/tmp/feast-ui';
+
 /** Container port of each server mode (the chart's `feast_mode` ports). */
 const MODE_PORTS: { [mode: string]: number } = { online: FEATURE_SERVER_PORT, ui: 8888 };
 
@@ -246,7 +249,6 @@ export function featureServerManifests(
   mode: string,
   command: string[],
   resources: { cpu: string; memory: string },
-  readOnlyRoot: boolean,
   fullname: string,
 ): { [key: string]: any }[] {
   const cluster = props.cluster;
@@ -278,7 +280,7 @@ export function featureServerManifests(
           containers: [
             {
               name: FEATURE_SERVER_CONTAINER,
-              securityContext: { ...manifestContainerSecurityContext(), readOnlyRootFilesystem: readOnlyRoot },
+              securityContext: manifestContainerSecurityContext(),
               image: props.image,
               imagePullPolicy: 'IfNotPresent',
               env: [
@@ -393,7 +395,7 @@ export class FeatureServer extends Construct {
       cluster: props.cluster,
       releaseName: props.name,
       namespace: props.namespace,
-      manifests: featureServerManifests(props, 'online', command, { cpu: r.cpu, memory: r.memory }, true, props.name),
+      manifests: featureServerManifests(props, 'online', command, { cpu: r.cpu, memory: r.memory }, props.name),
       dependsOn: props.dependsOn,
       timeoutSeconds: 600,
     });
@@ -424,14 +426,21 @@ export class FeatureServer extends Construct {
         cluster: props.cluster,
         releaseName: uiName,
         namespace: props.namespace,
-        // One replica (the Deployment default; nothing scales it). The UI writes its projects list into the
-        // package directory: no read-only root file system.
+        // One replica (the Deployment default; nothing scales it). The UI writes its projects list into its
+        // package directory (feast/ui_server.py: ui/build/projects-list.json): it runs from a copy of the
+        // feast package on the tmp emptyDir, first on PYTHONPATH, and the root file system stays read-only.
         manifests: featureServerManifests(
           props,
           'ui',
-          pg ? feastShell(`exec ${ui.join(' ')}`, true) : ui,
+          feastShell(
+            [
+              `mkdir -p ${UI_PACKAGE_DIR}`,
+              `cp -R "$(python3 -c 'import feast, os; print(os.path.dirname(feast.__file__))')" ${UI_PACKAGE_DIR}/`,
+              `PYTHONPATH=${UI_PACKAGE_DIR} exec ${ui.join(' ')}`,
+            ].join('\n'),
+            pg,
+          ),
           { cpu: '100m', memory: '512Mi' },
-          false,
           uiName,
         ),
         dependsOn: props.dependsOn,

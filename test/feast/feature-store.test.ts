@@ -487,7 +487,11 @@ describe('feature server', () => {
     expect(uiDeployment.metadata.name).toBe('feast-fraud-ui');
     expect(uiDeployment.spec.replicas).toBeUndefined();
     expect(uiDeployment.spec.template.spec.containers[0].ports).toEqual([{ name: 'ui', containerPort: 8888, protocol: 'TCP' }]);
-    expect(uiDeployment.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem).toBe(false);
+    // Read-only root: the UI writes its projects list into a copy of the feast package on /tmp.
+    expect(uiDeployment.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(uiDeployment.spec.template.spec.containers[0].command[2]).toMatch(
+      /cp -R "\$\(python3 -c 'import feast, os; print\(os\.path\.dirname\(feast\.__file__\)\)'\)" \/tmp\/feast-ui\/\nPYTHONPATH=\/tmp\/feast-ui exec feast /,
+    );
     expect(uiService.spec.ports).toEqual([{ port: 80, targetPort: 'ui', protocol: 'TCP', name: 'http' }]);
     expect(helmValues(doc)['feast-fraud-ui']).toContain('INFO ui -h 0.0.0.0 -p 8888');
     // Materializer pods carry the identity's label (the webhook injects the token).

@@ -37,9 +37,6 @@ const NOT_RESTRICTED: { pattern: RegExp; level: string; reason: string }[] = [
   },
 ];
 
-/** Feast's UI writes its project list into its package directory (feast/ui/build). */
-const UI_WRITABLE_ROOT = /-ui$/;
-
 const EXAMPLES: [string, (app: App) => unknown][] = [
   ['aws-gpu-cluster', (app) => new AwsGpuClusterStack(app, 'aws-gpu-cluster')],
   ['minimal', (app) => new MinimalStack(app, 'minimal')],
@@ -160,9 +157,7 @@ describe.each(EXAMPLES)('example %s', (_name, make) => {
       if (!/^(Deployment|DaemonSet|StatefulSet|Job|CronJob)$/.test(m.kind)) continue;
       const pod = m.kind === 'CronJob' ? m.spec.jobTemplate.spec.template.spec : m.spec.template.spec;
       for (const c of [...list(pod.containers), ...list(pod.initContainers)]) {
-        const missing = missingManifestHardening(pod, c).filter(
-          (x) => !(x === 'readOnlyRootFilesystem' && UI_WRITABLE_ROOT.test(m.metadata.name)),
-        );
+        const missing = missingManifestHardening(pod, c);
         if (missing.length) problems.push(`${m.kind} ${m.metadata.name} container ${c.name}: ${missing.join(', ')}`);
       }
     }
