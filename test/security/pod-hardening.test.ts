@@ -10,7 +10,12 @@ import { PrivateClusterStacks } from '../../examples/private-cluster/stack';
 import { RagAwsStack } from '../../examples/rag-aws/stack';
 import { RagAzureStack } from '../../examples/rag-azure/stack';
 import { ManifestsRelease } from '../../lib/addons/manifests';
-import { resources, synthAppMerged } from '../helpers';
+import { PodSecurityLevel } from '../../lib/addons/namespace';
+import { ObservabilityStack } from '../../lib/observability-stack';
+import { DcgmExporterSource } from '../../lib/observability/dcgm';
+import { VectorStore } from '../../lib/rag/vector-store';
+import { awsStack, resources, synthAppMerged, synthJson } from '../helpers';
+import { awsCluster } from '../observability/fixtures';
 
 /** Workload resources of the Kubernetes provider. */
 const WORKLOAD = /^kubernetes_(deployment|daemon_set|stateful_set|job|cron_job|pod)(_v\d)?$/;
@@ -276,5 +281,41 @@ describe('model servers and staging jobs write only to their emptyDirs', () => {
       expect(missingHardening(pod, c)).toEqual([]);
       expect(under(envOf(c).get('HOME')!, emptyDirMounts(pod, c))).toBe(true);
     }
+  });
+});
+
+describe('Pod Security levels of the namespaces the library creates', () => {
+  test("vector stores declare 'restricted' where their pods can pass it, 'baseline' for Qdrant and Milvus", () => {
+    expect(VectorStore.pgvector().podSecurity).toBe(PodSecurityLevel.RESTRICTED);
+    expect(VectorStore.weaviate().podSecurity).toBe(PodSecurityLevel.RESTRICTED);
+    expect(VectorStore.qdrant().podSecurity).toBe(PodSecurityLevel.BASELINE);
+    expect(VectorStore.milvus().podSecurity).toBe(PodSecurityLevel.BASELINE);
+  });
+
+  test("ObservabilityStack: its namespace 'restricted', host DaemonSets in '<namespace>-node-agents' (privileged)", () => {
+    const stack = awsStack();
+    const cluster = awsCluster(stack, { installGpuOperator: false });
+    const obs = new ObservabilityStack(stack, 'Obs', { cluster, dcgmExporter: DcgmExporterSource.standalone() });
+    expect(obs.nodeAgentsNamespace).toBe('monitoring-node-agents');
+    const doc = synthJson(stack);
+    const levels = Object.fromEntries(
+      Object.values<any>(resources(doc, 'kubernetes_namespace_v1')).map((n) => [
+        n.metadata.name,
+        n.metadata.labels['pod-security.kubernetes.io/enforce'],
+      ]),
+    );
+    expect(levels).toMatchObject({ monitoring: 'restricted', 'monitoring-node-agents': 'privileged' });
+    const releases = Object.values<any>(resources(doc, 'helm_release'));
+    const kps = releases.find((r) => r.name === 'kube-prometheus-stack');
+    expect(kps.namespace).toBe('monitoring');
+    // node-exporter (hostNetwork, hostPID, hostPath) moves out; Grafana's root chown init container is off.
+    expect(kps.values[0]).toMatch(/^prometheus-node-exporter:\n {2}namespaceOverride: monitoring-node-agents$/m);
+    expect(kps.values[0]).toMatch(/^ {2}initChownData:\n {4}enabled: false$/m);
+    expect(kps.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^kubernetes_namespace_v1\.Obs_NodeAgentsNamespace/)]));
+    // The standalone DCGM exporter (root, SYS_ADMIN, hostPath) and neuron-monitor (privileged) too.
+    expect(releases.find((r) => r.name === 'dcgm-exporter').namespace).toBe('monitoring-node-agents');
+    const monitor = Object.values<any>(resources(doc, 'kubernetes_daemon_set_v1')).find((d) => d.metadata.name === 'neuron-monitor');
+    expect(monitor.metadata.namespace).toBe('monitoring-node-agents');
+    expect(kps.values[0]).toMatch(/- name: neuron-monitor\n(.*\n){4} +namespaceSelector:\n +matchNames:\n +- monitoring-node-agents\n/);
   });
 });
