@@ -595,7 +595,7 @@ describe('shared file system (Azure Files)', () => {
       parameters: { skuName: 'Premium_LRS' },
       reclaim_policy: 'Retain',
       allow_volume_expansion: true,
-      mount_options: ['dir_mode=0755', 'file_mode=0644', 'mfsymlinks', 'cache=strict', 'nosharesock', 'actimeo=30'],
+      mount_options: ['dir_mode=0755', 'file_mode=0644', 'uid=1000', 'gid=1000', 'mfsymlinks', 'cache=strict', 'nosharesock', 'actimeo=30'],
     });
     expect(sc.provider).toBe(kubernetes.fqn);
     expect(a.storageClassName).toBe('azurefile-premium-retain');
