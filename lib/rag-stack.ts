@@ -101,7 +101,9 @@ export interface RagStackProps {
    */
   readonly autoscaling?: RagAutoscalingOptions;
   /**
-   * Namespace of the stack's workloads (Pod Security baseline: vLLM runs as root).
+   * Namespace of the stack's workloads. Pod Security 'restricted' (the vector store's `podSecurity`:
+   * 'baseline' for Qdrant and Milvus, whose charts cannot drop capabilities); ingestion images must run as a
+   * numeric non-root user.
    * @default 'rag'
    */
   readonly namespace?: string;
@@ -256,9 +258,9 @@ export class RagStack extends Construct {
     if (dup) problems.push(`servedName '${dup}' is used by two models; give each served model its own servedName`);
     reportProblems(this, problems);
 
-    // The namespace: Pod Security as strict as the vector store's pods allow ('restricted' for every store
-    // but Milvus, whose bundled MinIO and etcd charts cannot drop capabilities: 'baseline'; the library's
-    // own pods pass 'restricted'), default-deny ingress; platform namespaces
+    // The namespace: Pod Security as strict as the vector store's pods allow ('restricted' for pgvector and
+    // Weaviate; 'baseline' for Qdrant and Milvus, whose pinned chart values cannot drop capabilities or set
+    // seccomp; the library's own pods pass 'restricted'), default-deny ingress; platform namespaces
     // (monitoring) may scrape; granted app namespaces may reach the router only.
     // Not open to other platform namespaces: model servers and routers ask for the API key on every route but
     // /health and /metrics (rag/api-auth.ts); apps come in through grants, to the routers.
