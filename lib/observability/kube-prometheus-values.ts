@@ -37,7 +37,10 @@ export interface KubePrometheusValuesInput {
   readonly serviceAccountAnnotations: { [key: string]: string };
   /** Labels for Prometheus's pods (cloud identity). */
   readonly podLabels: { [key: string]: string };
-  /** Namespace of node-exporter (the privileged one of host-access DaemonSets); the release's when unset. */
+  /**
+   * Namespace of node-exporter (the privileged one of host-access DaemonSets).
+   * @default - the release's
+   */
   readonly nodeAgentsNamespace?: string;
 }
 

@@ -13,11 +13,20 @@ export const NONROOT_UID = 1000;
 
 /** Who a pod runs as. */
 export interface RunAs {
-  /** uid; unset: the image's own (numeric, non-root) user. */
+  /**
+   * uid.
+   * @default - the image's own user (which must be numeric and non-root)
+   */
   readonly uid?: number;
-  /** Primary gid; unset: the uid's group in the image (UBI's 1001 is in group 0, whose files it writes). */
+  /**
+   * Primary gid.
+   * @default - the uid's group in the image (UBI's 1001 is in group 0, whose files it writes)
+   */
   readonly gid?: number;
-  /** Group owning the pod's volumes; unset: none (no volume the pod writes needs one). */
+  /**
+   * Group owning the pod's volumes.
+   * @default - none (no volume the pod writes needs one)
+   */
   readonly fsGroup?: number;
 }
 
@@ -75,7 +84,10 @@ export interface WritableDir {
   readonly mountPath: string;
   /** Size limit (a Kubernetes quantity). */
   readonly sizeLimit: string;
-  /** Memory-backed (tmpfs): /dev/shm, credentials that must not reach the node's disk. */
+  /**
+   * Memory-backed (tmpfs): /dev/shm, credentials that must not reach the node's disk.
+   * @default false
+   */
   readonly memory?: boolean;
 }
 
