@@ -2,12 +2,14 @@ import type { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-a
 import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
-import { ITerraformDependable, Lazy, TerraformOutput } from 'cdktf';
+import { ITerraformDependable, Lazy, TerraformOutput, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ChartOverrides } from './addons/chart';
 import { Keda } from './addons/keda';
 import { ManifestsRelease } from './addons/manifests';
+import { PRIVATE_RANGES } from './addons/egress';
 import { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
+import { requestEgress } from './core/egress-requests';
 import { CloudProvider, IPlatformCluster, IWorkloadIdentity } from './core/cluster';
 import { KubernetesSecretKeyRef, RemovalPolicy } from './core/data-services';
 import { FeastCharts } from './feast/charts';
@@ -181,6 +183,7 @@ export class FeatureStore extends Construct {
   private readonly ctx: FeastContext;
   private readonly image: string;
   private readonly azureTenantId?: string;
+  private dataServicePorts: number[] = [];
   private readonly granted = new Map<string, { access: FeastAccess; result: FeatureStoreAccess }>();
   private readonly admitted = new Set<string>();
 
@@ -219,7 +222,12 @@ export class FeatureStore extends Construct {
     reportProblems(this, problems);
 
     // Restricted Pod Security: the Feast image runs as uid 1001 and every Feast pod drops all capabilities.
-    const ns = new PlatformNamespace(this, 'Namespace', { cluster, name: this.namespace, podSecurity: PodSecurityLevel.RESTRICTED });
+    const ns = new PlatformNamespace(this, 'Namespace', {
+      cluster,
+      name: this.namespace,
+      podSecurity: PodSecurityLevel.RESTRICTED,
+      egressToPlatformNamespaces: false,
+    });
     this.ctx = {
       cluster,
       project: props.project,
@@ -246,6 +254,16 @@ export class FeatureStore extends Construct {
       namespace: this.namespace,
       serviceAccountName: materializerSa,
     });
+    // Egress is denied but for DNS, the namespace and HTTPS (object stores, DynamoDB, the API server): the
+    // stores' PostgreSQL and Redis endpoints are allowed by port (the Pod Identity agent on request).
+    const seen = new Set<string>();
+    const ports = (this.dataServicePorts = [this.onlineStore, this.offlineStore, this.registry]
+      .flatMap((b) => b.ports ?? [])
+      .filter((p) => {
+        const key = Token.isUnresolved(p) ? Token.asString(p) : String(p);
+        return !seen.has(key) && !!seen.add(key);
+      }));
+    if (ports.length) inNamespace.push(ns.allowEgress('data-services', { ports }));
     const serverConfig = this.configFor(this.serverIdentity, FeastAccess.READ, inNamespace, k8sName(this.name, 'server-config'));
     const materializerConfig = this.configFor(
       this.materializerIdentity,
@@ -372,6 +390,15 @@ export class FeatureStore extends Construct {
       ]);
     }
     const inOwn = identity.namespace === this.namespace;
+    // The identity's pods log in to the stores themselves (Feast SDK): their namespace, if the library
+    // created it, allows the stores' ports.
+    if (!inOwn && this.dataServicePorts.length)
+      requestEgress(this.cluster, {
+        namespace: identity.namespace,
+        name: 'feature-store',
+        cidrs: [...PRIVATE_RANGES],
+        ports: this.dataServicePorts,
+      });
     const waits = [...this.cluster.addonDependencies(this), ...(inOwn ? this.ctx.dependables : []), ...sameStack(this, after)];
     const suffix = isToken(identity.serviceAccountName) ? hashOf(identity.node.path, 8) : identity.serviceAccountName;
     const config = this.configFor(identity, access, waits, k8sName(this.name, suffix));

@@ -20,6 +20,7 @@ export type {
   ClusterNetwork,
   ClusterProviders,
   ClusterSpec,
+  CredentialEndpoint,
   IAcceleratorCluster,
   ICloudBackend,
   ICloudCluster,
@@ -91,6 +92,7 @@ export { Charts, HelmAddon } from './addons/chart';
 export type { ChartOverrides, ChartRef, HelmAddonProps } from './addons/chart';
 export { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
 export type { OpenPort, PlatformNamespaceProps } from './addons/namespace';
+export type { EgressRule } from './addons/egress';
 export { GpuOperator } from './addons/gpu-operator/gpu-operator';
 export type { GpuOperatorProps } from './addons/gpu-operator/gpu-operator';
 export { PlatformPriorityClasses } from './addons/priority-classes';

@@ -3,6 +3,7 @@ import { ITerraformDependable, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { ChartOverrides, HelmAddon } from './addons/chart';
 import { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
+import { MonitoringEgress } from './observability/egress';
 import { IAcceleratorCluster, IWorkloadIdentity } from './core/cluster';
 import { AcceleratorKind } from './gpu/accelerator';
 import { Duration } from './core/duration';
@@ -206,6 +207,8 @@ export class ObservabilityStack extends Construct {
       cluster,
       name: this.namespace,
       podSecurity: PodSecurityLevel.RESTRICTED,
+      // Prometheus reaches every namespace through its own policy (MonitoringEgress), nothing else needs to.
+      egressToPlatformNamespaces: false,
       openPorts: [
         { podLabels: { app: 'kube-prometheus-stack-operator' }, port: 10250 },
         // Workloads in any namespace send traces to the collector (OTLP gRPC and HTTP).
@@ -225,6 +228,15 @@ export class ObservabilityStack extends Construct {
       name: this.nodeAgentsNamespace,
       podSecurity: PodSecurityLevel.PRIVILEGED,
     });
+    // Egress is denied but for DNS, the namespace and HTTPS (API server, remote write, Grafana and
+    // Alertmanager's outside calls); Prometheus scrapes every namespace and the nodes, the collector exports.
+    const monitoringEgress = new MonitoringEgress(this, 'Egress', {
+      provider: cluster.providers(this).kubernetes,
+      namespace: this.namespace,
+      dependsOn: [ns],
+      otlpEndpoint: props.tracing?.otlpEndpoint,
+    });
+    namespace.dependables.push(...monitoringEgress.policies);
     const admin = new GrafanaAdminSecret(this, 'GrafanaAdmin', {
       cluster,
       namespace: this.namespace,

@@ -9,7 +9,9 @@ import { Construct } from 'constructs';
 import { ChartOverrides } from './addons/chart';
 import { Keda } from './addons/keda';
 import { ManifestsRelease } from './addons/manifests';
-import { PlatformNamespace } from './addons/namespace';
+import { PRIVATE_RANGES } from './addons/egress';
+import { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
+import { requestEgress } from './core/egress-requests';
 import { IAcceleratorCluster, IWorkloadIdentity } from './core/cluster';
 import { IObjectEventQueue, ISharedFileSystem, KubernetesSecretKeyRef, RemovalPolicy, ServiceLogin } from './core/data-services';
 import { ObjectStore } from './data-services';
@@ -270,6 +272,7 @@ export class RagStack extends Construct {
       podSecurity: props.vectorStore.podSecurity,
       admitPlatformNamespaces: false,
       admitNamespaces: [props.monitoringNamespace ?? 'monitoring'],
+      egressToPlatformNamespaces: false,
     });
     this.ctx = {
       cluster,
@@ -291,6 +294,9 @@ export class RagStack extends Construct {
     });
 
     this.vectorStore = props.vectorStore.bind(new Construct(this, 'VectorStore'), this.ctx);
+    // Egress is denied but for DNS, the namespace, HTTPS (model hub, model and document stores, queues, the
+    // API server for the router's discovery); a managed store (pgvector) is reached at its private endpoint.
+    if (this.vectorStore.kind === 'pgvector') inNamespace.push(ns.allowEgress('vector-store', { ports: [this.vectorStore.port] }));
     this.documents = new ObjectStore(this, 'Documents', { cluster, removalPolicy: props.documents?.removalPolicy });
 
     const keda = Keda.of(this, cluster, props.kedaChart);
@@ -553,6 +559,10 @@ export class RagStack extends Construct {
         }),
       ),
     );
+    // The identity's pods query a managed store (pgvector) themselves: their namespace, if the library
+    // created it, allows its port.
+    if (target !== this.namespace && this.vectorStore.kind === 'pgvector')
+      requestEgress(this.cluster, { namespace: target, name: 'vector-store', cidrs: [...PRIVATE_RANGES], ports: [this.vectorStore.port] });
     if (target !== this.namespace) {
       // The app's namespace must exist: it belongs to the app team. Copies are Terraform-managed; keys are
       // references to the generated ones (in state, never in the configuration).

@@ -57,11 +57,13 @@ export class Keda extends Construct {
   constructor(scope: Construct, id: string, props: KedaProps) {
     super(scope, id);
     const cluster = props.cluster;
-    // The API server calls the external metrics API (6443) and the admission webhooks (9443).
+    // The API server calls the external metrics API (6443) and the admission webhooks (9443). Egress: the
+    // API server and cloud queues over HTTPS, Prometheus (a platform namespace) for prometheus triggers.
     const ns = new PlatformNamespace(this, 'Namespace', {
       cluster,
       name: KEDA_NAMESPACE,
       podSecurity: PodSecurityLevel.RESTRICTED,
+      egressToPlatformNamespaces: true,
       openPorts: [
         { podLabels: { app: 'keda-operator-metrics-apiserver' }, port: 6443 },
         { podLabels: { app: 'keda-admission-webhooks' }, port: 9443 },

@@ -3,6 +3,7 @@ import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IPlatformCluster } from '../core/cluster';
+import { EgressRule, NamespaceEgress } from './egress';
 import { reportProblems } from '../private/problems';
 import { K8sName, validateK8sName, validateLabels, validateWholeNumber } from '../private/validation';
 
@@ -51,13 +52,29 @@ export interface PlatformNamespaceProps {
    * @default - none
    */
   readonly admitNamespaces?: string[];
+  /**
+   * Let pods open connections to the pods of every other platform namespace, each of which admits what it
+   * wants by its own ingress policies (model endpoints admit granted namespaces only): the RAG router, the
+   * feature server, Prometheus queries, the trace collector.
+   * @default true
+   */
+  readonly egressToPlatformNamespaces?: boolean;
+  /**
+   * Further destinations pods may reach (TCP ports at CIDRs; the cloud metadata ranges are cut out of
+   * every CIDR). Egress is denied by default; DNS, the namespace itself and HTTPS (443) to anything but the
+   * metadata endpoints are always allowed.
+   * @default - none
+   */
+  readonly egress?: EgressRule[];
 }
 
 /**
  * A namespace for platform components: Pod Security Admission enforced at the given level (audited at
  * 'restricted'), and a default-deny ingress policy with the allows platform workloads need: traffic
  * inside the namespace and from other platform namespaces (monitoring scrapes), plus webhook ports.
- * Egress stays open (API server, image registries, cloud APIs).
+ * Egress is denied too, but for DNS, the namespace itself, HTTPS to anything but the cloud metadata
+ * endpoints (the API server, model store, cloud APIs) and what the props and `allowEgress` add (see
+ * NamespaceEgress for how the EKS and AKS policy engines read these).
  */
 export class PlatformNamespace extends Construct {
   /** The namespace. */
@@ -66,6 +83,7 @@ export class PlatformNamespace extends Construct {
   public readonly name: string;
   /** What workloads in the namespace wait for: the namespace and its policies. */
   public readonly dependables: ITerraformDependable[];
+  private readonly egressPolicies: NamespaceEgress;
 
   constructor(scope: Construct, id: string, props: PlatformNamespaceProps) {
     super(scope, id);
@@ -113,6 +131,17 @@ export class PlatformNamespace extends Construct {
       dependsOn: [this.namespace],
     });
     this.dependables = [this.namespace, deny, allow];
+    this.egressPolicies = new NamespaceEgress(this, 'Egress', {
+      cluster: props.cluster,
+      provider,
+      namespace: props.name,
+      dependsOn: [this.namespace],
+      platformSelector:
+        (props.egressToPlatformNamespaces ?? true) ? { [PLATFORM_NAMESPACE_LABEL.key]: PLATFORM_NAMESPACE_LABEL.value } : undefined,
+      rules: props.egress,
+      // Allows requested later (a Pod Identity bound, a data service granted) are waited for from then on.
+      onPolicy: (p) => this.dependables.push(p),
+    });
     (props.openPorts ?? []).forEach((p, i) => {
       this.dependables.push(
         new NetworkPolicyV1(this, `OpenPort${i}`, {
@@ -128,6 +157,14 @@ export class PlatformNamespace extends Construct {
       );
     });
   }
+
+  /**
+   * Allows pods one more destination (a data service bound after the namespace) as NetworkPolicy
+   * `allow-egress-<name>`, once per name; what waits for `dependables` from now on waits for it too.
+   */
+  public allowEgress(name: string, rule: EgressRule): NetworkPolicyV1 {
+    return this.egressPolicies.allow(name, rule);
+  }
 }
 
 /** Namespaces every cluster has: creating one fails ("already exists"). */
@@ -142,5 +179,6 @@ function validateNamespace(props: PlatformNamespaceProps): string[] {
     out.push(...validateWholeNumber(`openPorts[${i}].port`, p.port, 1, 65535, 'use the container port, e.g. 8000'));
     out.push(...validateLabels(`openPorts[${i}].podLabels`, p.podLabels));
   });
+  // egress rules are checked by NamespaceEgress.
   return out;
 }

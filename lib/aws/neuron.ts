@@ -52,11 +52,13 @@ export class NeuronDevicePlugin extends Construct {
       nodeSelector: { ...cluster.systemNodeSelector },
       tolerations: cluster.systemTolerations.map((t) => ({ ...t })),
     });
-    // The detector reads the kernel log from the host: privileged, with default-deny ingress.
+    // The detector reads the kernel log from the host: privileged, with default-deny ingress; its only
+    // egress is the API server (node conditions, over HTTPS).
     this.healthcheckNamespace = new PlatformNamespace(this, 'HealthcheckNamespace', {
       cluster,
       name: NEURON_HEALTHCHECK_NAMESPACE,
       podSecurity: PodSecurityLevel.PRIVILEGED,
+      egressToPlatformNamespaces: false,
     });
     this.addon = new HelmAddon(this, 'Chart', {
       cluster,

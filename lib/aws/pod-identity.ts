@@ -3,10 +3,17 @@ import type { EksPodIdentityAssociation } from '@cdktf/provider-aws/lib/eks-pod-
 import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { ITerraformDependable, Lazy, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { CloudProvider, IWorkloadIdentity } from '../core/cluster';
+import { CloudProvider, CredentialEndpoint, IWorkloadIdentity } from '../core/cluster';
 import { awsContext } from './account';
 import { reportProblems } from '../private/problems';
 import { K8sName, isToken, shown, validateK8sName } from '../private/validation';
+
+/** Where the EKS Pod Identity agent (hostNetwork DaemonSet) serves credentials: AWS_CONTAINER_CREDENTIALS_FULL_URI. */
+export const POD_IDENTITY_AGENT: CredentialEndpoint = {
+  name: 'pod-identity-agent',
+  cidrs: ['169.254.170.23/32', 'fd00:ec2::23/128'],
+  port: 80,
+};
 
 /** IAM role names are account-wide: the names each stack creates (one stack, one account), with the binding that made each. */
 const roleNames = new WeakMap<object, Map<string, string>>();
@@ -80,6 +87,8 @@ export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
   public readonly serviceAccountAnnotations: { [key: string]: string } = {};
   public readonly podLabels: { [key: string]: string } = {};
   public readonly dependables: ITerraformDependable[];
+  /** Pods of the service account fetch credentials from the node's agent (link-local). */
+  public readonly credentialEndpoints: CredentialEndpoint[] = [{ ...POD_IDENTITY_AGENT, cidrs: [...POD_IDENTITY_AGENT.cidrs] }];
   private readonly statements: PolicyStatement[] = [];
 
   constructor(scope: Construct, id: string, props: PodIdentityBindingProps) {

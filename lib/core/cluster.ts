@@ -37,6 +37,16 @@ export interface ServiceAccountBindingOptions {
   readonly serviceAccountName: string;
 }
 
+/** A node-local endpoint pods fetch cloud credentials from (the EKS Pod Identity agent). */
+export interface CredentialEndpoint {
+  /** Short name, naming the NetworkPolicy that allows it: 'pod-identity-agent'. */
+  readonly name: string;
+  /** Addresses, as CIDRs (IPv4 and IPv6). */
+  readonly cidrs: string[];
+  /** TCP port. */
+  readonly port: number;
+}
+
 /**
  * A Kubernetes service account bound to a cloud identity (EKS Pod Identity on AWS, a federated credential
  * on Azure). Resources grant access to it (`bucket.grantRead(identity)`); charts take its annotations and
@@ -57,6 +67,12 @@ export interface IWorkloadIdentity extends IConstruct {
   readonly podLabels: { [key: string]: string };
   /** Resources that must exist before pods using the identity start (the binding and every grant). */
   readonly dependables: ITerraformDependable[];
+  /**
+   * Node-local endpoints the pods call for credentials, which the namespaces the library creates (egress
+   * denied) then allow.
+   * @default - none (credentials over HTTPS, e.g. Entra workload identity)
+   */
+  readonly credentialEndpoints?: CredentialEndpoint[];
 }
 
 /** The Kubernetes and Helm providers of one cluster in one stack. */

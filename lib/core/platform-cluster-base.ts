@@ -16,6 +16,7 @@ import {
 import { IDataServices } from './data-services';
 import { DataStackCheck, dataScopeIn, retainedResources, validateDataStack } from './data-scope';
 import { KubernetesVersion } from './kubernetes-version';
+import { requestEgress } from './egress-requests';
 
 /**
  * The one implementation of the cluster contract: everything a cloud answers comes from its ICloudCluster
@@ -131,7 +132,11 @@ export abstract class PlatformClusterBase extends Construct implements IAccelera
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {
-    return this.cloudCluster.bindServiceAccount(scope, id, options);
+    const identity = this.cloudCluster.bindServiceAccount(scope, id, options);
+    // The namespace, if the library created it (egress denied), allows the identity's credential endpoints.
+    for (const e of identity.credentialEndpoints ?? [])
+      requestEgress(this, { namespace: options.namespace, name: e.name, cidrs: [...e.cidrs], ports: [e.port] });
+    return identity;
   }
 
   public grantNamespaceAdmin(scope: Construct, id: string, options: NamespaceAdminOptions): NamespaceAdminGrant {

@@ -47,6 +47,12 @@ export interface IFeastStoreBinding {
   /** Feast's type of the store: 'redis', 'dynamodb', 'postgres', 'file', 'sql'. */
   readonly kind: string;
   /**
+   * TCP ports of the data service Feast pods connect to at a private address (PostgreSQL, Redis), which
+   * the namespace's egress policy must allow.
+   * @default - none: the store is reached over HTTPS (object store, DynamoDB)
+   */
+  readonly ports?: number[];
+  /**
    * Lets the identity use the store at the given access and returns its section of feature_store.yaml.
    * `after`: what secrets written into the identity's namespace wait for (the namespace).
    */
@@ -180,6 +186,7 @@ class RedisOnline extends OnlineStore {
     const port = Token.isUnresolved(cache.port) ? Token.asString(cache.port) : String(cache.port);
     return {
       kind: this.kind,
+      ports: [cache.port],
       grant: (identity, _access, after) => {
         // Azure Managed Redis has one access key (no read-only key): every grant may read and write.
         const login = cache.grantReadWrite(identity, after);
@@ -307,6 +314,7 @@ class PostgresOnline extends OnlineStore {
     const roles = FeastPostgresRoles.of(scope, { ...ctx, database });
     return {
       kind: this.kind,
+      ports: [database.port],
       grant: (identity, access) => {
         const g = roles.addLogin(identity, access);
         return {
@@ -537,6 +545,7 @@ class SqlRegistry extends Registry {
     const port = Token.isUnresolved(database.port) ? Token.asString(database.port) : String(database.port);
     return {
       kind: this.kind,
+      ports: [database.port],
       grant: (identity, access) => {
         const g = roles.addLogin(identity, access);
         return {

@@ -150,6 +150,8 @@ export class GpuSharing extends Construct {
       cluster,
       name: KUEUE_NAMESPACE,
       podSecurity: PodSecurityLevel.RESTRICTED,
+      // Egress: the API server only (HTTPS, always allowed).
+      egressToPlatformNamespaces: false,
       openPorts: [
         { podLabels: { ...KUEUE_CONTROLLER_LABELS }, port: KUEUE_PORTS.webhook },
         { podLabels: { ...KUEUE_CONTROLLER_LABELS }, port: KUEUE_PORTS.visibility },

@@ -4,7 +4,8 @@ import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v
 import { ResourceQuotaV1 } from '@cdktf/provider-kubernetes/lib/resource-quota-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { PodSecurityLevel } from '../addons/namespace';
+import { EgressRule, NamespaceEgress } from '../addons/egress';
+import { PLATFORM_NAMESPACE_LABEL, PodSecurityLevel } from '../addons/namespace';
 import { IPlatformCluster } from '../core/cluster';
 import { sameStack } from '../private/cluster-access';
 
@@ -31,6 +32,12 @@ export interface TenantNamespaceProps {
    * @default - the cluster's add-on dependencies only
    */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * Further destinations the tenant's pods may reach (TCP ports at CIDRs, the cloud metadata ranges cut
+   * out), e.g. a data service: `{ ports: [5432] }`.
+   * @default - none: DNS, the namespace itself, the platform namespaces and HTTPS only
+   */
+  readonly egress?: EgressRule[];
 }
 
 /** Labels of the Prometheus pods kube-prometheus-stack runs (set by the Prometheus operator). */
@@ -41,8 +48,10 @@ export const PROMETHEUS_POD_LABELS = { 'app.kubernetes.io/name': 'prometheus' };
  * Prometheus (scraping), a ResourceQuota over accelerators and a LimitRange with default requests.
  *
  * Unlike a PlatformNamespace it carries no platform label, so platform policies do not admit it, and it
- * admits no other namespace: tenants never reach each other. Egress stays open (DNS, registries, cloud
- * APIs, the platform's model endpoints admit granted namespaces themselves).
+ * admits no other namespace: tenants never reach each other. Egress is denied but for DNS, the namespace
+ * itself, the platform namespaces (whose ingress policies admit granted tenants only, e.g. to the RAG
+ * router), HTTPS to anything but the cloud metadata endpoints (model hubs, object stores, cloud APIs),
+ * the Pod Identity agent on EKS, and `egress`.
  */
 export class TenantNamespace extends Construct {
   /** The namespace. */
@@ -95,6 +104,20 @@ export class TenantNamespace extends Construct {
         podSelector: { matchLabels: { ...PROMETHEUS_POD_LABELS } },
       },
     ]);
+    new NamespaceEgress(this, 'Egress', {
+      cluster: props.cluster,
+      provider,
+      namespace: props.name,
+      labels: props.labels,
+      dependsOn: [this.namespace],
+      platformSelector: { [PLATFORM_NAMESPACE_LABEL.key]: PLATFORM_NAMESPACE_LABEL.value },
+      rules: props.egress,
+      // Later policies (allows requested for the namespace) are waited for by what comes after them.
+      onPolicy: (p) => {
+        this.networkPolicies.push(p);
+        this.dependables?.push(p);
+      },
+    });
     if (props.hard && Object.keys(props.hard).length) {
       this.resourceQuota = new ResourceQuotaV1(this, 'Quota', {
         ...common,

@@ -1,6 +1,7 @@
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { Aspects, Fn, IAspect, ITerraformDependable, TerraformResource, Token, dependable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
+import { EgressRule } from '../addons/egress';
 import { ManifestsRelease } from '../addons/manifests';
 import { PodSecurityLevel } from '../addons/namespace';
 import { IAcceleratorCluster, IWorkloadIdentity } from '../core/cluster';
@@ -81,6 +82,13 @@ export interface TenantProps {
    * @default - none
    */
   readonly adminRules?: TenantRule[];
+  /**
+   * Further destinations the tenant's pods may reach: TCP ports at IPv4 CIDRs (the cloud metadata ranges
+   * are cut out), e.g. `[{ ports: [5432] }]` for a PostgreSQL database behind a private endpoint. Egress is
+   * denied by default but for DNS, the namespace, the platform namespaces and HTTPS.
+   * @default - none
+   */
+  readonly egress?: EgressRule[];
 }
 
 /** Merges tags into every taggable resource under a construct (the tenant's cloud identity). */
@@ -227,6 +235,7 @@ export class Tenant extends Construct {
       monitoringNamespace: monitoring,
       hard: this.resourceQuota,
       dependsOn: [sharing.addon.release, clusterQueue.release],
+      egress: props.egress,
     });
     const inNamespace = this.tenantNamespace.dependables;
 

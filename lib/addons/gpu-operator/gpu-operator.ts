@@ -46,7 +46,15 @@ export class GpuOperator extends Construct {
     const cluster = props.cluster;
     this.namespace = props.namespace ?? 'gpu-operator';
     // Driver, toolkit and device plugin DaemonSets need host access: privileged, default-deny ingress.
-    const namespace = new PlatformNamespace(this, 'Namespace', { cluster, name: this.namespace, podSecurity: PodSecurityLevel.PRIVILEGED });
+    // Egress: the API server (HTTPS). Where the operator installs the driver, its container fetches kernel
+    // headers from the distribution's package mirrors over HTTP (apt on AKS Ubuntu nodes).
+    const namespace = new PlatformNamespace(this, 'Namespace', {
+      cluster,
+      name: this.namespace,
+      podSecurity: PodSecurityLevel.PRIVILEGED,
+      egressToPlatformNamespaces: false,
+      egress: cluster.gpuDriverPreinstalled ? undefined : [{ ports: [80], cidrs: ['0.0.0.0/0'] }],
+    });
     this.addon = new HelmAddon(this, 'Chart', {
       cluster,
       releaseName: 'gpu-operator',

@@ -1,0 +1,39 @@
+import { IConstruct } from 'constructs';
+
+/**
+ * Egress that pods of one namespace need because of something bound to it elsewhere: the EKS Pod Identity
+ * agent for a service account bound to an IAM role, a data service a grant lets the namespace's identity
+ * log in to. Namespaces the library creates deny egress by default and allow what is requested for them;
+ * for other namespaces a request does nothing (their egress is the owner's).
+ */
+export interface EgressRequest {
+  /** Namespace whose pods need the egress. */
+  readonly namespace: string;
+  /** Short name; the namespace allows it as NetworkPolicy `allow-egress-<name>`, once per name. */
+  readonly name: string;
+  /** Destination CIDRs (IPv4 or IPv6). */
+  readonly cidrs: string[];
+  /** Destination TCP ports (may be tokens). */
+  readonly ports: number[];
+}
+
+type Listener = (request: EgressRequest) => void;
+
+/** Keyed by the cluster (the IPlatformCluster construct): namespaces of the same name on two clusters stay apart. */
+const requests = new WeakMap<IConstruct, EgressRequest[]>();
+const listeners = new WeakMap<IConstruct, { namespace: string; listener: Listener }[]>();
+
+/**
+ * Asks for egress from a namespace of `cluster`; the namespace's policies are created whenever the library
+ * creates that namespace, before or after the request.
+ */
+export function requestEgress(cluster: IConstruct, request: EgressRequest): void {
+  requests.set(cluster, [...(requests.get(cluster) ?? []), request]);
+  for (const l of listeners.get(cluster) ?? []) if (l.namespace === request.namespace) l.listener(request);
+}
+
+/** Calls `listener` with every request for `namespace` of `cluster`: the past ones now, later ones as they come. */
+export function onEgressRequest(cluster: IConstruct, namespace: string, listener: Listener): void {
+  listeners.set(cluster, [...(listeners.get(cluster) ?? []), { namespace, listener }]);
+  for (const r of requests.get(cluster) ?? []) if (r.namespace === namespace) listener(r);
+}
