@@ -45,13 +45,22 @@ export interface NamespaceEgressProps {
   readonly provider: KubernetesProvider;
   /** The namespace. */
   readonly namespace: string;
-  /** Labels of every policy. */
+  /**
+   * Labels of every policy.
+   * @default - none
+   */
   readonly labels?: { [key: string]: string };
   /** What the policies wait for (the namespace). */
   readonly dependsOn: ITerraformDependable[];
-  /** Namespace labels whose pods may be reached (other platform namespaces), or undefined for none. */
+  /**
+   * Namespace labels whose pods may be reached (other platform namespaces).
+   * @default - none
+   */
   readonly platformSelector?: { [key: string]: string };
-  /** Further allowed destinations. */
+  /**
+   * Further allowed destinations.
+   * @default - none
+   */
   readonly rules?: EgressRule[];
   /** Called with every policy as it is created (requests may come after the namespace): what waits for it. */
   readonly onPolicy: (policy: NetworkPolicyV1) => void;

@@ -5,7 +5,11 @@ import { FeatureStoreAwsStack } from '../../examples/feature-store/stack';
 import { MultiTenantAwsStack, MultiTenantAzureStack } from '../../examples/multi-tenant/stack';
 import { RagAwsStack } from '../../examples/rag-aws/stack';
 import { RagAzureStack } from '../../examples/rag-azure/stack';
-import { ExistingCluster, PlatformNamespace, PodSecurityLevel } from '../../lib';
+import { ExistingCluster, Gpu, PlatformNamespace, PodSecurityLevel } from '../../lib';
+import { GpuSharing } from '../../lib/tenancy/kueue';
+import { GpuQuota } from '../../lib/tenancy/quota';
+import { Tenant } from '../../lib/tenancy/tenant';
+import { eksCluster } from '../tenancy/fixtures';
 import { awsStack, azureStack, problemLines, resources, synthAppMerged, synthJson } from '../helpers';
 
 // Properties of the egress policies every namespace the library creates carries, checked on the
@@ -196,6 +200,17 @@ describe('what each namespace is allowed', () => {
     });
   });
 
+  test('the trace collector alone exports to its OTLP backend port, in the cluster or outside', () => {
+    const exp = egressOf(doc('aws-gpu-cluster'), 'monitoring').find((p) => p.metadata.name === 'allow-egress-trace-export');
+    expect(exp?.spec.pod_selector).toEqual({ match_labels: { 'app.kubernetes.io/name': 'opentelemetry-collector' } });
+    expect(exp?.spec.egress).toEqual([
+      {
+        to: [{ namespace_selector: {} }, { ip_block: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16', '168.63.129.16/32'] } }],
+        ports: [{ port: '4317', protocol: 'TCP' }],
+      },
+    ]);
+  });
+
   test('the GPU operator fetches driver packages over HTTP only where it installs the driver (AKS)', () => {
     const extra = (d: any) => egressOf(d, 'gpu-operator').find((p) => p.metadata.name === 'allow-egress-extra');
     expect(extra(doc('azure-gpu-cluster'))?.spec.egress).toEqual([
@@ -296,5 +311,32 @@ describe('PlatformNamespace egress prop and requests', () => {
     const names = Object.values<any>(resources(synthJson(stack), 'kubernetes_network_policy_v1')).map((p) => p.metadata.name);
     expect(names).toContain('default-deny-egress');
     expect(names.filter((n) => /identity|agent/.test(n))).toEqual([]);
+  });
+});
+
+describe('Tenant egress prop', () => {
+  test('bad rules are refused; good ones become allow-egress-extra in the tenant namespace', () => {
+    const stack = awsStack();
+    const cluster = eksCluster(stack);
+    const sharing = new GpuSharing(stack, 'Sharing', { cluster });
+    const quota = [GpuQuota.of(Gpu.L4, { gpus: 1 })];
+    new Tenant(stack, 'Bad', { cluster, sharing, name: 'bad', quota, egress: [{ ports: [5432], cidrs: ['169.254.169.254/32'] }] });
+    expect(problemLines(stack)).toEqual([
+      "test/Bad/Namespace/Egress: egress[0].cidrs[0] '169.254.169.254/32' is within the cloud metadata ranges (169.254.0.0/16, 168.63.129.16/32), which pods must not reach; give pods cloud credentials through a workload identity (cluster.bindServiceAccount)",
+    ]);
+
+    const ok = awsStack();
+    const okCluster = eksCluster(ok);
+    new Tenant(ok, 'Search', {
+      cluster: okCluster,
+      sharing: new GpuSharing(ok, 'Sharing', { cluster: okCluster }),
+      name: 'search',
+      quota,
+      egress: [{ ports: [5432] }],
+    });
+    const extra = Object.values<any>(resources(synthJson(ok), 'kubernetes_network_policy_v1')).find(
+      (p) => p.metadata.namespace === 'search' && p.metadata.name === 'allow-egress-extra',
+    );
+    expect(extra.spec.egress[0].ports).toEqual([{ port: '5432', protocol: 'TCP' }]);
   });
 });

@@ -555,6 +555,7 @@ describe('review follow-ups', () => {
       .filter(
         (p) =>
           p.metadata.namespace === 'monitoring' &&
+          p.spec.policy_types.includes('Ingress') &&
           p.spec.pod_selector.match_labels?.['app.kubernetes.io/name'] === 'opentelemetry-collector',
       )
       .map((p) => p.spec.ingress[0].ports[0].port);
