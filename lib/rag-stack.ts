@@ -10,7 +10,7 @@ import { ChartOverrides } from './addons/chart';
 import { Keda } from './addons/keda';
 import { ManifestsRelease } from './addons/manifests';
 import { PRIVATE_RANGES } from './addons/egress';
-import { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
+import { PlatformNamespace } from './addons/namespace';
 import { requestEgress } from './core/egress-requests';
 import { IAcceleratorCluster, IWorkloadIdentity } from './core/cluster';
 import { IObjectEventQueue, ISharedFileSystem, KubernetesSecretKeyRef, RemovalPolicy, ServiceLogin } from './core/data-services';
