@@ -227,6 +227,8 @@ export class ObservabilityStack extends Construct {
       cluster,
       name: this.nodeAgentsNamespace,
       podSecurity: PodSecurityLevel.PRIVILEGED,
+      podSecurityReason:
+        'node-exporter (host network, PID namespace and file system), the DCGM exporter (SYS_ADMIN, kubelet pod-resources socket) and neuron-monitor (privileged) read the node itself',
     });
     // Egress is denied but for DNS, the namespace and HTTPS (API server, remote write, Grafana and
     // Alertmanager's outside calls); Prometheus scrapes every namespace and the nodes, the collector exports.

@@ -4,6 +4,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IPlatformCluster } from '../core/cluster';
 import { EgressRule, NamespaceEgress } from './egress';
+import { SecuritySuppressions } from '../policy/suppressions';
 import { reportProblems } from '../private/problems';
 import { K8sName, validateK8sName, validateLabels, validateWholeNumber } from '../private/validation';
 
@@ -36,6 +37,13 @@ export interface PlatformNamespaceProps {
   readonly name: string;
   /** Pod Security Admission level enforced. */
   readonly podSecurity: PodSecurityLevel;
+  /**
+   * Why the namespace cannot enforce `restricted` (which pod needs what from the host). With
+   * `PodSecurityLevel.PRIVILEGED` it is recorded as the reason of a `k8s-pod-security-enforce` suppression
+   * of `PlatformSecurityChecks`, so reviewers find it in the synthesized JSON; without it the checks warn.
+   * @default - none: a privileged namespace draws the security checks' warning
+   */
+  readonly podSecurityReason?: string;
   /**
    * Ports reachable from anywhere (the API server calling a webhook is not a pod).
    * @default - none
@@ -102,6 +110,8 @@ export class PlatformNamespace extends Construct {
       },
       dependsOn: props.cluster.addonDependencies(this),
     });
+    if (props.podSecurity === PodSecurityLevel.PRIVILEGED && props.podSecurityReason !== undefined)
+      SecuritySuppressions.addSuppressions(this.namespace, [{ id: 'k8s-pod-security-enforce', reason: props.podSecurityReason }]);
     const metadata = (name: string) => ({ name, namespace: props.name });
     const deny = new NetworkPolicyV1(this, 'DefaultDenyIngress', {
       provider,

@@ -58,6 +58,7 @@ export class NeuronDevicePlugin extends Construct {
       cluster,
       name: NEURON_HEALTHCHECK_NAMESPACE,
       podSecurity: PodSecurityLevel.PRIVILEGED,
+      podSecurityReason: 'the Neuron node problem detector reads the kernel log (/dev/kmsg) of the node it watches',
       egressToPlatformNamespaces: false,
     });
     this.addon = new HelmAddon(this, 'Chart', {

@@ -88,6 +88,11 @@ export class NeuronMonitor extends Construct {
         id: 'k8s-not-privileged',
         reason: 'neuron-monitor reads the Neuron devices and driver counters on the host; AWS ships it privileged',
       },
+      // A privileged container has every capability and device whatever else is set: the hardening rules
+      // below add nothing to it, and the image runs as root to open the device nodes.
+      ...['k8s-run-as-non-root', 'k8s-no-privilege-escalation', 'k8s-drop-all-capabilities', 'k8s-seccomp', 'k8s-read-only-root-fs'].map(
+        (id) => ({ id, reason: 'neuron-monitor runs privileged (see k8s-not-privileged): per-container hardening cannot apply to it' }),
+      ),
     ]);
   }
 }

@@ -27,27 +27,8 @@ const EXAMPLES: [string, (app: App) => unknown][] = [
   ['multi-tenant', (app) => [new MultiTenantAwsStack(app, 'multi-tenant-aws'), new MultiTenantAzureStack(app, 'multi-tenant-azure')]],
 ];
 
-/**
- * Hardening the examples do not have yet, each being added in parallel (issue 18 items 1-3): pod
- * hardening, egress policies, IMDS hop limit on the system pool, VPC flow logs, AKS audit logs and KMS,
- * and the namespaces still labelled privileged. Remove a rule from here once its fix is merged.
- */
-const PENDING_WARNINGS = new Set([
-  'k8s-run-as-non-root',
-  'k8s-no-privilege-escalation',
-  'k8s-drop-all-capabilities',
-  'k8s-seccomp',
-  'k8s-read-only-root-fs',
-  'k8s-default-deny-egress',
-  'k8s-pod-security-enforce',
-  'ec2-imds-hop-limit',
-  'vpc-flow-logs',
-  'aks-audit-logs',
-  'aks-kms',
-]);
-
 describe('the examples pass the security checks', () => {
-  test.each(EXAMPLES)('%s: no error, and warnings only from hardening still being added', (_name, make) => {
+  test.each(EXAMPLES)('%s: no error and no warning', (_name, make) => {
     const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'policy-example-')), stackTraces: false });
     make(app);
     PlatformSecurityChecks.applyTo(app);
@@ -59,7 +40,7 @@ describe('the examples pass the security checks', () => {
     const policyWarnings = annotations.filter(
       (a) => /^\S+: [a-z0-9]+(-[a-z0-9]+)+ /.test(a) && PlatformSecurityChecks.rules.some((r) => a.includes(`: ${r.id} `)),
     );
-    expect(policyWarnings.filter((w) => ![...PENDING_WARNINGS].some((id) => w.includes(`: ${id} `)))).toEqual([]);
+    expect(policyWarnings).toEqual([]);
     fs.rmSync(app.outdir, { recursive: true, force: true });
   });
 });

@@ -52,6 +52,8 @@ export class GpuOperator extends Construct {
       cluster,
       name: this.namespace,
       podSecurity: PodSecurityLevel.PRIVILEGED,
+      podSecurityReason:
+        'the GPU operator installs the driver and container toolkit on the host and runs the device plugin with host access',
       egressToPlatformNamespaces: false,
       egress: cluster.gpuDriverPreinstalled ? undefined : [{ ports: [80], cidrs: ['0.0.0.0/0'] }],
     });
