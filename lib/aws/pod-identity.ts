@@ -88,7 +88,7 @@ export class PodIdentityBinding extends Construct implements IWorkloadIdentity {
   public readonly podLabels: { [key: string]: string } = {};
   public readonly dependables: ITerraformDependable[];
   /** Pods of the service account fetch credentials from the node's agent (link-local). */
-  public readonly credentialEndpoints: CredentialEndpoint[] = [{ ...POD_IDENTITY_AGENT, cidrs: [...POD_IDENTITY_AGENT.cidrs] }];
+  public readonly credentialEndpoints?: CredentialEndpoint[] = [{ ...POD_IDENTITY_AGENT, cidrs: [...POD_IDENTITY_AGENT.cidrs] }];
   private readonly statements: PolicyStatement[] = [];
 
   constructor(scope: Construct, id: string, props: PodIdentityBindingProps) {
