@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { AnnotationMetadataEntryType, App } from 'cdktf';
 import { AwsGpuClusterStack } from '../../examples/aws-gpu-cluster/stack';
 import { PlatformNamespace, PlatformSecurityChecks, PodSecurityLevel } from '../../lib';
@@ -8,10 +11,12 @@ import { awsStack, resources, synthAppMerged } from '../helpers';
 // security checks accept it and the reason is in the synthesized JSON; without a reason they warn.
 
 const warnings = (app: App): string[] =>
-  app.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => `${c.node.path}: ${m.data}`));
+  app.node
+    .findAll()
+    .flatMap((c) => c.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => `${c.node.path}: ${m.data}`));
 
 function privilegedApp(reason?: string): App {
-  const app = new App({ stackTraces: false });
+  const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'privileged-ns-')), stackTraces: false });
   const stack = awsStack('test', undefined, app);
   const cluster = eksCluster(stack);
   new PlatformNamespace(stack, 'Agents', { cluster, name: 'agents', podSecurity: PodSecurityLevel.PRIVILEGED, podSecurityReason: reason });
