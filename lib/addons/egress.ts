@@ -21,8 +21,8 @@ export interface EgressRule {
   readonly cidrs?: string[];
 }
 
-/** The private IPv4 ranges (RFC 1918), where the data services' private endpoints are. */
-export const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+export { PRIVATE_RANGES } from '../core/egress-requests';
+import { PRIVATE_RANGES } from '../core/egress-requests';
 
 /**
  * Cut out of every egress CIDR: link-local (the EC2/Azure instance metadata endpoint 169.254.169.254, the

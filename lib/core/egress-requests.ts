@@ -1,4 +1,8 @@
 import { IConstruct } from 'constructs';
+import type { IWorkloadIdentity } from './cluster';
+
+/** The private IPv4 ranges (RFC 1918), where the data services' private endpoints are. */
+export const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 
 /**
  * Egress that pods of one namespace need because of something bound to it elsewhere: the EKS Pod Identity
@@ -36,4 +40,12 @@ export function requestEgress(cluster: IConstruct, request: EgressRequest): void
 export function onEgressRequest(cluster: IConstruct, namespace: string, listener: Listener): void {
   listeners.set(cluster, [...(listeners.get(cluster) ?? []), { namespace, listener }]);
   for (const r of requests.get(cluster) ?? []) if (r.namespace === namespace) listener(r);
+}
+
+/**
+ * A grant on a data service in the cluster's private network (`name`: 'postgres', 'cache') lets the
+ * identity's pods reach it: their namespace, if the library created it, allows `port` to the private ranges.
+ */
+export function requestDataServiceEgress(cluster: IConstruct, identity: IWorkloadIdentity, name: string, port: number): void {
+  requestEgress(cluster, { namespace: identity.namespace, name, cidrs: [...PRIVATE_RANGES], ports: [port] });
 }

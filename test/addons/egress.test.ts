@@ -1,6 +1,7 @@
 import { App } from 'cdktf';
 import { AwsGpuClusterStack } from '../../examples/aws-gpu-cluster/stack';
 import { AzureGpuClusterStack } from '../../examples/azure-gpu-cluster/stack';
+import { ExistingClusterStack } from '../../examples/existing-cluster/stack';
 import { FeatureStoreAwsStack } from '../../examples/feature-store/stack';
 import { MultiTenantAwsStack, MultiTenantAzureStack } from '../../examples/multi-tenant/stack';
 import { RagAwsStack } from '../../examples/rag-aws/stack';
@@ -25,6 +26,7 @@ const EXAMPLES: [string, (app: App) => unknown][] = [
   ['multi-tenant-azure', (app) => new MultiTenantAzureStack(app, 'multi-tenant-azure')],
   ['aws-gpu-cluster', (app) => new AwsGpuClusterStack(app, 'aws-gpu-cluster')],
   ['azure-gpu-cluster', (app) => new AzureGpuClusterStack(app, 'azure-gpu-cluster')],
+  ['existing-cluster', (app) => new ExistingClusterStack(app, 'existing-cluster')],
 ];
 
 const docs = new Map<string, any>();
@@ -181,6 +183,24 @@ describe('what each namespace is allowed', () => {
       { port: '5432', protocol: 'TCP' },
     ]);
     expect(names(feast, 'fraud-serving')).toContain('allow-egress-feature-store');
+  });
+
+  test('a PostgresDatabase or KeyValueCache grant opens its port from the grantee namespace (ragData: rag-api)', () => {
+    for (const name of ['azure-gpu-cluster', 'existing-cluster']) {
+      const d = doc(name);
+      const rule = (policy: string) =>
+        egressOf(d, 'rag').find((p) => p.metadata.name === policy)?.spec.egress?.[0] as { ports: { port: string }[]; to: any[] };
+      const postgres = rule('allow-egress-postgres');
+      const cache = rule('allow-egress-cache');
+      expect(postgres?.ports.map((p) => p.port)).toEqual(['5432']);
+      expect(cache?.ports).toHaveLength(1);
+      for (const r of [postgres, cache])
+        expect(r.to.map((t: any) => t.ip_block?.[0]?.cidr ?? t.ip_block?.cidr).sort()).toEqual([
+          '10.0.0.0/8',
+          '172.16.0.0/12',
+          '192.168.0.0/16',
+        ]);
+    }
   });
 
   test('Prometheus alone scrapes every namespace and the nodes (kubelet, node-exporter) by port', () => {
