@@ -86,13 +86,23 @@ export class PostgresDatabase extends Construct implements IPostgresDatabase {
     this.engineVersion = this.resource.engineVersion;
   }
 
-  /** Also lets the identity's namespace, if the library created it (egress denied), reach the port. */
+  /**
+   * Lets the identity log in as `user` with a token (IAM on AWS, Entra on Azure); no password exists. The
+   * returned `setupSql` creates the login inside the database (run once by an administrator or a migration
+   * job, together with `CREATE EXTENSION IF NOT EXISTS vector`). The identity's namespace, if the library created it (egress denied),
+   * may then reach the port.
+   */
   public grantConnect(identity: IWorkloadIdentity, user: string): ServiceLogin {
     requestDataServiceEgress(this.cluster, identity, 'postgres', this.port);
     return this.resource.grantConnect(identity, user);
   }
 
-  /** Also lets the identity's namespace, if the library created it (egress denied), reach the port. */
+  /**
+   * Lets the identity log in as an administrator, for a bootstrap job that creates extensions and roles:
+   * on AWS it may read the master password from Secrets Manager (`cloudSecretId`); on Azure it becomes an
+   * Entra administrator of the server (log in with an Entra token as `user`). The identity's namespace, if the library created it (egress denied),
+   * may then reach the port.
+   */
   public grantAdmin(identity: IWorkloadIdentity): ServiceLogin {
     requestDataServiceEgress(this.cluster, identity, 'postgres', this.port);
     return this.resource.grantAdmin(identity);
@@ -119,7 +129,11 @@ export class KeyValueCache extends Construct implements IKeyValueCache {
     this.port = this.resource.port;
   }
 
-  /** Also lets the identity's namespace, if the library created it (egress denied), reach the port. */
+  /**
+   * Lets the identity read and write keys. On AWS the identity logs in with an IAM token; on Azure the
+   * access key is written into a Kubernetes secret in the identity's namespace, created after `after`. The identity's namespace, if the library created it (egress denied),
+   * may then reach the port.
+   */
   public grantReadWrite(identity: IWorkloadIdentity, after?: ITerraformDependable[]): ServiceLogin {
     requestDataServiceEgress(this.cluster, identity, 'cache', this.port);
     return this.resource.grantReadWrite(identity, after);
