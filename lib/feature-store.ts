@@ -7,8 +7,8 @@ import { Construct } from 'constructs';
 import { ChartOverrides } from './addons/chart';
 import { Keda } from './addons/keda';
 import { ManifestsRelease } from './addons/manifests';
-import { PRIVATE_RANGES } from './addons/egress';
 import { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
+import { EgressRule, PRIVATE_RANGES } from './addons/egress';
 import { requestEgress } from './core/egress-requests';
 import { CloudProvider, IPlatformCluster, IWorkloadIdentity } from './core/cluster';
 import { KubernetesSecretKeyRef, RemovalPolicy } from './core/data-services';
@@ -102,6 +102,13 @@ export interface FeatureStoreProps {
    * @default false
    */
   readonly outputs?: boolean;
+  /**
+   * Further destinations the namespace's pods may reach (e.g. an offline source on a port other than 443): TCP ports at IPv4 CIDRs, the cloud
+   * metadata ranges cut out. Egress is otherwise denied but for DNS, the namespace, HTTPS and what grants
+   * request.
+   * @default - none
+   */
+  readonly egress?: EgressRule[];
 }
 
 /** What a granted identity gets: its feature_store.yaml and what its pods set. */
@@ -227,6 +234,7 @@ export class FeatureStore extends Construct {
       name: this.namespace,
       podSecurity: PodSecurityLevel.RESTRICTED,
       egressToPlatformNamespaces: false,
+      egress: props.egress,
     });
     this.ctx = {
       cluster,

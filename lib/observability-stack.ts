@@ -3,6 +3,7 @@ import { ITerraformDependable, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { ChartOverrides, HelmAddon } from './addons/chart';
 import { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
+import { EgressRule } from './addons/egress';
 import { MonitoringEgress } from './observability/egress';
 import { IAcceleratorCluster, IWorkloadIdentity } from './core/cluster';
 import { AcceleratorKind } from './gpu/accelerator';
@@ -124,6 +125,13 @@ export interface ObservabilityStackProps {
    * @default false
    */
   readonly outputs?: boolean;
+  /**
+   * Further destinations the namespace's pods may reach (e.g. `[{ ports: [587] }]` for Alertmanager's SMTP relay): TCP ports at IPv4 CIDRs, the cloud
+   * metadata ranges cut out. Egress is otherwise denied but for DNS, the namespace, HTTPS and what grants
+   * request.
+   * @default - none
+   */
+  readonly egress?: EgressRule[];
 }
 
 /** Name of the Secret with Grafana's admin credentials. */
@@ -209,6 +217,7 @@ export class ObservabilityStack extends Construct {
       podSecurity: PodSecurityLevel.RESTRICTED,
       // Prometheus reaches every namespace through its own policy (MonitoringEgress), nothing else needs to.
       egressToPlatformNamespaces: false,
+      egress: props.egress,
       openPorts: [
         { podLabels: { app: 'kube-prometheus-stack-operator' }, port: 10250 },
         // Workloads in any namespace send traces to the collector (OTLP gRPC and HTTP).

@@ -9,8 +9,8 @@ import { Construct } from 'constructs';
 import { ChartOverrides } from './addons/chart';
 import { Keda } from './addons/keda';
 import { ManifestsRelease } from './addons/manifests';
-import { PRIVATE_RANGES } from './addons/egress';
 import { PlatformNamespace } from './addons/namespace';
+import { EgressRule, PRIVATE_RANGES } from './addons/egress';
 import { requestEgress } from './core/egress-requests';
 import { IAcceleratorCluster, IWorkloadIdentity } from './core/cluster';
 import { IObjectEventQueue, ISharedFileSystem, KubernetesSecretKeyRef, RemovalPolicy, ServiceLogin } from './core/data-services';
@@ -147,6 +147,13 @@ export interface RagStackProps {
    * @default false
    */
   readonly outputs?: boolean;
+  /**
+   * Further destinations the namespace's pods may reach (e.g. an ingestion source on a port other than 443): TCP ports at IPv4 CIDRs, the cloud
+   * metadata ranges cut out. Egress is otherwise denied but for DNS, the namespace, HTTPS and what grants
+   * request.
+   * @default - none
+   */
+  readonly egress?: EgressRule[];
 }
 
 const DEFAULT_MAX_REPLICAS = 4;
@@ -273,6 +280,7 @@ export class RagStack extends Construct {
       admitPlatformNamespaces: false,
       admitNamespaces: [props.monitoringNamespace ?? 'monitoring'],
       egressToPlatformNamespaces: false,
+      egress: props.egress,
     });
     this.ctx = {
       cluster,

@@ -6,7 +6,7 @@ import { FeatureStoreAwsStack } from '../../examples/feature-store/stack';
 import { MultiTenantAwsStack, MultiTenantAzureStack } from '../../examples/multi-tenant/stack';
 import { RagAwsStack } from '../../examples/rag-aws/stack';
 import { RagAzureStack } from '../../examples/rag-azure/stack';
-import { ExistingCluster, Gpu, PlatformNamespace, PodSecurityLevel } from '../../lib';
+import { ExistingCluster, Gpu, ObservabilityStack, PlatformNamespace, PodSecurityLevel } from '../../lib';
 import { GpuSharing } from '../../lib/tenancy/kueue';
 import { GpuQuota } from '../../lib/tenancy/quota';
 import { Tenant } from '../../lib/tenancy/tenant';
@@ -358,5 +358,32 @@ describe('Tenant egress prop', () => {
       (p) => p.metadata.namespace === 'search' && p.metadata.name === 'allow-egress-extra',
     );
     expect(extra.spec.egress[0].ports).toEqual([{ port: '5432', protocol: 'TCP' }]);
+  });
+});
+
+describe('egress prop of the stacks that create their namespace', () => {
+  const shared = (stack = awsStack()) =>
+    ExistingCluster.fromEks(stack, 'Shared', { clusterName: 'shared', storageClassName: 'gp3', acceleratorPools: [] });
+
+  test("ObservabilityStack: Alertmanager's SMTP relay becomes allow-egress-extra in the monitoring namespace", () => {
+    const stack = awsStack();
+    new ObservabilityStack(stack, 'Obs', { cluster: shared(stack), egress: [{ ports: [587], cidrs: ['0.0.0.0/0'] }] });
+    const extra = policies(synthJson(stack)).find((p) => p.metadata.name === 'allow-egress-extra');
+    expect(extra?.metadata.namespace).toBe('monitoring');
+    expect(extra?.spec.egress[0].ports.map((p: any) => p.port)).toEqual(['587']);
+    // The metadata ranges are cut out of what the user allows.
+    expect(JSON.stringify(extra?.spec.egress[0].to)).toContain('169.254.0.0/16');
+  });
+
+  test('without it the monitoring namespace has no extra allow', () => {
+    const stack = awsStack();
+    new ObservabilityStack(stack, 'Obs', { cluster: shared(stack) });
+    expect(policies(synthJson(stack)).filter((p) => p.metadata.name === 'allow-egress-extra')).toEqual([]);
+  });
+
+  test('a bad rule is reported with the stack namespace construct path', () => {
+    const stack = awsStack();
+    new ObservabilityStack(stack, 'Obs', { cluster: shared(stack), egress: [{ ports: [0] }] });
+    expect(problemLines(stack)).toEqual([expect.stringMatching(/^test\/Obs\/Namespace.*: egress\[0\]\.ports\[0\] 0 /)]);
   });
 });
