@@ -663,3 +663,15 @@ describe('validation', () => {
     expect(problemLines(stack)).toEqual([]);
   });
 });
+
+describe('FeatureStore egress prop', () => {
+  test("becomes the feature store namespace's allow-egress-extra", () => {
+    const cluster = eks();
+    store(cluster, { egress: [{ ports: [8443] }] });
+    const extra = (Object.values(resources(synthJson(TerraformStack.of(cluster)), 'kubernetes_network_policy_v1')) as any[]).find(
+      (p) => p.metadata.name === 'allow-egress-extra',
+    );
+    expect(extra.metadata.namespace).toBe('feast-fraud');
+    expect(extra.spec.egress[0].ports.map((p: any) => p.port)).toEqual(['8443']);
+  });
+});

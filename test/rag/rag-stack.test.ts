@@ -210,6 +210,23 @@ describe('RagStack validation', () => {
     );
   });
 
+  test("the egress prop becomes the RAG namespace's allow-egress-extra", () => {
+    const stack = awsStack();
+    new RagStack(stack, 'Rag', {
+      cluster: cluster(stack),
+      generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'l4', contextLength: 4096, concurrentSequences: 4 }),
+      embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'mig' }),
+      vectorStore: VectorStore.qdrant(),
+      egress: [{ ports: [9000], cidrs: ['10.20.0.0/16'] }],
+    });
+    const extra = (Object.values(resources(synthJson(stack), 'kubernetes_network_policy_v1')) as any[]).find(
+      (p) => p.metadata.name === 'allow-egress-extra',
+    );
+    expect(extra.metadata.namespace).toBe('rag');
+    expect(extra.spec.egress[0].ports.map((p: any) => p.port)).toEqual(['9000']);
+    expect(JSON.stringify(extra.spec.egress[0].to)).toContain('10.20.0.0/16');
+  });
+
   test('a gated model without a Hugging Face token is refused; with one it is served with the token', () => {
     const stack = awsStack();
     new RagStack(stack, 'Rag', {
