@@ -115,6 +115,12 @@ export default tseslint.config(
     { regex: lib('aws|azure'), message: 'Add-ons use the lib/core contract (IPlatformCluster), never lib/aws or lib/azure.' },
     composites,
   ),
+  // Composites reach a cloud through lib/cloud.ts (Cloud, the cluster imports, the remote-write backends),
+  // the one module that names the clouds' classes.
+  restrict(['lib/gpu-inference-cluster.ts', 'lib/existing-cluster.ts', 'lib/remote-write.ts'], {
+    regex: '^\\./(aws|azure)(/.*)?$',
+    message: 'Composites reach a cloud through lib/cloud.ts and the lib/core contracts, never lib/aws or lib/azure.',
+  }),
   restrict(
     ['lib/observability/**/*.ts', 'lib/observability-stack.ts'],
     // `./aws` too: observability-stack.ts sits in lib/ itself.

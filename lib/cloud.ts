@@ -1,6 +1,13 @@
+import { AmazonManagedPrometheus, AmazonManagedPrometheusOptions } from './aws/amazon-managed-prometheus';
 import { AwsBackend, AwsCloudOptions } from './aws/aws-backend';
+import { EksPlatformCluster } from './aws/eks-cluster';
+import { EksClusterImport, ExistingEksOptions } from './aws/existing-eks';
+import { AksPlatformCluster } from './azure/aks-cluster';
 import { AzureBackend, AzureCloudOptions } from './azure/azure-backend';
-import { CloudProvider, ICloudBackend } from './core/cluster';
+import { AzureMonitorPrometheus, AzureMonitorPrometheusOptions } from './azure/azure-monitor-prometheus';
+import { AksClusterImport, ExistingAksOptions } from './azure/existing-aks';
+import { CloudProvider, ICloudBackend, ICloudCluster, IClusterImport } from './core/cluster';
+import { IRemoteWrite } from './core/remote-write';
 
 /**
  * Where a GpuInferenceCluster runs. Cloud-specific options live here, so the cluster's own props mean the
@@ -38,4 +45,42 @@ export class Cloud {
   public get provider(): CloudProvider {
     return this.backend.cloudProvider;
   }
+}
+
+// The one module that names the clouds' classes. Composites (GpuInferenceCluster, ExistingCluster,
+// RemoteWrite) reach a cloud through Cloud and the functions below, never through lib/aws or lib/azure
+// (eslint holds that line). lib/index exports Cloud alone from here: the rest is not public API.
+
+/** Types of the clouds that public props and attributes of composites name. */
+export type { AksPlatformCluster, AmazonManagedPrometheusOptions, AzureMonitorPrometheusOptions, EksPlatformCluster };
+export type { EntraPrincipal } from './azure/data';
+
+/** The cloud half of `ExistingCluster.fromEks`. */
+export function importEks(options: ExistingEksOptions): IClusterImport {
+  return new EksClusterImport(options);
+}
+
+/** The cloud half of `ExistingCluster.fromAks`. */
+export function importAks(options: ExistingAksOptions): IClusterImport {
+  return new AksClusterImport(options);
+}
+
+/** The backend of `RemoteWrite.amazonManagedPrometheus()`. */
+export function amazonManagedPrometheus(options: AmazonManagedPrometheusOptions): IRemoteWrite {
+  return new AmazonManagedPrometheus(options);
+}
+
+/** The backend of `RemoteWrite.azureMonitor()`. */
+export function azureMonitorPrometheus(options: AzureMonitorPrometheusOptions): IRemoteWrite {
+  return new AzureMonitorPrometheus(options);
+}
+
+/** `cluster` with its real type, when a GpuInferenceCluster on AWS built it. */
+export function eksClusterOf(cluster: ICloudCluster): EksPlatformCluster | undefined {
+  return cluster instanceof EksPlatformCluster ? cluster : undefined;
+}
+
+/** `cluster` with its real type, when a GpuInferenceCluster on Azure built it. */
+export function aksClusterOf(cluster: ICloudCluster): AksPlatformCluster | undefined {
+  return cluster instanceof AksPlatformCluster ? cluster : undefined;
 }

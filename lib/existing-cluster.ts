@@ -1,28 +1,13 @@
-import type { EntraPrincipal } from './azure/data';
-import { Annotations, TerraformStack } from 'cdktf';
+import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { ExistingEksCloudCluster } from './aws/existing-eks';
-import { ExistingAksCloudCluster } from './azure/existing-aks';
-import { AZURERM_LOGIN, validateKubeloginMode } from './azure/kubelogin';
-import { ICloudCluster, PodToleration } from './core/cluster';
+import { importAks, importEks } from './cloud';
+import type { EntraPrincipal } from './cloud';
+import { ExistingClusterSpec, IClusterImport, ICloudCluster, PodToleration } from './core/cluster';
 import { ExistingPoolProps, existingPoolInfo, validateExistingPool } from './core/existing-pool';
 import { KubernetesVersion } from './core/kubernetes-version';
 import { PlatformClusterBase } from './core/platform-cluster-base';
 import { reportProblems } from './private/problems';
-import {
-  K8sName,
-  isToken,
-  validateAksClusterName,
-  validateAwsTags,
-  validateAzureTags,
-  validateEksClusterName,
-  validateGuid,
-  validateIds,
-  validateK8sName,
-  validateLabels,
-  validateResourceGroupName,
-  validateTolerations,
-} from './private/validation';
+import { K8sName, validateK8sName, validateLabels, validateTolerations } from './private/validation';
 
 /** What every existing cluster is described by. */
 export interface ExistingClusterBaseProps {
@@ -156,10 +141,6 @@ export interface ExistingAksClusterProps extends ExistingClusterBaseProps {
 }
 
 const MIG_STRATEGIES = ['none', 'single', 'mixed'];
-/** The taint AKS puts on a system pool reserved for add-ons. */
-const AKS_CRITICAL_ADDONS_TAINT = 'CriticalAddonsOnly';
-/** AKS's own disk classes: they delete the disk with the claim. */
-const AKS_DELETE_CLASSES = ['default', 'managed', 'managed-csi', 'managed-csi-premium', 'managed-premium'];
 
 /**
  * A cluster this library did not create, for add-ons (ObservabilityStack, data services, ...) to install
@@ -179,23 +160,7 @@ const AKS_DELETE_CLASSES = ['default', 'managed', 'managed-csi', 'managed-csi-pr
 export class ExistingCluster extends PlatformClusterBase {
   /** An EKS cluster found by name (data source `aws_eks_cluster`). */
   public static fromEks(scope: Construct, id: string, props: ExistingEksClusterProps): ExistingCluster {
-    const c = new ExistingCluster(scope, id, props, { privateSubnetIds: props.privateSubnetIds }, [
-      ...validateEksClusterName('clusterName', props.clusterName),
-      ...validateAwsTags('tags', props.tags),
-      ...validateIds('privateSubnetIds', props.privateSubnetIds, 'subnet-0123456789abcdef0'),
-      ...(props.nodeSecurityGroupId !== undefined && !isToken(props.nodeSecurityGroupId) && props.nodeSecurityGroupId.trim() === ''
-        ? ["nodeSecurityGroupId '' is an empty id; pass the nodes' security group id, or leave it unset for the cluster security group"]
-        : []),
-    ]);
-    c.attach(
-      new ExistingEksCloudCluster(c, 'Cluster', {
-        ...c.common(props),
-        privateSubnetIds: props.privateSubnetIds,
-        nodeSecurityGroupId: props.nodeSecurityGroupId,
-        installEbsCsiDriver: props.installEbsCsiDriver,
-      }),
-    );
-    return c;
+    return new ExistingCluster(scope, id, props, importEks(props));
   }
 
   /**
@@ -205,76 +170,16 @@ export class ExistingCluster extends PlatformClusterBase {
    * Services fail.
    */
   public static fromAks(scope: Construct, id: string, props: ExistingAksClusterProps): ExistingCluster {
-    const problems = [
-      ...validateAksClusterName('clusterName', props.clusterName),
-      ...validateGuid('controlPlanePrincipalId', props.controlPlanePrincipalId, "a managed identity's object id"),
-      ...validateResourceGroupName('resourceGroupName', props.resourceGroupName),
-      ...validateAzureTags('tags', props.tags),
-      ...validateIds(
-        'privateEndpointSubnetId',
-        props.privateEndpointSubnetId !== undefined ? [props.privateEndpointSubnetId] : undefined,
-        '/subscriptions/…/subnets/endpoints',
-      ),
-    ];
-    const kubeloginMode = props.kubeloginMode ?? AZURERM_LOGIN;
-    problems.push(...validateKubeloginMode('kubeloginMode', kubeloginMode));
-    // AKS makes no class that keeps the disk when the claim goes: the platform team names one that does.
-    if (props.storageClassName === undefined)
-      problems.push(
-        'storageClassName undefined has no default on AKS, whose built-in classes delete the disk with the claim; name a StorageClass of the cluster with reclaimPolicy Retain (disk.csi.azure.com, parameters.resourceGroup outside the node resource group)',
-      );
-    const c = new ExistingCluster(
-      scope,
-      id,
-      props,
-      {
-        resourceGroupName: props.resourceGroupName,
-        privateEndpointSubnetId: props.privateEndpointSubnetId,
-        privateDnsZoneIds: props.privateDnsZoneIds,
-        databaseAdministrator: props.databaseAdministrator,
-      },
-      problems,
-    );
-    const storageClassName = props.storageClassName ?? '';
-    if (!isToken(storageClassName) && AKS_DELETE_CLASSES.includes(storageClassName))
-      Annotations.of(c).addWarning(
-        `storageClassName '${storageClassName}' is an AKS built-in class with reclaimPolicy Delete: add-on data (metrics, vector indexes) is deleted with its claim; name a class with reclaimPolicy Retain`,
-      );
-    const common = c.common(props);
-    // AKS taints a system pool reserved for add-ons CriticalAddonsOnly=true:NoSchedule; tolerating it lets
-    // add-ons run there (and is harmless where no pool carries it), as on clusters this library creates.
-    const systemTolerations = common.systemTolerations.some((t) => t.key === AKS_CRITICAL_ADDONS_TAINT)
-      ? common.systemTolerations
-      : [...common.systemTolerations, { key: AKS_CRITICAL_ADDONS_TAINT, operator: 'Exists' }];
-    c.attach(
-      new ExistingAksCloudCluster(c, 'Cluster', {
-        ...common,
-        systemTolerations,
-        storageClassName,
-        resourceGroupName: props.resourceGroupName,
-        privateEndpointSubnetId: props.privateEndpointSubnetId,
-        kubeloginMode,
-        controlPlanePrincipalId: props.controlPlanePrincipalId,
-        privateDnsZoneIds: props.privateDnsZoneIds,
-        databaseAdministrator: props.databaseAdministrator,
-      }),
-    );
-    return c;
+    return new ExistingCluster(scope, id, props, importAks(props));
   }
 
   public readonly kubernetesVersion: KubernetesVersion;
   public readonly tags: { [key: string]: string };
   public readonly migStrategy: string;
-  private cloud?: ICloudCluster;
+  private readonly cloud: ICloudCluster;
   private readonly operatorNamespace?: string;
 
-  private constructor(
-    scope: Construct,
-    id: string,
-    props: ExistingClusterBaseProps,
-    dataValues: { [prop: string]: unknown },
-    cloudProblems: string[],
-  ) {
+  private constructor(scope: Construct, id: string, props: ExistingClusterBaseProps, cloud: IClusterImport) {
     super(scope, id);
     this.kubernetesVersion = props.kubernetesVersion ?? KubernetesVersion.DEFAULT;
     this.tags = props.tags ?? { 'managed-by': 'cdktf-ai-platform', 'ai-platform-cluster': props.clusterName };
@@ -282,7 +187,7 @@ export class ExistingCluster extends PlatformClusterBase {
     this.migStrategy = props.migStrategy ?? (hasMig ? 'mixed' : 'none');
     this.operatorNamespace = props.gpuOperatorNamespace;
     const names = new Set<string>();
-    const problems = [...cloudProblems, ...props.acceleratorPools.flatMap((p) => validateExistingPool(p, names))];
+    const problems = [...cloud.validate(), ...props.acceleratorPools.flatMap((p) => validateExistingPool(p, names))];
     if (!MIG_STRATEGIES.includes(this.migStrategy))
       problems.push(`migStrategy '${this.migStrategy}' is not a device plugin MIG strategy; use one of ${MIG_STRATEGIES.join(', ')}`);
     problems.push(
@@ -291,25 +196,24 @@ export class ExistingCluster extends PlatformClusterBase {
       ...validateLabels('systemNodeSelector', props.systemNodeSelector),
       ...validateTolerations('systemTolerations', props.systemTolerations),
     );
-    problems.push(...this._useDataStack(props.dataStack, { values: { clusterName: props.clusterName, tags: this.tags, ...dataValues } }));
+    problems.push(
+      ...this._useDataStack(props.dataStack, { values: { clusterName: props.clusterName, tags: this.tags, ...cloud.dataStackValues() } }),
+    );
     this.warnOfRetainedData('add-ons installed on the cluster');
     reportProblems(this, problems);
+    this.cloud = cloud.importCluster(this, 'Cluster', this.spec(props));
   }
 
   /** The cloud-specific half (data sources, providers, identities). */
   public get cloudCluster(): ICloudCluster {
-    return this.cloud!;
+    return this.cloud;
   }
 
   public get gpuOperatorNamespace(): string | undefined {
     return this.operatorNamespace;
   }
 
-  private attach(cloud: ICloudCluster): void {
-    this.cloud = cloud;
-  }
-
-  private common(props: ExistingClusterBaseProps) {
+  private spec(props: ExistingClusterBaseProps): ExistingClusterSpec {
     return {
       clusterName: props.clusterName,
       acceleratorPools: props.acceleratorPools.map(existingPoolInfo),

@@ -3,9 +3,8 @@ import { Construct, IConstruct } from 'constructs';
 import { ChartOverrides } from './addons/chart';
 import { GpuOperator } from './addons/gpu-operator/gpu-operator';
 import { PlatformPriorityClasses } from './addons/priority-classes';
-import { EksPlatformCluster } from './aws/eks-cluster';
-import { AksPlatformCluster } from './azure/aks-cluster';
-import { Cloud } from './cloud';
+import { Cloud, aksClusterOf, eksClusterOf } from './cloud';
+import type { AksPlatformCluster, EksPlatformCluster } from './cloud';
 import { ClusterSpec, ICloudCluster } from './core/cluster';
 import { PlatformClusterBase } from './core/platform-cluster-base';
 import { KubernetesVersion, supportWarning } from './core/kubernetes-version';
@@ -173,12 +172,12 @@ export class GpuInferenceCluster extends PlatformClusterBase {
 
   /** The EKS cluster with its real type, when the cluster runs on AWS. */
   public get eksCluster(): EksPlatformCluster | undefined {
-    return this.cloudCluster instanceof EksPlatformCluster ? this.cloudCluster : undefined;
+    return eksClusterOf(this.cloudCluster);
   }
 
   /** The AKS cluster with its real type, when the cluster runs on Azure. */
   public get aksCluster(): AksPlatformCluster | undefined {
-    return this.cloudCluster instanceof AksPlatformCluster ? this.cloudCluster : undefined;
+    return aksClusterOf(this.cloudCluster);
   }
 
   public get gpuOperatorNamespace(): string | undefined {

@@ -1,5 +1,5 @@
-import { AmazonManagedPrometheus, AmazonManagedPrometheusOptions } from './aws/amazon-managed-prometheus';
-import { AzureMonitorPrometheus, AzureMonitorPrometheusOptions } from './azure/azure-monitor-prometheus';
+import { amazonManagedPrometheus, azureMonitorPrometheus } from './cloud';
+import type { AmazonManagedPrometheusOptions, AzureMonitorPrometheusOptions } from './cloud';
 import { IRemoteWrite } from './core/remote-write';
 
 /** Managed Prometheus backends that receive the in-cluster Prometheus's samples by remote write. */
@@ -9,7 +9,7 @@ export class RemoteWrite {
    * Prometheus's service account allowed `aps:RemoteWrite` on it, and SigV4-signed remote write.
    */
   public static amazonManagedPrometheus(options: AmazonManagedPrometheusOptions = {}): IRemoteWrite {
-    return new AmazonManagedPrometheus(options);
+    return amazonManagedPrometheus(options);
   }
 
   /**
@@ -22,7 +22,7 @@ export class RemoteWrite {
    * the AKS metrics add-on (ama-metrics, which reads only `azmonitoring.coreos.com` monitors) is not needed.
    */
   public static azureMonitor(options: AzureMonitorPrometheusOptions = {}): IRemoteWrite {
-    return new AzureMonitorPrometheus(options);
+    return azureMonitorPrometheus(options);
   }
 
   private constructor() {}

@@ -7,7 +7,9 @@ import {
   ClusterNetwork,
   ClusterProviders,
   CloudProvider,
+  ExistingClusterSpec,
   ICloudCluster,
+  IClusterImport,
   IWorkloadIdentity,
   NamespaceAdminGrant,
   NamespaceAdminOptions,
@@ -18,6 +20,7 @@ import { dataScopeIn } from '../core/data-scope';
 import { IDataServices } from '../core/data-services';
 import { ClusterAccess } from '../private/cluster-access';
 import { requireClusterObject } from '../private/cluster-checks';
+import { isToken, validateAwsTags, validateEksClusterName, validateIds } from '../private/validation';
 import { awsContext } from './account';
 import { AwsDataServices } from './data';
 import { PodIdentityBinding } from './pod-identity';
@@ -243,6 +246,63 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
       roleName: Token.isUnresolved(this.clusterName) ? raw : raw.replace(/[^A-Za-z0-9+=,.@_-]/g, '-').slice(0, 64),
       tags: this.tags,
       dependsOn: [],
+    });
+  }
+}
+
+/** The EKS-specific props of `ExistingCluster.fromEks` (ExistingEksClusterProps). */
+export interface ExistingEksOptions {
+  /** Cluster name. */
+  readonly clusterName: string;
+  /**
+   * Tags, as the user gave them.
+   * @default - none
+   */
+  readonly tags?: { [key: string]: string };
+  /**
+   * Private subnets for data services.
+   * @default - none
+   */
+  readonly privateSubnetIds?: string[];
+  /**
+   * Security group every node carries.
+   * @default - the cluster security group
+   */
+  readonly nodeSecurityGroupId?: string;
+  /**
+   * Install the EBS CSI driver add-on.
+   * @default false
+   */
+  readonly installEbsCsiDriver?: boolean;
+}
+
+/** Brings an EKS cluster along for ExistingCluster.fromEks. */
+export class EksClusterImport implements IClusterImport {
+  constructor(private readonly options: ExistingEksOptions) {}
+
+  public validate(): string[] {
+    const o = this.options;
+    return [
+      ...validateEksClusterName('clusterName', o.clusterName),
+      ...validateAwsTags('tags', o.tags),
+      ...validateIds('privateSubnetIds', o.privateSubnetIds, 'subnet-0123456789abcdef0'),
+      ...(o.nodeSecurityGroupId !== undefined && !isToken(o.nodeSecurityGroupId) && o.nodeSecurityGroupId.trim() === ''
+        ? ["nodeSecurityGroupId '' is an empty id; pass the nodes' security group id, or leave it unset for the cluster security group"]
+        : []),
+    ];
+  }
+
+  public dataStackValues(): { [prop: string]: unknown } {
+    return { privateSubnetIds: this.options.privateSubnetIds };
+  }
+
+  public importCluster(scope: Construct, id: string, spec: ExistingClusterSpec): ICloudCluster {
+    const o = this.options;
+    return new ExistingEksCloudCluster(scope, id, {
+      ...spec,
+      privateSubnetIds: o.privateSubnetIds,
+      nodeSecurityGroupId: o.nodeSecurityGroupId,
+      installEbsCsiDriver: o.installEbsCsiDriver,
     });
   }
 }

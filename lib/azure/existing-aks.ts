@@ -1,6 +1,6 @@
 import { requireClusterObject } from '../private/cluster-checks';
 import { lazyModule } from '../private/lazy';
-import { Fn, ITerraformDependable, Op, TerraformStack, Token } from 'cdktf';
+import { Annotations, Fn, ITerraformDependable, Op, TerraformStack, Token } from 'cdktf';
 import type { EntraPrincipal } from './data';
 import { Construct, IConstruct } from 'constructs';
 import {
@@ -8,7 +8,9 @@ import {
   ClusterNetwork,
   ClusterProviders,
   CloudProvider,
+  ExistingClusterSpec,
   ICloudCluster,
+  IClusterImport,
   IWorkloadIdentity,
   NamespaceAdminGrant,
   NamespaceAdminOptions,
@@ -18,7 +20,8 @@ import {
 import { dataScopeIn } from '../core/data-scope';
 import { IDataServices } from '../core/data-services';
 import { ClusterAccess } from '../private/cluster-access';
-import { aksKubeconfigCommand, kubeloginExec } from './kubelogin';
+import { AZURERM_LOGIN, aksKubeconfigCommand, kubeloginExec, validateKubeloginMode } from './kubelogin';
+import { validateAksClusterName, validateAzureTags, validateGuid, validateIds, validateResourceGroupName } from '../private/validation';
 import { AzureDataServices } from './data';
 import { FederatedWorkloadIdentity } from './workload-identity';
 import { AksNamespaceAdmin } from './namespace-admin';
@@ -214,6 +217,116 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
       namespace: options.namespace,
       serviceAccountName: options.serviceAccountName,
       tags: this.tags,
+    });
+  }
+}
+
+/** The AKS-specific props of `ExistingCluster.fromAks` (ExistingAksClusterProps). */
+export interface ExistingAksOptions {
+  /** Cluster name. */
+  readonly clusterName: string;
+  /** Resource group of the cluster. */
+  readonly resourceGroupName: string;
+  /**
+   * Tags, as the user gave them.
+   * @default - none
+   */
+  readonly tags?: { [key: string]: string };
+  /**
+   * StorageClass for add-on volumes.
+   * @default - none, which is reported: AKS's own classes delete the disk with the claim
+   */
+  readonly storageClassName?: string;
+  /**
+   * Subnet for private endpoints of data services.
+   * @default - none
+   */
+  readonly privateEndpointSubnetId?: string;
+  /**
+   * Private DNS zones that already serve the VNet, by zone name.
+   * @default - data services create their own
+   */
+  readonly privateDnsZoneIds?: { [zoneName: string]: string };
+  /**
+   * The Entra administrator of PostgreSQL servers.
+   * @default - the identity running Terraform
+   */
+  readonly databaseAdministrator?: EntraPrincipal;
+  /**
+   * kubelogin login mode.
+   * @default 'azurerm'
+   */
+  readonly kubeloginMode?: string;
+  /**
+   * Principal id of a user-assigned control-plane identity.
+   * @default - the system-assigned identity's
+   */
+  readonly controlPlanePrincipalId?: string;
+}
+
+/** The taint AKS puts on a system pool reserved for add-ons. */
+const AKS_CRITICAL_ADDONS_TAINT = 'CriticalAddonsOnly';
+/** AKS's own disk classes: they delete the disk with the claim. */
+const AKS_DELETE_CLASSES = ['default', 'managed', 'managed-csi', 'managed-csi-premium', 'managed-premium'];
+
+/** Brings an AKS cluster along for ExistingCluster.fromAks. */
+export class AksClusterImport implements IClusterImport {
+  constructor(private readonly options: ExistingAksOptions) {}
+
+  public validate(): string[] {
+    const o = this.options;
+    const problems = [
+      ...validateAksClusterName('clusterName', o.clusterName),
+      ...validateGuid('controlPlanePrincipalId', o.controlPlanePrincipalId, "a managed identity's object id"),
+      ...validateResourceGroupName('resourceGroupName', o.resourceGroupName),
+      ...validateAzureTags('tags', o.tags),
+      ...validateIds(
+        'privateEndpointSubnetId',
+        o.privateEndpointSubnetId !== undefined ? [o.privateEndpointSubnetId] : undefined,
+        '/subscriptions/…/subnets/endpoints',
+      ),
+      ...validateKubeloginMode('kubeloginMode', o.kubeloginMode ?? AZURERM_LOGIN),
+    ];
+    // AKS makes no class that keeps the disk when the claim goes: the platform team names one that does.
+    if (o.storageClassName === undefined)
+      problems.push(
+        'storageClassName undefined has no default on AKS, whose built-in classes delete the disk with the claim; name a StorageClass of the cluster with reclaimPolicy Retain (disk.csi.azure.com, parameters.resourceGroup outside the node resource group)',
+      );
+    return problems;
+  }
+
+  public dataStackValues(): { [prop: string]: unknown } {
+    const o = this.options;
+    return {
+      resourceGroupName: o.resourceGroupName,
+      privateEndpointSubnetId: o.privateEndpointSubnetId,
+      privateDnsZoneIds: o.privateDnsZoneIds,
+      databaseAdministrator: o.databaseAdministrator,
+    };
+  }
+
+  public importCluster(scope: Construct, id: string, spec: ExistingClusterSpec): ICloudCluster {
+    const o = this.options;
+    const storageClassName = spec.storageClassName ?? '';
+    if (!Token.isUnresolved(storageClassName) && AKS_DELETE_CLASSES.includes(storageClassName))
+      Annotations.of(scope).addWarning(
+        `storageClassName '${storageClassName}' is an AKS built-in class with reclaimPolicy Delete: add-on data (metrics, vector indexes) is deleted with its claim; name a class with reclaimPolicy Retain`,
+      );
+    // AKS taints a system pool reserved for add-ons CriticalAddonsOnly=true:NoSchedule; tolerating it lets
+    // add-ons run there (and is harmless where no pool carries it), as on clusters this library creates.
+    const systemTolerations = spec.systemTolerations.some((t) => t.key === AKS_CRITICAL_ADDONS_TAINT)
+      ? spec.systemTolerations
+      : [...spec.systemTolerations, { key: AKS_CRITICAL_ADDONS_TAINT, operator: 'Exists' }];
+    return new ExistingAksCloudCluster(scope, id, {
+      ...spec,
+      systemTolerations,
+      storageClassName,
+      resourceGroupName: o.resourceGroupName,
+      privateEndpointSubnetId: o.privateEndpointSubnetId,
+      kubeloginMode: o.kubeloginMode ?? AZURERM_LOGIN,
+      controlPlanePrincipalId: o.controlPlanePrincipalId,
+      privateDnsZoneIds: o.privateDnsZoneIds,
+      databaseAdministrator: o.databaseAdministrator,
     });
   }
 }

@@ -337,3 +337,50 @@ export interface ICloudBackend {
    */
   installAddons(cloudCluster: ICloudCluster, cluster: IAcceleratorCluster, spec: ClusterSpec): void;
 }
+
+/**
+ * What ExistingCluster knows of a cluster brought along, on every cloud: the description its props give,
+ * resolved to values (pools as their nodes appear, defaults filled in).
+ */
+export interface ExistingClusterSpec {
+  /** Cluster name as the cloud knows it. */
+  readonly clusterName: string;
+  /** Pools, as their nodes appear. */
+  readonly acceleratorPools: AcceleratorPoolInfo[];
+  /**
+   * StorageClass for add-on volumes.
+   * @default - the cloud decides (a class of the library's on EKS; none on AKS, which the import reports)
+   */
+  readonly storageClassName?: string;
+  /** Node selector of the nodes for add-ons. */
+  readonly systemNodeSelector: { [key: string]: string };
+  /** Tolerations add-ons need there. */
+  readonly systemTolerations: PodToleration[];
+  /** Node selector for ordinary workloads. */
+  readonly workloadNodeSelector: { [key: string]: string };
+  /** Tolerations ordinary workloads need. */
+  readonly workloadTolerations: PodToleration[];
+  /** True when node images carry the NVIDIA driver. */
+  readonly gpuDriverPreinstalled: boolean;
+  /** Tags for cloud resources the library creates. */
+  readonly tags: { [key: string]: string };
+  /**
+   * The stack for what outlives the cluster.
+   * @default - none
+   */
+  readonly dataStack?: TerraformStack;
+}
+
+/**
+ * A cloud's way to bring along a cluster it did not create, the counterpart of ICloudBackend for
+ * ExistingCluster: checks of the cloud-specific props, the values a data stack reads, and the ICloudCluster
+ * reading the cluster through the cloud's data source.
+ */
+export interface IClusterImport {
+  /** Cloud-specific checks of the props, as `<prop> <value> …; <fix>` messages. */
+  validate(): string[];
+  /** The cloud-specific values resources of a data stack are built from, by prop name. */
+  dataStackValues(): { [prop: string]: unknown };
+  /** Reads the cluster under `scope` (the ExistingCluster), as child `id`. */
+  importCluster(scope: Construct, id: string, spec: ExistingClusterSpec): ICloudCluster;
+}
