@@ -26,15 +26,14 @@ import { AwsDataServices } from './data';
 import { ClusterAccess, sameStack } from '../private/cluster-access';
 import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, PlatformLabels, acceleratorPoolInfo } from '../core/node-pool';
 import { awsContext } from './account';
+import { EBS_CSI_DRIVER, EBS_CSI_SERVICE_ACCOUNT, addGp3StorageClass, ebsCsiDriverAddon } from './ebs-csi';
+import { encryptedLogGroup, logKey } from './encrypted-log-group';
 import { EndpointAccess } from './endpoint-access';
 import { selectAwsInstances } from './instance-selection';
 import { EksNodeGroupPool, EksAmiType } from './node-group';
 import { PodIdentityBinding } from './pod-identity';
 import { EksNamespaceAdmin } from './namespace-admin';
 
-const cloudwatchLogGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/cloudwatch-log-group')>(
-  '@cdktf/provider-aws/lib/cloudwatch-log-group',
-);
 const dataAwsIamPolicyDocumentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-policy-document')>(
   '@cdktf/provider-aws/lib/data-aws-iam-policy-document',
 );
@@ -52,8 +51,6 @@ const iamRoleLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role')>
 const iamRolePolicyAttachmentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role-policy-attachment')>(
   '@cdktf/provider-aws/lib/iam-role-policy-attachment',
 );
-const kmsAliasLib = lazyModule<typeof import('@cdktf/provider-aws/lib/kms-alias')>('@cdktf/provider-aws/lib/kms-alias');
-const kmsKeyLib = lazyModule<typeof import('@cdktf/provider-aws/lib/kms-key')>('@cdktf/provider-aws/lib/kms-key');
 const securityGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/security-group')>('@cdktf/provider-aws/lib/security-group');
 
 /** Label cluster-autoscaler's AWS provider reads to wait until a new node's GPUs are allocatable. */
@@ -153,83 +150,39 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
     const tags = spec.tags;
     const ctx = awsContext(this);
     const partition = ctx.partition.partition;
-    const logGroupName = `/aws/eks/${name}/cluster`;
 
     // With a data stack, the retained audit trail lives there with a key of its own: the cluster's key goes
     // with the compute, and a group kept out of any state (skip_destroy) would make the next deploy fail
     // with "already exists". Without one, one key serves secrets and logs, and the group is skipped on destroy.
     const logsInData = spec.dataStack !== undefined && props.retainLogsOnDestroy;
     const logsHome = logsInData ? dataScopeIn(spec.dataStack, this) : this;
-    const logsStatement = (scope: Construct) => {
-      const c = awsContext(scope);
-      return {
-        sid: 'ControlPlaneLogs',
-        effect: 'Allow',
-        principals: [{ type: 'Service', identifiers: [`logs.${c.region.name}.amazonaws.com`] }],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        condition: [
-          {
-            test: 'ArnEquals',
-            variable: 'kms:EncryptionContext:aws:logs:arn',
-            values: [`arn:${c.partition.partition}:logs:${c.region.name}:${c.caller.accountId}:log-group:${logGroupName}`],
-          },
-        ],
-      };
-    };
-    const administers = (scope: Construct) => {
-      const c = awsContext(scope);
-      return {
-        sid: 'AccountAdministers',
-        effect: 'Allow',
-        principals: [{ type: 'AWS', identifiers: [`arn:${c.partition.partition}:iam::${c.caller.accountId}:root`] }],
-        actions: ['kms:*'],
-        resources: ['*'],
-      };
-    };
-
-    // The policy names who may use the key instead of relying on the default policy; CloudWatch Logs may
-    // use it only for this cluster's log group.
-    const keyPolicy = new (dataAwsIamPolicyDocumentLib().DataAwsIamPolicyDocument)(this, 'SecretsKeyPolicy', {
-      statement: logsInData ? [administers(this)] : [administers(this), logsStatement(this)],
-    });
-    this.secretsKey = new (kmsKeyLib().KmsKey)(this, 'SecretsKey', {
+    const logGroup = { sid: 'ControlPlaneLogs', name: `/aws/eks/${name}/cluster` };
+    this.secretsKey = logKey(this, 'SecretsKey', {
       description: logsInData
         ? `Envelope encryption of Kubernetes secrets of EKS cluster ${name}`
         : `Envelope encryption of Kubernetes secrets and control-plane logs of EKS cluster ${name}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 30,
-      policy: keyPolicy.json,
+      aliasName: `alias/eks/${name}-secrets`,
+      logGroup: logsInData ? undefined : logGroup,
       tags,
     });
-    new (kmsAliasLib().KmsAlias)(this, 'SecretsKeyAlias', { name: `alias/eks/${name}-secrets`, targetKeyId: this.secretsKey.keyId });
-    let logsKeyArn = this.secretsKey.arn;
-    if (logsInData) {
-      const logsKeyPolicy = new (dataAwsIamPolicyDocumentLib().DataAwsIamPolicyDocument)(logsHome, 'LogsKeyPolicy', {
-        statement: [administers(logsHome), logsStatement(logsHome)],
-      });
-      const logsKey = new (kmsKeyLib().KmsKey)(logsHome, 'LogsKey', {
-        description: `Control-plane (audit) logs of EKS cluster ${name}, kept beyond the cluster`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        policy: logsKeyPolicy.json,
-        tags,
-        lifecycle: { preventDestroy: true },
-      });
-      new (kmsAliasLib().KmsAlias)(logsHome, 'LogsKeyAlias', { name: `alias/eks/${name}-logs`, targetKeyId: logsKey.keyId });
-      logsKeyArn = logsKey.arn;
-    }
-
-    // EKS writes to this exact group name; creating it first sets retention and encryption instead of
-    // "never expire" in plain text. The audit trail outlives the cluster unless retainLogsOnDestroy is off:
-    // in the data stack (kept, and found again by the next cluster of the name), or skipped on destroy.
-    const logGroup = new (cloudwatchLogGroupLib().CloudwatchLogGroup)(logsHome, 'ControlPlaneLogs', {
-      name: logGroupName,
+    const logsKey = logsInData
+      ? logKey(logsHome, 'LogsKey', {
+          description: `Control-plane (audit) logs of EKS cluster ${name}, kept beyond the cluster`,
+          aliasName: `alias/eks/${name}-logs`,
+          logGroup,
+          preventDestroy: true,
+          tags,
+        })
+      : this.secretsKey;
+    // EKS writes to this exact group name. The audit trail outlives the cluster unless retainLogsOnDestroy
+    // is off: in the data stack, or skipped on destroy.
+    const controlPlaneLogs = encryptedLogGroup(logsHome, 'ControlPlaneLogs', {
+      name: logGroup.name,
       retentionInDays: props.logRetentionDays,
-      kmsKeyId: logsKeyArn,
+      kmsKeyArn: logsKey.arn,
       skipDestroy: logsInData ? undefined : props.retainLogsOnDestroy,
+      preventDestroy: logsInData,
       tags,
-      lifecycle: logsInData ? { preventDestroy: true } : undefined,
     });
 
     const clusterRole = new (iamRoleLib().IamRole)(this, 'ClusterRole', {
@@ -277,7 +230,7 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
       enabledClusterLogTypes: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'],
       upgradePolicy: { supportType: 'STANDARD' },
       tags,
-      dependsOn: [...sameStack(this, [logGroup]), clusterPolicy],
+      dependsOn: [...sameStack(this, [controlPlaneLogs]), clusterPolicy],
     });
 
     const deployerArn =
@@ -338,18 +291,11 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
     const coredns = addon('coredns', [system.nodeGroup]);
 
     // Persistent volumes (Prometheus, vector databases) need the EBS CSI driver; it gets its own Pod Identity.
-    // Nodes keep IMDS one hop away: the controller takes its region (AWS_REGION) from the Pod Identity
-    // webhook, the node DaemonSet its instance id, zone and type from its Node object (EKS's providerID and
-    // topology labels) once IMDS does not answer.
-    const ebsCsi = this.podIdentity(this, 'ebs-csi', { namespace: 'kube-system', serviceAccountName: 'ebs-csi-controller-sa' });
-    ebsCsi.addManagedPolicy('EbsCsiPolicy', `arn:${partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy`);
-    const ebsAddon = new (eksAddonLib().EksAddon)(this, 'Addon-aws-ebs-csi-driver', {
+    const ebsAddon = ebsCsiDriverAddon(this, {
       clusterName: this.cluster.name,
-      addonName: 'aws-ebs-csi-driver',
-      resolveConflictsOnCreate: 'OVERWRITE',
-      resolveConflictsOnUpdate: 'PRESERVE',
+      identity: this.podIdentity(this, 'ebs-csi', EBS_CSI_SERVICE_ACCOUNT),
       tags,
-      dependsOn: [system.nodeGroup, ebsCsi.association],
+      dependsOn: [system.nodeGroup],
     });
 
     for (const pool of spec.nodePools) {
@@ -398,13 +344,9 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
     this.access.addDependency(system.nodeGroup, coredns, this.podIdentityAgent, ebsAddon, this.deployerAccess);
 
     // Encrypted gp3 through the EBS CSI add-on, the cluster's default class.
-    this.access.addRetainedStorageClass(
-      spec.inClusterScope,
-      this.storageClassName,
-      'ebs.csi.aws.com',
-      { type: 'gp3', encrypted: 'true', fsType: 'ext4' },
-      { 'storageclass.kubernetes.io/is-default-class': 'true' },
-    );
+    addGp3StorageClass(this.access, spec.inClusterScope, this.storageClassName, EBS_CSI_DRIVER, {
+      'storageclass.kubernetes.io/is-default-class': 'true',
+    });
   }
 
   public providers(scope: IConstruct): ClusterProviders {

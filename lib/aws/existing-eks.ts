@@ -21,7 +21,7 @@ import { IDataServices } from '../core/data-services';
 import { ClusterAccess } from '../private/cluster-access';
 import { requireClusterObject } from '../private/cluster-checks';
 import { isToken, validateAwsTags, validateEksClusterName, validateIds } from '../private/validation';
-import { awsContext } from './account';
+import { EBS_CSI_DRIVER, EBS_CSI_SERVICE_ACCOUNT, addGp3StorageClass, ebsCsiDriverAddon } from './ebs-csi';
 import { AwsDataServices } from './data';
 import { PodIdentityBinding } from './pod-identity';
 import { EksNamespaceAdmin } from './namespace-admin';
@@ -29,10 +29,7 @@ import { EksNamespaceAdmin } from './namespace-admin';
 const dataAwsEksClusterLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-eks-cluster')>(
   '@cdktf/provider-aws/lib/data-aws-eks-cluster',
 );
-const eksAddonLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-addon')>('@cdktf/provider-aws/lib/eks-addon');
 
-/** The EBS CSI driver's name, as its CSIDriver object and StorageClass provisioner spell it. */
-const EBS_CSI_DRIVER = 'ebs.csi.aws.com';
 /** The block storage provisioner of EKS Auto Mode clusters. */
 const EBS_AUTO_MODE_PROVISIONER = 'ebs.csi.eks.amazonaws.com';
 
@@ -172,22 +169,16 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
     }
     const after: ITerraformDependable[] = [];
     if (props.installEbsCsiDriver) {
-      const partition = awsContext(this).partition.partition;
-      const identity = this.bindServiceAccount(this, 'ebs-csi', { namespace: 'kube-system', serviceAccountName: 'ebs-csi-controller-sa' });
-      (identity as PodIdentityBinding).addManagedPolicy(
-        'EbsCsiPolicy',
-        `arn:${partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy`,
-      );
+      const identity = this.bindServiceAccount(this, 'ebs-csi', EBS_CSI_SERVICE_ACCOUNT) as PodIdentityBinding;
       after.push(
-        new (eksAddonLib().EksAddon)(this, 'Addon-aws-ebs-csi-driver', {
+        ebsCsiDriverAddon(this, {
           clusterName: props.clusterName,
-          addonName: 'aws-ebs-csi-driver',
-          resolveConflictsOnCreate: 'OVERWRITE',
-          resolveConflictsOnUpdate: 'PRESERVE',
+          identity,
           // Volumes of other workloads may use the driver by the time this stack is destroyed.
           preserve: true,
           tags: this.tags,
-          dependsOn: [...identity.dependables],
+          dependsOn: [],
+          waitForPolicy: true,
         }),
       );
     } else {
@@ -202,7 +193,7 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
     // Named per construct: two stacks bringing the same cluster must not create one class twice.
     const name = `ai-platform-gp3-${createHash('sha256').update(this.node.path).digest('hex').slice(0, 6)}`;
     const provisioner = `\${${this.autoMode} ? "${EBS_AUTO_MODE_PROVISIONER}" : "${EBS_CSI_DRIVER}"}`;
-    this.access.addRetainedStorageClass(this, name, provisioner, { type: 'gp3', encrypted: 'true', fsType: 'ext4' }, {}, after);
+    addGp3StorageClass(this.access, this, name, provisioner, {}, after);
     return name;
   }
 

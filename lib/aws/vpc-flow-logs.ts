@@ -5,18 +5,14 @@ import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { Construct } from 'constructs';
 import { awsContext } from './account';
+import { encryptedLogGroup, logKey } from './encrypted-log-group';
 
-const cloudwatchLogGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/cloudwatch-log-group')>(
-  '@cdktf/provider-aws/lib/cloudwatch-log-group',
-);
 const dataAwsIamPolicyDocumentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-policy-document')>(
   '@cdktf/provider-aws/lib/data-aws-iam-policy-document',
 );
 const flowLogLib = lazyModule<typeof import('@cdktf/provider-aws/lib/flow-log')>('@cdktf/provider-aws/lib/flow-log');
 const iamRoleLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role')>('@cdktf/provider-aws/lib/iam-role');
 const iamRolePolicyLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role-policy')>('@cdktf/provider-aws/lib/iam-role-policy');
-const kmsAliasLib = lazyModule<typeof import('@cdktf/provider-aws/lib/kms-alias')>('@cdktf/provider-aws/lib/kms-alias');
-const kmsKeyLib = lazyModule<typeof import('@cdktf/provider-aws/lib/kms-key')>('@cdktf/provider-aws/lib/kms-key');
 
 /** Options of the flow logs of one VPC. */
 export interface VpcFlowLogsProps {
@@ -67,48 +63,27 @@ export class VpcFlowLogs extends Construct {
     const retain = props.retainOnDestroy ?? true;
     const protect = retain && props.inDataStack === true;
     const groupName = `/aws/vpc-flow-logs/${props.clusterName}`;
-    // Built from the name, not read from the group: the group needs the key first.
-    const groupArn = `arn:${partition}:logs:${region}:${account}:log-group:${groupName}`;
     const policyDocument = (docId: string, statement: any[]) =>
       new (dataAwsIamPolicyDocumentLib().DataAwsIamPolicyDocument)(this, docId, { statement });
 
     // As the control-plane log key: the account administers it, CloudWatch Logs may use it for this group only.
-    const keyPolicy = policyDocument('KeyPolicy', [
-      {
-        sid: 'AccountAdministers',
-        effect: 'Allow',
-        principals: [{ type: 'AWS', identifiers: [`arn:${partition}:iam::${account}:root`] }],
-        actions: ['kms:*'],
-        resources: ['*'],
-      },
-      {
-        sid: 'FlowLogGroup',
-        effect: 'Allow',
-        principals: [{ type: 'Service', identifiers: [`logs.${region}.amazonaws.com`] }],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        condition: [{ test: 'ArnEquals', variable: 'kms:EncryptionContext:aws:logs:arn', values: [groupArn] }],
-      },
-    ]);
-    this.key = new (kmsKeyLib().KmsKey)(this, 'Key', {
+    this.key = logKey(this, 'Key', {
       description: `VPC flow logs of EKS cluster ${props.clusterName}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 30,
-      policy: keyPolicy.json,
+      aliasName: `alias/vpc/${props.clusterName}-flow-logs`,
+      logGroup: { sid: 'FlowLogGroup', name: groupName },
+      preventDestroy: protect,
       tags: props.tags,
-      lifecycle: protect ? { preventDestroy: true } : undefined,
     });
-    new (kmsAliasLib().KmsAlias)(this, 'KeyAlias', { name: `alias/vpc/${props.clusterName}-flow-logs`, targetKeyId: this.key.keyId });
 
     // The network's audit trail: kept like the control-plane logs (prevent_destroy in a data stack, else
     // skip_destroy) unless retainOnDestroy is off.
-    this.logGroup = new (cloudwatchLogGroupLib().CloudwatchLogGroup)(this, 'Resource', {
+    this.logGroup = encryptedLogGroup(this, 'Resource', {
       name: groupName,
       retentionInDays: props.retentionDays ?? 365,
-      kmsKeyId: this.key.arn,
+      kmsKeyArn: this.key.arn,
       skipDestroy: retain && !protect ? true : undefined,
+      preventDestroy: protect,
       tags: props.tags,
-      lifecycle: protect ? { preventDestroy: true } : undefined,
     });
 
     // Confused-deputy guard: only flow logs of this account and region may use the role.
