@@ -23,23 +23,31 @@ import { IDataServices } from '../core/data-services';
 import { AzureDataServices } from './data';
 import { ClusterAccess } from '../private/cluster-access';
 import { Duration } from '../core/duration';
-import {
-  ExtendedResource,
-  GpuNodePool,
-  NodePoolRole,
-  NodeTaint,
-  PlatformLabels,
-  TaintEffect,
-  acceleratorPoolInfo,
-} from '../core/node-pool';
+import { ExtendedResource, GpuNodePool, NodeTaint, PlatformLabels, acceleratorPoolInfo } from '../core/node-pool';
 import { waitAfter } from '../private/time';
 import { selectAzureVmSize } from './vm-size-selection';
 import { FederatedWorkloadIdentity } from './workload-identity';
 import { AksNamespaceAdmin } from './namespace-admin';
 import { aksKubeconfigCommand, kubeloginExec } from './kubelogin';
 import { RetainedVolumeAccess } from './retained-volumes';
+import {
+  AksPoolTarget,
+  GENERAL_POOL,
+  aksAcceleratorPool,
+  aksGeneralPool,
+  aksPoolLabels,
+  aksPoolTaints,
+  upgradeSettings,
+} from './aks-node-pools';
 import { dataScopeIn } from '../core/data-scope';
-import { AksAuditWorkspace, AksSecretsKey, aksControlPlaneLogs, aksSecretsVaultName, grantKeyToCluster } from './aks-security';
+import {
+  AksAuditWorkspace,
+  AksSecurityOptions,
+  AksSecretsKey,
+  aksControlPlaneLogs,
+  aksSecretsVaultName,
+  grantKeyToCluster,
+} from './aks-security';
 import type { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
 
 const dataAzurermClientConfigLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-client-config')>(
@@ -47,9 +55,6 @@ const dataAzurermClientConfigLib = lazyModule<typeof import('@cdktf/provider-azu
 );
 const kubernetesClusterLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/kubernetes-cluster')>(
   '@cdktf/provider-azurerm/lib/kubernetes-cluster',
-);
-const kubernetesClusterNodePoolLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool')>(
-  '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool',
 );
 const roleAssignmentLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/role-assignment')>(
   '@cdktf/provider-azurerm/lib/role-assignment',
@@ -59,23 +64,8 @@ const userAssignedIdentityLib = lazyModule<typeof import('@cdktf/provider-azurer
 );
 
 export { AKS_ENTRA_SERVER_ID } from './kubelogin';
-const SPOT_LABEL = 'kubernetes.azure.com/scalesetpriority';
-/**
- * Tag prefix the Azure cluster-autoscaler reads on a pool's scale set to learn what a node it has not
- * started yet will offer ('_' stands for '/', which Azure tag names may not contain).
- */
-export const AKS_NODE_TEMPLATE_RESOURCE_TAG = 'k8s.io_cluster-autoscaler_node-template_resources_';
-/** Tag prefixes for the labels and taints of a node the Azure autoscaler has not started yet. */
-export const AKS_NODE_TEMPLATE_LABEL_TAG = 'k8s.io_cluster-autoscaler_node-template_label_';
-export const AKS_NODE_TEMPLATE_TAINT_TAG = 'k8s.io_cluster-autoscaler_node-template_taint_';
-
-/** A label or taint key as the Azure autoscaler's tags spell it: '_' for '/', '~2' for '_'. */
-function templateKey(key: string): string {
-  return key.replace(/_/g, '~2').replace(/\//g, '_');
-}
-
 /** Options of the AKS cluster, from `Cloud.azure({...})`. */
-export interface AksPlatformClusterProps {
+export interface AksPlatformClusterProps extends AksSecurityOptions {
   /** Validated cluster spec. */
   readonly spec: ClusterSpec;
   /** Location. */
@@ -132,56 +122,6 @@ export interface AksPlatformClusterProps {
   readonly maintenanceDay: string;
   /** Start hour (UTC) of the weekly maintenance window. */
   readonly maintenanceStartHour: number;
-  /**
-   * Existing Log Analytics workspace for the control-plane (audit) logs (and Defender, when on).
-   * @default - a new workspace '<clusterName>-logs' where retained data lives (the data stack)
-   */
-  readonly logAnalyticsWorkspaceId?: string;
-  /**
-   * Retention of the new workspace, days (30-730).
-   * @default 365
-   */
-  readonly controlPlaneLogRetentionDays?: number;
-  /**
-   * Keep the new workspace (`prevent_destroy`) when its stack is destroyed.
-   * @default true
-   */
-  readonly retainLogsOnDestroy?: boolean;
-  /**
-   * Envelope-encrypt Kubernetes secrets with a Key Vault key (KMS etcd encryption).
-   * @default true
-   */
-  readonly secretsEncryption?: boolean;
-  /**
-   * Versioned id of an existing key for secrets encryption (with `secretsKeyVaultId`).
-   * @default - a new vault and key where retained data lives
-   */
-  readonly secretsKeyVaultKeyId?: string;
-  /**
-   * ARM id of the vault of `secretsKeyVaultKeyId`, where the control-plane identity gets 'Key Vault Crypto User'.
-   * @default - the new vault
-   */
-  readonly secretsKeyVaultId?: string;
-  /**
-   * Name of the new Key Vault (unique across Azure, 3-24 characters).
-   * @default - 'kv-<cluster>-<hash>'
-   */
-  readonly secretsKeyVaultName?: string;
-  /**
-   * Keep the new vault and key (`prevent_destroy`, purge protection).
-   * @default true
-   */
-  readonly retainSecretsKeyOnDestroy?: boolean;
-  /**
-   * Host-based encryption (temp disks, OS disk caches) on the accelerator pools.
-   * @default true
-   */
-  readonly hostEncryption?: boolean;
-  /**
-   * Microsoft Defender for Containers' sensor, reporting to the control-plane logs workspace.
-   * @default false
-   */
-  readonly defenderForContainers?: boolean;
 }
 
 /**
@@ -420,7 +360,12 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
     for (const pool of spec.nodePools) this.userPools[pool.name] = this.addPool(pool);
     // The system pool takes add-ons only and every accelerator pool is tainted: without this pool a pod
     // with no tolerations (an application, a tenant's CPU job) would stay Pending.
-    if (props.generalMaxNodes > 0) this.generalPool = this.addGeneralPool();
+    if (props.generalMaxNodes > 0)
+      this.generalPool = aksGeneralPool(this, this.poolTarget(), {
+        vmSize: props.generalVmSize,
+        minNodes: props.generalMinNodes,
+        maxNodes: props.generalMaxNodes,
+      });
     this.workloadNodeSelector = this.generalPool ? { [PlatformLabels.ROLE]: GENERAL_POOL } : { ...this.systemNodeSelector };
     this.workloadTolerations = this.generalPool ? [] : this.systemTolerations.map((t) => ({ ...t }));
 
@@ -488,15 +433,12 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
 
   /** The labels nodes of `pool` carry, with the spot label AKS adds. */
   public poolLabels(pool: GpuNodePool): { [key: string]: string } {
-    const labels: { [key: string]: string } = { ...pool.labels };
-    // AKS labels spot nodes itself (and taints them, see poolTaints); declaring it keeps plans clean.
-    if (pool.spot) labels[SPOT_LABEL] = 'spot';
-    return labels;
+    return aksPoolLabels(pool);
   }
 
   /** The taints nodes of `pool` carry, with the spot taint AKS adds. */
   public poolTaints(pool: GpuNodePool): NodeTaint[] {
-    return pool.spot ? [...pool.taints, { key: SPOT_LABEL, value: 'spot', effect: TaintEffect.NO_SCHEDULE }] : pool.taints;
+    return aksPoolTaints(pool);
   }
 
   public grantNamespaceAdmin(scope: Construct, id: string, o: NamespaceAdminOptions): NamespaceAdminGrant {
@@ -521,94 +463,22 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
     });
   }
 
-  private addGeneralPool(): KubernetesClusterNodePool {
-    const labels = { [PlatformLabels.ROLE]: GENERAL_POOL, [PlatformLabels.POOL]: GENERAL_POOL };
-    const template: { [key: string]: string } = {};
-    // So a pod selecting the pool scales it up from zero (generalMinNodes 0).
-    for (const [k, v] of Object.entries(labels)) template[`${AKS_NODE_TEMPLATE_LABEL_TAG}${templateKey(k)}`] = v;
-    return new (kubernetesClusterNodePoolLib().KubernetesClusterNodePool)(this, 'GeneralPool', {
-      name: GENERAL_POOL,
-      kubernetesClusterId: this.cluster.id,
-      vmSize: this.props.generalVmSize,
-      mode: 'User',
-      vnetSubnetId: this.props.nodeSubnetId,
-      autoScalingEnabled: true,
-      minCount: this.props.generalMinNodes,
-      maxCount: this.props.generalMaxNodes,
-      nodeLabels: labels,
-      osSku: 'AzureLinux',
-      osDiskSizeGb: 128,
-      upgradeSettings: upgradeSettings('33%'),
-      orchestratorVersion: this.props.spec.kubernetesVersion.version,
-      // A new VM size or disk rotates through a temporary pool instead of failing.
-      temporaryNameForRotation: rotationName(GENERAL_POOL),
-      tags: { ...this.props.spec.tags, ...template },
-      lifecycle: { ignoreChanges: ['node_count'] },
-    });
-  }
-
   private addPool(pool: GpuNodePool): KubernetesClusterNodePool {
     const shape = selectAzureVmSize(pool).shape!;
     this.shapes.set(pool.name, shape.acceleratorsPerNode);
-    const taints = this.poolTaints(pool).map((t) => `${t.key}=${t.value}:${t.effect}`);
-    // What a node will advertise once the operator runs (MIG slices, time-sliced replicas, 0 whole GPUs
-    // under the mixed strategy): without it the autoscaler's template has only the VM's GPUs and never
-    // scales a MIG pool up from zero (Azure/AKS#5161).
-    // The scale set's tags are all the autoscaler knows of a node it has not started: labels (pods select
-    // pools by them) and taints (so a pod without the GPU toleration does not scale a GPU pool) as well.
-    const template: { [key: string]: string } = {};
-    if (pool.role !== NodePoolRole.NEURON) {
-      for (const r of this.poolCapacity(pool)) template[`${AKS_NODE_TEMPLATE_RESOURCE_TAG}${r.name.replace(/\//g, '_')}`] = String(r.count);
-    }
-    for (const [k, v] of Object.entries(this.poolLabels(pool))) template[`${AKS_NODE_TEMPLATE_LABEL_TAG}${templateKey(k)}`] = v;
-    for (const t of this.poolTaints(pool)) template[`${AKS_NODE_TEMPLATE_TAINT_TAG}${templateKey(t.key)}`] = `${t.value}:${t.effect}`;
-    return new (kubernetesClusterNodePoolLib().KubernetesClusterNodePool)(this, `Pool-${pool.name}`, {
-      name: pool.name,
-      kubernetesClusterId: this.cluster.id,
+    return aksAcceleratorPool(this, this.poolTarget(), pool, {
       vmSize: shape.vmSize,
-      mode: 'User',
-      vnetSubnetId: this.props.nodeSubnetId,
-      autoScalingEnabled: true,
-      minCount: pool.minNodes,
-      maxCount: pool.maxNodes,
-      nodeLabels: this.poolLabels(pool),
-      nodeTaints: taints,
-      // The GPU operator's driver containers support Ubuntu node images on AKS.
-      osSku: 'Ubuntu',
-      osDiskSizeGb: pool.diskSizeGib,
-      // One owner of driver and toolkit per cluster: the GPU operator (see gpuDriverPreinstalled).
-      gpuDriver: 'None',
-      // Temp disk and OS disk cache encrypted on the host. Changing it rotates the pool through
-      // temporaryNameForRotation (azurerm cycles the pool; the resource is not replaced).
-      hostEncryptionEnabled: this.props.hostEncryption ?? true,
-      priority: pool.spot ? 'Spot' : 'Regular',
-      evictionPolicy: pool.spot ? 'Delete' : undefined,
-      spotMaxPrice: pool.spot ? -1 : undefined,
-      // Surge nodes are whole GPU machines; one at a time. Spot pools may not set surge at all.
-      upgradeSettings: pool.spot ? undefined : upgradeSettings('1'),
-      // Upgraded with the control plane (the pool waits for the cluster's update).
-      orchestratorVersion: this.props.spec.kubernetesVersion.version,
-      // Changes that recreate the pool (VM size, OS disk) rotate through a temporary pool instead of failing.
-      temporaryNameForRotation: rotationName(pool.name),
-      tags: { ...this.props.spec.tags, ...template },
-      lifecycle: { ignoreChanges: ['node_count'] },
+      capacity: this.poolCapacity(pool),
+      hostEncryption: this.props.hostEncryption,
     });
   }
-}
 
-/**
- * Upgrade settings of a pool, every field pinned: azurerm forces a new pool (for the system pool: a new
- * cluster) when a drain timeout or undrainable-node behaviour it reads back is absent from the
- * configuration, as after AKS or an operator set it. 'Schedule' is AKS's documented default.
- */
-function upgradeSettings(maxSurge: string) {
-  return { maxSurge, drainTimeoutInMinutes: 30, nodeSoakDurationInMinutes: 0, undrainableNodeBehavior: 'Schedule' };
-}
-
-/** Name of the untainted pool for ordinary workloads, and its role label. */
-export const GENERAL_POOL = 'general';
-
-/** The temporary pool name AKS rotates `pool` through: at most 12 lower-case alphanumerics. */
-export function rotationName(pool: string): string {
-  return `${pool.slice(0, 9)}tmp`;
+  private poolTarget(): AksPoolTarget {
+    return {
+      kubernetesClusterId: this.cluster.id,
+      nodeSubnetId: this.props.nodeSubnetId,
+      orchestratorVersion: this.props.spec.kubernetesVersion.version,
+      tags: this.props.spec.tags,
+    };
+  }
 }

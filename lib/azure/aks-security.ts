@@ -53,17 +53,95 @@ export function validateKeyVaultName(prop: string, name: string | undefined): st
   ];
 }
 
+/**
+ * The security options of an AKS cluster (audit logs, secrets encryption, host encryption, Defender), set
+ * through `Cloud.azure({...})` and handed on to AksPlatformCluster as they are.
+ */
+export interface AksSecurityOptions {
+  /**
+   * An existing Log Analytics workspace for the control-plane logs (a central security workspace), by ARM id.
+   * A diagnostic setting on the cluster sends kube-audit-admin (the audit log without get/list), guard
+   * (Entra ID / Azure RBAC decisions), kube-apiserver and cluster-autoscaler to it, in resource-specific
+   * tables (AKSAuditAdmin, AKSControlPlane). The workspace's own retention applies.
+   * @default - a new workspace '<clusterName>-logs' in the cluster's resource group, created where retained
+   * data lives (the `dataStack` when set), kept for `controlPlaneLogRetentionDays`
+   */
+  readonly logAnalyticsWorkspaceId?: string;
+  /**
+   * Retention of the control-plane (audit) logs in the workspace the library creates, days (30-730). Log
+   * Analytics bills ingestion per GB and retention beyond the first 31 days per GB and month.
+   * @default 365
+   */
+  readonly controlPlaneLogRetentionDays?: number;
+  /**
+   * Keep the control-plane (audit) logs workspace when its stack is destroyed (`prevent_destroy`), as the
+   * EKS audit log group is kept. False for throwaway environments: the workspace is then tagged
+   * `throwaway` and deleted with its stack (Log Analytics keeps a deleted workspace recoverable for 14 days).
+   * @default true
+   */
+  readonly retainLogsOnDestroy?: boolean;
+  /**
+   * Envelope-encrypt Kubernetes secrets in etcd with a Key Vault key (AKS KMS etcd encryption), as EKS
+   * clusters here do with KMS. The control-plane identity gets 'Key Vault Crypto User' on the key before the
+   * cluster is created or updated; turning it on for an existing cluster is an in-place update, after which
+   * existing secrets are encrypted when next written (`kubectl get secrets -A -o json | kubectl replace -f -`
+   * rewrites them all). Needs a cluster with Konnectivity (AKS's default tunnel) or API server VNet
+   * integration.
+   * @default true
+   */
+  readonly secretsEncryption?: boolean;
+  /**
+   * An existing key for secrets encryption: its versioned id ('https://<vault>.vault.azure.net/keys/<key>/<version>'),
+   * with `secretsKeyVaultId`. The vault must allow public network access (AKS's KMS plugin calls it from the
+   * control plane) and must never lose the key: the cluster's secrets become unreadable.
+   * @default - a new Key Vault and key, created where retained data lives (the `dataStack` when set)
+   */
+  readonly secretsKeyVaultKeyId?: string;
+  /**
+   * ARM id of the vault holding `secretsKeyVaultKeyId`; the control-plane identity gets 'Key Vault Crypto
+   * User' on it, so the deployer needs Microsoft.Authorization/roleAssignments/write there.
+   * @default - the new vault
+   */
+  readonly secretsKeyVaultId?: string;
+  /**
+   * Name of the Key Vault the library creates for the secrets key: unique across Azure, 3-24 letters, digits
+   * and '-'. A deleted vault keeps its name for its 90 days of soft delete.
+   * @default - 'kv-<clusterName>-<hash>' (hash of construct path, cluster and resource group), at most 24 characters
+   */
+  readonly secretsKeyVaultName?: string;
+  /**
+   * Keep the Key Vault and key of secrets encryption (`prevent_destroy`, purge protection, 90 days of soft
+   * delete): deleting them makes the cluster's secrets unreadable. The deployer gets 'Key Vault Crypto
+   * Officer' on the vault to create the key. False for throwaway environments: no purge protection, tagged
+   * `throwaway`, purged on destroy by azurerm's default `features.key_vault`. Purge protection cannot be
+   * turned off once on: a retained vault stays retained.
+   * @default true
+   */
+  readonly retainSecretsKeyOnDestroy?: boolean;
+  /**
+   * Host-based encryption on the accelerator pools: temp disks and OS/data disk caches encrypted on the VM
+   * host (disks themselves are always encrypted at rest by Azure Storage). The VM size must support it
+   * (`az vm list-skus --size <size> --query "[].capabilities[?name=='EncryptionAtHostSupported']"`); a
+   * subscription that rejects it ("EncryptionAtHost feature is not enabled for this subscription") needs
+   * `az feature register --namespace Microsoft.Compute --name EncryptionAtHost` once, which the library does
+   * not do for you (subscription-wide, and unregistered again on destroy). Changing it rotates each pool
+   * through its temporary pool (new nodes, no pool replacement).
+   * @default true
+   */
+  readonly hostEncryption?: boolean;
+  /**
+   * Microsoft Defender for Containers' sensor on the cluster (runtime threat detection), reporting to the
+   * control-plane logs workspace. Costs money while on: the Defender for Containers plan bills per vCore of
+   * the cluster's nodes (list price about US$6.87 per vCore and month; a 96-vCore GPU node is about
+   * US$660 a month) and the plan must be enabled on the subscription (Defender for Cloud,
+   * `azurerm_security_center_subscription_pricing` 'Containers').
+   * @default false
+   */
+  readonly defenderForContainers?: boolean;
+}
+
 /** Problems of the existing workspace / key props (`<prop> <value> <problem>; <fix>`). */
-export function validateAksSecurityOptions(o: {
-  logAnalyticsWorkspaceId?: string;
-  controlPlaneLogRetentionDays?: number;
-  retainLogsOnDestroy?: boolean;
-  secretsEncryption?: boolean;
-  secretsKeyVaultKeyId?: string;
-  secretsKeyVaultId?: string;
-  secretsKeyVaultName?: string;
-  retainSecretsKeyOnDestroy?: boolean;
-}): string[] {
+export function validateAksSecurityOptions(o: AksSecurityOptions): string[] {
   const out: string[] = [];
   const ws = o.logAnalyticsWorkspaceId;
   if (ws !== undefined && !isToken(ws) && !WORKSPACE_ID.test(ws))
