@@ -5,7 +5,7 @@ import { ClusterSpec, CloudProvider, IAcceleratorCluster, ICloudBackend, ICloudC
 import { dataScopeIn } from '../core/data-scope';
 import { GpuNodePool, NodePoolRole } from '../core/node-pool';
 import { sameStack } from '../private/cluster-access';
-import { isToken, shown, validateAwsTags, validateIds, validateNetworkCidr } from '../private/validation';
+import { isToken, shown, validateAwsTags, validateIds, validateNetworkCidr, validateSystemNodes } from '../private/validation';
 import { EksClusterAutoscaler } from './cluster-autoscaler';
 import { EksPlatformCluster } from './eks-cluster';
 import { EndpointAccess } from './endpoint-access';
@@ -155,12 +155,7 @@ export class AwsBackend implements ICloudBackend {
     if (!o.existingVpc && !isToken(flowRetention) && !LOG_RETENTION.includes(flowRetention)) {
       out.push(`vpcFlowLogRetentionDays ${flowRetention} is not a CloudWatch retention; use one of ${LOG_RETENTION.join(', ')}`);
     }
-    const min = o.systemMinNodes ?? 2;
-    const max = o.systemMaxNodes ?? 4;
-    if (!isToken(min) && (!Number.isInteger(min) || min < 1))
-      out.push(`systemMinNodes ${min} is not a whole number >= 1; add-ons need a system node, use 2 for one per zone failure`);
-    if (!isToken(max) && !isToken(min) && (!Number.isInteger(max) || max < min))
-      out.push(`systemMaxNodes ${max} is below systemMinNodes ${min}; use systemMaxNodes >= systemMinNodes`);
+    out.push(...validateSystemNodes(o.systemMinNodes ?? 2, o.systemMaxNodes ?? 4));
     out.push(...validateAwsTags('tags', spec.tags));
     if (o.existingVpc) out.push(...validateIds('existingVpc.privateSubnetIds', o.existingVpc.privateSubnetIds, 'subnet-0123456789abcdef0'));
     if (o.systemInstanceType !== undefined && !isToken(o.systemInstanceType) && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(o.systemInstanceType))

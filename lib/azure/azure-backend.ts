@@ -16,6 +16,7 @@ import {
   validateNetworkCidr,
   validateResourceGroupName,
   validateWholeNumber,
+  validateSystemNodes,
 } from '../private/validation';
 import { AksPlatformCluster } from './aks-cluster';
 import { GENERAL_POOL, rotationName } from './aks-node-pools';
@@ -197,11 +198,16 @@ export class AzureBackend implements ICloudBackend {
     const names = new Set(spec.nodePools.map((p) => p.name));
     const gMin = o.generalMinNodes ?? 1;
     const gMax = o.generalMaxNodes ?? 5;
-    if (!isToken(gMin) && (!Number.isInteger(gMin) || gMin < 0))
-      out.push(`generalMinNodes ${gMin} is not a whole number >= 0; use 0 to scale the general pool from zero, 1 to keep a node ready`);
-    if (!isToken(gMax) && (!Number.isInteger(gMax) || gMax < 0))
-      out.push(`generalMaxNodes ${gMax} is not a whole number >= 0; use 0 to leave the general pool out`);
-    else if (!isToken(gMax) && !isToken(gMin) && gMax > 0 && gMax < gMin)
+    out.push(...validateWholeNumber('generalMinNodes', gMin, 0, 1000, 'use 0 to scale the general pool from zero, 1 to keep a node ready'));
+    const gMaxProblems = validateWholeNumber(
+      'generalMaxNodes',
+      gMax,
+      0,
+      1000,
+      'use 0 to leave the general pool out (AKS pools have at most 1000 nodes)',
+    );
+    out.push(...gMaxProblems);
+    if (!gMaxProblems.length && !isToken(gMax) && !isToken(gMin) && gMax > 0 && gMax < gMin)
       out.push(`generalMaxNodes ${gMax} is below generalMinNodes ${gMin}; use generalMaxNodes >= generalMinNodes`);
     if (o.generalVmSize !== undefined && !isToken(o.generalVmSize) && !/^Standard_[A-Za-z0-9_]+$/.test(o.generalVmSize))
       out.push(`generalVmSize '${o.generalVmSize}' is not an Azure VM size name; use e.g. 'Standard_D4ds_v5'`);
@@ -225,12 +231,7 @@ export class AzureBackend implements ICloudBackend {
       for (const g of o.adminGroupObjectIds ?? []) out.push(...validateGuid('adminGroupObjectIds', g, 'an Entra group object id'));
     out.push(...validateAksSecurityOptions(o));
     out.push(...validateWholeNumber('systemMaxNodes', o.systemMaxNodes, 1, 1000, 'AKS pools have at most 1000 nodes'));
-    const min = o.systemMinNodes ?? 2;
-    const max = o.systemMaxNodes ?? 4;
-    if (!isToken(min) && (!Number.isInteger(min) || min < 1))
-      out.push(`systemMinNodes ${min} is not a whole number >= 1; add-ons need a system node, use 2 for one per zone failure`);
-    if (!isToken(max) && !isToken(min) && (!Number.isInteger(max) || max < min))
-      out.push(`systemMaxNodes ${max} is below systemMinNodes ${min}; use systemMaxNodes >= systemMinNodes`);
+    out.push(...validateSystemNodes(o.systemMinNodes ?? 2, o.systemMaxNodes ?? 4));
     return out;
   }
 

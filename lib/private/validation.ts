@@ -294,3 +294,13 @@ export function validateGuid(prop: string, value: string | undefined, what: stri
   if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return [];
   return [`${prop} ${shown(value)} is not ${what} (a GUID); pass the object id, e.g. from a TerraformVariable`];
 }
+
+/** The system pool's size, as both clouds' `systemMinNodes` / `systemMaxNodes` take it. */
+export function validateSystemNodes(min: number, max: number): string[] {
+  const out: string[] = [];
+  if (!isToken(min) && (!Number.isInteger(min) || min < 1))
+    out.push(`systemMinNodes ${min} is not a whole number >= 1; add-ons need a system node, use 2 for one per zone failure`);
+  if (!isToken(max) && !isToken(min) && (!Number.isInteger(max) || max < min))
+    out.push(`systemMaxNodes ${max} is below systemMinNodes ${min}; use systemMaxNodes >= systemMinNodes`);
+  return out;
+}

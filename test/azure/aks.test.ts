@@ -349,8 +349,8 @@ test('general pool sizes and names are checked', () => {
     nodePools: [GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1 })],
   });
   expect(problemLines(negative)).toEqual([
-    'test/Gpu: generalMinNodes -1 is not a whole number >= 0; use 0 to scale the general pool from zero, 1 to keep a node ready',
-    'test/Gpu: generalMaxNodes 1.5 is not a whole number >= 0; use 0 to leave the general pool out',
+    'test/Gpu: generalMinNodes -1 is not a whole number in 0-1000; use 0 to scale the general pool from zero, 1 to keep a node ready',
+    'test/Gpu: generalMaxNodes 1.5 is not a whole number in 0-1000; use 0 to leave the general pool out (AKS pools have at most 1000 nodes)',
   ]);
 });
 
