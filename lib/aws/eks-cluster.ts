@@ -31,8 +31,8 @@ import { encryptedLogGroup, logKey } from './encrypted-log-group';
 import { EndpointAccess } from './endpoint-access';
 import { selectAwsInstances } from './instance-selection';
 import { EksNodeGroupPool, EksAmiType } from './node-group';
-import { PodIdentityBinding } from './pod-identity';
-import { EksNamespaceAdmin } from './namespace-admin';
+import { PodIdentityBinding, podIdentityRoleName } from './pod-identity';
+import { grantEksNamespaceAdmin } from './namespace-admin';
 
 const dataAwsIamPolicyDocumentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-policy-document')>(
   '@cdktf/provider-aws/lib/data-aws-iam-policy-document',
@@ -397,15 +397,7 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
   }
 
   public grantNamespaceAdmin(scope: Construct, id: string, o: NamespaceAdminOptions): NamespaceAdminGrant {
-    const e = new EksNamespaceAdmin(scope, id, {
-      cluster: this,
-      clusterName: this.cluster.name,
-      principalArn: o.principal,
-      namespace: o.namespace,
-      kubernetesGroup: o.kubernetesGroup,
-      tags: o.tags,
-    });
-    return { kubernetesGroup: e.kubernetesGroup, dependables: e.dependables };
+    return grantEksNamespaceAdmin(this, this.cluster.name, scope, id, o);
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {
@@ -414,14 +406,11 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
 
   /** Like bindServiceAccount, typed as the AWS binding so IAM permissions can be added. */
   public podIdentity(scope: Construct, id: string, options: ServiceAccountBindingOptions): PodIdentityBinding {
-    const raw = `${this.clusterName}-${id}`;
-    // A literal name is trimmed to IAM's 64 characters; a name from a variable is left to Terraform.
-    const roleName = Token.isUnresolved(this.clusterName) ? raw : raw.replace(/[^A-Za-z0-9+=,.@_-]/g, '-').slice(0, 64);
     return new PodIdentityBinding(scope, id, {
       clusterName: this.cluster.name,
       namespace: options.namespace,
       serviceAccountName: options.serviceAccountName,
-      roleName,
+      roleName: podIdentityRoleName(this.clusterName, id),
       tags: this.spec.tags,
       dependsOn: [this.podIdentityAgent],
     });

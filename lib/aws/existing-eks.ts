@@ -23,8 +23,8 @@ import { requireClusterObject } from '../private/cluster-checks';
 import { isToken, validateAwsTags, validateEksClusterName, validateIds } from '../private/validation';
 import { EBS_CSI_DRIVER, EBS_CSI_SERVICE_ACCOUNT, addGp3StorageClass, ebsCsiDriverAddon } from './ebs-csi';
 import { AwsDataServices } from './data';
-import { PodIdentityBinding } from './pod-identity';
-import { EksNamespaceAdmin } from './namespace-admin';
+import { PodIdentityBinding, podIdentityRoleName } from './pod-identity';
+import { grantEksNamespaceAdmin } from './namespace-admin';
 
 const dataAwsEksClusterLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-eks-cluster')>(
   '@cdktf/provider-aws/lib/data-aws-eks-cluster',
@@ -206,15 +206,7 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
   }
 
   public grantNamespaceAdmin(scope: Construct, id: string, o: NamespaceAdminOptions): NamespaceAdminGrant {
-    const e = new EksNamespaceAdmin(scope, id, {
-      cluster: this,
-      clusterName: this.clusterName,
-      principalArn: o.principal,
-      namespace: o.namespace,
-      kubernetesGroup: o.kubernetesGroup,
-      tags: o.tags,
-    });
-    return { kubernetesGroup: e.kubernetesGroup, dependables: e.dependables };
+    return grantEksNamespaceAdmin(this, this.clusterName, scope, id, o);
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {
@@ -229,12 +221,11 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
         unless: this.autoMode,
         errorMessage: `The EKS Pod Identity agent (DaemonSet kube-system/eks-pod-identity-agent) is not running in EKS cluster ${this.clusterName}, so workload identities would get no credentials; install the eks-pod-identity-agent add-on.`,
       });
-    const raw = `${this.clusterName}-${id}`;
     return new PodIdentityBinding(scope, id, {
       clusterName: this.clusterName,
       namespace: options.namespace,
       serviceAccountName: options.serviceAccountName,
-      roleName: Token.isUnresolved(this.clusterName) ? raw : raw.replace(/[^A-Za-z0-9+=,.@_-]/g, '-').slice(0, 64),
+      roleName: podIdentityRoleName(this.clusterName, id),
       tags: this.tags,
       dependsOn: [],
     });

@@ -1,6 +1,7 @@
 import type { EksAccessEntry } from '@cdktf/provider-aws/lib/eks-access-entry';
 import { ITerraformDependable, Lazy, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
+import { NamespaceAdminGrant, NamespaceAdminOptions } from '../core/cluster';
 import { lazyModule } from '../private/lazy';
 import { reportProblems } from '../private/problems';
 
@@ -84,4 +85,23 @@ export class EksNamespaceAdmin extends Construct {
     this.accessEntry = shared.entry;
     this.dependables = [shared.entry];
   }
+}
+
+/** `cluster.grantNamespaceAdmin` of both EKS cloud clusters: an EksNamespaceAdmin, as the contract returns it. */
+export function grantEksNamespaceAdmin(
+  cluster: IConstruct,
+  clusterName: string,
+  scope: Construct,
+  id: string,
+  o: NamespaceAdminOptions,
+): NamespaceAdminGrant {
+  const e = new EksNamespaceAdmin(scope, id, {
+    cluster,
+    clusterName,
+    principalArn: o.principal,
+    namespace: o.namespace,
+    kubernetesGroup: o.kubernetesGroup,
+    tags: o.tags,
+  });
+  return { kubernetesGroup: e.kubernetesGroup, dependables: e.dependables };
 }

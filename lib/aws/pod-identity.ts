@@ -184,3 +184,9 @@ export function renderPolicyDocument(statements: PolicyStatement[]): string {
     }),
   });
 }
+
+/** The IAM role name of cluster `clusterName`'s identity `id`: a literal trimmed to IAM's 64 characters, a variable left to Terraform. */
+export function podIdentityRoleName(clusterName: string, id: string): string {
+  const raw = `${clusterName}-${id}`;
+  return isToken(clusterName) ? raw : raw.replace(/[^A-Za-z0-9+=,.@_-]/g, '-').slice(0, 64);
+}

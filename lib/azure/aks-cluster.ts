@@ -26,8 +26,8 @@ import { Duration } from '../core/duration';
 import { ExtendedResource, GpuNodePool, NodeTaint, PlatformLabels, acceleratorPoolInfo } from '../core/node-pool';
 import { waitAfter } from '../private/time';
 import { selectAzureVmSize } from './vm-size-selection';
-import { FederatedWorkloadIdentity } from './workload-identity';
-import { AksNamespaceAdmin } from './namespace-admin';
+import { FederatedWorkloadIdentity, federatedIdentityName } from './workload-identity';
+import { grantAksNamespaceAdmin } from './namespace-admin';
 import { aksKubeconfigCommand, kubeloginExec } from './kubelogin';
 import { RetainedVolumeAccess } from './retained-volumes';
 import {
@@ -442,18 +442,12 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
   }
 
   public grantNamespaceAdmin(scope: Construct, id: string, o: NamespaceAdminOptions): NamespaceAdminGrant {
-    const a = new AksNamespaceAdmin(scope, id, {
-      cluster: this,
-      clusterId: this.cluster.id,
-      groupObjectId: o.principal,
-      namespace: o.namespace,
-    });
-    return { kubernetesGroup: a.kubernetesGroup, dependables: a.dependables };
+    return grantAksNamespaceAdmin(this, this.cluster.id, scope, id, o);
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {
     return new FederatedWorkloadIdentity(scope, id, {
-      identityName: Token.isUnresolved(this.clusterName) ? `${this.clusterName}-${id}` : `${this.clusterName}-${id}`.slice(0, 128),
+      identityName: federatedIdentityName(this.clusterName, id),
       resourceGroupName: this.props.resourceGroupName,
       location: this.props.location,
       oidcIssuerUrl: this.cluster.oidcIssuerUrl,

@@ -23,8 +23,8 @@ import { ClusterAccess } from '../private/cluster-access';
 import { AZURERM_LOGIN, aksKubeconfigCommand, kubeloginExec, validateKubeloginMode } from './kubelogin';
 import { validateAksClusterName, validateAzureTags, validateGuid, validateIds, validateResourceGroupName } from '../private/validation';
 import { AzureDataServices } from './data';
-import { FederatedWorkloadIdentity } from './workload-identity';
-import { AksNamespaceAdmin } from './namespace-admin';
+import { FederatedWorkloadIdentity, federatedIdentityName } from './workload-identity';
+import { grantAksNamespaceAdmin } from './namespace-admin';
 import { RetainedVolumeAccess } from './retained-volumes';
 
 const dataAzurermKubernetesClusterLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster')>(
@@ -198,19 +198,12 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
   }
 
   public grantNamespaceAdmin(scope: Construct, id: string, o: NamespaceAdminOptions): NamespaceAdminGrant {
-    const a = new AksNamespaceAdmin(scope, id, {
-      cluster: this,
-      clusterId: this.clusterId,
-      groupObjectId: o.principal,
-      namespace: o.namespace,
-    });
-    return { kubernetesGroup: a.kubernetesGroup, dependables: a.dependables };
+    return grantAksNamespaceAdmin(this, this.clusterId, scope, id, o);
   }
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {
-    const name = `${this.clusterName}-${id}`;
     return new FederatedWorkloadIdentity(scope, id, {
-      identityName: Token.isUnresolved(this.clusterName) ? name : name.slice(0, 128),
+      identityName: federatedIdentityName(this.clusterName, id),
       resourceGroupName: this.resourceGroupName!,
       location: this.region,
       oidcIssuerUrl: this.oidcIssuerUrl,

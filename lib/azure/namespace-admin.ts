@@ -1,6 +1,7 @@
 import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { ITerraformDependable, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
+import { NamespaceAdminGrant, NamespaceAdminOptions } from '../core/cluster';
 import { lazyModule } from '../private/lazy';
 import { reportProblems } from '../private/problems';
 
@@ -67,4 +68,16 @@ export class AksNamespaceAdmin extends Construct {
     this.clusterUser = user;
     this.dependables = [user];
   }
+}
+
+/** `cluster.grantNamespaceAdmin` of both AKS cloud clusters: an AksNamespaceAdmin, as the contract returns it. */
+export function grantAksNamespaceAdmin(
+  cluster: IConstruct,
+  clusterId: string,
+  scope: Construct,
+  id: string,
+  o: NamespaceAdminOptions,
+): NamespaceAdminGrant {
+  const a = new AksNamespaceAdmin(scope, id, { cluster, clusterId, groupObjectId: o.principal, namespace: o.namespace });
+  return { kubernetesGroup: a.kubernetesGroup, dependables: a.dependables };
 }

@@ -112,3 +112,9 @@ function credentialName(namespace: string, serviceAccountName: string): string {
     .slice(0, 120)
     .padEnd(3, '-');
 }
+
+/** The managed identity name of cluster `clusterName`'s identity `id`: a literal trimmed to Azure's 128 characters. */
+export function federatedIdentityName(clusterName: string, id: string): string {
+  const name = `${clusterName}-${id}`;
+  return isToken(clusterName) ? name : name.slice(0, 128);
+}
