@@ -1,7 +1,6 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IPlatformCluster, IWorkloadIdentity } from './core/cluster';
-import { requestDataServiceEgress } from './core/egress-requests';
 import { reportProblems } from './private/problems';
 import {
   IKeyValueCache,
@@ -74,11 +73,9 @@ export class PostgresDatabase extends Construct implements IPostgresDatabase {
   public readonly engineVersion: string;
   /** The cloud's implementation, for escape hatches. */
   public readonly resource: IPostgresDatabase;
-  private readonly cluster: IPlatformCluster;
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     super(scope, id);
-    this.cluster = props.cluster;
     this.resource = props.cluster.dataServices.postgres(this, props);
     this.host = this.resource.host;
     this.port = this.resource.port;
@@ -93,7 +90,6 @@ export class PostgresDatabase extends Construct implements IPostgresDatabase {
    * may then reach the port.
    */
   public grantConnect(identity: IWorkloadIdentity, user: string): ServiceLogin {
-    requestDataServiceEgress(this.cluster, identity, 'postgres', this.port);
     return this.resource.grantConnect(identity, user);
   }
 
@@ -104,7 +100,6 @@ export class PostgresDatabase extends Construct implements IPostgresDatabase {
    * may then reach the port.
    */
   public grantAdmin(identity: IWorkloadIdentity): ServiceLogin {
-    requestDataServiceEgress(this.cluster, identity, 'postgres', this.port);
     return this.resource.grantAdmin(identity);
   }
 }
@@ -119,11 +114,9 @@ export class KeyValueCache extends Construct implements IKeyValueCache {
   public readonly port: number;
   /** The cloud's implementation, for escape hatches. */
   public readonly resource: IKeyValueCache;
-  private readonly cluster: IPlatformCluster;
 
   constructor(scope: Construct, id: string, props: KeyValueCacheProps) {
     super(scope, id);
-    this.cluster = props.cluster;
     this.resource = props.cluster.dataServices.cache(this, props);
     this.host = this.resource.host;
     this.port = this.resource.port;
@@ -135,7 +128,6 @@ export class KeyValueCache extends Construct implements IKeyValueCache {
    * may then reach the port.
    */
   public grantReadWrite(identity: IWorkloadIdentity, after?: ITerraformDependable[]): ServiceLogin {
-    requestDataServiceEgress(this.cluster, identity, 'cache', this.port);
     return this.resource.grantReadWrite(identity, after);
   }
 }

@@ -188,13 +188,15 @@ export interface IPostgresDatabase extends IConstruct {
   /**
    * Lets the identity log in as `user` with a token (IAM on AWS, Entra on Azure); no password exists. The
    * returned `setupSql` creates the login inside the database (run once by an administrator or a migration job,
-   * together with `CREATE EXTENSION IF NOT EXISTS vector`).
+   * together with `CREATE EXTENSION IF NOT EXISTS vector`). Implementations ask for the port's egress from the
+   * identity's namespace (`requestGrantEgress`), which allows it if the library created the namespace.
    */
   grantConnect(identity: IWorkloadIdentity, user: string): ServiceLogin;
   /**
    * Lets the identity log in as an administrator, for a bootstrap job that creates extensions and roles:
    * on AWS it may read the master password from Secrets Manager (`cloudSecretId`); on Azure it becomes an
-   * Entra administrator of the server (log in with an Entra token as `user`).
+   * Entra administrator of the server (log in with an Entra token as `user`). Asks for the port's egress
+   * like grantConnect.
    */
   grantAdmin(identity: IWorkloadIdentity): ServiceLogin;
 }
@@ -208,6 +210,7 @@ export interface IKeyValueCache extends IConstruct {
   /**
    * Lets the identity read and write keys. On AWS the identity logs in with an IAM token; on Azure the
    * access key is written into a Kubernetes secret in the identity's namespace, created after `after`.
+   * Implementations ask for the port's egress from the identity's namespace (`requestGrantEgress`).
    */
   grantReadWrite(identity: IWorkloadIdentity, after?: ITerraformDependable[]): ServiceLogin;
 }

@@ -26,6 +26,11 @@ type Listener = (request: EgressRequest) => void;
 /** Keyed by the cluster (the IPlatformCluster construct): namespaces of the same name on two clusters stay apart. */
 const requests = new WeakMap<IConstruct, EgressRequest[]>();
 const listeners = new WeakMap<IConstruct, { namespace: string; listener: Listener }[]>();
+/**
+ * The cluster that bound each workload identity. A grant on a data service sees the identity only (the cloud's
+ * implementation knows the cloud cluster, not the platform cluster requests are keyed by): the binding links them.
+ */
+const boundOn = new WeakMap<IConstruct, IConstruct>();
 
 /**
  * Asks for egress from a namespace of `cluster`; the namespace's policies are created whenever the library
@@ -43,9 +48,24 @@ export function onEgressRequest(cluster: IConstruct, namespace: string, listener
 }
 
 /**
- * A grant on a data service in the cluster's private network (`name`: 'postgres', 'cache') lets the
- * identity's pods reach it: their namespace, if the library created it, allows `port` to the private ranges.
+ * `cluster` bound `identity` to a service account of `namespace`: later grants to the identity ask `cluster`,
+ * and the namespace, if the library created it (egress denied), allows the identity's credential endpoints
+ * (the EKS Pod Identity agent).
  */
-export function requestDataServiceEgress(cluster: IConstruct, identity: IWorkloadIdentity, name: string, port: number): void {
-  requestEgress(cluster, { namespace: identity.namespace, name, cidrs: [...PRIVATE_RANGES], ports: [port] });
+export function requestBindingEgress(cluster: IConstruct, namespace: string, identity: IWorkloadIdentity): void {
+  boundOn.set(identity, cluster);
+  for (const e of identity.credentialEndpoints ?? [])
+    requestEgress(cluster, { namespace, name: e.name, cidrs: [...e.cidrs], ports: [e.port] });
+}
+
+/**
+ * A grant on a data service in the cluster's private network (`name`: 'postgres', 'cache') lets the
+ * identity's pods reach it: their namespace, on the cluster that bound the identity, allows `port` to the
+ * private ranges if the library created it. Data services call it from their grants, so every service of
+ * every cloud asks the same way. An identity no platform cluster bound asks nothing: no namespace of the
+ * library holds its pods.
+ */
+export function requestGrantEgress(identity: IWorkloadIdentity, name: string, port: number): void {
+  const cluster = boundOn.get(identity);
+  if (cluster) requestEgress(cluster, { namespace: identity.namespace, name, cidrs: [...PRIVATE_RANGES], ports: [port] });
 }

@@ -16,7 +16,7 @@ import {
 import { IDataServices } from './data-services';
 import { DataStackCheck, dataScopeIn, retainedResources, validateDataStack } from './data-scope';
 import { KubernetesVersion } from './kubernetes-version';
-import { requestEgress } from './egress-requests';
+import { requestBindingEgress } from './egress-requests';
 
 /**
  * The one implementation of the cluster contract: everything a cloud answers comes from its ICloudCluster
@@ -133,9 +133,7 @@ export abstract class PlatformClusterBase extends Construct implements IAccelera
 
   public bindServiceAccount(scope: Construct, id: string, options: ServiceAccountBindingOptions): IWorkloadIdentity {
     const identity = this.cloudCluster.bindServiceAccount(scope, id, options);
-    // The namespace, if the library created it (egress denied), allows the identity's credential endpoints.
-    for (const e of identity.credentialEndpoints ?? [])
-      requestEgress(this, { namespace: options.namespace, name: e.name, cidrs: [...e.cidrs], ports: [e.port] });
+    requestBindingEgress(this, options.namespace, identity);
     return identity;
   }
 

@@ -8,6 +8,7 @@ import { Construct, IConstruct } from 'constructs';
 import { ClusterNetwork, IWorkloadIdentity } from '../../core/cluster';
 import { dataScopeIn } from '../../core/data-scope';
 import { IKeyValueCache, KeyValueCacheOptions, RemovalPolicy, ServiceLogin } from '../../core/data-services';
+import { requestGrantEgress } from '../../core/egress-requests';
 import { sameStack } from '../../private/cluster-access';
 import { lazyModule } from '../../private/lazy';
 import { reportProblems } from '../../private/problems';
@@ -204,6 +205,7 @@ export class ValkeyCache extends Construct implements IKeyValueCache {
    */
   public grantReadWrite(identity: IWorkloadIdentity, after?: ITerraformDependable[]): ServiceLogin {
     void after;
+    requestGrantEgress(identity, 'cache', PORT);
     const existing = this.logins.get(identity.node.path);
     if (existing) return existing;
     const hash = shortHash(`${this.subject.node.path}|${identity.node.path}`);

@@ -7,6 +7,7 @@ import { ClusterNetwork, IWorkloadIdentity } from '../../core/cluster';
 import { dataScopeIn } from '../../core/data-scope';
 import { Duration } from '../../core/duration';
 import { IPostgresDatabase, PostgresOptions, RemovalPolicy, ServiceLogin } from '../../core/data-services';
+import { requestGrantEgress } from '../../core/egress-requests';
 import { sameStack } from '../../private/cluster-access';
 import { lazyModule } from '../../private/lazy';
 import { reportProblems } from '../../private/problems';
@@ -209,6 +210,7 @@ export class RdsPostgresDatabase extends Construct implements IPostgresDatabase 
   }
 
   public grantConnect(identity: IWorkloadIdentity, user: string): ServiceLogin {
+    requestGrantEgress(identity, 'postgres', PORT);
     const problems: string[] = [];
     if (!isToken(user) && !/^[a-z_][a-z0-9_]{0,62}$/.test(user))
       problems.push(
@@ -250,6 +252,7 @@ export class RdsPostgresDatabase extends Construct implements IPostgresDatabase 
   }
 
   public grantAdmin(identity: IWorkloadIdentity): ServiceLogin {
+    requestGrantEgress(identity, 'postgres', PORT);
     const key = `admin|${identity.node.path}`;
     const existing = this.logins.get(key);
     if (existing) return existing;

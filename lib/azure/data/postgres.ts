@@ -10,6 +10,7 @@ import { Construct, Node } from 'constructs';
 import { IWorkloadIdentity } from '../../core/cluster';
 import { dataScopeIn } from '../../core/data-scope';
 import { IPostgresDatabase, PostgresOptions, ServiceLogin } from '../../core/data-services';
+import { requestGrantEgress } from '../../core/egress-requests';
 import { Duration } from '../../core/duration';
 import { sameStack } from '../../private/cluster-access';
 import { reportProblems } from '../../private/problems';
@@ -219,6 +220,7 @@ export class AzurePostgresDatabase implements IPostgresDatabase {
   }
 
   public grantConnect(identity: IWorkloadIdentity, user: string): ServiceLogin {
+    requestGrantEgress(identity, 'postgres', this.port);
     if (!isToken(user) && !USER.test(user)) {
       reportProblems(this.scope, [
         `grantConnect user '${user}' is not a PostgreSQL role name this library creates (a lower-case letter or '_', then lower-case letters, digits, '_' or '-', 63 at most); use e.g. 'rag'`,
@@ -246,6 +248,7 @@ export class AzurePostgresDatabase implements IPostgresDatabase {
   }
 
   public grantAdmin(identity: IWorkloadIdentity): ServiceLogin {
+    requestGrantEgress(identity, 'postgres', this.port);
     const existing = this.admins.get(identity.node.path);
     if (existing) return existing;
     const azure = azureIdentity(this.scope, 'grantAdmin', identity);

@@ -7,6 +7,7 @@ import { Construct, Node } from 'constructs';
 import { CloudProvider, IWorkloadIdentity } from '../../core/cluster';
 import { dataScopeIn } from '../../core/data-scope';
 import { IKeyValueCache, KeyValueCacheOptions, ServiceLogin } from '../../core/data-services';
+import { requestGrantEgress } from '../../core/egress-requests';
 import { sameStack } from '../../private/cluster-access';
 import { reportProblems } from '../../private/problems';
 import { isToken } from '../../private/validation';
@@ -103,6 +104,7 @@ export class AzureManagedRedis implements IKeyValueCache {
   }
 
   public grantReadWrite(identity: IWorkloadIdentity, after?: ITerraformDependable[]): ServiceLogin {
+    requestGrantEgress(identity, 'cache', this.port);
     if (identity.cloudProvider !== CloudProvider.AZURE) {
       reportProblems(this.scope, [
         `grantReadWrite identity ${identity.node.path} is not an Azure workload identity; bind the service account with cluster.bindServiceAccount on this AKS cluster`,
