@@ -1,4 +1,4 @@
-import type { SecurityGroupIngress } from '@cdktf/provider-aws/lib/security-group';
+import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { createHash } from 'crypto';
 import { Fn, ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
@@ -10,6 +10,7 @@ import { reportProblems } from '../../private/problems';
 import { isToken } from '../../private/validation';
 import { PodIdentityBinding } from '../pod-identity';
 
+const securityGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/security-group')>('@cdktf/provider-aws/lib/security-group');
 const vpcSecurityGroupIngressRuleLib = lazyModule<typeof import('@cdktf/provider-aws/lib/vpc-security-group-ingress-rule')>(
   '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule',
 );
@@ -135,54 +136,68 @@ export function validateNodeSecurityGroup(nodeSecurityGroupId: string | undefine
   ];
 }
 
-/** Where the cluster's nodes are let into a data service's security group. */
-export interface NodeAdmission {
-  /**
-   * The group's inline `ingress`: the rule when the group lives in the service's stack.
-   * @default - unset, left to the rule resource (the group lives in a data stack)
-   */
-  readonly inline?: SecurityGroupIngress[];
-  /**
-   * Adds the rule resource beside the service, when the group lives in a data stack; returns what a client
-   * must wait for (the rule, or nothing when it is inline).
-   */
-  attach(securityGroupId: string): ITerraformDependable[];
+/** What a data service's security group is made of. */
+export interface NodesOnlySecurityGroupOptions {
+  /** The cluster's VPC and node security group. */
+  readonly network: ClusterNetwork;
+  /** The service's TCP port. */
+  readonly port: number;
+  /** Name of the group. */
+  readonly name: string;
+  /** Description of the group. */
+  readonly description: string;
+  /** Description of the nodes' rule. */
+  readonly ruleDescription: string;
+  /** Tags of the group and the rule. */
+  readonly tags: { [key: string]: string };
+}
+
+/** A data service's security group, and what its clients wait for. */
+export interface NodesOnlySecurityGroup {
+  /** The group (in `home`). */
+  readonly securityGroup: SecurityGroup;
+  /** The nodes' rule when it is a resource of its own (the group lives in a data stack), else nothing. */
+  readonly nodeRule: ITerraformDependable[];
 }
 
 /**
- * The nodes' admission on `port`. In the service's own stack the rule stays inline in the group (managed
- * whole, as always). With the group in a data stack, the group leaves `ingress` unset and an
- * `aws_vpc_security_group_ingress_rule` from the node security group lives beside the service, in the
- * cluster's stack: the data stack never refers to the cluster, and destroying the cluster removes the rule.
+ * The security group of a data service in the VPC (RDS, ElastiCache, EFS mount targets), admitting the
+ * cluster's nodes on the service's port only, with an explicit empty egress: the service opens no connection
+ * of its own, and nothing added out of band survives an apply. In the service's own stack the nodes' rule
+ * stays inline in the group (managed whole, as always). With the group in a data stack, the group leaves
+ * `ingress` unset and an `aws_vpc_security_group_ingress_rule` from the node security group lives beside the
+ * service, in the cluster's stack: the data stack never refers to the cluster, and destroying the cluster
+ * removes the rule.
  */
-export function admitNodes(
+export function nodesOnlySecurityGroup(
   service: Construct,
   home: Construct,
-  network: ClusterNetwork,
-  port: number,
-  description: string,
-  tags: { [key: string]: string },
-): NodeAdmission {
+  options: NodesOnlySecurityGroupOptions,
+): NodesOnlySecurityGroup {
+  const { network, port, tags } = options;
   const nodes = network.nodeSecurityGroupId;
-  if (TerraformStack.of(service) === TerraformStack.of(home)) {
-    return {
-      inline: nodes ? [{ description, protocol: 'tcp', fromPort: port, toPort: port, securityGroups: [nodes] }] : [],
-      attach: () => [],
-    };
-  }
-  return {
-    attach: (securityGroupId: string) => {
-      if (!nodes) return [];
-      const rule = new (vpcSecurityGroupIngressRuleLib().VpcSecurityGroupIngressRule)(service, 'NodeIngress', {
-        securityGroupId,
-        referencedSecurityGroupId: nodes,
-        ipProtocol: 'tcp',
-        fromPort: port,
-        toPort: port,
-        description,
-        tags,
-      });
-      return [rule];
-    },
-  };
+  const inline = TerraformStack.of(service) === TerraformStack.of(home);
+  const securityGroup = new (securityGroupLib().SecurityGroup)(home, 'SecurityGroup', {
+    name: options.name,
+    description: options.description,
+    vpcId: network.networkId,
+    ingress: inline
+      ? nodes
+        ? [{ description: options.ruleDescription, protocol: 'tcp', fromPort: port, toPort: port, securityGroups: [nodes] }]
+        : []
+      : undefined,
+    egress: [],
+    tags,
+  });
+  if (inline || !nodes) return { securityGroup, nodeRule: [] };
+  const rule = new (vpcSecurityGroupIngressRuleLib().VpcSecurityGroupIngressRule)(service, 'NodeIngress', {
+    securityGroupId: securityGroup.id,
+    referencedSecurityGroupId: nodes,
+    ipProtocol: 'tcp',
+    fromPort: port,
+    toPort: port,
+    description: options.ruleDescription,
+    tags,
+  });
+  return { securityGroup, nodeRule: [rule] };
 }

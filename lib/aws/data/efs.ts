@@ -12,7 +12,16 @@ import { sameStack } from '../../private/cluster-access';
 import { lazyModule } from '../../private/lazy';
 import { reportProblems } from '../../private/problems';
 import { awsContext } from '../account';
-import { admitNodes, lifecycleFor, physicalName, problemSubject, serviceId, shortHash, tagsFor, validateNodeSecurityGroup } from './common';
+import {
+  lifecycleFor,
+  nodesOnlySecurityGroup,
+  physicalName,
+  problemSubject,
+  serviceId,
+  shortHash,
+  tagsFor,
+  validateNodeSecurityGroup,
+} from './common';
 import { dataKey } from './kms';
 
 const dataAwsIamPolicyDocumentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-policy-document')>(
@@ -25,7 +34,6 @@ const iamRoleLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role')>
 const iamRolePolicyAttachmentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role-policy-attachment')>(
   '@cdktf/provider-aws/lib/iam-role-policy-attachment',
 );
-const securityGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/security-group')>('@cdktf/provider-aws/lib/security-group');
 const storageClassV1Lib = lazyModule<typeof import('@cdktf/provider-kubernetes/lib/storage-class-v1')>(
   '@cdktf/provider-kubernetes/lib/storage-class-v1',
 );
@@ -168,16 +176,16 @@ export class EfsSharedFileSystem extends Construct implements ISharedFileSystem 
       tags: { ...tags, Name: name },
       lifecycle: lifecycleFor(removal),
     });
-    const nodes = admitNodes(this, home, network, NFS_PORT, 'NFS from cluster nodes', tags);
-    this.securityGroup = new (securityGroupLib().SecurityGroup)(home, 'SecurityGroup', {
+    const group = nodesOnlySecurityGroup(this, home, {
+      network,
+      port: NFS_PORT,
       name,
       description: `EFS ${name} from the nodes of EKS cluster ${props.clusterName}`,
-      vpcId: network.networkId,
-      ingress: nodes.inline,
-      egress: [],
+      ruleDescription: 'NFS from cluster nodes',
       tags,
     });
-    const nodeRule = nodes.attach(this.securityGroup.id);
+    this.securityGroup = group.securityGroup;
+    const nodeRule = group.nodeRule;
 
     // One mount target per private subnet; a subnet list from a variable becomes a for_each over it.
     const mountTargets: ITerraformDependable[] = [];

@@ -14,8 +14,8 @@ import { lazyModule } from '../../private/lazy';
 import { reportProblems } from '../../private/problems';
 import { isToken } from '../../private/validation';
 import {
-  admitNodes,
   lifecycleFor,
+  nodesOnlySecurityGroup,
   physicalName,
   podIdentityOf,
   problemSubject,
@@ -39,7 +39,6 @@ const elasticacheUserLib = lazyModule<typeof import('@cdktf/provider-aws/lib/ela
 const elasticacheUserGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/elasticache-user-group')>(
   '@cdktf/provider-aws/lib/elasticache-user-group',
 );
-const securityGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/security-group')>('@cdktf/provider-aws/lib/security-group');
 
 /** Props of ValkeyCache. */
 export interface ValkeyCacheProps extends KeyValueCacheOptions {
@@ -142,16 +141,16 @@ export class ValkeyCache extends Construct implements IKeyValueCache {
       subnetIds: network.privateSubnetIds,
       tags,
     });
-    const nodes = admitNodes(this, home, network, PORT, 'Valkey (TLS) from cluster nodes', tags);
-    this.securityGroup = new (securityGroupLib().SecurityGroup)(home, 'SecurityGroup', {
+    const group = nodesOnlySecurityGroup(this, home, {
+      network,
+      port: PORT,
       name,
       description: `Valkey ${name} from the nodes of EKS cluster ${props.clusterName}`,
-      vpcId: network.networkId,
-      ingress: nodes.inline,
-      egress: [],
+      ruleDescription: 'Valkey (TLS) from cluster nodes',
       tags,
     });
-    this.nodeRule = nodes.attach(this.securityGroup.id);
+    this.securityGroup = group.securityGroup;
+    this.nodeRule = group.nodeRule;
 
     // Connections that do not authenticate land on the user named 'default': this one is off and may run
     // nothing. Its id must differ from the built-in user's id 'default'.

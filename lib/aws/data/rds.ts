@@ -14,8 +14,8 @@ import { reportProblems } from '../../private/problems';
 import { isToken } from '../../private/validation';
 import { awsContext } from '../account';
 import {
-  admitNodes,
   lifecycleFor,
+  nodesOnlySecurityGroup,
   physicalName,
   podIdentityOf,
   problemSubject,
@@ -33,7 +33,6 @@ const dbParameterGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/db
   '@cdktf/provider-aws/lib/db-parameter-group',
 );
 const dbSubnetGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/db-subnet-group')>('@cdktf/provider-aws/lib/db-subnet-group');
-const securityGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/security-group')>('@cdktf/provider-aws/lib/security-group');
 
 /** Props of RdsPostgresDatabase. */
 export interface RdsPostgresDatabaseProps extends PostgresOptions {
@@ -146,19 +145,17 @@ export class RdsPostgresDatabase extends Construct implements IPostgresDatabase 
       subnetIds: network.privateSubnetIds,
       tags,
     });
-    // Rules inline with an explicit empty egress: the group is managed whole, nothing added out of band
-    // survives an apply, and the database opens no connection of its own.
-    const nodes = admitNodes(this, home, network, PORT, 'PostgreSQL from cluster nodes', tags);
-    this.securityGroup = new (securityGroupLib().SecurityGroup)(home, 'SecurityGroup', {
+    const group = nodesOnlySecurityGroup(this, home, {
+      network,
+      port: PORT,
       name: identifier,
       description: `PostgreSQL ${identifier} from the nodes of EKS cluster ${props.clusterName}`,
-      vpcId: network.networkId,
-      ingress: nodes.inline,
-      egress: [],
+      ruleDescription: 'PostgreSQL from cluster nodes',
       tags,
     });
+    this.securityGroup = group.securityGroup;
     // Clients (bootstrap Jobs, apps) wait for the nodes' rule as well, when it is a resource of its own.
-    this.nodeRule = nodes.attach(this.securityGroup.id);
+    this.nodeRule = group.nodeRule;
     // A new family on a major upgrade needs a new group while the old one is still attached.
     const parameters = new (dbParameterGroupLib().DbParameterGroup)(home, 'Parameters', {
       namePrefix: `${identifier}-`,
