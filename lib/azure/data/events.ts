@@ -17,7 +17,7 @@ import { azureIdentity, retainLifecycle, serviceTags } from './common';
 import type { AzureDataServicesProps } from './index';
 import { alnum, clip, literal, shortHash, slug } from './names';
 import { PrivateLinkService, privateEndpoint } from './private-endpoint';
-import { AzureObjectStore } from './storage';
+import { AzureObjectStore, accountBaseline } from './storage';
 
 const eventgridSystemTopicLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/eventgrid-system-topic')>(
   '@cdktf/provider-azurerm/lib/eventgrid-system-topic',
@@ -102,18 +102,7 @@ function eventsOf(store: AzureObjectStore, props: AzureDataServicesProps): Store
   const accountName = `${base.slice(0, 24 - hash.length) || 'ev'}${hash}`;
 
   const account = new (storageAccountLib().StorageAccount)(scope, 'Account', {
-    name: accountName,
-    resourceGroupName: props.resourceGroupName,
-    location: props.location,
-    accountKind: 'StorageV2',
-    accountTier: 'Standard',
-    accountReplicationType: 'ZRS',
-    httpsTrafficOnlyEnabled: true,
-    minTlsVersion: 'TLS1_2',
-    sharedAccessKeyEnabled: false,
-    defaultToOauthAuthentication: true,
-    allowNestedItemsToBePublic: false,
-    infrastructureEncryptionEnabled: true,
+    ...accountBaseline(accountName, props),
     // Enabled, but only for trusted Azure services (Event Grid's identity-based delivery); the rest goes
     // through the private endpoint below.
     publicNetworkAccessEnabled: true,

@@ -1,7 +1,7 @@
 import { lazyModule } from '../../private/lazy';
 import type { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import type { PrivateEndpoint } from '@cdktf/provider-azurerm/lib/private-endpoint';
-import type { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
+import type { StorageAccount, StorageAccountConfig } from '@cdktf/provider-azurerm/lib/storage-account';
 import type { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
 import type { StorageManagementPolicy } from '@cdktf/provider-azurerm/lib/storage-management-policy';
 import { IResolvable, TerraformProvider, TerraformStack } from 'cdktf';
@@ -83,22 +83,10 @@ export class AzureObjectStore implements IObjectStore {
     const containerName = options.name ?? containerNameFrom(`${literal(props.clusterName) ?? ''}-${scope.node.id}`);
 
     this.account = new (storageAccountLib().StorageAccount)(home, 'Account', {
-      name: accountName,
-      resourceGroupName: props.resourceGroupName,
-      location: props.location,
-      accountKind: 'StorageV2',
-      accountTier: 'Standard',
-      accountReplicationType: 'ZRS',
-      httpsTrafficOnlyEnabled: true,
-      minTlsVersion: 'TLS1_2',
-      // Entra ID only: no account keys, no SAS signed with them. Workloads use their managed identity.
-      sharedAccessKeyEnabled: false,
-      defaultToOauthAuthentication: true,
-      allowNestedItemsToBePublic: false,
+      ...accountBaseline(accountName, props),
       // Reached through the private endpoint only. The container and the lifecycle rule go through the
       // management plane (Microsoft.Storage), which works with shared keys and public network access off.
       publicNetworkAccessEnabled: false,
-      infrastructureEncryptionEnabled: true,
       blobProperties: {
         versioningEnabled: true,
         deleteRetentionPolicy: { days: SOFT_DELETE_DAYS },
@@ -148,6 +136,46 @@ export class AzureObjectStore implements IObjectStore {
   public grantReadWrite(identity: IWorkloadIdentity): void {
     azureIdentity(this.scope, 'grantReadWrite', identity)?.assignRole(this.container.id, 'Storage Blob Data Contributor');
   }
+}
+
+/**
+ * What every storage account of the Azure data services is (the documents' account, the events account):
+ * StorageV2, zone-redundant, HTTPS with TLS 1.2 at least, infrastructure encryption, no public blobs, and
+ * Entra ID only: no account keys, no SAS signed with them (workloads use their managed identity). The network
+ * is each account's own.
+ */
+export function accountBaseline(
+  name: string,
+  props: AzureDataServicesProps,
+): Pick<
+  StorageAccountConfig,
+  | 'name'
+  | 'resourceGroupName'
+  | 'location'
+  | 'accountKind'
+  | 'accountTier'
+  | 'accountReplicationType'
+  | 'httpsTrafficOnlyEnabled'
+  | 'minTlsVersion'
+  | 'sharedAccessKeyEnabled'
+  | 'defaultToOauthAuthentication'
+  | 'allowNestedItemsToBePublic'
+  | 'infrastructureEncryptionEnabled'
+> {
+  return {
+    name,
+    resourceGroupName: props.resourceGroupName,
+    location: props.location,
+    accountKind: 'StorageV2',
+    accountTier: 'Standard',
+    accountReplicationType: 'ZRS',
+    httpsTrafficOnlyEnabled: true,
+    minTlsVersion: 'TLS1_2',
+    sharedAccessKeyEnabled: false,
+    defaultToOauthAuthentication: true,
+    allowNestedItemsToBePublic: false,
+    infrastructureEncryptionEnabled: true,
+  };
 }
 
 /** A valid container name made from `text` ('data' when nothing of it is left). */
