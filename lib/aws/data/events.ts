@@ -2,11 +2,12 @@ import type { S3BucketNotification, S3BucketNotificationQueue } from '@cdktf/pro
 import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import type { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { dependable } from 'cdktf';
-import { Construct, IConstruct, Node } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { IWorkloadIdentity } from '../../core/cluster';
 import { IObjectEventQueue, IObjectStore, KedaTriggerSpec, ObjectEventsOptions } from '../../core/data-services';
 import { Duration } from '../../core/duration';
 import { lazyModule } from '../../private/lazy';
+import { UnavailableObjectEventQueue } from '../../private/object-events';
 import { reportProblems } from '../../private/problems';
 import { isToken } from '../../private/validation';
 import { awsContext } from '../account';
@@ -250,23 +251,6 @@ export class SqsObjectEventQueue extends Construct implements IObjectEventQueue 
     events.resource.putQueue(events.queues.map((q) => q.config));
     // S3 sends a test message to every destination when the configuration is written.
     events.resource.dependsOn = [...(events.resource.dependsOn ?? []), dependable(this.queuePolicy)];
-  }
-}
-
-/** The stand-in returned when the store is not an S3 bucket of this cloud: it builds nothing (the problem is reported). */
-class UnavailableObjectEventQueue implements IObjectEventQueue {
-  public readonly queueName = '';
-  public readonly queueUrl = '';
-  public readonly node: Node;
-
-  constructor(scope: Construct) {
-    this.node = scope.node;
-  }
-
-  public grantConsume(_identity: IWorkloadIdentity): void {}
-  public grantMonitor(_identity: IWorkloadIdentity): void {}
-  public kedaTrigger(targetLength: number): KedaTriggerSpec {
-    return { type: '', metadata: { queueLength: String(targetLength) }, podIdentityProvider: '' };
   }
 }
 

@@ -5,11 +5,12 @@ import type { PrivateEndpoint } from '@cdktf/provider-azurerm/lib/private-endpoi
 import type { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import type { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import type { StorageQueue } from '@cdktf/provider-azurerm/lib/storage-queue';
-import { Construct, IConstruct, Node } from 'constructs';
+import { Construct, Node } from 'constructs';
 import { IWorkloadIdentity } from '../../core/cluster';
 import { IObjectEventQueue, IObjectStore, KedaTriggerSpec, ObjectEventsOptions } from '../../core/data-services';
 import { Duration } from '../../core/duration';
 import { sameStack } from '../../private/cluster-access';
+import { UnavailableObjectEventQueue } from '../../private/object-events';
 import { reportProblems } from '../../private/problems';
 import { waitAfter } from '../../private/time';
 import { isToken } from '../../private/validation';
@@ -254,23 +255,6 @@ export class AzureObjectEventQueue implements IObjectEventQueue {
       metadata: { queueName: this.queueName, accountName: this.accountName, queueLength: String(targetLength) },
       podIdentityProvider: 'azure-workload',
     };
-  }
-}
-
-/** The stand-in returned when the store is not an Azure object store: it builds nothing (the problem is reported). */
-class UnavailableObjectEventQueue implements IObjectEventQueue {
-  public readonly queueName = '';
-  public readonly queueUrl = '';
-  public readonly node: Node;
-
-  constructor(scope: IConstruct) {
-    this.node = scope.node;
-  }
-
-  public grantConsume(_identity: IWorkloadIdentity): void {}
-  public grantMonitor(_identity: IWorkloadIdentity): void {}
-  public kedaTrigger(targetLength: number): KedaTriggerSpec {
-    return { type: '', metadata: { queueLength: String(targetLength) }, podIdentityProvider: '' };
   }
 }
 
