@@ -28,9 +28,14 @@ import {
   renderFeatureStoreYaml,
   validateProject,
 } from './feast/feature-store-yaml';
-import { FEATURE_SERVER_PORT, FeatureServer, FeatureServerOptions, validateServerOptions } from './feast/feature-server';
+import { FeatureServer } from './feast/feature-server';
+import { FEATURE_SERVER_PORT } from './feast/feature-server-manifests';
+import { FeatureServerOptions, validateServerOptions } from './feast/feature-server-options';
 import { Materialization, MaterializationOptions, RegistryInit, validateMaterialization } from './feast/materialization';
-import { FeastContext, IFeastStoreBinding, IOfflineStoreBinding, OfflineStore, OnlineStore, Registry } from './feast/stores';
+import { OfflineStore } from './feast/offline-store';
+import { OnlineStore } from './feast/online-store';
+import { Registry } from './feast/registry';
+import { FeastContext, IFeastStoreBinding, IOfflineStoreBinding } from './feast/stores';
 import { FeastIdentityConfig, baseEnv } from './feast/workload';
 import type { AlertRule } from './observability/alerts';
 import { sameStack } from './private/cluster-access';

@@ -164,21 +164,16 @@ export type { GrafanaOptions, ObservabilityStackProps } from './observability-st
 export { FeastCharts } from './feast/charts';
 export { FeastAccess } from './feast/feature-store-yaml';
 export type { FeastEnvVar, FeastPostgresLogin, FeastStoreGrant } from './feast/feature-store-yaml';
-export { OfflineStore, OnlineStore, Registry, dynamoDbActions } from './feast/stores';
-export type {
-  DynamoDbOnlineStoreOptions,
-  FeastContext,
-  FeastStoreCheck,
-  IFeastStoreBinding,
-  IOfflineStoreBinding,
-  ManagedRedisOnlineStoreOptions,
-  ObjectStoreOfflineStoreOptions,
-  ObjectStoreRegistryOptions,
-  PostgresOnlineStoreOptions,
-  SqlRegistryOptions,
-} from './feast/stores';
+export type { FeastContext, FeastStoreCheck, IFeastStoreBinding, IOfflineStoreBinding } from './feast/stores';
+export { OnlineStore, dynamoDbActions } from './feast/online-store';
+export type { DynamoDbOnlineStoreOptions, ManagedRedisOnlineStoreOptions, PostgresOnlineStoreOptions } from './feast/online-store';
+export { OfflineStore } from './feast/offline-store';
+export type { ObjectStoreOfflineStoreOptions } from './feast/offline-store';
+export { Registry } from './feast/registry';
+export type { ObjectStoreRegistryOptions, SqlRegistryOptions } from './feast/registry';
 export { FeatureServer, featureServerPodMonitor } from './feast/feature-server';
-export type { FeatureServerOptions, FeatureServerProps, ResolvedServerOptions } from './feast/feature-server';
+export type { FeatureServerProps } from './feast/feature-server';
+export type { FeatureServerOptions, ResolvedServerOptions } from './feast/feature-server-options';
 export { Materialization, RegistryInit } from './feast/materialization';
 export type { MaterializationOptions, MaterializationProps, RegistryInitProps } from './feast/materialization';
 export type { FeastIdentityConfig } from './feast/workload';
