@@ -1,4 +1,3 @@
-import type { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
@@ -10,7 +9,7 @@ import { ManifestsRelease } from './addons/manifests';
 import { PlatformNamespace, PodSecurityLevel } from './addons/namespace';
 import { EgressRule, PRIVATE_RANGES } from './addons/egress';
 import { requestEgress } from './core/egress-requests';
-import { CloudProvider, IPlatformCluster, IWorkloadIdentity } from './core/cluster';
+import { IPlatformCluster, IWorkloadIdentity } from './core/cluster';
 import { KubernetesSecretKeyRef, RemovalPolicy } from './core/data-services';
 import { FeastCharts } from './feast/charts';
 import {
@@ -39,14 +38,9 @@ import { FeastContext, IFeastStoreBinding, IOfflineStoreBinding } from './feast/
 import { FeastIdentityConfig, baseEnv } from './feast/workload';
 import type { AlertRule } from './observability/alerts';
 import { sameStack } from './private/cluster-access';
-import { lazyModule } from './private/lazy';
 import { DNS_LABEL, kubernetesName, outputName } from './private/naming';
 import { reportProblems } from './private/problems';
 import { isToken } from './private/validation';
-
-const clientConfigLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-client-config')>(
-  '@cdktf/provider-azurerm/lib/data-azurerm-client-config',
-);
 
 /** Props of a FeatureStore. */
 export interface FeatureStoreProps {
@@ -211,7 +205,7 @@ export class FeatureStore extends Construct {
     const registry = props.registry ?? Registry.sql();
     const server = props.server ?? {};
 
-    const check = { cloudProvider: cluster.cloudProvider, image: this.image };
+    const check = { cloudProvider: cluster.cloudProvider, image: this.image, backend: cluster.dataServices.feast };
     const problems = [
       ...validateProject(props.project),
       ...props.onlineStore.problems(check),
@@ -249,10 +243,7 @@ export class FeatureStore extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     };
     const inNamespace = [...cluster.addonDependencies(this), ...ns.dependables];
-    if (cluster.cloudProvider === CloudProvider.AZURE) {
-      const client: DataAzurermClientConfig = new (clientConfigLib().DataAzurermClientConfig)(this, 'AzureClient', {});
-      this.azureTenantId = client.tenantId;
-    }
+    this.azureTenantId = cluster.dataServices.feast.identityTenant(this);
 
     this.onlineStore = props.onlineStore.bind(new Construct(this, 'Online'), this.ctx);
     this.offlineStore = offline.bind(new Construct(this, 'Offline'), this.ctx);

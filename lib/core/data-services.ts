@@ -2,6 +2,7 @@ import { ITerraformDependable } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { Duration } from './duration';
 import type { IPlatformCluster, IWorkloadIdentity } from './cluster';
+import type { IFeastBackend } from './feast-backend';
 
 /** What `cdktf destroy` (or removing the construct) does to a stateful resource. */
 export enum RemovalPolicy {
@@ -285,4 +286,6 @@ export interface IDataServices {
   objectEvents(scope: Construct, store: IObjectStore, options: ObjectEventsOptions): IObjectEventQueue;
   /** Creates a shared (ReadWriteMany) file system under `scope`, with a StorageClass in the cluster. */
   sharedFileSystem(scope: Construct, options: SharedFileSystemOptions): ISharedFileSystem;
+  /** What a Feast feature store needs of this cloud (FeatureStore asks it instead of branching on the cloud). */
+  readonly feast: IFeastBackend;
 }

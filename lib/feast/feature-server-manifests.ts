@@ -1,4 +1,3 @@
-import { CloudProvider, IWorkloadIdentity } from '../core/cluster';
 import { manifestContainerSecurityContext, manifestPodSecurityContext } from '../private/pod-security';
 import { FEAST_CONFIG_DIR, PG_PASSFILE_DIR } from './feature-store-yaml';
 import type { FeatureServerProps } from './feature-server';
@@ -47,41 +46,6 @@ export function serverPodLabels(name: string): { [key: string]: string } {
   return { 'app.kubernetes.io/name': FEATURE_SERVER_CONTAINER, 'app.kubernetes.io/instance': name };
 }
 
-/**
- * What the pod needs for its cloud identity beyond the service account. The pods carry only their selector
- * labels (as the chart rendered them), so the Azure workload identity webhook (which only mutates pods
- * labelled `azure.workload.identity/use`) never sees them: the pod spec mounts the projected service account token for
- * `api://AzureADTokenExchange` and set the variables the webhook would (AZURE_CLIENT_ID, AZURE_TENANT_ID,
- * AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST). EKS Pod Identity needs nothing: its webhook injects
- * every pod whose service account is associated.
- */
-function identityParts(
-  identity: IWorkloadIdentity,
-  tenantId: string | undefined,
-): { env: { [key: string]: any }[]; volumes: { [key: string]: any }[]; mounts: { [key: string]: any }[] } {
-  if (identity.cloudProvider !== CloudProvider.AZURE) return { env: [], volumes: [], mounts: [] };
-  const dir = '/var/run/secrets/azure/tokens';
-  return {
-    env: [
-      { name: 'AZURE_CLIENT_ID', value: identity.principal },
-      { name: 'AZURE_TENANT_ID', value: tenantId ?? '' },
-      { name: 'AZURE_FEDERATED_TOKEN_FILE', value: `${dir}/azure-identity-token` },
-      { name: 'AZURE_AUTHORITY_HOST', value: 'https://login.microsoftonline.com/' },
-    ],
-    volumes: [
-      {
-        name: 'azure-identity-token',
-        projected: {
-          sources: [
-            { serviceAccountToken: { path: 'azure-identity-token', audience: 'api://AzureADTokenExchange', expirationSeconds: 3600 } },
-          ],
-        },
-      },
-    ],
-    mounts: [{ name: 'azure-identity-token', mountPath: dir, readOnly: true }],
-  };
-}
-
 /** Container port of each server mode (the chart's `feast_mode` ports). */
 const MODE_PORTS: { [mode: string]: number } = { online: FEATURE_SERVER_PORT, ui: 8888 };
 
@@ -100,7 +64,8 @@ export function featureServerManifests(
   fullname: string,
 ): { [key: string]: any }[] {
   const cluster = props.cluster;
-  const id = identityParts(props.identity, props.azureTenantId);
+  // The pods carry only their selector labels: the cloud says what they need for their identity.
+  const id = cluster.dataServices.feast.podIdentity(props.identity, props.azureTenantId);
   const selector = serverPodLabels(fullname);
   const metadata = { name: fullname, namespace: props.namespace, labels: { ...selector, 'app.kubernetes.io/part-of': 'ai-platform' } };
   // Only the online server serves metrics (`feast serve --metrics`).

@@ -31,7 +31,7 @@ export interface FeatureServerProps {
   readonly image: string;
   /**
    * Azure tenant of the workload identity (the pods carry only their selector labels, so the identity's
-   * token is mounted by the pod spec: see `identityParts`).
+   * token is mounted by the pod spec: see `IFeastBackend.podIdentity`).
    * @default - none (AWS)
    */
   readonly azureTenantId?: string;

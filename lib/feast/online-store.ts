@@ -1,13 +1,9 @@
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { PodIdentityBinding } from '../aws/pod-identity';
-import { awsContext } from '../aws/account';
-import { CloudProvider } from '../core/cluster';
 import { IKeyValueCache, IPostgresDatabase, KeyValueCacheOptions, PostgresOptions } from '../core/data-services';
 import { Duration } from '../core/duration';
 import { KeyValueCache, PostgresDatabase } from '../data-services';
-import { reportProblems } from '../private/problems';
-import { FeastAccess, FeastEnvVar, PG_PASSFILE, REDIS_PASSWORD_ENV, envPlaceholder, hashOf } from './feature-store-yaml';
+import { FeastEnvVar, PG_PASSFILE, REDIS_PASSWORD_ENV, envPlaceholder, hashOf } from './feature-store-yaml';
 import { FeastPostgresRoles } from './postgres-roles';
 import { FeastContext, FeastStoreCheck, IFeastStoreBinding } from './stores';
 
@@ -96,12 +92,7 @@ class RedisOnline extends OnlineStore {
   }
 
   public problems(check: FeastStoreCheck): string[] {
-    const out: string[] = [];
-    if (check.cloudProvider === CloudProvider.AWS) {
-      out.push(
-        "onlineStore OnlineStore.managedRedis() on AWS is ElastiCache for Valkey with IAM-authenticated users only, and Feast's Redis online store sends the static password of its connection_string (redis-py, no IAM token refresh), so it could never log in; use OnlineStore.dynamoDb() (keyless with Pod Identity) or OnlineStore.postgres()",
-      );
-    }
+    const out = check.backend.onlineStoreProblems(this.kind);
     const ttl = this.options.keyTtl;
     if (ttl !== undefined && (ttl.toMilliseconds() < 1000 || ttl.toMilliseconds() % 1000 !== 0)) {
       out.push(`onlineStore.keyTtl ${ttl} is not a whole number of seconds (at least 1); use e.g. Duration.days(7)`);
@@ -151,41 +142,26 @@ class DynamoDbOnline extends OnlineStore {
   }
 
   public problems(check: FeastStoreCheck): string[] {
-    if (check.cloudProvider === CloudProvider.AWS) return [];
-    return [
-      `onlineStore OnlineStore.dynamoDb() is an AWS service and this cluster runs on ${check.cloudProvider}; use OnlineStore.managedRedis() (Azure Managed Redis) or OnlineStore.postgres()`,
-    ];
+    return check.backend.onlineStoreProblems(this.kind);
   }
 
   public bind(scope: Construct, ctx: FeastContext): IFeastStoreBinding {
-    if (ctx.cluster.cloudProvider !== CloudProvider.AWS) {
+    const tables = ctx.cluster.dataServices.feast.onlineTables(scope, {
+      project: ctx.project,
+      region: ctx.cluster.region,
+      grantId: hashOf(`${scope.node.path}|dynamodb`, 8),
+    });
+    if (!tables) {
       // Reported by problems(): nothing to create, nothing to grant.
       return {
         kind: this.kind,
         grant: () => ({ config: { type: 'dynamodb' }, env: [], postgresLogins: [], dependables: [] }),
       };
     }
-    const aws = awsContext(scope);
-    const tables = `arn:${aws.partition.partition}:dynamodb:${ctx.cluster.region}:${aws.caller.accountId}:table/${ctx.project}.*`;
-    const sid = hashOf(`${scope.node.path}|dynamodb`, 8);
     return {
       kind: this.kind,
       grant: (identity, access) => {
-        if (identity instanceof PodIdentityBinding) {
-          identity.addToPolicy({ sid: `FeastOnlineRead${sid}`, actions: dynamoDbActions(FeastAccess.READ), resources: [tables] });
-          if (access !== FeastAccess.READ) {
-            const more = dynamoDbActions(access).filter((a) => !dynamoDbActions(FeastAccess.READ).includes(a));
-            identity.addToPolicy({
-              sid: `FeastOnline${access === FeastAccess.WRITE ? 'Admin' : 'Write'}${sid}`,
-              actions: more,
-              resources: [tables],
-            });
-          }
-        } else {
-          reportProblems(scope, [
-            `grant identity ${identity.node.path} is not an EKS Pod Identity; bind the service account with cluster.bindServiceAccount on this EKS cluster`,
-          ]);
-        }
+        tables.grant(identity, access);
         return {
           config: {
             type: 'dynamodb',
@@ -201,28 +177,6 @@ class DynamoDbOnline extends OnlineStore {
       },
     };
   }
-}
-
-/**
- * DynamoDB actions per access level, from what Feast 0.66's DynamoDBOnlineStore calls: reads use
- * BatchGetItem/GetItem; materialization writes through batch_writer (BatchWriteItem), put_item and
- * update_item; `feast apply` describes, creates, tags and deletes tables.
- */
-export function dynamoDbActions(access: FeastAccess): string[] {
-  const read = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'];
-  if (access === FeastAccess.READ) return read;
-  const write = [...read, 'dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'];
-  if (access === FeastAccess.MATERIALIZE) return write;
-  return [
-    ...write,
-    'dynamodb:DeleteItem',
-    'dynamodb:CreateTable',
-    'dynamodb:UpdateTable',
-    'dynamodb:DeleteTable',
-    'dynamodb:TagResource',
-    'dynamodb:UntagResource',
-    'dynamodb:ListTagsOfResource',
-  ];
 }
 
 class PostgresOnline extends OnlineStore {

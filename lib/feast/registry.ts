@@ -1,6 +1,5 @@
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { CloudProvider } from '../core/cluster';
 import { IObjectStore, IPostgresDatabase, ObjectStoreOptions, PostgresOptions } from '../core/data-services';
 import { Duration } from '../core/duration';
 import { ObjectStore, PostgresDatabase } from '../data-services';
@@ -86,11 +85,7 @@ class SqlRegistry extends Registry {
 
   public bind(scope: Construct, ctx: FeastContext): IFeastStoreBinding {
     const { database: given, cacheTtl, ...dbOptions } = this.options;
-    const small = dbOptions.highAvailability
-      ? undefined
-      : ctx.cluster.cloudProvider === CloudProvider.AWS
-        ? 'db.t4g.medium'
-        : 'B_Standard_B2ms';
+    const small = dbOptions.highAvailability ? undefined : ctx.cluster.dataServices.feast.smallPostgresInstanceType;
     const database =
       given ??
       new PostgresDatabase(scope, 'RegistryDatabase', {
@@ -140,12 +135,7 @@ class FileRegistry extends Registry {
 
   public problems(check: FeastStoreCheck): string[] {
     const out = ttlProblems(this.options.cacheTtl);
-    if (check.cloudProvider === CloudProvider.AZURE && check.image === FeastCharts.FEATURE_SERVER_IMAGE) {
-      out.push(
-        `registry Registry.objectStore() on Azure is read by Feast's AzureRegistryStore (azure-storage-blob, azure-identity), which image '${check.image}' does not ship (feast[minimal] leaves out feast[azure]), so no Feast pod could read the registry; use Registry.sql(), or pass an image built with \`pip install 'feast[azure]==0.66.0' adlfs\``,
-      );
-    }
-    return out;
+    return [...out, ...check.backend.fileRegistryProblems(check.image, check.image === FeastCharts.FEATURE_SERVER_IMAGE)];
   }
 
   public bind(scope: Construct, ctx: FeastContext): IFeastStoreBinding {
@@ -157,7 +147,7 @@ class FileRegistry extends Registry {
         cluster: ctx.cluster,
         removalPolicy: storeOptions.removalPolicy ?? ctx.removalPolicy,
       });
-    const azure = ctx.cluster.cloudProvider === CloudProvider.AZURE;
+    const settings = ctx.cluster.dataServices.feast.fileRegistrySettings();
     return {
       kind: this.kind,
       grant: (identity, access) => {
@@ -167,7 +157,7 @@ class FileRegistry extends Registry {
         return {
           config: {
             registry_type: 'file',
-            ...(azure ? { registry_store_type: 'AzureRegistryStore' } : {}),
+            ...settings,
             path: `${store.url}/${ctx.project}/registry.pb`,
             cache_ttl_seconds: (cacheTtl ?? Duration.seconds(60)).toMilliseconds() / 1000,
           },

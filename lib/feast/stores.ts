@@ -1,6 +1,7 @@
 import { ITerraformDependable } from 'cdktf';
 import { CloudProvider, IPlatformCluster, IWorkloadIdentity } from '../core/cluster';
 import { RemovalPolicy } from '../core/data-services';
+import { IFeastBackend } from '../core/feast-backend';
 import { FeastAccess, FeastStoreGrant } from './feature-store-yaml';
 
 /** What a FeatureStore hands to its stores. */
@@ -46,4 +47,6 @@ export interface FeastStoreCheck {
   readonly cloudProvider: CloudProvider;
   /** Image of the Feast pods. */
   readonly image: string;
+  /** What the cluster's cloud offers Feast, and what it cannot use there (`cluster.dataServices.feast`). */
+  readonly backend: IFeastBackend;
 }

@@ -1,5 +1,5 @@
 import { ITerraformDependable } from 'cdktf';
-import { CloudProvider, IPlatformCluster } from '../core/cluster';
+import { IPlatformCluster } from '../core/cluster';
 import { containerSecurityContext, podSecurityContext } from '../private/pod-security';
 import { FEAST_CONFIG_DIR, FEATURE_STORE_YAML, FeastEnvVar, PG_PASSFILE_DIR, PG_TOKEN_SCRIPT_KEY } from './feature-store-yaml';
 
@@ -56,10 +56,8 @@ export function baseEnv(cluster: IPlatformCluster): FeastEnvVar[] {
     { name: 'HOME', value: '/tmp' },
     { name: 'FEAST_FS_YAML_FILE_PATH', value: FEATURE_STORE_YAML },
   ];
-  if (cluster.cloudProvider === CloudProvider.AWS) {
-    // boto3 (DynamoDB, S3 registry, RDS tokens) and PyArrow's S3 filesystem need the region.
-    env.push({ name: 'AWS_REGION', value: cluster.region }, { name: 'AWS_DEFAULT_REGION', value: cluster.region });
-  }
+  // The cloud's SDKs may need more (boto3 and PyArrow's S3 filesystem need the region).
+  env.push(...cluster.dataServices.feast.sdkEnvironment(cluster.region));
   return env;
 }
 

@@ -15,6 +15,7 @@ import {
   SharedFileSystemOptions,
 } from '../../core/data-services';
 import { EfsSharedFileSystem } from './efs';
+import { AwsFeastBackend } from './feast';
 import { ValkeyCache } from './elasticache';
 import { sqsObjectEvents } from './events';
 import { RdsPostgresDatabase } from './rds';
@@ -57,6 +58,8 @@ export interface AwsDataServicesProps {
  * construct's `node.defaultChild`); problems are reported on `scope`.
  */
 export class AwsDataServices implements IDataServices {
+  public readonly feast = new AwsFeastBackend();
+
   constructor(private readonly props: AwsDataServicesProps) {}
 
   public objectStore(scope: Construct, options: ObjectStoreOptions): IObjectStore {

@@ -16,6 +16,7 @@ import {
 } from '../../core/data-services';
 import type { IRetainedVolumeAccess } from '../retained-volumes';
 import { azureObjectEvents } from './events';
+import { AzureFeastBackend } from './feast';
 import { AzureFilesSharedFileSystem } from './files';
 import { AzurePostgresDatabase } from './postgres';
 import { AzureManagedRedis } from './redis';
@@ -79,6 +80,8 @@ export interface AzureDataServicesProps {
  * the service allows it, and retained (`prevent_destroy`) unless its removal policy is DESTROY.
  */
 export class AzureDataServices implements IDataServices {
+  public readonly feast = new AzureFeastBackend();
+
   constructor(private readonly props: AzureDataServicesProps) {}
 
   public objectStore(scope: Construct, options: ObjectStoreOptions): IObjectStore {
