@@ -1,15 +1,10 @@
-import { JobV1, JobV1SpecTemplateSpecContainer } from '@cdktf/provider-kubernetes/lib/job-v1';
-import { loginCreation } from '../private/pg-logins';
-import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
-import { IResolveContext, ITerraformDependable, Lazy, Token } from 'cdktf';
+import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { loginSetupScript, postgresBootstrapJob } from '../addons/postgres-bootstrap';
 import { IPlatformCluster, IWorkloadIdentity } from '../core/cluster';
-import { IPostgresDatabase, ServiceLogin } from '../core/data-services';
-import { sameStack } from '../private/cluster-access';
-import { containerSecurityContext, podSecurityContext } from '../private/pod-security';
-import { reportProblems } from '../private/problems';
+import { IPostgresDatabase } from '../core/data-services';
 import { isToken } from '../private/validation';
-import { AWS_CLI_IMAGE, AZURE_CLI_IMAGE, PSQL_IMAGE } from '../rag/pgvector-bootstrap';
 import { FeastAccess, FeastPostgresLogin, hashOf, k8sName, kebab } from './feature-store-yaml';
 
 /** Where the roles job runs. */
@@ -40,11 +35,6 @@ export interface FeastPostgresGrant {
   /** The login's role exists once these are applied (the roles job included). */
   readonly dependables: ITerraformDependable[];
 }
-
-const UID = 70;
-const CREDENTIALS = '/run/pg';
-const CREATES_LOGIN = /^(CREATE\s+(ROLE|USER)\b|SELECT\s+\*\s+FROM\s+pgaadauth_create_principal)/i;
-const IN_DATABASE = /^--\s*in database\s+"?([^",:\s]+)"?/i;
 
 const shared = new WeakMap<IPostgresDatabase, Map<string, FeastPostgresRoles>>();
 
@@ -86,84 +76,26 @@ export class FeastPostgresRoles extends Construct {
   public readonly job: JobV1;
   private readonly database: IPostgresDatabase;
   private readonly logins: Login[] = [];
-  private readonly adminLogin: ServiceLogin;
 
   private constructor(scope: Construct, id: string, props: FeastPostgresRolesProps) {
     super(scope, id);
-    const { cluster, database } = props;
+    const { database } = props;
     this.database = database;
     const project = isToken(props.project) ? 'features' : props.project.toLowerCase();
     this.writerRole = `feast_${project}_rw`.slice(0, 63);
     this.readerRole = `feast_${project}_ro`.slice(0, 63);
-    const provider = cluster.providers(this).kubernetes;
-    const waits = [...cluster.addonDependencies(this), ...sameStack(this, props.dependables)];
-    const saName = k8sName(`feast-${kebab(props.project)}-pg`, hashOf(database.node.path, 6));
-    this.identity = cluster.bindServiceAccount(this, `Admin-${hashOf(this.node.path, 6)}`, {
-      namespace: props.namespace,
-      serviceAccountName: saName,
+    const bootstrap = postgresBootstrapJob(this, {
+      ...props,
+      identityId: `Admin-${hashOf(this.node.path, 6)}`,
+      serviceAccountName: k8sName(`feast-${kebab(props.project)}-pg`, hashOf(database.node.path, 6)),
+      appName: 'feast-postgres-roles',
+      sqlVariable: 'ROLES_SQL',
+      jobWord: 'roles job',
+      renderSql: () => this.renderSql(),
+      jobName: (sqlHash) => k8sName(`feast-${kebab(props.project)}-pg-roles`, sqlHash),
     });
-    this.adminLogin = database.grantAdmin(this.identity);
-    const labels = { 'app.kubernetes.io/name': 'feast-postgres-roles', 'app.kubernetes.io/part-of': 'ai-platform' };
-    const sa = new ServiceAccountV1(this, 'ServiceAccount', {
-      provider,
-      metadata: { name: saName, namespace: props.namespace, labels, annotations: { ...this.identity.serviceAccountAnnotations } },
-      automountServiceAccountToken: false,
-      dependsOn: waits,
-    });
-
-    const sql = Lazy.stringValue({ produce: () => this.renderSql() });
-    const { init, script } = this.credentials(cluster.region);
-    this.job = new JobV1(this, 'Job', {
-      provider,
-      metadata: {
-        name: Lazy.stringValue({
-          produce: (context: IResolveContext) =>
-            k8sName(`feast-${kebab(props.project)}-pg-roles`, hashOf(JSON.stringify(context.resolve(this.renderSql())), 10)),
-        }),
-        namespace: props.namespace,
-        labels,
-      },
-      spec: {
-        backoffLimit: 6,
-        activeDeadlineSeconds: 1200,
-        template: {
-          metadata: { labels: { ...labels, ...this.identity.podLabels } },
-          spec: {
-            serviceAccountName: saName,
-            automountServiceAccountToken: false,
-            restartPolicy: 'Never',
-            nodeSelector: { ...cluster.systemNodeSelector },
-            toleration: cluster.systemTolerations.map((t) => ({ key: t.key, operator: t.operator, effect: t.effect })),
-            securityContext: podSecurityContext({ uid: UID, gid: UID, fsGroup: UID }),
-            initContainer: [init],
-            container: [
-              {
-                ...hardened('psql', PSQL_IMAGE),
-                command: ['/bin/sh', '-ec', script],
-                env: [
-                  { name: 'PGHOST', value: database.host },
-                  { name: 'PGPORT', value: isToken(database.port) ? Token.asString(database.port) : String(database.port) },
-                  { name: 'PGDATABASE', value: database.databaseName },
-                  { name: 'PGUSER', value: this.adminLogin.user },
-                  { name: 'PGSSLMODE', value: 'require' },
-                  { name: 'PGCONNECT_TIMEOUT', value: '15' },
-                  { name: 'PGAPPNAME', value: 'feast-postgres-roles' },
-                  { name: 'HOME', value: '/tmp' },
-                  { name: 'ROLES_SQL', value: sql },
-                ],
-              },
-            ],
-            volume: [
-              { name: 'credentials', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
-              { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
-            ],
-          },
-        },
-      },
-      waitForCompletion: true,
-      timeouts: { create: '20m', update: '20m', delete: '5m' },
-      dependsOn: [...waits, sa, ...sameStack(this, this.adminLogin.dependables)],
-    });
+    this.identity = bootstrap.identity;
+    this.job = bootstrap.job;
   }
 
   /**
@@ -206,7 +138,8 @@ export class FeastPostgresRoles extends Construct {
       `ALTER DEFAULT PRIVILEGES FOR ROLE ${rw} IN SCHEMA public GRANT SELECT ON TABLES TO ${ro};`,
     ];
     this.logins.forEach((l, i) => {
-      lines.push(...loginScript(i, l, db));
+      // pgvector is not Feast's business: the extension is left alone.
+      lines.push(...loginSetupScript(i, l, db, ` (${l.access})`, true));
       lines.push(`\\connect "${db}"`);
       if (l.access === FeastAccess.READ) {
         // grantConnect's SQL lets the login create objects in public; readers only read.
@@ -224,58 +157,6 @@ export class FeastPostgresRoles extends Construct {
     });
     return lines.join('\n') + '\n';
   }
-
-  private credentials(region: string): { init: JobV1SpecTemplateSpecContainer; script: string } {
-    const run = 'printf \'%s\\n\' "$ROLES_SQL" | psql -X -v ON_ERROR_STOP=1';
-    const auth = this.adminLogin.authentication;
-    if (auth === 'secrets-manager') {
-      return {
-        init: {
-          ...hardened('master-password', AWS_CLI_IMAGE),
-          command: [
-            '/bin/sh',
-            '-ec',
-            `aws secretsmanager get-secret-value --secret-id "$MASTER_SECRET_ID" --query SecretString --output text > ${CREDENTIALS}/master.json`,
-          ],
-          env: [
-            { name: 'MASTER_SECRET_ID', value: this.adminLogin.cloudSecretId ?? '' },
-            { name: 'AWS_REGION', value: region },
-            { name: 'HOME', value: '/tmp' },
-          ],
-        },
-        script: [
-          `PGPASSWORD=$(sed -nE 's/.*"password"[[:space:]]*:[[:space:]]*"(([^"\\\\]|\\\\.)*)".*/\\1/p' ${CREDENTIALS}/master.json | sed -e 's/\\\\"/"/g' -e 's/\\\\\\\\/\\\\/g')`,
-          'export PGPASSWORD',
-          `[ -n "$PGPASSWORD" ] || { echo 'no password in the master user secret' >&2; exit 1; }`,
-          run,
-        ].join('\n'),
-      };
-    }
-    if (auth !== 'entra') {
-      reportProblems(this, [
-        `database ${this.database.node.path} grants administrators by '${auth}', which the roles job cannot use; use a PostgresDatabase (RDS or Azure Flexible Server)`,
-      ]);
-    }
-    return {
-      init: {
-        ...hardened('entra-token', AZURE_CLI_IMAGE),
-        command: [
-          '/bin/sh',
-          '-ec',
-          [
-            'az login --service-principal --username "$AZURE_CLIENT_ID" --tenant "$AZURE_TENANT_ID" --federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" --allow-no-subscriptions --output none',
-            `az account get-access-token --resource-type oss-rdbms --query accessToken --output tsv > ${CREDENTIALS}/token`,
-          ].join('\n'),
-        ],
-        env: [
-          { name: 'AZURE_CONFIG_DIR', value: '/tmp/azure' },
-          { name: 'AZURE_CORE_COLLECT_TELEMETRY', value: 'false' },
-          { name: 'HOME', value: '/tmp' },
-        ],
-      },
-      script: [`PGPASSWORD=$(cat ${CREDENTIALS}/token)`, 'export PGPASSWORD', run].join('\n'),
-    };
-  }
 }
 
 /**
@@ -286,46 +167,4 @@ export function feastLoginName(identity: IWorkloadIdentity): string {
   const sa = isToken(identity.serviceAccountName) ? 'feast' : identity.serviceAccountName.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   const base = /^[a-z_]/.test(sa) ? sa : `_${sa}`;
   return `${base.slice(0, 55)}_${hashOf(identity.node.path, 6)}`;
-}
-
-/** psql input creating one login: CREATE statements only while its role is missing, grants every time. */
-function loginScript(index: number, login: Login, database: string): string[] {
-  const flag = `role_missing_${index}`;
-  const out = [
-    `-- ${login.identityPath} as ${login.user} (${login.access})`,
-    `\\connect "${database}"`,
-    `SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = '${login.user}') THEN 0 ELSE 1 END AS ${flag} \\gset`,
-  ];
-  for (const line of login.setupSql.split('\n')) {
-    const marker = IN_DATABASE.exec(line.trim());
-    if (marker) {
-      out.push(`\\connect "${marker[1]}"`);
-      continue;
-    }
-    if (line.trim().startsWith('--')) continue;
-    for (const raw of line.split(';')) {
-      const statement = raw.trim();
-      if (!statement) continue;
-      // pgvector is not Feast's business: the extension is left alone.
-      if (/^CREATE\s+EXTENSION\b/i.test(statement)) continue;
-      if (CREATES_LOGIN.test(statement)) out.push(...loginCreation(statement, flag));
-      else out.push(`${statement};`);
-    }
-  }
-  return out;
-}
-
-/** A container that passes the 'restricted' Pod Security level, with the credential and tmp volumes. */
-function hardened(name: string, image: string): JobV1SpecTemplateSpecContainer {
-  return {
-    name,
-    image,
-    imagePullPolicy: 'IfNotPresent',
-    securityContext: containerSecurityContext({ uid: UID, gid: UID }),
-    resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
-    volumeMount: [
-      { name: 'credentials', mountPath: CREDENTIALS },
-      { name: 'tmp', mountPath: '/tmp' },
-    ],
-  };
 }

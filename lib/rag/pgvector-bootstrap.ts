@@ -1,32 +1,16 @@
 import { createHash } from 'crypto';
-import { loginCreation } from '../private/pg-logins';
-import { JobV1, JobV1SpecTemplateSpecContainer, JobV1SpecTemplateSpecContainerEnv } from '@cdktf/provider-kubernetes/lib/job-v1';
+import { JobV1 } from '@cdktf/provider-kubernetes/lib/job-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
-import { IResolveContext, Lazy, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { loginSetupScript, postgresBootstrapJob } from '../addons/postgres-bootstrap';
 import { IWorkloadIdentity } from '../core/cluster';
 import { IPostgresDatabase, ServiceLogin } from '../core/data-services';
-import { sameStack } from '../private/cluster-access';
-import { containerSecurityContext, podSecurityContext } from '../private/pod-security';
 import { reportProblems } from '../private/problems';
 import { isToken } from '../private/validation';
 import { RagContext } from './types';
 
-/** psql runs the SQL; Alpine's postgres user is uid/gid 70. Pinned, without a digest. */
-export const PSQL_IMAGE = 'postgres:17.6-alpine';
-/** Reads the RDS master password from Secrets Manager (admin logins of authentication 'secrets-manager'). */
-export const AWS_CLI_IMAGE = 'public.ecr.aws/aws-cli/aws-cli:2.31.23';
-/** Exchanges the pod's federated token for an Entra token (admin logins of authentication 'entra'). */
-export const AZURE_CLI_IMAGE = 'mcr.microsoft.com/azure-cli:2.70.0';
 /** Name of the bootstrap job's service account. */
 export const PGVECTOR_BOOTSTRAP_SERVICE_ACCOUNT = 'pgvector-bootstrap';
-
-const UID = 70;
-const CREDENTIALS = '/run/pg';
-/** Statements that create a login: run once per role (they fail when it exists), all else on every run. */
-const CREATES_LOGIN = /^(CREATE\s+(ROLE|USER)\b|SELECT\s+\*\s+FROM\s+pgaadauth_create_principal)/i;
-/** Azure's setupSql names the database each part runs in (pgaadauth_* exist in 'postgres' only). */
-const IN_DATABASE = /^--\s*in database\s+"?([^",:\s]+)"?/i;
 
 /** Props of PgvectorBootstrap. */
 export interface PgvectorBootstrapProps {
@@ -109,85 +93,24 @@ export class PgvectorBootstrap extends Construct {
     super(scope, id);
     const { ctx, database } = props;
     this.database = database;
-    const cluster = ctx.cluster;
-    const provider = cluster.providers(this).kubernetes;
-    const waits = [...cluster.addonDependencies(this), ...sameStack(this, ctx.dependables)];
-
-    // The identity's name is cluster-wide (an IAM role, a managed identity): the id carries a hash of the path.
-    this.identity = cluster.bindServiceAccount(this, `PgvectorBootstrap-${hash(this.node.path, 6)}`, {
+    const bootstrap = postgresBootstrapJob(this, {
+      cluster: ctx.cluster,
       namespace: ctx.namespace,
+      dependables: ctx.dependables,
+      database,
+      // The identity's name is cluster-wide (an IAM role, a managed identity): the id carries a hash of the path.
+      identityId: `PgvectorBootstrap-${hash(this.node.path, 6)}`,
       serviceAccountName: PGVECTOR_BOOTSTRAP_SERVICE_ACCOUNT,
+      appName: 'pgvector-bootstrap',
+      sqlVariable: 'BOOTSTRAP_SQL',
+      jobWord: 'bootstrap job',
+      renderSql: () => this.renderSql(),
+      jobName: (sqlHash) => `pgvector-bootstrap-${sqlHash}`,
     });
-    this.adminLogin = database.grantAdmin(this.identity);
-
-    this.serviceAccount = new ServiceAccountV1(this, 'ServiceAccount', {
-      provider,
-      metadata: {
-        name: PGVECTOR_BOOTSTRAP_SERVICE_ACCOUNT,
-        namespace: ctx.namespace,
-        labels: { 'app.kubernetes.io/name': 'pgvector-bootstrap', 'app.kubernetes.io/part-of': 'ai-platform' },
-        annotations: { ...this.identity.serviceAccountAnnotations },
-      },
-      automountServiceAccountToken: false,
-      dependsOn: waits,
-    });
-
-    const sql = Lazy.stringValue({ produce: () => this.renderSql() });
-    const labels = { 'app.kubernetes.io/name': 'pgvector-bootstrap', 'app.kubernetes.io/part-of': 'ai-platform' };
-    const { init, script } = this.credentials(cluster.region);
-    const connection: JobV1SpecTemplateSpecContainerEnv[] = [
-      { name: 'PGHOST', value: database.host },
-      { name: 'PGPORT', value: isToken(database.port) ? Token.asString(database.port) : String(database.port) },
-      { name: 'PGDATABASE', value: database.databaseName },
-      { name: 'PGUSER', value: this.adminLogin.user },
-      { name: 'PGSSLMODE', value: 'require' },
-      { name: 'PGCONNECT_TIMEOUT', value: '15' },
-      { name: 'PGAPPNAME', value: 'pgvector-bootstrap' },
-      { name: 'HOME', value: '/tmp' },
-      { name: 'BOOTSTRAP_SQL', value: sql },
-    ];
-    this.job = new JobV1(this, 'Job', {
-      provider,
-      metadata: {
-        // A hash of the SQL (as Terraform sees it: references, not their values) names each run.
-        name: Lazy.stringValue({
-          produce: (context: IResolveContext) => `pgvector-bootstrap-${hash(JSON.stringify(context.resolve(this.renderSql())), 10)}`,
-        }),
-        namespace: ctx.namespace,
-        labels,
-      },
-      spec: {
-        backoffLimit: 6,
-        activeDeadlineSeconds: 1200,
-        template: {
-          metadata: { labels: { ...labels, ...this.identity.podLabels } },
-          spec: {
-            serviceAccountName: PGVECTOR_BOOTSTRAP_SERVICE_ACCOUNT,
-            automountServiceAccountToken: false,
-            restartPolicy: 'Never',
-            nodeSelector: { ...cluster.systemNodeSelector },
-            toleration: cluster.systemTolerations.map((t) => ({ key: t.key, operator: t.operator, effect: t.effect })),
-            securityContext: podSecurityContext({ uid: UID, gid: UID, fsGroup: UID }),
-            initContainer: [init],
-            container: [
-              {
-                ...hardened('psql', PSQL_IMAGE),
-                command: ['/bin/sh', '-ec', script],
-                env: connection,
-              },
-            ],
-            volume: [
-              // Memory-backed: the password or token never reaches the node's disk.
-              { name: 'credentials', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
-              { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
-            ],
-          },
-        },
-      },
-      waitForCompletion: true,
-      timeouts: { create: '20m', update: '20m', delete: '5m' },
-      dependsOn: [...waits, this.serviceAccount, ...sameStack(this, this.adminLogin.dependables)],
-    });
+    this.identity = bootstrap.identity;
+    this.adminLogin = bootstrap.adminLogin;
+    this.serviceAccount = bootstrap.serviceAccount;
+    this.job = bootstrap.job;
 
     reportProblems(this, () => {
       const byUser = new Map<string, string>();
@@ -230,111 +153,13 @@ export class PgvectorBootstrap extends Construct {
       `GRANT USAGE ON SCHEMA public TO ${readers};`,
     ];
     this.grants.forEach((g, i) => {
-      lines.push(...grantScript(i, g, db), `\\connect "${db}"`, `GRANT ${readers} TO "${g.user}";`);
+      lines.push(...loginSetupScript(i, g, db), `\\connect "${db}"`, `GRANT ${readers} TO "${g.user}";`);
       if (g.write) lines.push(writerDefaults(g.user, pgReaderRole(db)));
       // grantConnect's SQL lets every login create in public; readers only read.
       else lines.push(`REVOKE CREATE ON SCHEMA public FROM "${g.user}";`);
     });
     return lines.join('\n') + '\n';
   }
-
-  /** The init container fetching the admin credential and the main container's script, by authentication. */
-  private credentials(region: string): { init: JobV1SpecTemplateSpecContainer; script: string } {
-    const run = 'printf \'%s\\n\' "$BOOTSTRAP_SQL" | psql -X -v ON_ERROR_STOP=1';
-    const auth = this.adminLogin.authentication;
-    if (auth === 'secrets-manager') {
-      return {
-        init: {
-          ...hardened('master-password', AWS_CLI_IMAGE),
-          command: [
-            '/bin/sh',
-            '-ec',
-            `aws secretsmanager get-secret-value --secret-id "$MASTER_SECRET_ID" --query SecretString --output text > ${CREDENTIALS}/master.json`,
-          ],
-          env: [
-            { name: 'MASTER_SECRET_ID', value: this.adminLogin.cloudSecretId ?? '' },
-            { name: 'AWS_REGION', value: region },
-            { name: 'HOME', value: '/tmp' },
-          ],
-        },
-        // The secret is {"username": ..., "password": ...}; busybox sed takes the password and undoes JSON escapes.
-        script: [
-          `PGPASSWORD=$(sed -nE 's/.*"password"[[:space:]]*:[[:space:]]*"(([^"\\\\]|\\\\.)*)".*/\\1/p' ${CREDENTIALS}/master.json | sed -e 's/\\\\"/"/g' -e 's/\\\\\\\\/\\\\/g')`,
-          'export PGPASSWORD',
-          `[ -n "$PGPASSWORD" ] || { echo 'no password in the master user secret' >&2; exit 1; }`,
-          run,
-        ].join('\n'),
-      };
-    }
-    if (auth !== 'entra') {
-      reportProblems(this, [
-        `database ${this.database.node.path} grants administrators by '${auth}', which the bootstrap job cannot use; use a PostgresDatabase (RDS or Azure Flexible Server)`,
-      ]);
-    }
-    return {
-      init: {
-        ...hardened('entra-token', AZURE_CLI_IMAGE),
-        // AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE come from the workload identity webhook.
-        command: [
-          '/bin/sh',
-          '-ec',
-          [
-            'az login --service-principal --username "$AZURE_CLIENT_ID" --tenant "$AZURE_TENANT_ID" --federated-token "$(cat "$AZURE_FEDERATED_TOKEN_FILE")" --allow-no-subscriptions --output none',
-            `az account get-access-token --resource-type oss-rdbms --query accessToken --output tsv > ${CREDENTIALS}/token`,
-          ].join('\n'),
-        ],
-        env: [
-          { name: 'AZURE_CONFIG_DIR', value: '/tmp/azure' },
-          { name: 'AZURE_CORE_COLLECT_TELEMETRY', value: 'false' },
-          { name: 'HOME', value: '/tmp' },
-        ],
-      },
-      script: [`PGPASSWORD=$(cat ${CREDENTIALS}/token)`, 'export PGPASSWORD', run].join('\n'),
-    };
-  }
-}
-
-/** A container that passes the 'restricted' Pod Security level, with the credential and tmp volumes. */
-function hardened(name: string, image: string): JobV1SpecTemplateSpecContainer {
-  return {
-    name,
-    image,
-    imagePullPolicy: 'IfNotPresent',
-    securityContext: containerSecurityContext({ uid: UID, gid: UID }),
-    resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },
-    volumeMount: [
-      { name: 'credentials', mountPath: CREDENTIALS },
-      { name: 'tmp', mountPath: '/tmp' },
-    ],
-  };
-}
-
-/**
- * psql input for one grant: the statements creating the login run only while its role is missing, the
- * others (grants, `CREATE EXTENSION IF NOT EXISTS`) every time; `-- in database X` markers switch databases.
- */
-function grantScript(index: number, grant: Grant, database: string): string[] {
-  const flag = `role_missing_${index}`;
-  const out = [
-    `-- ${grant.identityPath} as ${grant.user}`,
-    `\\connect "${database}"`,
-    `SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = '${grant.user}') THEN 0 ELSE 1 END AS ${flag} \\gset`,
-  ];
-  for (const line of grant.setupSql.split('\n')) {
-    const marker = IN_DATABASE.exec(line.trim());
-    if (marker) {
-      out.push(`\\connect "${marker[1]}"`);
-      continue;
-    }
-    if (line.trim().startsWith('--')) continue;
-    for (const raw of line.split(';')) {
-      const statement = raw.trim();
-      if (!statement) continue;
-      if (CREATES_LOGIN.test(statement)) out.push(...loginCreation(statement, flag));
-      else out.push(`${statement};`);
-    }
-  }
-  return out;
 }
 
 /**
