@@ -1,7 +1,6 @@
 import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
-import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
-import { ITerraformDependable, Lazy, TerraformOutput, Token } from 'cdktf';
+import { ITerraformDependable, TerraformOutput, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ChartOverrides } from './addons/chart';
 import { Keda } from './addons/keda';
@@ -12,21 +11,7 @@ import { requestEgress } from './core/egress-requests';
 import { IPlatformCluster, IWorkloadIdentity } from './core/cluster';
 import { KubernetesSecretKeyRef, RemovalPolicy } from './core/data-services';
 import { FeastCharts } from './feast/charts';
-import {
-  FEATURE_STORE_YAML_KEY,
-  FeastAccess,
-  FeastEnvVar,
-  FeastPostgresLogin,
-  FeastStoreGrant,
-  PG_LOGINS_KEY,
-  PG_TOKEN_SCRIPT,
-  PG_TOKEN_SCRIPT_KEY,
-  hashOf,
-  k8sName,
-  kebab,
-  renderFeatureStoreYaml,
-  validateProject,
-} from './feast/feature-store-yaml';
+import { FEATURE_STORE_YAML_KEY, FeastAccess, FeastEnvVar, hashOf, k8sName, kebab, validateProject } from './feast/feature-store-yaml';
 import { FeatureServer } from './feast/feature-server';
 import { FEATURE_SERVER_PORT } from './feast/feature-server-manifests';
 import { FeatureServerOptions, validateServerOptions } from './feast/feature-server-options';
@@ -35,7 +20,7 @@ import { OfflineStore } from './feast/offline-store';
 import { OnlineStore } from './feast/online-store';
 import { Registry } from './feast/registry';
 import { FeastContext, IFeastStoreBinding, IOfflineStoreBinding } from './feast/stores';
-import { FeastIdentityConfig, baseEnv } from './feast/workload';
+import { writeIdentityConfig } from './feast/identity-config';
 import type { AlertRule } from './observability/alerts';
 import { sameStack } from './private/cluster-access';
 import { DNS_LABEL, kubernetesName, outputName } from './private/naming';
@@ -443,60 +428,9 @@ export class FeatureStore extends Construct {
     });
   }
 
-  /**
-   * The identity's grants on the three stores, rendered into one feature_store.yaml in a Kubernetes Secret
-   * of its namespace (with the PostgreSQL token helper when a store is PostgreSQL).
-   */
-  private configFor(
-    identity: IWorkloadIdentity,
-    access: FeastAccess,
-    waits: ITerraformDependable[],
-    secretName: string,
-  ): FeastIdentityConfig {
-    const grants: FeastStoreGrant[] = [
-      this.registry.grant(identity, access, waits),
-      this.onlineStore.grant(identity, access, waits),
-      this.offlineStore.grant(identity, access, waits),
-    ];
-    const [registry, online, offline] = grants;
-    const logins: FeastPostgresLogin[] = grants.flatMap((g) => g.postgresLogins);
-    const env = new Map<string, FeastEnvVar>();
-    for (const e of [...baseEnv(this.cluster), ...grants.flatMap((g) => g.env)]) env.set(e.name, e);
-    const yaml = renderFeatureStoreYaml({
-      project: this.project,
-      registry: registry.config,
-      onlineStore: online.config,
-      offlineStore: offline.config,
-    });
-    const data: { [key: string]: string } = { [FEATURE_STORE_YAML_KEY]: yaml };
-    if (logins.length) {
-      data[PG_TOKEN_SCRIPT_KEY] = PG_TOKEN_SCRIPT;
-      // Unique per host and user; the helper writes one password file line each.
-      const unique = new Map<string, FeastPostgresLogin>();
-      for (const l of logins) unique.set(`${l.host}|${l.user}`, l);
-      data[PG_LOGINS_KEY] = Lazy.stringValue({ produce: () => JSON.stringify([...unique.values()]) });
-    }
-    const secret = new SecretV1(this, `Config-${hashOf(`${identity.node.path}|${secretName}`, 8)}`, {
-      provider: this.cluster.providers(this).kubernetes,
-      metadata: {
-        name: secretName,
-        namespace: identity.namespace,
-        labels: {
-          'app.kubernetes.io/part-of': 'ai-platform',
-          'app.kubernetes.io/name': 'feast-config',
-          'feast.dev/project': kebab(this.project),
-        },
-      },
-      type: 'Opaque',
-      data,
-      dependsOn: waits,
-    });
-    return {
-      namespace: identity.namespace,
-      secretName,
-      env: [...env.values()],
-      postgres: logins.length > 0,
-      dependables: [secret, ...grants.flatMap((g) => g.dependables)],
-    };
+  /** The identity's grants on the three stores, as one feature_store.yaml in a Secret of its namespace. */
+  private configFor(identity: IWorkloadIdentity, access: FeastAccess, waits: ITerraformDependable[], secretName: string) {
+    const grants = [this.registry, this.onlineStore, this.offlineStore].map((b) => b.grant(identity, access, waits));
+    return writeIdentityConfig(this, { cluster: this.cluster, project: this.project, identity, grants, waits, secretName });
   }
 }
