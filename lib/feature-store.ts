@@ -21,9 +21,10 @@ import { OnlineStore } from './feast/online-store';
 import { Registry } from './feast/registry';
 import { FeastContext, IFeastStoreBinding, IOfflineStoreBinding } from './feast/stores';
 import { writeIdentityConfig } from './feast/identity-config';
+import { feastPodProblems } from './feast/workload';
 import type { AlertRule } from './observability/alerts';
 import { sameStack } from './private/cluster-access';
-import { DNS_LABEL, kubernetesName, outputName } from './private/naming';
+import { kubernetesName, outputName } from './private/naming';
 import { reportProblems } from './private/problems';
 import { isToken } from './private/validation';
 
@@ -198,18 +199,8 @@ export class FeatureStore extends Construct {
       ...registry.problems(check),
       ...validateServerOptions(server),
       ...(props.materialization ? validateMaterialization(props.materialization) : []),
+      ...feastPodProblems(this.namespace, this.image),
     ];
-    if (!isToken(this.namespace) && !DNS_LABEL.test(this.namespace))
-      problems.push(
-        `namespace '${this.namespace}' is not a Kubernetes namespace name; use lower-case letters, digits and '-', e.g. 'feast'`,
-      );
-    if (!isToken(this.image) && !/^[^\s@]+(@sha256:[a-f0-9]{64})?$/.test(this.image))
-      problems.push(`image '${this.image}' is not an image reference; use registry/name:tag or name@sha256:<digest>`);
-    else if (
-      !isToken(this.image) &&
-      (/:latest$/.test(this.image) || !/(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/.test(this.image.replace(/^[^/]*\//, '')))
-    )
-      problems.push(`image '${this.image}' is not pinned; use a version tag or a digest, e.g. '${FeastCharts.FEATURE_SERVER_IMAGE}'`);
     reportProblems(this, problems);
 
     // Restricted Pod Security: the Feast image runs as uid 1001 and every Feast pod drops all capabilities.

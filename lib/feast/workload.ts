@@ -1,6 +1,9 @@
 import { ITerraformDependable } from 'cdktf';
 import { IPlatformCluster } from '../core/cluster';
+import { DNS_LABEL } from '../private/naming';
 import { containerSecurityContext, podSecurityContext } from '../private/pod-security';
+import { isToken } from '../private/validation';
+import { FeastCharts } from './charts';
 import { FEAST_CONFIG_DIR, FEATURE_STORE_YAML, FeastEnvVar, PG_PASSFILE_DIR, PG_TOKEN_SCRIPT_KEY } from './feature-store-yaml';
 
 /** One identity's Feast configuration: the secret holding its feature_store.yaml, and what its pods set. */
@@ -15,6 +18,18 @@ export interface FeastIdentityConfig {
   readonly postgres: boolean;
   /** What a pod using the configuration waits for (the secret and every grant). */
   readonly dependables: ITerraformDependable[];
+}
+
+/** Problems of the namespace and image of the Feast pods. */
+export function feastPodProblems(namespace: string, image: string): string[] {
+  const out: string[] = [];
+  if (!isToken(namespace) && !DNS_LABEL.test(namespace))
+    out.push(`namespace '${namespace}' is not a Kubernetes namespace name; use lower-case letters, digits and '-', e.g. 'feast'`);
+  if (!isToken(image) && !/^[^\s@]+(@sha256:[a-f0-9]{64})?$/.test(image))
+    out.push(`image '${image}' is not an image reference; use registry/name:tag or name@sha256:<digest>`);
+  else if (!isToken(image) && (/:latest$/.test(image) || !/(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/.test(image.replace(/^[^/]*\//, ''))))
+    out.push(`image '${image}' is not pinned; use a version tag or a digest, e.g. '${FeastCharts.FEATURE_SERVER_IMAGE}'`);
+  return out;
 }
 
 /** uid of the Feast image (UBI's default user). */
