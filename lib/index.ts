@@ -77,15 +77,21 @@ export type {
 // RAG: served models sized at synth, vLLM + router, KEDA, vector stores, documents.
 export { EmbeddingModel, RerankerModel } from './rag/models';
 export { ModelTask, ServedModel } from './rag/served-model';
-export type { ServedModelOptions, ServingPlan, ServingPlanResult, ServingToleration } from './rag/served-model';
-export { ModelRouter, ModelServer, ModelStagingJob } from './rag/serving';
-export type { ModelCacheMount, ModelRouterProps, ModelServerProps, ModelStagingJobProps } from './rag/serving';
+export type { ServedModelOptions } from './rag/served-model';
+export type { ServingPlan, ServingPlanResult, ServingToleration } from './rag/serving-plan';
+export { ModelServer } from './rag/model-server';
+export type { ModelCacheMount, ModelServerProps } from './rag/model-server';
+export { ModelStagingJob } from './rag/model-staging';
+export type { ModelStagingJobProps } from './rag/model-staging';
+export { ModelRouter } from './rag/model-router';
+export type { ModelRouterProps } from './rag/model-router';
 export type { ExposedPort, IVectorStoreBinding, RagContext } from './rag/types';
 export { VectorStore } from './rag/vector-store';
 export type { InClusterVectorStoreOptions, PgvectorOptions } from './rag/vector-store';
 export { VectorStoreCharts } from './rag/charts';
 export { RagStack } from './rag-stack';
-export type { IngestionOptions, RagAutoscalingOptions, RagDocumentsOptions, RagStackProps } from './rag-stack';
+export type { RagAutoscalingOptions, RagDocumentsOptions, RagStackProps } from './rag-stack';
+export type { IngestionOptions } from './rag/ingestion';
 
 // Building blocks for add-ons.
 export { Charts, HelmAddon } from './addons/chart';

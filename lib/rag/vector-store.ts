@@ -6,11 +6,11 @@ import { PodSecurityLevel } from '../addons/namespace';
 import { IWorkloadIdentity, PodToleration } from '../core/cluster';
 import { KubernetesSecretKeyRef, PostgresOptions, ServiceLogin } from '../core/data-services';
 import { PostgresDatabase } from '../data-services';
-import { sameStack } from '../private/cluster-access';
 import { reportProblems } from '../private/problems';
 import { isToken } from '../private/validation';
 import { VectorStoreCharts } from './charts';
 import { PgvectorBootstrap, pgRoleName } from './pgvector-bootstrap';
+import { generatedSecret } from './secrets';
 import { ExposedPort, IVectorStoreBinding, RagContext } from './types';
 
 // A struct of its own (jsii has no type aliases), so pgvector-only options can be added later.
@@ -457,30 +457,4 @@ class MilvusStore extends InClusterStore {
       etcd: { replicaCount: 1, persistence: { storageClass: v.storageClass }, ...placement },
     };
   }
-}
-
-/**
- * A Kubernetes secret whose generated values Terraform creates at apply time (two UUIDs without dashes,
- * 244 random bits), so they never appear in the synthesized configuration; later applies ignore the data
- * (the first values stay, as do rotations done in the cluster). Like every secret Terraform manages, the
- * values are in Terraform state.
- */
-function generatedSecret(
-  scope: Construct,
-  id: string,
-  ctx: RagContext,
-  name: string,
-  keys: { [key: string]: string | undefined },
-): SecretV1 {
-  const data: { [key: string]: string } = {};
-  for (const [k, v] of Object.entries(keys)) data[k] = v ?? Fn.replace(Fn.join('', [Fn.uuid(), Fn.uuid()]), '-', '');
-  const secret = new SecretV1(scope, id, {
-    provider: ctx.cluster.providers(scope).kubernetes,
-    metadata: { name, namespace: ctx.namespace, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } },
-    type: 'Opaque',
-    data,
-    lifecycle: { ignoreChanges: ['data'] },
-    dependsOn: [...ctx.cluster.addonDependencies(scope), ...sameStack(scope, ctx.dependables)],
-  });
-  return secret;
 }

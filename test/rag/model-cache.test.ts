@@ -13,7 +13,7 @@ import {
   ServedModel,
   VectorStore,
 } from '../../lib';
-import { STAGING_IMAGE, stagingScript } from '../../lib/rag/serving';
+import { STAGING_IMAGE, stagingScript } from '../../lib/rag/model-staging';
 import { awsStack, problemLines, resources, synthJson } from '../helpers';
 
 function ragOf(stack: TerraformStack): RagStack {

@@ -14,7 +14,8 @@ import {
 } from '../../lib';
 import { validateModelArchitecture } from '../../lib/gpu';
 import { EmbeddingModel, RerankerModel } from '../../lib/rag/models';
-import { ModelTask, planServedModel, ServedModel, ServedModelOptions, ServingPlan } from '../../lib/rag/served-model';
+import { ModelTask, ServedModel, ServedModelOptions } from '../../lib/rag/served-model';
+import { planServedModel, ServingPlan } from '../../lib/rag/serving-plan';
 import { awsStack } from '../helpers';
 
 const GIB = 2 ** 30;
