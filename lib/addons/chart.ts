@@ -17,24 +17,28 @@ export interface ChartRef {
   readonly version: string;
 }
 
+/**
+ * A chart at a pinned version: what the tables of pinned charts (`Charts`, `VectorStoreCharts`,
+ * `ObservabilityCharts`, `TenancyCharts`) are made of, one line a pin.
+ */
+export function pinnedChart(chart: string, repository: string, version: string): ChartRef {
+  return { chart, repository, version };
+}
+
 /** Pinned charts, from the versions the library is tested against. */
 export class Charts {
   /** NVIDIA GPU operator. */
-  public static readonly GPU_OPERATOR: ChartRef = {
-    chart: 'gpu-operator',
-    repository: 'https://helm.ngc.nvidia.com/nvidia',
-    version: 'v26.7.0',
-  };
+  public static readonly GPU_OPERATOR: ChartRef = pinnedChart('gpu-operator', 'https://helm.ngc.nvidia.com/nvidia', 'v26.7.0');
   /** Kubernetes cluster-autoscaler. */
-  public static readonly CLUSTER_AUTOSCALER: ChartRef = {
-    chart: 'cluster-autoscaler',
-    repository: 'https://kubernetes.github.io/autoscaler',
-    version: '9.59.0',
-  };
+  public static readonly CLUSTER_AUTOSCALER: ChartRef = pinnedChart(
+    'cluster-autoscaler',
+    'https://kubernetes.github.io/autoscaler',
+    '9.59.0',
+  );
   /** AWS Neuron device plugin and scheduler. */
-  public static readonly NEURON: ChartRef = { chart: 'neuron-helm-chart', repository: 'oci://public.ecr.aws/neuron', version: '1.9.0' };
+  public static readonly NEURON: ChartRef = pinnedChart('neuron-helm-chart', 'oci://public.ecr.aws/neuron', '1.9.0');
   /** KEDA: event-driven autoscaling (ScaledObjects, TriggerAuthentications). */
-  public static readonly KEDA: ChartRef = { chart: 'keda', repository: 'https://kedacore.github.io/charts', version: '2.20.2' };
+  public static readonly KEDA: ChartRef = pinnedChart('keda', 'https://kedacore.github.io/charts', '2.20.2');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ChartRef } from '../addons/chart';
+import { ChartRef, pinnedChart } from '../addons/chart';
 
 /**
  * Pinned charts of the in-cluster vector stores (versions of the reference copies the library's values are
@@ -6,21 +6,9 @@ import { ChartRef } from '../addons/chart';
  */
 export class VectorStoreCharts {
   /** Qdrant (app v1.19.0). */
-  public static readonly QDRANT: ChartRef = {
-    chart: 'qdrant',
-    repository: 'https://qdrant.github.io/qdrant-helm',
-    version: '1.19.0',
-  };
+  public static readonly QDRANT: ChartRef = pinnedChart('qdrant', 'https://qdrant.github.io/qdrant-helm', '1.19.0');
   /** Milvus (app 2.6.15), run standalone with its bundled etcd and MinIO. */
-  public static readonly MILVUS: ChartRef = {
-    chart: 'milvus',
-    repository: 'https://zilliztech.github.io/milvus-helm/',
-    version: '5.0.19',
-  };
+  public static readonly MILVUS: ChartRef = pinnedChart('milvus', 'https://zilliztech.github.io/milvus-helm/', '5.0.19');
   /** Weaviate (app 1.38.2). */
-  public static readonly WEAVIATE: ChartRef = {
-    chart: 'weaviate',
-    repository: 'https://weaviate.github.io/weaviate-helm',
-    version: '17.8.3',
-  };
+  public static readonly WEAVIATE: ChartRef = pinnedChart('weaviate', 'https://weaviate.github.io/weaviate-helm', '17.8.3');
 }

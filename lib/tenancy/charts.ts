@@ -1,4 +1,4 @@
-import { ChartRef } from '../addons/chart';
+import { ChartRef, pinnedChart } from '../addons/chart';
 
 /** Pinned charts of the tenancy add-ons. */
 export class TenancyCharts {
@@ -12,7 +12,7 @@ export class TenancyCharts {
    * injects the caBundles; Helm's three-way merge keeps what Kueue wrote, and the provider diffs only the
    * release inputs, so a second apply shows no change.
    */
-  public static readonly KUEUE: ChartRef = { chart: 'kueue', repository: 'oci://registry.k8s.io/kueue/charts', version: '0.19.2' };
+  public static readonly KUEUE: ChartRef = pinnedChart('kueue', 'oci://registry.k8s.io/kueue/charts', '0.19.2');
 }
 
 /** Labels and names the tenancy constructs put on Kubernetes objects. */
