@@ -226,12 +226,15 @@ export class MetricCatalog {
 
   /** Every series name a scrape yields for the catalog (histograms expand to `_bucket`, `_sum`, `_count`). */
   public static seriesNames(): string[] {
-    const out: string[] = [];
-    for (const m of MetricCatalog.all()) {
-      if (m.metricType === MetricType.HISTOGRAM) out.push(`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`);
-      else out.push(m.name);
-    }
-    return out;
+    return MetricCatalog.all().flatMap((m) => MetricCatalog.seriesOf(m.name, m.metricType));
+  }
+
+  /**
+   * The series names one metric family yields: a histogram's `_bucket`, `_sum` and `_count`, any other
+   * type its own name. For families outside the catalog too (Kueue's, in the tenancy dashboard).
+   */
+  public static seriesOf(name: string, metricType: MetricType): string[] {
+    return metricType === MetricType.HISTOGRAM ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name];
   }
 
   /**

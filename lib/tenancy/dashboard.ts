@@ -1,4 +1,4 @@
-import { MetricType } from '../observability/metrics';
+import { MetricCatalog, MetricType } from '../observability/metrics';
 import { DashboardSpec, renderDashboard, stat, timeseries } from '../observability/dashboards/grafana';
 
 /**
@@ -57,9 +57,7 @@ export function kueueMetricInfos(): KueueMetricInfo[] {
 
 /** Every series name the Kueue metric families yield (histograms expand to `_bucket`, `_sum`, `_count`). */
 export function kueueSeriesNames(): string[] {
-  return kueueMetricInfos().flatMap((m) =>
-    m.metricType === MetricType.HISTOGRAM ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name],
-  );
+  return kueueMetricInfos().flatMap((m) => MetricCatalog.seriesOf(m.name, m.metricType));
 }
 
 /** Uid of the tenancy dashboard. */

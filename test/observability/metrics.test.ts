@@ -23,6 +23,8 @@ describe('metric catalog', () => {
     expect(new Set(names).size).toBe(names.length);
     expect(series).toContain('vllm:time_to_first_token_seconds_bucket');
     expect(series).not.toContain('vllm:time_to_first_token_seconds');
+    expect(MetricCatalog.seriesOf('x_seconds', MetricType.HISTOGRAM)).toEqual(['x_seconds_bucket', 'x_seconds_sum', 'x_seconds_count']);
+    expect(MetricCatalog.seriesOf('x_total', MetricType.COUNTER)).toEqual(['x_total']);
   });
 
   test('current vLLM names are primary; the replaced ones are marked legacy', () => {
