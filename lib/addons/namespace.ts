@@ -1,10 +1,12 @@
 import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
 import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
-import { ITerraformDependable } from 'cdktf';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { IPlatformCluster } from '../core/cluster';
 import { EgressRule, NamespaceEgress } from './egress';
 import { SecuritySuppressions } from '../policy/suppressions';
+import { podSecurityNeedsReason } from '../private/pod-security';
 import { reportProblems } from '../private/problems';
 import { K8sName, validateK8sName, validateLabels, validateWholeNumber } from '../private/validation';
 
@@ -98,47 +100,26 @@ export class PlatformNamespace extends Construct {
     reportProblems(this, validateNamespace(props));
     const provider = props.cluster.providers(this).kubernetes;
     this.name = props.name;
-    this.namespace = new NamespaceV1(this, 'Resource', {
-      provider,
-      metadata: {
-        name: props.name,
-        labels: {
-          [PLATFORM_NAMESPACE_LABEL.key]: PLATFORM_NAMESPACE_LABEL.value,
-          'pod-security.kubernetes.io/enforce': props.podSecurity,
-          'pod-security.kubernetes.io/audit': PodSecurityLevel.RESTRICTED,
-        },
-      },
-      dependsOn: props.cluster.addonDependencies(this),
+    this.namespace = namespaceResource(this, {
+      cluster: props.cluster,
+      name: props.name,
+      labels: { [PLATFORM_NAMESPACE_LABEL.key]: PLATFORM_NAMESPACE_LABEL.value },
+      podSecurity: props.podSecurity,
+      podSecurityReason: props.podSecurityReason,
     });
-    if (props.podSecurity === PodSecurityLevel.PRIVILEGED && props.podSecurityReason !== undefined)
-      SecuritySuppressions.addSuppressions(this.namespace, [{ id: 'k8s-pod-security-enforce', reason: props.podSecurityReason }]);
-    const metadata = (name: string) => ({ name, namespace: props.name });
-    const deny = new NetworkPolicyV1(this, 'DefaultDenyIngress', {
-      provider,
-      metadata: metadata('default-deny-ingress'),
-      spec: { podSelector: {}, policyTypes: ['Ingress'] },
-      dependsOn: [this.namespace],
-    });
+    const inNamespace = { provider, namespace: props.name, dependsOn: [this.namespace] };
+    const deny = ingressPolicy(this, 'DefaultDenyIngress', { ...inNamespace, name: 'default-deny-ingress' });
     const admitPlatform = props.admitPlatformNamespaces ?? true;
-    const allow = new NetworkPolicyV1(this, 'AllowPlatform', {
-      provider,
-      metadata: metadata(admitPlatform ? 'allow-same-namespace-and-platform' : 'allow-same-namespace'),
-      spec: {
-        podSelector: {},
-        policyTypes: ['Ingress'],
-        ingress: [
-          {
-            from: [
-              { podSelector: {} },
-              ...(admitPlatform
-                ? [{ namespaceSelector: { matchLabels: { [PLATFORM_NAMESPACE_LABEL.key]: PLATFORM_NAMESPACE_LABEL.value } } }]
-                : []),
-              ...(props.admitNamespaces ?? []).map((n) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': n } } })),
-            ],
-          },
-        ],
-      },
-      dependsOn: [this.namespace],
+    const allow = ingressPolicy(this, 'AllowPlatform', {
+      ...inNamespace,
+      name: admitPlatform ? 'allow-same-namespace-and-platform' : 'allow-same-namespace',
+      from: [
+        { podSelector: {} },
+        ...(admitPlatform
+          ? [{ namespaceSelector: { matchLabels: { [PLATFORM_NAMESPACE_LABEL.key]: PLATFORM_NAMESPACE_LABEL.value } } }]
+          : []),
+        ...(props.admitNamespaces ?? []).map((n) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': n } } })),
+      ],
     });
     this.dependables = [this.namespace, deny, allow];
     this.egressPolicies = new NamespaceEgress(this, 'Egress', {
@@ -154,15 +135,11 @@ export class PlatformNamespace extends Construct {
     });
     (props.openPorts ?? []).forEach((p, i) => {
       this.dependables.push(
-        new NetworkPolicyV1(this, `OpenPort${i}`, {
-          provider,
-          metadata: metadata(`allow-port-${p.port}`),
-          spec: {
-            podSelector: { matchLabels: { ...p.podLabels } },
-            policyTypes: ['Ingress'],
-            ingress: [{ ports: [{ port: String(p.port), protocol: 'TCP' }] }],
-          },
-          dependsOn: [this.namespace],
+        ingressPolicy(this, `OpenPort${i}`, {
+          ...inNamespace,
+          name: `allow-port-${p.port}`,
+          podLabels: p.podLabels,
+          ports: [{ port: String(p.port), protocol: 'TCP' }],
         }),
       );
     });
@@ -179,6 +156,91 @@ export class PlatformNamespace extends Construct {
 
 /** Namespaces every cluster has: creating one fails ("already exists"). */
 const BUILT_IN = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+/**
+ * Namespaces the platform's own add-ons install into by default (GPU operator, KEDA, Kueue): what runs
+ * there is the platform's, so no team gets one.
+ */
+const ADD_ONS = ['gpu-operator', 'keda', 'kueue-system'];
+
+/** The one list of names a namespace of its own must not take. */
+export const RESERVED_NAMESPACES: readonly string[] = [...BUILT_IN, ...ADD_ONS];
+
+/** A namespace every cluster has (creating it fails), or one the platform's add-ons install into. */
+export function isReservedNamespace(name: string): boolean {
+  return RESERVED_NAMESPACES.includes(name) || name.startsWith('kube-');
+}
+
+/** What every namespace of the library is made of, platform or tenant. */
+export interface NamespaceResourceProps {
+  readonly cluster: IPlatformCluster;
+  readonly name: string;
+  /** The namespace's own labels, before the Pod Security ones. */
+  readonly labels: { [key: string]: string };
+  readonly podSecurity: PodSecurityLevel;
+  /** See PlatformNamespaceProps.podSecurityReason. */
+  readonly podSecurityReason?: string;
+  /** Also warn (kubectl, API responses) about pods that break 'restricted'. */
+  readonly warnRestricted?: boolean;
+  /** What the namespace waits for besides the cluster's add-on dependencies. */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * The Namespace (id `Resource`), with its labels and Pod Security: `podSecurity` enforced, 'restricted'
+ * audited. The one place a Pod Security exception is granted: a privileged namespace's reason becomes a
+ * `k8s-pod-security-enforce` suppression; without one the security checks warn.
+ */
+export function namespaceResource(scope: Construct, props: NamespaceResourceProps): NamespaceV1 {
+  const namespace = new NamespaceV1(scope, 'Resource', {
+    provider: props.cluster.providers(scope).kubernetes,
+    metadata: {
+      name: props.name,
+      labels: {
+        ...props.labels,
+        'pod-security.kubernetes.io/enforce': props.podSecurity,
+        'pod-security.kubernetes.io/audit': PodSecurityLevel.RESTRICTED,
+        ...(props.warnRestricted ? { 'pod-security.kubernetes.io/warn': PodSecurityLevel.RESTRICTED } : {}),
+      },
+    },
+    dependsOn: [...props.cluster.addonDependencies(scope), ...(props.dependsOn ?? [])],
+  });
+  if (props.podSecurityReason !== undefined && !Token.isUnresolved(props.podSecurity) && podSecurityNeedsReason(props.podSecurity))
+    SecuritySuppressions.addSuppressions(namespace, [{ id: 'k8s-pod-security-enforce', reason: props.podSecurityReason }]);
+  return namespace;
+}
+
+/** An ingress NetworkPolicy of a namespace. */
+export interface IngressPolicyProps {
+  readonly provider: KubernetesProvider;
+  readonly namespace: string;
+  /** The policy's name. */
+  readonly name: string;
+  /** Labels of the policy object. */
+  readonly labels?: { [key: string]: string };
+  readonly dependsOn: ITerraformDependable[];
+  /** Pods the policy selects: all when unset. */
+  readonly podLabels?: { [key: string]: string };
+  /** Peers admitted (an ingress rule `from`). */
+  readonly from?: { [key: string]: any }[];
+  /** Ports admitted from anywhere (an ingress rule `ports`). */
+  readonly ports?: { [key: string]: any }[];
+}
+
+/** An ingress NetworkPolicy: without `from` or `ports` it admits nothing (default deny). */
+export function ingressPolicy(scope: Construct, id: string, props: IngressPolicyProps): NetworkPolicyV1 {
+  const rule = props.from ? { from: props.from } : props.ports ? { ports: props.ports } : undefined;
+  return new NetworkPolicyV1(scope, id, {
+    provider: props.provider,
+    metadata: { name: props.name, namespace: props.namespace, ...(props.labels ? { labels: { ...props.labels } } : {}) },
+    spec: {
+      podSelector: props.podLabels ? { matchLabels: { ...props.podLabels } } : {},
+      policyTypes: ['Ingress'],
+      ...(rule ? { ingress: [rule] } : {}),
+    },
+    dependsOn: props.dependsOn,
+  });
+}
 
 function validateNamespace(props: PlatformNamespaceProps): string[] {
   const out = validateK8sName('name', props.name, K8sName.LABEL, 'serving');

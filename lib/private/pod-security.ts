@@ -113,3 +113,12 @@ function ids<T>(runAs: RunAs, as: (n: number) => T): { [key: string]: T } {
     ...(runAs.gid !== undefined ? { runAsGroup: as(runAs.gid) } : {}),
   };
 }
+
+/**
+ * Whether a namespace enforcing Pod Security `level` needs a written reason: 'restricted' and 'baseline'
+ * keep pods off the node, anything else ('privileged') does not. The `k8s-pod-security-enforce` check
+ * flags such a namespace; `PlatformNamespace` turns its `podSecurityReason` into the suppression.
+ */
+export function podSecurityNeedsReason(level: string): boolean {
+  return level !== 'restricted' && level !== 'baseline';
+}

@@ -5,7 +5,7 @@ import { ResourceQuotaV1 } from '@cdktf/provider-kubernetes/lib/resource-quota-v
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { EgressRule, NamespaceEgress } from '../addons/egress';
-import { PLATFORM_NAMESPACE_LABEL, PodSecurityLevel } from '../addons/namespace';
+import { ingressPolicy, namespaceResource, PLATFORM_NAMESPACE_LABEL, PodSecurityLevel } from '../addons/namespace';
 import { IPlatformCluster } from '../core/cluster';
 import { sameStack } from '../private/cluster-access';
 
@@ -71,27 +71,18 @@ export class TenantNamespace extends Construct {
     super(scope, id);
     const provider = props.cluster.providers(this).kubernetes;
     this.name = props.name;
-    this.namespace = new NamespaceV1(this, 'Resource', {
-      provider,
-      metadata: {
-        name: props.name,
-        labels: {
-          ...props.labels,
-          'pod-security.kubernetes.io/enforce': props.podSecurity,
-          'pod-security.kubernetes.io/audit': PodSecurityLevel.RESTRICTED,
-          'pod-security.kubernetes.io/warn': PodSecurityLevel.RESTRICTED,
-        },
-      },
-      dependsOn: [...props.cluster.addonDependencies(this), ...sameStack(this, props.dependsOn ?? [])],
+    this.namespace = namespaceResource(this, {
+      cluster: props.cluster,
+      name: props.name,
+      labels: props.labels,
+      podSecurity: props.podSecurity,
+      warnRestricted: true,
+      dependsOn: sameStack(this, props.dependsOn ?? []),
     });
     const common = { provider, dependsOn: [this.namespace] };
     const metadata = (name: string) => ({ name, namespace: props.name, labels: { ...props.labels } });
     const policy = (id2: string, name: string, from: { [key: string]: any }[] | undefined) => {
-      const p = new NetworkPolicyV1(this, id2, {
-        ...common,
-        metadata: metadata(name),
-        spec: { podSelector: {}, policyTypes: ['Ingress'], ...(from ? { ingress: [{ from }] } : {}) },
-      });
+      const p = ingressPolicy(this, id2, { ...common, namespace: props.name, name, labels: props.labels, from });
       this.networkPolicies.push(p);
       return p;
     };

@@ -3,7 +3,7 @@ import { Aspects, Fn, IAspect, ITerraformDependable, TerraformResource, Token, d
 import { Construct, IConstruct } from 'constructs';
 import { EgressRule } from '../addons/egress';
 import { ManifestsRelease } from '../addons/manifests';
-import { PodSecurityLevel } from '../addons/namespace';
+import { isReservedNamespace, PodSecurityLevel } from '../addons/namespace';
 import { IAcceleratorCluster, IWorkloadIdentity } from '../core/cluster';
 import { DNS_LABEL, LABEL_VALUE } from '../private/naming';
 import { reportProblems } from '../private/problems';
@@ -104,8 +104,6 @@ class TagTaggables implements IAspect {
       : { ...(current ?? {}), ...this.tags };
   }
 }
-
-const RESERVED = ['default', 'kube-system', 'kube-public', 'kube-node-lease', KUEUE_NAMESPACE, 'gpu-operator', 'keda'];
 
 /**
  * A team on a shared GPU cluster: its namespace (Pod Security, ingress from itself and Prometheus only,
@@ -348,7 +346,7 @@ export class Tenant extends Construct {
     if (!Token.isUnresolved(name)) {
       if (!DNS_LABEL.test(name) || name.length > 40)
         out.push(`name '${name}' is not a DNS-1123 label of at most 40 characters; use lower-case letters, digits and '-', e.g. 'search'`);
-      else if (RESERVED.includes(name) || name === c.monitoring || name.startsWith('kube-'))
+      else if (isReservedNamespace(name) || name === c.monitoring)
         out.push(`name '${name}' is a system or platform namespace; give the team its own name, e.g. '${name}-team'`);
       if (c.others.includes(name))
         out.push(`name '${name}' is already a tenant of ${props.sharing.node.path}; give every tenant its own name`);

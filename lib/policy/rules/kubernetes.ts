@@ -1,4 +1,5 @@
 import { block, blocks, Config, isToken, isTrue, ResourceView, Rule, SecurityRuleLevel, StackView } from '../rule';
+import { podSecurityNeedsReason } from '../../private/pod-security';
 
 const { ERROR, WARNING } = SecurityRuleLevel;
 
@@ -251,7 +252,7 @@ export const KUBERNETES_RULES: Rule[] = [
       const labels = block(config.metadata)?.labels;
       if (isToken(labels)) return undefined;
       const level = (labels ?? {})['pod-security.kubernetes.io/enforce'];
-      if (isToken(level) || level === 'restricted' || level === 'baseline') return undefined;
+      if (isToken(level) || (level !== undefined && !podSecurityNeedsReason(level))) return undefined;
       return level === undefined ? 'has no pod-security.kubernetes.io/enforce label' : `enforces Pod Security '${level}'`;
     },
   },
