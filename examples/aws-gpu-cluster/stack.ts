@@ -1,4 +1,3 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
@@ -12,7 +11,7 @@ import {
   ObservabilityStack,
   RemoteWrite,
 } from '../../lib';
-import { localDataStack, localState } from '../shared/data-stack';
+import { deployerCidr, ExampleCloud } from '../shared/cloud';
 
 /**
  * The reference platform on EKS: MIG-partitioned H100 serving, time-sliced L4s for small models, a spot
@@ -30,16 +29,12 @@ export class AwsGpuClusterStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    localState(this);
-    new AwsProvider(this, 'aws', { region: 'us-east-1' });
-    this.dataStack = localDataStack(scope, `${id}-data`);
-    new AwsProvider(this.dataStack, 'aws', { region: 'us-east-1' });
+    const aws = ExampleCloud.aws('us-east-1');
+    aws.setUp(this);
+    this.dataStack = aws.dataStack(scope, id);
 
     // Terraform installs the in-cluster part through the API: the machine running it must reach it.
-    const deployerCidr = new TerraformVariable(this, 'deployer_cidr', {
-      type: 'string',
-      description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
-    });
+    const cidr = deployerCidr(this);
     const admins = new TerraformVariable(this, 'admin_principal_arns', {
       type: 'list(string)',
       default: [],
@@ -48,7 +43,7 @@ export class AwsGpuClusterStack extends TerraformStack {
 
     this.cluster = new GpuInferenceCluster(this, 'Gpu', {
       cloud: Cloud.aws({
-        endpointAccess: EndpointAccess.publicAndPrivate([deployerCidr.stringValue]),
+        endpointAccess: EndpointAccess.publicAndPrivate([cidr]),
         adminPrincipalArns: admins.listValue,
       }),
       clusterName: 'ai-prod',

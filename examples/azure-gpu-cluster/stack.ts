@@ -1,8 +1,7 @@
-import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { Cloud, Duration, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout, ObservabilityStack, RemoteWrite } from '../../lib';
-import { localDataStack, localState } from '../shared/data-stack';
+import { deployerCidr, ExampleCloud } from '../shared/cloud';
 import { ragData } from '../shared/rag-data';
 
 /**
@@ -21,16 +20,10 @@ export class AzureGpuClusterStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    localState(this);
-    this.dataStack = localDataStack(scope, `${id}-data`);
-    // Storage accounts here refuse shared keys and public networks: azurerm must not read them through the
-    // data plane (it would get 403 on the first apply).
-    for (const stack of [this, this.dataStack])
-      new AzurermProvider(stack, 'azurerm', { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
-    const deployerCidr = new TerraformVariable(this, 'deployer_cidr', {
-      type: 'string',
-      description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
-    });
+    const azure = ExampleCloud.azure();
+    azure.setUp(this);
+    this.dataStack = azure.dataStack(scope, id);
+    const cidr = deployerCidr(this);
     const adminGroups = new TerraformVariable(this, 'admin_group_object_ids', {
       type: 'list(string)',
       default: [],
@@ -40,7 +33,7 @@ export class AzureGpuClusterStack extends TerraformStack {
     this.cluster = new GpuInferenceCluster(this, 'Gpu', {
       cloud: Cloud.azure({
         location: 'eastus2',
-        authorizedIpRanges: [deployerCidr.stringValue],
+        authorizedIpRanges: [cidr],
         adminGroupObjectIds: adminGroups.listValue,
       }),
       clusterName: 'ai-prod-az',

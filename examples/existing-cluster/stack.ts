@@ -1,6 +1,5 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformStack, TerraformVariable } from 'cdktf';
-import { localDataStack, localState } from '../shared/data-stack';
+import { ExampleCloud } from '../shared/cloud';
 import { Construct } from 'constructs';
 import { ExistingCluster, Gpu, ObservabilityStack, RemoteWrite, TaintEffect } from '../../lib';
 import { ragData } from '../shared/rag-data';
@@ -17,10 +16,9 @@ export class ExistingClusterStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    localState(this);
-    new AwsProvider(this, 'aws', { region: 'us-west-2' });
-    this.dataStack = localDataStack(scope, `${id}-data`);
-    new AwsProvider(this.dataStack, 'aws', { region: 'us-west-2' });
+    const aws = ExampleCloud.aws('us-west-2');
+    aws.setUp(this);
+    this.dataStack = aws.dataStack(scope, id);
     // What the data stack's resources are named and placed after is declared there (it never reads this stack).
     const clusterName = new TerraformVariable(this.dataStack, 'cluster_name', {
       type: 'string',

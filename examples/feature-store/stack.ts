@@ -1,7 +1,5 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { TerraformStack, TerraformVariable } from 'cdktf';
-import { localDataStack, localState } from '../shared/data-stack';
+import { ExampleCloud } from '../shared/cloud';
 import { Construct } from 'constructs';
 import {
   ExistingCluster,
@@ -32,10 +30,9 @@ export class FeatureStoreAwsStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    localState(this);
-    new AwsProvider(this, 'aws', { region: 'us-east-2' });
-    this.dataStack = localDataStack(scope, `${id}-data`);
-    new AwsProvider(this.dataStack, 'aws', { region: 'us-east-2' });
+    const aws = ExampleCloud.aws('us-east-2');
+    aws.setUp(this);
+    this.dataStack = aws.dataStack(scope, id);
     // What the data stack's resources are named and placed after is declared there (it never reads this stack).
     const clusterName = new TerraformVariable(this.dataStack, 'cluster_name', {
       type: 'string',
@@ -108,12 +105,10 @@ export class FeatureStoreAzureStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    localState(this);
     // Private, Entra-only storage accounts: azurerm must not read them through the data plane.
-    const providerFeatures = [{ storage: [{ dataPlaneAvailable: false }] }];
-    new AzurermProvider(this, 'azurerm', { features: providerFeatures });
-    this.dataStack = localDataStack(scope, `${id}-data`);
-    new AzurermProvider(this.dataStack, 'azurerm', { features: providerFeatures });
+    const azure = ExampleCloud.azure();
+    azure.setUp(this);
+    this.dataStack = azure.dataStack(scope, id);
     const variable = (stack: TerraformStack, name: string, description: string) =>
       new TerraformVariable(stack, name, { type: 'string', description }).stringValue;
     // What the data stack's resources are named and placed after is declared there (it never reads this stack).

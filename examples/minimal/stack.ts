@@ -1,7 +1,6 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { TerraformStack, TerraformVariable } from 'cdktf';
+import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { localState } from '../shared/data-stack';
+import { deployerCidr, ExampleCloud } from '../shared/cloud';
 import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool } from '../../lib';
 
 /**
@@ -11,14 +10,10 @@ import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool } from '..
 export class MinimalStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    localState(this);
-    new AwsProvider(this, 'aws', { region: 'eu-west-1' });
-    const deployerCidr = new TerraformVariable(this, 'deployer_cidr', {
-      type: 'string',
-      description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
-    });
+    ExampleCloud.aws('eu-west-1').setUp(this);
+    const cidr = deployerCidr(this);
     new GpuInferenceCluster(this, 'Gpu', {
-      cloud: Cloud.aws({ singleNatGateway: true, endpointAccess: EndpointAccess.publicAndPrivate([deployerCidr.stringValue]) }),
+      cloud: Cloud.aws({ singleNatGateway: true, endpointAccess: EndpointAccess.publicAndPrivate([cidr]) }),
       clusterName: 'ai-dev',
       nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 2 })],
     });

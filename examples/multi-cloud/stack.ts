@@ -1,8 +1,6 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
-import { TerraformStack, TerraformVariable } from 'cdktf';
+import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { localDataStack, localState } from '../shared/data-stack';
+import { deployerCidr, ExampleCloud } from '../shared/cloud';
 import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout } from '../../lib';
 
 /** One platform definition; only the cloud differs between the two stacks. */
@@ -14,20 +12,11 @@ export function platformPools(): GpuNodePool[] {
   ];
 }
 
-/** The deployer's egress CIDR, which the API allow-list admits. */
-function deployerCidr(scope: Construct): string {
-  return new TerraformVariable(scope, 'deployer_cidr', {
-    type: 'string',
-    description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
-  }).stringValue;
-}
-
 /** The platform on EKS. */
 export class MultiCloudAwsStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    localState(this);
-    new AwsProvider(this, 'aws', { region: 'us-west-2' });
+    ExampleCloud.aws('us-west-2').setUp(this);
     new GpuInferenceCluster(this, 'Gpu', {
       cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate([deployerCidr(this)]) }),
       clusterName: 'ai-shared',
@@ -47,11 +36,9 @@ export class MultiCloudAzureStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    localState(this);
-    const features = [{ storage: [{ dataPlaneAvailable: false }] }];
-    new AzurermProvider(this, 'azurerm', { features });
-    this.dataStack = localDataStack(scope, `${id}-data`);
-    new AzurermProvider(this.dataStack, 'azurerm', { features });
+    const azure = ExampleCloud.azure();
+    azure.setUp(this);
+    this.dataStack = azure.dataStack(scope, id);
     new GpuInferenceCluster(this, 'Gpu', {
       cloud: Cloud.azure({ location: 'westeurope', authorizedIpRanges: [deployerCidr(this)] }),
       clusterName: 'ai-shared',

@@ -1,8 +1,6 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { localDataStack, localState } from '../shared/data-stack';
+import { deployerCidr, ExampleCloud } from '../shared/cloud';
 import {
   Cloud,
   EndpointAccess,
@@ -17,42 +15,47 @@ import {
   Tenant,
 } from '../../lib';
 
-/** The deployer's egress CIDR, which the API allow-list admits. */
-function deployerCidr(scope: Construct): string {
-  return new TerraformVariable(scope, 'deployer_cidr', {
-    type: 'string',
-    description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
-  }).stringValue;
+/** What the multi-tenant example needs from a cloud. */
+export interface MultiTenantCloud {
+  readonly cloud: ExampleCloud;
+  /** Whether the cluster's network and retained disks live in a data stack `<id>-data`. */
+  readonly dataStack: boolean;
+  /** The cluster's cloud, its API open to the deployer's CIDR. */
+  readonly clusterCloud: (deployerCidr: string) => Cloud;
+  readonly clusterName: string;
+  /** The MIG-partitioned serving pool first, then whole GPUs for serving, then spot A100s for training. */
+  readonly nodePools: GpuNodePool[];
+  /** The GPU cut into 1g.10gb slices, and the one served whole. */
+  readonly slicedGpu: Gpu;
+  readonly wholeGpu: Gpu;
+  /** What a team's admin principal is: an IAM role ARN on EKS, an Entra group object id on AKS. */
+  readonly adminPrincipal: string;
 }
 
-/** A team's admin principal, from a variable: an IAM role ARN on EKS, an Entra group object id on AKS. */
+/** A team's admin principal, from a variable. */
 function admins(scope: Construct, team: string, what: string): string {
   return new TerraformVariable(scope, `${team}_admins`, { type: 'string', description: `${what} of the ${team} team's admins` })
     .stringValue;
 }
 
 /**
- * Three teams share one EKS cluster through Kueue: H100s cut into 1g.10gb slices and whole L4s for
- * serving, spot A100s for training. Search serves and may borrow idle capacity; ads serves and trains;
- * research trains only, borrowing what the others leave idle. Their quotas together fit what the pools
- * give at maxNodes (checked at synth).
- *
- * Deploy: `cdktf deploy multi-tenant-aws --var deployer_cidr=<your egress IP>/32 --var search_admins=<role ARN> ...`.
+ * Three teams share one cluster through Kueue. Search serves and may borrow idle capacity; ads serves and
+ * trains; research trains only, borrowing what the others leave idle. Their quotas together fit what the
+ * pools give at maxNodes (checked at synth).
  */
-export class MultiTenantAwsStack extends TerraformStack {
-  constructor(scope: Construct, id: string) {
+export class MultiTenantStack extends TerraformStack {
+  /** The resource group and the VNet, which outlive the cluster (Azure). */
+  public readonly dataStack?: TerraformStack;
+
+  constructor(scope: Construct, id: string, on: MultiTenantCloud) {
     super(scope, id);
-    localState(this);
-    new AwsProvider(this, 'aws', { region: 'us-east-1' });
+    on.cloud.setUp(this);
+    this.dataStack = on.dataStack ? on.cloud.dataStack(scope, id) : undefined;
     const cluster = new GpuInferenceCluster(this, 'Gpu', {
-      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate([deployerCidr(this)]) }),
-      clusterName: 'ai-shared',
-      nodePools: [
-        // p5.4xlarge: one H100 in seven 1g.10gb slices per node, 28 slices at 4 nodes.
-        GpuNodePool.inference('h100', { gpu: Gpu.H100_80GB, mig: MigLayout.uniform('1g.10gb'), maxNodes: 4 }),
-        GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 6 }),
-        GpuNodePool.training('train', { gpu: Gpu.A100_80GB, spot: true, maxNodes: 2 }),
-      ],
+      cloud: on.clusterCloud(deployerCidr(this)),
+      clusterName: on.clusterName,
+      dataStack: this.dataStack,
+      nodePools: on.nodePools,
     });
     new ObservabilityStack(this, 'Obs', { cluster, kueue: true });
     const sharing = new GpuSharing(this, 'Sharing', { cluster });
@@ -60,9 +63,9 @@ export class MultiTenantAwsStack extends TerraformStack {
       cluster,
       sharing,
       name: 'search',
-      quota: [GpuQuota.of(Gpu.H100_80GB, { migProfile: '1g.10gb', slices: 14 }), GpuQuota.of(Gpu.L4, { gpus: 3 })],
+      quota: [GpuQuota.of(on.slicedGpu, { migProfile: '1g.10gb', slices: 14 }), GpuQuota.of(on.wholeGpu, { gpus: 3 })],
       borrowing: true,
-      adminGroup: admins(this, 'search', 'IAM role ARN'),
+      adminGroup: admins(this, 'search', on.adminPrincipal),
       costCenter: 'cc-1001',
       // vLLM images run as root.
       podSecurity: PodSecurityLevel.BASELINE,
@@ -72,11 +75,11 @@ export class MultiTenantAwsStack extends TerraformStack {
       sharing,
       name: 'ads',
       quota: [
-        GpuQuota.of(Gpu.H100_80GB, { migProfile: '1g.10gb', slices: 7 }),
-        GpuQuota.of(Gpu.L4, { gpus: 3 }),
+        GpuQuota.of(on.slicedGpu, { migProfile: '1g.10gb', slices: 7 }),
+        GpuQuota.of(on.wholeGpu, { gpus: 3 }),
         GpuQuota.of(Gpu.A100_80GB, { gpus: 8 }),
       ],
-      adminGroup: admins(this, 'ads', 'IAM role ARN'),
+      adminGroup: admins(this, 'ads', on.adminPrincipal),
       costCenter: 'cc-2002',
       podSecurity: PodSecurityLevel.BASELINE,
     });
@@ -86,8 +89,33 @@ export class MultiTenantAwsStack extends TerraformStack {
       name: 'research',
       quota: [GpuQuota.of(Gpu.A100_80GB, { gpus: 8 })],
       borrowing: true,
-      adminGroup: admins(this, 'research', 'IAM role ARN'),
+      adminGroup: admins(this, 'research', on.adminPrincipal),
       costCenter: 'cc-3003',
+    });
+  }
+}
+
+/**
+ * The three teams on EKS: H100s cut into 1g.10gb slices and whole L4s for serving, spot A100s for training.
+ *
+ * Deploy: `cdktf deploy multi-tenant-aws --var deployer_cidr=<your egress IP>/32 --var search_admins=<role ARN> ...`.
+ */
+export class MultiTenantAwsStack extends MultiTenantStack {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, {
+      cloud: ExampleCloud.aws('us-east-1'),
+      dataStack: false,
+      clusterCloud: (cidr) => Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate([cidr]) }),
+      clusterName: 'ai-shared',
+      nodePools: [
+        // p5.4xlarge: one H100 in seven 1g.10gb slices per node, 28 slices at 4 nodes.
+        GpuNodePool.inference('h100', { gpu: Gpu.H100_80GB, mig: MigLayout.uniform('1g.10gb'), maxNodes: 4 }),
+        GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 6 }),
+        GpuNodePool.training('train', { gpu: Gpu.A100_80GB, spot: true, maxNodes: 2 }),
+      ],
+      slicedGpu: Gpu.H100_80GB,
+      wholeGpu: Gpu.L4,
+      adminPrincipal: 'IAM role ARN',
     });
   }
 }
@@ -101,62 +129,22 @@ export class MultiTenantAwsStack extends TerraformStack {
  * Deploy: `TF_VAR_deployer_cidr=<your egress IP>/32 TF_VAR_search_admins=<group object id> ... cdktf deploy
  * multi-tenant-azure-data multi-tenant-azure`.
  */
-export class MultiTenantAzureStack extends TerraformStack {
-  /** The resource group and the VNet, which outlive the cluster. */
-  public readonly dataStack: TerraformStack;
-
+export class MultiTenantAzureStack extends MultiTenantStack {
   constructor(scope: Construct, id: string) {
-    super(scope, id);
-    localState(this);
-    // Storage accounts of the platform refuse shared keys: azurerm must not read them through the data plane.
-    const features = [{ storage: [{ dataPlaneAvailable: false }] }];
-    new AzurermProvider(this, 'azurerm', { features });
-    this.dataStack = localDataStack(scope, `${id}-data`);
-    new AzurermProvider(this.dataStack, 'azurerm', { features });
-    const cluster = new GpuInferenceCluster(this, 'Gpu', {
-      cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: [deployerCidr(this)] }),
+    super(scope, id, {
+      cloud: ExampleCloud.azure(),
+      dataStack: true,
+      clusterCloud: (cidr) => Cloud.azure({ location: 'eastus2', authorizedIpRanges: [cidr] }),
       clusterName: 'ai-shared-az',
-      dataStack: this.dataStack,
       nodePools: [
         // Standard_NC24ads_A100_v4: one A100 in seven 1g.10gb slices per node, 28 slices at 4 nodes.
         GpuNodePool.inference('a100', { gpu: Gpu.A100_80GB, mig: MigLayout.uniform('1g.10gb'), maxNodes: 4 }),
         GpuNodePool.inference('t4', { gpu: Gpu.T4, maxNodes: 6 }),
         GpuNodePool.training('train', { gpu: Gpu.A100_80GB, spot: true, maxNodes: 2 }),
       ],
-    });
-    new ObservabilityStack(this, 'Obs', { cluster, kueue: true });
-    const sharing = new GpuSharing(this, 'Sharing', { cluster });
-    new Tenant(this, 'Search', {
-      cluster,
-      sharing,
-      name: 'search',
-      quota: [GpuQuota.of(Gpu.A100_80GB, { migProfile: '1g.10gb', slices: 14 }), GpuQuota.of(Gpu.T4, { gpus: 3 })],
-      borrowing: true,
-      adminGroup: admins(this, 'search', 'Entra ID group object id'),
-      costCenter: 'cc-1001',
-      podSecurity: PodSecurityLevel.BASELINE,
-    });
-    new Tenant(this, 'Ads', {
-      cluster,
-      sharing,
-      name: 'ads',
-      quota: [
-        GpuQuota.of(Gpu.A100_80GB, { migProfile: '1g.10gb', slices: 7 }),
-        GpuQuota.of(Gpu.T4, { gpus: 3 }),
-        GpuQuota.of(Gpu.A100_80GB, { gpus: 8 }),
-      ],
-      adminGroup: admins(this, 'ads', 'Entra ID group object id'),
-      costCenter: 'cc-2002',
-      podSecurity: PodSecurityLevel.BASELINE,
-    });
-    new Tenant(this, 'Research', {
-      cluster,
-      sharing,
-      name: 'research',
-      quota: [GpuQuota.of(Gpu.A100_80GB, { gpus: 8 })],
-      borrowing: true,
-      adminGroup: admins(this, 'research', 'Entra ID group object id'),
-      costCenter: 'cc-3003',
+      slicedGpu: Gpu.A100_80GB,
+      wholeGpu: Gpu.T4,
+      adminPrincipal: 'Entra ID group object id',
     });
   }
 }

@@ -1,4 +1,3 @@
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
@@ -17,7 +16,7 @@ import {
   ServedModel,
   VectorStore,
 } from '../../lib';
-import { localDataStack, localState } from '../shared/data-stack';
+import { deployerCidr, ExampleCloud } from '../shared/cloud';
 
 /**
  * RAG on EKS: Qwen2.5 7B (ungated; Llama and Gemma need `huggingFaceToken`) on H100s, BGE-M3 and its reranker on L4s, pgvector on RDS (IAM auth, created
@@ -35,21 +34,17 @@ export class RagAwsStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    localState(this);
-    new AwsProvider(this, 'aws', { region: 'us-east-2' });
-    this.dataStack = localDataStack(scope, `${id}-data`);
-    new AwsProvider(this.dataStack, 'aws', { region: 'us-east-2' });
-    const deployerCidr = new TerraformVariable(this, 'deployer_cidr', {
-      type: 'string',
-      description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
-    });
+    const aws = ExampleCloud.aws('us-east-2');
+    aws.setUp(this);
+    this.dataStack = aws.dataStack(scope, id);
+    const cidr = deployerCidr(this);
     const ingestionImage = new TerraformVariable(this, 'ingestion_image', {
       type: 'string',
       description: 'Your ingestion worker image, pinned (reads the queue, embeds through the router, writes pgvector)',
     });
 
     const cluster = new GpuInferenceCluster(this, 'Gpu', {
-      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate([deployerCidr.stringValue]) }),
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate([cidr]) }),
       clusterName: 'rag-prod',
       dataStack: this.dataStack,
       nodePools: [

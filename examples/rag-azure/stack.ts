@@ -1,4 +1,3 @@
-import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
@@ -17,7 +16,7 @@ import {
   ServedModel,
   VectorStore,
 } from '../../lib';
-import { localDataStack, localState } from '../shared/data-stack';
+import { deployerCidr, ExampleCloud } from '../shared/cloud';
 
 /**
  * RAG on AKS: Qwen2.5 7B on 3g.40gb MIG slices of A100 80GB GPUs, BGE-M3 and its reranker on T4s,
@@ -36,22 +35,18 @@ export class RagAzureStack extends TerraformStack {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    localState(this);
-    this.dataStack = localDataStack(scope, `${id}-data`);
     // Private, Entra-only storage accounts: azurerm must not read them through the data plane.
-    for (const stack of [this, this.dataStack])
-      new AzurermProvider(stack, 'azurerm', { features: [{ storage: [{ dataPlaneAvailable: false }] }] });
-    const deployerCidr = new TerraformVariable(this, 'deployer_cidr', {
-      type: 'string',
-      description: 'Egress CIDR of the machine or CI runner that runs terraform apply, e.g. 198.51.100.7/32',
-    });
+    const azure = ExampleCloud.azure();
+    azure.setUp(this);
+    this.dataStack = azure.dataStack(scope, id);
+    const cidr = deployerCidr(this);
     const ingestionImage = new TerraformVariable(this, 'ingestion_image', {
       type: 'string',
       description: 'Your ingestion worker image, pinned (reads the queue, embeds through the router, writes Qdrant)',
     });
 
     const cluster = new GpuInferenceCluster(this, 'Gpu', {
-      cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: [deployerCidr.stringValue] }),
+      cloud: Cloud.azure({ location: 'eastus2', authorizedIpRanges: [cidr] }),
       clusterName: 'rag-az',
       dataStack: this.dataStack,
       nodePools: [
