@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import {
   ExistingCluster,
   FeatureStore,
+  IPlatformCluster,
   ObservabilityStack,
   OfflineStore,
   OnlineStore,
@@ -11,6 +12,30 @@ import {
   PodSecurityLevel,
   Registry,
 } from '../../lib';
+
+/**
+ * What the fraud team does with its feature store, the same on both clouds: an alert on stale features,
+ * the model server reading online features, the CI runner applying definitions and backfilling.
+ */
+function useFeatures(stack: TerraformStack, cluster: IPlatformCluster, observability: ObservabilityStack, features: FeatureStore): void {
+  // Feature freshness: no successful materialization within three schedules.
+  const stale = features.freshnessAlert();
+  if (stale) observability.addAlertRules('Features', 'ai-platform.feast', [stale]);
+
+  // The model server reads online features (HTTP to the feature server, or the SDK).
+  const serving = new PlatformNamespace(stack, 'ServingNamespace', {
+    cluster,
+    name: 'fraud-serving',
+    podSecurity: PodSecurityLevel.RESTRICTED,
+  });
+  const scorer = cluster.bindServiceAccount(stack, 'Scorer', { namespace: 'fraud-serving', serviceAccountName: 'fraud-scorer' });
+  features.grantRead(scorer, serving.dependables);
+
+  // The team's CI runner applies definitions and backfills.
+  const ci = new PlatformNamespace(stack, 'CiNamespace', { cluster, name: 'fraud-ci', podSecurity: PodSecurityLevel.RESTRICTED });
+  const pipeline = cluster.bindServiceAccount(stack, 'Pipeline', { namespace: 'fraud-ci', serviceAccountName: 'fraud-pipeline' });
+  features.grantWrite(pipeline, ci.dependables);
+}
 
 /**
  * A fraud team's feature store on an existing EKS cluster: online features in DynamoDB (keyless through
@@ -68,23 +93,7 @@ export class FeatureStoreAwsStack extends TerraformStack {
       prometheusUrl: observability.prometheusUrl,
       outputs: true,
     });
-    // Feature freshness: no successful materialization within three schedules.
-    const stale = features.freshnessAlert();
-    if (stale) observability.addAlertRules('Features', 'ai-platform.feast', [stale]);
-
-    // The model server reads online features (HTTP to the feature server, or the SDK).
-    const serving = new PlatformNamespace(this, 'ServingNamespace', {
-      cluster,
-      name: 'fraud-serving',
-      podSecurity: PodSecurityLevel.RESTRICTED,
-    });
-    const scorer = cluster.bindServiceAccount(this, 'Scorer', { namespace: 'fraud-serving', serviceAccountName: 'fraud-scorer' });
-    features.grantRead(scorer, serving.dependables);
-
-    // The team's CI runner applies definitions and backfills.
-    const ci = new PlatformNamespace(this, 'CiNamespace', { cluster, name: 'fraud-ci', podSecurity: PodSecurityLevel.RESTRICTED });
-    const pipeline = cluster.bindServiceAccount(this, 'Pipeline', { namespace: 'fraud-ci', serviceAccountName: 'fraud-pipeline' });
-    features.grantWrite(pipeline, ci.dependables);
+    useFeatures(this, cluster, observability, features);
   }
 }
 
@@ -143,20 +152,6 @@ export class FeatureStoreAzureStack extends TerraformStack {
       prometheusUrl: observability.prometheusUrl,
       outputs: true,
     });
-    // Feature freshness: no successful materialization within three schedules.
-    const stale = features.freshnessAlert();
-    if (stale) observability.addAlertRules('Features', 'ai-platform.feast', [stale]);
-
-    const serving = new PlatformNamespace(this, 'ServingNamespace', {
-      cluster,
-      name: 'fraud-serving',
-      podSecurity: PodSecurityLevel.RESTRICTED,
-    });
-    const scorer = cluster.bindServiceAccount(this, 'Scorer', { namespace: 'fraud-serving', serviceAccountName: 'fraud-scorer' });
-    features.grantRead(scorer, serving.dependables);
-
-    const ci = new PlatformNamespace(this, 'CiNamespace', { cluster, name: 'fraud-ci', podSecurity: PodSecurityLevel.RESTRICTED });
-    const pipeline = cluster.bindServiceAccount(this, 'Pipeline', { namespace: 'fraud-ci', serviceAccountName: 'fraud-pipeline' });
-    features.grantWrite(pipeline, ci.dependables);
+    useFeatures(this, cluster, observability, features);
   }
 }
