@@ -1,12 +1,3 @@
-import { App } from 'cdktf';
-import { AwsGpuClusterStack } from '../../examples/aws-gpu-cluster/stack';
-import { AzureGpuClusterStack } from '../../examples/azure-gpu-cluster/stack';
-import { ExistingClusterStack } from '../../examples/existing-cluster/stack';
-import { FeatureStoreAwsStack, FeatureStoreAzureStack } from '../../examples/feature-store/stack';
-import { MinimalStack } from '../../examples/minimal/stack';
-import { MultiCloudAwsStack, MultiCloudAzureStack } from '../../examples/multi-cloud/stack';
-import { MultiTenantAwsStack, MultiTenantAzureStack } from '../../examples/multi-tenant/stack';
-import { PrivateClusterStacks } from '../../examples/private-cluster/stack';
 import { RagAwsStack } from '../../examples/rag-aws/stack';
 import { RagAzureStack } from '../../examples/rag-azure/stack';
 import { ManifestsRelease } from '../../lib/addons/manifests';
@@ -15,6 +6,7 @@ import { ObservabilityStack } from '../../lib/observability-stack';
 import { DcgmExporterSource } from '../../lib/observability/dcgm';
 import { VectorStore } from '../../lib/rag/vector-store';
 import { awsStack, resources, synthAppMerged, synthJson } from '../helpers';
+import { EXAMPLES } from '../life-cycle';
 import { awsCluster } from '../observability/fixtures';
 
 /** Workload resources of the Kubernetes provider. */
@@ -40,22 +32,6 @@ const NOT_RESTRICTED: { pattern: RegExp; level: string; reason: string }[] = [
     level: 'baseline',
     reason: "the multi-tenant example's Tenants pass podSecurity BASELINE for their own vLLM images (root); the default is restricted",
   },
-];
-
-const EXAMPLES: [string, (app: App) => unknown][] = [
-  ['aws-gpu-cluster', (app) => new AwsGpuClusterStack(app, 'aws-gpu-cluster')],
-  ['minimal', (app) => new MinimalStack(app, 'minimal')],
-  ['azure-gpu-cluster', (app) => new AzureGpuClusterStack(app, 'azure-gpu-cluster')],
-  ['multi-cloud-aws', (app) => new MultiCloudAwsStack(app, 'multi-cloud-aws')],
-  ['multi-cloud-azure', (app) => new MultiCloudAzureStack(app, 'multi-cloud-azure')],
-  ['existing-cluster', (app) => new ExistingClusterStack(app, 'existing-cluster')],
-  ['rag-aws', (app) => new RagAwsStack(app, 'rag-aws')],
-  ['rag-azure', (app) => new RagAzureStack(app, 'rag-azure')],
-  ['feature-store-aws', (app) => new FeatureStoreAwsStack(app, 'feature-store-aws')],
-  ['feature-store-azure', (app) => new FeatureStoreAzureStack(app, 'feature-store-azure')],
-  ['multi-tenant-aws', (app) => new MultiTenantAwsStack(app, 'multi-tenant-aws')],
-  ['multi-tenant-azure', (app) => new MultiTenantAzureStack(app, 'multi-tenant-azure')],
-  ['private-cluster', (app) => new PrivateClusterStacks(app, 'private-cluster')],
 ];
 
 const first = (v: any): any => (Array.isArray(v) ? v[0] : v);
