@@ -143,6 +143,7 @@ export type { AzureDataServicesProps, EntraPrincipal } from './azure/data';
 export { ExistingAksCloudCluster } from './azure/existing-aks';
 export type { ExistingAksCloudClusterProps } from './azure/existing-aks';
 export { AzureNetwork } from './azure/network';
+export { AzureProviderDefaults } from './azure/provider-defaults';
 export { RetainedVolumeAccess } from './azure/retained-volumes';
 export type { IRetainedVolumeAccess, PrincipalCheck, RetainedVolumeAccessProps } from './azure/retained-volumes';
 export type { AzureNetworkProps } from './azure/network';
