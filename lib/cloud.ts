@@ -14,8 +14,8 @@ import { IRemoteWrite } from './core/remote-write';
  * same thing on every cloud.
  *
  * ```ts
- * cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['203.0.113.0/24']) })
- * cloud: Cloud.azure({ location: 'eastus2' })
+ * const onEks = Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['203.0.113.0/24']) });
+ * const onAks = Cloud.azure({ location: 'eastus2' });
  * ```
  */
 export class Cloud {

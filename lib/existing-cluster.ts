@@ -148,7 +148,7 @@ const MIG_STRATEGIES = ['none', 'single', 'mixed'];
  * by labels, taints and capacity. Terraform must be able to reach its API server and hold cluster-admin
  * rights on it; nothing is waited for.
  *
- * ```ts
+ * ```ts fixture=aws
  * const cluster = ExistingCluster.fromEks(this, 'Shared', {
  *   clusterName: 'platform-prod',
  *   acceleratorPools: [{ name: 'h100', labels: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' },

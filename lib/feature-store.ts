@@ -130,6 +130,7 @@ const DEFAULT_PROMETHEUS = 'http://kube-prometheus-stack-prometheus.monitoring.s
  *   project: 'fraud',
  *   onlineStore: OnlineStore.dynamoDb(),
  *   offlineStore: OfflineStore.objectStore(),
+ *   image: 'registry.example.com/feast-s3fs:0.66.0', // the Feast image + s3fs, to read s3:// parquet
  *   registry: Registry.sql(),
  *   materialization: { schedule: '*\/15 * * * *' },
  * });

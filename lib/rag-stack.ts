@@ -147,7 +147,7 @@ export interface RagStackProps {
  * ```ts
  * const rag = new RagStack(this, 'Rag', {
  *   cluster,
- *   generator: ServedModel.of(LlmModel.LLAMA_3_1_8B, { pool: 'llm', contextLength: 8192, concurrentSequences: 32 }),
+ *   generator: ServedModel.of(LlmModel.LLAMA_3_1_8B, { pool: 'llm', contextLength: 8192, concurrentSequences: 16 }),
  *   embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'small' }),
  *   vectorStore: VectorStore.pgvector(),
  * });

@@ -19,7 +19,10 @@ export const SUPPRESSED_KEY = 'security_suppressions';
  * namespaces and Helm values.
  *
  * Apply it to every stack of the app, after the stacks are defined:
- * ```ts
+ * ```ts fixture=my-stack
+ * import { App } from 'cdktf';
+ * import { PlatformSecurityChecks } from 'cdktf-ai-platform';
+ *
  * const app = new App();
  * new MyStack(app, 'prod');
  * PlatformSecurityChecks.applyTo(app);

@@ -28,8 +28,8 @@ export interface DeclaredSuppression {
  * Suppresses rules of `PlatformSecurityChecks` on a construct and everything under it, each with a
  * written reason (cdk-nag's `NagSuppressions`).
  *
- * ```ts
- * SecuritySuppressions.addSuppressions(plugin, [
+ * ```ts fixture=suppressions
+ * SecuritySuppressions.addSuppressions(myDaemonSet, [
  *   { id: 'k8s-no-host-path', reason: 'The device plugin registers its socket in the kubelet directory' },
  * ]);
  * ```

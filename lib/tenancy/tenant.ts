@@ -119,7 +119,7 @@ class TagTaggables implements IAspect {
  * (spot ones too: borrowed capacity is preempted when its owner reclaims it either way). Pods that need no
  * accelerator get the tolerations of the nodes ordinary pods may use (`ordinaryPodTolerations`).
  *
- * ```ts
+ * ```ts fixture=sharing
  * new Tenant(this, 'Search', {
  *   cluster, sharing, name: 'search',
  *   quota: [GpuQuota.of(Gpu.H100_80GB, { migProfile: '1g.10gb', slices: 14 }), GpuQuota.of(Gpu.L4, { gpus: 4 })],
