@@ -2,6 +2,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
+import { AzureProviderDefaults } from '../../lib';
 import { localDataStack, localState } from './data-stack';
 
 /**
@@ -15,11 +16,11 @@ export class ExampleCloud {
   }
 
   /**
-   * Azure. The platform's storage accounts refuse shared keys and public networks: azurerm must not read
-   * them through the data plane (it would get 403 on the first apply).
+   * Azure, with the provider config the data services accept (`AzureProviderDefaults.config()`: the
+   * storage accounts refuse shared keys and public networks, so azurerm must not use their data plane).
    */
   public static azure(): ExampleCloud {
-    return new ExampleCloud((stack) => new AzurermProvider(stack, 'azurerm', { features: [{ storage: [{ dataPlaneAvailable: false }] }] }));
+    return new ExampleCloud((stack) => new AzurermProvider(stack, 'azurerm', AzureProviderDefaults.config()));
   }
 
   private constructor(private readonly provider: (stack: TerraformStack) => void) {}
