@@ -6,13 +6,14 @@ import { IPlatformCluster } from '../core/cluster';
 import { Duration } from '../core/duration';
 import type { AlertRule } from '../observability/alerts';
 import { sameStack } from '../private/cluster-access';
+import { longestIntervalSeconds, validateSchedule } from '../private/cron';
 import { isToken } from '../private/validation';
 import { FEATURE_STORE_YAML, k8sName } from './feature-store-yaml';
 import { FeastIdentityConfig, feastPodSpec, feastShell } from './workload';
 
 /** When and how `feast materialize-incremental` runs. */
 export interface MaterializationOptions {
-  /** A 5-field cron schedule, evaluated in UTC, e.g. '*\/15 * * * *'. */
+  /** A 5-field cron schedule or a macro such as '@hourly', evaluated in UTC, e.g. '*\/15 * * * *'. */
   readonly schedule: string;
   /**
    * Longest a run may take (`activeDeadlineSeconds` of each Job); a run still going is killed.
@@ -51,97 +52,9 @@ interface Resolved {
   readonly memory: string;
 }
 
-const FIELDS: { name: string; min: number; max: number; names?: string[] }[] = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] },
-  { name: 'day of week', min: 0, max: 7, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
-];
-
-/** The values a cron field allows, or an error text. */
-function parseField(text: string, f: (typeof FIELDS)[number]): Set<number> | string {
-  const out = new Set<number>();
-  const value = (v: string): number | undefined => {
-    if (/^\d+$/.test(v)) return Number(v);
-    const i = f.names?.indexOf(v.toLowerCase()) ?? -1;
-    return i >= 0 ? i + (f.name === 'month' ? 1 : 0) : undefined;
-  };
-  for (const part of text.split(',')) {
-    const m = /^(\*|([0-9a-zA-Z]+)(?:-([0-9a-zA-Z]+))?)(?:\/(\d+))?$/.exec(part);
-    if (!m) return `${f.name} '${part}' is not a value, range, list or step`;
-    const step = m[4] !== undefined ? Number(m[4]) : 1;
-    if (step < 1) return `${f.name} step '${m[4]}' must be 1 or more`;
-    let lo = f.min;
-    let hi = f.max === 7 ? 6 : f.max;
-    if (m[1] !== '*') {
-      const a = value(m[2]);
-      const b = m[3] !== undefined ? value(m[3]) : m[4] !== undefined ? hi : a;
-      if (a === undefined || b === undefined) return `${f.name} '${part}' names an unknown value`;
-      if (a < f.min || a > f.max || b < f.min || b > f.max) return `${f.name} '${part}' is outside ${f.min}-${f.max}`;
-      if (a > b) return `${f.name} range '${part}' runs backwards`;
-      lo = a;
-      hi = b;
-    }
-    for (let v = lo; v <= hi; v += step) out.add(f.name === 'day of week' && v === 7 ? 0 : v);
-  }
-  return out;
-}
-
-/**
- * Problems of a schedule: five fields (minute hour day-of-month month day-of-week) with numbers, names,
- * ranges, lists and steps, as Kubernetes CronJobs accept; macros (@hourly) and a sixth field are refused.
- */
-export function validateSchedule(schedule: string, prop = 'materialization.schedule'): string[] {
-  if (isToken(schedule)) return [];
-  const fields = schedule.trim().split(/\s+/);
-  const fix = "use five fields (minute hour day-of-month month day-of-week), e.g. '*/15 * * * *'";
-  if (fields.length !== 5)
-    return [`${prop} '${schedule}' is not a 5-field cron schedule (${fields.length} field${fields.length === 1 ? '' : 's'}); ${fix}`];
-  for (let i = 0; i < 5; i++) {
-    const r = parseField(fields[i], FIELDS[i]);
-    if (typeof r === 'string') return [`${prop} '${schedule}' is not a valid cron schedule: ${r}; ${fix}`];
-  }
-  return [];
-}
-
-/**
- * The longest gap between two runs of a valid 5-field schedule, in seconds (over two years, so monthly and
- * leap-day schedules count). Cron semantics: when both day fields are restricted, either may match.
- */
-export function longestIntervalSeconds(schedule: string): number {
-  const sets = schedule
-    .trim()
-    .split(/\s+/)
-    .map((f, i) => parseField(f, FIELDS[i]) as Set<number>);
-  const [minutes, hours, doms, months, dows] = sets;
-  const fields = schedule.trim().split(/\s+/);
-  const domRestricted = !fields[2].startsWith('*');
-  const dowRestricted = !fields[4].startsWith('*');
-  const dayMinutes: number[] = [];
-  for (const h of [...hours].sort((a, b) => a - b)) for (const m of [...minutes].sort((a, b) => a - b)) dayMinutes.push(h * 60 + m);
-  const start = Date.UTC(2025, 0, 1);
-  let previous: number | undefined;
-  let longest = 0;
-  for (let day = 0; day < 731; day++) {
-    const date = new Date(start + day * 86_400_000);
-    if (!months.has(date.getUTCMonth() + 1)) continue;
-    const domOk = doms.has(date.getUTCDate());
-    const dowOk = dows.has(date.getUTCDay());
-    const dayOk = domRestricted && dowRestricted ? domOk || dowOk : domOk && dowOk;
-    if (!dayOk) continue;
-    for (const m of dayMinutes) {
-      const t = start / 60_000 + day * 1440 + m;
-      if (previous !== undefined) longest = Math.max(longest, t - previous);
-      previous = t;
-    }
-  }
-  return longest * 60;
-}
-
 /** Problems of materialization options (`<prop> <value> <problem>; <fix>`). */
 export function validateMaterialization(o: MaterializationOptions): string[] {
-  const out = validateSchedule(o.schedule);
+  const out = validateSchedule(o.schedule, 'materialization.schedule');
   const seconds = (d: Duration) => d.toMilliseconds() / 1000;
   if (o.timeout !== undefined && (!Number.isInteger(seconds(o.timeout)) || seconds(o.timeout) < 60))
     out.push(`materialization.timeout ${o.timeout} is shorter than a minute or not whole seconds; use e.g. Duration.hours(1)`);

@@ -600,9 +600,20 @@ describe('validation', () => {
       "test/Features: project 'fraud-detection' is not a Feast project name (letters, digits and '_', not starting with '_', 63 at most; Feast prefixes online tables and registry entries with it); use e.g. 'fraud_detection'",
       'test/Features: server.replicas 0 is not a whole number >= 1; use e.g. 2 (one replica has no redundancy)',
       'test/Features: server.targetCpuUtilization 150 is not a whole percentage from 10 to 100; use e.g. 70',
-      "test/Features: materialization.schedule '@every 15m' is not a 5-field cron schedule (2 fields); use five fields (minute hour day-of-month month day-of-week), e.g. '*/15 * * * *'",
+      "test/Features: materialization.schedule '@every 15m' is not a macro Kubernetes CronJobs accept (@yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly); use five fields (minute hour day-of-month month day-of-week), e.g. '*/15 * * * *', or a macro such as '@hourly'",
       'test/Features: materialization.timeout 10s is shorter than a minute or not whole seconds; use e.g. Duration.hours(1)',
     ]);
+  });
+
+  test('a schedule that never runs is refused; a macro is accepted', () => {
+    const cluster = eks();
+    store(cluster, { materialization: { schedule: '0 0 31 2 *' } });
+    expect(problemLines(TerraformStack.of(cluster))).toEqual([
+      "test/Features: materialization.schedule '0 0 31 2 *' never runs (no month it names has the day of month it names); use days that exist in those months (1 to 28 exist in all), e.g. '0 0 28 2 *'",
+    ]);
+    const hourly = eks();
+    store(hourly, { materialization: { schedule: '@hourly' } });
+    expect(problemLines(TerraformStack.of(hourly))).toEqual([]);
   });
 
   test('maxReplicas below replicas', () => {

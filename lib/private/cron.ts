@@ -1,0 +1,102 @@
+import { Cron, CronOptions } from 'croner';
+import { isToken } from './validation';
+
+/**
+ * Cron schedules of Kubernetes CronJobs, parsed by croner. Kubernetes (robfig/cron's standard parser)
+ * accepts five fields or a macro; croner also accepts Quartz extensions (seconds, years, `L`, `W`, `#`), so
+ * those are refused here before croner reads the rest.
+ */
+
+/** The macros the Kubernetes API server accepts (lower case only). */
+const MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+
+const FIX = "use five fields (minute hour day-of-month month day-of-week), e.g. '*/15 * * * *', or a macro such as '@hourly'";
+
+/** Evaluated in UTC, as the CronJobs set `timeZone: Etc/UTC`; `5/15` means `5-59/15`, as Kubernetes reads it. */
+const OPTIONS: CronOptions = { paused: true, timezone: 'Etc/UTC', mode: '5-part', sloppyRanges: true };
+
+/** A fixed origin keeps the results independent of the day the app is synthesized. */
+const ORIGIN = Date.UTC(2025, 0, 1);
+const DAY_MS = 86_400_000;
+/** Eight years from ORIGIN: two leap days, so a leap-day schedule has a gap to measure. */
+const HORIZON_DAYS = 8 * 365 + 2;
+
+function parse(schedule: string): Cron {
+  return new Cron(schedule.trim(), OPTIONS);
+}
+
+/** The first run at or after `ms`, or undefined. */
+function runFrom(cron: Cron, ms: number): Date | undefined {
+  return cron.nextRun(new Date(ms - 1000)) ?? undefined;
+}
+
+/** A part Kubernetes refuses though croner accepts it, or undefined. */
+function quartzOnly(fields: string[]): string | undefined {
+  for (const [i, field] of fields.entries()) {
+    for (const part of field.split(',')) {
+      if (/#|^L|\d[LW]$|^LW$/i.test(part)) return `'${part}' (L, W and # are Quartz extensions)`;
+      if (i === 4 && /(^|-)7($|[-/])/.test(part)) return `day of week '${part}' (Sunday is 0 here; 7 is out of range)`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Problems of a schedule (`<prop> <value> <problem>; <fix>`, no construct path): five fields or a
+ * Kubernetes macro, valid for croner, and at least one run (`0 0 31 2 *` parses but never runs). A token is
+ * not checked.
+ */
+export function validateSchedule(schedule: string, prop: string): string[] {
+  if (isToken(schedule)) return [];
+  const text = schedule.trim();
+  if (text.startsWith('@')) {
+    if (MACROS.includes(text)) return [];
+    return [`${prop} '${schedule}' is not a macro Kubernetes CronJobs accept (${MACROS.join(', ')}); ${FIX}`];
+  }
+  const fields = text.split(/\s+/);
+  if (fields.length !== 5)
+    return [`${prop} '${schedule}' is not a 5-field cron schedule (${fields.length} field${fields.length === 1 ? '' : 's'}); ${FIX}`];
+  const quartz = quartzOnly(fields);
+  if (quartz) return [`${prop} '${schedule}' uses ${quartz}, which Kubernetes CronJobs refuse; ${FIX}`];
+  let cron: Cron;
+  try {
+    cron = parse(text);
+  } catch (e) {
+    const why = (e as Error).message.replace(/^CronPattern:\s*/, '').replace(/\.$/, '');
+    return [`${prop} '${schedule}' is not a valid cron schedule: ${why}; ${FIX}`];
+  }
+  if (!runFrom(cron, ORIGIN))
+    return [
+      `${prop} '${schedule}' never runs (no month it names has the day of month it names); use days that exist in those months (1 to 28 exist in all), e.g. '0 0 28 2 *'`,
+    ];
+  return [];
+}
+
+/**
+ * The longest gap between two runs of a valid schedule, in seconds, over eight years from 2025 (so monthly
+ * and leap-day schedules count); 0 when it runs at most once in that time. In UTC the minutes of day a
+ * schedule runs at are the same on every day it runs, so only the first day's runs and the days are walked.
+ */
+export function longestIntervalSeconds(schedule: string): number {
+  const cron = parse(schedule);
+  const first = runFrom(cron, ORIGIN);
+  if (!first) return 0;
+  let day = Math.floor(first.getTime() / DAY_MS);
+  const minutes: number[] = [];
+  for (let run: Date | undefined = first; run && Math.floor(run.getTime() / DAY_MS) === day; run = runFrom(cron, run.getTime() + 60_000))
+    minutes.push((run.getTime() - day * DAY_MS) / 60_000);
+  let longest = 0;
+  for (let i = 1; i < minutes.length; i++) longest = Math.max(longest, minutes[i] - minutes[i - 1]);
+  const firstOfDay = minutes[0];
+  const lastOfDay = minutes[minutes.length - 1];
+  const end = ORIGIN / DAY_MS + HORIZON_DAYS;
+  for (;;) {
+    const next = runFrom(cron, (day + 1) * DAY_MS);
+    if (!next) break;
+    const nextDay = Math.floor(next.getTime() / DAY_MS);
+    if (nextDay >= end) break;
+    longest = Math.max(longest, (nextDay - day) * 1440 + firstOfDay - lastOfDay);
+    day = nextDay;
+  }
+  return longest * 60;
+}
