@@ -1,6 +1,7 @@
 import { TerraformStack } from 'cdktf';
 import * as fs from 'fs';
 import * as path from 'path';
+import { parse } from 'yaml';
 import { Gpu } from '../../lib';
 import { toYaml } from '../../lib/private/yaml';
 import { KUEUE_NAMESPACE, TenancyLabels } from '../../lib/tenancy/charts';
@@ -59,17 +60,8 @@ function namespacesOf(doc: any): Namespace[] {
 /** The Configuration the Kueue release renders, checked to be `sharing.configuration` verbatim. */
 function renderedConfiguration(doc: any, sharing: GpuSharing): { [k: string]: any } {
   const kueue = ofType(doc, 'helm_release').find((r) => r.name === 'kueue');
-  const values: string = kueue.values[0];
-  const start = values.indexOf('  controllerManagerConfigYaml: |-\n');
-  expect(start).toBeGreaterThan(0);
-  const lines = values.slice(start).split('\n').slice(1);
-  const end = lines.findIndex((l) => l.length > 0 && !l.startsWith('    '));
-  const block = lines
-    .slice(0, end < 0 ? undefined : end)
-    .map((l) => l.slice(4))
-    .join('\n')
-    .trimEnd();
-  expect(block).toBe(toYaml(sharing.configuration).trimEnd());
+  const values = parse(kueue.values[0]);
+  expect(values.managerConfig.controllerManagerConfigYaml).toBe(toYaml(sharing.configuration));
   return sharing.configuration;
 }
 
