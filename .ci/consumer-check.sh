@@ -50,11 +50,13 @@ fi
 case $work/ in "$root"/*) fail "work dir $work is inside the repo" ;; esac
 
 # --- pack and check the tarball ------------------------------------------------------------------------
-tgz_name=$(npm pack --silent --pack-destination "$work" | tail -1)
+# The build above is current, so skip the prepack build (`npm pack` alone always builds).
+tgz_name=$(npm pack --silent --ignore-scripts --pack-destination "$work" | tail -1)
 tgz=$work/$tgz_name
 [[ -f $tgz ]] || fail "npm pack wrote no tarball ($tgz_name)"
 tar -tzf "$tgz" | sed 's|^package/||' | sort > "$work/tarball-files.txt"
-for f in lib/index.js lib/index.d.ts .jsii package.json; do
+for f in lib/index.js lib/index.d.ts .jsii package.json README.md LICENSE CHANGELOG.md API.md \
+  lib/addons/manifests-chart/Chart.yaml node_modules/yaml/package.json node_modules/croner/package.json; do
   grep -qxF "$f" "$work/tarball-files.txt" || fail "$tgz_name lacks $f"
 done
 if stray=$(grep -E '^(test|examples|bench|\.ci)/|\.test\.' "$work/tarball-files.txt"); then
