@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // Synth wall time and peak RSS of the reference platform (the examples app) and of scaled clusters
 // (20 and 200 node pools). Each scenario runs in a fresh process so RSS is its own.
+// Then the reference platform compiled (esbuild to plain JS, so no transpiling in the timed process)
+// against its floor: the same stacks, providers and resources built with cdktf's own classes after
+// loading the same provider modules (bench/scenario.ts 'floor'); and the README's `npx cdktf synth`
+// wall time against its 5 s goal (BENCH_SKIP_CLI=1 leaves it out).
 // Then what a user's editor and build pay: `tsc --noEmit` of the consumer app that
 // .ci/consumer-check.sh installs from the packed tarball (BENCH_SKIP_CONSUMER=1 leaves it out).
 'use strict';
@@ -21,10 +25,9 @@ const rows = [];
 for (const [label, arg] of scenarios) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
-    const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'scenario.ts'), arg], {
+    const r = spawnSync(process.execPath, ['-r', './examples/register.js', path.join(__dirname, 'scenario.ts'), arg], {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
     });
     if (r.status !== 0) {
       process.stderr.write(r.stderr || r.stdout);
@@ -43,8 +46,100 @@ for (const [label, arg] of scenarios) {
   });
 }
 console.table(rows);
+console.log(
+  `load average while measuring: ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} on ${os.cpus().length} cores; medians of ${runs} runs`,
+);
+
+console.table(floorComparison());
+if (process.env.BENCH_SKIP_CLI !== '1') console.table([cliSynth()]);
 
 if (process.env.BENCH_SKIP_CONSUMER !== '1') console.table([consumerTypeCheck()]);
+
+/** The compiled reference app and its floor, each as whole-process wall time and in-process synth time. */
+function floorComparison() {
+  const esbuild = require('esbuild');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-bench-floor-'));
+  try {
+    const build = path.join(work, 'build');
+    const ts = (dir) => fs.readdirSync(path.join(root, dir), { recursive: true }).filter((f) => /(?<!\.d)\.ts$/.test(f));
+    const entryPoints = ['lib', 'examples', 'bench'].flatMap((d) => ts(d).map((f) => path.join(root, d, f)));
+    esbuild.buildSync({ entryPoints, outdir: build, outbase: root, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'error' });
+    fs.cpSync(path.join(root, 'lib', 'addons', 'manifests-chart'), path.join(build, 'lib', 'addons', 'manifests-chart'), {
+      recursive: true,
+    });
+    const keep = path.join(work, 'keep');
+    fs.mkdirSync(keep);
+    const scenario = path.join(build, 'bench', 'scenario.js');
+    const timed = (args, env) => {
+      const start = process.hrtime.bigint();
+      const r = spawnSync(process.execPath, [scenario, ...args], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, NODE_PATH: path.join(root, 'node_modules'), ...env },
+      });
+      const wallMs = (Number(process.hrtime.bigint() - start) / 1e6) | 0;
+      if (r.status !== 0) {
+        process.stderr.write(r.stderr || r.stdout);
+        process.exit(1);
+      }
+      return { wallMs, ...JSON.parse(r.stdout.trim().split('\n').pop()) };
+    };
+    const median = (f) => {
+      const samples = Array.from({ length: runs }, f).sort((a, b) => a.wallMs - b.wallMs);
+      return samples[Math.floor(samples.length / 2)];
+    };
+    const app = median(() => timed(['reference'], { BENCH_KEEP: keep }));
+    const floor = median(() => timed(['floor', keep]));
+    const row = (scenario, m) => ({
+      scenario,
+      resources: m.resources,
+      'process ms (median)': m.wallMs,
+      'load ms': m.loadMs,
+      'synth ms': m.synthMs,
+    });
+    return [
+      row('floor: same resources, cdktf classes, same provider modules', floor),
+      row('reference app, compiled', app),
+      {
+        scenario: 'ratio app / floor (goal <= 2)',
+        'process ms (median)': +(app.wallMs / floor.wallMs).toFixed(2),
+        'synth ms': +(app.synthMs / floor.synthMs).toFixed(2),
+      },
+    ];
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The README's `npx cdktf synth` of all examples (cdktf.json's app), wall time against the 5 s goal. */
+function cliSynth() {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-bench-cli-'));
+  try {
+    const cli = path.join(root, 'node_modules', '.bin', 'cdktf');
+    const samples = [];
+    for (let i = 0; i < runs; i++) {
+      const start = process.hrtime.bigint();
+      const r = spawnSync(cli, ['synth', '--output', out], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { CHECKPOINT_DISABLE: '1', ...process.env },
+      });
+      samples.push((Number(process.hrtime.bigint() - start) / 1e6) | 0);
+      if (r.status !== 0) {
+        process.stderr.write(r.stdout + r.stderr);
+        process.exit(1);
+      }
+    }
+    samples.sort((a, b) => a - b);
+    const ms = samples[Math.floor(samples.length / 2)];
+    return { scenario: 'npx cdktf synth (README)', 'wall ms (median)': ms, 'goal ms': 5000, met: ms <= 5000 };
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+}
 
 /** Wall time (median) and peak RSS (max) of `tsc --noEmit` in the consumer app, set up by the CI script. */
 function consumerTypeCheck() {
