@@ -136,6 +136,7 @@ export type { PodIdentityBindingProps, PolicyCondition, PolicyStatement } from '
 export { AksPlatformCluster } from './azure/aks-cluster';
 export type { AksPlatformClusterProps } from './azure/aks-cluster';
 export type { AzureCloudOptions } from './azure/azure-backend';
+export type { AksSecurityOptions } from './azure/aks-security';
 export { AzureMonitorPrometheus } from './azure/azure-monitor-prometheus';
 export type { AzureMonitorPrometheusOptions } from './azure/azure-monitor-prometheus';
 export { AzureDataServices, AzureFilesSharedFileSystem } from './azure/data';
@@ -172,6 +173,14 @@ export { FeastCharts } from './feast/charts';
 export { FeastAccess } from './feast/feature-store-yaml';
 export type { FeastEnvVar, FeastPostgresLogin, FeastStoreGrant } from './feast/feature-store-yaml';
 export type { FeastContext, FeastStoreCheck, IFeastStoreBinding, IOfflineStoreBinding } from './feast/stores';
+export type {
+  FeastEnvValue,
+  FeastObjectStoreLocation,
+  FeastOnlineTablesOptions,
+  FeastPodIdentity,
+  IFeastBackend,
+  IFeastOnlineTables,
+} from './core/feast-backend';
 export { OnlineStore } from './feast/online-store';
 export { dynamoDbActions } from './aws/data/feast';
 export type { DynamoDbOnlineStoreOptions, ManagedRedisOnlineStoreOptions, PostgresOnlineStoreOptions } from './feast/online-store';

@@ -1,6 +1,7 @@
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterNetwork, IClusterInstallTarget } from '../../core/cluster';
+import type { IFeastBackend } from '../../core/feast-backend';
 import {
   IDataServices,
   IKeyValueCache,
@@ -58,7 +59,7 @@ export interface AwsDataServicesProps {
  * construct's `node.defaultChild`); problems are reported on `scope`.
  */
 export class AwsDataServices implements IDataServices {
-  public readonly feast = new AwsFeastBackend();
+  public readonly feast: IFeastBackend = new AwsFeastBackend();
 
   constructor(private readonly props: AwsDataServicesProps) {}
 

@@ -1,6 +1,7 @@
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { ClusterNetwork, IClusterInstallTarget } from '../../core/cluster';
+import type { IFeastBackend } from '../../core/feast-backend';
 import {
   IDataServices,
   IKeyValueCache,
@@ -80,7 +81,7 @@ export interface AzureDataServicesProps {
  * the service allows it, and retained (`prevent_destroy`) unless its removal policy is DESTROY.
  */
 export class AzureDataServices implements IDataServices {
-  public readonly feast = new AzureFeastBackend();
+  public readonly feast: IFeastBackend = new AzureFeastBackend();
 
   constructor(private readonly props: AzureDataServicesProps) {}
 
