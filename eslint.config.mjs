@@ -117,9 +117,24 @@ export default tseslint.config(
   ),
   // Composites reach a cloud through lib/cloud.ts (Cloud, the cluster imports, the remote-write backends),
   // the one module that names the clouds' classes.
-  restrict(['lib/gpu-inference-cluster.ts', 'lib/existing-cluster.ts', 'lib/remote-write.ts'], {
-    regex: '^\\./(aws|azure)(/.*)?$',
-    message: 'Composites reach a cloud through lib/cloud.ts and the lib/core contracts, never lib/aws or lib/azure.',
+  restrict(
+    [
+      'lib/gpu-inference-cluster.ts',
+      'lib/existing-cluster.ts',
+      'lib/remote-write.ts',
+      'lib/rag-stack.ts',
+      'lib/feature-store.ts',
+      'lib/data-services.ts',
+    ],
+    {
+      regex: '^\\./(aws|azure)(/.*)?$',
+      message: 'Composites reach a cloud through lib/cloud.ts and the lib/core contracts, never lib/aws or lib/azure.',
+    },
+  ),
+  // Capabilities see the cloud through the lib/core contracts (IDataServices, IWorkloadIdentity, ...) only.
+  restrict(['lib/rag/**/*.ts', 'lib/feast/**/*.ts', 'lib/tenancy/**/*.ts'], {
+    regex: lib('aws|azure'),
+    message: 'Capabilities (rag, feast, tenancy) reach a cloud through the lib/core contracts, never lib/aws or lib/azure.',
   }),
   restrict(
     ['lib/observability/**/*.ts', 'lib/observability-stack.ts'],
