@@ -2,6 +2,7 @@ import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disrup
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ManifestsRelease } from '../addons/manifests';
+import { prometheusTrigger, scaledObject } from '../addons/scaled-object';
 import { IPlatformCluster, IWorkloadIdentity } from '../core/cluster';
 import { FEATURE_STORE_YAML, k8sName } from './feature-store-yaml';
 import { FEATURE_SERVER_CONTAINER, FEATURE_SERVER_PORT, featureServerManifests, serverPodLabels } from './feature-server-manifests';
@@ -162,50 +163,36 @@ export class FeatureServer extends Construct {
     const r = this.resolved;
     const cores = parseCpu(r.cpu) ?? 0.5;
     const pods = `pod=~"${p.name}-[a-z0-9]+-[a-z0-9]+"`;
-    const triggers: { [key: string]: any }[] = [
-      {
-        type: 'prometheus',
-        name: 'cpu',
-        metadata: {
-          serverAddress: prometheusUrl,
-          query: `sum(rate(container_cpu_usage_seconds_total{namespace="${p.namespace}",${pods},container="${FEATURE_SERVER_CONTAINER}"}[2m]))`,
-          // Cores per replica at the target utilization of the request.
-          threshold: String(Math.round(cores * r.targetCpuUtilization * 10) / 1000),
-        },
-      },
+    const triggers = [
+      prometheusTrigger(
+        'cpu',
+        prometheusUrl,
+        `sum(rate(container_cpu_usage_seconds_total{namespace="${p.namespace}",${pods},container="${FEATURE_SERVER_CONTAINER}"}[2m]))`,
+        // Cores per replica at the target utilization of the request.
+        String(Math.round(cores * r.targetCpuUtilization * 10) / 1000),
+      ),
     ];
     if (p.options.targetRequestsPerSecond !== undefined) {
-      triggers.push({
-        type: 'prometheus',
-        name: 'requests',
-        metadata: {
-          serverAddress: prometheusUrl,
-          query: `sum(rate(feast_feature_server_request_total{namespace="${p.namespace}",${pods}}[2m]))`,
-          threshold: String(p.options.targetRequestsPerSecond),
-          ignoreNullValues: 'true',
-        },
-      });
+      triggers.push(
+        prometheusTrigger(
+          'requests',
+          prometheusUrl,
+          `sum(rate(feast_feature_server_request_total{namespace="${p.namespace}",${pods}}[2m]))`,
+          String(p.options.targetRequestsPerSecond),
+          { ignoreNullValues: true },
+        ),
+      );
     }
-    return {
-      apiVersion: 'keda.sh/v1alpha1',
-      kind: 'ScaledObject',
-      metadata: { name: p.name, namespace: p.namespace },
-      spec: {
-        scaleTargetRef: { name: p.name },
-        minReplicaCount: r.replicas,
-        maxReplicaCount: r.maxReplicas,
-        pollingInterval: 30,
-        cooldownPeriod: 300,
-        advanced: {
-          horizontalPodAutoscalerConfig: {
-            behavior: {
-              scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 60 }] },
-              scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }] },
-            },
-          },
-        },
-        triggers,
-      },
-    };
+    return scaledObject({
+      name: p.name,
+      namespace: p.namespace,
+      minReplicas: r.replicas,
+      maxReplicas: r.maxReplicas,
+      pollingInterval: 30,
+      cooldownPeriod: 300,
+      scaleUp: { stabilizationWindowSeconds: 0, type: 'Percent', value: 100, periodSeconds: 60 },
+      scaleDown: { stabilizationWindowSeconds: 300, type: 'Pods', value: 1, periodSeconds: 120 },
+      triggers,
+    });
   }
 }

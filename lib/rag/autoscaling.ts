@@ -1,3 +1,4 @@
+import { prometheusTrigger, scaledObject } from '../addons/scaled-object';
 import { ServingPlan } from './serving-plan';
 
 /** Options of a model's ScaledObject. */
@@ -24,61 +25,42 @@ export function modelScaledObject(o: ModelScalingOptions): { [key: string]: any 
   const { plan } = o;
   const model = `namespace="${o.namespace}",model_name="${plan.servedName}"`;
   const settle = Math.max(300, plan.startupSeconds);
-  const triggers: { [key: string]: any }[] = [
-    {
-      type: 'prometheus',
-      name: 'queue',
-      metadata: {
-        serverAddress: o.prometheusUrl,
-        query: `sum(vllm:num_requests_waiting{${model}}) or vector(0)`,
-        threshold: String(o.targetQueueDepth),
-        ignoreNullValues: 'true',
-      },
-    },
+  const triggers = [
+    prometheusTrigger('queue', o.prometheusUrl, `sum(vllm:num_requests_waiting{${model}}) or vector(0)`, String(o.targetQueueDepth), {
+      ignoreNullValues: true,
+    }),
   ];
   if (plan.minReplicas === 0) {
     // The router counts each request for a model, also while no server exists. A counter's first sample
     // is its first request, so rate() alone misses it: series that did not exist 5 minutes ago count too.
     // Clamped to 1: this trigger only wakes the model; the queue decides how many replicas serve it.
     const counter = `vllm_router:num_incoming_requests_total{namespace="${o.namespace}",model="${plan.servedName}"}`;
-    triggers.push({
-      type: 'prometheus',
-      name: 'wake',
-      metadata: {
-        serverAddress: o.prometheusUrl,
-        query: `clamp_max((sum(rate(${counter}[2m])) or vector(0)) + (sum(${counter} unless ${counter} offset 5m) or vector(0)), 1)`,
-        threshold: '1',
-        activationThreshold: '0',
-        ignoreNullValues: 'true',
-      },
-    });
+    triggers.push(
+      prometheusTrigger(
+        'wake',
+        o.prometheusUrl,
+        `clamp_max((sum(rate(${counter}[2m])) or vector(0)) + (sum(${counter} unless ${counter} offset 5m) or vector(0)), 1)`,
+        '1',
+        { activationThreshold: '0', ignoreNullValues: true },
+      ),
+    );
   }
-  return {
-    apiVersion: 'keda.sh/v1alpha1',
-    kind: 'ScaledObject',
-    metadata: { name: o.deploymentName, namespace: o.namespace },
-    spec: {
-      scaleTargetRef: { name: o.deploymentName },
-      minReplicaCount: plan.minReplicas,
-      maxReplicaCount: plan.maxReplicas,
-      pollingInterval: 15,
-      // At zero: wait this long after the last request before removing the last replica.
-      cooldownPeriod: settle,
-      initialCooldownPeriod: settle,
-      // Prometheus unreachable: keep the serving capacity there is, at least one replica.
-      fallback: { failureThreshold: 3, replicas: Math.max(plan.minReplicas, 1), behavior: 'currentReplicasIfHigher' },
-      advanced: {
-        horizontalPodAutoscalerConfig: {
-          behavior: {
-            // Add a replica at a time, as fast as a model can load; remove slowly.
-            scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
-            scaleDown: { stabilizationWindowSeconds: settle, policies: [{ type: 'Pods', value: 1, periodSeconds: 120 }] },
-          },
-        },
-      },
-      triggers,
-    },
-  };
+  return scaledObject({
+    name: o.deploymentName,
+    namespace: o.namespace,
+    minReplicas: plan.minReplicas,
+    maxReplicas: plan.maxReplicas,
+    pollingInterval: 15,
+    // At zero: wait this long after the last request before removing the last replica.
+    cooldownPeriod: settle,
+    initialCooldownPeriod: settle,
+    // Prometheus unreachable: keep the serving capacity there is, at least one replica.
+    fallback: { failureThreshold: 3, replicas: Math.max(plan.minReplicas, 1), behavior: 'currentReplicasIfHigher' },
+    // Add a replica at a time, as fast as a model can load; remove slowly.
+    scaleUp: { stabilizationWindowSeconds: 0, type: 'Pods', value: 1, periodSeconds: 60 },
+    scaleDown: { stabilizationWindowSeconds: settle, type: 'Pods', value: 1, periodSeconds: 120 },
+    triggers,
+  });
 }
 
 /** Waiting requests per replica KEDA aims for when the stack does not say. */

@@ -2,6 +2,7 @@ import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
 import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1';
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
+import { scaledObject } from '../addons/scaled-object';
 import { ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { IWorkloadIdentity } from '../core/cluster';
@@ -93,19 +94,15 @@ export class IngestionWorker {
         // The KEDA operator's own workload identity reads the queue length (granted by grantMonitor).
         spec: { podIdentity: { provider: trigger.podIdentityProvider } },
       },
-      {
-        apiVersion: 'keda.sh/v1alpha1',
-        kind: 'ScaledObject',
-        metadata: { name, namespace: ctx.namespace },
-        spec: {
-          scaleTargetRef: { name },
-          minReplicaCount: 0,
-          maxReplicaCount: max,
-          pollingInterval: 30,
-          cooldownPeriod: 300,
-          triggers: [{ type: trigger.type, metadata: trigger.metadata, authenticationRef: { name: auth } }],
-        },
-      },
+      scaledObject({
+        name,
+        namespace: ctx.namespace,
+        minReplicas: 0,
+        maxReplicas: max,
+        pollingInterval: 30,
+        cooldownPeriod: 300,
+        triggers: [{ type: trigger.type, metadata: trigger.metadata, authenticationRef: { name: auth } }],
+      }),
     ];
   }
 
