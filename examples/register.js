@@ -7,6 +7,10 @@
 const fs = require('fs');
 const { transformSync } = require('esbuild');
 
+// Node tries extensions in the order they were registered: put `.ts` before `.js`, so that the sources
+// win over compiled lib/**/*.js that `npm run build` (jsii) leaves beside them, stale after the next edit.
+const compileJs = require.extensions['.js'];
+delete require.extensions['.js'];
 require.extensions['.ts'] = function compileTs(module, filename) {
   const { code } = transformSync(fs.readFileSync(filename, 'utf8'), {
     loader: 'ts',
@@ -19,3 +23,4 @@ require.extensions['.ts'] = function compileTs(module, filename) {
   });
   module._compile(code, filename);
 };
+require.extensions['.js'] = compileJs;
