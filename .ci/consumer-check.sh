@@ -170,7 +170,7 @@ echo "consumer-check: consumer tsc --noEmit wall time: $(ms_since "$t0") ms"
 # The README's whole main.ts must compile against the package as written.
 node -e '
 const md = require("fs").readFileSync(process.argv[1], "utf8");
-const m = /## A whole `main.ts`\n\n```ts\n([\s\S]*?)\n```/.exec(md);
+const m = /## A whole `main.ts`\n\n```ts[^\n]*\n([\s\S]*?)\n```/.exec(md);
 if (!m) { console.error("README has no whole main.ts block"); process.exit(1); }
 require("fs").writeFileSync(process.argv[2], m[1] + "\n");
 ' "$root/README.md" "$app/readme-main.ts"
