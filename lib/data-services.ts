@@ -1,6 +1,7 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { IPlatformCluster, IWorkloadIdentity } from './core/cluster';
+import { requestGrantEgress } from './core/egress-requests';
 import { reportProblems } from './private/problems';
 import {
   IKeyValueCache,
@@ -73,9 +74,11 @@ export class PostgresDatabase extends Construct implements IPostgresDatabase {
   public readonly engineVersion: string;
   /** The cloud's implementation, for escape hatches. */
   public readonly resource: IPostgresDatabase;
+  private readonly cluster: IPlatformCluster;
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     super(scope, id);
+    this.cluster = props.cluster;
     this.resource = props.cluster.dataServices.postgres(this, props);
     this.host = this.resource.host;
     this.port = this.resource.port;
@@ -90,7 +93,9 @@ export class PostgresDatabase extends Construct implements IPostgresDatabase {
    * may then reach the port.
    */
   public grantConnect(identity: IWorkloadIdentity, user: string): ServiceLogin {
-    return this.resource.grantConnect(identity, user);
+    const login = this.resource.grantConnect(identity, user);
+    requestGrantEgress(identity, 'postgres', this.port, this.cluster);
+    return login;
   }
 
   /**
@@ -100,7 +105,9 @@ export class PostgresDatabase extends Construct implements IPostgresDatabase {
    * may then reach the port.
    */
   public grantAdmin(identity: IWorkloadIdentity): ServiceLogin {
-    return this.resource.grantAdmin(identity);
+    const login = this.resource.grantAdmin(identity);
+    requestGrantEgress(identity, 'postgres', this.port, this.cluster);
+    return login;
   }
 }
 
@@ -114,9 +121,11 @@ export class KeyValueCache extends Construct implements IKeyValueCache {
   public readonly port: number;
   /** The cloud's implementation, for escape hatches. */
   public readonly resource: IKeyValueCache;
+  private readonly cluster: IPlatformCluster;
 
   constructor(scope: Construct, id: string, props: KeyValueCacheProps) {
     super(scope, id);
+    this.cluster = props.cluster;
     this.resource = props.cluster.dataServices.cache(this, props);
     this.host = this.resource.host;
     this.port = this.resource.port;
@@ -128,6 +137,8 @@ export class KeyValueCache extends Construct implements IKeyValueCache {
    * may then reach the port.
    */
   public grantReadWrite(identity: IWorkloadIdentity, after?: ITerraformDependable[]): ServiceLogin {
-    return this.resource.grantReadWrite(identity, after);
+    const login = this.resource.grantReadWrite(identity, after);
+    requestGrantEgress(identity, 'cache', this.port, this.cluster);
+    return login;
   }
 }

@@ -62,10 +62,15 @@ export function requestBindingEgress(cluster: IConstruct, namespace: string, ide
  * A grant on a data service in the cluster's private network (`name`: 'postgres', 'cache') lets the
  * identity's pods reach it: their namespace, on the cluster that bound the identity, allows `port` to the
  * private ranges if the library created it. Data services call it from their grants, so every service of
- * every cloud asks the same way. An identity no platform cluster bound asks nothing: no namespace of the
- * library holds its pods.
+ * every cloud asks the same way. `cluster`, where the caller knows one (the public data-service constructs
+ * do), is asked too: an identity bound through an escape hatch (the cloud cluster's own binding, a second
+ * handle on the same cluster) still gets its egress there. An identity nobody bound, granted on a service
+ * with no platform cluster, asks nothing: no namespace of the library is known to hold its pods.
  */
-export function requestGrantEgress(identity: IWorkloadIdentity, name: string, port: number): void {
-  const cluster = boundOn.get(identity);
-  if (cluster) requestEgress(cluster, { namespace: identity.namespace, name, cidrs: [...PRIVATE_RANGES], ports: [port] });
+export function requestGrantEgress(identity: IWorkloadIdentity, name: string, port: number, cluster?: IConstruct): void {
+  const clusters = new Set<IConstruct>();
+  const bound = boundOn.get(identity);
+  if (bound) clusters.add(bound);
+  if (cluster) clusters.add(cluster);
+  for (const c of clusters) requestEgress(c, { namespace: identity.namespace, name, cidrs: [...PRIVATE_RANGES], ports: [port] });
 }
