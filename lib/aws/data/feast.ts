@@ -17,12 +17,15 @@ import { PodIdentityBinding } from '../pod-identity';
  * DynamoDB actions per access level ('read', 'materialize', 'write'), from what Feast 0.66's
  * DynamoDBOnlineStore calls: reads use BatchGetItem/GetItem; materialization writes through batch_writer
  * (BatchWriteItem), put_item and update_item; `feast apply` describes, creates, tags and deletes tables.
+ * Any other access level is refused (an error), never widened to the admin's actions.
  */
 export function dynamoDbActions(access: string): string[] {
   const read = ['dynamodb:GetItem', 'dynamodb:BatchGetItem'];
   if (access === 'read') return read;
   const write = [...read, 'dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'];
   if (access === 'materialize') return write;
+  // Fail closed: an access level this function does not know gets nothing, not the table admin's actions.
+  if (access !== 'write') throw new Error(`dynamoDbActions: access '${access}' is not one of 'read', 'materialize', 'write'`);
   return [
     ...write,
     'dynamodb:DeleteItem',
