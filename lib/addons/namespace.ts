@@ -178,11 +178,20 @@ export interface NamespaceResourceProps {
   /** The namespace's own labels, before the Pod Security ones. */
   readonly labels: { [key: string]: string };
   readonly podSecurity: PodSecurityLevel;
-  /** See PlatformNamespaceProps.podSecurityReason. */
+  /**
+   * See PlatformNamespaceProps.podSecurityReason.
+   * @default - no suppression: the security checks warn on a privileged namespace
+   */
   readonly podSecurityReason?: string;
-  /** Also warn (kubectl, API responses) about pods that break 'restricted'. */
+  /**
+   * Also warn (kubectl, API responses) about pods that break 'restricted'.
+   * @default false
+   */
   readonly warnRestricted?: boolean;
-  /** What the namespace waits for besides the cluster's add-on dependencies. */
+  /**
+   * What the namespace waits for besides the cluster's add-on dependencies.
+   * @default - the cluster's add-on dependencies only
+   */
   readonly dependsOn?: ITerraformDependable[];
 }
 
@@ -216,14 +225,26 @@ export interface IngressPolicyProps {
   readonly namespace: string;
   /** The policy's name. */
   readonly name: string;
-  /** Labels of the policy object. */
+  /**
+   * Labels of the policy object.
+   * @default - none
+   */
   readonly labels?: { [key: string]: string };
   readonly dependsOn: ITerraformDependable[];
-  /** Pods the policy selects: all when unset. */
+  /**
+   * Pods the policy selects: all when unset.
+   * @default - every pod of the namespace
+   */
   readonly podLabels?: { [key: string]: string };
-  /** Peers admitted (an ingress rule `from`). */
+  /**
+   * Peers admitted (an ingress rule `from`).
+   * @default - no peer rule
+   */
   readonly from?: { [key: string]: any }[];
-  /** Ports admitted from anywhere (an ingress rule `ports`). */
+  /**
+   * Ports admitted from anywhere (an ingress rule `ports`).
+   * @default - no port rule
+   */
   readonly ports?: { [key: string]: any }[];
 }
 

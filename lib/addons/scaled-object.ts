@@ -9,9 +9,15 @@ export type KedaTrigger = { [key: string]: any };
 
 /** Options of a Prometheus trigger beyond its query and threshold. */
 export interface PrometheusTriggerOptions {
-  /** Value at or below which the workload stays at zero replicas. */
+  /**
+   * Value at or below which the workload stays at zero replicas.
+   * @default - none: active from the first sample above 0
+   */
   readonly activationThreshold?: string;
-  /** Treat an empty query result as 0 instead of an error (a series that does not exist yet). */
+  /**
+   * Treat an empty query result as 0 instead of an error (a series that does not exist yet).
+   * @default false
+   */
   readonly ignoreNullValues?: boolean;
 }
 
@@ -62,13 +68,25 @@ export interface ScaledObjectOptions {
   readonly pollingInterval: number;
   /** Seconds after the last active trigger before scaling to zero. */
   readonly cooldownPeriod: number;
-  /** Seconds after creation before the first scale to zero. */
+  /**
+   * Seconds after creation before the first scale to zero.
+   * @default - KEDA's default
+   */
   readonly initialCooldownPeriod?: number;
-  /** What KEDA does while the triggers cannot be read (Kubernetes YAML shape). */
+  /**
+   * What KEDA does while the triggers cannot be read (Kubernetes YAML shape).
+   * @default - none: KEDA keeps the current replicas
+   */
   readonly fallback?: { [key: string]: any };
-  /** How fast the HPA adds replicas. */
+  /**
+   * How fast the HPA adds replicas.
+   * @default - the HPA's default
+   */
   readonly scaleUp?: ScalingRule;
-  /** How fast the HPA removes replicas. */
+  /**
+   * How fast the HPA removes replicas.
+   * @default - the HPA's default
+   */
   readonly scaleDown?: ScalingRule;
   /** Triggers. */
   readonly triggers: KedaTrigger[];

@@ -13,6 +13,7 @@ export interface EndpointsInput {
   readonly apiKeySecretName: string;
   readonly vectorStore: IVectorStoreBinding;
   readonly documents: IObjectStore;
+  /** @default - no document events */
   readonly documentEvents?: IObjectEventQueue;
 }
 

@@ -16,6 +16,7 @@ export interface ModelCacheInput {
   readonly claimName: string;
   /** Names of the staging jobs by task. */
   readonly jobNames: Map<string, string>;
+  /** @default - anonymous downloads (public models only) */
   readonly huggingFaceToken?: KubernetesSecretKeyRef;
   /** What the claim and the jobs wait for (the namespace). */
   readonly dependsOn: ITerraformDependable[];

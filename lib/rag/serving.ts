@@ -17,8 +17,12 @@ export interface ServeModelsInput {
   /** The plans by task. */
   readonly plans: { [task: string]: ServingPlan };
   readonly apiKey: KubernetesSecretKeyRef;
+  /** @default - anonymous downloads (public models only) */
   readonly huggingFaceToken?: KubernetesSecretKeyRef;
-  /** The model cache, if any: each server waits for its staging job and loads from the cache. */
+  /**
+   * The model cache, if any: each server waits for its staging job and loads from the cache.
+   * @default - no cache: each server downloads its model
+   */
   readonly modelCache?: ModelCache;
   /** Prometheus query URL of the ScaledObjects. */
   readonly prometheusUrl: string;
@@ -32,7 +36,10 @@ export interface ServeModelsInput {
 export interface ServedModels {
   /** In-cluster URL of the generator's router. */
   readonly routerUrl: string;
-  /** In-cluster URL of the embedder's and reranker's router, when there is one. */
+  /**
+   * In-cluster URL of the embedder's and reranker's router, when there is one.
+   * @default - none: the embedder and reranker share the generator's router
+   */
   readonly poolingRouterUrl?: string;
   /** Labels of each router's pods. */
   readonly routerPodLabels: { [key: string]: string }[];

@@ -14,9 +14,14 @@ export interface RagModels {
   readonly cluster: IAcceleratorCluster;
   readonly generator: ServedModel;
   readonly embedder: ServedModel;
+  /** @default - no reranker */
   readonly reranker?: ServedModel;
+  /** @default - anonymous downloads (public models only) */
   readonly huggingFaceToken?: KubernetesSecretKeyRef;
-  /** The stack's `autoscaling.maxReplicas`. */
+  /**
+   * The stack's `autoscaling.maxReplicas`.
+   * @default - the plan's own maximum
+   */
   readonly maxReplicas?: number;
 }
 
