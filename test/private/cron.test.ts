@@ -13,6 +13,12 @@ describe('cron schedules', () => {
     // Kubernetes reads 5/15 as 5-59/15: :05, :20, :35, :50, then :05 again.
     ['5/15 * * * *', 900],
     ['* * * * *', 60],
+    // Every day (no walk over the days): the gap across midnight counts, 22:00 to 02:00 is 4 h, 02:00 to 22:00 20 h.
+    ['0 2,22 * * *', 20 * 3600],
+    ['30 1 * * *', 86_400],
+    ['*/7 * * * *', 7 * 60],
+    // The same days spelled out walks the days, and agrees.
+    ['30 1 1-31 1-12 0-6', 86_400],
     // Friday 09:00 to Monday 09:00.
     ['0 9 * * 1-5', 3 * 86_400],
     ['0 9 * * mon-fri', 3 * 86_400],
