@@ -22,7 +22,7 @@ const lib = floorDir ? undefined : require('../lib');
 const t1 = process.hrtime.bigint();
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-bench-'));
-const app = new App({ outdir });
+const app = new App({ outdir, stackTraces: false }); // as examples/main.ts
 if (floorDir) {
   buildFloor(floorDir);
 } else if (arg === 'reference') {

@@ -12,7 +12,7 @@ import { RagAwsStack } from './rag-aws/stack';
 import { RagAzureStack } from './rag-azure/stack';
 
 // One app, one stack per example: `npx cdktf synth` writes cdktf.out/stacks/<stack>/cdk.tf.json.
-const app = new App();
+const app = new App({ stackTraces: false });
 new AwsGpuClusterStack(app, 'aws-gpu-cluster');
 new MinimalStack(app, 'minimal');
 new AzureGpuClusterStack(app, 'azure-gpu-cluster');
