@@ -14,6 +14,7 @@ import {
   PostgresDatabaseProps,
   ServiceLogin,
 } from './core/data-services';
+import { skipCreationStacks } from './private/creation-stacks';
 
 /**
  * An object store for documents, models or features next to a cluster: an S3 bucket on AWS, a storage
@@ -33,6 +34,7 @@ export class ObjectStore extends Construct implements IObjectStore {
 
   constructor(scope: Construct, id: string, props: ObjectStoreProps) {
     super(scope, id);
+    skipCreationStacks(this);
     this.cluster = props.cluster;
     this.resource = props.cluster.dataServices.objectStore(this, props);
     this.bucketName = this.resource.bucketName;
@@ -78,6 +80,7 @@ export class PostgresDatabase extends Construct implements IPostgresDatabase {
 
   constructor(scope: Construct, id: string, props: PostgresDatabaseProps) {
     super(scope, id);
+    skipCreationStacks(this);
     this.cluster = props.cluster;
     this.resource = props.cluster.dataServices.postgres(this, props);
     this.host = this.resource.host;
@@ -125,6 +128,7 @@ export class KeyValueCache extends Construct implements IKeyValueCache {
 
   constructor(scope: Construct, id: string, props: KeyValueCacheProps) {
     super(scope, id);
+    skipCreationStacks(this);
     this.cluster = props.cluster;
     this.resource = props.cluster.dataServices.cache(this, props);
     this.host = this.resource.host;

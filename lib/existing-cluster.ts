@@ -8,6 +8,7 @@ import { KubernetesVersion } from './core/kubernetes-version';
 import { PlatformClusterBase } from './core/platform-cluster-base';
 import { reportProblems } from './private/problems';
 import { K8sName, validateK8sName, validateLabels, validateTolerations } from './private/validation';
+import { skipCreationStacks } from './private/creation-stacks';
 
 /** What every existing cluster is described by. */
 export interface ExistingClusterBaseProps {
@@ -181,6 +182,7 @@ export class ExistingCluster extends PlatformClusterBase {
 
   private constructor(scope: Construct, id: string, props: ExistingClusterBaseProps, cloud: IClusterImport) {
     super(scope, id);
+    skipCreationStacks(this);
     this.kubernetesVersion = props.kubernetesVersion ?? KubernetesVersion.DEFAULT;
     this.tags = props.tags ?? { 'managed-by': 'cdktf-ai-platform', 'ai-platform-cluster': props.clusterName };
     const hasMig = props.acceleratorPools.some((p) => p.capacity.some((c) => c.name.startsWith('nvidia.com/mig-')));

@@ -27,6 +27,7 @@ import { sameStack } from './private/cluster-access';
 import { kubernetesName, outputName } from './private/naming';
 import { reportProblems } from './private/problems';
 import { isToken } from './private/validation';
+import { skipCreationStacks } from './private/creation-stacks';
 
 /** Props of a FeatureStore. */
 export interface FeatureStoreProps {
@@ -182,6 +183,7 @@ export class FeatureStore extends Construct {
 
   constructor(scope: Construct, id: string, props: FeatureStoreProps) {
     super(scope, id);
+    skipCreationStacks(this);
     const cluster = props.cluster;
     this.cluster = cluster;
     this.project = props.project;

@@ -11,6 +11,7 @@ import { KubernetesVersion, supportWarning } from './core/kubernetes-version';
 import { aliasFromPath, outputName } from './private/naming';
 import { GpuNodePool, NodePoolRole, clusterMigStrategy } from './core/node-pool';
 import { reportProblems } from './private/problems';
+import { skipCreationStacks } from './private/creation-stacks';
 
 /** Context key that pins "today" for the support-window warning (tests, reproducible builds). */
 export const TODAY_CONTEXT_KEY = 'ai-platform:today';
@@ -97,6 +98,7 @@ export class GpuInferenceCluster extends PlatformClusterBase {
 
   constructor(scope: Construct, id: string, props: GpuInferenceClusterProps) {
     super(scope, id);
+    skipCreationStacks(this);
     const backend = props.cloud.backend;
     const names = new Set<string>();
     const problems: string[] = [];

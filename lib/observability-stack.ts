@@ -24,6 +24,7 @@ import { NeuronMonitor } from './observability/neuron-monitor';
 import { IRemoteWrite } from './core/remote-write';
 import { kedaPodMonitor, neuronMonitorPodMonitor, routerPodMonitor, servingPodMonitor } from './observability/scrape';
 import { OTEL_COLLECTOR_NAME, otelCollectorValues, TracingOptions, validateTracing } from './observability/tracing';
+import { skipCreationStacks } from './private/creation-stacks';
 
 /** Grafana settings. */
 export interface GrafanaOptions {
@@ -178,6 +179,7 @@ export class ObservabilityStack extends Construct {
 
   constructor(scope: Construct, id: string, props: ObservabilityStackProps) {
     super(scope, id);
+    skipCreationStacks(this);
     const cluster = props.cluster;
     this.cluster = cluster;
     this.namespace = props.namespace ?? 'monitoring';

@@ -24,6 +24,7 @@ import { ServingPlan } from './rag/serving-plan';
 import { sizeModels } from './rag/sizing';
 import { IVectorStoreBinding, RagContext } from './rag/types';
 import { VectorStore } from './rag/vector-store';
+import { skipCreationStacks } from './private/creation-stacks';
 
 /** How served models scale. */
 export interface RagAutoscalingOptions {
@@ -192,6 +193,7 @@ export class RagStack extends Construct {
 
   constructor(scope: Construct, id: string, props: RagStackProps) {
     super(scope, id);
+    skipCreationStacks(this);
     const cluster = props.cluster;
     this.namespace = props.namespace ?? 'rag';
     const names = RagNames.of(id);

@@ -15,6 +15,7 @@ import { TENANT_LOCAL_QUEUE, clusterQueueManifest, localQueueManifest, queueFlav
 import { TenantGuardrails, TenantRule, validateAdminRules } from './guardrails';
 import { TenantNamespace } from './namespace';
 import { GpuQuota } from './quota';
+import { skipCreationStacks } from '../private/creation-stacks';
 
 /** Props of a Tenant. */
 export interface TenantProps {
@@ -160,6 +161,7 @@ export class Tenant extends Construct {
 
   constructor(scope: Construct, id: string, props: TenantProps) {
     super(scope, id);
+    skipCreationStacks(this);
     const { cluster, sharing } = props;
     this.sharing = sharing;
     this.name = props.name;
