@@ -25,8 +25,22 @@ const DAY_MS = 86_400_000;
 /** Eight years from ORIGIN: two leap days, so a leap-day schedule has a gap to measure. */
 const HORIZON_DAYS = 8 * 365 + 2;
 
+/**
+ * Kubernetes reads a field of `*` or `?` stepped by 1 (`*\/1`) as `*`, so `0 0 1 * *\/1` runs on the 1st
+ * only (both day fields must match when either is `*`); croner would read it as a restricted day of week and
+ * run every day. Fields are rewritten that way before croner reads them.
+ */
+function kubernetesFields(schedule: string): string {
+  const text = schedule.trim();
+  if (text.startsWith('@')) return text;
+  return text
+    .split(/\s+/)
+    .map((f) => (/^[*?]\/0*1$/.test(f) ? '*' : f))
+    .join(' ');
+}
+
 function parse(schedule: string): Cron {
-  return new Cron(schedule.trim(), OPTIONS);
+  return new Cron(kubernetesFields(schedule), OPTIONS);
 }
 
 /** The first run at or after `ms`, or undefined. */
@@ -79,9 +93,9 @@ export function validateSchedule(schedule: string, prop: string): string[] {
 /** Macros that run every day, and the every-day test of five fields: day of month, month and day of week all `*`. */
 const EVERY_DAY_MACROS = ['@daily', '@midnight', '@hourly'];
 function runsEveryDay(schedule: string): boolean {
-  const text = schedule.trim();
+  const text = kubernetesFields(schedule);
   if (text.startsWith('@')) return EVERY_DAY_MACROS.includes(text);
-  const fields = text.split(/\s+/);
+  const fields = text.split(' ');
   return fields.length === 5 && fields.slice(2).every((f) => f === '*');
 }
 

@@ -19,6 +19,9 @@ describe('cron schedules', () => {
     ['*/7 * * * *', 7 * 60],
     // The same days spelled out walks the days, and agrees.
     ['30 1 1-31 1-12 0-6', 86_400],
+    // Kubernetes reads */1 as *: both day fields must match, so the 1st of each month, not every day.
+    ['0 0 1 * */1', 31 * 86_400],
+    ['*/1 */1 */1 */1 */1', 60],
     // Friday 09:00 to Monday 09:00.
     ['0 9 * * 1-5', 3 * 86_400],
     ['0 9 * * mon-fri', 3 * 86_400],
