@@ -358,7 +358,9 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
   }
 
   public get acceleratorPools(): AcceleratorPoolInfo[] {
-    return this.spec.nodePools.map((p) => acceleratorPoolInfo(p, this.poolLabels(p), this.poolTaints(p), this.poolCapacity(p)));
+    return this.spec.nodePools.map((p) =>
+      acceleratorPoolInfo(p, this.poolLabels(p), this.poolTaints(p), this.poolCapacity(p), selectAwsInstances(p).shape?.instanceTypes),
+    );
   }
 
   /** The labels nodes of `pool` carry: the platform's own plus the accelerator label cluster-autoscaler reads. */

@@ -422,7 +422,10 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
   }
 
   public get acceleratorPools(): AcceleratorPoolInfo[] {
-    return this.props.spec.nodePools.map((p) => acceleratorPoolInfo(p, this.poolLabels(p), this.poolTaints(p), this.poolCapacity(p)));
+    return this.props.spec.nodePools.map((p) => {
+      const vmSize = selectAzureVmSize(p).shape?.vmSize;
+      return acceleratorPoolInfo(p, this.poolLabels(p), this.poolTaints(p), this.poolCapacity(p), vmSize ? [vmSize] : undefined);
+    });
   }
 
   /** The extended resources one node of `pool` advertises once the GPU operator runs. */

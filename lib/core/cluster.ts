@@ -7,6 +7,7 @@ import { KubernetesVersion } from './kubernetes-version';
 import { IDataServices } from './data-services';
 import { AcceleratorKind, Gpu } from '../gpu/accelerator';
 import { GpuNodePool, NodeTaint } from './node-pool';
+import { PoolMarket, PoolPricing } from './pool-pricing';
 
 /** The cloud a cluster runs on. */
 export enum CloudProvider {
@@ -143,6 +144,26 @@ export interface AcceleratorPoolInfo {
   readonly maxNodes: number;
   /** True when the GPUs are cut into MIG instances. */
   readonly mig: boolean;
+  /**
+   * Instance types (AWS) or VM size (Azure) of the nodes, the first preferred.
+   * @default - unknown (a pool described without them)
+   */
+  readonly instanceTypes?: string[];
+  /**
+   * Fewest nodes the pool scales to.
+   * @default - unknown
+   */
+  readonly minNodes?: number;
+  /**
+   * How the nodes are bought.
+   * @default - unknown
+   */
+  readonly market?: PoolMarket;
+  /**
+   * A price that replaces the catalog's list price.
+   * @default - the catalog's price
+   */
+  readonly pricing?: PoolPricing;
 }
 
 /**

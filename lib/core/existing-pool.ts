@@ -1,6 +1,7 @@
 import { AcceleratorKind, Gpu } from '../gpu/accelerator';
 import type { AcceleratorPoolInfo } from './cluster';
 import { ExtendedResource, NodeTaint } from './node-pool';
+import { PoolMarket, PoolPricing } from './pool-pricing';
 import { isToken, shown, validateLabelValue, validateLabels, validateTaints } from '../private/validation';
 
 /** An accelerator node pool of a cluster brought along, described by what its nodes carry. */
@@ -28,6 +29,17 @@ export interface ExistingPoolProps {
   readonly capacity: ExtendedResource[];
   /** Most nodes the pool scales to. */
   readonly maxNodes: number;
+  /**
+   * Instance type (AWS) or VM size (Azure) of the nodes, to price the pool in the platform report and the
+   * cost rules (which also need the nodes to carry the `ai-platform.dev/pool` label with the pool's name).
+   * @default - unknown: the pool's price is reported as unknown
+   */
+  readonly instanceType?: string;
+  /**
+   * A price replacing the catalog's list price (reserved or negotiated).
+   * @default - the catalog's on-demand list price of `instanceType`
+   */
+  readonly pricing?: PoolPricing;
 }
 
 const RESOURCE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)[-A-Za-z0-9_.]{1,63}$/;
@@ -40,6 +52,7 @@ export function validateExistingPool(p: ExistingPoolProps, names: Set<string>): 
   names.add(p.name);
   // The name goes where the platform's pool label value goes (flavors, dashboards, selectors).
   if (p.name === '') out.push(`${at}.name '' is empty; name the pool, e.g. 'h100'`);
+  if (p.pricing) out.push(...p.pricing.validate(at, false));
   else out.push(...validateLabelValue(`${at}.name`, p.name, 'h100'));
   if (Object.keys(p.labels).length === 0) out.push(`${at}.labels {} is empty; list a label every node of the pool carries`);
   out.push(...validateLabels(`${at}.labels`, p.labels), ...validateTaints(`${at}.taints`, p.taints));
@@ -69,6 +82,9 @@ export function existingPoolInfo(p: ExistingPoolProps): AcceleratorPoolInfo {
     capacity: p.capacity.map((c) => ({ ...c, memoryGib: c.memoryGib ?? deviceMemory(p.gpu, c.name) })),
     maxNodes: p.maxNodes,
     mig: p.capacity.some((c) => c.name.startsWith('nvidia.com/mig-')),
+    instanceTypes: p.instanceType !== undefined ? [p.instanceType] : undefined,
+    market: p.pricing?.market ?? PoolMarket.ON_DEMAND,
+    pricing: p.pricing,
   };
 }
 

@@ -2,6 +2,7 @@ import { Token } from 'cdktf';
 import { AcceleratorKind, Gpu, MigLayout, MigLayoutKind, validateTimeSlicing } from '../gpu';
 import type { AcceleratorPoolInfo } from './cluster';
 import { shown, validateLabels } from '../private/validation';
+import { PoolMarket, PoolPricing } from './pool-pricing';
 
 /** What a node pool is for; drives defaults, labels, taints and priority. */
 export enum NodePoolRole {
@@ -76,6 +77,12 @@ export interface NodePoolBaseOptions {
    * @default - none
    */
   readonly labels?: { [key: string]: string };
+  /**
+   * What a node costs when it is not the catalog's public list price: a reserved or negotiated rate, or an
+   * expected spot discount. Read by the platform report and the cost recording rules only.
+   * @default - the on-demand list price of the library's catalog (spot pools: "varies", on-demand as ceiling)
+   */
+  readonly pricing?: PoolPricing;
 }
 
 /** Options of an inference pool. */
@@ -200,6 +207,8 @@ export class GpuNodePool {
   public readonly diskSizeGib: number;
   /** User labels. */
   public readonly extraLabels: { [key: string]: string };
+  /** Price override, if any. */
+  public readonly pricing?: PoolPricing;
   private readonly allowSpot: boolean;
   private readonly requestedInstanceType?: string;
 
@@ -230,6 +239,13 @@ export class GpuNodePool {
     this.maxNodes = base.maxNodes;
     this.diskSizeGib = extra.diskSizeGib;
     this.extraLabels = { ...(base.labels ?? {}) };
+    this.pricing = base.pricing;
+  }
+
+  /** How the pool's nodes are bought: reserved when its pricing says so, else spot or on-demand. */
+  public get market(): PoolMarket {
+    if (this.pricing?.market === PoolMarket.RESERVED) return PoolMarket.RESERVED;
+    return this.spot ? PoolMarket.SPOT : PoolMarket.ON_DEMAND;
   }
 
   /**
@@ -259,6 +275,7 @@ export class GpuNodePool {
       out.push(`${p}.minNodes ${this.minNodes} is greater than maxNodes ${this.maxNodes}; use minNodes <= maxNodes`);
     if (!Token.isUnresolved(this.diskSizeGib) && (!Number.isInteger(this.diskSizeGib) || this.diskSizeGib < 50 || this.diskSizeGib > 16384))
       out.push(`${p}.diskSizeGib ${this.diskSizeGib} is out of range; use 50-16384 GiB`);
+    if (this.pricing) out.push(...this.pricing.validate(p, this.spot));
     if (this.role === NodePoolRole.NEURON) {
       if (!this.gpu) {
         const types = Gpu.all()
@@ -403,8 +420,13 @@ export function acceleratorPoolInfo(
   labels: { [key: string]: string },
   taints: NodeTaint[],
   capacity: ExtendedResource[],
+  instanceTypes?: string[],
 ): AcceleratorPoolInfo {
   return {
+    instanceTypes,
+    minNodes: pool.minNodes,
+    market: pool.market,
+    pricing: pool.pricing,
     name: pool.name,
     accelerator: pool.role === NodePoolRole.NEURON ? AcceleratorKind.AWS_NEURON : AcceleratorKind.NVIDIA_GPU,
     gpu: pool.gpu,
