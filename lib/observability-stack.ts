@@ -17,6 +17,7 @@ import { tenancyDashboardJson } from './tenancy/dashboard';
 import { KueueScrapeAccess, kueuePodMonitor } from './tenancy/monitoring';
 import { ObservabilityCharts } from './observability/charts';
 import { platformDashboards } from './observability/dashboards';
+import { costRuleGroups } from './observability/cost-rules';
 import { DcgmExporterKind, DcgmExporterSource, operatorDcgmServiceMonitor, standaloneDcgmValues } from './observability/dcgm';
 import { GrafanaAdminSecret } from './observability/grafana-admin';
 import { GRAFANA_DASHBOARD_LABEL, kubePrometheusValues, PROMETHEUS_SERVICE_ACCOUNT } from './observability/kube-prometheus-values';
@@ -263,6 +264,8 @@ export class ObservabilityStack extends Construct {
       nvidia: nvidiaPools.length > 0,
       mig: nvidiaPools.some((p) => p.mig),
       neuron: hasNeuron,
+      cost: cluster.acceleratorPools.length > 0,
+      dcgm: dcgm.kind !== DcgmExporterKind.NONE,
     });
     if (props.kueue) dashboards.push(tenancyDashboardJson());
     this.dashboardUids = dashboards.map((d) => d.uid);
@@ -327,7 +330,10 @@ export class ObservabilityStack extends Construct {
           ...(props.kueue ? [kueuePodMonitor()] : []),
           ...(hasNeuron ? [neuronMonitorPodMonitor(this.nodeAgentsNamespace)] : []),
         ],
-        ruleGroups: prometheusRuleGroups(thresholds, { nvidia: dcgm.kind !== DcgmExporterKind.NONE, neuron: hasNeuron }),
+        ruleGroups: [
+          ...prometheusRuleGroups(thresholds, { nvidia: dcgm.kind !== DcgmExporterKind.NONE, neuron: hasNeuron }),
+          ...costRuleGroups(cluster, dcgm.kind !== DcgmExporterKind.NONE),
+        ],
         remoteWrite: binding?.remoteWrite ?? [],
         serviceAccountAnnotations: binding?.identity.serviceAccountAnnotations ?? {},
         podLabels: binding?.identity.podLabels ?? {},

@@ -143,6 +143,16 @@ export class ClusterMetrics {
   public static readonly NODE_STATUS_CONDITION = 'kube_node_status_condition';
   /** Node capacity by resource, extended resources included. */
   public static readonly NODE_STATUS_CAPACITY = 'kube_node_status_capacity';
+  /** Resource requests per container (labels namespace, pod, container, node, resource, unit). */
+  public static readonly POD_CONTAINER_RESOURCE_REQUESTS = 'kube_pod_container_resource_requests';
+  /** Pod phase, 1 for the current one (labels namespace, pod, phase). */
+  public static readonly POD_STATUS_PHASE = 'kube_pod_status_phase';
+  /** Pod labels allowed by kube-state-metrics' metricLabelsAllowlist, as `label_<sanitised key>`. */
+  public static readonly POD_LABELS = 'kube_pod_labels';
+  /** Node labels allowed by kube-state-metrics' metricLabelsAllowlist, as `label_<sanitised key>`. */
+  public static readonly NODE_LABELS = 'kube_node_labels';
+  /** Namespace phase, 1 for the current one (labels namespace, phase). */
+  public static readonly NAMESPACE_STATUS_PHASE = 'kube_namespace_status_phase';
   /** Scrape health per target. */
   public static readonly UP = 'up';
 }
@@ -191,6 +201,11 @@ const ROWS: Row[] = [
   [NeuronMetrics.EXECUTION_LATENCY, G, MetricSource.NEURON_MONITOR],
   [ClusterMetrics.NODE_STATUS_CONDITION, G, MetricSource.KUBE_STATE_METRICS],
   [ClusterMetrics.NODE_STATUS_CAPACITY, G, MetricSource.KUBE_STATE_METRICS],
+  [ClusterMetrics.POD_CONTAINER_RESOURCE_REQUESTS, G, MetricSource.KUBE_STATE_METRICS],
+  [ClusterMetrics.POD_STATUS_PHASE, G, MetricSource.KUBE_STATE_METRICS],
+  [ClusterMetrics.POD_LABELS, G, MetricSource.KUBE_STATE_METRICS],
+  [ClusterMetrics.NODE_LABELS, G, MetricSource.KUBE_STATE_METRICS],
+  [ClusterMetrics.NAMESPACE_STATUS_PHASE, G, MetricSource.KUBE_STATE_METRICS],
   [ClusterMetrics.UP, G, MetricSource.PROMETHEUS],
 ];
 

@@ -1,5 +1,6 @@
 import { ResolvedAlertThresholds } from '../alerts';
 import { renderDashboard } from './grafana';
+import { gpuCostDashboard } from './gpu-cost';
 import { gpuFleetDashboard } from './gpu-fleet';
 import { llmServingDashboard } from './llm-serving';
 import { migDashboard } from './mig';
@@ -13,6 +14,16 @@ export interface DashboardSelection {
   readonly mig: boolean;
   /** Neuron pools exist. */
   readonly neuron: boolean;
+  /**
+   * Accelerator pools exist whose cost the recording rules price.
+   * @default false
+   */
+  readonly cost?: boolean;
+  /**
+   * DCGM metrics are scraped (GPU activity beside cost).
+   * @default - as `nvidia`
+   */
+  readonly dcgm?: boolean;
 }
 
 /** The platform dashboards as Grafana JSON objects, in a fixed order. */
@@ -22,6 +33,7 @@ export function platformDashboards(t: ResolvedAlertThresholds, sel: DashboardSel
     ...(sel.mig ? [migDashboard()] : []),
     ...(sel.neuron ? [neuronDashboard()] : []),
     llmServingDashboard(t),
+    ...(sel.cost ? [gpuCostDashboard(sel.dcgm ?? sel.nvidia)] : []),
   ];
   return specs.map(renderDashboard);
 }
