@@ -86,6 +86,17 @@ export default tseslint.config(
     composites,
   ),
 
+  // cost: the price catalog and the platform report read the core contracts only; capabilities, observability
+  // and composites register with it, so it imports none of them and no cloud.
+  restrict(
+    ['lib/cost/**/*.ts'],
+    {
+      regex: lib('aws|azure|addons|observability[^/]*|rag|feast|tenancy'),
+      message: 'lib/cost reads the lib/core contracts: capabilities and composites report to it, not the reverse.',
+    },
+    composites,
+  ),
+
   // policy: the security checks read synthesized resources; every layer may declare suppressions, so it
   // imports no layer above lib/private.
   restrict(

@@ -7,6 +7,7 @@ import { ExistingPoolProps, existingPoolInfo, validateExistingPool } from './cor
 import { KubernetesVersion } from './core/kubernetes-version';
 import { PlatformClusterBase } from './core/platform-cluster-base';
 import { reportProblems } from './private/problems';
+import { PlatformReport } from './cost/platform-report';
 import { K8sName, validateK8sName, validateLabels, validateTolerations } from './private/validation';
 import { skipCreationStacks } from './private/creation-stacks';
 
@@ -204,6 +205,7 @@ export class ExistingCluster extends PlatformClusterBase {
     this.warnOfRetainedData('add-ons installed on the cluster');
     reportProblems(this, problems);
     this.cloud = cloud.importCluster(this, 'Cluster', this.spec(props));
+    PlatformReport.of(this).addCluster(this);
   }
 
   /** The cloud-specific half (data sources, providers, identities). */

@@ -11,6 +11,7 @@ import { KubernetesVersion, supportWarning } from './core/kubernetes-version';
 import { aliasFromPath, outputName } from './private/naming';
 import { GpuNodePool, NodePoolRole, clusterMigStrategy } from './core/node-pool';
 import { reportProblems } from './private/problems';
+import { PlatformReport } from './cost/platform-report';
 import { skipCreationStacks } from './private/creation-stacks';
 
 /** Context key that pins "today" for the support-window warning (tests, reproducible builds). */
@@ -162,6 +163,8 @@ export class GpuInferenceCluster extends PlatformClusterBase {
         nodePools: pools,
         chart: props.gpuOperatorChart,
       });
+
+    PlatformReport.of(this).addCluster(this);
 
     if (props.outputs) {
       const output = (id: string, value: string, description: string) =>

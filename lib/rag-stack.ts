@@ -1,5 +1,5 @@
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
-import { ITerraformDependable, TerraformOutput } from 'cdktf';
+import { ITerraformDependable, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { ChartOverrides } from './addons/chart';
 import { EgressRule } from './addons/egress';
@@ -21,6 +21,7 @@ import { generatedSecret } from './rag/secrets';
 import { ServedModel } from './rag/served-model';
 import { serveModels } from './rag/serving';
 import { ServingPlan } from './rag/serving-plan';
+import { PlatformReport } from './cost/platform-report';
 import { sizeModels } from './rag/sizing';
 import { IVectorStoreBinding, RagContext } from './rag/types';
 import { VectorStore } from './rag/vector-store';
@@ -201,6 +202,7 @@ export class RagStack extends Construct {
     reportProblems(this, [...autoscalingProblems(autoscaling), ...namespaceProblems(this.namespace)]);
     // Sizing at synth: each model on its pool, or a message naming what does not fit.
     this.plans = sizeModels(this, { ...props, maxReplicas: autoscaling.maxReplicas });
+    reportServedModels(this, cluster, this.namespace, this.plans);
 
     // The namespace: Pod Security as strict as the vector store's pods allow ('restricted' for pgvector and
     // Weaviate; 'baseline' for Qdrant and Milvus, whose pinned chart values cannot drop capabilities or set
@@ -351,4 +353,30 @@ export class RagStack extends Construct {
 function namespaceProblems(namespace: string): string[] {
   if (/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) return [];
   return [`namespace '${namespace}' is not a Kubernetes namespace name; use lower-case letters, digits and '-'`];
+}
+
+/** Adds the served models to the platform report of the cluster's stack. */
+function reportServedModels(rag: Construct, cluster: IAcceleratorCluster, namespace: string, plans: { [task: string]: ServingPlan }): void {
+  const report = PlatformReport.of(cluster);
+  for (const task of Object.keys(plans).sort()) {
+    const p = plans[task];
+    report.addServedModel(cluster, {
+      servedBy: rag.node.path.slice(TerraformStack.of(rag).node.path.length + 1),
+      namespace,
+      servedName: p.servedName,
+      repository: p.repository,
+      task: p.task,
+      pool: p.pool,
+      resourceName: p.resourceName,
+      resourceCount: p.resourceCount,
+      tensorParallelSize: p.tensorParallelSize,
+      weightsGib: p.weightsGib,
+      gpuMemoryUtilization: p.gpuMemoryUtilization,
+      maxModelLen: p.maxModelLen,
+      maxNumSeqs: p.maxNumSeqs,
+      minReplicas: p.minReplicas,
+      maxReplicas: p.maxReplicas,
+      explanation: p.explanation,
+    });
+  }
 }

@@ -1,5 +1,6 @@
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { Aspects, Fn, IAspect, ITerraformDependable, TerraformResource, Token, dependable } from 'cdktf';
+import { PlatformReport } from '../cost/platform-report';
 import { Construct, IConstruct } from 'constructs';
 import { EgressRule } from '../addons/egress';
 import { ManifestsRelease } from '../addons/manifests';
@@ -196,6 +197,11 @@ export class Tenant extends Construct {
     });
     reportProblems(this, problems);
     registerTenant(sharing, { name: this.name, quotas: this.quotas });
+    PlatformReport.of(cluster).addTenant(cluster, {
+      name: this.name,
+      namespace: this.namespace,
+      quotas: this.quotas.flatMap((q) => Object.entries(q.amounts).map(([resource, units]) => ({ pool: q.flavor.pool, resource, units }))),
+    });
     sharing.orderAfter(this);
 
     this.labels = {
