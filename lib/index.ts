@@ -35,6 +35,13 @@ export type { ExistingPoolProps } from './core/existing-pool';
 export { Duration } from './core/duration';
 export { KubernetesVersion } from './core/kubernetes-version';
 export { GpuNodePool, NodePoolRole, PlatformLabels, TaintEffect } from './core/node-pool';
+export { PoolMarket, PoolPricing } from './core/pool-pricing';
+export type { PoolPriceOptions } from './core/pool-pricing';
+export { CostMetrics } from './cost/cost-metrics';
+export { PLATFORM_REPORT_JSON, PLATFORM_REPORT_MARKDOWN, PlatformReport } from './cost/platform-report';
+export { HOURS_PER_MONTH, PriceCatalog } from './cost/price-catalog';
+export type { ListPrice } from './cost/price-catalog';
+export type { ReportedModel, ReportedQuota, ReportedTenant } from './cost/report';
 export type {
   ExtendedResource,
   InferencePoolOptions,
@@ -200,6 +207,7 @@ export type { FeatureStoreAccess, FeatureStoreProps } from './feature-store';
 // Multi-tenant GPU sharing (Kueue).
 export { TenancyCharts, TenancyLabels } from './tenancy/charts';
 export { GpuQuota } from './tenancy/quota';
+export type { GpuBudget } from './tenancy/budget';
 export type { GpuQuotaOptions } from './tenancy/quota';
 export type { KueueFlavor, KueueFlavorResource, ResolvedQuota } from './tenancy/flavors';
 export { GpuSharing } from './tenancy/kueue';

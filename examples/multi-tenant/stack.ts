@@ -57,9 +57,9 @@ export class MultiTenantStack extends TerraformStack {
       dataStack: this.dataStack,
       nodePools: on.nodePools,
     });
-    new ObservabilityStack(this, 'Obs', { cluster, kueue: true });
+    const observability = new ObservabilityStack(this, 'Obs', { cluster, kueue: true });
     const sharing = new GpuSharing(this, 'Sharing', { cluster });
-    new Tenant(this, 'Search', {
+    const search = new Tenant(this, 'Search', {
       cluster,
       sharing,
       name: 'search',
@@ -69,7 +69,10 @@ export class MultiTenantStack extends TerraformStack {
       costCenter: 'cc-1001',
       // vLLM images run as root.
       podSecurity: PodSecurityLevel.BASELINE,
+      // Warned when the month projected from the last 7 days passes 80 % of it.
+      gpuBudget: { monthlyUsd: 20000, alertAtPercent: 80 },
     });
+    observability.addAlertRules('Budgets', 'ai-platform.budgets', search.budgetAlerts());
     new Tenant(this, 'Ads', {
       cluster,
       sharing,

@@ -1,6 +1,8 @@
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { Aspects, Fn, IAspect, ITerraformDependable, TerraformResource, Token, dependable } from 'cdktf';
 import { PlatformReport } from '../cost/platform-report';
+import type { AlertRule } from '../observability/alerts';
+import { GpuBudget, budgetAlertRule, budgetProblems } from './budget';
 import { Construct, IConstruct } from 'constructs';
 import { EgressRule } from '../addons/egress';
 import { ManifestsRelease } from '../addons/manifests';
@@ -91,6 +93,11 @@ export interface TenantProps {
    * @default - none
    */
   readonly egress?: EgressRule[];
+  /**
+   * Monthly accelerator budget; `budgetAlerts()` gives the alert to add to the ObservabilityStack.
+   * @default - no budget
+   */
+  readonly gpuBudget?: GpuBudget;
 }
 
 /** Merges tags into every taggable resource under a construct (the tenant's cloud identity). */
@@ -158,6 +165,8 @@ export class Tenant extends Construct {
   /** The admission policy that keeps the tenant's admins and service accounts off the platform's objects. */
   public readonly guardrails: TenantGuardrails;
   private readonly release: ManifestsRelease;
+  /** The tenant's monthly accelerator budget, if any. */
+  public readonly gpuBudget?: GpuBudget;
   private readonly sharing: GpuSharing;
 
   constructor(scope: Construct, id: string, props: TenantProps) {
@@ -195,12 +204,14 @@ export class Tenant extends Construct {
         else this.quotas.push(r.resolved);
       }
     });
-    reportProblems(this, problems);
+    reportProblems(this, [...problems, ...budgetProblems(props.gpuBudget)]);
     registerTenant(sharing, { name: this.name, quotas: this.quotas });
+    this.gpuBudget = props.gpuBudget;
     PlatformReport.of(cluster).addTenant(cluster, {
       name: this.name,
       namespace: this.namespace,
       quotas: this.quotas.flatMap((q) => Object.entries(q.amounts).map(([resource, units]) => ({ pool: q.flavor.pool, resource, units }))),
+      monthlyBudget: props.gpuBudget?.monthlyUsd,
     });
     sharing.orderAfter(this);
 
@@ -335,6 +346,14 @@ export class Tenant extends Construct {
     const hard: { [key: string]: string } = {};
     for (const [r, n] of ceilings) if (n !== undefined) hard[`requests.${r}`] = String(n);
     return hard;
+  }
+
+  /**
+   * The budget alert of the tenant (none without `gpuBudget`), for `observability.addAlertRules(...)`; it
+   * reads the cost recording rules of the ObservabilityStack.
+   */
+  public budgetAlerts(): AlertRule[] {
+    return this.gpuBudget ? [budgetAlertRule(this.namespace, this.gpuBudget)] : [];
   }
 
   private validate(
