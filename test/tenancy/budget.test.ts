@@ -1,0 +1,18 @@
+import { budgetAlertRule, budgetProblems } from '../../lib/tenancy/budget';
+
+describe('tenant GPU budgets', () => {
+  test('the alert compares the month projected from 7 days with the threshold of the budget', () => {
+    const rule = budgetAlertRule('search', { monthlyUsd: 20000 });
+    expect(rule.expr).toBe('avg_over_time(namespace:ai_platform_gpu_cost_usd_per_hour:sum{namespace="search"}[7d]) * 730 > 16000');
+    expect(rule).toMatchObject({ alert: 'TenantGpuBudget', severity: 'warning', pendingFor: '1h' });
+    expect(budgetAlertRule('search', { monthlyUsd: 1000, alertAtPercent: 100 }).expr).toMatch(/> 1000$/);
+  });
+
+  test('problems name the prop, the value and the fix', () => {
+    expect(budgetProblems(undefined)).toEqual([]);
+    expect(budgetProblems({ monthlyUsd: 0, alertAtPercent: 0 })).toEqual([
+      "gpuBudget.monthlyUsd 0 is not a positive amount; pass the month's accelerator budget in USD, e.g. 20000",
+      'gpuBudget.alertAtPercent 0 is outside (0, 1000]; pass e.g. 80 to be warned at 80 % of the budget',
+    ]);
+  });
+});
