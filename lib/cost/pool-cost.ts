@@ -23,21 +23,39 @@ export enum PriceBasis {
 export interface NodePrice {
   /** How it was found. */
   readonly basis: PriceBasis;
-  /** Price of one node-hour to count with: the price, the spot estimate, or the on-demand ceiling; undefined when unknown. */
+  /**
+   * Price of one node-hour to count with: the price, the spot estimate, or the on-demand ceiling.
+   * @default - unknown
+   */
   readonly hourly?: number;
-  /** Where the price comes from. */
+  /**
+   * Where the price comes from.
+   * @default - unknown
+   */
   readonly source?: string;
-  /** When the source was read. */
+  /**
+   * When the source was read.
+   * @default - unknown (a pool's own price)
+   */
   readonly asOf?: string;
-  /** The region of a list price. */
+  /**
+   * The region of a list price.
+   * @default - none (a pool's own price)
+   */
   readonly region?: string;
-  /** A remark (region fallback, ceiling). */
+  /**
+   * A remark (region fallback, ceiling).
+   * @default - none
+   */
   readonly note?: string;
 }
 
 /** What one node and the whole pool at its limits hold. */
 export interface PoolCapacity {
-  /** Physical accelerators (GPUs, Neuron devices) on one node, when known. */
+  /**
+   * Physical accelerators (GPUs, Neuron devices) on one node.
+   * @default - unknown
+   */
   readonly acceleratorsPerNode?: number;
   /** Extended resources one node advertises, by name. */
   readonly resourcesPerNode: { [name: string]: number };

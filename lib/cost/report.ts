@@ -15,7 +15,10 @@ export interface ReportedCluster {
   readonly name: string;
   /** 'aws' or 'azure'. */
   readonly cloud: string;
-  /** Region or location; undefined when a token. */
+  /**
+   * Region or location.
+   * @default - unknown (a token)
+   */
   readonly region?: string;
   /** The accelerator pools. */
   readonly pools: AcceleratorPoolInfo[];

@@ -27,7 +27,8 @@ describe('ObservabilityStack on an AKS GpuInferenceCluster', () => {
     const values: string = resourceNamed(doc, 'helm_release', 'KubePrometheusStack').values[0];
     expect(values).toContain(`storageClassName: ${cluster.storageClassName}`);
     for (const t of cluster.systemTolerations) expect(values).toContain(`key: ${t.key}`);
-    expect(Object.keys(resources(doc, 'kubernetes_config_map_v1')).filter((n) => n.includes('Dashboard'))).toHaveLength(3);
+    // GPU fleet, MIG, LLM serving and GPU cost.
+    expect(Object.keys(resources(doc, 'kubernetes_config_map_v1')).filter((n) => n.includes('Dashboard'))).toHaveLength(4);
     expect(resources(doc, 'kubernetes_manifest')).toEqual({});
   });
 

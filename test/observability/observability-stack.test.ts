@@ -111,15 +111,16 @@ describe('ObservabilityStack on an EKS GpuInferenceCluster (defaults)', () => {
   test('dashboards are ConfigMaps labelled for the Grafana sidecar, with valid JSON', () => {
     const cms = Object.values(resources(doc, 'kubernetes_config_map_v1')).filter((c: any) => c.metadata.labels?.grafana_dashboard === '1');
     expect(cms.map((c: any) => c.metadata.name).sort()).toEqual([
+      'dashboard-ai-platform-gpu-cost',
       'dashboard-ai-platform-gpu-fleet',
       'dashboard-ai-platform-gpu-mig',
       'dashboard-ai-platform-llm-serving',
       'dashboard-ai-platform-neuron',
     ]);
     const uids = cms.map((c: any) => JSON.parse(Object.values(c.data)[0] as string).uid);
-    expect(new Set(uids).size).toBe(4);
+    expect(new Set(uids).size).toBe(5);
     expect(values).toContain('label: grafana_dashboard');
-    expect(obs.dashboardUids).toHaveLength(4);
+    expect(obs.dashboardUids).toHaveLength(5);
   });
 
   test('no remote write, no identity, no collector by default', () => {
