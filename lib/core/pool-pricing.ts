@@ -43,7 +43,7 @@ export class PoolPricing {
    * For a spot pool: the expected discount off the on-demand list price, a fraction in (0, 1), e.g. 0.6
    * for 60 % off. Without it a spot pool's price is reported as "varies", with the on-demand price as its ceiling.
    */
-  public static spotDiscount(fraction: number, source: string): PoolPricing {
+  public static expectedSpotDiscount(fraction: number, source: string): PoolPricing {
     return new PoolPricing(PoolMarket.SPOT, undefined, fraction, source);
   }
 
@@ -78,7 +78,7 @@ export class PoolPricing {
       if (!spot) out.push(`${at}.pricing spotDiscount on a pool without spot: true is never applied; set spot: true or drop the pricing`);
     }
     if (this.market === PoolMarket.RESERVED && spot)
-      out.push(`${at}.pricing reserved on a spot pool mixes two markets; drop spot: true or use PoolPricing.spotDiscount`);
+      out.push(`${at}.pricing reserved on a spot pool mixes two markets; drop spot: true or use PoolPricing.expectedSpotDiscount`);
     if (this.source.trim() === '') out.push(`${at}.pricing.source '' is empty; say where the price comes from`);
     return out;
   }

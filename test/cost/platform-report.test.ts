@@ -103,7 +103,7 @@ describe('pricing overrides and unknown prices', () => {
         gpu: Gpu.L4,
         spot: true,
         maxNodes: 1,
-        pricing: PoolPricing.spotDiscount(0.6, 'spot advisor, 2026-11'),
+        pricing: PoolPricing.expectedSpotDiscount(0.6, 'spot advisor, 2026-11'),
       }),
       GpuNodePool.training('h200', { gpu: Gpu.H200_141GB, instanceTypes: ['p5e.48xlarge'], maxNodes: 1 }),
     ]);
@@ -141,7 +141,7 @@ describe('pricing overrides and unknown prices', () => {
     const stack = awsStack();
     cluster(stack, [
       GpuNodePool.inference('a', { gpu: Gpu.L4, maxNodes: 1, pricing: PoolPricing.negotiated({ hourlyPricePerNode: -1, source: '' }) }),
-      GpuNodePool.inference('b', { gpu: Gpu.L4, maxNodes: 1, pricing: PoolPricing.spotDiscount(1.5, 'x') }),
+      GpuNodePool.inference('b', { gpu: Gpu.L4, maxNodes: 1, pricing: PoolPricing.expectedSpotDiscount(1.5, 'x') }),
     ]);
     expect(problemLines(stack)).toEqual(
       expect.arrayContaining([
