@@ -101,11 +101,6 @@ export function poolCapacity(pool: AcceleratorPoolInfo): PoolCapacity {
   };
 }
 
-/** The market of a pool, from its info (reserved, spot or on-demand). */
-export function poolMarket(pool: AcceleratorPoolInfo): PoolMarket | undefined {
-  return pool.market;
-}
-
 /** The price of one node of `pool` in `region` of `cloud`: the pool's override, else the catalog's. */
 export function nodePrice(
   cloud: string,
