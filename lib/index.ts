@@ -34,6 +34,8 @@ export { PlatformClusterBase } from './core/platform-cluster-base';
 export type { ExistingPoolProps } from './core/existing-pool';
 export { Duration } from './core/duration';
 export { KubernetesVersion } from './core/kubernetes-version';
+export { CapacityReservation, CapacityReservationKind } from './core/capacity-reservation';
+export type { AzureCapacityReservationGroupOptions, Ec2CapacityReservationOptions } from './core/capacity-reservation';
 export { GpuNodePool, NodePoolRole, PlatformLabels, TaintEffect } from './core/node-pool';
 export { PoolMarket, PoolPricing } from './core/pool-pricing';
 export type { PoolPriceOptions } from './core/pool-pricing';

@@ -1,6 +1,7 @@
 import { Token } from 'cdktf';
 import { AcceleratorKind, Gpu, MigLayout, MigLayoutKind, validateTimeSlicing } from '../gpu';
 import type { AcceleratorPoolInfo } from './cluster';
+import { CapacityReservation, CapacityReservationKind } from './capacity-reservation';
 import { shown, validateLabels } from '../private/validation';
 import { PoolMarket, PoolPricing } from './pool-pricing';
 
@@ -44,7 +45,7 @@ export class PlatformLabels {
   public static readonly ACCELERATOR = 'ai-platform.dev/accelerator';
   /** The MIG profile of a uniformly partitioned pool, e.g. 1g.10gb. */
   public static readonly MIG_PROFILE = 'ai-platform.dev/mig-profile';
-  /** 'spot' or 'on-demand'. */
+  /** 'spot', 'on-demand', or 'reserved' on a pool every node of which runs on a capacity reservation. */
   public static readonly CAPACITY = 'ai-platform.dev/capacity';
   /** Read by the GPU operator's MIG manager: the mig-parted config to apply. */
   public static readonly MIG_CONFIG = 'nvidia.com/mig.config';
@@ -83,6 +84,12 @@ export interface NodePoolBaseOptions {
    * @default - the on-demand list price of the library's catalog (spot pools: "varies", on-demand as ceiling)
    */
   readonly pricing?: PoolPricing;
+  /**
+   * Reserved capacity the pool runs on: an EC2 On-Demand Capacity Reservation or Capacity Block, or an
+   * Azure capacity reservation group. Reserved capacity is On-Demand capacity: not with `spot`.
+   * @default - no reservation
+   */
+  readonly capacityReservation?: CapacityReservation;
 }
 
 /** Options of an inference pool. */
@@ -209,6 +216,8 @@ export class GpuNodePool {
   public readonly extraLabels: { [key: string]: string };
   /** Price override, if any. */
   public readonly pricing?: PoolPricing;
+  /** Reserved capacity, if any. */
+  public readonly capacityReservation?: CapacityReservation;
   private readonly allowSpot: boolean;
   private readonly requestedInstanceType?: string;
 
@@ -240,11 +249,15 @@ export class GpuNodePool {
     this.diskSizeGib = extra.diskSizeGib;
     this.extraLabels = { ...(base.labels ?? {}) };
     this.pricing = base.pricing;
+    this.capacityReservation = base.capacityReservation;
   }
 
-  /** How the pool's nodes are bought: reserved when its pricing says so, else spot or on-demand. */
+  /**
+   * How the pool's nodes are bought: reserved when its pricing says so or it runs on a guaranteed capacity
+   * reservation, else spot or on-demand.
+   */
   public get market(): PoolMarket {
-    if (this.pricing?.market === PoolMarket.RESERVED) return PoolMarket.RESERVED;
+    if (this.pricing?.market === PoolMarket.RESERVED || this.capacityReservation?.guaranteed) return PoolMarket.RESERVED;
     return this.spot ? PoolMarket.SPOT : PoolMarket.ON_DEMAND;
   }
 
@@ -276,6 +289,7 @@ export class GpuNodePool {
     if (!Token.isUnresolved(this.diskSizeGib) && (!Number.isInteger(this.diskSizeGib) || this.diskSizeGib < 50 || this.diskSizeGib > 16384))
       out.push(`${p}.diskSizeGib ${this.diskSizeGib} is out of range; use 50-16384 GiB`);
     if (this.pricing) out.push(...this.pricing.validate(p, this.spot));
+    out.push(...this.validateReservation(p, minKnown));
     if (this.role === NodePoolRole.NEURON) {
       if (!this.gpu) {
         const types = Gpu.all()
@@ -307,6 +321,54 @@ export class GpuNodePool {
     return out;
   }
 
+  /** What cannot work with the pool's reservation, whatever the cloud or provisioner. */
+  private validateReservation(p: string, minKnown: boolean): string[] {
+    const r = this.capacityReservation;
+    if (!r) return [];
+    const out = r.validate(`${p}.capacityReservation`);
+    if (this.spot) {
+      out.push(
+        `${p}.spot true cannot run on capacityReservation ${r.kind}: reserved capacity is On-Demand capacity; set spot: false, or drop capacityReservation`,
+      );
+    }
+    // EKS upgrades a Capacity Block node group only at desired size 0, and scales it to 0 itself 40
+    // minutes before the block ends (EC2 reclaims the instances 30 minutes before): a floor above 0 holds
+    // nodes against both. Nodes come when the autoscaler (or a scheduled action) asks inside the window.
+    if (r.kind === CapacityReservationKind.EC2_CAPACITY_BLOCK && minKnown && this.minNodes > 0) {
+      out.push(
+        `${p}.minNodes ${this.minNodes} on a Capacity Block keeps nodes the block reclaims at its end and blocks node group upgrades (EKS needs desired size 0); use minNodes: 0 and let the autoscaler scale up inside the block's window`,
+      );
+    }
+    // A reservation holds one instance type: a targeted one (or a block) launches nothing else.
+    const types = this.instanceTypes ?? [];
+    const single = r.kind === CapacityReservationKind.EC2_TARGETED || r.kind === CapacityReservationKind.EC2_CAPACITY_BLOCK;
+    if (single && types.length > 1) {
+      out.push(
+        `${p}.instanceTypes ${JSON.stringify(types)} name several types, but capacityReservation ${r.kind} holds one; name only the reserved type`,
+      );
+    }
+    const reserved = r.instanceType;
+    if (reserved !== undefined && !Token.isUnresolved(reserved) && r.guaranteed && r.kind !== CapacityReservationKind.EC2_RESOURCE_GROUP) {
+      const other = types.filter((t) => !Token.isUnresolved(t) && t !== reserved);
+      if (other.length) {
+        out.push(
+          `${p}.instanceType ${shown(other[0])} is not the reserved ${shown(reserved)} of capacityReservation ${r.kind}; use ${shown(reserved)}, or leave the pool's type unset`,
+        );
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Instance types (AWS) or VM size (Azure) the pool asked for, or else the reserved one; undefined means
+   * the cloud picks from the catalog.
+   */
+  public get requestedInstanceTypes(): string[] | undefined {
+    if (this.instanceTypes && this.instanceTypes.length) return this.instanceTypes;
+    const reserved = this.capacityReservation?.instanceType;
+    return reserved !== undefined && this.capacityReservation?.kind !== CapacityReservationKind.EC2_OPEN ? [reserved] : undefined;
+  }
+
   /**
    * Which machine size the pool prefers when the user names none, given the accelerator counts a cloud
    * offers for its GPU: training the largest (NVLink inside the node), everything else the smallest
@@ -336,7 +398,7 @@ export class GpuNodePool {
     const l: { [key: string]: string } = {
       [PlatformLabels.POOL]: this.name,
       [PlatformLabels.ROLE]: this.role,
-      [PlatformLabels.CAPACITY]: this.spot ? 'spot' : 'on-demand',
+      [PlatformLabels.CAPACITY]: this.spot ? 'spot' : this.capacityReservation?.guaranteed ? 'reserved' : 'on-demand',
     };
     if (this.gpu) l[PlatformLabels.ACCELERATOR] = this.gpu.name;
     if (this.mig && this.mig.kind === MigLayoutKind.UNIFORM && this.gpu) {

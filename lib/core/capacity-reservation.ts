@@ -1,0 +1,186 @@
+import { Token } from 'cdktf';
+import { CloudProvider } from './cluster';
+import { shown } from '../private/validation';
+
+/** The shape of reserved capacity a pool runs on. */
+export enum CapacityReservationKind {
+  /** An EC2 On-Demand Capacity Reservation, targeted by its id (cr-…). */
+  EC2_TARGETED = 'ec2-targeted',
+  /** The EC2 On-Demand Capacity Reservations of a resource group, targeted by the group's ARN. */
+  EC2_RESOURCE_GROUP = 'ec2-resource-group',
+  /** Any open EC2 On-Demand Capacity Reservation that matches; plain On-Demand when none does. */
+  EC2_OPEN = 'ec2-open',
+  /** An EC2 Capacity Block for ML (cr-…): a fixed number of GPU instances for a fixed window. */
+  EC2_CAPACITY_BLOCK = 'ec2-capacity-block',
+  /** An Azure capacity reservation group. */
+  AZURE_GROUP = 'azure-group',
+}
+
+/** Options of an EC2 On-Demand Capacity Reservation or Capacity Block. */
+export interface Ec2CapacityReservationOptions {
+  /**
+   * Availability zone of the reservation (e.g. us-east-1a): the node group launches only in the cluster's
+   * subnets of that zone, because an instance in another zone cannot use the reservation.
+   * @default - every subnet of the cluster (a managed node group on a Capacity Block or a reservation
+   * targeted by id needs it)
+   */
+  readonly availabilityZone?: string;
+  /**
+   * The instance type the reservation holds, checked against the pool's and used when the pool names none.
+   * @default - the pool's instance type (required for a Capacity Block when the pool names none)
+   */
+  readonly instanceType?: string;
+}
+
+/** Options of an Azure capacity reservation group. */
+export interface AzureCapacityReservationGroupOptions {
+  /**
+   * The VM size reserved in the group, checked against the pool's and used when the pool names none.
+   * @default - the pool's VM size
+   */
+  readonly vmSize?: string;
+}
+
+const EC2_RESERVATION_ID = /^cr-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const RESOURCE_GROUP_ARN = /^arn:aws[a-z-]*:resource-groups:[a-z0-9-]+:\d{12}:group\/[A-Za-z0-9_.-]{1,128}$/;
+const AZURE_GROUP_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/capacityReservationGroups\/[^/]+$/i;
+const AZ = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
+
+/**
+ * Reserved capacity a pool runs on, in the shape its cloud sells it. Ids come from variables; a token is
+ * never checked.
+ *
+ * ```ts
+ * GpuNodePool.training('train', {
+ *   gpu: Gpu.H100_80GB, minNodes: 0, maxNodes: 2,
+ *   capacityReservation: CapacityReservation.ec2CapacityBlock(blockId.stringValue, { availabilityZone: 'us-east-1a', instanceType: 'p5.48xlarge' }),
+ * })
+ * ```
+ */
+export class CapacityReservation {
+  /** An EC2 On-Demand Capacity Reservation targeted by id: nodes launch into it or fail to launch. */
+  public static ec2(reservationId: string, options: Ec2CapacityReservationOptions = {}): CapacityReservation {
+    return new CapacityReservation(
+      CapacityReservationKind.EC2_TARGETED,
+      CloudProvider.AWS,
+      reservationId,
+      options.availabilityZone,
+      options.instanceType,
+    );
+  }
+
+  /** The EC2 On-Demand Capacity Reservations of a resource group (they may hold several types and zones). */
+  public static ec2ResourceGroup(resourceGroupArn: string, options: Ec2CapacityReservationOptions = {}): CapacityReservation {
+    return new CapacityReservation(
+      CapacityReservationKind.EC2_RESOURCE_GROUP,
+      CloudProvider.AWS,
+      resourceGroupArn,
+      options.availabilityZone,
+      options.instanceType,
+    );
+  }
+
+  /** Whatever open EC2 On-Demand Capacity Reservation matches a node; plain On-Demand when none does. */
+  public static ec2Open(options: Ec2CapacityReservationOptions = {}): CapacityReservation {
+    return new CapacityReservation(
+      CapacityReservationKind.EC2_OPEN,
+      CloudProvider.AWS,
+      undefined,
+      options.availabilityZone,
+      options.instanceType,
+    );
+  }
+
+  /**
+   * An EC2 Capacity Block for ML: nodes run only inside the block's window, on its one instance type, in
+   * its one zone.
+   */
+  public static ec2CapacityBlock(reservationId: string, options: Ec2CapacityReservationOptions = {}): CapacityReservation {
+    return new CapacityReservation(
+      CapacityReservationKind.EC2_CAPACITY_BLOCK,
+      CloudProvider.AWS,
+      reservationId,
+      options.availabilityZone,
+      options.instanceType,
+    );
+  }
+
+  /** An Azure capacity reservation group (its resource id). */
+  public static azureGroup(capacityReservationGroupId: string, options: AzureCapacityReservationGroupOptions = {}): CapacityReservation {
+    return new CapacityReservation(
+      CapacityReservationKind.AZURE_GROUP,
+      CloudProvider.AZURE,
+      capacityReservationGroupId,
+      undefined,
+      options.vmSize,
+    );
+  }
+
+  /** The shape of the reservation. */
+  public readonly kind: CapacityReservationKind;
+  /** The cloud that sells it. */
+  public readonly cloud: CloudProvider;
+  /**
+   * The reservation's id: cr-… (EC2 targeted, Capacity Block), the resource group ARN, or the Azure
+   * capacity reservation group id; undefined for EC2 open.
+   */
+  public readonly id?: string;
+  /** Availability zone, when given. */
+  public readonly availabilityZone?: string;
+  /** The reserved instance type (AWS) or VM size (Azure), when given. */
+  public readonly instanceType?: string;
+
+  private constructor(kind: CapacityReservationKind, cloud: CloudProvider, id?: string, availabilityZone?: string, instanceType?: string) {
+    this.kind = kind;
+    this.cloud = cloud;
+    this.id = id;
+    this.availabilityZone = availabilityZone;
+    this.instanceType = instanceType;
+  }
+
+  /** True for a Capacity Block for ML. */
+  public get capacityBlock(): boolean {
+    return this.kind === CapacityReservationKind.EC2_CAPACITY_BLOCK;
+  }
+
+  /**
+   * True when every node uses the reservation (or fails to launch): all kinds but EC2 open, whose nodes
+   * fall back to plain On-Demand.
+   */
+  public get guaranteed(): boolean {
+    return this.kind !== CapacityReservationKind.EC2_OPEN;
+  }
+
+  /**
+   * Checks of the reservation's own literals (ids, zone) that hold for every provisioner; each message
+   * reads `<prop> <value> …; <fix>`.
+   */
+  public validate(prop: string): string[] {
+    const out: string[] = [];
+    const literal = (v: string | undefined): v is string => v !== undefined && !Token.isUnresolved(v);
+    switch (this.kind) {
+      case CapacityReservationKind.EC2_TARGETED:
+      case CapacityReservationKind.EC2_CAPACITY_BLOCK:
+        if (literal(this.id) && !EC2_RESERVATION_ID.test(this.id))
+          out.push(`${prop} ${shown(this.id)} is not an EC2 capacity reservation id; pass cr-0123456789abcdef0 (from a variable)`);
+        break;
+      case CapacityReservationKind.EC2_RESOURCE_GROUP:
+        if (literal(this.id) && !RESOURCE_GROUP_ARN.test(this.id))
+          out.push(
+            `${prop} ${shown(this.id)} is not a resource group ARN; pass arn:aws:resource-groups:<region>:<account>:group/<name> (from a variable)`,
+          );
+        break;
+      case CapacityReservationKind.AZURE_GROUP:
+        if (literal(this.id) && !AZURE_GROUP_ID.test(this.id))
+          out.push(
+            `${prop} ${shown(this.id)} is not a capacity reservation group id; pass /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/capacityReservationGroups/<name> (from a variable)`,
+          );
+        break;
+      default:
+        break;
+    }
+    if (literal(this.availabilityZone) && !AZ.test(this.availabilityZone))
+      out.push(`${prop}.availabilityZone ${shown(this.availabilityZone)} is not an availability zone name; use e.g. 'us-east-1a'`);
+    return out;
+  }
+}
