@@ -9,7 +9,7 @@ import { isToken, shown, validateAwsTags, validateIds, validateNetworkCidr, vali
 import { EksClusterAutoscaler } from './cluster-autoscaler';
 import { EksPlatformCluster } from './eks-cluster';
 import { EndpointAccess } from './endpoint-access';
-import { selectAwsInstances } from './instance-selection';
+import { selectAwsInstances, validateAwsReservation } from './instance-selection';
 import { AwsNetwork } from './network';
 import { NeuronDevicePlugin } from './neuron';
 
@@ -181,7 +181,8 @@ export class AwsBackend implements ICloudBackend {
   }
 
   public validatePool(pool: GpuNodePool): string[] {
-    return selectAwsInstances(pool).errors;
+    const reservation = validateAwsReservation(pool);
+    return reservation.length ? reservation : selectAwsInstances(pool).errors;
   }
 
   public dataStackValues(): { [prop: string]: unknown } {

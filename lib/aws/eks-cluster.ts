@@ -41,6 +41,7 @@ const dataAwsIamSessionContextLib = lazyModule<typeof import('@cdktf/provider-aw
   '@cdktf/provider-aws/lib/data-aws-iam-session-context',
 );
 const dataAwsSubnetLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-subnet')>('@cdktf/provider-aws/lib/data-aws-subnet');
+const dataAwsSubnetsLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-subnets')>('@cdktf/provider-aws/lib/data-aws-subnets');
 const eksAccessEntryLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-access-entry')>('@cdktf/provider-aws/lib/eks-access-entry');
 const eksAccessPolicyAssociationLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-access-policy-association')>(
   '@cdktf/provider-aws/lib/eks-access-policy-association',
@@ -301,11 +302,15 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
     for (const pool of spec.nodePools) {
       const shape = selectAwsInstances(pool).shape!;
       this.shapes.set(pool.name, shape.acceleratorsPerNode);
+      const reservation = pool.capacityReservation;
       this.nodeGroups[pool.name] = new EksNodeGroupPool(this, `Pool-${pool.name}`, {
         clusterName: this.cluster.name,
         nodeGroupName: pool.name,
         nodeRoleArn: this.nodeRole.arn,
-        subnetIds: props.privateSubnetIds,
+        subnetIds: reservation?.availabilityZone
+          ? this.subnetsInZone(`Pool-${pool.name}-Subnets`, props.privateSubnetIds, reservation.availabilityZone)
+          : props.privateSubnetIds,
+        capacityReservation: reservation,
         instanceTypes: shape.instanceTypes,
         amiType: pool.role === NodePoolRole.NEURON ? EksAmiType.AL2023_NEURON : EksAmiType.AL2023_NVIDIA,
         spot: pool.spot,
@@ -361,6 +366,16 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
     return this.spec.nodePools.map((p) =>
       acceleratorPoolInfo(p, this.poolLabels(p), this.poolTaints(p), this.poolCapacity(p), selectAwsInstances(p).shape?.instanceTypes),
     );
+  }
+
+  /** The subnets among `subnetIds` in `zone` (a reservation's), read at plan time. */
+  private subnetsInZone(id: string, subnetIds: string[], zone: string): string[] {
+    return new (dataAwsSubnetsLib().DataAwsSubnets)(this, id, {
+      filter: [
+        { name: 'subnet-id', values: subnetIds },
+        { name: 'availability-zone', values: [zone] },
+      ],
+    }).ids;
   }
 
   /** The labels nodes of `pool` carry: the platform's own plus the accelerator label cluster-autoscaler reads. */

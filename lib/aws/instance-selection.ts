@@ -1,4 +1,6 @@
 import { Gpu } from '../gpu';
+import { CapacityReservationKind } from '../core/capacity-reservation';
+import { CloudProvider } from '../core/cluster';
 import { GpuNodePool, NodePoolRole } from '../core/node-pool';
 
 /** Instance types chosen for a pool and the accelerators on each node. */
@@ -24,10 +26,11 @@ export function selectAwsInstances(pool: GpuNodePool): { shape?: AwsPoolShape; e
       .map((g) => g.name);
     return { errors: [`${p}.gpu ${gpu.name} has no AWS instance type; AWS offers ${aws.join(', ')}`] };
   }
-  if (pool.instanceTypes && pool.instanceTypes.length) {
+  const requested = pool.requestedInstanceTypes;
+  if (requested && requested.length) {
     const errors: string[] = [];
     const counts = new Set<number>();
-    for (const t of pool.instanceTypes) {
+    for (const t of requested) {
       const o = gpu.awsOffering(t);
       if (!o) {
         errors.push(`${p}.instanceType '${t}' does not carry ${gpu.name}; use one of ${offers.map((x) => x.instanceType).join(', ')}`);
@@ -35,14 +38,37 @@ export function selectAwsInstances(pool: GpuNodePool): { shape?: AwsPoolShape; e
     }
     if (!errors.length && counts.size > 1) {
       errors.push(
-        `${p}.instanceTypes ${JSON.stringify(pool.instanceTypes)} mix ${[...counts].join(' and ')} accelerators per node; the autoscaler needs one node shape per group, so pick types with the same count`,
+        `${p}.instanceTypes ${JSON.stringify(requested)} mix ${[...counts].join(' and ')} accelerators per node; the autoscaler needs one node shape per group, so pick types with the same count`,
       );
     }
     if (errors.length) return { errors };
-    return { shape: { instanceTypes: [...pool.instanceTypes], acceleratorsPerNode: [...counts][0] }, errors };
+    return { shape: { instanceTypes: [...requested], acceleratorsPerNode: [...counts][0] }, errors };
   }
   const count = pool.preferredAcceleratorCount(offers.map((o) => o.acceleratorCount));
   const same = offers.filter((o) => o.acceleratorCount === count).map((o) => o.instanceType);
   const instanceTypes = pool.spot && pool.role !== NodePoolRole.NEURON ? same : [same[0]];
   return { shape: { instanceTypes, acceleratorsPerNode: count }, errors: [] };
+}
+
+/** What a managed node group cannot do with the pool's reservation. */
+export function validateAwsReservation(pool: GpuNodePool): string[] {
+  const r = pool.capacityReservation;
+  if (!r) return [];
+  const p = `nodePools[${pool.name}].capacityReservation`;
+  if (r.cloud !== CloudProvider.AWS) {
+    return [
+      `${p} ${r.kind} is an ${r.cloud} reservation on an AWS cluster; use CapacityReservation.ec2(…), .ec2ResourceGroup(…), .ec2Open() or .ec2CapacityBlock(…)`,
+    ];
+  }
+  // The group spans every subnet it is given; instances launched in another zone cannot use a
+  // reservation there (EKS docs: give a Capacity Block group only the reservation zone's subnet).
+  if (
+    (r.kind === CapacityReservationKind.EC2_TARGETED || r.kind === CapacityReservationKind.EC2_CAPACITY_BLOCK) &&
+    r.availabilityZone === undefined
+  ) {
+    return [
+      `${p}.availabilityZone undefined spreads the node group over every zone, where instances outside the reservation's zone fail to launch; set the reservation's zone, e.g. 'us-east-1a'`,
+    ];
+  }
+  return [];
 }

@@ -3,6 +3,7 @@ import type { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
 import type { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { CapacityReservation, CapacityReservationKind } from '../core/capacity-reservation';
 import { ExtendedResource, NodeTaint, TaintEffect } from '../core/node-pool';
 import { reportProblems } from '../private/problems';
 import { validateWholeNumber } from '../private/validation';
@@ -62,6 +63,24 @@ export interface EksNodeGroupPoolProps {
   readonly metadataHopLimit?: number;
   /** What the group waits for (network add-on, access for nodes). */
   readonly dependsOn: ITerraformDependable[];
+  /**
+   * Reserved capacity the nodes launch into. A Capacity Block takes its one instance type in the launch
+   * template (EKS rejects it on the group) and the group's capacity type CAPACITY_BLOCK.
+   * @default - no reservation
+   */
+  readonly capacityReservation?: CapacityReservation;
+}
+
+/** The launch template's capacity reservation block for `r`. */
+function reservationSpecification(r: CapacityReservation) {
+  switch (r.kind) {
+    case CapacityReservationKind.EC2_OPEN:
+      return { capacityReservationPreference: 'open' };
+    case CapacityReservationKind.EC2_RESOURCE_GROUP:
+      return { capacityReservationTarget: { capacityReservationResourceGroupArn: r.id } };
+    default:
+      return { capacityReservationTarget: { capacityReservationId: r.id } };
+  }
 }
 
 const EKS_TAINT_EFFECT: { [k in TaintEffect]: string } = {
@@ -88,6 +107,8 @@ export class EksNodeGroupPool extends Construct {
       validateWholeNumber('metadataHopLimit', hopLimit, 1, 64, 'use 1 and give pods that call AWS a Pod Identity (the EC2 range is 1-64)'),
     );
     const nameTags = { ...props.tags, Name: `${props.nodeGroupName}` };
+    const reservation = props.capacityReservation;
+    const block = reservation?.capacityBlock ?? false;
     this.launchTemplate = new (launchTemplateLib().LaunchTemplate)(this, 'LaunchTemplate', {
       // 'lt' keeps the prefix within the provider's 3-character minimum for one-letter pool names.
       namePrefix: `${props.nodeGroupName}-lt-`,
@@ -116,6 +137,10 @@ export class EksNodeGroupPool extends Construct {
         },
       ],
       monitoring: { enabled: true },
+      capacityReservationSpecification: reservation ? reservationSpecification(reservation) : undefined,
+      // A Capacity Block is its own market with one instance type; EKS reads both from the template.
+      instanceMarketOptions: block ? { marketType: 'capacity-block' } : undefined,
+      instanceType: block ? props.instanceTypes[0] : undefined,
       tagSpecifications: [
         { resourceType: 'instance', tags: nameTags },
         { resourceType: 'volume', tags: nameTags },
@@ -128,9 +153,9 @@ export class EksNodeGroupPool extends Construct {
       nodeGroupName: props.nodeGroupName,
       nodeRoleArn: props.nodeRoleArn,
       subnetIds: props.subnetIds,
-      instanceTypes: props.instanceTypes,
+      instanceTypes: block ? undefined : props.instanceTypes,
       amiType: props.amiType,
-      capacityType: props.spot ? 'SPOT' : 'ON_DEMAND',
+      capacityType: block ? 'CAPACITY_BLOCK' : props.spot ? 'SPOT' : 'ON_DEMAND',
       scalingConfig: { minSize: props.minNodes, maxSize: props.maxNodes, desiredSize: props.minNodes },
       updateConfig: { maxUnavailable: 1 },
       labels: props.labels,
