@@ -463,10 +463,27 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
   private addPool(pool: GpuNodePool): KubernetesClusterNodePool {
     const shape = selectAzureVmSize(pool).shape!;
     this.shapes.set(pool.name, shape.acceleratorsPerNode);
+    const group = pool.capacityReservation?.id;
+    // AKS deploys the pool's VMs into the group as the cluster's (user-assigned) identity, which needs
+    // Contributor on the group (Microsoft Learn, 'Use capacity reservation groups with AKS').
+    let groupAccess: ITerraformDependable[] | undefined;
+    if (group) {
+      const access = new (roleAssignmentLib().RoleAssignment)(this, `Pool-${pool.name}-ReservationAccess`, {
+        scope: group,
+        roleDefinitionName: 'Contributor',
+        principalId: this.controlPlaneIdentity.principalId,
+        principalType: 'ServicePrincipal',
+      });
+      // As for the subnet: AKS checks the right when it creates the pool, before ARM may have it everywhere.
+      groupAccess = [
+        waitAfter(this, `Pool-${pool.name}-ReservationPropagation`, this.props.rbacPropagationDelay, [access], { assignment: access.id }),
+      ];
+    }
     return aksAcceleratorPool(this, this.poolTarget(), pool, {
       vmSize: shape.vmSize,
       capacity: this.poolCapacity(pool),
       hostEncryption: this.props.hostEncryption,
+      dependsOn: groupAccess,
     });
   }
 

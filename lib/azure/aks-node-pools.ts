@@ -1,5 +1,6 @@
 import { lazyModule } from '../private/lazy';
 import type { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, PlatformLabels, TaintEffect } from '../core/node-pool';
 
@@ -112,6 +113,11 @@ export interface AksAcceleratorPoolProps {
    * @default true
    */
   readonly hostEncryption?: boolean;
+  /**
+   * What the pool waits for (the control-plane identity's role on the pool's capacity reservation group).
+   * @default - nothing beyond the cluster
+   */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /** A user pool (`Pool-<name>` in `scope`) for one accelerator pool. */
@@ -153,6 +159,8 @@ export function aksAcceleratorPool(
     // temporaryNameForRotation (azurerm cycles the pool; the resource is not replaced).
     hostEncryptionEnabled: props.hostEncryption ?? true,
     priority: pool.spot ? 'Spot' : 'Regular',
+    // Nodes take the group's reserved VMs; changing it forces a new pool (azurerm ForceNew).
+    capacityReservationGroupId: pool.capacityReservation?.id,
     evictionPolicy: pool.spot ? 'Delete' : undefined,
     spotMaxPrice: pool.spot ? -1 : undefined,
     // Surge nodes are whole GPU machines; one at a time. Spot pools may not set surge at all.
@@ -163,5 +171,6 @@ export function aksAcceleratorPool(
     temporaryNameForRotation: rotationName(pool.name),
     tags: { ...target.tags, ...template },
     lifecycle: { ignoreChanges: ['node_count'] },
+    dependsOn: props.dependsOn,
   });
 }

@@ -34,19 +34,21 @@ export function selectAzureVmSize(pool: GpuNodePool): { shape?: AzurePoolShape; 
   if (offers.length === 0) {
     return { errors: [`${p}.gpu ${gpu.name} has no Azure VM size; Azure offers ${azureGpus()}`] };
   }
-  if (pool.instanceTypes && pool.instanceTypes.length) {
-    if (pool.instanceTypes.length > 1) {
+  // The pool's own VM size, or else the one its capacity reservation group holds.
+  const requested = pool.requestedInstanceTypes;
+  if (requested && requested.length) {
+    if (requested.length > 1) {
       return {
         errors: [
-          `${p}.instanceTypes ${JSON.stringify(pool.instanceTypes)} lists several VM sizes; an AKS node pool has one, so pick one of ${offers.map((o) => o.instanceType).join(', ')}`,
+          `${p}.instanceTypes ${JSON.stringify(requested)} lists several VM sizes; an AKS node pool has one, so pick one of ${offers.map((o) => o.instanceType).join(', ')}`,
         ],
       };
     }
-    const o = gpu.azureOffering(pool.instanceTypes[0]);
+    const o = gpu.azureOffering(requested[0]);
     if (!o)
       return {
         errors: [
-          `${p}.instanceType '${pool.instanceTypes[0]}' does not carry ${gpu.name}; use one of ${offers.map((x) => x.instanceType).join(', ')}`,
+          `${p}.instanceType '${requested[0]}' does not carry ${gpu.name}; use one of ${offers.map((x) => x.instanceType).join(', ')}`,
         ],
       };
     return { shape: { vmSize: o.instanceType, acceleratorsPerNode: o.acceleratorCount }, errors: [] };
