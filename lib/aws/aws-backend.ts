@@ -109,6 +109,13 @@ export interface AwsCloudOptions {
    * @default - the pinned version and the library's values
    */
   readonly neuronChart?: ChartOverrides;
+  /**
+   * Self-healing accelerator nodes: the EKS node monitoring agent add-on (pinned) reports GPU, Neuron,
+   * kernel, network and runtime faults as node conditions, and node auto repair on every accelerator
+   * node group reboots or replaces nodes whose conditions stay unhealthy.
+   * @default true
+   */
+  readonly nodeAutoRepair?: boolean;
 }
 
 /** An IAM role or user ARN, as EKS access entries take it. */
@@ -240,6 +247,7 @@ export class AwsBackend implements ICloudBackend {
       systemMaxNodes: o.systemMaxNodes ?? 4,
       logRetentionDays: o.controlPlaneLogRetentionDays ?? 365,
       retainLogsOnDestroy: o.retainLogsOnDestroy ?? true,
+      nodeAutoRepair: o.nodeAutoRepair ?? true,
       networkDependables,
       vpcId,
       vpcCidr,

@@ -54,6 +54,13 @@ const iamRolePolicyAttachmentLib = lazyModule<typeof import('@cdktf/provider-aws
 );
 const securityGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/security-group')>('@cdktf/provider-aws/lib/security-group');
 
+/**
+ * The pinned eks-node-monitoring-agent add-on (aws/eks-node-monitoring-agent v1.7.0, 2026-08: its
+ * configuration schema has dcgmAgent.tolerations; `aws eks describe-addon-versions --addon-name
+ * eks-node-monitoring-agent` lists the builds a cluster version takes).
+ */
+export const NODE_MONITORING_AGENT_VERSION = 'v1.7.0-eksbuild.1';
+
 /** Label cluster-autoscaler's AWS provider reads to wait until a new node's GPUs are allocatable. */
 export const AWS_GPU_LABEL = 'k8s.amazonaws.com/accelerator';
 
@@ -82,6 +89,11 @@ export interface EksPlatformClusterProps {
   readonly logRetentionDays: number;
   /** Keep the control-plane (audit) log group when the stack is destroyed. */
   readonly retainLogsOnDestroy: boolean;
+  /**
+   * The node monitoring agent add-on, and node auto repair on accelerator node groups.
+   * @default false
+   */
+  readonly nodeAutoRepair?: boolean;
   /** Network resources nodes need until they are gone (NAT gateways). */
   readonly networkDependables: ITerraformDependable[];
   /**
@@ -136,6 +148,8 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
   public readonly nodeGroups: { [pool: string]: EksNodeGroupPool } = {};
   /** The Pod Identity agent add-on; identities wait for it. */
   public readonly podIdentityAgent: EksAddon;
+  /** The node monitoring agent add-on, when node auto repair is on and the cluster has accelerator pools. */
+  public readonly nodeMonitoringAgent?: EksAddon;
   /** The deployer's cluster-admin access policy association; every in-cluster resource waits for it. */
   public readonly deployerAccess: EksAccessPolicyAssociation;
   private readonly access: ClusterAccess;
@@ -299,6 +313,26 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
       dependsOn: [system.nodeGroup],
     });
 
+    const repair = props.nodeAutoRepair ?? false;
+    if (repair && spec.nodePools.length) {
+      // Reports GPU (DCGM, XID), Neuron, kernel, network, storage and runtime faults as node conditions
+      // (AcceleratedHardwareReady, ...) that node auto repair acts on. Its DaemonSets must run on the
+      // tainted accelerator nodes: the DCGM host engine tolerates no taint by default.
+      this.nodeMonitoringAgent = new (eksAddonLib().EksAddon)(this, 'Addon-eks-node-monitoring-agent', {
+        clusterName: this.cluster.name,
+        addonName: 'eks-node-monitoring-agent',
+        addonVersion: NODE_MONITORING_AGENT_VERSION,
+        configurationValues: JSON.stringify({
+          nodeAgent: { tolerations: [{ operator: 'Exists' }] },
+          dcgmAgent: { tolerations: [{ operator: 'Exists' }] },
+        }),
+        resolveConflictsOnCreate: 'OVERWRITE',
+        resolveConflictsOnUpdate: 'OVERWRITE',
+        tags,
+        dependsOn: [system.nodeGroup],
+      });
+    }
+
     for (const pool of spec.nodePools) {
       const shape = selectAwsInstances(pool).shape!;
       this.shapes.set(pool.name, shape.acceleratorsPerNode);
@@ -311,6 +345,7 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
           ? this.subnetsInZone(`Pool-${pool.name}-Subnets`, props.privateSubnetIds, reservation.availabilityZone)
           : props.privateSubnetIds,
         capacityReservation: reservation,
+        nodeRepair: repair,
         instanceTypes: shape.instanceTypes,
         amiType: pool.role === NodePoolRole.NEURON ? EksAmiType.AL2023_NEURON : EksAmiType.AL2023_NVIDIA,
         spot: pool.spot,

@@ -69,6 +69,12 @@ export interface EksNodeGroupPoolProps {
    * @default - no reservation
    */
   readonly capacityReservation?: CapacityReservation;
+  /**
+   * EKS node auto repair: nodes whose conditions (NodeReady, and the node monitoring agent's
+   * AcceleratedHardwareReady and others) stay unhealthy are rebooted or replaced.
+   * @default false
+   */
+  readonly nodeRepair?: boolean;
 }
 
 /** The launch template's capacity reservation block for `r`. */
@@ -161,6 +167,7 @@ export class EksNodeGroupPool extends Construct {
       labels: props.labels,
       taint: props.taints.map((t) => ({ key: t.key, value: t.value, effect: EKS_TAINT_EFFECT[t.effect] })),
       launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
+      nodeRepairConfig: props.nodeRepair ? { enabled: true } : undefined,
       tags: props.tags,
       lifecycle: { ignoreChanges: ['scaling_config[0].desired_size'] },
       dependsOn: props.dependsOn,
