@@ -1,6 +1,7 @@
 import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import {
+  CapacityReservation,
   Cloud,
   Duration,
   EndpointAccess,
@@ -15,7 +16,7 @@ import { deployerCidr, ExampleCloud } from '../shared/cloud';
 
 /**
  * The reference platform on EKS: MIG-partitioned H100 serving, time-sliced L4s for small models, a spot
- * A100 training pool and an Inferentia2 pool.
+ * A100 training pool, an Inferentia2 pool and a training pool on a Capacity Block for ML.
  *
  * The VPC and the metrics workspace live in `aws-gpu-cluster-data`, deployed first: `cdktf destroy
  * aws-gpu-cluster` tears the GPU compute down and keeps them.
@@ -41,6 +42,17 @@ export class AwsGpuClusterStack extends TerraformStack {
       description: 'IAM role ARNs given cluster admin, besides the deployer',
     });
 
+    // Reserved GPU capacity bought outside Terraform: a Capacity Block for ML (p5.48xlarge, one zone).
+    const capacityBlock = new TerraformVariable(this, 'capacity_block_id', {
+      type: 'string',
+      description: 'Id (cr-…) of the EC2 Capacity Block for ML the reserved training pool runs on',
+    });
+    const capacityBlockZone = new TerraformVariable(this, 'capacity_block_zone', {
+      type: 'string',
+      default: 'us-east-1a',
+      description: 'Availability zone of the Capacity Block',
+    });
+
     this.cluster = new GpuInferenceCluster(this, 'Gpu', {
       cloud: Cloud.aws({
         endpointAccess: EndpointAccess.publicAndPrivate([cidr]),
@@ -63,6 +75,16 @@ export class AwsGpuClusterStack extends TerraformStack {
         GpuNodePool.inference('small', { gpu: Gpu.L4, timeSlicing: 4, maxNodes: 6 }),
         GpuNodePool.training('train', { gpu: Gpu.A100_80GB, spot: true, maxNodes: 8 }),
         GpuNodePool.neuron('inf2', { instanceType: 'inf2.8xlarge', maxNodes: 2 }),
+        // Nodes only inside the block's window: the autoscaler scales up from 0 when jobs wait for it.
+        GpuNodePool.training('reserved', {
+          gpu: Gpu.H100_80GB,
+          minNodes: 0,
+          maxNodes: 2,
+          capacityReservation: CapacityReservation.ec2CapacityBlock(capacityBlock.stringValue, {
+            availabilityZone: capacityBlockZone.stringValue,
+            instanceType: 'p5.48xlarge',
+          }),
+        }),
       ],
     });
 

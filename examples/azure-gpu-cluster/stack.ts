@@ -1,6 +1,16 @@
 import { TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { Cloud, Duration, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout, ObservabilityStack, RemoteWrite } from '../../lib';
+import {
+  CapacityReservation,
+  Cloud,
+  Duration,
+  Gpu,
+  GpuInferenceCluster,
+  GpuNodePool,
+  MigLayout,
+  ObservabilityStack,
+  RemoteWrite,
+} from '../../lib';
 import { deployerCidr, ExampleCloud } from '../shared/cloud';
 import { ragData } from '../shared/rag-data';
 
@@ -30,6 +40,12 @@ export class AzureGpuClusterStack extends TerraformStack {
       description: 'Entra ID group object ids given cluster admin',
     });
 
+    // Reserved VMs bought outside Terraform: a capacity reservation group holding Standard_NC24ads_A100_v4.
+    const reservationGroup = new TerraformVariable(this, 'capacity_reservation_group_id', {
+      type: 'string',
+      description: 'Resource id of the capacity reservation group the reserved serving pool runs on',
+    });
+
     this.cluster = new GpuInferenceCluster(this, 'Gpu', {
       cloud: Cloud.azure({
         location: 'eastus2',
@@ -46,6 +62,13 @@ export class AzureGpuClusterStack extends TerraformStack {
         GpuNodePool.inference('nvl', { gpu: Gpu.H100_NVL_94GB, mig: MigLayout.uniform('3g.47gb'), maxNodes: 2 }),
         GpuNodePool.inference('small', { gpu: Gpu.T4, timeSlicing: 4, maxNodes: 6 }),
         GpuNodePool.training('train', { gpu: Gpu.A100_80GB, spot: true, maxNodes: 8 }),
+        // Paid for whether used or not: keep one node up, grow into the rest of the reservation.
+        GpuNodePool.inference('reserved', {
+          gpu: Gpu.A100_80GB,
+          minNodes: 1,
+          maxNodes: 2,
+          capacityReservation: CapacityReservation.azureGroup(reservationGroup.stringValue, { vmSize: 'Standard_NC24ads_A100_v4' }),
+        }),
       ],
     });
     // The same monitoring as on AWS, through the same cluster contract; long-term metrics go to Azure
