@@ -1,4 +1,5 @@
 import { Duration } from '../core/duration';
+import { PlatformLabels } from '../core/node-pool';
 import { ClusterMetrics, DcgmMetrics, NeuronMetrics, VllmMetrics } from './metrics';
 
 /** Thresholds of the platform alerts; the serving ones are the latency/queue SLOs. */
@@ -83,33 +84,82 @@ const ACCELERATOR_RESOURCES = `${NVIDIA_RESOURCES}|aws_amazon_com_neuron`;
 // remapping events (63, 64), NVLink error (74), GPU fallen off the bus (79), contained/uncontained ECC (94, 95).
 const FATAL_XIDS = [48, 63, 64, 74, 79, 94, 95];
 
+/** The kube_node_labels label holding a node's pool (kube-state-metrics sanitises the key). */
+const POOL_LABEL = `label_${PlatformLabels.POOL.replace(/[^A-Za-z0-9]/g, '_')}`;
+
+/**
+ * `expr` (per node) with the node's pool as a `pool` label, from kube_node_labels. Every node has one
+ * kube_node_labels series, so a node outside the platform's pools keeps its alert, with an empty pool.
+ */
+export function withPool(expr: string): string {
+  const pools = `max by (node, pool) (label_replace(${ClusterMetrics.NODE_LABELS}, "pool", "$1", "${POOL_LABEL}", "(.*)"))`;
+  return `(${expr}) * on (node) group_left (pool) ${pools}`;
+}
+
+/**
+ * GPU health from DCGM: hardware XIDs, uncorrectable (double-bit) ECC, failed or pending row remaps,
+ * NVLink errors. Each alert names the node and its pool; the runbook: EKS node auto repair (with the node
+ * monitoring agent) reboots or replaces the node, AKS node auto-repair acts only on NotReady nodes, so
+ * on AKS (and for a GPU that keeps failing) cordon, drain and reimage or delete the node.
+ */
+export function gpuHealthAlertRules(): AlertRule[] {
+  const D = DcgmMetrics;
+  const on = 'on {{ $labels.node }} (pool {{ $labels.pool }})';
+  // Per GPU, any of `metrics` grew in 10 minutes. `or` between the comparisons, not inside one sum: the
+  // counters share their labels, so `a or b` would keep a's zero and hide b's errors.
+  const grew = (...metrics: string[]) => metrics.map((m) => `sum by (node, gpu, UUID) (increase(${m}[10m])) > 0`).join(' or ');
+  return [
+    {
+      alert: 'GpuXidErrorFatal',
+      expr: withPool(`max by (node, gpu, UUID) (${FATAL_XIDS.map((x) => `${D.XID_ERRORS} == ${x}`).join(' or ')})`),
+      pendingFor: '',
+      severity: 'critical',
+      summary: `GPU {{ $labels.gpu }} ${on} reported hardware XID {{ $value }}; drain the node and reset or replace the GPU`,
+    },
+    {
+      alert: 'GpuXidError',
+      expr: withPool(`max by (node, gpu, UUID) (${D.XID_ERRORS}) > 0`),
+      pendingFor: '',
+      severity: 'warning',
+      summary: `GPU {{ $labels.gpu }} ${on} reported XID {{ $value }}`,
+    },
+    {
+      alert: 'GpuEccDoubleBitErrors',
+      expr: withPool(grew(D.ECC_DBE_VOL_TOTAL, D.RETIRED_DBE)),
+      pendingFor: '',
+      severity: 'critical',
+      summary: `GPU {{ $labels.gpu }} ${on} had uncorrectable (double-bit) ECC errors in 10 minutes; drain the node and reset or replace the GPU`,
+    },
+    {
+      alert: 'GpuRowRemapFailure',
+      expr: withPool(`max by (node, gpu, UUID) (${D.ROW_REMAP_FAILURE}) > 0`),
+      pendingFor: '',
+      severity: 'critical',
+      summary: `GPU {{ $labels.gpu }} ${on} could not remap a failing memory row; it needs replacement`,
+    },
+    {
+      alert: 'GpuUncorrectableRowsRemapped',
+      expr: withPool(grew(D.UNCORRECTABLE_REMAPPED_ROWS)),
+      pendingFor: '',
+      severity: 'warning',
+      summary: `GPU {{ $labels.gpu }} ${on} remapped memory rows after uncorrectable errors; the remap takes effect at the next GPU reset, drain and reboot the node`,
+    },
+    {
+      alert: 'GpuNvlinkErrors',
+      expr: withPool(grew(D.NVLINK_CRC_FLIT_ERRORS, D.NVLINK_CRC_DATA_ERRORS, D.NVLINK_RECOVERY_ERRORS)),
+      pendingFor: '10m',
+      severity: 'warning',
+      summary: `GPU {{ $labels.gpu }} ${on} keeps reporting NVLink CRC or recovery errors; multi-GPU jobs there slow down or fail, drain the node and check the NVLink fabric`,
+    },
+  ];
+}
+
 /** Alerts on NVIDIA GPUs, from DCGM and kube-state-metrics. */
 export function gpuAlertRules(t: ResolvedAlertThresholds): AlertRule[] {
   const D = DcgmMetrics;
   const gpuNodes = `max by (node) (${ClusterMetrics.NODE_STATUS_CAPACITY}{resource=~"${NVIDIA_RESOURCES}"}) > 0`;
   return [
-    {
-      alert: 'GpuXidErrorFatal',
-      expr: `max by (node, gpu, UUID) (${FATAL_XIDS.map((x) => `${D.XID_ERRORS} == ${x}`).join(' or ')})`,
-      pendingFor: '',
-      severity: 'critical',
-      summary:
-        'GPU {{ $labels.gpu }} on {{ $labels.node }} reported hardware XID {{ $value }}; drain the node and reset or replace the GPU',
-    },
-    {
-      alert: 'GpuXidError',
-      expr: `max by (node, gpu, UUID) (${D.XID_ERRORS}) > 0`,
-      pendingFor: '',
-      severity: 'warning',
-      summary: 'GPU {{ $labels.gpu }} on {{ $labels.node }} reported XID {{ $value }}',
-    },
-    {
-      alert: 'GpuRowRemapFailure',
-      expr: `max by (node, gpu, UUID) (${D.ROW_REMAP_FAILURE}) > 0`,
-      pendingFor: '',
-      severity: 'critical',
-      summary: 'GPU {{ $labels.gpu }} on {{ $labels.node }} could not remap a failing memory row; it needs replacement',
-    },
+    ...gpuHealthAlertRules(),
     {
       alert: 'GpuMemoryHigh',
       expr: `max by (node, gpu, UUID, GPU_I_ID) (${D.FB_USED} / (${D.FB_USED} + ${D.FB_FREE})) * 100 > ${t.gpuMemoryPercent}`,

@@ -2,6 +2,7 @@ import { IAcceleratorCluster } from '../core/cluster';
 import { gpuNodeTolerations } from '../private/tolerations';
 import { NODE_LABEL, poolsAffinity, SCRAPE_INTERVAL } from './scrape';
 import { AcceleratorKind } from '../gpu/accelerator';
+import { dcgmCountersCsv } from '../addons/gpu-operator/dcgm-counters';
 
 /** Kind of DCGM exporter source. */
 export enum DcgmExporterKind {
@@ -65,5 +66,7 @@ export function standaloneDcgmValues(cluster: IAcceleratorCluster): { [key: stri
     tolerations: gpuNodeTolerations(cluster),
     affinity: poolsAffinity(cluster.acceleratorPools.filter((p) => p.accelerator === AcceleratorKind.NVIDIA_GPU)),
     serviceMonitor: { enabled: true, interval: SCRAPE_INTERVAL, honorLabels: true, relabelings: [NODE_LABEL] },
+    // Replaces the chart's default list (its ConfigMap, mounted as default-counters.csv).
+    customMetrics: dcgmCountersCsv(),
   };
 }

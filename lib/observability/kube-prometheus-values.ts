@@ -1,4 +1,5 @@
 import { IPlatformCluster } from '../core/cluster';
+import { PlatformLabels } from '../core/node-pool';
 import { COST_NODE_LABELS, COST_POD_LABELS } from './cost-rules';
 
 /** Service account of Prometheus, fixed so a cloud identity can be bound to it before the chart runs. */
@@ -95,11 +96,15 @@ export function kubePrometheusValues(i: KubePrometheusValuesInput): { [key: stri
         deployment: { ...placement },
       },
     },
-    // The cost rules join pods to their node's pool and instance type, and to their served model, through
-    // kube_node_labels and kube_pod_labels, which carry only the labels allowed here.
+    // kube_node_labels and kube_pod_labels carry only the labels allowed here: the cost rules join pods to
+    // their node's pool and instance type and to their served model; the GPU health alerts name the pool
+    // (and role) of a failing node.
     'kube-state-metrics': {
       ...placement,
-      metricLabelsAllowlist: [`nodes=[${COST_NODE_LABELS.join(',')}]`, `pods=[${COST_POD_LABELS.join(',')}]`],
+      metricLabelsAllowlist: [
+        `nodes=[${[...new Set([...COST_NODE_LABELS, PlatformLabels.POOL, PlatformLabels.ROLE])].sort().join(',')}]`,
+        `pods=[${COST_POD_LABELS.join(',')}]`,
+      ],
     },
     // node-exporter reads the host (hostNetwork, hostPID, hostPath /, /proc, /sys): Pod Security
     // 'privileged' only, so it runs in the node agents' namespace and the release's stays 'restricted'.

@@ -4,9 +4,8 @@
  * exporter metric fails a test instead of silently emptying a panel.
  *
  * Sources, checked by hand against the exporters:
- * - DCGM: metrics enabled in BOTH dcgm-exporter's chart metrics ConfigMap (4.8.x) and the
- *   dcp-metrics-included.csv the GPU operator's exporter loads; names are DCGM field names, counters
- *   carry no `_total` suffix.
+ * - DCGM: fields of the CSV the library gives both exporters (addons/gpu-operator/dcgm-counters.ts);
+ *   names are DCGM field names, counters carry no `_total` suffix.
  * - vLLM: the v1 engine's Prometheus logger (0.11+); two older names it replaced are kept as LEGACY so
  *   queries can fall back with `or` for servers still on older releases.
  * - Neuron: neuron-monitor's Prometheus front end (neuron-monitor-prometheus.py).
@@ -77,6 +76,16 @@ export class DcgmMetrics {
   public static readonly ROW_REMAP_FAILURE = 'DCGM_FI_DEV_ROW_REMAP_FAILURE';
   /** Rows remapped for uncorrectable errors (counter). */
   public static readonly UNCORRECTABLE_REMAPPED_ROWS = 'DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS';
+  /** Double-bit (uncorrectable) volatile ECC errors since the last driver load (counter). */
+  public static readonly ECC_DBE_VOL_TOTAL = 'DCGM_FI_DEV_ECC_DBE_VOL_TOTAL';
+  /** Pages retired for double-bit errors, on GPUs before Ampere (counter). */
+  public static readonly RETIRED_DBE = 'DCGM_FI_DEV_RETIRED_DBE';
+  /** NVLink flow-control CRC errors (counter). */
+  public static readonly NVLINK_CRC_FLIT_ERRORS = 'DCGM_FI_DEV_NVLINK_CRC_FLIT_ERROR_COUNT_TOTAL';
+  /** NVLink data CRC errors (counter). */
+  public static readonly NVLINK_CRC_DATA_ERRORS = 'DCGM_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL';
+  /** NVLink link recoveries (counter). */
+  public static readonly NVLINK_RECOVERY_ERRORS = 'DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL';
   /** PCIe replays (counter). */
   public static readonly PCIE_REPLAY_COUNTER = 'DCGM_FI_DEV_PCIE_REPLAY_COUNTER';
   /** NVLink bandwidth over all lanes (counter). */
@@ -174,6 +183,11 @@ const ROWS: Row[] = [
   [DcgmMetrics.XID_ERRORS, G, MetricSource.DCGM],
   [DcgmMetrics.ROW_REMAP_FAILURE, G, MetricSource.DCGM],
   [DcgmMetrics.UNCORRECTABLE_REMAPPED_ROWS, C, MetricSource.DCGM],
+  [DcgmMetrics.ECC_DBE_VOL_TOTAL, C, MetricSource.DCGM],
+  [DcgmMetrics.RETIRED_DBE, C, MetricSource.DCGM],
+  [DcgmMetrics.NVLINK_CRC_FLIT_ERRORS, C, MetricSource.DCGM],
+  [DcgmMetrics.NVLINK_CRC_DATA_ERRORS, C, MetricSource.DCGM],
+  [DcgmMetrics.NVLINK_RECOVERY_ERRORS, C, MetricSource.DCGM],
   [DcgmMetrics.PCIE_REPLAY_COUNTER, C, MetricSource.DCGM],
   [DcgmMetrics.NVLINK_BANDWIDTH_TOTAL, C, MetricSource.DCGM],
   [DcgmMetrics.PROF_GR_ENGINE_ACTIVE, G, MetricSource.DCGM, true],

@@ -5,6 +5,7 @@ import { gpuNodeTolerations } from '../../private/tolerations';
 import { GpuNodePool, NodePoolRole, PlatformLabels } from '../../core/node-pool';
 import { toYaml } from '../../private/yaml';
 import { ChartOverrides, Charts, HelmAddon } from '../chart';
+import { DCGM_METRICS_CONFIG_MAP, dcgmCountersCsv } from './dcgm-counters';
 import { PlatformNamespace, PodSecurityLevel } from '../namespace';
 
 /** Options of the GPU operator add-on. */
@@ -123,7 +124,13 @@ export function gpuOperatorValues(cluster: IAcceleratorCluster, nodePools: GpuNo
       worker: { tolerations: gpuNodeTolerations(cluster) },
     },
     // Scraping is configured by the observability stack, which also installs the ServiceMonitor CRD.
-    dcgmExporter: { enabled: true, serviceMonitor: { enabled: false } },
+    // The platform's field list (health counters the defaults leave out): the operator creates the
+    // ConfigMap and points the exporter at it (DCGM_EXPORTER_COLLECTORS).
+    dcgmExporter: {
+      enabled: true,
+      serviceMonitor: { enabled: false },
+      config: { name: DCGM_METRICS_CONFIG_MAP, create: true, data: dcgmCountersCsv() },
+    },
   };
 
   // Lists replace the chart's defaults (which tolerate only a control-plane taint that managed clusters

@@ -1,0 +1,94 @@
+import { PlatformLabels } from '../../lib';
+import { DCGM_COUNTERS, DCGM_METRICS_CONFIG_MAP, dcgmCountersCsv } from '../../lib/addons/gpu-operator/dcgm-counters';
+import { gpuOperatorValues } from '../../lib/addons/gpu-operator/gpu-operator';
+import { gpuHealthAlertRules, prometheusRuleGroups, resolveAlertThresholds } from '../../lib/observability/alerts';
+import { standaloneDcgmValues } from '../../lib/observability/dcgm';
+import { kubePrometheusValues } from '../../lib/observability/kube-prometheus-values';
+import { ClusterMetrics, DcgmMetrics, MetricCatalog, MetricSource } from '../../lib/observability/metrics';
+import { awsStack } from '../helpers';
+import { awsCluster } from './fixtures';
+
+const thresholds = resolveAlertThresholds().resolved;
+const csvFields = new Set(DCGM_COUNTERS.map(([f]) => f));
+
+describe('DCGM health alerts name the node and the pool', () => {
+  const health = gpuHealthAlertRules();
+
+  test('XID, double-bit ECC, row remap and NVLink alerts exist, in the GPU group', () => {
+    expect(health.map((r) => r.alert)).toEqual([
+      'GpuXidErrorFatal',
+      'GpuXidError',
+      'GpuEccDoubleBitErrors',
+      'GpuRowRemapFailure',
+      'GpuUncorrectableRowsRemapped',
+      'GpuNvlinkErrors',
+    ]);
+    const gpu = prometheusRuleGroups(thresholds, { nvidia: true, neuron: false }).find((g) => g.name === 'ai-platform.gpu')!;
+    expect(gpu.rules.map((r: any) => r.alert)).toEqual(expect.arrayContaining(health.map((r) => r.alert)));
+  });
+
+  test.each(health.map((r) => [r.alert, r]))('%s joins kube_node_labels on node for the pool', (_n, r: any) => {
+    expect(r.expr).toContain(
+      `* on (node) group_left (pool) max by (node, pool) (label_replace(${ClusterMetrics.NODE_LABELS}, "pool", "$1", "label_ai_platform_dev_pool", "(.*)"))`,
+    );
+    expect(r.summary).toContain('{{ $labels.node }}');
+    expect(r.summary).toContain('{{ $labels.pool }}');
+  });
+
+  test('counter alerts look at increases, each counter on its own (an `or` inside one sum would hide one)', () => {
+    const nvlink = health.find((r) => r.alert === 'GpuNvlinkErrors')!.expr;
+    for (const m of [DcgmMetrics.NVLINK_CRC_FLIT_ERRORS, DcgmMetrics.NVLINK_CRC_DATA_ERRORS, DcgmMetrics.NVLINK_RECOVERY_ERRORS]) {
+      expect(nvlink).toContain(`sum by (node, gpu, UUID) (increase(${m}[10m])) > 0`);
+    }
+    expect(health.find((r) => r.alert === 'GpuEccDoubleBitErrors')!.expr).toContain(`increase(${DcgmMetrics.ECC_DBE_VOL_TOTAL}[10m])`);
+  });
+});
+
+describe('the series the alerts read exist', () => {
+  test('every DCGM metric of the catalog is in the CSV both exporters load', () => {
+    const dcgm = MetricCatalog.all().filter((m) => m.source === MetricSource.DCGM);
+    expect(dcgm.map((m) => m.name).filter((n) => !csvFields.has(n))).toEqual([]);
+  });
+
+  test('every DCGM field the health alerts use is in the CSV', () => {
+    const used = gpuHealthAlertRules().flatMap((r) => MetricCatalog.metricNamesIn(r.expr));
+    expect(used.filter((n) => n.startsWith('DCGM_') && !csvFields.has(n))).toEqual([]);
+    expect(used).toContain(ClusterMetrics.NODE_LABELS);
+  });
+
+  test('the CSV is the exporter format: field, type, help', () => {
+    const lines = dcgmCountersCsv()
+      .split('\n')
+      .filter((l) => !l.startsWith('#'));
+    expect(lines.length).toBe(DCGM_COUNTERS.length);
+    for (const l of lines) expect(l).toMatch(/^DCGM_FI_[A-Z0-9_]+, (gauge|counter), \S.*$/);
+  });
+
+  test("the GPU operator's exporter and the standalone chart load it", () => {
+    const stack = awsStack();
+    const cluster = awsCluster(stack);
+    const values = gpuOperatorValues(cluster, cluster.nodePools);
+    expect(values.dcgmExporter.config).toEqual({ name: DCGM_METRICS_CONFIG_MAP, create: true, data: dcgmCountersCsv() });
+    expect(standaloneDcgmValues(cluster).customMetrics).toBe(dcgmCountersCsv());
+  });
+
+  test('kube-state-metrics exports the pool label on kube_node_labels', () => {
+    const stack = awsStack();
+    const v = kubePrometheusValues({
+      cluster: awsCluster(stack),
+      retention: '15d',
+      storageGib: 50,
+      storageClassName: 'gp3',
+      grafanaStorageGib: 10,
+      defaultDashboards: false,
+      grafanaAdminSecret: 'grafana-admin',
+      serviceMonitors: [],
+      podMonitors: [],
+      ruleGroups: [],
+      remoteWrite: [],
+      serviceAccountAnnotations: {},
+      podLabels: {},
+    } as any);
+    expect(v['kube-state-metrics'].metricLabelsAllowlist).toEqual([`nodes=[${PlatformLabels.POOL},${PlatformLabels.ROLE}]`]);
+  });
+});
