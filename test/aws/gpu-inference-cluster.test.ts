@@ -155,7 +155,7 @@ describe('GpuInferenceCluster on AWS', () => {
       Object.values(resources(doc, 'aws_eks_addon'))
         .map((a: any) => a.addon_name)
         .sort(),
-    ).toEqual(['aws-ebs-csi-driver', 'coredns', 'eks-pod-identity-agent', 'kube-proxy', 'vpc-cni']);
+    ).toEqual(['aws-ebs-csi-driver', 'coredns', 'eks-node-monitoring-agent', 'eks-pod-identity-agent', 'kube-proxy', 'vpc-cni']);
   });
 
   test('inference and training priority classes', () => {
