@@ -9,7 +9,8 @@ import { isToken, shown, validateAwsTags, validateIds, validateNetworkCidr, vali
 import { EksClusterAutoscaler } from './cluster-autoscaler';
 import { EksPlatformCluster } from './eks-cluster';
 import { EndpointAccess } from './endpoint-access';
-import { selectAwsInstances, validateAwsReservation } from './instance-selection';
+import { validateAwsReservation } from './capacity-reservation';
+import { selectAwsInstances } from './instance-selection';
 import { AwsNetwork } from './network';
 import { NeuronDevicePlugin } from './neuron';
 

@@ -29,7 +29,9 @@ import { awsContext } from './account';
 import { EBS_CSI_DRIVER, EBS_CSI_SERVICE_ACCOUNT, addGp3StorageClass, ebsCsiDriverAddon } from './ebs-csi';
 import { encryptedLogGroup, logKey } from './encrypted-log-group';
 import { EndpointAccess } from './endpoint-access';
+import { subnetsInZone } from './capacity-reservation';
 import { selectAwsInstances } from './instance-selection';
+import { nodeMonitoringAgent } from './node-monitoring-agent';
 import { EksNodeGroupPool, EksAmiType } from './node-group';
 import { PodIdentityBinding, podIdentityRoleName } from './pod-identity';
 import { grantEksNamespaceAdmin } from './namespace-admin';
@@ -41,7 +43,6 @@ const dataAwsIamSessionContextLib = lazyModule<typeof import('@cdktf/provider-aw
   '@cdktf/provider-aws/lib/data-aws-iam-session-context',
 );
 const dataAwsSubnetLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-subnet')>('@cdktf/provider-aws/lib/data-aws-subnet');
-const dataAwsSubnetsLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-subnets')>('@cdktf/provider-aws/lib/data-aws-subnets');
 const eksAccessEntryLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-access-entry')>('@cdktf/provider-aws/lib/eks-access-entry');
 const eksAccessPolicyAssociationLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-access-policy-association')>(
   '@cdktf/provider-aws/lib/eks-access-policy-association',
@@ -53,13 +54,6 @@ const iamRolePolicyAttachmentLib = lazyModule<typeof import('@cdktf/provider-aws
   '@cdktf/provider-aws/lib/iam-role-policy-attachment',
 );
 const securityGroupLib = lazyModule<typeof import('@cdktf/provider-aws/lib/security-group')>('@cdktf/provider-aws/lib/security-group');
-
-/**
- * The pinned eks-node-monitoring-agent add-on (aws/eks-node-monitoring-agent v1.7.0, 2026-08: its
- * configuration schema has dcgmAgent.tolerations; `aws eks describe-addon-versions --addon-name
- * eks-node-monitoring-agent` lists the builds a cluster version takes).
- */
-export const NODE_MONITORING_AGENT_VERSION = 'v1.7.0-eksbuild.1';
 
 /** Label cluster-autoscaler's AWS provider reads to wait until a new node's GPUs are allocatable. */
 export const AWS_GPU_LABEL = 'k8s.amazonaws.com/accelerator';
@@ -314,24 +308,8 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
     });
 
     const repair = props.nodeAutoRepair ?? false;
-    if (repair && spec.nodePools.length) {
-      // Reports GPU (DCGM, XID), Neuron, kernel, network, storage and runtime faults as node conditions
-      // (AcceleratedHardwareReady, ...) that node auto repair acts on. Its DaemonSets must run on the
-      // tainted accelerator nodes: the DCGM host engine tolerates no taint by default.
-      this.nodeMonitoringAgent = new (eksAddonLib().EksAddon)(this, 'Addon-eks-node-monitoring-agent', {
-        clusterName: this.cluster.name,
-        addonName: 'eks-node-monitoring-agent',
-        addonVersion: NODE_MONITORING_AGENT_VERSION,
-        configurationValues: JSON.stringify({
-          nodeAgent: { tolerations: [{ operator: 'Exists' }] },
-          dcgmAgent: { tolerations: [{ operator: 'Exists' }] },
-        }),
-        resolveConflictsOnCreate: 'OVERWRITE',
-        resolveConflictsOnUpdate: 'OVERWRITE',
-        tags,
-        dependsOn: [system.nodeGroup],
-      });
-    }
+    // Accelerator faults become node conditions that node auto repair acts on.
+    if (repair && spec.nodePools.length) this.nodeMonitoringAgent = nodeMonitoringAgent(this, this.cluster.name, tags, [system.nodeGroup]);
 
     for (const pool of spec.nodePools) {
       const shape = selectAwsInstances(pool).shape!;
@@ -342,7 +320,7 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
         nodeGroupName: pool.name,
         nodeRoleArn: this.nodeRole.arn,
         subnetIds: reservation?.availabilityZone
-          ? this.subnetsInZone(`Pool-${pool.name}-Subnets`, props.privateSubnetIds, reservation.availabilityZone)
+          ? subnetsInZone(this, `Pool-${pool.name}-Subnets`, props.privateSubnetIds, reservation.availabilityZone)
           : props.privateSubnetIds,
         capacityReservation: reservation,
         nodeRepair: repair,
@@ -401,16 +379,6 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
     return this.spec.nodePools.map((p) =>
       acceleratorPoolInfo(p, this.poolLabels(p), this.poolTaints(p), this.poolCapacity(p), selectAwsInstances(p).shape?.instanceTypes),
     );
-  }
-
-  /** The subnets among `subnetIds` in `zone` (a reservation's), read at plan time. */
-  private subnetsInZone(id: string, subnetIds: string[], zone: string): string[] {
-    return new (dataAwsSubnetsLib().DataAwsSubnets)(this, id, {
-      filter: [
-        { name: 'subnet-id', values: subnetIds },
-        { name: 'availability-zone', values: [zone] },
-      ],
-    }).ids;
   }
 
   /** The labels nodes of `pool` carry: the platform's own plus the accelerator label cluster-autoscaler reads. */

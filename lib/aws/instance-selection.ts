@@ -1,6 +1,4 @@
 import { Gpu } from '../gpu';
-import { CapacityReservationKind } from '../core/capacity-reservation';
-import { CloudProvider } from '../core/cluster';
 import { GpuNodePool, NodePoolRole } from '../core/node-pool';
 
 /** Instance types chosen for a pool and the accelerators on each node. */
@@ -48,27 +46,4 @@ export function selectAwsInstances(pool: GpuNodePool): { shape?: AwsPoolShape; e
   const same = offers.filter((o) => o.acceleratorCount === count).map((o) => o.instanceType);
   const instanceTypes = pool.spot && pool.role !== NodePoolRole.NEURON ? same : [same[0]];
   return { shape: { instanceTypes, acceleratorsPerNode: count }, errors: [] };
-}
-
-/** What a managed node group cannot do with the pool's reservation. */
-export function validateAwsReservation(pool: GpuNodePool): string[] {
-  const r = pool.capacityReservation;
-  if (!r) return [];
-  const p = `nodePools[${pool.name}].capacityReservation`;
-  if (r.cloud !== CloudProvider.AWS) {
-    return [
-      `${p} ${r.kind} is an ${r.cloud} reservation on an AWS cluster; use CapacityReservation.ec2(…), .ec2ResourceGroup(…), .ec2Open() or .ec2CapacityBlock(…)`,
-    ];
-  }
-  // The group spans every subnet it is given; instances launched in another zone cannot use a
-  // reservation there (EKS docs: give a Capacity Block group only the reservation zone's subnet).
-  if (
-    (r.kind === CapacityReservationKind.EC2_TARGETED || r.kind === CapacityReservationKind.EC2_CAPACITY_BLOCK) &&
-    r.availabilityZone === undefined
-  ) {
-    return [
-      `${p}.availabilityZone undefined spreads the node group over every zone, where instances outside the reservation's zone fail to launch; set the reservation's zone, e.g. 'us-east-1a'`,
-    ];
-  }
-  return [];
 }

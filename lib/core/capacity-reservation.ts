@@ -184,3 +184,55 @@ export class CapacityReservation {
     return out;
   }
 }
+
+/** What of a pool bears on its reservation. */
+export interface ReservedPoolShape {
+  /** Spot capacity. */
+  readonly spot: boolean;
+  /**
+   * Fewest nodes.
+   * @default - unknown (a token)
+   */
+  readonly minNodes?: number;
+  /** The instance types (or VM size) the pool names; empty when it names none. */
+  readonly instanceTypes: string[];
+}
+
+/**
+ * What cannot work with a pool's reservation, whatever the cloud or provisioner; each message reads
+ * `<p>.<prop> <value> …; <fix>`.
+ */
+export function reservedPoolProblems(p: string, r: CapacityReservation, pool: ReservedPoolShape): string[] {
+  const out = r.validate(`${p}.capacityReservation`);
+  if (pool.spot) {
+    out.push(
+      `${p}.spot true cannot run on capacityReservation ${r.kind}: reserved capacity is On-Demand capacity; set spot: false, or drop capacityReservation`,
+    );
+  }
+  // EKS upgrades a Capacity Block node group only at desired size 0, and scales it to 0 itself 40
+  // minutes before the block ends (EC2 reclaims the instances 30 minutes before): a floor above 0 holds
+  // nodes against both. Nodes come when the autoscaler (or a scheduled action) asks inside the window.
+  if (r.kind === CapacityReservationKind.EC2_CAPACITY_BLOCK && pool.minNodes !== undefined && pool.minNodes > 0) {
+    out.push(
+      `${p}.minNodes ${pool.minNodes} on a Capacity Block keeps nodes the block reclaims at its end and blocks node group upgrades (EKS needs desired size 0); use minNodes: 0 and let the autoscaler scale up inside the block's window`,
+    );
+  }
+  // A reservation holds one instance type: a targeted one (or a block) launches nothing else.
+  const types = pool.instanceTypes;
+  const single = r.kind === CapacityReservationKind.EC2_TARGETED || r.kind === CapacityReservationKind.EC2_CAPACITY_BLOCK;
+  if (single && types.length > 1) {
+    out.push(
+      `${p}.instanceTypes ${JSON.stringify(types)} name several types, but capacityReservation ${r.kind} holds one; name only the reserved type`,
+    );
+  }
+  const reserved = r.instanceType;
+  if (reserved !== undefined && !Token.isUnresolved(reserved) && r.guaranteed && r.kind !== CapacityReservationKind.EC2_RESOURCE_GROUP) {
+    const other = types.filter((t) => !Token.isUnresolved(t) && t !== reserved);
+    if (other.length) {
+      out.push(
+        `${p}.instanceType ${shown(other[0])} is not the reserved ${shown(reserved)} of capacityReservation ${r.kind}; use ${shown(reserved)}, or leave the pool's type unset`,
+      );
+    }
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 import { Token } from 'cdktf';
 import { AcceleratorKind, Gpu, MigLayout, MigLayoutKind, validateTimeSlicing } from '../gpu';
 import type { AcceleratorPoolInfo } from './cluster';
-import { CapacityReservation, CapacityReservationKind } from './capacity-reservation';
+import { CapacityReservation, CapacityReservationKind, reservedPoolProblems } from './capacity-reservation';
 import { shown, validateLabels } from '../private/validation';
 import { PoolMarket, PoolPricing } from './pool-pricing';
 
@@ -289,7 +289,15 @@ export class GpuNodePool {
     if (!Token.isUnresolved(this.diskSizeGib) && (!Number.isInteger(this.diskSizeGib) || this.diskSizeGib < 50 || this.diskSizeGib > 16384))
       out.push(`${p}.diskSizeGib ${this.diskSizeGib} is out of range; use 50-16384 GiB`);
     if (this.pricing) out.push(...this.pricing.validate(p, this.spot));
-    out.push(...this.validateReservation(p, minKnown));
+    if (this.capacityReservation) {
+      out.push(
+        ...reservedPoolProblems(p, this.capacityReservation, {
+          spot: this.spot,
+          minNodes: minKnown ? this.minNodes : undefined,
+          instanceTypes: this.instanceTypes ?? [],
+        }),
+      );
+    }
     if (this.role === NodePoolRole.NEURON) {
       if (!this.gpu) {
         const types = Gpu.all()
@@ -318,44 +326,6 @@ export class GpuNodePool {
     }
     if (this.mig) out.push(...this.mig.validate(gpu).map((m) => `${p}.mig ${m}`));
     if (this.timeSlicing !== undefined) out.push(...validateTimeSlicing(gpu, this.timeSlicing).map((m) => `${p}.timeSlicing ${m}`));
-    return out;
-  }
-
-  /** What cannot work with the pool's reservation, whatever the cloud or provisioner. */
-  private validateReservation(p: string, minKnown: boolean): string[] {
-    const r = this.capacityReservation;
-    if (!r) return [];
-    const out = r.validate(`${p}.capacityReservation`);
-    if (this.spot) {
-      out.push(
-        `${p}.spot true cannot run on capacityReservation ${r.kind}: reserved capacity is On-Demand capacity; set spot: false, or drop capacityReservation`,
-      );
-    }
-    // EKS upgrades a Capacity Block node group only at desired size 0, and scales it to 0 itself 40
-    // minutes before the block ends (EC2 reclaims the instances 30 minutes before): a floor above 0 holds
-    // nodes against both. Nodes come when the autoscaler (or a scheduled action) asks inside the window.
-    if (r.kind === CapacityReservationKind.EC2_CAPACITY_BLOCK && minKnown && this.minNodes > 0) {
-      out.push(
-        `${p}.minNodes ${this.minNodes} on a Capacity Block keeps nodes the block reclaims at its end and blocks node group upgrades (EKS needs desired size 0); use minNodes: 0 and let the autoscaler scale up inside the block's window`,
-      );
-    }
-    // A reservation holds one instance type: a targeted one (or a block) launches nothing else.
-    const types = this.instanceTypes ?? [];
-    const single = r.kind === CapacityReservationKind.EC2_TARGETED || r.kind === CapacityReservationKind.EC2_CAPACITY_BLOCK;
-    if (single && types.length > 1) {
-      out.push(
-        `${p}.instanceTypes ${JSON.stringify(types)} name several types, but capacityReservation ${r.kind} holds one; name only the reserved type`,
-      );
-    }
-    const reserved = r.instanceType;
-    if (reserved !== undefined && !Token.isUnresolved(reserved) && r.guaranteed && r.kind !== CapacityReservationKind.EC2_RESOURCE_GROUP) {
-      const other = types.filter((t) => !Token.isUnresolved(t) && t !== reserved);
-      if (other.length) {
-        out.push(
-          `${p}.instanceType ${shown(other[0])} is not the reserved ${shown(reserved)} of capacityReservation ${r.kind}; use ${shown(reserved)}, or leave the pool's type unset`,
-        );
-      }
-    }
     return out;
   }
 

@@ -1,0 +1,43 @@
+import { lazyModule } from '../private/lazy';
+import { Construct } from 'constructs';
+import { CapacityReservationKind } from '../core/capacity-reservation';
+import { CloudProvider } from '../core/cluster';
+import { GpuNodePool } from '../core/node-pool';
+
+const dataAwsSubnetsLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-subnets')>('@cdktf/provider-aws/lib/data-aws-subnets');
+
+/** What a managed node group cannot do with the pool's reservation. */
+export function validateAwsReservation(pool: GpuNodePool): string[] {
+  const r = pool.capacityReservation;
+  if (!r) return [];
+  const p = `nodePools[${pool.name}].capacityReservation`;
+  if (r.cloud !== CloudProvider.AWS) {
+    return [
+      `${p} ${r.kind} is an ${r.cloud} reservation on an AWS cluster; use CapacityReservation.ec2(…), .ec2ResourceGroup(…), .ec2Open() or .ec2CapacityBlock(…)`,
+    ];
+  }
+  // The group spans every subnet it is given; instances launched in another zone cannot use a
+  // reservation there (EKS docs: give a Capacity Block group only the reservation zone's subnet).
+  if (
+    (r.kind === CapacityReservationKind.EC2_TARGETED || r.kind === CapacityReservationKind.EC2_CAPACITY_BLOCK) &&
+    r.availabilityZone === undefined
+  ) {
+    return [
+      `${p}.availabilityZone undefined spreads the node group over every zone, where instances outside the reservation's zone fail to launch; set the reservation's zone, e.g. 'us-east-1a'`,
+    ];
+  }
+  return [];
+}
+
+/**
+ * The subnets among `subnetIds` in `zone` (a reservation's), read at plan time: ids from variables or
+ * another stack work, and a zone without a subnet gives an empty list (the node group then fails to create).
+ */
+export function subnetsInZone(scope: Construct, id: string, subnetIds: string[], zone: string): string[] {
+  return new (dataAwsSubnetsLib().DataAwsSubnets)(scope, id, {
+    filter: [
+      { name: 'subnet-id', values: subnetIds },
+      { name: 'availability-zone', values: [zone] },
+    ],
+  }).ids;
+}
