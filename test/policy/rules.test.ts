@@ -234,6 +234,8 @@ describe('rules across resources', () => {
     raw(stack, 'Fine', 'helm_release', {
       values: [
         'grafana:\n  admin:\n    existingSecret: grafana-admin\n    passwordKey: admin-password\n  token: ""\nserviceAccount:\n  automountServiceAccountToken: false\n',
+        // Karpenter's EC2NodeClass: IMDSv2 required is a switch, not a token.
+        'manifests:\n  - spec:\n      metadataOptions:\n        httpTokens: required\n',
       ],
       set: [{ name: 'auth.secretName', value: 'db-login' }],
       set_sensitive: [{ name: 'auth.password', value: 'from-a-variable' }],

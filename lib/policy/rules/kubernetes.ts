@@ -131,9 +131,12 @@ function defaultDenyRule(direction: 'Ingress' | 'Egress', level: SecurityRuleLev
   };
 }
 
-/** A suspicious key for a secret in Helm values, and names that only point at one. */
+/**
+ * A suspicious key for a secret in Helm values, and names that only point at one or hold none (`httpTokens`:
+ * EC2's IMDSv2 switch, `required`/`optional`, in Karpenter's EC2NodeClass metadata options).
+ */
 const SECRET_KEY = /(password|passwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential)s?$/i;
-const REFERENCE_KEY = /^existing|(name|ref|refs|file|path|enabled|create|mount|header|field|env|type|selector|keyref)$/i;
+const REFERENCE_KEY = /^existing|^httpTokens$|(name|ref|refs|file|path|enabled|create|mount|header|field|env|type|selector|keyref)$/i;
 const LITERAL_LINE = /^\s*(?:-\s+)?["']?([A-Za-z0-9_.-]+)["']?\s*:\s+(.+?)\s*$/;
 const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^\s/:@'"]+:([^\s/@'"]+)@/i;
 
