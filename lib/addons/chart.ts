@@ -37,6 +37,10 @@ export class Charts {
   );
   /** AWS Neuron device plugin and scheduler. */
   public static readonly NEURON: ChartRef = pinnedChart('neuron-helm-chart', 'oci://public.ecr.aws/neuron', '1.9.0');
+  /** Karpenter controller for EKS (its CRDs come from KARPENTER_CRD, so they upgrade with it). */
+  public static readonly KARPENTER: ChartRef = pinnedChart('karpenter', 'oci://public.ecr.aws/karpenter', '1.14.1');
+  /** Karpenter's CRDs as templates, which Helm upgrades (a chart's crds/ folder is installed once, never upgraded). */
+  public static readonly KARPENTER_CRD: ChartRef = pinnedChart('karpenter-crd', 'oci://public.ecr.aws/karpenter', '1.14.1');
   /** KEDA: event-driven autoscaling (ScaledObjects, TriggerAuthentications). */
   public static readonly KEDA: ChartRef = pinnedChart('keda', 'https://kedacore.github.io/charts', '2.20.2');
 }

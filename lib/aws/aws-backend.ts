@@ -13,6 +13,8 @@ import { validateAwsReservation } from './capacity-reservation';
 import { selectAwsInstances } from './instance-selection';
 import { AwsNetwork } from './network';
 import { NeuronDevicePlugin } from './neuron';
+import { GpuProvisioner } from './karpenter/gpu-provisioner';
+import { Karpenter } from './karpenter/karpenter';
 
 /** A VPC the cluster joins instead of creating one. */
 export interface ExistingVpc {
@@ -106,6 +108,13 @@ export interface AwsCloudOptions {
    */
   readonly clusterAutoscalerChart?: ChartOverrides;
   /**
+   * What provisions the accelerator pools: managed node groups scaled by cluster-autoscaler, or Karpenter
+   * (`GpuProvisioner.karpenter()`: NodePools with the same labels, taints and limits, launched for pending pods,
+   * spot interruptions handled through SQS). The system node group is a managed node group either way.
+   * @default GpuProvisioner.managedNodeGroups()
+   */
+  readonly gpuProvisioner?: GpuProvisioner;
+  /**
    * Version and values overrides of the Neuron (device plugin, scheduler, node problem detector) chart.
    * @default - the pinned version and the library's values
    */
@@ -164,6 +173,7 @@ export class AwsBackend implements ICloudBackend {
       out.push(`vpcFlowLogRetentionDays ${flowRetention} is not a CloudWatch retention; use one of ${LOG_RETENTION.join(', ')}`);
     }
     out.push(...validateSystemNodes(o.systemMinNodes ?? 2, o.systemMaxNodes ?? 4));
+    if (o.gpuProvisioner) out.push(...o.gpuProvisioner.validate(o.systemMinNodes ?? 2));
     out.push(...validateAwsTags('tags', spec.tags));
     if (o.existingVpc) out.push(...validateIds('existingVpc.privateSubnetIds', o.existingVpc.privateSubnetIds, 'subnet-0123456789abcdef0'));
     if (o.systemInstanceType !== undefined && !isToken(o.systemInstanceType) && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(o.systemInstanceType))
@@ -209,8 +219,14 @@ export class AwsBackend implements ICloudBackend {
     let networkDependables: ITerraformDependable[] = [];
     let vpcId: string | undefined;
     let vpcCidr: string | undefined;
+    const karpenter = o.gpuProvisioner?.isKarpenter ?? false;
     if (o.existingVpc) {
       subnets = o.existingVpc.privateSubnetIds;
+      if (karpenter && isToken(subnets)) {
+        Annotations.of(scope).addWarning(
+          `existingVpc.privateSubnetIds is a Terraform list, which Karpenter's node classes cannot name one by one at synth; they select subnets tagged 'karpenter.sh/discovery: ${spec.clusterName}': tag your private subnets so, or pass the ids as a list of strings`,
+        );
+      }
     } else {
       // With a data stack, the VPC outlives the cluster: databases, caches and file systems have their
       // network interfaces in its subnets.
@@ -223,6 +239,7 @@ export class AwsBackend implements ICloudBackend {
         flowLogRetentionDays: o.vpcFlowLogRetentionDays,
         retainFlowLogsOnDestroy: o.retainLogsOnDestroy,
         inDataStack: spec.dataStack !== undefined,
+        karpenterDiscovery: karpenter,
         tags: spec.tags,
       });
       subnets = network.privateSubnetIds;
@@ -231,7 +248,7 @@ export class AwsBackend implements ICloudBackend {
       vpcId = network.vpcId;
       vpcCidr = network.vpc.cidrBlock;
     }
-    if (spec.nodePools.length + 1 > 30) {
+    if (!karpenter && spec.nodePools.length + 1 > 30) {
       Annotations.of(scope).addWarning(
         `nodePools ${spec.nodePools.length} (+1 system) exceed EKS's default quota of 30 managed node groups per cluster; request a quota increase before deploying`,
       );
@@ -250,6 +267,8 @@ export class AwsBackend implements ICloudBackend {
       retainLogsOnDestroy: o.retainLogsOnDestroy ?? true,
       nodeAutoRepair: o.nodeAutoRepair ?? true,
       networkDependables,
+      gpuProvisioner: o.gpuProvisioner,
+      subnetsTaggedForKarpenter: karpenter && !o.existingVpc,
       vpcId,
       vpcCidr,
       unreachableBecause:
@@ -274,6 +293,20 @@ export class AwsBackend implements ICloudBackend {
       identity: autoscalerIdentity,
       chart: this.options.clusterAutoscalerChart,
     });
+    // With Karpenter the autoscaler still sizes the system group; Karpenter's nodes belong to no Auto Scaling
+    // group, so it neither sees nor scales them, and their pools need no scale-from-zero tags.
+    if (eks.karpenter) {
+      const karpenter = new Karpenter(spec.inClusterScope, 'Karpenter', {
+        cluster,
+        cloud: eks.karpenter,
+        pools: eks._karpenterPools(),
+        nodeClass: eks._karpenterNodeClass(),
+        chart: eks.gpuProvisioner.karpenterOptions.chart,
+        crdChart: eks.gpuProvisioner.karpenterOptions.crdChart,
+      });
+      // Add-ons created after this (GPU operator, serving) find their pools in place, and go before them on destroy.
+      eks.addAddonDependency(karpenter.nodePools.release);
+    }
     if (spec.nodePools.some((p) => p.role === NodePoolRole.NEURON)) {
       new NeuronDevicePlugin(spec.inClusterScope, 'Neuron', { cluster, chart: this.options.neuronChart });
     }

@@ -30,9 +30,17 @@ import { EBS_CSI_DRIVER, EBS_CSI_SERVICE_ACCOUNT, addGp3StorageClass, ebsCsiDriv
 import { encryptedLogGroup, logKey } from './encrypted-log-group';
 import { EndpointAccess } from './endpoint-access';
 import { subnetsInZone } from './capacity-reservation';
-import { selectAwsInstances } from './instance-selection';
+import { AwsPoolShape, selectAwsInstances } from './instance-selection';
 import { nodeMonitoringAgent } from './node-monitoring-agent';
 import { EksNodeGroupPool, EksAmiType } from './node-group';
+import { GpuProvisioner } from './karpenter/gpu-provisioner';
+import {
+  KARPENTER_DISCOVERY_TAG,
+  KARPENTER_NAMESPACE,
+  KARPENTER_SERVICE_ACCOUNT,
+  KarpenterCloudResources,
+} from './karpenter/karpenter-cloud';
+import { KarpenterNodeClassInput, KarpenterPoolInput } from './karpenter/manifests';
 import { PodIdentityBinding, podIdentityRoleName } from './pod-identity';
 import { grantEksNamespaceAdmin } from './namespace-admin';
 
@@ -106,7 +114,21 @@ export interface EksPlatformClusterProps {
    * @default - reachable
    */
   readonly unreachableBecause?: string;
+  /**
+   * What provisions the accelerator pools.
+   * @default GpuProvisioner.managedNodeGroups()
+   */
+  readonly gpuProvisioner?: GpuProvisioner;
+  /**
+   * The private subnets carry the `karpenter.sh/discovery` tag (the library created them with it); otherwise
+   * Karpenter's node classes select them by id.
+   * @default false
+   */
+  readonly subnetsTaggedForKarpenter?: boolean;
 }
+
+/** AWS managed policies of every node role. */
+const NODE_POLICIES = ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryPullOnly', 'AmazonEKS_CNI_Policy'];
 
 /**
  * An EKS cluster for AI workloads: secrets envelope-encrypted with a rotating KMS key, encrypted
@@ -146,7 +168,13 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
   public readonly nodeMonitoringAgent?: EksAddon;
   /** The deployer's cluster-admin access policy association; every in-cluster resource waits for it. */
   public readonly deployerAccess: EksAccessPolicyAssociation;
+  /** What provisions the accelerator pools. */
+  public readonly gpuProvisioner: GpuProvisioner;
+  /** Karpenter's cloud side (node role, instance profile, queue, controller identity), when it provisions the pools. */
+  public readonly karpenter?: KarpenterCloudResources;
   private readonly access: ClusterAccess;
+  private readonly subnetsTaggedForKarpenter: boolean;
+  private readonly privateSubnetIds: string[];
   private readonly shapes = new Map<string, number>();
   private readonly spec: ClusterSpec;
 
@@ -253,7 +281,7 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
       assumeRolePolicy: this.trust('NodeTrust', 'ec2.amazonaws.com').json,
       tags,
     });
-    const nodePolicies = ['AmazonEKSWorkerNodePolicy', 'AmazonEC2ContainerRegistryPullOnly', 'AmazonEKS_CNI_Policy'].map(
+    const nodePolicies = NODE_POLICIES.map(
       (p) =>
         new (iamRolePolicyAttachmentLib().IamRolePolicyAttachment)(this, `Node${p.replace(/[^A-Za-z0-9]/g, '')}`, {
           role: this.nodeRole.name,
@@ -311,9 +339,14 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
     // Accelerator faults become node conditions that node auto repair acts on.
     if (repair && spec.nodePools.length) this.nodeMonitoringAgent = nodeMonitoringAgent(this, this.cluster.name, tags, [system.nodeGroup]);
 
+    this.gpuProvisioner = props.gpuProvisioner ?? GpuProvisioner.managedNodeGroups();
+    this.subnetsTaggedForKarpenter = props.subnetsTaggedForKarpenter ?? false;
+    this.privateSubnetIds = props.privateSubnetIds;
     for (const pool of spec.nodePools) {
       const shape = selectAwsInstances(pool).shape!;
       this.shapes.set(pool.name, shape.acceleratorsPerNode);
+      // Karpenter's NodePools carry the same labels, taints and limits (see karpenterPools).
+      if (this.gpuProvisioner.isKarpenter) continue;
       const reservation = pool.capacityReservation;
       this.nodeGroups[pool.name] = new EksNodeGroupPool(this, `Pool-${pool.name}`, {
         clusterName: this.cluster.name,
@@ -345,6 +378,16 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
       privateSubnetIds: props.privateSubnetIds,
       nodeSecurityGroupId: this.cluster.vpcConfig.clusterSecurityGroupId,
     };
+    if (this.gpuProvisioner.isKarpenter) {
+      this.karpenter = new KarpenterCloudResources(this, 'Karpenter', {
+        clusterName: this.cluster.name,
+        literalClusterName: name,
+        clusterSecurityGroupId: this.cluster.vpcConfig.clusterSecurityGroupId,
+        nodePolicies: NODE_POLICIES,
+        identity: this.podIdentity(this, 'karpenter', { namespace: KARPENTER_NAMESPACE, serviceAccountName: KARPENTER_SERVICE_ACCOUNT }),
+        tags,
+      });
+    }
     this.dataServices = new AwsDataServices({ clusterName: name, network: this.network, tags, cluster: this, dataStack: spec.dataStack });
     this.apiEndpoint = this.cluster.endpoint;
     this.kubeconfigCommand = `aws eks update-kubeconfig --name ${this.cluster.name} --region ${this.region}`;
@@ -365,6 +408,47 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
     addGp3StorageClass(this.access, spec.inClusterScope, this.storageClassName, EBS_CSI_DRIVER, {
       'storageclass.kubernetes.io/is-default-class': 'true',
     });
+  }
+
+  /** Adds an in-cluster resource that later add-ons in its stack wait for (Karpenter's NodePools). */
+  public addAddonDependency(dependable: ITerraformDependable): void {
+    this.access.addDependency(dependable);
+  }
+
+  /**
+   * The pools as Karpenter provisions them: the shape, labels, taints and capacity the node group would have.
+   * @internal
+   */
+  public _karpenterPools(): KarpenterPoolInput[] {
+    return this.spec.nodePools.map((pool) => ({
+      pool,
+      shape: selectAwsInstances(pool).shape as AwsPoolShape,
+      labels: this.poolLabels(pool),
+      taints: this.poolTaints(pool),
+      capacity: this.poolCapacity(pool),
+    }));
+  }
+
+  /**
+   * What every EC2NodeClass of this cluster shares; only with Karpenter.
+   * @internal
+   */
+  public _karpenterNodeClass(): KarpenterNodeClassInput {
+    const k = this.karpenter;
+    if (!k) throw new Error(`${this.node.path}: gpuProvisioner is not Karpenter; _karpenterNodeClass() has nothing to describe`);
+    const discovery = { tags: { [KARPENTER_DISCOVERY_TAG]: this.cluster.name } };
+    const ids = this.privateSubnetIds;
+    return {
+      instanceProfileName: k.instanceProfile.name,
+      // Subnets the library created carry the discovery tag; a VPC brought along is not ours to tag, so its
+      // subnets are named by id (a Terraform list cannot be split at synth: then by tag, which synth warns of).
+      subnetSelectorTerms: this.subnetsTaggedForKarpenter || Token.isUnresolved(ids) ? [discovery] : ids.map((id) => ({ id })),
+      securityGroupSelectorTerms: [discovery],
+      amiAlias: this.gpuProvisioner.amiAlias,
+      tags: this.spec.tags,
+      spotFallbackToOnDemand: this.gpuProvisioner.karpenterOptions.spotFallbackToOnDemand ?? false,
+      consolidateAfter: this.gpuProvisioner.consolidateAfter,
+    };
   }
 
   public providers(scope: IConstruct): ClusterProviders {

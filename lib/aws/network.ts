@@ -68,6 +68,11 @@ export interface AwsNetworkProps {
    * @default false
    */
   readonly inDataStack?: boolean;
+  /**
+   * Tag the private subnets `karpenter.sh/discovery: <cluster>`, where Karpenter's node classes look for them.
+   * @default false
+   */
+  readonly karpenterDiscovery?: boolean;
   /** Tags for every resource. */
   readonly tags: { [key: string]: string };
 }
@@ -157,7 +162,12 @@ export class AwsNetwork extends Construct {
         vpcId: this.vpc.id,
         availabilityZone: az,
         cidrBlock: Fn.cidrsubnet(cidr, 3, i),
-        tags: { ...name(`private-${i}`), 'kubernetes.io/role/internal-elb': '1', [clusterTag]: 'shared' },
+        tags: {
+          ...name(`private-${i}`),
+          'kubernetes.io/role/internal-elb': '1',
+          [clusterTag]: 'shared',
+          ...(props.karpenterDiscovery ? { 'karpenter.sh/discovery': props.clusterName } : {}),
+        },
       });
       const rt = new (routeTableLib().RouteTable)(this, `PrivateRoutes${i}`, {
         vpcId: this.vpc.id,

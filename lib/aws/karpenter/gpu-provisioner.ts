@@ -1,0 +1,99 @@
+import { ChartOverrides } from '../../addons/chart';
+import { isToken, shown } from '../../private/validation';
+
+/** Options of Karpenter as the provisioner of a cluster's accelerator pools. */
+export interface KarpenterProvisionerOptions {
+  /**
+   * The EKS-optimized AMI release of every Karpenter node, as an EC2NodeClass alias (`al2023@v<date>`). Karpenter
+   * picks the NVIDIA or Neuron variant of that release by instance type. Pinned: a new release is a drift that
+   * replaces nodes, so it should be a reviewed change, not a Tuesday.
+   * @default 'al2023@v20260818'
+   */
+  readonly amiAlias?: string;
+  /**
+   * Let spot pools fall back to on-demand capacity when no spot capacity is found (Karpenter prefers spot when
+   * both are allowed). Nodes keep the pool's spot label and taint: the workload on them must still accept
+   * interruption.
+   * @default false
+   */
+  readonly spotFallbackToOnDemand?: boolean;
+  /**
+   * How long a node must stay empty before Karpenter removes it (GPU nodes are expensive, but image pulls make
+   * them slow to come back), as a Go duration.
+   * @default '10m'
+   */
+  readonly consolidateAfter?: string;
+  /**
+   * Version and values overrides of the karpenter chart.
+   * @default - the pinned version and the library's values
+   */
+  readonly chart?: ChartOverrides;
+  /**
+   * Version override of the karpenter-crd chart; keep it equal to the controller's.
+   * @default - the pinned version
+   */
+  readonly crdChart?: ChartOverrides;
+}
+
+/** Default AMI release of Karpenter nodes (awslabs/amazon-eks-ami v20260818). */
+export const KARPENTER_DEFAULT_AMI_ALIAS = 'al2023@v20260818';
+
+/** What provisions the accelerator pools of an EKS cluster. */
+export class GpuProvisioner {
+  /** One EKS managed node group per pool, scaled by cluster-autoscaler (the default). */
+  public static managedNodeGroups(): GpuProvisioner {
+    return new GpuProvisioner(false, {});
+  }
+
+  /**
+   * Karpenter: one NodePool and EC2NodeClass per pool, nodes launched for pending pods and removed when empty.
+   * The system node group stays a managed node group and runs the controller.
+   */
+  public static karpenter(options: KarpenterProvisionerOptions = {}): GpuProvisioner {
+    return new GpuProvisioner(true, options);
+  }
+
+  /** True for Karpenter. */
+  public readonly isKarpenter: boolean;
+  /** Karpenter's options (empty for managed node groups). */
+  public readonly karpenterOptions: KarpenterProvisionerOptions;
+
+  private constructor(isKarpenter: boolean, options: KarpenterProvisionerOptions) {
+    this.isKarpenter = isKarpenter;
+    this.karpenterOptions = options;
+  }
+
+  /** The pinned AMI alias. */
+  public get amiAlias(): string {
+    return this.karpenterOptions.amiAlias ?? KARPENTER_DEFAULT_AMI_ALIAS;
+  }
+
+  /** The empty-node delay. */
+  public get consolidateAfter(): string {
+    return this.karpenterOptions.consolidateAfter ?? '10m';
+  }
+
+  /** Checks of the options, as `<prop> <value> <problem>; <fix>` messages. */
+  public validate(systemMinNodes: number): string[] {
+    if (!this.isKarpenter) return [];
+    const out: string[] = [];
+    const p = 'cloud.gpuProvisioner';
+    const alias = this.amiAlias;
+    if (!isToken(alias) && !/^al2023@v\d{8}$/.test(alias)) {
+      out.push(
+        `${p}.amiAlias ${shown(alias)} is not a pinned AL2023 release; use 'al2023@v<yyyymmdd>' (an awslabs/amazon-eks-ami release), e.g. '${KARPENTER_DEFAULT_AMI_ALIAS}': 'latest' replaces every node at each AMI release`,
+      );
+    }
+    const after = this.consolidateAfter;
+    if (!isToken(after) && !/^(([0-9]+(s|m|h))+|Never)$/.test(after)) {
+      out.push(`${p}.consolidateAfter ${shown(after)} is not a duration; use e.g. '30s', '10m', '1h' or 'Never'`);
+    }
+    const replicas = this.karpenterOptions.chart?.values?.replicas ?? 2;
+    if (!isToken(systemMinNodes) && !isToken(replicas) && typeof replicas === 'number' && systemMinNodes < replicas) {
+      out.push(
+        `systemMinNodes ${systemMinNodes} is fewer than the ${replicas} Karpenter controller replicas, which the chart spreads over distinct nodes (required anti-affinity) and which cannot run on nodes Karpenter launches; use systemMinNodes >= ${replicas}`,
+      );
+    }
+    return out;
+  }
+}

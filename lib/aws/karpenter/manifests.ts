@@ -1,0 +1,178 @@
+import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint } from '../../core/node-pool';
+import { AwsPoolShape } from '../instance-selection';
+
+/** Everything one pool's NodePool, EC2NodeClass and NodeOverlay are built from. */
+export interface KarpenterPoolInput {
+  /** The pool as declared. */
+  readonly pool: GpuNodePool;
+  /** Its instance types and accelerators per node. */
+  readonly shape: AwsPoolShape;
+  /** Labels the managed node group would carry (the GPU operator reads MIG and time-slicing ones). */
+  readonly labels: { [key: string]: string };
+  /** Taints the managed node group would carry. */
+  readonly taints: NodeTaint[];
+  /** Extended resources one node advertises once its device plugin runs. */
+  readonly capacity: ExtendedResource[];
+}
+
+/** Cluster-wide parts of every EC2NodeClass. */
+export interface KarpenterNodeClassInput {
+  /** Instance profile of the nodes (Terraform-managed, so the controller needs no IAM write access). */
+  readonly instanceProfileName: string;
+  /** Subnet selector terms (`tags` or `id`). */
+  readonly subnetSelectorTerms: { [key: string]: any }[];
+  /** Security group selector terms. */
+  readonly securityGroupSelectorTerms: { [key: string]: any }[];
+  /** The pinned AMI alias. */
+  readonly amiAlias: string;
+  /** Tags for instances, volumes and network interfaces. */
+  readonly tags: { [key: string]: string };
+  /** Allow on-demand capacity in spot pools. */
+  readonly spotFallbackToOnDemand: boolean;
+  /** Empty-node delay. */
+  readonly consolidateAfter: string;
+}
+
+/** How long Karpenter drains a node before it terminates it anyway (PDBs and do-not-disrupt pods included). */
+export const KARPENTER_TERMINATION_GRACE = '30m';
+
+/** Tag keys Karpenter sets itself and the EC2NodeClass rejects. */
+const RESERVED_TAG =
+  /^(eks:eks-cluster-name|kubernetes\.io\/cluster|karpenter\.sh\/nodepool|karpenter\.sh\/nodeclaim|karpenter\.k8s\.aws\/ec2nodeclass)/;
+
+/** vCPUs of an EC2 instance type: `<n>xlarge` has 4n, `xlarge` 4; metal sizes by table. */
+export function awsVcpus(instanceType: string): number | undefined {
+  const metal: { [type: string]: number } = { 'g4dn.metal': 96 };
+  if (metal[instanceType] !== undefined) return metal[instanceType];
+  const m = /\.(\d*)xlarge$/.exec(instanceType);
+  if (!m) return undefined;
+  return 4 * (m[1] ? Number(m[1]) : 1);
+}
+
+/**
+ * NodePool limits: `nodes` is the pool's maxNodes; each extended resource a node advertises (as the managed
+ * node group's scale-from-zero tags say) times maxNodes; cpu from the largest instance type. A resource a node
+ * advertises 0 of (whole GPUs under mixed MIG) gets no limit: Karpenter estimates a new node from the instance
+ * type's physical GPUs, so a 0 limit would block every launch.
+ */
+export function karpenterLimits(input: KarpenterPoolInput): { [resource: string]: string } {
+  const max = input.pool.maxNodes;
+  const limits: { [resource: string]: string } = { nodes: String(max) };
+  const vcpus = input.shape.instanceTypes.map(awsVcpus);
+  if (vcpus.every((v) => v !== undefined)) limits.cpu = String(Math.max(...(vcpus as number[])) * max);
+  for (const r of input.capacity) if (r.count > 0) limits[r.name] = String(r.count * max);
+  return limits;
+}
+
+/** Capacity types a pool may launch: spot (with on-demand behind it when allowed) or on-demand. */
+function capacityTypes(pool: GpuNodePool, fallback: boolean): string[] {
+  if (!pool.spot) return ['on-demand'];
+  return fallback ? ['spot', 'on-demand'] : ['spot'];
+}
+
+/**
+ * The NodePool of one pool. Disruption never touches a node with pods on it: empty nodes go after
+ * `consolidateAfter` (scale to zero), while underutilized consolidation and drift, which evict running serving
+ * replicas and training jobs, are budgeted to 0 nodes; nodes never expire. Drain on deletion (interruption,
+ * destroy) respects PDBs for at most KARPENTER_TERMINATION_GRACE.
+ */
+export function karpenterNodePool(input: KarpenterPoolInput, common: KarpenterNodeClassInput): { [key: string]: any } {
+  const pool = input.pool;
+  return {
+    apiVersion: 'karpenter.sh/v1',
+    kind: 'NodePool',
+    metadata: { name: pool.name },
+    spec: {
+      template: {
+        metadata: { labels: { ...input.labels } },
+        spec: {
+          nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: pool.name },
+          taints: input.taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
+          requirements: [
+            { key: 'node.kubernetes.io/instance-type', operator: 'In', values: [...input.shape.instanceTypes] },
+            { key: 'karpenter.sh/capacity-type', operator: 'In', values: capacityTypes(pool, common.spotFallbackToOnDemand) },
+            { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
+            { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
+          ],
+          expireAfter: 'Never',
+          terminationGracePeriod: KARPENTER_TERMINATION_GRACE,
+        },
+      },
+      limits: karpenterLimits(input),
+      disruption: {
+        consolidationPolicy: 'WhenEmpty',
+        consolidateAfter: common.consolidateAfter,
+        budgets: [
+          { nodes: '0', reasons: ['Drifted', 'Underutilized'] },
+          { nodes: '1', reasons: ['Empty'] },
+        ],
+      },
+    },
+  };
+}
+
+/**
+ * The EC2NodeClass of one pool: the pinned AL2023 release (Karpenter picks its NVIDIA or Neuron variant by
+ * instance type), the nodes' instance profile, subnets and security group by selector, IMDSv2 with one hop (pods
+ * cannot reach the node's credentials), an encrypted gp3 root volume of the pool's size, the cluster's tags.
+ */
+export function karpenterNodeClass(input: KarpenterPoolInput, common: KarpenterNodeClassInput): { [key: string]: any } {
+  const pool = input.pool;
+  const tags: { [key: string]: string } = {};
+  for (const [k, v] of Object.entries(common.tags)) if (!RESERVED_TAG.test(k)) tags[k] = v;
+  return {
+    apiVersion: 'karpenter.k8s.aws/v1',
+    kind: 'EC2NodeClass',
+    metadata: { name: pool.name },
+    spec: {
+      amiSelectorTerms: [{ alias: common.amiAlias }],
+      instanceProfile: common.instanceProfileName,
+      subnetSelectorTerms: common.subnetSelectorTerms,
+      securityGroupSelectorTerms: common.securityGroupSelectorTerms,
+      metadataOptions: {
+        httpEndpoint: 'enabled',
+        httpProtocolIPv6: 'disabled',
+        httpPutResponseHopLimit: 1,
+        httpTokens: 'required',
+      },
+      blockDeviceMappings: [
+        {
+          deviceName: '/dev/xvda',
+          rootVolume: true,
+          ebs: {
+            volumeSize: `${pool.diskSizeGib}Gi`,
+            volumeType: 'gp3',
+            iops: 3000,
+            throughput: 250,
+            encrypted: true,
+            deleteOnTermination: true,
+          },
+        },
+      ],
+      detailedMonitoring: true,
+      tags: { ...tags, Name: pool.name },
+    },
+  };
+}
+
+/**
+ * A NodeOverlay that tells Karpenter's scheduler what a node of a MIG or time-sliced pool advertises once the
+ * GPU operator has cut or shared its GPUs: without it Karpenter knows only the instance type's whole GPUs, so it
+ * never launches a node for a pod asking for `nvidia.com/mig-1g.10gb` and launches one node per pod on a
+ * time-sliced pool. Whole-GPU and Neuron pools need none (Karpenter knows their devices).
+ */
+export function karpenterNodeOverlay(input: KarpenterPoolInput): { [key: string]: any } | undefined {
+  const pool = input.pool;
+  if (pool.role === NodePoolRole.NEURON || (!pool.mig && pool.timeSlicing === undefined)) return undefined;
+  const capacity: { [resource: string]: string } = {};
+  for (const r of input.capacity) if (r.count > 0) capacity[r.name] = String(r.count);
+  return {
+    apiVersion: 'karpenter.sh/v1alpha1',
+    kind: 'NodeOverlay',
+    metadata: { name: pool.name },
+    spec: {
+      requirements: [{ key: 'karpenter.sh/nodepool', operator: 'In', values: [pool.name] }],
+      capacity,
+    },
+  };
+}
