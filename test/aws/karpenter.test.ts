@@ -177,7 +177,8 @@ describe('Karpenter controller', () => {
   const pools = resourceNamed(doc, 'helm_release', 'Karpenter_NodePools');
 
   test('pinned charts; CRDs from karpenter-crd, which upgrades them; controller in kube-system', () => {
-    expect(chart).toMatchObject({ chart: 'karpenter', version: '1.14.1', namespace: 'kube-system', skip_crds: true });
+    expect(chart).toMatchObject({ chart: 'karpenter', version: '1.14.1', namespace: 'kube-system' });
+    expect(chart.skip_crds).toBeUndefined();
     expect(crds).toMatchObject({ chart: 'karpenter-crd', version: '1.14.1', namespace: 'kube-system' });
     const values = YAML.parse(chart.values[0]);
     expect(values.settings).toMatchObject({

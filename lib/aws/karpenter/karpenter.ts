@@ -88,8 +88,8 @@ export class Karpenter extends Construct {
         },
       },
     });
-    // CRDs come from their own release, which upgrades them; the chart's crds/ folder would only install once.
-    this.controller.release.skipCrds = true;
+    // The CRDs are the karpenter-crd release's, created first: Helm upgrades them with it. The chart's own crds/
+    // folder finds them in place and leaves them (Helm only ever creates crds/ that do not exist).
 
     const objects: { [key: string]: any }[] = [];
     for (const pool of props.pools) objects.push(karpenterNodeClass(pool, props.nodeClass), karpenterNodePool(pool, props.nodeClass));
