@@ -7,6 +7,7 @@ import { AwsGpuClusterStack } from '../../examples/aws-gpu-cluster/stack';
 import { AzureGpuClusterStack } from '../../examples/azure-gpu-cluster/stack';
 import { ExistingClusterStack } from '../../examples/existing-cluster/stack';
 import { FeatureStoreAwsStack, FeatureStoreAzureStack } from '../../examples/feature-store/stack';
+import { KarpenterGpuStack } from '../../examples/karpenter-gpu/stack';
 import { MinimalStack } from '../../examples/minimal/stack';
 import { MultiCloudAwsStack, MultiCloudAzureStack } from '../../examples/multi-cloud/stack';
 import { MultiTenantAwsStack, MultiTenantAzureStack } from '../../examples/multi-tenant/stack';
@@ -271,6 +272,7 @@ test.each([
 describe.each([
   ['aws-gpu-cluster', (app: App) => new AwsGpuClusterStack(app, 'aws-gpu-cluster')],
   ['minimal', (app: App) => new MinimalStack(app, 'minimal')],
+  ['karpenter-gpu', (app: App) => new KarpenterGpuStack(app, 'karpenter-gpu')],
   ['azure-gpu-cluster', (app: App) => new AzureGpuClusterStack(app, 'azure-gpu-cluster')],
   ['multi-cloud', (app: App) => [new MultiCloudAwsStack(app, 'multi-cloud-aws'), new MultiCloudAzureStack(app, 'multi-cloud-azure')]],
   ['existing-cluster', (app: App) => new ExistingClusterStack(app, 'existing-cluster')],

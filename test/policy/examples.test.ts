@@ -6,6 +6,7 @@ import { AwsGpuClusterStack } from '../../examples/aws-gpu-cluster/stack';
 import { AzureGpuClusterStack } from '../../examples/azure-gpu-cluster/stack';
 import { ExistingClusterStack } from '../../examples/existing-cluster/stack';
 import { FeatureStoreAwsStack, FeatureStoreAzureStack } from '../../examples/feature-store/stack';
+import { KarpenterGpuStack } from '../../examples/karpenter-gpu/stack';
 import { MinimalStack } from '../../examples/minimal/stack';
 import { MultiCloudAwsStack, MultiCloudAzureStack } from '../../examples/multi-cloud/stack';
 import { MultiTenantAwsStack, MultiTenantAzureStack } from '../../examples/multi-tenant/stack';
@@ -17,6 +18,7 @@ import { PlatformSecurityChecks } from '../../lib';
 const EXAMPLES: [string, (app: App) => unknown][] = [
   ['aws-gpu-cluster', (app) => new AwsGpuClusterStack(app, 'aws-gpu-cluster')],
   ['minimal', (app) => new MinimalStack(app, 'minimal')],
+  ['karpenter-gpu', (app) => new KarpenterGpuStack(app, 'karpenter-gpu')],
   ['azure-gpu-cluster', (app) => new AzureGpuClusterStack(app, 'azure-gpu-cluster')],
   ['multi-cloud', (app) => [new MultiCloudAwsStack(app, 'multi-cloud-aws'), new MultiCloudAzureStack(app, 'multi-cloud-azure')]],
   ['private-cluster', (app) => new PrivateClusterStacks(app, 'private-cluster')],
