@@ -173,7 +173,7 @@ export class AwsBackend implements ICloudBackend {
       out.push(`vpcFlowLogRetentionDays ${flowRetention} is not a CloudWatch retention; use one of ${LOG_RETENTION.join(', ')}`);
     }
     out.push(...validateSystemNodes(o.systemMinNodes ?? 2, o.systemMaxNodes ?? 4));
-    if (o.gpuProvisioner) out.push(...o.gpuProvisioner.validate(o.systemMinNodes ?? 2));
+    if (o.gpuProvisioner) out.push(...o.gpuProvisioner.validate(o.systemMinNodes ?? 2, spec.nodePools));
     out.push(...validateAwsTags('tags', spec.tags));
     if (o.existingVpc) out.push(...validateIds('existingVpc.privateSubnetIds', o.existingVpc.privateSubnetIds, 'subnet-0123456789abcdef0'));
     if (o.systemInstanceType !== undefined && !isToken(o.systemInstanceType) && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(o.systemInstanceType))

@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
+import { TerraformVariable } from 'cdktf';
 import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, GpuProvisioner, MigLayout } from '../../lib';
 import { crdProblems } from '../crd-schema';
-import { awsStack, problemLines, resourceNamed, resources, synthJson } from '../helpers';
+import { awsStack, problemLines, resourceNamed, resources, synthAppMerged, synthJson } from '../helpers';
 
 const SCHEMAS: { [kind: string]: any } = Object.fromEntries(
   ['NodePool', 'EC2NodeClass', 'NodeOverlay'].map((k) => [
@@ -297,5 +298,61 @@ describe('Karpenter options', () => {
       expect.stringMatching(/cloud\.gpuProvisioner\.consolidateAfter 'soon' is not a duration; use e\.g\. '30s', '10m', '1h' or 'Never'/),
       expect.stringMatching(/systemMinNodes 1 is fewer than the 2 Karpenter controller replicas.*; use systemMinNodes >= 2/),
     ]);
+  });
+});
+
+describe('Karpenter pool checks', () => {
+  test('minNodes above 0 cannot be kept by a NodePool', () => {
+    const stack = awsStack();
+    new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['203.0.113.0/24']), gpuProvisioner: GpuProvisioner.karpenter() }),
+      clusterName: 'ai-prod',
+      nodePools: [GpuNodePool.inference('warm', { gpu: Gpu.L4, minNodes: 1, maxNodes: 3 })],
+    });
+    expect(problemLines(stack)).toEqual([
+      expect.stringMatching(
+        /nodePools\[warm\]\.minNodes 1 cannot be kept by Karpenter, which launches nodes for pending pods only .*; use minNodes 0 .*, or GpuProvisioner\.managedNodeGroups\(\)/,
+      ),
+    ]);
+  });
+
+  test('maxNodes and disk size from variables become Terraform expressions, never numbers made of tokens', () => {
+    const stack = awsStack();
+    const max = new TerraformVariable(stack, 'max_nodes', { type: 'number', default: 4 });
+    const disk = new TerraformVariable(stack, 'disk', { type: 'number', default: 300 });
+    new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['203.0.113.0/24']), gpuProvisioner: GpuProvisioner.karpenter() }),
+      clusterName: 'ai-prod',
+      nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: max.numberValue, diskSizeGib: disk.numberValue })],
+    });
+    const objs = objects(synthJson(stack));
+    expect(objs['NodePool/l4'].spec.limits).toEqual({
+      nodes: '${var.max_nodes}',
+      cpu: '${(var.max_nodes * 4)}',
+      'nvidia.com/gpu': '${(var.max_nodes * 1)}',
+    });
+    expect(objs['EC2NodeClass/l4'].spec.blockDeviceMappings[0].ebs.volumeSize).toBe('${var.disk}Gi');
+  });
+
+  test('the in-cluster part in a second stack reads queue, profile and endpoint across stacks', () => {
+    const { stacks } = synthAppMerged((app) => {
+      const stack = awsStack('cluster', undefined, app);
+      const inCluster = awsStack('in-cluster', undefined, app);
+      new GpuInferenceCluster(stack, 'Gpu', {
+        cloud: Cloud.aws({
+          endpointAccess: EndpointAccess.publicAndPrivate(['203.0.113.0/24']),
+          gpuProvisioner: GpuProvisioner.karpenter(),
+        }),
+        clusterName: 'ai-prod',
+        inClusterStack: inCluster,
+        nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 2 })],
+      });
+    });
+    expect(Object.keys(resources(stacks.cluster, 'aws_sqs_queue'))).toHaveLength(1);
+    expect(resources(stacks.cluster, 'helm_release')).toEqual({});
+    const spec = objects(stacks['in-cluster'])['EC2NodeClass/l4'].spec;
+    expect(spec.instanceProfile).toMatch(/terraform_remote_state/);
+    const values = YAML.parse(resourceNamed(stacks['in-cluster'], 'helm_release', 'Karpenter_Chart').values[0]);
+    expect(values.settings.interruptionQueue).toMatch(/terraform_remote_state/);
   });
 });

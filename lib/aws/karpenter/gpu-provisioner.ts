@@ -1,4 +1,5 @@
 import { ChartOverrides } from '../../addons/chart';
+import { GpuNodePool } from '../../core/node-pool';
 import { isToken, shown } from '../../private/validation';
 
 /** Options of Karpenter as the provisioner of a cluster's accelerator pools. */
@@ -73,10 +74,18 @@ export class GpuProvisioner {
     return this.karpenterOptions.consolidateAfter ?? '10m';
   }
 
-  /** Checks of the options, as `<prop> <value> <problem>; <fix>` messages. */
-  public validate(systemMinNodes: number): string[] {
+  /** Checks of the options and of the pools Karpenter would provision, as `<prop> <value> <problem>; <fix>` messages. */
+  public validate(systemMinNodes: number, pools: GpuNodePool[]): string[] {
     if (!this.isKarpenter) return [];
     const out: string[] = [];
+    for (const pool of pools) {
+      // Karpenter launches nodes for pending pods only; a NodePool has no minimum.
+      if (!isToken(pool.minNodes) && pool.minNodes > 0) {
+        out.push(
+          `nodePools[${pool.name}].minNodes ${pool.minNodes} cannot be kept by Karpenter, which launches nodes for pending pods only (a NodePool has no minimum); use minNodes 0 and keep warm capacity with a low-priority placeholder Deployment, or GpuProvisioner.managedNodeGroups()`,
+        );
+      }
+    }
     const p = 'cloud.gpuProvisioner';
     const alias = this.amiAlias;
     if (!isToken(alias) && !/^al2023@v\d{8}$/.test(alias)) {

@@ -1,3 +1,4 @@
+import { Op, Token } from 'cdktf';
 import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint } from '../../core/node-pool';
 import { AwsPoolShape } from '../instance-selection';
 
@@ -57,10 +58,12 @@ export function awsVcpus(instanceType: string): number | undefined {
  */
 export function karpenterLimits(input: KarpenterPoolInput): { [resource: string]: string } {
   const max = input.pool.maxNodes;
-  const limits: { [resource: string]: string } = { nodes: String(max) };
+  // maxNodes from a variable: the products are Terraform expressions, rendered into the values at apply.
+  const times = (n: number) => (Token.isUnresolved(max) ? Token.asString(Op.mul(max, n)) : String(n * max));
+  const limits: { [resource: string]: string } = { nodes: Token.asString(max) };
   const vcpus = input.shape.instanceTypes.map(awsVcpus);
-  if (vcpus.every((v) => v !== undefined)) limits.cpu = String(Math.max(...(vcpus as number[])) * max);
-  for (const r of input.capacity) if (r.count > 0) limits[r.name] = String(r.count * max);
+  if (vcpus.every((v) => v !== undefined)) limits.cpu = times(Math.max(...(vcpus as number[])));
+  for (const r of input.capacity) if (r.count > 0) limits[r.name] = times(r.count);
   return limits;
 }
 
@@ -140,7 +143,7 @@ export function karpenterNodeClass(input: KarpenterPoolInput, common: KarpenterN
           deviceName: '/dev/xvda',
           rootVolume: true,
           ebs: {
-            volumeSize: `${pool.diskSizeGib}Gi`,
+            volumeSize: `${Token.asString(pool.diskSizeGib)}Gi`,
             volumeType: 'gp3',
             iops: 3000,
             throughput: 250,
