@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as YAML from 'yaml';
 import { TerraformVariable } from 'cdktf';
-import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, GpuProvisioner, MigLayout } from '../../lib';
+import { CapacityReservation, Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, GpuProvisioner, MigLayout } from '../../lib';
 import { crdProblems } from '../crd-schema';
 import { awsStack, problemLines, resourceNamed, resources, synthAppMerged, synthJson } from '../helpers';
 
@@ -354,5 +354,61 @@ describe('Karpenter pool checks', () => {
     expect(spec.instanceProfile).toMatch(/terraform_remote_state/);
     const values = YAML.parse(resourceNamed(stacks['in-cluster'], 'helm_release', 'Karpenter_Chart').values[0]);
     expect(values.settings.interruptionQueue).toMatch(/terraform_remote_state/);
+  });
+});
+
+describe('Karpenter on reserved capacity', () => {
+  function reserved(reservation: CapacityReservation, name = 'res'): any {
+    const stack = awsStack();
+    new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['203.0.113.0/24']), gpuProvisioner: GpuProvisioner.karpenter() }),
+      clusterName: 'ai-prod',
+      nodePools: [
+        GpuNodePool.training(name, { gpu: Gpu.H100_80GB, instanceTypes: ['p5.48xlarge'], maxNodes: 2, capacityReservation: reservation }),
+      ],
+    });
+    return stack;
+  }
+
+  test.each([
+    ['targeted ODCR', CapacityReservation.ec2('cr-0123456789abcdef0'), [{ id: 'cr-0123456789abcdef0' }], ['reserved'], 'reserved'],
+    [
+      'Capacity Block',
+      CapacityReservation.ec2CapacityBlock('cr-0123456789abcdef1'),
+      [{ id: 'cr-0123456789abcdef1' }],
+      ['reserved'],
+      'reserved',
+    ],
+    ['open ODCR', CapacityReservation.ec2Open(), [{ instanceMatchCriteria: 'open' }], ['reserved', 'on-demand'], 'on-demand'],
+  ])('%s: node class selects it, the pool asks for reserved capacity', (_name, reservation, terms, types, label) => {
+    const objs = objects(synthJson(reserved(reservation)));
+    expect(objs['EC2NodeClass/res'].spec.capacityReservationSelectorTerms).toEqual(terms);
+    const spec = objs['NodePool/res'].spec;
+    expect(spec.template.spec.requirements.find((r: any) => r.key === 'karpenter.sh/capacity-type').values).toEqual(types);
+    expect(spec.template.metadata.labels['ai-platform.dev/capacity']).toBe(label);
+    for (const [id, m] of Object.entries(objs)) expect([id, crdProblems(SCHEMAS[(m as any).kind], m)]).toEqual([id, []]);
+  });
+
+  test('a pool without a reservation has no selector for one', () => {
+    const objs = objects(synth(GpuProvisioner.karpenter()));
+    expect(objs['EC2NodeClass/whole'].spec.capacityReservationSelectorTerms).toBeUndefined();
+  });
+
+  test('a resource group or an Azure group cannot be mapped: synth says what to use instead', () => {
+    expect(
+      problemLines(reserved(CapacityReservation.ec2ResourceGroup('arn:aws:resource-groups:us-east-1:123456789012:group/gpu-odcrs'))),
+    ).toEqual([
+      expect.stringMatching(
+        /nodePools\[res\]\.capacityReservation ec2-resource-group cannot be selected by Karpenter, .*; give the pool CapacityReservation\.ec2\('<cr-id>'\) per reservation, or provision it with GpuProvisioner\.managedNodeGroups\(\)/,
+      ),
+    ]);
+    const azure = problemLines(
+      reserved(
+        CapacityReservation.azureGroup('/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Compute/capacityReservationGroups/gpu'),
+      ),
+    );
+    expect(azure).toContainEqual(
+      expect.stringMatching(/nodePools\[res\]\.capacityReservation azure-group is an azure reservation on an AWS cluster; use /),
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { Op, Token } from 'cdktf';
+import { CapacityReservationKind } from '../../core/capacity-reservation';
 import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint } from '../../core/node-pool';
 import { AwsPoolShape } from '../instance-selection';
 
@@ -67,10 +68,34 @@ export function karpenterLimits(input: KarpenterPoolInput): { [resource: string]
   return limits;
 }
 
-/** Capacity types a pool may launch: spot (with on-demand behind it when allowed) or on-demand. */
+/**
+ * Capacity types a pool may launch: its reservation ('reserved', with on-demand behind an open one), spot
+ * (with on-demand behind it when allowed), or on-demand.
+ */
 function capacityTypes(pool: GpuNodePool, fallback: boolean): string[] {
+  const r = pool.capacityReservation;
+  if (r) return r.guaranteed ? ['reserved'] : ['reserved', 'on-demand'];
   if (!pool.spot) return ['on-demand'];
   return fallback ? ['spot', 'on-demand'] : ['spot'];
+}
+
+/**
+ * The EC2NodeClass selector of a pool's reservation: by id (an On-Demand Capacity Reservation or a Capacity
+ * Block: Karpenter launches in the reservation's zone and reads the block's window), or every open reservation
+ * that matches. Resource groups have no selector (rejected by `GpuProvisioner.validate`).
+ */
+export function karpenterReservationTerms(pool: GpuNodePool): { [key: string]: string }[] | undefined {
+  const r = pool.capacityReservation;
+  if (!r) return undefined;
+  switch (r.kind) {
+    case CapacityReservationKind.EC2_TARGETED:
+    case CapacityReservationKind.EC2_CAPACITY_BLOCK:
+      return [{ id: r.id! }];
+    case CapacityReservationKind.EC2_OPEN:
+      return [{ instanceMatchCriteria: 'open' }];
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -132,6 +157,7 @@ export function karpenterNodeClass(input: KarpenterPoolInput, common: KarpenterN
       instanceProfile: common.instanceProfileName,
       subnetSelectorTerms: common.subnetSelectorTerms,
       securityGroupSelectorTerms: common.securityGroupSelectorTerms,
+      capacityReservationSelectorTerms: karpenterReservationTerms(pool),
       metadataOptions: {
         httpEndpoint: 'enabled',
         httpProtocolIPv6: 'disabled',
