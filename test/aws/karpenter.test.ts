@@ -144,15 +144,16 @@ describe('Karpenter provisions the same pools as the managed node groups', () =>
     for (const s of Object.values(resources(mng, 'aws_subnet'))) expect((s as any).tags['karpenter.sh/discovery']).toBeUndefined();
   });
 
-  test('MIG and time-sliced pools get a NodeOverlay with what their nodes advertise; the feature gate is on', () => {
+  test('MIG devices get a NodeOverlay; resources Karpenter knows (whole, time-sliced GPUs, Neuron) get none', () => {
+    // The mixed pool makes the cluster's strategy mixed: the uniform pool's nodes advertise MIG devices too.
     expect(
       Object.keys(objs)
         .filter((k) => k.startsWith('NodeOverlay/'))
         .sort(),
-    ).toEqual(['NodeOverlay/mig', 'NodeOverlay/mixed', 'NodeOverlay/sliced']);
-    expect(objs['NodeOverlay/sliced'].spec).toEqual({
-      requirements: [{ key: 'karpenter.sh/nodepool', operator: 'In', values: ['sliced'] }],
-      capacity: { 'nvidia.com/gpu': '4' },
+    ).toEqual(['NodeOverlay/mig', 'NodeOverlay/mixed']);
+    expect(objs['NodeOverlay/mig'].spec).toEqual({
+      requirements: [{ key: 'karpenter.sh/nodepool', operator: 'In', values: ['mig'] }],
+      capacity: { 'nvidia.com/mig-1g.10gb': '7' },
     });
     expect(objs['NodeOverlay/mixed'].spec.capacity).toEqual({
       'nvidia.com/mig-3g.40gb': '8',
@@ -161,6 +162,23 @@ describe('Karpenter provisions the same pools as the managed node groups', () =>
     });
     const values = YAML.parse(resourceNamed(kp, 'helm_release', 'Karpenter_Chart').values[0]);
     expect(values.settings.featureGates).toEqual({ nodeOverlay: true });
+  });
+
+  test('without MIG devices, no overlay and the alpha gate stays off', () => {
+    const stack = awsStack();
+    new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['203.0.113.0/24']), gpuProvisioner: GpuProvisioner.karpenter() }),
+      clusterName: 'ai-prod',
+      nodePools: [
+        GpuNodePool.inference('sliced', { gpu: Gpu.L4, timeSlicing: 4, maxNodes: 6 }),
+        GpuNodePool.inference('mig', { gpu: Gpu.H100_80GB, mig: MigLayout.uniform('1g.10gb'), maxNodes: 4 }),
+      ],
+    });
+    const doc = synthJson(stack);
+    expect(Object.keys(objects(doc)).filter((k) => k.startsWith('NodeOverlay/'))).toEqual([]);
+    expect(YAML.parse(resourceNamed(doc, 'helm_release', 'Karpenter_Chart').values[0]).settings.featureGates).toEqual({
+      nodeOverlay: false,
+    });
   });
 
   test('node role: its own, with an EC2_LINUX access entry (the managed groups keep theirs)', () => {

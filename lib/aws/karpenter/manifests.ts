@@ -1,6 +1,6 @@
 import { Op, Token } from 'cdktf';
 import { CapacityReservationKind } from '../../core/capacity-reservation';
-import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint } from '../../core/node-pool';
+import { ExtendedResource, GpuNodePool, NodeTaint } from '../../core/node-pool';
 import { AwsPoolShape } from '../instance-selection';
 
 /** Everything one pool's NodePool, EC2NodeClass and NodeOverlay are built from. */
@@ -184,23 +184,28 @@ export function karpenterNodeClass(input: KarpenterPoolInput, common: KarpenterN
   };
 }
 
+/** Resources Karpenter derives from the instance type itself; a NodeOverlay may add others, never change these. */
+const KARPENTER_WELL_KNOWN = new Set(['nvidia.com/gpu', 'aws.amazon.com/neuron', 'aws.amazon.com/neuroncore']);
+
 /**
- * A NodeOverlay that tells Karpenter's scheduler what a node of a MIG or time-sliced pool advertises once the
- * GPU operator has cut or shared its GPUs: without it Karpenter knows only the instance type's whole GPUs, so it
- * never launches a node for a pod asking for `nvidia.com/mig-1g.10gb` and launches one node per pod on a
- * time-sliced pool. Whole-GPU and Neuron pools need none (Karpenter knows their devices).
+ * A NodeOverlay that tells Karpenter's scheduler which MIG devices a node of the pool advertises once the GPU
+ * operator has cut its GPUs (`nvidia.com/mig-<profile>`, under the mixed strategy): without it Karpenter knows
+ * only the instance type's whole GPUs and never launches a node for a pod asking for a MIG device. Resources
+ * Karpenter knows itself (`nvidia.com/gpu`, Neuron devices and cores) cannot be overlaid (Karpenter 1.14 docs,
+ * NodeOverlay `spec.capacity`), so whole-GPU, Neuron, time-sliced and single-strategy MIG pools get none: for
+ * the last two Karpenter counts one GPU per physical GPU, and a burst may launch more nodes than the pods
+ * need (bounded by `limits.nodes`; the surplus is empty once they register and goes after `consolidateAfter`).
  */
 export function karpenterNodeOverlay(input: KarpenterPoolInput): { [key: string]: any } | undefined {
-  const pool = input.pool;
-  if (pool.role === NodePoolRole.NEURON || (!pool.mig && pool.timeSlicing === undefined)) return undefined;
   const capacity: { [resource: string]: string } = {};
-  for (const r of input.capacity) if (r.count > 0) capacity[r.name] = String(r.count);
+  for (const r of input.capacity) if (r.count > 0 && !KARPENTER_WELL_KNOWN.has(r.name)) capacity[r.name] = String(r.count);
+  if (Object.keys(capacity).length === 0) return undefined;
   return {
     apiVersion: 'karpenter.sh/v1alpha1',
     kind: 'NodeOverlay',
-    metadata: { name: pool.name },
+    metadata: { name: input.pool.name },
     spec: {
-      requirements: [{ key: 'karpenter.sh/nodepool', operator: 'In', values: [pool.name] }],
+      requirements: [{ key: 'karpenter.sh/nodepool', operator: 'In', values: [input.pool.name] }],
       capacity,
     },
   };
