@@ -352,6 +352,28 @@ describe('Karpenter pool checks', () => {
     expect(objs['EC2NodeClass/l4'].spec.blockDeviceMappings[0].ebs.volumeSize).toBe('${var.disk}Gi');
   });
 
+  test('with a data stack the tagged subnets live there, the node class selects them by tag', () => {
+    const { stacks } = synthAppMerged((app) => {
+      const stack = awsStack('cluster', undefined, app);
+      const data = awsStack('data', undefined, app);
+      new GpuInferenceCluster(stack, 'Gpu', {
+        cloud: Cloud.aws({
+          endpointAccess: EndpointAccess.publicAndPrivate(['203.0.113.0/24']),
+          gpuProvisioner: GpuProvisioner.karpenter(),
+        }),
+        clusterName: 'ai-prod',
+        dataStack: data,
+        nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 2 })],
+      });
+    });
+    const privateSubnets = Object.values(resources(stacks.data, 'aws_subnet')).filter((x: any) => x.tags.Name.includes('private'));
+    expect(privateSubnets.length).toBeGreaterThan(1);
+    for (const s of privateSubnets) expect((s as any).tags['karpenter.sh/discovery']).toBe('ai-prod');
+    expect(objects(stacks.cluster)['EC2NodeClass/l4'].spec.subnetSelectorTerms).toEqual([
+      { tags: { 'karpenter.sh/discovery': expect.stringContaining('aws_eks_cluster') } },
+    ]);
+  });
+
   test('the in-cluster part in a second stack reads queue, profile and endpoint across stacks', () => {
     const { stacks } = synthAppMerged((app) => {
       const stack = awsStack('cluster', undefined, app);
