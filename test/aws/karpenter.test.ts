@@ -288,6 +288,17 @@ describe('Karpenter options', () => {
     expect(req('whole')).toEqual(['on-demand']);
   });
 
+  test('node class tags leave out the keys Karpenter owns and empty values, which its CRD rejects', () => {
+    const stack = awsStack();
+    new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['203.0.113.0/24']), gpuProvisioner: GpuProvisioner.karpenter() }),
+      clusterName: 'ai-prod',
+      tags: { team: 'ml', 'kubernetes.io/cluster/ai-prod': 'owned', note: '' },
+      nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 2 })],
+    });
+    expect(objects(synthJson(stack))['EC2NodeClass/l4'].spec.tags).toEqual({ team: 'ml', Name: 'l4' });
+  });
+
   test('an existing VPC is selected by subnet id, not tagged', () => {
     const doc = synth(GpuProvisioner.karpenter(), {
       existingVpc: { privateSubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'] },

@@ -147,7 +147,8 @@ export function karpenterNodePool(input: KarpenterPoolInput, common: KarpenterNo
 export function karpenterNodeClass(input: KarpenterPoolInput, common: KarpenterNodeClassInput): { [key: string]: any } {
   const pool = input.pool;
   const tags: { [key: string]: string } = {};
-  for (const [k, v] of Object.entries(common.tags)) if (!RESERVED_TAG.test(k)) tags[k] = v;
+  // Karpenter sets the reserved keys itself and the CRD rejects them, and empty values.
+  for (const [k, v] of Object.entries(common.tags)) if (!RESERVED_TAG.test(k) && v !== '') tags[k] = v;
   return {
     apiVersion: 'karpenter.k8s.aws/v1',
     kind: 'EC2NodeClass',
