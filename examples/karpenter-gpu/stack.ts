@@ -22,7 +22,6 @@ export class KarpenterGpuStack extends TerraformStack {
       cloud: Cloud.aws({
         endpointAccess: EndpointAccess.publicAndPrivate([cidr]),
         singleNatGateway: true,
-        retainLogsOnDestroy: false,
         gpuProvisioner: GpuProvisioner.karpenter({ spotFallbackToOnDemand: true }),
       }),
       clusterName: 'ai-karpenter',
