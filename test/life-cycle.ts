@@ -114,6 +114,10 @@ export const RWO_DEPLOYMENTS: { [chart: string]: (values: { [key: string]: any }
   kueue: () => [],
   'dcgm-exporter': () => [],
   'opentelemetry-collector': () => [],
+  // karpenter 1.14.1: the controller Deployment mounts only extraVolumes (none set) and no template is a
+  // PersistentVolumeClaim; karpenter-crd renders CRDs only.
+  karpenter: () => [],
+  'karpenter-crd': () => [],
 };
 
 /** The access modes of a claim named in a pod volume, from the stack's claims (resources or manifests). */
