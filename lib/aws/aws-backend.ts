@@ -199,7 +199,9 @@ export class AwsBackend implements ICloudBackend {
   }
 
   public validatePool(pool: GpuNodePool): string[] {
-    const reservation = validateAwsReservation(pool);
+    // The zone rule is a managed node group's (one group over several zones); Karpenter finds the zone
+    // of a reservation itself and checks the reservation's cloud and kind in its own validation.
+    const reservation = this.options.gpuProvisioner?.isKarpenter ? [] : validateAwsReservation(pool);
     return reservation.length ? reservation : selectAwsInstances(pool).errors;
   }
 
