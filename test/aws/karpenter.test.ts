@@ -234,7 +234,7 @@ describe('Karpenter controller', () => {
     expect(operator.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^helm_release\.Gpu_Karpenter_NodePools_/)]));
   });
 
-  test('Pod Identity with a policy scoped to this cluster, no IAM writes beyond passing the node role', () => {
+  test('Pod Identity with a policy scoped to this cluster, no IAM writes beyond passing the node role and the Spot service-linked role', () => {
     expect(resourceNamed(doc, 'aws_eks_pod_identity_association', 'karpenter')).toMatchObject({
       namespace: 'kube-system',
       service_account: 'karpenter',
@@ -244,7 +244,9 @@ describe('Karpenter controller', () => {
     expect(actions).toEqual(expect.arrayContaining(['ec2:RunInstances', 'ec2:TerminateInstances', 'sqs:ReceiveMessage', 'iam:PassRole']));
     expect(
       actions.filter(
-        (a: string) => a.startsWith('iam:') && !['iam:PassRole', 'iam:GetInstanceProfile', 'iam:ListInstanceProfiles'].includes(a),
+        (a: string) =>
+          a.startsWith('iam:') &&
+          !['iam:PassRole', 'iam:GetInstanceProfile', 'iam:ListInstanceProfiles', 'iam:CreateServiceLinkedRole'].includes(a),
       ),
     ).toEqual([]);
     const terminate = policy.Statement.find((s: any) => s.Sid === 'AllowScopedDeletion');
@@ -252,6 +254,22 @@ describe('Karpenter controller', () => {
     expect(terminate.Condition.StringLike).toEqual({ 'aws:ResourceTag/karpenter.sh/nodepool': ['*'] });
     const pass = policy.Statement.find((s: any) => s.Sid === 'AllowPassingInstanceRole');
     expect(pass.Resource).toEqual([expect.stringContaining('Gpu_Cluster_Karpenter_NodeRole_')]);
+  });
+
+  test('spot launches in an account that never ran Spot: EC2 Spot service-linked role only', () => {
+    const policy = JSON.parse(resourceNamed(doc, 'aws_iam_role_policy', 'karpenter_Policy').policy);
+    const slr = policy.Statement.filter((s: any) => [s.Action].flat().includes('iam:CreateServiceLinkedRole'));
+    expect(slr).toEqual([
+      {
+        Sid: 'AllowSpotServiceLinkedRoleCreation',
+        Effect: 'Allow',
+        Action: ['iam:CreateServiceLinkedRole'],
+        Resource: [
+          expect.stringMatching(/^arn:\$\{data\.aws_partition\..*\.partition\}:iam::\*:role\/aws-service-role\/spot\.amazonaws\.com\/\*$/),
+        ],
+        Condition: { StringEquals: { 'iam:AWSServiceName': ['spot.amazonaws.com'] } },
+      },
+    ]);
   });
 
   test('interruption queue: SSE, short retention, TLS only, fed by five EventBridge rules', () => {

@@ -20,7 +20,7 @@ export interface KarpenterPolicyScope {
  * The controller's least-privilege policy, after Karpenter's reference CloudFormation (getting-started,
  * v1.14): launches and tags only with this cluster's ownership tag and a nodepool tag, terminates only what
  * it tagged, reads the interruption queue. The instance profile is Terraform's (`spec.instanceProfile`),
- * so the controller gets no IAM write actions at all; it may pass the node role to EC2 only.
+ * so the controller's only IAM writes are passing the node role to EC2 and creating EC2 Spot's service-linked role.
  */
 export function karpenterControllerStatements(s: KarpenterPolicyScope): PolicyStatement[] {
   const ec2 = (type: string, account = '*') => `arn:${s.partition}:ec2:${s.region}:${account}:${type}/*`;
@@ -88,6 +88,16 @@ export function karpenterControllerStatements(s: KarpenterPolicyScope): PolicySt
       actions: ['iam:PassRole'],
       resources: [s.nodeRoleArn],
       conditions: [{ test: 'StringEquals', variable: 'iam:PassedToService', values: ['ec2.amazonaws.com', 'ec2.amazonaws.com.cn'] }],
+    },
+    {
+      // EC2 needs its Spot service-linked role before the first spot launch in an account and creates it on the
+      // caller's behalf; without this a spot NodePool in a fresh account fails every launch. Granted always: one
+      // AWS-defined role (its policy is AWS's, so nothing to escalate with), and a spot pool added later, or one
+      // the user applies, then works on first launch instead of after an extra apply.
+      sid: 'AllowSpotServiceLinkedRoleCreation',
+      actions: ['iam:CreateServiceLinkedRole'],
+      resources: [`arn:${s.partition}:iam::*:role/aws-service-role/spot.amazonaws.com/*`],
+      conditions: [{ test: 'StringEquals', variable: 'iam:AWSServiceName', values: ['spot.amazonaws.com'] }],
     },
     {
       sid: 'AllowAPIServerEndpointDiscovery',
