@@ -199,6 +199,8 @@ describe('Karpenter controller', () => {
     expect(chart).toMatchObject({ chart: 'karpenter', version: '1.14.1', namespace: 'kube-system' });
     expect(chart.skip_crds).toBeUndefined();
     expect(crds).toMatchObject({ chart: 'karpenter-crd', version: '1.14.1', namespace: 'kube-system' });
+    // An uninstall or a replaced release leaves the CRDs, and so every NodePool and NodeClaim, in place.
+    expect(YAML.parse(crds.values[0])).toEqual({ additionalAnnotations: { 'helm.sh/resource-policy': 'keep' } });
     const values = YAML.parse(chart.values[0]);
     expect(values.settings).toMatchObject({
       clusterName: 'ai-prod',

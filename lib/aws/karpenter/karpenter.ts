@@ -56,7 +56,11 @@ export class Karpenter extends Construct {
       namespace: KARPENTER_NAMESPACE,
       createNamespace: false,
       overrides: props.crdChart,
-      values: {},
+      // Deleting a CRD deletes every object of its kind: an uninstall or a replaced release (a renamed chart, a
+      // moved namespace) would delete every NodePool and NodeClaim, and Karpenter would terminate every node it
+      // launched. Helm leaves kept CRDs in place (with their release annotations, so a reinstall adopts them);
+      // on destroy they go with the cluster.
+      values: { additionalAnnotations: { 'helm.sh/resource-policy': 'keep' } },
     });
     const overlays = props.pools.map(karpenterNodeOverlay).filter((o): o is { [key: string]: any } => o !== undefined);
     this.controller = new HelmAddon(this, 'Chart', {
