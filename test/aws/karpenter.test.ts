@@ -316,7 +316,8 @@ describe('Karpenter options', () => {
       tags: { team: 'ml', 'kubernetes.io/cluster/ai-prod': 'owned', note: '' },
       nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 2 })],
     });
-    expect(objects(synthJson(stack))['EC2NodeClass/l4'].spec.tags).toEqual({ team: 'ml', Name: 'l4' });
+    // No Name tag: Karpenter then names each instance after its node.
+    expect(objects(synthJson(stack))['EC2NodeClass/l4'].spec.tags).toEqual({ team: 'ml', 'ai-platform.dev/pool': 'l4' });
   });
 
   test('an existing VPC is selected by subnet id, not tagged', () => {

@@ -1,6 +1,6 @@
 import { Op, Token } from 'cdktf';
 import { CapacityReservationKind } from '../../core/capacity-reservation';
-import { ExtendedResource, GpuNodePool, NodeTaint } from '../../core/node-pool';
+import { ExtendedResource, GpuNodePool, NodeTaint, PlatformLabels } from '../../core/node-pool';
 import { AwsPoolShape } from '../instance-selection';
 
 /** Everything one pool's NodePool, EC2NodeClass and NodeOverlay are built from. */
@@ -142,7 +142,8 @@ export function karpenterNodePool(input: KarpenterPoolInput, common: KarpenterNo
 /**
  * The EC2NodeClass of one pool: the pinned AL2023 release (Karpenter picks its NVIDIA or Neuron variant by
  * instance type), the nodes' instance profile, subnets and security group by selector, IMDSv2 with one hop (pods
- * cannot reach the node's credentials), an encrypted gp3 root volume of the pool's size, the cluster's tags.
+ * cannot reach the node's credentials), an encrypted gp3 root volume of the pool's size, the cluster's tags and
+ * the pool's (`ai-platform.dev/pool`).
  */
 export function karpenterNodeClass(input: KarpenterPoolInput, common: KarpenterNodeClassInput): { [key: string]: any } {
   const pool = input.pool;
@@ -180,7 +181,9 @@ export function karpenterNodeClass(input: KarpenterPoolInput, common: KarpenterN
         },
       ],
       detailedMonitoring: true,
-      tags: { ...tags, Name: pool.name },
+      // The pool by a key of the library's: Karpenter tags each instance Name = its node name (what the EC2
+      // console and the runbooks search by) only when the node class sets no Name tag.
+      tags: { ...tags, [PlatformLabels.POOL]: pool.name },
     },
   };
 }
