@@ -343,7 +343,7 @@ describe('Karpenter options', () => {
     });
     expect(problemLines(stack)).toEqual([
       expect.stringMatching(
-        /cloud\.gpuProvisioner\.amiAlias 'al2023@latest' is not a pinned AL2023 release; use 'al2023@v<yyyymmdd>'.*'al2023@v20260818'/,
+        /cloud\.gpuProvisioner\.amiAlias 'al2023@latest' is not a pinned AL2023 release; use 'al2023@v<yyyymmdd>'.*'al2023@v20260818'.*running nodes keep older ones/,
       ),
       expect.stringMatching(/cloud\.gpuProvisioner\.consolidateAfter 'soon' is not a duration; use e\.g\. '30s', '10m', '1h' or 'Never'/),
       expect.stringMatching(/systemMinNodes 1 is fewer than the 2 Karpenter controller replicas.*; use systemMinNodes >= 2/),

@@ -8,8 +8,11 @@ import { isToken, shown } from '../../private/validation';
 export interface KarpenterProvisionerOptions {
   /**
    * The EKS-optimized AMI release of every Karpenter node, as an EC2NodeClass alias (`al2023@v<date>`). Karpenter
-   * picks the NVIDIA or Neuron variant of that release by instance type. Pinned: a new release is a drift that
-   * replaces nodes, so it should be a reviewed change, not a Tuesday.
+   * picks the NVIDIA or Neuron variant of that release by instance type. Pinned, so a new release is a reviewed
+   * change: nodes launched after it get the new AMI, while running nodes keep theirs, since their pools budget
+   * Drifted disruption to 0 nodes and never expire them. A pool refreshes only as its nodes empty and go after
+   * `consolidateAfter`; to roll a busy pool, delete its NodeClaims (`kubectl delete nodeclaim`, which drains
+   * them). Under 'latest' each AMI release would reach new nodes unreviewed, and pools would run a mix of releases.
    * @default 'al2023@v20260818'
    */
   readonly amiAlias?: string;
@@ -103,7 +106,7 @@ export class GpuProvisioner {
     const alias = this.amiAlias;
     if (!isToken(alias) && !/^al2023@v\d{8}$/.test(alias)) {
       out.push(
-        `${p}.amiAlias ${shown(alias)} is not a pinned AL2023 release; use 'al2023@v<yyyymmdd>' (an awslabs/amazon-eks-ami release), e.g. '${KARPENTER_DEFAULT_AMI_ALIAS}': 'latest' replaces every node at each AMI release`,
+        `${p}.amiAlias ${shown(alias)} is not a pinned AL2023 release; use 'al2023@v<yyyymmdd>' (an awslabs/amazon-eks-ami release), e.g. '${KARPENTER_DEFAULT_AMI_ALIAS}': 'latest' moves new nodes to each AMI release as it ships, unreviewed, while running nodes keep older ones`,
       );
     }
     const after = this.consolidateAfter;
