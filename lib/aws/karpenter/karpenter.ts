@@ -32,9 +32,9 @@ export interface KarpenterProps {
 const POOLS_TIMEOUT_SECONDS = 40 * 60;
 
 /**
- * Karpenter on the system node group (the chart keeps it off Karpenter's own nodes), and one NodePool and EC2NodeClass per pool (a
- * NodeOverlay for pools with MIG devices), in three releases applied in order: CRDs, controller, objects. Destroy
- * runs backwards: the objects' release is uninstalled first and waits (Helm `wait` on uninstall) until NodePools and
+ * Karpenter on the system node group (the chart's affinity keeps it off Karpenter's own nodes), and one
+ * NodePool and EC2NodeClass per pool (a NodeOverlay for pools with MIG devices), in three releases applied in
+ * order: CRDs, controller, objects. Destroy runs backwards: the objects' release is uninstalled first and waits (Helm `wait` on uninstall) until NodePools and
  * EC2NodeClasses are gone, which Karpenter's finalizers allow only once every node it launched is drained and its
  * instance terminated; only then do the controller, its identity, its queue and the nodes' role go.
  */
