@@ -83,18 +83,33 @@ const SHEETS: PriceSheet[] = [
   {
     cloud: 'azure',
     region: 'eastus',
-    // Per-GPU prices of the collection multiplied back to the VM; T4, A10, ND A100 80GB, H200 and the
-    // system/general D-series sizes were not in it: unknown.
-    source: 'Azure Retail Prices API (Linux pay-as-you-go) via datareceipts/data-receipts 109-gpu-pricing/hyperscalers.json',
-    asOf: '2026-11-09',
+    // Karpenter for Azure generates this table from the Azure Retail Prices API (Linux pay-as-you-go), whole
+    // VM prices: the per-GPU collection used before multiplied some multi-GPU sizes wrongly. ND H200 had no
+    // eastus row in it: unknown.
+    source: 'Azure Retail Prices API via Azure/karpenter-provider-azure pkg/providers/pricing/zz_generated.pricing.go',
+    asOf: '2026-06-18',
     currency: 'USD',
     prices: {
+      // System pool default and the smallest general size.
+      Standard_D4ds_v5: 0.226,
+      Standard_B2ms: 0.0832,
+      // T4.
+      Standard_NC4as_T4_v3: 0.526,
+      Standard_NC8as_T4_v3: 0.752,
+      Standard_NC16as_T4_v3: 1.204,
+      Standard_NC64as_T4_v3: 4.352,
+      // A10 (whole GPUs only: 1 and 2).
+      Standard_NV36ads_A10_v5: 3.2,
+      Standard_NV72ads_A10_v5: 6.52,
+      // A100 80GB PCIe (1, 2, 4 GPUs), A100 40GB / 80GB SXM (8 GPUs).
       Standard_NC24ads_A100_v4: 3.673,
-      Standard_NC48ads_A100_v4: 9.554,
-      Standard_NC96ads_A100_v4: 19.108,
-      Standard_ND96asr_v4: 27.1968,
+      Standard_NC48ads_A100_v4: 7.346,
+      Standard_NC96ads_A100_v4: 14.692,
+      Standard_ND96asr_v4: 27.197,
+      Standard_ND96amsr_A100_v4: 32.77,
+      // H100 NVL (1, 2 GPUs), H100 SXM (8 GPUs).
       Standard_NC40ads_H100_v5: 6.98,
-      Standard_NC80adis_H100_v5: 17.64,
+      Standard_NC80adis_H100_v5: 13.96,
       Standard_ND96isr_H100_v5: 98.32,
     },
   },

@@ -122,7 +122,22 @@ describe('pricing overrides and unknown prices', () => {
     expect(PriceCatalog.DEFAULT.onDemand('azure', 'Standard_NC24ads_A100_v4', 'westeurope')!.note).toMatch(
       /no price sheet for westeurope; eastus/,
     );
-    expect(PriceCatalog.DEFAULT.onDemand('azure', 'Standard_NC4as_T4_v3', 'eastus')).toBeUndefined();
+    expect(PriceCatalog.DEFAULT.onDemand('azure', 'Standard_ND96isr_H200_v5', 'eastus')).toBeUndefined();
+  });
+
+  test('Azure multi-GPU sizes are priced as whole VMs: the same price per GPU within an NC family', () => {
+    const price = (size: string) => PriceCatalog.DEFAULT.onDemand('azure', size, 'eastus')!.hourlyPricePerNode;
+    expect(price('Standard_NC48ads_A100_v4')).toBe(7.346);
+    expect(price('Standard_NC96ads_A100_v4')).toBe(14.692);
+    expect(price('Standard_NC80adis_H100_v5')).toBe(13.96);
+    for (const gpu of [Gpu.A100_80GB, Gpu.H100_NVL_94GB]) {
+      const nc = gpu.azureVmSizes.filter((o) => o.instanceType.startsWith('Standard_NC'));
+      const perGpu = nc.map((o) => Math.round((price(o.instanceType) / o.acceleratorCount) * 1000) / 1000);
+      expect(new Set(perGpu).size).toBe(1);
+    }
+    // The sizes the Azure examples use record a price.
+    expect(price('Standard_ND96amsr_A100_v4')).toBe(32.77);
+    expect(price('Standard_NC4as_T4_v3')).toBe(0.526);
   });
 
   test('every GPU, Neuron and default system size of the library has a price or is left out on purpose', () => {
