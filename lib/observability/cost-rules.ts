@@ -90,7 +90,9 @@ export function costRecordingRules(i: CostRulesInput): RecordingRule[] {
     {
       record: M.POD_UNITS,
       expr:
-        `sum by (namespace, pod, node, resource) (${K.POD_CONTAINER_RESOURCE_REQUESTS}{resource=~"${ACCELERATORS}"} ` +
+        // max over `instance` first: kube-state-metrics run with 2 replicas (or scraped twice) would double the sum.
+        `sum by (namespace, pod, node, resource) (max by (namespace, pod, container, node, resource) ` +
+        `(${K.POD_CONTAINER_RESOURCE_REQUESTS}{resource=~"${ACCELERATORS}"}) ` +
         `and on (namespace, pod) (${K.POD_STATUS_PHASE}{phase="Running"} > 0)) * on (node) group_left (pool, instance_type) ${nodePools}`,
     },
     { record: M.POD_COST, expr: `${M.POD_UNITS} * on (pool, instance_type, resource) group_left () ${M.UNIT_PRICE}` },

@@ -125,6 +125,21 @@ describe('cost recording rules on sample series', () => {
     expect(valueOf(db, 0, M.NAMESPACE_GPU_ACTIVE)).toEqual({ 'namespace=team-a': 0.4 });
   });
 
+  test('two kube-state-metrics replicas count each pod once', () => {
+    const once = new Tsdb();
+    cluster(once, 0);
+    const twice = new Tsdb();
+    for (const instance of ['10.0.0.1:8080', '10.0.0.2:8080'])
+      twice.add(
+        0,
+        once.at(0).map((x) => (x.labels.__name__.startsWith('kube_') ? { ...x, labels: { ...x.labels, instance } } : x)),
+      );
+    evaluateRules(rules, twice, 0);
+    expect(valueOf(twice, 0, M.NAMESPACE_UNITS)).toEqual(valueOf(db, 0, M.NAMESPACE_UNITS));
+    expect(valueOf(twice, 0, M.NAMESPACE_COST)).toEqual(valueOf(db, 0, M.NAMESPACE_COST));
+    expect(valueOf(twice, 0, M.POOL_ALLOCATED_COST)).toEqual(valueOf(db, 0, M.POOL_ALLOCATED_COST));
+  });
+
   test('the budget alert fires on the month projected from the 7-day average, idle hours included', () => {
     const budget = new Tsdb();
     const hour = 3600;
