@@ -39,7 +39,11 @@ export interface CostRulesInput {
  * (`metricLabelsAllowlist` of the chart); the pool label is the library's, the instance type the kubelet's.
  */
 export const COST_NODE_LABELS = [PlatformLabels.POOL, 'node.kubernetes.io/instance-type'];
-/** Pod labels kube-state-metrics must export to price served models. */
+/**
+ * Pod labels kube-state-metrics must export to price served models. The key is `SERVED_MODEL_LABEL` of
+ * lib/rag/discovery.ts, written out: lib/rag imports lib/observability (scrape labels), so importing it back
+ * would make the two folders a cycle; a test holds the two equal.
+ */
 export const COST_POD_LABELS = ['ai-platform.dev/served-model'];
 
 /** A label key as kube-state-metrics writes it in `kube_*_labels`: `label_` and the key with every other character as '_'. */
@@ -52,7 +56,11 @@ export function ksmResource(name: string): string {
   return name.replace(/[^a-zA-Z0-9_]/g, '_');
 }
 
-/** The accelerator resources a pod may request, as kube-state-metrics spells them. */
+/**
+ * The accelerator resources a pod may request, as kube-state-metrics spells them. The Neuron device plugin
+ * is configured (lib/aws/neuron.ts) for `aws.amazon.com/neuron` and `neuroncore`, the resources pools,
+ * quotas and unit prices use; `neurondevice` has no unit price, so it is not counted here.
+ */
 const ACCELERATORS = 'nvidia_com_gpu|nvidia_com_mig_.+|aws_amazon_com_neuron|aws_amazon_com_neuroncore';
 
 /**
@@ -114,8 +122,13 @@ export function costRecordingRules(i: CostRulesInput): RecordingRule[] {
     },
   );
   if (i.dcgm && i.pools.some((p) => p.accelerator === AcceleratorKind.NVIDIA_GPU)) {
-    // Graphics-engine activity is reported per GPU and per MIG instance (GPU_UTIL is not, on MIG).
-    rules.push({ record: M.NAMESPACE_GPU_ACTIVE, expr: `avg by (namespace) (${DcgmMetrics.PROF_GR_ENGINE_ACTIVE}{namespace!=""})` });
+    // Graphics-engine activity is reported per GPU and per MIG instance (GPU_UTIL is not, on MIG). The
+    // exporters' `namespace`/`pod` name the pod holding the GPU, kept by honorLabels; a GPU no pod holds gets
+    // the exporter pod's own, so only series of pods that request accelerators count.
+    rules.push({
+      record: M.NAMESPACE_GPU_ACTIVE,
+      expr: `avg by (namespace) (${DcgmMetrics.PROF_GR_ENGINE_ACTIVE} and on (namespace, pod) ${M.POD_UNITS})`,
+    });
   }
   return rules;
 }

@@ -4,6 +4,7 @@ import { COST_NODE_LABELS, COST_POD_LABELS, costRecordingRules, ksmLabel } from 
 import { gpuCostDashboard } from '../../lib/observability/dashboards/gpu-cost';
 import { renderDashboard } from '../../lib/observability/dashboards/grafana';
 import { MetricCatalog } from '../../lib/observability/metrics';
+import { SERVED_MODEL_LABEL } from '../../lib/rag/discovery';
 import { budgetAlertRule } from '../../lib/tenancy/budget';
 import { Gpu, GpuNodePool, MigLayout, PoolPricing } from '../../lib';
 import { acceleratorPoolInfo } from '../../lib/core/node-pool';
@@ -140,6 +141,16 @@ describe('cost recording rules on sample series', () => {
     expect(valueOf(twice, 0, M.POOL_ALLOCATED_COST)).toEqual(valueOf(db, 0, M.POOL_ALLOCATED_COST));
   });
 
+  test('GPU activity counts pods holding accelerators, not idle GPUs labelled with the exporter pod', () => {
+    const idle = new Tsdb();
+    cluster(idle, 0);
+    idle.add(0, [
+      series('DCGM_FI_PROF_GR_ENGINE_ACTIVE', { namespace: 'gpu-operator', pod: 'nvidia-dcgm-exporter-x', gpu: '0', GPU_I_ID: '3' }, 0),
+    ]);
+    evaluateRules(rules, idle, 0);
+    expect(valueOf(idle, 0, M.NAMESPACE_GPU_ACTIVE)).toEqual({ 'namespace=team-a': 0.4 });
+  });
+
   test('the budget alert fires on the month projected from the 7-day average, idle hours included', () => {
     const budget = new Tsdb();
     const hour = 3600;
@@ -181,6 +192,7 @@ describe('cost rules and dashboard', () => {
     const text = rules.map((r) => r.expr).join('\n');
     for (const l of [...COST_NODE_LABELS, ...COST_POD_LABELS]) expect(text).toContain(ksmLabel(l));
     expect(ksmLabel('node.kubernetes.io/instance-type')).toBe('label_node_kubernetes_io_instance_type');
+    expect(COST_POD_LABELS).toContain(SERVED_MODEL_LABEL);
   });
 
   test('a pool without a known price records no price series, and without DCGM no activity', () => {
