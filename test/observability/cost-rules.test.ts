@@ -179,6 +179,38 @@ describe('cost rules and dashboard', () => {
     expect(JSON.stringify(d)).not.toContain('${');
   });
 
+  test('the "Now" stats read 0, not No data, with no node or nothing allocated', () => {
+    const d = renderDashboard(gpuCostDashboard(true));
+    const now = d.panels.filter((p: any) => p.type === 'stat');
+    expect(now.map((p: any) => p.title)).toEqual([
+      'Accelerator nodes, per hour',
+      'Allocated to pods, per hour',
+      'Idle, per hour',
+      'Month at this rate',
+    ]);
+    const stats = (db: Tsdb) => now.map((p: any) => (evaluate(p.targets[0].expr, db, 0) as Sample[]).map((x) => x.value));
+    const empty = new Tsdb();
+    expect(stats(empty)).toEqual([[0], [0], [0], [0]]);
+    // Nodes up, no pod running: everything idle.
+    const nodesOnly = new Tsdb();
+    nodesOnly.add(0, [node('n3', 'small', 'g6.xlarge')]);
+    evaluateRules(rules, nodesOnly, 0);
+    expect(stats(nodesOnly)).toEqual([[0.8048], [0], [0.8048], [0.8048 * 730]]);
+  });
+
+  test('totals over the range are instant bar gauges without zeros', () => {
+    const d = renderDashboard(gpuCostDashboard(true));
+    const range = d.panels.filter((p: any) => /over the range/.test(p.title ?? ''));
+    expect(range).toHaveLength(2);
+    for (const p of range) {
+      expect(p.type).toBe('bargauge');
+      for (const t of p.targets) {
+        expect(t).toMatchObject({ instant: true, range: false });
+        expect(t.expr).toMatch(/\[\$__range:1m\]\)\) \/ 60 > 0$/);
+      }
+    }
+  });
+
   test('the rules read only catalogued exporter series and series they record before', () => {
     const known = new Set(MetricCatalog.seriesNames());
     const before = new Set<string>();

@@ -1,8 +1,16 @@
 import { CostMetrics as M } from '../../cost/cost-metrics';
-import { DashboardSpec, stat, timeseries } from './grafana';
+import { HOURS_PER_MONTH } from '../../cost/price-catalog';
+import { barGauge, DashboardSpec, stat, timeseries } from './grafana';
 
-/** Accelerator cost over the dashboard's range, from a per-hour rate sampled each minute (absent minutes count 0). */
-const overRange = (rate: string, by: string) => `sum by (${by}) (sum_over_time(${rate}[$__range:1m])) / 60`;
+/**
+ * Accelerator cost (or unit-hours) over the dashboard's range, from a per-hour rate sampled each minute
+ * (absent minutes count 0); queried once at the range's end (instant), since at every point of a graph each
+ * value would sum its own trailing range. Zeros (idle namespaces) are left out.
+ */
+const overRange = (rate: string, by: string) => `sum by (${by}) (sum_over_time(${rate}[$__range:1m])) / 60 > 0`;
+
+/** A sum that is 0, not "No data", when no series exists (no accelerator node, or nothing allocated). */
+const total = (series: string) => `(sum(${series}) or vector(0))`;
 
 /**
  * GPU cost: what the accelerator pools cost now and over the range, per namespace (team), served model and
@@ -18,27 +26,27 @@ export function gpuCostDashboard(gpuActivity: boolean): DashboardSpec {
       {
         title: 'Now',
         panels: [
-          stat('Accelerator nodes, per hour', 'currencyUSD', 6, `sum(${M.POOL_NODE_COST})`, {
+          stat('Accelerator nodes, per hour', 'currencyUSD', 6, total(M.POOL_NODE_COST), {
             description: 'Running accelerator nodes at their pool price; spot pools without an expected discount at the on-demand ceiling.',
           }),
-          stat('Allocated to pods, per hour', 'currencyUSD', 6, `sum(${M.POOL_ALLOCATED_COST})`),
-          stat('Idle, per hour', 'currencyUSD', 6, `sum(${M.POOL_NODE_COST}) - sum(${M.POOL_ALLOCATED_COST})`, {
+          stat('Allocated to pods, per hour', 'currencyUSD', 6, total(M.POOL_ALLOCATED_COST)),
+          stat('Idle, per hour', 'currencyUSD', 6, `${total(M.POOL_NODE_COST)} - ${total(M.POOL_ALLOCATED_COST)}`, {
             description: 'Node cost no running pod requests: scale-down lag, fragmentation, or headroom.',
           }),
-          stat('Month at this rate', 'currencyUSD', 6, `sum(${M.POOL_NODE_COST}) * 730`),
+          stat('Month at this rate', 'currencyUSD', 6, `${total(M.POOL_NODE_COST)} * ${HOURS_PER_MONTH}`),
         ],
       },
       {
         title: 'Teams',
         panels: [
           timeseries('Cost per namespace, per hour', 'currencyUSD', 12, [{ expr: `${M.NAMESPACE_COST} > 0`, legend: '{{namespace}}' }]),
-          timeseries('Cost per namespace over the range', 'currencyUSD', 12, [
+          barGauge('Cost per namespace over the range', 'currencyUSD', 12, [
             { expr: overRange(M.NAMESPACE_COST, 'namespace'), legend: '{{namespace}}' },
           ]),
           timeseries('Accelerator units per namespace', 'short', 12, [
             { expr: `sum by (namespace, resource) (${M.NAMESPACE_UNITS})`, legend: '{{namespace}} {{resource}}' },
           ]),
-          timeseries('GPU-hours per namespace over the range', 'short', 12, [
+          barGauge('GPU-hours per namespace over the range', 'short', 12, [
             { expr: overRange(M.NAMESPACE_UNITS, 'namespace, resource'), legend: '{{namespace}} {{resource}}' },
           ]),
           ...(gpuActivity

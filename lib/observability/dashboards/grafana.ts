@@ -9,13 +9,18 @@ export interface PanelTarget {
   readonly expr: string;
   /** Legend template, e.g. '{{node}} gpu {{gpu}}'. */
   readonly legend: string;
+  /**
+   * Evaluate once at the end of the range (a total over `$__range`) instead of at every point.
+   * @default false
+   */
+  readonly instant?: boolean;
 }
 
 /** A panel before layout. */
 export interface PanelSpec {
   /** Title. */
   readonly title: string;
-  /** 'timeseries' or 'stat'. */
+  /** 'timeseries', 'stat' or 'bargauge'. */
   readonly type: string;
   /** Queries. */
   readonly targets: PanelTarget[];
@@ -53,6 +58,13 @@ export interface DashboardSpec {
  */
 const DS = { type: 'prometheus', uid: '$datasource' };
 
+const LAST = { calcs: ['lastNotNull'], fields: '', values: false };
+const OPTIONS: { [type: string]: { [key: string]: any } } = {
+  stat: { reduceOptions: LAST, colorMode: 'value', graphMode: 'area' },
+  bargauge: { reduceOptions: LAST, orientation: 'horizontal', displayMode: 'gradient', showUnfilled: true },
+  timeseries: { legend: { displayMode: 'table', placement: 'bottom', calcs: ['mean', 'max'] }, tooltip: { mode: 'multi', sort: 'desc' } },
+};
+
 function panel(p: PanelSpec, id: number, x: number, y: number, height: number): { [key: string]: any } {
   const steps = [{ color: 'green', value: null as number | null }, ...(p.thresholds ?? []).map(([value, color]) => ({ color, value }))];
   return {
@@ -63,11 +75,14 @@ function panel(p: PanelSpec, id: number, x: number, y: number, height: number): 
     datasource: DS,
     gridPos: { h: height, w: p.width, x, y },
     fieldConfig: { defaults: { unit: p.unit, thresholds: { mode: 'absolute', steps } }, overrides: [] },
-    options:
-      p.type === 'stat'
-        ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'area' }
-        : { legend: { displayMode: 'table', placement: 'bottom', calcs: ['mean', 'max'] }, tooltip: { mode: 'multi', sort: 'desc' } },
-    targets: p.targets.map((t, i) => ({ refId: String.fromCharCode(65 + i), datasource: DS, expr: t.expr, legendFormat: t.legend })),
+    options: OPTIONS[p.type] ?? OPTIONS.timeseries,
+    targets: p.targets.map((t, i) => ({
+      refId: String.fromCharCode(65 + i),
+      datasource: DS,
+      expr: t.expr,
+      legendFormat: t.legend,
+      ...(t.instant ? { instant: true, range: false } : {}),
+    })),
   };
 }
 
@@ -128,4 +143,9 @@ export function timeseries(title: string, unit: string, width: number, targets: 
 /** Shorthand for a stat panel. */
 export function stat(title: string, unit: string, width: number, expr: string, extra: Partial<PanelSpec> = {}): PanelSpec {
   return { title, type: 'stat', unit, width, targets: [{ expr, legend: title }], ...extra };
+}
+
+/** Shorthand for a bar gauge of instant queries: one bar per series, e.g. a total over the dashboard's range. */
+export function barGauge(title: string, unit: string, width: number, targets: PanelTarget[], extra: Partial<PanelSpec> = {}): PanelSpec {
+  return { title, type: 'bargauge', unit, width, targets: targets.map((t) => ({ ...t, instant: true })), ...extra };
 }
