@@ -54,14 +54,22 @@ export function renderPlatformReportMarkdown(report: any): string {
     }
   }
   const t = report.totals;
-  const unknown = (x: any) => (x.unknownItems > 0 ? ` (+ ${x.unknownItems} pool(s) unknown)` : '');
+  const pools = Object.values<any>(report.clusters).reduce((sum, c) => sum + Object.keys(c.pools).length, 0);
+  // A sum of nothing known is not $0: say unknown when no pool has the number.
+  const sum = (x: any, show: (n: number) => string) =>
+    x.unknownItems > 0 && x.unknownItems >= pools
+      ? 'unknown'
+      : `${show(x.known)}${x.unknownItems > 0 ? ` (+ ${x.unknownItems} pool(s) unknown)` : ''}`;
+  const usd = (n: number) => `$${n.toFixed(2)}`;
   lines.push(
-    '## Totals',
+    '## Totals of the accelerator pools',
     '',
-    `- accelerators at max nodes: ${t.accelerators.known}${unknown(t.accelerators)}`,
-    `- per hour at min nodes: $${t.hourlyAtMin.known.toFixed(2)}${unknown(t.hourlyAtMin)}`,
-    `- per hour at max nodes: $${t.hourlyAtMax.known.toFixed(2)}${unknown(t.hourlyAtMax)}`,
-    `- per month at max nodes: $${t.monthlyAtMax.known.toFixed(2)}${unknown(t.monthlyAtMax)}`,
+    'System pools, storage, network and managed services are not included.',
+    '',
+    `- accelerators at max nodes: ${sum(t.accelerators, String)}`,
+    `- per hour at min nodes: ${sum(t.hourlyAtMin, usd)}`,
+    `- per hour at max nodes: ${sum(t.hourlyAtMax, usd)}`,
+    `- per month at max nodes: ${sum(t.monthlyAtMax, usd)}`,
     '',
   );
   return lines.join('\n');

@@ -15,6 +15,7 @@ import {
   PoolPricing,
   PriceCatalog,
 } from '../../lib';
+import { renderPlatformReportMarkdown } from '../../lib/cost/report-markdown';
 import { awsStack, problemLines, synthJson } from '../helpers';
 
 function cluster(stack: any, pools: GpuNodePool[]): GpuInferenceCluster {
@@ -115,6 +116,26 @@ describe('pricing overrides and unknown prices', () => {
     expect(pools.h200.price).toMatchObject({ basis: 'unknown', perNodeHourly: 'unknown', atMaxHourly: 'unknown' });
     const report = PlatformReport.of(stack).render();
     expect(report.totals.hourlyAtMax.unknownItems).toBe(1);
+  });
+
+  test('markdown totals name the accelerator pools and say unknown when no pool has a price', () => {
+    const stack = awsStack();
+    cluster(stack, [GpuNodePool.training('h200', { gpu: Gpu.H200_141GB, instanceTypes: ['p5e.48xlarge'], minNodes: 1, maxNodes: 2 })]);
+    const md = renderPlatformReportMarkdown(PlatformReport.of(stack).render());
+    expect(md).toContain('## Totals of the accelerator pools');
+    expect(md).toContain('- per hour at max nodes: unknown\n');
+    expect(md).toContain('- per month at max nodes: unknown\n');
+    expect(md).toContain('- accelerators at max nodes: 16\n');
+    expect(md).not.toContain('$0.00');
+
+    const mixed = awsStack();
+    cluster(mixed, [
+      GpuNodePool.training('h200', { gpu: Gpu.H200_141GB, instanceTypes: ['p5e.48xlarge'], maxNodes: 1 }),
+      GpuNodePool.inference('l4', { gpu: Gpu.L4, instanceTypes: ['g6.xlarge'], maxNodes: 1 }),
+    ]);
+    expect(renderPlatformReportMarkdown(PlatformReport.of(mixed).render())).toContain(
+      '- per hour at max nodes: $0.80 (+ 1 pool(s) unknown)\n',
+    );
   });
 
   test('Azure prices are per location, with the reference location for others', () => {
