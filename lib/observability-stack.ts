@@ -10,7 +10,7 @@ import { AcceleratorKind } from './gpu/accelerator';
 import { Duration } from './core/duration';
 import { DNS_LABEL, kubernetesName, outputName } from './private/naming';
 import { reportProblems } from './private/problems';
-import { AlertRule, AlertThresholds, prometheusRuleGroups, resolveAlertThresholds } from './observability/alerts';
+import { AlertRule, AlertThresholds, alertRuleManifest, prometheusRuleGroups, resolveAlertThresholds } from './observability/alerts';
 import { ManifestsRelease } from './addons/manifests';
 import { featureServerPodMonitor } from './feast/feature-server';
 import { tenancyDashboardJson } from './tenancy/dashboard';
@@ -426,13 +426,7 @@ export class ObservabilityStack extends Construct {
             groups: [
               {
                 name: groupName,
-                rules: rules.map((r) => ({
-                  alert: r.alert,
-                  expr: r.expr,
-                  ...(r.pendingFor ? { for: r.pendingFor } : {}),
-                  labels: { severity: r.severity },
-                  annotations: { summary: r.summary },
-                })),
+                rules: rules.map(alertRuleManifest),
               },
             ],
           },

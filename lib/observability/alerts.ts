@@ -51,6 +51,16 @@ export interface AlertRule {
   readonly severity: string;
   /** One-line summary. */
   readonly summary: string;
+  /**
+   * Labels beside `severity`, e.g. the tenant an alert is about, for routing.
+   * @default - severity only
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Longer explanation (the `description` annotation): how the value is computed, what to do.
+   * @default - summary only
+   */
+  readonly description?: string;
 }
 
 /** Applies defaults and returns problems as `<prop> <value> …; <fix>` messages. */
@@ -254,12 +264,17 @@ export function prometheusRuleGroups(t: ResolvedAlertThresholds, options: { nvid
   groups.push(['ai-platform.nodes', acceleratorNodeAlertRules()], ['ai-platform.serving', servingAlertRules(t)]);
   return groups.map(([name, rules]) => ({
     name,
-    rules: rules.map((r) => ({
-      alert: r.alert,
-      expr: r.expr,
-      ...(r.pendingFor ? { for: r.pendingFor } : {}),
-      labels: { severity: r.severity },
-      annotations: { summary: r.summary },
-    })),
+    rules: rules.map(alertRuleManifest),
   }));
+}
+
+/** An alert rule as a PrometheusRule group lists it. */
+export function alertRuleManifest(r: AlertRule): { [key: string]: any } {
+  return {
+    alert: r.alert,
+    expr: r.expr,
+    ...(r.pendingFor ? { for: r.pendingFor } : {}),
+    labels: { severity: r.severity, ...r.labels },
+    annotations: { summary: r.summary, ...(r.description ? { description: r.description } : {}) },
+  };
 }

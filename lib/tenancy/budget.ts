@@ -27,12 +27,14 @@ export function budgetProblems(b: GpuBudget | undefined): string[] {
 }
 
 /**
- * The budget alert of a tenant's namespace: the month projected from the last 7 days of allocated
- * accelerator cost (the rate averaged over 7 days × 730 hours) above the threshold. Seven days fit the
- * default 15-day retention and smooth out a weekend; the namespace's cost series is 0, not absent, while it
- * holds no accelerator, so the average is over the whole week.
+ * The budget alert of a tenant's namespace, a run-rate projection: the allocated accelerator cost averaged
+ * over the last 7 days, × 730 hours, above the threshold. Seven days fit the default 15-day retention and
+ * smooth out a weekend; the namespace's cost series is 0, not absent, while it holds no accelerator, so the
+ * average is over the whole week. In a namespace's first week the average covers only the days since its
+ * cost series began (absent before), so a busy first day projects as a busy month.
+ * @param tenant the tenant's name, for the `tenant` label
  */
-export function budgetAlertRule(namespace: string, b: GpuBudget): AlertRule {
+export function budgetAlertRule(namespace: string, b: GpuBudget, tenant: string = namespace): AlertRule {
   const pct = b.alertAtPercent ?? 80;
   const limit = (b.monthlyUsd * pct) / 100;
   return {
@@ -40,6 +42,11 @@ export function budgetAlertRule(namespace: string, b: GpuBudget): AlertRule {
     expr: `avg_over_time(${CostMetrics.NAMESPACE_COST}{namespace="${namespace}"}[7d]) * ${HOURS_PER_MONTH} > ${limit}`,
     pendingFor: '1h',
     severity: 'warning',
-    summary: `Tenant ${namespace} is on course to spend {{ $value | humanize }} USD on accelerators this month, above ${pct} % of its ${b.monthlyUsd} USD budget`,
+    labels: { tenant, budget_usd: String(b.monthlyUsd) },
+    summary: `Tenant ${tenant}: at the last 7 days' rate, {{ $value | humanize }} USD/month on accelerators, above ${pct} % of its ${b.monthlyUsd} USD budget`,
+    description:
+      `Run-rate projection, not month-to-date spend: the hourly accelerator cost allocated to namespace ${namespace}, ` +
+      `averaged over the last 7 days (idle hours count 0), × ${HOURS_PER_MONTH} hours, at the library's list or pool prices. ` +
+      'In the first week it averages only the days since the namespace began to be recorded.',
   };
 }

@@ -353,7 +353,7 @@ export class Tenant extends Construct {
    * reads the cost recording rules of the ObservabilityStack.
    */
   public budgetAlerts(): AlertRule[] {
-    return this.gpuBudget ? [budgetAlertRule(this.namespace, this.gpuBudget)] : [];
+    return this.gpuBudget ? [budgetAlertRule(this.namespace, this.gpuBudget, this.name)] : [];
   }
 
   private validate(

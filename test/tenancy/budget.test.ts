@@ -1,3 +1,4 @@
+import { alertRuleManifest } from '../../lib/observability/alerts';
 import { budgetAlertRule, budgetProblems } from '../../lib/tenancy/budget';
 
 describe('tenant GPU budgets', () => {
@@ -6,6 +7,17 @@ describe('tenant GPU budgets', () => {
     expect(rule.expr).toBe('avg_over_time(namespace:ai_platform_gpu_cost_usd_per_hour:sum{namespace="search"}[7d]) * 730 > 16000');
     expect(rule).toMatchObject({ alert: 'TenantGpuBudget', severity: 'warning', pendingFor: '1h' });
     expect(budgetAlertRule('search', { monthlyUsd: 1000, alertAtPercent: 100 }).expr).toMatch(/> 1000$/);
+  });
+
+  test('the alert says it is a run-rate projection and names the tenant and the budget', () => {
+    const rule = budgetAlertRule('team-search', { monthlyUsd: 20000 }, 'search');
+    expect(rule.labels).toEqual({ tenant: 'search', budget_usd: '20000' });
+    expect(rule.summary).toMatch(/^Tenant search: at the last 7 days' rate, \{\{ \$value \| humanize \}\} USD\/month/);
+    expect(rule.description).toMatch(/Run-rate projection, not month-to-date spend/);
+    expect(alertRuleManifest(rule)).toMatchObject({
+      labels: { severity: 'warning', tenant: 'search', budget_usd: '20000' },
+      annotations: { summary: rule.summary, description: rule.description },
+    });
   });
 
   test('problems name the prop, the value and the fix', () => {
