@@ -47,11 +47,20 @@ export class PoolPricing {
     return new PoolPricing(PoolMarket.SPOT, undefined, fraction, source);
   }
 
-  /** The market this pricing fixes, if any (reserved); otherwise the pool's spot flag decides. */
+  /**
+   * The market this pricing fixes, if any (reserved); otherwise the pool's spot flag decides.
+   * @default - the pool's: spot with `spot: true`, else on-demand
+   */
   public readonly market?: PoolMarket;
-  /** Price of one node-hour, when given. */
+  /**
+   * Price of one node-hour, when given.
+   * @default - the catalog's list price (reduced by `spotDiscount` when given)
+   */
   public readonly hourlyPricePerNode?: number;
-  /** Expected spot discount off on-demand, when given. */
+  /**
+   * Expected spot discount off on-demand, when given.
+   * @default - none: a spot pool is priced at the on-demand ceiling
+   */
   public readonly spotDiscount?: number;
   /** Where the price comes from. */
   public readonly source: string;
