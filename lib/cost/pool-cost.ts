@@ -162,6 +162,16 @@ export function unitPrices(pool: AcceleratorPoolInfo, nodeHourly: number): { [re
   return out;
 }
 
+/**
+ * The instance types of `pool` the cost rules cannot price (no pool pricing and no catalog row), or
+ * ['(none)'] when the pool names no instance type: its pods cost 0 in the rules, dashboards and budgets.
+ */
+export function unpricedInstanceTypes(cloud: string, region: string | undefined, pool: AcceleratorPoolInfo): string[] {
+  const types = pool.instanceTypes ?? [];
+  if (types.length === 0) return nodePrice(cloud, region, undefined, pool).hourly === undefined ? ['(none)'] : [];
+  return types.filter((t) => nodePrice(cloud, region, t, pool).hourly === undefined);
+}
+
 /** Rounds a price to 6 decimals, so output stays stable across platforms. */
 export function round(n: number): number {
   return Math.round(n * 1e6) / 1e6;

@@ -1,6 +1,7 @@
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
-import { Aspects, Fn, IAspect, ITerraformDependable, TerraformResource, Token, dependable } from 'cdktf';
+import { Annotations, Aspects, Fn, IAspect, ITerraformDependable, TerraformResource, Token, dependable } from 'cdktf';
 import { PlatformReport } from '../cost/platform-report';
+import { unpricedInstanceTypes } from '../cost/pool-cost';
 import type { AlertRule } from '../observability/alerts';
 import { GpuBudget, budgetAlertRule, budgetProblems } from './budget';
 import { Construct, IConstruct } from 'constructs';
@@ -205,6 +206,7 @@ export class Tenant extends Construct {
       }
     });
     reportProblems(this, [...problems, ...budgetProblems(props.gpuBudget)]);
+    if (props.gpuBudget) this.warnUnpricedPools(cluster);
     registerTenant(sharing, { name: this.name, quotas: this.quotas });
     this.gpuBudget = props.gpuBudget;
     PlatformReport.of(cluster).addTenant(cluster, {
@@ -354,6 +356,20 @@ export class Tenant extends Construct {
    */
   public budgetAlerts(): AlertRule[] {
     return this.gpuBudget ? [budgetAlertRule(this.namespace, this.gpuBudget, this.name)] : [];
+  }
+
+  /** A budget counts a pool without a price as free: say so at synth rather than under-alert silently. */
+  private warnUnpricedPools(cluster: IAcceleratorCluster): void {
+    const region = Token.isUnresolved(cluster.region) ? undefined : cluster.region;
+    for (const name of [...new Set(this.quotas.map((q) => q.flavor.pool))].sort()) {
+      const pool = cluster.acceleratorPools.find((p) => p.name === name);
+      const unpriced = pool ? unpricedInstanceTypes(cluster.cloudProvider, region, pool) : [];
+      if (unpriced.length === 0) continue;
+      Annotations.of(this).addWarning(
+        `gpuBudget counts pool '${name}' as free: ${unpriced.join(', ')} has no price in the library's catalog and the pool sets ` +
+          `none, so this tenant's use of it adds 0 to its cost and budget alert; give the pool pricing: PoolPricing.negotiated(...)`,
+      );
+    }
   }
 
   private validate(

@@ -131,7 +131,7 @@ describe('pricing overrides and unknown prices', () => {
     const mixed = awsStack();
     cluster(mixed, [
       GpuNodePool.training('h200', { gpu: Gpu.H200_141GB, instanceTypes: ['p5e.48xlarge'], maxNodes: 1 }),
-      GpuNodePool.inference('l4', { gpu: Gpu.L4, instanceTypes: ['g6.xlarge'], maxNodes: 1 }),
+      GpuNodePool.inference('l4', { gpu: Gpu.L4, instanceType: 'g6.xlarge', maxNodes: 1 }),
     ]);
     expect(renderPlatformReportMarkdown(PlatformReport.of(mixed).render())).toContain(
       '- per hour at max nodes: $0.80 (+ 1 pool(s) unknown)\n',
