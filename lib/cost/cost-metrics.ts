@@ -23,6 +23,11 @@ export class CostMetrics {
   public static readonly POOL_NODE_COST = 'pool:ai_platform_node_cost_usd_per_hour:sum';
   /** Allocated accelerator cost per pool, per hour. */
   public static readonly POOL_ALLOCATED_COST = 'pool:ai_platform_gpu_cost_usd_per_hour:sum';
+  /**
+   * Accelerator units allocated per namespace and pool on pools without a price (labels namespace, pool,
+   * resource): what the cost series count as free.
+   */
+  public static readonly NAMESPACE_UNPRICED_UNITS = 'namespace:ai_platform_unpriced_accelerator_units:sum';
   /** Mean graphics-engine activity of the GPUs (or MIG instances) each namespace holds, 0-1 (DCGM). */
   public static readonly NAMESPACE_GPU_ACTIVE = 'namespace:ai_platform_gpu_engine_active:avg';
 }

@@ -68,7 +68,7 @@ const ACCELERATORS = 'nvidia_com_gpu|nvidia_com_mig_.+|aws_amazon_com_neuron|aws
  * (from the catalog or the pool's own pricing), pods' accelerator requests joined to their node's pool and
  * instance type, and their sums per namespace, pool and served model; plus the pools' node cost, and GPU
  * activity per namespace from DCGM. A pool whose price is unknown records no price, so its pods cost nothing
- * here: the platform report names it.
+ * here: the platform report names it, and its units are recorded apart (NAMESPACE_UNPRICED_UNITS).
  */
 export function costRecordingRules(i: CostRulesInput): RecordingRule[] {
   const rules: RecordingRule[] = [];
@@ -116,6 +116,11 @@ export function costRecordingRules(i: CostRulesInput): RecordingRule[] {
       expr: `sum by (namespace, served_model, pool) (${M.POD_COST} * on (namespace, pod) group_left (served_model) ${podModels})`,
     },
     { record: M.POOL_ALLOCATED_COST, expr: `sum by (pool) (${M.POD_COST})` },
+    {
+      // What POD_COST leaves out: units on a pool or instance type without a price, so dashboards can say so.
+      record: M.NAMESPACE_UNPRICED_UNITS,
+      expr: `sum by (namespace, pool, resource) (${M.POD_UNITS} unless on (pool, instance_type, resource) ${M.UNIT_PRICE})`,
+    },
     {
       record: M.POOL_NODE_COST,
       expr: `sum by (pool) (count by (pool, instance_type) (${nodePools}) * on (pool, instance_type) ${M.NODE_PRICE})`,

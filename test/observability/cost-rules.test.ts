@@ -151,6 +151,28 @@ describe('cost recording rules on sample series', () => {
     expect(valueOf(idle, 0, M.NAMESPACE_GPU_ACTIVE)).toEqual({ 'namespace=team-a': 0.4 });
   });
 
+  test('units on a pool without a price are recorded apart, not hidden at $0', () => {
+    expect(valueOf(db, 0, M.NAMESPACE_UNPRICED_UNITS)).toEqual({});
+    const trn2 = acceleratorPoolInfo(
+      GpuNodePool.neuron('trn2', { instanceType: 'trn2.48xlarge', maxNodes: 1 }),
+      {},
+      [],
+      [],
+      ['trn2.48xlarge'],
+    );
+    const withTrn2 = costRecordingRules({ cloud: 'aws', pools: [...pools(), trn2], dcgm: true });
+    const mixed = new Tsdb();
+    cluster(mixed, 0);
+    mixed.add(0, [
+      node('n5', 'trn2', 'trn2.48xlarge'),
+      requests('team-b', 'neuron-0', 'n5', 'aws_amazon_com_neuroncore', 8),
+      running('team-b', 'neuron-0'),
+    ]);
+    evaluateRules(withTrn2, mixed, 0);
+    expect(valueOf(mixed, 0, M.NAMESPACE_UNPRICED_UNITS)).toEqual({ 'namespace=team-b,pool=trn2,resource=aws_amazon_com_neuroncore': 8 });
+    expect(valueOf(mixed, 0, M.NAMESPACE_COST)).toEqual(valueOf(db, 0, M.NAMESPACE_COST));
+  });
+
   test('the budget alert fires on the month projected from the 7-day average, idle hours included', () => {
     const budget = new Tsdb();
     const hour = 3600;

@@ -74,6 +74,16 @@ export function gpuCostDashboard(gpuActivity: boolean): DashboardSpec {
             { expr: M.POOL_NODE_COST, legend: '{{pool}} nodes' },
             { expr: M.POOL_ALLOCATED_COST, legend: '{{pool}} allocated' },
           ]),
+          barGauge(
+            'Unpriced accelerator units now',
+            'short',
+            24,
+            [{ expr: `${M.NAMESPACE_UNPRICED_UNITS} > 0`, legend: '{{namespace}} {{resource}} on {{pool}}' }],
+            {
+              description:
+                "Units on pools whose instance type has no price in the library's catalog and no PoolPricing: counted as $0 above. Give the pool a PoolPricing.",
+            },
+          ),
         ],
       },
     ],
