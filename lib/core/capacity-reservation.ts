@@ -51,6 +51,7 @@ const AZ = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
  * never checked.
  *
  * ```ts
+ * const blockId = new TerraformVariable(this, 'capacity_block_id', { type: 'string' });
  * GpuNodePool.training('train', {
  *   gpu: Gpu.H100_80GB, minNodes: 0, maxNodes: 2,
  *   capacityReservation: CapacityReservation.ec2CapacityBlock(blockId.stringValue, { availabilityZone: 'us-east-1a', instanceType: 'p5.48xlarge' }),
