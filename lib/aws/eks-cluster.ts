@@ -5,7 +5,7 @@ import type { EksAddon } from '@cdktf/provider-aws/lib/eks-addon';
 import type { EksCluster } from '@cdktf/provider-aws/lib/eks-cluster';
 import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import type { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { Fn, ITerraformDependable, TerraformIterator, TerraformStack, Token } from 'cdktf';
+import { Fn, ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import {
   AcceleratorPoolInfo,
@@ -25,21 +25,19 @@ import { IDataServices } from '../core/data-services';
 import { AwsDataServices } from './data';
 import { ClusterAccess, sameStack } from '../private/cluster-access';
 import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, PlatformLabels, acceleratorPoolInfo } from '../core/node-pool';
+import { clusterAdminEntries, clusterAdminEntry } from './access-entries';
+import { acceleratorNodeGroups } from './accelerator-node-groups';
 import { awsContext } from './account';
 import { EBS_CSI_DRIVER, EBS_CSI_SERVICE_ACCOUNT, addGp3StorageClass, ebsCsiDriverAddon } from './ebs-csi';
-import { encryptedLogGroup, logKey } from './encrypted-log-group';
+import { controlPlaneLogs } from './control-plane-logs';
+import { coreAddon, nodeNetworkAddons } from './eks-addons';
 import { EndpointAccess } from './endpoint-access';
-import { subnetsInZone } from './capacity-reservation';
-import { AwsPoolShape, selectAwsInstances } from './instance-selection';
+import { selectAwsInstances } from './instance-selection';
 import { nodeMonitoringAgent } from './node-monitoring-agent';
 import { EksNodeGroupPool, EksAmiType } from './node-group';
 import { GpuProvisioner } from './karpenter/gpu-provisioner';
-import {
-  KARPENTER_DISCOVERY_TAG,
-  KARPENTER_NAMESPACE,
-  KARPENTER_SERVICE_ACCOUNT,
-  KarpenterCloudResources,
-} from './karpenter/karpenter-cloud';
+import { KarpenterCloudResources } from './karpenter/karpenter-cloud';
+import { EksKarpenterCluster, eksKarpenterCloud, karpenterNodeClassInput, karpenterPoolInputs } from './karpenter/eks-wiring';
 import { KarpenterNodeClassInput, KarpenterPoolInput } from './karpenter/manifests';
 import { PodIdentityBinding, podIdentityRoleName } from './pod-identity';
 import { grantEksNamespaceAdmin } from './namespace-admin';
@@ -51,11 +49,6 @@ const dataAwsIamSessionContextLib = lazyModule<typeof import('@cdktf/provider-aw
   '@cdktf/provider-aws/lib/data-aws-iam-session-context',
 );
 const dataAwsSubnetLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-subnet')>('@cdktf/provider-aws/lib/data-aws-subnet');
-const eksAccessEntryLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-access-entry')>('@cdktf/provider-aws/lib/eks-access-entry');
-const eksAccessPolicyAssociationLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-access-policy-association')>(
-  '@cdktf/provider-aws/lib/eks-access-policy-association',
-);
-const eksAddonLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-addon')>('@cdktf/provider-aws/lib/eks-addon');
 const eksClusterLib = lazyModule<typeof import('@cdktf/provider-aws/lib/eks-cluster')>('@cdktf/provider-aws/lib/eks-cluster');
 const iamRoleLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role')>('@cdktf/provider-aws/lib/iam-role');
 const iamRolePolicyAttachmentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/iam-role-policy-attachment')>(
@@ -173,8 +166,7 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
   /** Karpenter's cloud side (node role, instance profile, queue, controller identity), when it provisions the pools. */
   public readonly karpenter?: KarpenterCloudResources;
   private readonly access: ClusterAccess;
-  private readonly subnetsTaggedForKarpenter: boolean;
-  private readonly privateSubnetIds: string[];
+  private readonly karpenterCluster: EksKarpenterCluster;
   private readonly shapes = new Map<string, number>();
   private readonly spec: ClusterSpec;
 
@@ -188,39 +180,15 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
     const ctx = awsContext(this);
     const partition = ctx.partition.partition;
 
-    // With a data stack, the retained audit trail lives there with a key of its own: the cluster's key goes
-    // with the compute, and a group kept out of any state (skip_destroy) would make the next deploy fail
-    // with "already exists". Without one, one key serves secrets and logs, and the group is skipped on destroy.
-    const logsInData = spec.dataStack !== undefined && props.retainLogsOnDestroy;
-    const logsHome = logsInData ? dataScopeIn(spec.dataStack, this) : this;
-    const logGroup = { sid: 'ControlPlaneLogs', name: `/aws/eks/${name}/cluster` };
-    this.secretsKey = logKey(this, 'SecretsKey', {
-      description: logsInData
-        ? `Envelope encryption of Kubernetes secrets of EKS cluster ${name}`
-        : `Envelope encryption of Kubernetes secrets and control-plane logs of EKS cluster ${name}`,
-      aliasName: `alias/eks/${name}-secrets`,
-      logGroup: logsInData ? undefined : logGroup,
-      tags,
-    });
-    const logsKey = logsInData
-      ? logKey(logsHome, 'LogsKey', {
-          description: `Control-plane (audit) logs of EKS cluster ${name}, kept beyond the cluster`,
-          aliasName: `alias/eks/${name}-logs`,
-          logGroup,
-          preventDestroy: true,
-          tags,
-        })
-      : this.secretsKey;
-    // EKS writes to this exact group name. The audit trail outlives the cluster unless retainLogsOnDestroy
-    // is off: in the data stack, or skipped on destroy.
-    const controlPlaneLogs = encryptedLogGroup(logsHome, 'ControlPlaneLogs', {
-      name: logGroup.name,
+    // Secrets envelope-encrypted; the audit trail outlives the cluster unless retainLogsOnDestroy is off.
+    const logs = controlPlaneLogs(this, {
+      clusterName: name,
+      dataStack: spec.dataStack,
       retentionInDays: props.logRetentionDays,
-      kmsKeyArn: logsKey.arn,
-      skipDestroy: logsInData ? undefined : props.retainLogsOnDestroy,
-      preventDestroy: logsInData,
+      retainOnDestroy: props.retainLogsOnDestroy,
       tags,
     });
+    this.secretsKey = logs.secretsKey;
 
     const clusterRole = new (iamRoleLib().IamRole)(this, 'ClusterRole', {
       name: `${name}-cluster`,
@@ -267,14 +235,14 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
       enabledClusterLogTypes: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'],
       upgradePolicy: { supportType: 'STANDARD' },
       tags,
-      dependsOn: [...sameStack(this, [controlPlaneLogs]), clusterPolicy],
+      dependsOn: [...sameStack(this, [logs.logGroup]), clusterPolicy],
     });
 
     const deployerArn =
       props.deployerPrincipalArn ??
       new (dataAwsIamSessionContextLib().DataAwsIamSessionContext)(this, 'Deployer', { arn: ctx.caller.arn }).issuerArn;
-    this.deployerAccess = this.clusterAdmin('Deployer', deployerArn);
-    this.adminEntries(props.adminPrincipalArns);
+    this.deployerAccess = clusterAdminEntry(this, 'Deployer', this.cluster.name, deployerArn, tags);
+    clusterAdminEntries(this, this.cluster.name, props.adminPrincipalArns, tags);
 
     this.nodeRole = new (iamRoleLib().IamRole)(this, 'NodeRole', {
       name: `${name}-node`,
@@ -289,23 +257,11 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
         }),
     );
 
-    const addon = (addonName: string, dependsOn: ITerraformDependable[], configurationValues?: string) =>
-      new (eksAddonLib().EksAddon)(this, `Addon-${addonName}`, {
-        clusterName: this.cluster.name,
-        addonName,
-        configurationValues,
-        resolveConflictsOnCreate: 'OVERWRITE',
-        resolveConflictsOnUpdate: 'PRESERVE',
-        tags,
-        dependsOn,
-      });
-    // Networking must be in place before nodes join, or they never become Ready.
-    // The VPC CNI enforces NetworkPolicies only with its network policy agent on.
-    const vpcCni = addon('vpc-cni', [this.cluster], JSON.stringify({ enableNetworkPolicy: 'true' }));
-    const kubeProxy = addon('kube-proxy', [this.cluster]);
-    this.podIdentityAgent = addon('eks-pod-identity-agent', [this.cluster]);
+    const addonOptions = { clusterName: this.cluster.name, tags };
+    const network = nodeNetworkAddons(this, this.cluster, addonOptions);
+    this.podIdentityAgent = network.podIdentityAgent;
 
-    const nodeDeps: ITerraformDependable[] = [vpcCni, kubeProxy, ...nodePolicies, ...props.networkDependables];
+    const nodeDeps: ITerraformDependable[] = [network.vpcCni, network.kubeProxy, ...nodePolicies, ...props.networkDependables];
     const system = new EksNodeGroupPool(this, 'SystemNodes', {
       clusterName: this.cluster.name,
       nodeGroupName: 'system',
@@ -325,7 +281,7 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
     });
     this.nodeGroups.system = system;
     // CoreDNS needs schedulable nodes; created before them it stays degraded and the apply times out.
-    const coredns = addon('coredns', [system.nodeGroup]);
+    const coredns = coreAddon(this, 'coredns', addonOptions, [system.nodeGroup]);
 
     // Persistent volumes (Prometheus, vector databases) need the EBS CSI driver; it gets its own Pod Identity.
     const ebsAddon = ebsCsiDriverAddon(this, {
@@ -340,35 +296,21 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
     if (repair && spec.nodePools.length) this.nodeMonitoringAgent = nodeMonitoringAgent(this, this.cluster.name, tags, [system.nodeGroup]);
 
     this.gpuProvisioner = props.gpuProvisioner ?? GpuProvisioner.managedNodeGroups();
-    this.subnetsTaggedForKarpenter = props.subnetsTaggedForKarpenter ?? false;
-    this.privateSubnetIds = props.privateSubnetIds;
-    for (const pool of spec.nodePools) {
-      const shape = selectAwsInstances(pool).shape!;
-      this.shapes.set(pool.name, shape.acceleratorsPerNode);
-      // Karpenter's NodePools carry the same labels, taints and limits (see karpenterPools).
-      if (this.gpuProvisioner.isKarpenter) continue;
-      const reservation = pool.capacityReservation;
-      this.nodeGroups[pool.name] = new EksNodeGroupPool(this, `Pool-${pool.name}`, {
-        clusterName: this.cluster.name,
-        nodeGroupName: pool.name,
-        nodeRoleArn: this.nodeRole.arn,
-        subnetIds: reservation?.availabilityZone
-          ? subnetsInZone(this, `Pool-${pool.name}-Subnets`, props.privateSubnetIds, reservation.availabilityZone)
-          : props.privateSubnetIds,
-        capacityReservation: reservation,
-        nodeRepair: repair,
-        instanceTypes: shape.instanceTypes,
-        amiType: pool.role === NodePoolRole.NEURON ? EksAmiType.AL2023_NEURON : EksAmiType.AL2023_NVIDIA,
-        spot: pool.spot,
-        minNodes: pool.minNodes,
-        maxNodes: pool.maxNodes,
-        diskSizeGib: pool.diskSizeGib,
-        labels: this.poolLabels(pool),
-        taints: this.poolTaints(pool),
-        extendedResources: this.poolCapacity(pool),
-        tags,
-        dependsOn: nodeDeps,
-      });
+    for (const pool of spec.nodePools) this.shapes.set(pool.name, selectAwsInstances(pool).shape!.acceleratorsPerNode);
+    // Karpenter's NodePools carry the same labels, taints and limits (see _karpenterPools).
+    if (!this.gpuProvisioner.isKarpenter) {
+      Object.assign(
+        this.nodeGroups,
+        acceleratorNodeGroups(this, spec.nodePools, {
+          clusterName: this.cluster.name,
+          nodeRoleArn: this.nodeRole.arn,
+          privateSubnetIds: props.privateSubnetIds,
+          nodeRepair: repair,
+          describe: this,
+          tags,
+          dependsOn: nodeDeps,
+        }),
+      );
     }
 
     this.region = Fn.element(Fn.split(':', this.cluster.arn), 3);
@@ -378,16 +320,18 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
       privateSubnetIds: props.privateSubnetIds,
       nodeSecurityGroupId: this.cluster.vpcConfig.clusterSecurityGroupId,
     };
-    if (this.gpuProvisioner.isKarpenter) {
-      this.karpenter = new KarpenterCloudResources(this, 'Karpenter', {
-        clusterName: this.cluster.name,
-        literalClusterName: name,
-        clusterSecurityGroupId: this.cluster.vpcConfig.clusterSecurityGroupId,
-        nodePolicies: NODE_POLICIES,
-        identity: this.podIdentity(this, 'karpenter', { namespace: KARPENTER_NAMESPACE, serviceAccountName: KARPENTER_SERVICE_ACCOUNT }),
-        tags,
-      });
-    }
+    this.karpenterCluster = {
+      path: this.node.path,
+      clusterName: this.cluster.name,
+      literalClusterName: name,
+      clusterSecurityGroupId: this.cluster.vpcConfig.clusterSecurityGroupId,
+      privateSubnetIds: props.privateSubnetIds,
+      subnetsTaggedForKarpenter: props.subnetsTaggedForKarpenter ?? false,
+      gpuProvisioner: this.gpuProvisioner,
+      tags,
+    };
+    if (this.gpuProvisioner.isKarpenter)
+      this.karpenter = eksKarpenterCloud(this, this.karpenterCluster, NODE_POLICIES, (sa) => this.podIdentity(this, 'karpenter', sa));
     this.dataServices = new AwsDataServices({ clusterName: name, network: this.network, tags, cluster: this, dataStack: spec.dataStack });
     this.apiEndpoint = this.cluster.endpoint;
     this.kubeconfigCommand = `aws eks update-kubeconfig --name ${this.cluster.name} --region ${this.region}`;
@@ -420,13 +364,7 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
    * @internal
    */
   public _karpenterPools(): KarpenterPoolInput[] {
-    return this.spec.nodePools.map((pool) => ({
-      pool,
-      shape: selectAwsInstances(pool).shape as AwsPoolShape,
-      labels: this.poolLabels(pool),
-      taints: this.poolTaints(pool),
-      capacity: this.poolCapacity(pool),
-    }));
+    return karpenterPoolInputs(this.spec.nodePools, this);
   }
 
   /**
@@ -434,21 +372,7 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
    * @internal
    */
   public _karpenterNodeClass(): KarpenterNodeClassInput {
-    const k = this.karpenter;
-    if (!k) throw new Error(`${this.node.path}: gpuProvisioner is not Karpenter; _karpenterNodeClass() has nothing to describe`);
-    const discovery = { tags: { [KARPENTER_DISCOVERY_TAG]: this.cluster.name } };
-    const ids = this.privateSubnetIds;
-    return {
-      instanceProfileName: k.instanceProfile.name,
-      // Subnets the library created carry the discovery tag; a VPC brought along is not ours to tag, so its
-      // subnets are named by id (a Terraform list cannot be split at synth: then by tag, which synth warns of).
-      subnetSelectorTerms: this.subnetsTaggedForKarpenter || Token.isUnresolved(ids) ? [discovery] : ids.map((id) => ({ id })),
-      securityGroupSelectorTerms: [discovery],
-      amiAlias: this.gpuProvisioner.amiAlias,
-      tags: this.spec.tags,
-      spotFallbackToOnDemand: this.gpuProvisioner.karpenterOptions.spotFallbackToOnDemand ?? false,
-      consolidateAfter: this.gpuProvisioner.consolidateAfter,
-    };
+    return karpenterNodeClassInput(this.karpenterCluster, this.karpenter);
   }
 
   public providers(scope: IConstruct): ClusterProviders {
@@ -517,43 +441,6 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
       roleName: podIdentityRoleName(this.clusterName, id),
       tags: this.spec.tags,
       dependsOn: [this.podIdentityAgent],
-    });
-  }
-
-  private clusterAdmin(id: string, principalArn: string): EksAccessPolicyAssociation {
-    const entry = new (eksAccessEntryLib().EksAccessEntry)(this, `${id}Entry`, {
-      clusterName: this.cluster.name,
-      principalArn,
-      tags: this.spec.tags,
-    });
-    return new (eksAccessPolicyAssociationLib().EksAccessPolicyAssociation)(this, `${id}Admin`, {
-      clusterName: this.cluster.name,
-      principalArn: entry.principalArn,
-      policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
-      accessScope: { type: 'cluster' },
-    });
-  }
-
-  /** One entry per admin ARN; a list from a variable becomes a for_each over it. */
-  private adminEntries(arns: string[]): void {
-    if (!Token.isUnresolved(arns)) {
-      arns.forEach((arn, i) => this.clusterAdmin(`Admin${i}`, arn));
-      return;
-    }
-    const each = TerraformIterator.fromList(arns);
-    const entry = new (eksAccessEntryLib().EksAccessEntry)(this, 'AdminEntries', {
-      forEach: each,
-      clusterName: this.cluster.name,
-      principalArn: each.value,
-      tags: this.spec.tags,
-    });
-    new (eksAccessPolicyAssociationLib().EksAccessPolicyAssociation)(this, 'AdminPolicies', {
-      forEach: each,
-      clusterName: this.cluster.name,
-      principalArn: each.value,
-      policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy',
-      accessScope: { type: 'cluster' },
-      dependsOn: [entry],
     });
   }
 
