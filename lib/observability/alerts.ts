@@ -90,9 +90,12 @@ export function resolveAlertThresholds(t: AlertThresholds = {}): { resolved: Res
 // Extended resources as kube-state-metrics names them: whole GPUs, MIG slices (mixed strategy), Neuron devices.
 const NVIDIA_RESOURCES = 'nvidia_com_gpu|nvidia_com_mig_.+';
 const ACCELERATOR_RESOURCES = `${NVIDIA_RESOURCES}|aws_amazon_com_neuron`;
-// XIDs that mean failing hardware rather than a crashing application: double-bit ECC (48), row
-// remapping events (63, 64), NVLink error (74), GPU fallen off the bus (79), contained/uncontained ECC (94, 95).
-const FATAL_XIDS = [48, 63, 64, 74, 79, 94, 95];
+// XIDs that mean failing hardware rather than a crashing application, each needing a drain and a GPU
+// reset or replacement: double-bit ECC (48), row remap failed (64), NVLink error (74), GPU fallen off the
+// bus (79), contained/uncontained ECC (94, 95), GSP RPC timeout and GSP error (119, 120). XID 63 (a row
+// remap recorded, active after the next reset) is a warning of its own.
+const FATAL_XIDS = [48, 64, 74, 79, 94, 95, 119, 120];
+const ROW_REMAP_XID = 63;
 
 /** The kube_node_labels label holding a node's pool (kube-state-metrics sanitises the key). */
 const POOL_LABEL = `label_${PlatformLabels.POOL.replace(/[^A-Za-z0-9]/g, '_')}`;
@@ -115,23 +118,33 @@ export function withPool(expr: string): string {
 export function gpuHealthAlertRules(): AlertRule[] {
   const D = DcgmMetrics;
   const on = 'on {{ $labels.node }} (pool {{ $labels.pool }})';
+  const xids = (match: string) => `${D.XID_ERRORS_COUNT}{xid${match}}`;
   // Per GPU, any of `metrics` grew in 10 minutes. `or` between the comparisons, not inside one sum: the
   // counters share their labels, so `a or b` would keep a's zero and hide b's errors.
   const grew = (...metrics: string[]) => metrics.map((m) => `sum by (node, gpu, UUID) (increase(${m}[10m])) > 0`).join(' or ');
   return [
+    // On the exporter's windowed count, not the last-XID gauge: that one holds its value until the driver
+    // reloads, so alerts on it never cleared. These clear one window (5 min) after the last XID.
     {
       alert: 'GpuXidErrorFatal',
-      expr: withPool(`max by (node, gpu, UUID) (${FATAL_XIDS.map((x) => `${D.XID_ERRORS} == ${x}`).join(' or ')})`),
+      expr: withPool(`max by (node, gpu, UUID, xid) (${xids(`=~"${FATAL_XIDS.join('|')}"`)}) > 0`),
       pendingFor: '',
       severity: 'critical',
-      summary: `GPU {{ $labels.gpu }} ${on} reported hardware XID {{ $value }}; drain the node and reset or replace the GPU`,
+      summary: `GPU {{ $labels.gpu }} ${on} reported hardware XID {{ $labels.xid }}; drain the node and reset or replace the GPU`,
+    },
+    {
+      alert: 'GpuXidRowRemapPending',
+      expr: withPool(`max by (node, gpu, UUID, xid) (${xids(`="${ROW_REMAP_XID}"`)}) > 0`),
+      pendingFor: '',
+      severity: 'warning',
+      summary: `GPU {{ $labels.gpu }} ${on} reported XID 63: a memory row remap is recorded and takes effect at the next GPU reset; drain the node and reboot it`,
     },
     {
       alert: 'GpuXidError',
-      expr: withPool(`max by (node, gpu, UUID) (${D.XID_ERRORS}) > 0`),
+      expr: withPool(`max by (node, gpu, UUID, xid) (${xids(`!~"${[0, ...FATAL_XIDS, ROW_REMAP_XID].join('|')}"`)}) > 0`),
       pendingFor: '',
       severity: 'warning',
-      summary: `GPU {{ $labels.gpu }} ${on} reported XID {{ $value }}`,
+      summary: `GPU {{ $labels.gpu }} ${on} reported XID {{ $labels.xid }}`,
     },
     {
       alert: 'GpuEccDoubleBitErrors',

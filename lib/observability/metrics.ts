@@ -72,6 +72,11 @@ export class DcgmMetrics {
   public static readonly SM_CLOCK = 'DCGM_FI_DEV_SM_CLOCK';
   /** Value of the last XID error (0 when none). */
   public static readonly XID_ERRORS = 'DCGM_FI_DEV_XID_ERRORS';
+  /**
+   * XID errors in the exporter's window (5 minutes by default), one series per `xid` label: unlike
+   * XID_ERRORS it falls back to nothing once the window passes, so alerts on it clear.
+   */
+  public static readonly XID_ERRORS_COUNT = 'DCGM_EXP_XID_ERRORS_COUNT';
   /** 1 when HBM row remapping failed: the GPU needs a reset or replacement. */
   public static readonly ROW_REMAP_FAILURE = 'DCGM_FI_DEV_ROW_REMAP_FAILURE';
   /** Rows remapped for uncorrectable errors (counter). */
@@ -181,6 +186,7 @@ const ROWS: Row[] = [
   [DcgmMetrics.TOTAL_ENERGY, C, MetricSource.DCGM],
   [DcgmMetrics.SM_CLOCK, G, MetricSource.DCGM],
   [DcgmMetrics.XID_ERRORS, G, MetricSource.DCGM],
+  [DcgmMetrics.XID_ERRORS_COUNT, G, MetricSource.DCGM],
   [DcgmMetrics.ROW_REMAP_FAILURE, G, MetricSource.DCGM],
   [DcgmMetrics.UNCORRECTABLE_REMAPPED_ROWS, C, MetricSource.DCGM],
   [DcgmMetrics.ECC_DBE_VOL_TOTAL, C, MetricSource.DCGM],

@@ -17,6 +17,7 @@ describe('DCGM health alerts name the node and the pool', () => {
   test('XID, double-bit ECC, row remap and NVLink alerts exist, in the GPU group', () => {
     expect(health.map((r) => r.alert)).toEqual([
       'GpuXidErrorFatal',
+      'GpuXidRowRemapPending',
       'GpuXidError',
       'GpuEccDoubleBitErrors',
       'GpuRowRemapFailure',
@@ -44,6 +45,31 @@ describe('DCGM health alerts name the node and the pool', () => {
   });
 });
 
+describe('XID alerts clear once the XIDs stop', () => {
+  const byName = new Map(gpuHealthAlertRules().map((r) => [r.alert, r]));
+
+  test('they read the windowed count by xid, never the last-XID gauge (it holds its value until a driver reload)', () => {
+    for (const a of ['GpuXidErrorFatal', 'GpuXidRowRemapPending', 'GpuXidError']) {
+      const expr = byName.get(a)!.expr;
+      expect(expr).toContain(`max by (node, gpu, UUID, xid) (${DcgmMetrics.XID_ERRORS_COUNT}{xid`);
+      expect(MetricCatalog.metricNamesIn(expr)).not.toContain(DcgmMetrics.XID_ERRORS);
+      expect(byName.get(a)!.summary).toMatch(/XID (\{\{ \$labels\.xid \}\}|63)/);
+    }
+  });
+
+  test('hardware XIDs (64 and the GSP errors among them) are critical, 63 is a warning, the rest a warning', () => {
+    const fatal = byName.get('GpuXidErrorFatal')!;
+    expect(fatal.severity).toBe('critical');
+    expect(fatal.expr).toContain(`${DcgmMetrics.XID_ERRORS_COUNT}{xid=~"48|64|74|79|94|95|119|120"}) > 0`);
+    const remap = byName.get('GpuXidRowRemapPending')!;
+    expect(remap.severity).toBe('warning');
+    expect(remap.expr).toContain(`${DcgmMetrics.XID_ERRORS_COUNT}{xid="63"}) > 0`);
+    const other = byName.get('GpuXidError')!;
+    expect(other.severity).toBe('warning');
+    expect(other.expr).toContain(`${DcgmMetrics.XID_ERRORS_COUNT}{xid!~"0|48|64|74|79|94|95|119|120|63"}) > 0`);
+  });
+});
+
 describe('the series the alerts read exist', () => {
   test('every DCGM metric of the catalog is in the CSV both exporters load', () => {
     const dcgm = MetricCatalog.all().filter((m) => m.source === MetricSource.DCGM);
@@ -61,7 +87,7 @@ describe('the series the alerts read exist', () => {
       .split('\n')
       .filter((l) => !l.startsWith('#'));
     expect(lines.length).toBe(DCGM_COUNTERS.length);
-    for (const l of lines) expect(l).toMatch(/^DCGM_FI_[A-Z0-9_]+, (gauge|counter), \S.*$/);
+    for (const l of lines) expect(l).toMatch(/^DCGM_(FI|EXP)_[A-Z0-9_]+, (gauge|counter), \S.*$/);
   });
 
   test("the GPU operator's exporter and the standalone chart load it", () => {

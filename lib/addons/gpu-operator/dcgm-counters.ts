@@ -3,7 +3,8 @@
  * Prometheus type, help). One list for both exporters: the GPU operator's (`dcgmExporter.config`) and the
  * standalone chart's (`customMetrics`). Either replaces the exporter's default list, so it carries the
  * defaults the dashboards use plus the health counters the alerts need that the defaults leave commented
- * out: double-bit ECC, NVLink errors and retired pages (dcgm-exporter 4.8.x default-counters.csv).
+ * out: double-bit ECC, NVLink errors and retired pages (dcgm-exporter 4.8.x default-counters.csv), and the
+ * exporter's own windowed XID count (`DCGM_EXP_…`, computed by the exporter, not a DCGM field).
  */
 export const DCGM_COUNTERS: ReadonlyArray<readonly [string, string, string]> = [
   // Clocks, temperature, power
@@ -22,6 +23,9 @@ export const DCGM_COUNTERS: ReadonlyArray<readonly [string, string, string]> = [
   ['DCGM_FI_DEV_DEC_UTIL', 'gauge', 'Decoder utilization (in %).'],
   // Errors and violations
   ['DCGM_FI_DEV_XID_ERRORS', 'gauge', 'Value of the last XID error encountered.'],
+  // The last-XID gauge above keeps its value until the driver reloads, so an alert on it never clears;
+  // this count (one series per `xid` label) covers the exporter's window (--xid-count-window-size, 5 min).
+  ['DCGM_EXP_XID_ERRORS_COUNT', 'gauge', 'Count of XID errors within the configured time window.'],
   ['DCGM_FI_DEV_POWER_VIOLATION', 'counter', 'Throttling duration due to power constraints (in ns).'],
   ['DCGM_FI_DEV_THERMAL_VIOLATION', 'counter', 'Throttling duration due to thermal constraints (in ns).'],
   // Memory usage
