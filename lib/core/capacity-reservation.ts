@@ -70,7 +70,10 @@ export class CapacityReservation {
     );
   }
 
-  /** The EC2 On-Demand Capacity Reservations of a resource group (they may hold several types and zones). */
+  /**
+   * The EC2 On-Demand Capacity Reservations of a resource group (they may hold several types and zones).
+   * Once they are used, nodes launch as plain On-Demand: the pool is labelled and priced on-demand.
+   */
   public static ec2ResourceGroup(resourceGroupArn: string, options: Ec2CapacityReservationOptions = {}): CapacityReservation {
     return new CapacityReservation(
       CapacityReservationKind.EC2_RESOURCE_GROUP,
@@ -106,7 +109,10 @@ export class CapacityReservation {
     );
   }
 
-  /** An Azure capacity reservation group (its resource id). */
+  /**
+   * An Azure capacity reservation group (its resource id). The group may run more VMs than it reserves:
+   * the extra ones are billed at normal rates and have no capacity guarantee.
+   */
   public static azureGroup(capacityReservationGroupId: string, options: AzureCapacityReservationGroupOptions = {}): CapacityReservation {
     return new CapacityReservation(
       CapacityReservationKind.AZURE_GROUP,
@@ -145,11 +151,19 @@ export class CapacityReservation {
   }
 
   /**
-   * True when every node uses the reservation (or fails to launch): all kinds but EC2 open, whose nodes
-   * fall back to plain On-Demand.
+   * True when every node the pool launches runs on the reservation (or fails to launch): an EC2
+   * reservation targeted by id, a Capacity Block, an Azure capacity reservation group. False for EC2
+   * open reservations and resource groups, whose nodes fall back to plain On-Demand once the reserved
+   * instances are used (the pool's nodes are then labelled and priced on-demand, and Karpenter may launch
+   * on-demand). An Azure group may still run more VMs than it reserves (overallocation): those run at
+   * normal pay-as-you-go rates, without the reservation's capacity SLA.
    */
   public get guaranteed(): boolean {
-    return this.kind !== CapacityReservationKind.EC2_OPEN;
+    return (
+      this.kind === CapacityReservationKind.EC2_TARGETED ||
+      this.kind === CapacityReservationKind.EC2_CAPACITY_BLOCK ||
+      this.kind === CapacityReservationKind.AZURE_GROUP
+    );
   }
 
   /**
@@ -227,7 +241,7 @@ export function reservedPoolProblems(p: string, r: CapacityReservation, pool: Re
     );
   }
   const reserved = r.instanceType;
-  if (reserved !== undefined && !Token.isUnresolved(reserved) && r.guaranteed && r.kind !== CapacityReservationKind.EC2_RESOURCE_GROUP) {
+  if (reserved !== undefined && !Token.isUnresolved(reserved) && r.guaranteed) {
     const other = types.filter((t) => !Token.isUnresolved(t) && t !== reserved);
     if (other.length) {
       out.push(

@@ -1,5 +1,15 @@
 import { TerraformStack, TerraformVariable } from 'cdktf';
-import { CapacityReservation, Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, MigLayout, PlatformLabels } from '../../lib';
+import {
+  CapacityReservation,
+  Cloud,
+  EndpointAccess,
+  Gpu,
+  GpuInferenceCluster,
+  GpuNodePool,
+  MigLayout,
+  PlatformLabels,
+  PoolMarket,
+} from '../../lib';
 import { awsStack, azureStack, problemLines, resourceNamed, resources, synthJson } from '../helpers';
 
 const reachable = { endpointAccess: EndpointAccess.publicAndPrivate(['198.51.100.7/32']) };
@@ -83,11 +93,27 @@ describe('reserved capacity on EKS managed node groups', () => {
     expect(Array.isArray(group('plain').subnet_ids)).toBe(true);
   });
 
-  test("guaranteed reservations label their nodes 'reserved'; open ones stay 'on-demand'", () => {
+  test("guaranteed reservations label their nodes 'reserved'; open ones and resource groups (they overflow to On-Demand) 'on-demand'", () => {
     expect(group('block').labels[PlatformLabels.CAPACITY]).toBe('reserved');
     expect(group('odcr').labels[PlatformLabels.CAPACITY]).toBe('reserved');
-    expect(group('group').labels[PlatformLabels.CAPACITY]).toBe('reserved');
+    expect(group('group').labels[PlatformLabels.CAPACITY]).toBe('on-demand');
     expect(group('open').labels[PlatformLabels.CAPACITY]).toBe('on-demand');
+  });
+
+  test('only a reservation by id, a Capacity Block and an Azure group are guaranteed; the market follows', () => {
+    const g = (r: CapacityReservation) => r.guaranteed;
+    expect(g(CapacityReservation.ec2('cr-0123456789abcdef0'))).toBe(true);
+    expect(g(CapacityReservation.ec2CapacityBlock('cr-0123456789abcdef0'))).toBe(true);
+    expect(
+      g(CapacityReservation.azureGroup('/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/capacityReservationGroups/g')),
+    ).toBe(true);
+    expect(g(CapacityReservation.ec2ResourceGroup('arn:aws:resource-groups:us-east-1:123456789012:group/gpus'))).toBe(false);
+    expect(g(CapacityReservation.ec2Open())).toBe(false);
+    const pool = (r: CapacityReservation) => GpuNodePool.inference('p', { gpu: Gpu.L4, maxNodes: 1, capacityReservation: r }).market;
+    expect(pool(CapacityReservation.ec2('cr-0123456789abcdef0'))).toBe(PoolMarket.RESERVED);
+    expect(pool(CapacityReservation.ec2ResourceGroup('arn:aws:resource-groups:us-east-1:123456789012:group/gpus'))).toBe(
+      PoolMarket.ON_DEMAND,
+    );
   });
 
   test('MIG and time-slicing keep their labels on reserved pools', () => {
