@@ -1,6 +1,6 @@
 import { lazyModule } from '../private/lazy';
 import type { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
-import { ITerraformDependable } from 'cdktf';
+import { ITerraformDependable, Postcondition } from 'cdktf';
 import { Construct } from 'constructs';
 import { ExtendedResource, GpuNodePool, NodePoolRole, NodeTaint, PlatformLabels, TaintEffect } from '../core/node-pool';
 
@@ -120,6 +120,18 @@ export interface AksAcceleratorPoolProps {
   readonly dependsOn?: ITerraformDependable[];
 }
 
+/**
+ * Fails the first apply of a pool AKS created without its capacity reservation group (no association
+ * right, zones or VM size the group does not hold): AKS then drops the group silently, and since the id
+ * is ForceNew every later plan would replace the pool.
+ */
+function groupAssociated(pool: GpuNodePool): Postcondition {
+  return {
+    condition: '${self.capacity_reservation_group_id != null && self.capacity_reservation_group_id != ""}',
+    errorMessage: `AKS created node pool ${pool.name} without its capacity reservation group, and every later plan would replace it; give the cluster's control-plane identity Contributor on the group, match the pool's VM size and zones to the group's, then destroy and re-create the pool`,
+  };
+}
+
 /** A user pool (`Pool-<name>` in `scope`) for one accelerator pool. */
 export function aksAcceleratorPool(
   scope: Construct,
@@ -128,6 +140,7 @@ export function aksAcceleratorPool(
   props: AksAcceleratorPoolProps,
 ): KubernetesClusterNodePool {
   const taints = aksPoolTaints(pool).map((t) => `${t.key}=${t.value}:${t.effect}`);
+  const group = pool.capacityReservation;
   // What a node will advertise once the operator runs (MIG slices, time-sliced replicas, 0 whole GPUs
   // under the mixed strategy): without it the autoscaler's template has only the VM's GPUs and never
   // scales a MIG pool up from zero (Azure/AKS#5161).
@@ -160,7 +173,9 @@ export function aksAcceleratorPool(
     hostEncryptionEnabled: props.hostEncryption ?? true,
     priority: pool.spot ? 'Spot' : 'Regular',
     // Nodes take the group's reserved VMs; changing it forces a new pool (azurerm ForceNew).
-    capacityReservationGroupId: pool.capacityReservation?.id,
+    capacityReservationGroupId: group?.id,
+    // A zonal group's reservations serve only VMs in their zones (the group's, see the reservation's zones).
+    zones: group?.zones,
     evictionPolicy: pool.spot ? 'Delete' : undefined,
     spotMaxPrice: pool.spot ? -1 : undefined,
     // Surge nodes are whole GPU machines; one at a time. Spot pools may not set surge at all.
@@ -170,7 +185,7 @@ export function aksAcceleratorPool(
     // Changes that recreate the pool (VM size, OS disk) rotate through a temporary pool instead of failing.
     temporaryNameForRotation: rotationName(pool.name),
     tags: { ...target.tags, ...template },
-    lifecycle: { ignoreChanges: ['node_count'] },
+    lifecycle: group ? { ignoreChanges: ['node_count'], postcondition: [groupAssociated(pool)] } : { ignoreChanges: ['node_count'] },
     dependsOn: props.dependsOn,
   });
 }

@@ -39,11 +39,20 @@ export interface AzureCapacityReservationGroupOptions {
    * @default - the pool's VM size
    */
   readonly vmSize?: string;
+  /**
+   * Availability zones of the group ('1', '2', '3'), set as the pool's zones. They must be the group's:
+   * AKS cannot associate a pool whose zones the group does not reserve in, and a zonal group's
+   * reservations are used only by VMs in their zone.
+   * @default - no zones on the pool (a regional group)
+   */
+  readonly zones?: string[];
 }
 
 const EC2_RESERVATION_ID = /^cr-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const RESOURCE_GROUP_ARN = /^arn:aws[a-z-]*:resource-groups:[a-z0-9-]+:\d{12}:group\/[A-Za-z0-9_.-]{1,128}$/;
-const AZURE_GROUP_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/capacityReservationGroups\/[^/]+$/i;
+// Case-sensitive, like azurerm's validator of capacity_reservation_group_id (a lower-case segment fails its plan).
+const AZURE_GROUP_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/capacityReservationGroups\/[^/]+$/;
+const AZURE_ZONE = /^[1-9]$/;
 const AZ = /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/;
 
 /**
@@ -120,6 +129,7 @@ export class CapacityReservation {
       capacityReservationGroupId,
       undefined,
       options.vmSize,
+      options.zones,
     );
   }
 
@@ -136,13 +146,23 @@ export class CapacityReservation {
   public readonly availabilityZone?: string;
   /** The reserved instance type (AWS) or VM size (Azure), when given. */
   public readonly instanceType?: string;
+  /** Availability zones of an Azure group, when given. */
+  public readonly zones?: string[];
 
-  private constructor(kind: CapacityReservationKind, cloud: CloudProvider, id?: string, availabilityZone?: string, instanceType?: string) {
+  private constructor(
+    kind: CapacityReservationKind,
+    cloud: CloudProvider,
+    id?: string,
+    availabilityZone?: string,
+    instanceType?: string,
+    zones?: string[],
+  ) {
     this.kind = kind;
     this.cloud = cloud;
     this.id = id;
     this.availabilityZone = availabilityZone;
     this.instanceType = instanceType;
+    this.zones = zones;
   }
 
   /** True for a Capacity Block for ML. */
@@ -193,6 +213,9 @@ export class CapacityReservation {
         break;
       default:
         break;
+    }
+    for (const z of (this.zones ?? []).filter(literal)) {
+      if (!AZURE_ZONE.test(z)) out.push(`${prop}.zones ${shown(z)} is not an Azure availability zone; use the group's zones, e.g. ['1']`);
     }
     if (literal(this.availabilityZone) && !AZ.test(this.availabilityZone))
       out.push(`${prop}.availabilityZone ${shown(this.availabilityZone)} is not an availability zone name; use e.g. 'us-east-1a'`);

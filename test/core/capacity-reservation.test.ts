@@ -163,9 +163,34 @@ describe('reserved capacity on AKS', () => {
       maxNodes: 2,
       capacityReservation: CapacityReservation.azureGroup(GROUP, { vmSize: 'Standard_NC48ads_A100_v4' }),
     }),
+    GpuNodePool.inference('zonal', {
+      gpu: Gpu.A100_80GB,
+      maxNodes: 2,
+      capacityReservation: CapacityReservation.azureGroup(GROUP, { vmSize: 'Standard_NC48ads_A100_v4', zones: ['1', '2'] }),
+    }),
+    GpuNodePool.inference('plain', { gpu: Gpu.T4, maxNodes: 1 }),
   );
   const doc = synthJson(stack);
   const pool = resourceNamed(doc, 'azurerm_kubernetes_cluster_node_pool', 'Pool-reserved');
+  const nodePool = (name: string) => resourceNamed(doc, 'azurerm_kubernetes_cluster_node_pool', `Pool-${name}`);
+
+  test('the first apply fails when AKS drops the group (ForceNew: every later plan would replace the pool)', () => {
+    expect(pool.lifecycle.postcondition).toEqual([
+      {
+        condition: '${self.capacity_reservation_group_id != null && self.capacity_reservation_group_id != ""}',
+        error_message: expect.stringMatching(
+          /^AKS created node pool reserved without its capacity reservation group, and every later plan would replace it; /,
+        ),
+      },
+    ]);
+    expect(pool.lifecycle.ignore_changes).toEqual(['node_count']);
+    expect(nodePool('plain').lifecycle.postcondition).toBeUndefined();
+  });
+
+  test("the group's zones go on the pool; a regional group sets none", () => {
+    expect(nodePool('zonal').zones).toEqual(['1', '2']);
+    expect(pool.zones).toBeUndefined();
+  });
 
   test('the pool takes the group and its VM size, after the identity has Contributor on the group', () => {
     expect(pool.capacity_reservation_group_id).toBe(GROUP);
@@ -289,6 +314,27 @@ describe('reserved-capacity misuse fails at synth with its message', () => {
         /nodePools\[a\]\.capacityReservation 'crg-a100' is not a capacity reservation group id; pass \/subscriptions\//,
       ),
       expect.stringMatching(/nodePools\[b\]\.instanceType 'Standard_NC4as_T4_v3' does not carry A100_80GB/),
+    ]);
+  });
+
+  test('the group id is checked case-sensitively, like the provider; zones are Azure zone numbers', () => {
+    const lower = GROUP.replace('resourceGroups', 'resourcegroups');
+    expect(
+      azureProblems(
+        GpuNodePool.inference('a', { gpu: Gpu.T4, maxNodes: 1, capacityReservation: CapacityReservation.azureGroup(lower) }),
+        GpuNodePool.inference('z', {
+          gpu: Gpu.T4,
+          maxNodes: 1,
+          capacityReservation: CapacityReservation.azureGroup(GROUP, { zones: ['1', 'eastus2-1'] }),
+        }),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /nodePools\[a\]\.capacityReservation '\/subscriptions\/0000\/resourcegroups\/.*' \(97 characters\) is not a capacity reservation group id; /,
+      ),
+      expect.stringMatching(
+        /nodePools\[z\]\.capacityReservation\.zones 'eastus2-1' is not an Azure availability zone; use the group's zones/,
+      ),
     ]);
   });
 });
