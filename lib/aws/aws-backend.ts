@@ -122,7 +122,8 @@ export interface AwsCloudOptions {
   /**
    * Self-healing accelerator nodes: the EKS node monitoring agent add-on (pinned) reports GPU, Neuron,
    * kernel, network and runtime faults as node conditions, and node auto repair on every accelerator
-   * node group reboots or replaces nodes whose conditions stay unhealthy.
+   * node group reboots or replaces nodes whose conditions stay unhealthy; with Karpenter as the GPU
+   * provisioner, its node repair feature gate replaces them instead.
    * @default true
    */
   readonly nodeAutoRepair?: boolean;
@@ -305,6 +306,7 @@ export class AwsBackend implements ICloudBackend {
         nodeClass: eks._karpenterNodeClass(),
         chart: eks.gpuProvisioner.karpenterOptions.chart,
         crdChart: eks.gpuProvisioner.karpenterOptions.crdChart,
+        nodeRepair: this.options.nodeAutoRepair ?? true,
       });
       // Add-ons created after this (GPU operator, serving) find their pools in place, and go before them on destroy.
       eks.addAddonDependency(karpenter.nodePools.release);

@@ -161,7 +161,7 @@ describe('Karpenter provisions the same pools as the managed node groups', () =>
       'nvidia.com/mig-1g.10gb': '16',
     });
     const values = YAML.parse(resourceNamed(kp, 'helm_release', 'Karpenter_Chart').values[0]);
-    expect(values.settings.featureGates).toEqual({ nodeOverlay: true });
+    expect(values.settings.featureGates).toEqual({ nodeOverlay: true, nodeRepair: true });
   });
 
   test('without MIG devices, no overlay and the alpha gate stays off', () => {
@@ -178,7 +178,23 @@ describe('Karpenter provisions the same pools as the managed node groups', () =>
     expect(Object.keys(objects(doc)).filter((k) => k.startsWith('NodeOverlay/'))).toEqual([]);
     expect(YAML.parse(resourceNamed(doc, 'helm_release', 'Karpenter_Chart').values[0]).settings.featureGates).toEqual({
       nodeOverlay: false,
+      nodeRepair: true,
     });
+  });
+
+  test('node repair follows nodeAutoRepair: Karpenter replaces unhealthy nodes, as node auto repair does for node groups', () => {
+    const stack = awsStack();
+    new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.aws({
+        endpointAccess: EndpointAccess.publicAndPrivate(['203.0.113.0/24']),
+        gpuProvisioner: GpuProvisioner.karpenter(),
+        nodeAutoRepair: false,
+      }),
+      clusterName: 'ai-prod',
+      nodePools: [GpuNodePool.inference('llm', { gpu: Gpu.L4, maxNodes: 2 })],
+    });
+    const gates = YAML.parse(resourceNamed(synthJson(stack), 'helm_release', 'Karpenter_Chart').values[0]).settings.featureGates;
+    expect(gates.nodeRepair).toBe(false);
   });
 
   test('node role: its own, with an EC2_LINUX access entry (the managed groups keep theirs)', () => {

@@ -22,6 +22,13 @@ export interface KarpenterProps {
    */
   readonly chart?: ChartOverrides;
   /**
+   * Node repair (Karpenter's `nodeRepair` feature gate, alpha): Karpenter replaces a node whose conditions
+   * stay unhealthy (those the EKS node monitoring agent reports for GPU, Neuron, kernel, network and runtime
+   * faults, and NotReady), as node auto repair does for managed node groups.
+   * @default false
+   */
+  readonly nodeRepair?: boolean;
+  /**
    * Version override of the karpenter-crd chart.
    * @default - the pinned version
    */
@@ -88,7 +95,8 @@ export class Karpenter extends Construct {
           clusterEndpoint: cluster.apiEndpoint,
           interruptionQueue: props.cloud.interruptionQueue.queue.name,
           // NodeOverlay (alpha) is what lets Karpenter schedule MIG slices and time-sliced GPUs.
-          featureGates: { nodeOverlay: overlays.length > 0 },
+          // nodeRepair: the self-healing managed node groups get from node auto repair.
+          featureGates: { nodeOverlay: overlays.length > 0, nodeRepair: props.nodeRepair ?? false },
         },
       },
     });
