@@ -147,11 +147,13 @@ export function gpuHealthAlertRules(): AlertRule[] {
       summary: `GPU {{ $labels.gpu }} ${on} reported XID {{ $labels.xid }}`,
     },
     {
+      // The volatile DBE count stays until the driver reloads (a GPU reset): its level, not an increase,
+      // says the GPU still needs one. Retired pages are lifetime counts, so those count when they grow.
       alert: 'GpuEccDoubleBitErrors',
-      expr: withPool(grew(D.ECC_DBE_VOL_TOTAL, D.RETIRED_DBE)),
+      expr: withPool(`max by (node, gpu, UUID) (${D.ECC_DBE_VOL_TOTAL}) > 0 or ${grew(D.RETIRED_DBE)}`),
       pendingFor: '',
       severity: 'critical',
-      summary: `GPU {{ $labels.gpu }} ${on} had uncorrectable (double-bit) ECC errors in 10 minutes; drain the node and reset or replace the GPU`,
+      summary: `GPU {{ $labels.gpu }} ${on} has uncorrectable (double-bit) ECC errors since its last reset, or retired a page for one; drain the node and reset or replace the GPU`,
     },
     {
       alert: 'GpuRowRemapFailure',
@@ -166,6 +168,13 @@ export function gpuHealthAlertRules(): AlertRule[] {
       pendingFor: '',
       severity: 'warning',
       summary: `GPU {{ $labels.gpu }} ${on} remapped memory rows after uncorrectable errors; the remap takes effect at the next GPU reset, drain and reboot the node`,
+    },
+    {
+      alert: 'GpuRowRemapPending',
+      expr: withPool(`max by (node, gpu, UUID) (${D.ROW_REMAP_PENDING}) > 0`),
+      pendingFor: '',
+      severity: 'warning',
+      summary: `GPU {{ $labels.gpu }} ${on} has a memory row remap pending; it takes effect at the next GPU reset, drain and reboot the node`,
     },
     {
       alert: 'GpuNvlinkErrors',

@@ -79,6 +79,8 @@ export class DcgmMetrics {
   public static readonly XID_ERRORS_COUNT = 'DCGM_EXP_XID_ERRORS_COUNT';
   /** 1 when HBM row remapping failed: the GPU needs a reset or replacement. */
   public static readonly ROW_REMAP_FAILURE = 'DCGM_FI_DEV_ROW_REMAP_FAILURE';
+  /** 1 while a recorded HBM row remap waits for the next GPU reset to take effect. */
+  public static readonly ROW_REMAP_PENDING = 'DCGM_FI_DEV_ROW_REMAP_PENDING';
   /** Rows remapped for uncorrectable errors (counter). */
   public static readonly UNCORRECTABLE_REMAPPED_ROWS = 'DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS';
   /** Double-bit (uncorrectable) volatile ECC errors since the last driver load (counter). */
@@ -188,6 +190,7 @@ const ROWS: Row[] = [
   [DcgmMetrics.XID_ERRORS, G, MetricSource.DCGM],
   [DcgmMetrics.XID_ERRORS_COUNT, G, MetricSource.DCGM],
   [DcgmMetrics.ROW_REMAP_FAILURE, G, MetricSource.DCGM],
+  [DcgmMetrics.ROW_REMAP_PENDING, G, MetricSource.DCGM],
   [DcgmMetrics.UNCORRECTABLE_REMAPPED_ROWS, C, MetricSource.DCGM],
   [DcgmMetrics.ECC_DBE_VOL_TOTAL, C, MetricSource.DCGM],
   [DcgmMetrics.RETIRED_DBE, C, MetricSource.DCGM],

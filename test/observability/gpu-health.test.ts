@@ -22,6 +22,7 @@ describe('DCGM health alerts name the node and the pool', () => {
       'GpuEccDoubleBitErrors',
       'GpuRowRemapFailure',
       'GpuUncorrectableRowsRemapped',
+      'GpuRowRemapPending',
       'GpuNvlinkErrors',
     ]);
     const gpu = prometheusRuleGroups(thresholds, { nvidia: true, neuron: false }).find((g) => g.name === 'ai-platform.gpu')!;
@@ -41,7 +42,22 @@ describe('DCGM health alerts name the node and the pool', () => {
     for (const m of [DcgmMetrics.NVLINK_CRC_FLIT_ERRORS, DcgmMetrics.NVLINK_CRC_DATA_ERRORS, DcgmMetrics.NVLINK_RECOVERY_ERRORS]) {
       expect(nvlink).toContain(`sum by (node, gpu, UUID) (increase(${m}[10m])) > 0`);
     }
-    expect(health.find((r) => r.alert === 'GpuEccDoubleBitErrors')!.expr).toContain(`increase(${DcgmMetrics.ECC_DBE_VOL_TOTAL}[10m])`);
+  });
+
+  test('double-bit ECC alerts on the volatile count while it is above 0 (until a reset), retired pages on growth', () => {
+    const ecc = health.find((r) => r.alert === 'GpuEccDoubleBitErrors')!;
+    expect(ecc.severity).toBe('critical');
+    expect(ecc.expr).toContain(
+      `(max by (node, gpu, UUID) (${DcgmMetrics.ECC_DBE_VOL_TOTAL}) > 0 or sum by (node, gpu, UUID) (increase(${DcgmMetrics.RETIRED_DBE}[10m])) > 0)`,
+    );
+    expect(ecc.expr).not.toContain(`increase(${DcgmMetrics.ECC_DBE_VOL_TOTAL}`);
+  });
+
+  test('a pending row remap is a warning until the GPU is reset', () => {
+    const pending = health.find((r) => r.alert === 'GpuRowRemapPending')!;
+    expect(pending.severity).toBe('warning');
+    expect(pending.expr).toContain(`max by (node, gpu, UUID) (${DcgmMetrics.ROW_REMAP_PENDING}) > 0`);
+    expect(csvFields.has(DcgmMetrics.ROW_REMAP_PENDING)).toBe(true);
   });
 });
 
