@@ -16,17 +16,25 @@ export function validateAwsReservation(pool: GpuNodePool): string[] {
       `${p} ${r.kind} is an ${r.cloud} reservation on an AWS cluster; use CapacityReservation.ec2(…), .ec2ResourceGroup(…), .ec2Open() or .ec2CapacityBlock(…)`,
     ];
   }
+  const out: string[] = [];
   // The group spans every subnet it is given; instances launched in another zone cannot use a
   // reservation there (EKS docs: give a Capacity Block group only the reservation zone's subnet).
   if (
     (r.kind === CapacityReservationKind.EC2_TARGETED || r.kind === CapacityReservationKind.EC2_CAPACITY_BLOCK) &&
     r.availabilityZone === undefined
   ) {
-    return [
+    out.push(
       `${p}.availabilityZone undefined spreads the node group over every zone, where instances outside the reservation's zone fail to launch; set the reservation's zone, e.g. 'us-east-1a'`,
-    ];
+    );
   }
-  return [];
+  // A Capacity Block node group takes its one instance type from the launch template: without one from
+  // the pool or the block, the catalog's first pick would go there, and fail to launch unless it is the block's.
+  if (r.kind === CapacityReservationKind.EC2_CAPACITY_BLOCK && pool.requestedInstanceTypes === undefined) {
+    out.push(
+      `${p}.instanceType undefined leaves the Capacity Block's node group without the block's instance type (the pool names none either); pass CapacityReservation.ec2CapacityBlock(id, { instanceType: 'p5.48xlarge' }) with the block's type, or set the pool's instanceTypes`,
+    );
+  }
+  return out;
 }
 
 /**

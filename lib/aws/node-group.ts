@@ -1,7 +1,7 @@
 import { lazyModule } from '../private/lazy';
 import type { EksNodeGroup } from '@cdktf/provider-aws/lib/eks-node-group';
 import type { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
-import { ITerraformDependable, Token } from 'cdktf';
+import { Annotations, ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { CapacityReservation, CapacityReservationKind } from '../core/capacity-reservation';
 import { ExtendedResource, NodeTaint, TaintEffect } from '../core/node-pool';
@@ -115,6 +115,13 @@ export class EksNodeGroupPool extends Construct {
     const nameTags = { ...props.tags, Name: `${props.nodeGroupName}` };
     const reservation = props.capacityReservation;
     const block = reservation?.capacityBlock ?? false;
+    if (block) {
+      // EKS updates a Capacity Block node group only at desired size 0: a new launch template version
+      // (AMI, disk, metadata options) waits for, or fails on, a group that still has nodes.
+      Annotations.of(this).addWarning(
+        `capacityReservation ${CapacityReservationKind.EC2_CAPACITY_BLOCK}: changes to the launch template need the group at 0 nodes; apply them between blocks, or after the workloads finish and the autoscaler scales the group to 0`,
+      );
+    }
     this.launchTemplate = new (launchTemplateLib().LaunchTemplate)(this, 'LaunchTemplate', {
       // 'lt' keeps the prefix within the provider's 3-character minimum for one-letter pool names.
       namePrefix: `${props.nodeGroupName}-lt-`,

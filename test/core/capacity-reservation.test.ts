@@ -236,6 +236,30 @@ describe('reserved-capacity misuse fails at synth with its message', () => {
     ]);
   });
 
+  test('a Capacity Block without an instance type from the pool or the block', () => {
+    expect(awsProblems(block())).toEqual([
+      expect.stringMatching(
+        /^test\/Gpu: nodePools\[cb\]\.capacityReservation\.instanceType undefined leaves the Capacity Block's node group without the block's instance type .*; pass CapacityReservation\.ec2CapacityBlock\(id, \{ instanceType: 'p5\.48xlarge' \}\)/,
+      ),
+    ]);
+    expect(awsProblems(block({ instanceTypes: ['p5.48xlarge'] }))).toEqual([]);
+  });
+
+  test('a Capacity Block node group warns that launch template changes need it at 0 nodes', () => {
+    const s = awsStack();
+    const c = onAws(s, block({ instanceTypes: ['p5.48xlarge'] }), GpuNodePool.inference('plain', { gpu: Gpu.L4, maxNodes: 1 }));
+    synthJson(s);
+    const warnings = (name: string) =>
+      c.node
+        .findAll()
+        .filter((n) => n.node.path.endsWith(`/Pool-${name}`))
+        .flatMap((n) => n.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => String(m.data)));
+    expect(warnings('cb')).toEqual([
+      expect.stringMatching(/^capacityReservation ec2-capacity-block: changes to the launch template need the group at 0 nodes; /),
+    ]);
+    expect(warnings('plain')).toEqual([]);
+  });
+
   test('several instance types on a reservation that holds one', () => {
     expect(awsProblems(block({ instanceTypes: ['p5.48xlarge', 'p5e.48xlarge'] }))).toContainEqual(
       expect.stringMatching(
