@@ -9,7 +9,10 @@ import { encryptedLogGroup, logKey } from './encrypted-log-group';
 export interface ControlPlaneLogsOptions {
   /** The cluster name as written. */
   readonly clusterName: string;
-  /** The stack of the cluster's data services, if any. */
+  /**
+   * The stack of the cluster's data services, if any: a retained log group and its own key live there.
+   * @default - none: the log group lives in the cluster's stack
+   */
   readonly dataStack?: TerraformStack;
   /** Log retention in days. */
   readonly retentionInDays: number;
