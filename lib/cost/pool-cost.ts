@@ -9,6 +9,11 @@ import { PriceCatalog } from './price-catalog';
 export enum PriceBasis {
   /** The catalog's on-demand list price. */
   LIST = 'list',
+  /**
+   * A pool on reserved capacity without its own price: the on-demand list price stands in for the rate
+   * paid, which the reservation's terms decide (and which is due whether nodes run or not).
+   */
+  RESERVED_AT_LIST = 'reserved-at-list',
   /** The pool's own price (negotiated or reserved). */
   OVERRIDE = 'override',
   /** The on-demand list price less the pool's expected spot discount. */
@@ -128,6 +133,14 @@ export function nodePrice(
       hourly: list.hourlyPricePerNode,
       ...where,
       note: `spot price varies; on-demand list price shown as the ceiling${list.note ? `; ${list.note}` : ''}`,
+    };
+  }
+  if (pool.market === PoolMarket.RESERVED) {
+    return {
+      basis: PriceBasis.RESERVED_AT_LIST,
+      hourly: list.hourlyPricePerNode,
+      ...where,
+      note: `reserved capacity at the on-demand list price: set the pool's pricing (PoolPricing.reserved) to the rate paid; a reservation is paid whether nodes run or not${list.note ? `; ${list.note}` : ''}`,
     };
   }
   return { basis: PriceBasis.LIST, hourly: list.hourlyPricePerNode, ...where, ...(list.note ? { note: list.note } : {}) };

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { MultiTenantAwsStack } from '../../examples/multi-tenant/stack';
 import { RagAwsStack } from '../../examples/rag-aws/stack';
 import {
+  CapacityReservation,
   Cloud,
   EndpointAccess,
   Gpu,
@@ -116,6 +117,24 @@ describe('pricing overrides and unknown prices', () => {
     expect(pools.h200.price).toMatchObject({ basis: 'unknown', perNodeHourly: 'unknown', atMaxHourly: 'unknown' });
     const report = PlatformReport.of(stack).render();
     expect(report.totals.hourlyAtMax.unknownItems).toBe(1);
+  });
+
+  test('a pool on reserved capacity without its own price is at list, labelled as such', () => {
+    const stack = awsStack();
+    cluster(stack, [
+      GpuNodePool.training('block', {
+        gpu: Gpu.H100_80GB,
+        maxNodes: 2,
+        capacityReservation: CapacityReservation.ec2CapacityBlock('cr-0123456789abcdef0', {
+          availabilityZone: 'us-east-1a',
+          instanceType: 'p5.48xlarge',
+        }),
+      }),
+    ]);
+    const pools = PlatformReport.of(stack).render().clusters.Gpu.pools;
+    const list = PriceCatalog.DEFAULT.onDemand('aws', 'p5.48xlarge')!.hourlyPricePerNode;
+    expect(pools.block).toMatchObject({ market: 'reserved', price: { basis: 'reserved-at-list', perNodeHourly: list } });
+    expect(pools.block.price.note).toContain('PoolPricing.reserved');
   });
 
   test('markdown totals name the accelerator pools and say unknown when no pool has a price', () => {
