@@ -102,11 +102,13 @@ const POOL_LABEL = `label_${PlatformLabels.POOL.replace(/[^A-Za-z0-9]/g, '_')}`;
 
 /**
  * `expr` (per node) with the node's pool as a `pool` label, from kube_node_labels. Every node has one
- * kube_node_labels series, so a node outside the platform's pools keeps its alert, with an empty pool.
+ * kube_node_labels series, so a node outside the platform's pools keeps its alert, with an empty pool; a
+ * node without one (kube-state-metrics down, or the node already gone from it) keeps its alert too,
+ * without the pool, through the `or on (node)`.
  */
 export function withPool(expr: string): string {
   const pools = `max by (node, pool) (label_replace(${ClusterMetrics.NODE_LABELS}, "pool", "$1", "${POOL_LABEL}", "(.*)"))`;
-  return `(${expr}) * on (node) group_left (pool) ${pools}`;
+  return `((${expr}) * on (node) group_left (pool) ${pools}) or on (node) (${expr})`;
 }
 
 /**

@@ -1,11 +1,12 @@
 import { PlatformLabels } from '../../lib';
 import { DCGM_COUNTERS, DCGM_METRICS_CONFIG_MAP, dcgmCountersCsv } from '../../lib/addons/gpu-operator/dcgm-counters';
 import { gpuOperatorValues } from '../../lib/addons/gpu-operator/gpu-operator';
-import { gpuHealthAlertRules, prometheusRuleGroups, resolveAlertThresholds } from '../../lib/observability/alerts';
+import { gpuHealthAlertRules, prometheusRuleGroups, resolveAlertThresholds, withPool } from '../../lib/observability/alerts';
 import { standaloneDcgmValues } from '../../lib/observability/dcgm';
 import { kubePrometheusValues } from '../../lib/observability/kube-prometheus-values';
 import { ClusterMetrics, DcgmMetrics, MetricCatalog, MetricSource } from '../../lib/observability/metrics';
 import { awsStack } from '../helpers';
+import { evaluate, Tsdb } from './promql';
 import { awsCluster } from './fixtures';
 
 const thresholds = resolveAlertThresholds().resolved;
@@ -35,6 +36,22 @@ describe('DCGM health alerts name the node and the pool', () => {
     );
     expect(r.summary).toContain('{{ $labels.node }}');
     expect(r.summary).toContain('{{ $labels.pool }}');
+  });
+
+  test('the pool comes from kube_node_labels; without that series the alert still fires, without a pool', () => {
+    const expr = withPool(`max by (node, gpu) (${DcgmMetrics.ROW_REMAP_FAILURE}) > 0`);
+    const failing = { labels: { __name__: DcgmMetrics.ROW_REMAP_FAILURE, node: 'n1', gpu: '0' }, value: 1 };
+    const withLabels = new Tsdb();
+    withLabels.add(0, [
+      failing,
+      { labels: { __name__: ClusterMetrics.NODE_LABELS, node: 'n1', label_ai_platform_dev_pool: 'llm', instance: 'a' }, value: 1 },
+      { labels: { __name__: ClusterMetrics.NODE_LABELS, node: 'n1', label_ai_platform_dev_pool: 'llm', instance: 'b' }, value: 1 },
+    ]);
+    expect(evaluate(expr, withLabels, 0)).toEqual([{ labels: { node: 'n1', gpu: '0', pool: 'llm' }, value: 1 }]);
+    const withoutLabels = new Tsdb();
+    withoutLabels.add(0, [failing]);
+    expect(evaluate(expr, withoutLabels, 0)).toEqual([{ labels: { node: 'n1', gpu: '0' }, value: 1 }]);
+    for (const r of gpuHealthAlertRules()) expect(r.expr).toMatch(/\) or on \(node\) \(/);
   });
 
   test('counter alerts look at increases, each counter on its own (an `or` inside one sum would hide one)', () => {
