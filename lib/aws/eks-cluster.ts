@@ -41,6 +41,7 @@ import { EksKarpenterCluster, eksKarpenterCloud, karpenterNodeClassInput, karpen
 import { KarpenterNodeClassInput, KarpenterPoolInput } from './karpenter/manifests';
 import { PodIdentityBinding, podIdentityRoleName } from './pod-identity';
 import { grantEksNamespaceAdmin } from './namespace-admin';
+import { eksLoadBalancerAnnotations } from './load-balancer';
 
 const dataAwsIamPolicyDocumentLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-iam-policy-document')>(
   '@cdktf/provider-aws/lib/data-aws-iam-policy-document',
@@ -422,6 +423,10 @@ export class EksPlatformCluster extends Construct implements ICloudCluster {
       id: Fn.element(props.privateSubnetIds, 0),
     });
     return subnet.vpcId;
+  }
+
+  public loadBalancerServiceAnnotations(internal: boolean): { [key: string]: string } {
+    return eksLoadBalancerAnnotations(internal);
   }
 
   public grantNamespaceAdmin(scope: Construct, id: string, o: NamespaceAdminOptions): NamespaceAdminGrant {

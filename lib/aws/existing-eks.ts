@@ -25,6 +25,7 @@ import { EBS_CSI_DRIVER, EBS_CSI_SERVICE_ACCOUNT, addGp3StorageClass, ebsCsiDriv
 import { AwsDataServices } from './data';
 import { PodIdentityBinding, podIdentityRoleName } from './pod-identity';
 import { grantEksNamespaceAdmin } from './namespace-admin';
+import { eksLoadBalancerAnnotations } from './load-balancer';
 
 const dataAwsEksClusterLib = lazyModule<typeof import('@cdktf/provider-aws/lib/data-aws-eks-cluster')>(
   '@cdktf/provider-aws/lib/data-aws-eks-cluster',
@@ -203,6 +204,10 @@ export class ExistingEksCloudCluster extends Construct implements ICloudCluster 
 
   public addonDependencies(scope: IConstruct): ITerraformDependable[] {
     return this.access.dependenciesFor(scope);
+  }
+
+  public loadBalancerServiceAnnotations(internal: boolean): { [key: string]: string } {
+    return eksLoadBalancerAnnotations(internal);
   }
 
   public grantNamespaceAdmin(scope: Construct, id: string, o: NamespaceAdminOptions): NamespaceAdminGrant {

@@ -49,6 +49,7 @@ import {
   grantKeyToCluster,
 } from './aks-security';
 import type { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
+import { aksLoadBalancerAnnotations } from './load-balancer';
 
 const dataAzurermClientConfigLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-client-config')>(
   '@cdktf/provider-azurerm/lib/data-azurerm-client-config',
@@ -442,6 +443,10 @@ export class AksPlatformCluster extends Construct implements ICloudCluster {
   /** The taints nodes of `pool` carry, with the spot taint AKS adds. */
   public poolTaints(pool: GpuNodePool): NodeTaint[] {
     return aksPoolTaints(pool);
+  }
+
+  public loadBalancerServiceAnnotations(internal: boolean): { [key: string]: string } {
+    return aksLoadBalancerAnnotations(internal);
   }
 
   public grantNamespaceAdmin(scope: Construct, id: string, o: NamespaceAdminOptions): NamespaceAdminGrant {

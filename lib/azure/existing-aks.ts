@@ -26,6 +26,7 @@ import { AzureDataServices } from './data';
 import { FederatedWorkloadIdentity, federatedIdentityName } from './workload-identity';
 import { grantAksNamespaceAdmin } from './namespace-admin';
 import { RetainedVolumeAccess } from './retained-volumes';
+import { aksLoadBalancerAnnotations } from './load-balancer';
 
 const dataAzurermKubernetesClusterLib = lazyModule<typeof import('@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster')>(
   '@cdktf/provider-azurerm/lib/data-azurerm-kubernetes-cluster',
@@ -195,6 +196,10 @@ export class ExistingAksCloudCluster extends Construct implements ICloudCluster 
 
   public addonDependencies(scope: IConstruct): ITerraformDependable[] {
     return this.access.dependenciesFor(scope);
+  }
+
+  public loadBalancerServiceAnnotations(internal: boolean): { [key: string]: string } {
+    return aksLoadBalancerAnnotations(internal);
   }
 
   public grantNamespaceAdmin(scope: Construct, id: string, o: NamespaceAdminOptions): NamespaceAdminGrant {

@@ -231,6 +231,12 @@ export interface IPlatformCluster extends IConstruct {
    */
   grantNamespaceAdmin(scope: Construct, id: string, options: NamespaceAdminOptions): NamespaceAdminGrant;
   /**
+   * Annotations a LoadBalancer Service needs on this cloud: `internal` puts it on private addresses of the
+   * cluster's network (an internal NLB on EKS, the internal Azure load balancer on AKS); otherwise it is
+   * internet-facing (restrict it with the Service's `loadBalancerSourceRanges`).
+   */
+  loadBalancerServiceAnnotations(internal: boolean): { [key: string]: string };
+  /**
    * Where resources that must outlive the cluster go (retained data, its keys, subnet groups, security groups
    * without node rules, private endpoints and DNS zones): with a data stack, a construct there standing for
    * `scope` (same path, created once); without one, `scope` itself. What refers to the cluster (rules from
@@ -312,6 +318,8 @@ export interface ICloudCluster extends IConstruct, IClusterInstallTarget {
    * RoleBinding in that namespace to name.
    */
   grantNamespaceAdmin(scope: Construct, id: string, options: NamespaceAdminOptions): NamespaceAdminGrant;
+  /** Annotations of a LoadBalancer Service on this cloud, internal or internet-facing. */
+  loadBalancerServiceAnnotations(internal: boolean): { [key: string]: string };
 }
 
 /** What a cloud needs to build a cluster; assembled by GpuInferenceCluster. */

@@ -140,6 +140,10 @@ export abstract class PlatformClusterBase extends Construct implements IAccelera
   public grantNamespaceAdmin(scope: Construct, id: string, options: NamespaceAdminOptions): NamespaceAdminGrant {
     return this.cloudCluster.grantNamespaceAdmin(scope, id, options);
   }
+
+  public loadBalancerServiceAnnotations(internal: boolean): { [key: string]: string } {
+    return this.cloudCluster.loadBalancerServiceAnnotations(internal);
+  }
 }
 
 /**
