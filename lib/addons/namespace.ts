@@ -161,7 +161,7 @@ const BUILT_IN = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
  * Namespaces the platform's own add-ons install into by default (GPU operator, KEDA, Kueue): what runs
  * there is the platform's, so no team gets one.
  */
-const ADD_ONS = ['gpu-operator', 'keda', 'kueue-system'];
+const ADD_ONS = ['gpu-operator', 'keda', 'kueue-system', 'envoy-gateway-system'];
 
 /** The one list of names a namespace of its own must not take. */
 export const RESERVED_NAMESPACES: readonly string[] = [...BUILT_IN, ...ADD_ONS];

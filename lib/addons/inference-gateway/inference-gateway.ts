@@ -1,0 +1,373 @@
+import { ITerraformDependable } from 'cdktf';
+import { Construct } from 'constructs';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { IPlatformCluster } from '../../core/cluster';
+import { reportProblems } from '../../private/problems';
+import { ipv4CidrPrefix, isToken, validateK8sName, K8sName, validateWholeNumber } from '../../private/validation';
+import { ChartOverrides, HelmAddon } from '../chart';
+import { ManifestsRelease } from '../manifests';
+import { PLATFORM_NAMESPACE_LABEL, PlatformNamespace, PodSecurityLevel } from '../namespace';
+import { AI_GATEWAY_VERSION, GatewayCharts } from './charts';
+
+/** Namespace of Envoy Gateway, Envoy AI Gateway and the Envoy data plane. */
+export const GATEWAY_NAMESPACE = 'envoy-gateway-system';
+/** The GatewayClass the library's Gateway uses (cluster-scoped). */
+export const GATEWAY_CLASS = 'ai-platform-inference';
+/** Name of the Gateway, of its EnvoyProxy and of the Envoy Service. */
+export const GATEWAY_NAME = 'inference-gateway';
+/** Port of the TLS listener. */
+export const GATEWAY_PORT = 443;
+/**
+ * Container port of Envoy for the listener: Envoy Gateway adds 10000 to ports below 1024, so Envoy runs
+ * without NET_BIND_SERVICE.
+ */
+export const GATEWAY_CONTAINER_PORT = GATEWAY_PORT + 10000;
+/** Labels of the Envoy data-plane pods of the library's Gateway (set by Envoy Gateway). */
+export const GATEWAY_POD_LABELS: { [key: string]: string } = {
+  'app.kubernetes.io/managed-by': 'envoy-gateway',
+  'app.kubernetes.io/component': 'proxy',
+  'gateway.envoyproxy.io/owning-gateway-name': GATEWAY_NAME,
+  'gateway.envoyproxy.io/owning-gateway-namespace': GATEWAY_NAMESPACE,
+};
+/** The AI Gateway controller's Service: Envoy Gateway's extension server (gRPC) and the pod-mutating webhook. */
+const AI_GATEWAY_CONTROLLER = 'ai-gateway-controller';
+const AI_GATEWAY_EXTENSION_PORT = 1063;
+const WEBHOOK_PORT = 9443;
+
+/** Options of the inference gateway. */
+export interface InferenceGatewayProps {
+  /** Cluster to install into. */
+  readonly cluster: IPlatformCluster;
+  /**
+   * Secret (type `kubernetes.io/tls`) in namespace `envoy-gateway-system` holding the listener's certificate
+   * and key: create it with cert-manager (a Certificate with this `secretName`) or from your PKI. The
+   * library never handles key material; until the Secret exists the listener is not programmed.
+   * @default 'inference-gateway-tls'
+   */
+  readonly tlsSecretName?: string;
+  /**
+   * Host name clients use (the certificate must cover it); the listener accepts only it.
+   * @default - the Envoy Service's in-cluster name, `inference-gateway.envoy-gateway-system.svc.cluster.local`
+   */
+  readonly hostname?: string;
+  /**
+   * Make the load balancer internet-facing, reachable from these IPv4 CIDRs only (the Service's
+   * `loadBalancerSourceRanges`). Without it the load balancer is internal: private addresses of the
+   * cluster's network.
+   * @default - an internal load balancer
+   */
+  readonly publicAccessCidrs?: string[];
+  /**
+   * Envoy replicas (spread over nodes of the system pool).
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * Version and values overrides of the Envoy Gateway chart.
+   * @default - the pinned version and the library's values
+   */
+  readonly envoyGatewayChart?: ChartOverrides;
+  /**
+   * Version and values overrides of the Envoy AI Gateway chart.
+   * @default - the pinned version and the library's values
+   */
+  readonly aiGatewayChart?: ChartOverrides;
+}
+
+let cachedCrd: { [key: string]: any } | undefined;
+
+/**
+ * The InferencePool CRD (`inference.networking.k8s.io/v1`) of Gateway API Inference Extension v1.6.0,
+ * vendored beside this file: neither Envoy chart ships it.
+ */
+export function inferencePoolCrd(): { [key: string]: any } {
+  cachedCrd ??= parse(fs.readFileSync(path.join(__dirname, 'crds', 'inference.networking.k8s.io_inferencepools.yaml'), 'utf8'));
+  return cachedCrd!;
+}
+
+/**
+ * One inference gateway per cluster: Envoy Gateway (pinned chart) with Envoy AI Gateway as its extension
+ * server, so HTTPRoutes and AIGatewayRoutes may send requests to InferencePools (whose endpoint picker
+ * chooses the pod), and a Gateway with one TLS listener behind a load balancer that is internal unless
+ * `publicAccessCidrs` is given. Every route attached to it needs its own SecurityPolicy: a Gateway-wide
+ * SecurityPolicy denies every request, and a route's own policy (RagStack's API key) replaces it for that
+ * route only, so a route without one answers 403.
+ *
+ * Install order (one apply): the namespace, the InferencePool CRD, Envoy Gateway (with the Gateway API and
+ * Envoy Gateway CRDs), Envoy AI Gateway's CRDs and controller, then the GatewayClass, EnvoyProxy, Gateway
+ * and the deny-all policy. Destroy runs in reverse.
+ *
+ * CRD upgrades: the InferencePool and AI Gateway CRDs are chart templates, upgraded with their release. The
+ * Gateway API and Envoy Gateway CRDs come from gateway-helm's `crds` subchart, in Helm's `crds/`
+ * directory, which Helm installs once and never upgrades or deletes: before raising
+ * `envoyGatewayChart.version`, apply the new version's CRDs with
+ * `helm template eg-crds oci://docker.io/envoyproxy/gateway-crds-helm --version <v> --set crds.gatewayAPI.enabled=true --set crds.gatewayAPI.channel=experimental --set crds.envoyGateway.enabled=true | kubectl apply --server-side -f -`.
+ */
+export class InferenceGateway extends Construct {
+  /** Namespace of the gateway. */
+  public readonly namespace = GATEWAY_NAMESPACE;
+  /** Name of the Gateway (routes name it in `parentRefs`). */
+  public readonly gatewayName = GATEWAY_NAME;
+  /** Host name clients use. */
+  public readonly hostname: string;
+  /** Base URL of the gateway (append `/v1` for the OpenAI API). */
+  public readonly url: string;
+  /** True when the load balancer is internet-facing. */
+  public readonly isPublic: boolean;
+  /** The cluster. */
+  public readonly cluster: IPlatformCluster;
+  /** The Envoy Gateway release. */
+  public readonly envoyGateway: HelmAddon;
+  /** The Envoy AI Gateway release. */
+  public readonly aiGateway: HelmAddon;
+  /** The GatewayClass, EnvoyProxy, Gateway and the Gateway-wide deny-all SecurityPolicy. */
+  public readonly manifests: { [key: string]: any }[];
+  private readonly objects: ManifestsRelease;
+
+  constructor(scope: Construct, id: string, props: InferenceGatewayProps) {
+    super(scope, id);
+    const cluster = props.cluster;
+    this.cluster = cluster;
+    const tlsSecretName = props.tlsSecretName ?? `${GATEWAY_NAME}-tls`;
+    const cidrs = props.publicAccessCidrs;
+    reportProblems(this, validate(props, tlsSecretName));
+    this.isPublic = cidrs !== undefined;
+    this.hostname = props.hostname ?? `${GATEWAY_NAME}.${GATEWAY_NAMESPACE}.svc.cluster.local`;
+    this.url = `https://${this.hostname}`;
+    const placement = { nodeSelector: { ...cluster.systemNodeSelector }, tolerations: cluster.systemTolerations.map((t) => ({ ...t })) };
+
+    // Baseline, not restricted: Envoy AI Gateway injects its ext_proc sidecar into the Envoy pods with a
+    // security context the library does not control. Envoy is reached on its listener from anywhere (the
+    // load balancer's allow-list or the VPC/VNet filter who); the API server calls the two webhooks.
+    const ns = new PlatformNamespace(this, 'Namespace', {
+      cluster,
+      name: GATEWAY_NAMESPACE,
+      podSecurity: PodSecurityLevel.BASELINE,
+      openPorts: [
+        { podLabels: GATEWAY_POD_LABELS, port: GATEWAY_CONTAINER_PORT },
+        { podLabels: { 'control-plane': 'envoy-gateway' }, port: WEBHOOK_PORT },
+        { podLabels: { 'app.kubernetes.io/name': GatewayCharts.AI_GATEWAY.chart }, port: WEBHOOK_PORT },
+      ],
+    });
+    const crd = new ManifestsRelease(this, 'InferencePoolCrd', {
+      cluster,
+      releaseName: 'inference-pool-crd',
+      namespace: GATEWAY_NAMESPACE,
+      manifests: [inferencePoolCrd()],
+      dependsOn: ns.dependables,
+    });
+    this.envoyGateway = new HelmAddon(this, 'EnvoyGateway', {
+      cluster,
+      releaseName: 'eg',
+      chart: GatewayCharts.ENVOY_GATEWAY,
+      namespace: GATEWAY_NAMESPACE,
+      createNamespace: false,
+      dependsOn: [...ns.dependables, crd.release],
+      overrides: props.envoyGatewayChart,
+      values: {
+        crds: { enabled: true },
+        deployment: { replicas: 1, pod: { ...placement } },
+        // The certificate job is a pre-install hook: on the system pool too, or it waits for a node forever.
+        certgen: { job: { ...placement } },
+        config: {
+          envoyGateway: {
+            gateway: { controllerName: 'gateway.envoyproxy.io/gatewayclass-controller' },
+            provider: { type: 'Kubernetes' },
+            // Backend: what Envoy AI Gateway builds routes to. EnvoyPatchPolicy stays off: it patches Envoy's
+            // configuration directly, past every SecurityPolicy.
+            extensionApis: { enableBackend: true },
+            extensionManager: {
+              hooks: {
+                xdsTranslator: {
+                  translation: {
+                    listener: { includeAll: true },
+                    route: { includeAll: true },
+                    cluster: { includeAll: true },
+                    secret: { includeAll: true },
+                  },
+                  post: ['Translation', 'Cluster', 'Route'],
+                },
+              },
+              service: {
+                fqdn: { hostname: `${AI_GATEWAY_CONTROLLER}.${GATEWAY_NAMESPACE}.svc.cluster.local`, port: AI_GATEWAY_EXTENSION_PORT },
+              },
+              backendResources: [{ group: 'inference.networking.k8s.io', kind: 'InferencePool', version: 'v1' }],
+            },
+          },
+        },
+      },
+    });
+    const aiCrds = new HelmAddon(this, 'AiGatewayCrds', {
+      cluster,
+      releaseName: 'aieg-crd',
+      chart: GatewayCharts.AI_GATEWAY_CRDS,
+      namespace: GATEWAY_NAMESPACE,
+      createNamespace: false,
+      dependsOn: ns.dependables,
+      overrides: props.aiGatewayChart?.version ? { version: props.aiGatewayChart.version } : undefined,
+      values: {},
+    });
+    this.aiGateway = new HelmAddon(this, 'AiGateway', {
+      cluster,
+      releaseName: 'aieg',
+      chart: GatewayCharts.AI_GATEWAY,
+      namespace: GATEWAY_NAMESPACE,
+      createNamespace: false,
+      dependsOn: [...ns.dependables, crd.release, aiCrds.release, this.envoyGateway.release],
+      overrides: props.aiGatewayChart,
+      values: {
+        extProc: { image: { tag: AI_GATEWAY_VERSION } },
+        controller: { image: { tag: AI_GATEWAY_VERSION }, ...placement },
+        envoyGateway: { namespace: GATEWAY_NAMESPACE },
+      },
+    });
+
+    this.manifests = gatewayManifests({
+      hostname: props.hostname,
+      tlsSecretName,
+      replicas: props.replicas ?? 2,
+      placement,
+      serviceAnnotations: cluster.loadBalancerServiceAnnotations(!this.isPublic),
+      publicAccessCidrs: cidrs,
+    });
+    this.objects = new ManifestsRelease(this, 'Gateway', {
+      cluster,
+      releaseName: GATEWAY_NAME,
+      namespace: GATEWAY_NAMESPACE,
+      manifests: this.manifests,
+      dependsOn: [...ns.dependables, this.envoyGateway.release, this.aiGateway.release],
+    });
+  }
+
+  /** What routes, pools and their policies wait for: the controllers, their CRDs and the Gateway. */
+  public get dependables(): ITerraformDependable[] {
+    return [this.aiGateway.release, this.objects.release];
+  }
+}
+
+/** What the gateway's own objects are built from. */
+interface GatewayManifestsInput {
+  readonly hostname?: string;
+  readonly tlsSecretName: string;
+  readonly replicas: number;
+  readonly placement: { nodeSelector: { [key: string]: string }; tolerations: { [key: string]: any }[] };
+  readonly serviceAnnotations: { [key: string]: string };
+  readonly publicAccessCidrs?: string[];
+}
+
+/** The GatewayClass, its EnvoyProxy, the Gateway and the Gateway-wide deny-all SecurityPolicy. */
+export function gatewayManifests(o: GatewayManifestsInput): { [key: string]: any }[] {
+  const meta = (name: string) => ({ name, namespace: GATEWAY_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } });
+  return [
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'GatewayClass',
+      metadata: { name: GATEWAY_CLASS, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } },
+      spec: {
+        controllerName: 'gateway.envoyproxy.io/gatewayclass-controller',
+        parametersRef: { group: 'gateway.envoyproxy.io', kind: 'EnvoyProxy', name: GATEWAY_NAME, namespace: GATEWAY_NAMESPACE },
+      },
+    },
+    {
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'EnvoyProxy',
+      metadata: meta(GATEWAY_NAME),
+      spec: {
+        provider: {
+          type: 'Kubernetes',
+          kubernetes: {
+            envoyDeployment: {
+              replicas: o.replicas,
+              pod: {
+                ...o.placement,
+                topologySpreadConstraints: [
+                  {
+                    maxSkew: 1,
+                    topologyKey: 'kubernetes.io/hostname',
+                    whenUnsatisfiable: 'ScheduleAnyway',
+                    labelSelector: { matchLabels: { ...GATEWAY_POD_LABELS } },
+                  },
+                ],
+              },
+            },
+            envoyPDB: { maxUnavailable: 1 },
+            envoyService: {
+              // A fixed name: clients and the certificate name it (Envoy Gateway otherwise appends a hash).
+              name: GATEWAY_NAME,
+              type: 'LoadBalancer',
+              annotations: { ...o.serviceAnnotations },
+              // Client addresses reach Envoy (and its policies) unchanged.
+              externalTrafficPolicy: 'Local',
+              ...(o.publicAccessCidrs ? { loadBalancerSourceRanges: [...o.publicAccessCidrs] } : {}),
+            },
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: meta(GATEWAY_NAME),
+      spec: {
+        gatewayClassName: GATEWAY_CLASS,
+        listeners: [
+          {
+            name: 'https',
+            protocol: 'HTTPS',
+            port: GATEWAY_PORT,
+            ...(o.hostname ? { hostname: o.hostname } : {}),
+            tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: o.tlsSecretName }] },
+            // Routes from platform namespaces only (RagStack's namespace is one).
+            allowedRoutes: {
+              namespaces: {
+                from: 'Selector',
+                selector: { matchLabels: { [PLATFORM_NAMESPACE_LABEL.key]: PLATFORM_NAMESPACE_LABEL.value } },
+              },
+            },
+          },
+        ],
+      },
+    },
+    {
+      // Deny by default: a route's own SecurityPolicy replaces this one for that route, so a route attached
+      // without credentials answers 403 instead of serving anyone.
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'SecurityPolicy',
+      metadata: meta(`${GATEWAY_NAME}-deny-all`),
+      spec: {
+        targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: GATEWAY_NAME }],
+        authorization: { defaultAction: 'Deny' },
+      },
+    },
+  ];
+}
+
+function validate(props: InferenceGatewayProps, tlsSecretName: string): string[] {
+  const out = validateK8sName('tlsSecretName', tlsSecretName, K8sName.SUBDOMAIN, 'inference-gateway-tls');
+  out.push(...validateWholeNumber('replicas', props.replicas, 1, 20, 'use 2 or more for an endpoint that survives a node'));
+  const cidrs = props.publicAccessCidrs;
+  if (cidrs !== undefined && !isToken(cidrs)) {
+    if (cidrs.length === 0)
+      out.push(
+        'publicAccessCidrs [] opens no network, yet makes the load balancer internet-facing; list the CIDRs that may reach it, or leave it unset for an internal one',
+      );
+    cidrs.forEach((c, i) => {
+      if (isToken(c)) return;
+      const prefix = ipv4CidrPrefix(c);
+      if (prefix === undefined) out.push(`publicAccessCidrs[${i}] '${c}' is not an IPv4 CIDR; use the form 203.0.113.0/24`);
+      else if (prefix === 0)
+        out.push(
+          `publicAccessCidrs[${i}] '${c}' opens the gateway to the whole internet; list your clients' networks, or leave publicAccessCidrs unset for an internal load balancer`,
+        );
+    });
+  }
+  if (
+    props.hostname !== undefined &&
+    !isToken(props.hostname) &&
+    !/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/.test(props.hostname)
+  )
+    out.push(`hostname '${props.hostname}' is not a DNS name; use the name your certificate covers, e.g. 'llm.example.com'`);
+  return out;
+}
