@@ -133,11 +133,13 @@ export class PlatformNamespace extends Construct {
       // Allows requested later (a Pod Identity bound, a data service granted) are waited for from then on.
       onPolicy: (p) => this.dependables.push(p),
     });
-    (props.openPorts ?? []).forEach((p, i) => {
+    (props.openPorts ?? []).forEach((p, i, all) => {
+      // Two workloads on one port (two webhooks on 9443) get a policy each, apart by index.
+      const first = all.findIndex((o) => o.port === p.port) === i;
       this.dependables.push(
         ingressPolicy(this, `OpenPort${i}`, {
           ...inNamespace,
-          name: `allow-port-${p.port}`,
+          name: first ? `allow-port-${p.port}` : `allow-port-${p.port}-${i}`,
           podLabels: p.podLabels,
           ports: [{ port: String(p.port), protocol: 'TCP' }],
         }),
