@@ -138,13 +138,15 @@ export class InferenceGateway extends Construct {
     this.url = `https://${this.hostname}`;
     const placement = { nodeSelector: { ...cluster.systemNodeSelector }, tolerations: cluster.systemTolerations.map((t) => ({ ...t })) };
 
-    // Baseline, not restricted: Envoy AI Gateway injects its ext_proc sidecar into the Envoy pods with a
-    // security context the library does not control. Envoy is reached on its listener from anywhere (the
-    // load balancer's allow-list or the VPC/VNet filter who); the API server calls the two webhooks.
+    // Pod Security 'restricted': the charts' controllers and certgen job, the Envoy and shutdown-manager
+    // containers Envoy Gateway creates (DefaultSecurityContext in its v1.9.0 infrastructure code) and the
+    // ext_proc sidecar Envoy AI Gateway v1.1.0 injects (extproc_builder.go) all drop every capability, run as
+    // 65532 with RuntimeDefault seccomp. Envoy is reached on its listener from anywhere (the load balancer's
+    // allow-list or the network filter who); the API server calls the two webhooks.
     const ns = new PlatformNamespace(this, 'Namespace', {
       cluster,
       name: GATEWAY_NAMESPACE,
-      podSecurity: PodSecurityLevel.BASELINE,
+      podSecurity: PodSecurityLevel.RESTRICTED,
       openPorts: [
         { podLabels: GATEWAY_POD_LABELS, port: GATEWAY_CONTAINER_PORT },
         { podLabels: { 'control-plane': 'envoy-gateway' }, port: WEBHOOK_PORT },
