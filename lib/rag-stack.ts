@@ -1,8 +1,9 @@
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1';
-import { ITerraformDependable, TerraformOutput, TerraformStack } from 'cdktf';
+import { ITerraformDependable, TerraformOutput, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { ChartOverrides } from './addons/chart';
 import { EgressRule } from './addons/egress';
+import { InferenceGateway } from './addons/inference-gateway/inference-gateway';
 import { Keda } from './addons/keda';
 import { ManifestsRelease } from './addons/manifests';
 import { PlatformNamespace } from './addons/namespace';
@@ -13,6 +14,7 @@ import { outputName } from './private/naming';
 import { reportProblems } from './private/problems';
 import { autoscalingProblems, DEFAULT_QUEUE_DEPTH } from './rag/autoscaling';
 import { loginEndpoints, ragEndpoints } from './rag/endpoints';
+import { gatewayRoutes } from './rag/gateway-routes';
 import { RagGrants } from './rag/grants';
 import { IngestionOptions, IngestionWorker } from './rag/ingestion';
 import { modelCache } from './rag/model-cache';
@@ -126,6 +128,18 @@ export interface RagStackProps {
    */
   readonly kedaChart?: ChartOverrides;
   /**
+   * Serve the models through the cluster's inference gateway: each model an InferencePool with its endpoint
+   * picker, routed by model name, behind the stack's API key and a rate limit at the edge. The endpoints
+   * ConfigMap then points `OPENAI_BASE_URL` and `EMBEDDINGS_BASE_URL` at the gateway.
+   * @default - no gateway: clients reach the models through the routers
+   */
+  readonly gateway?: InferenceGateway;
+  /**
+   * With `gateway`: requests per minute the stack's route admits, per Envoy replica (a local rate limit).
+   * @default 600
+   */
+  readonly gatewayRequestsPerMinute?: number;
+  /**
    * Terraform outputs: router URL, endpoints ConfigMap, documents URL.
    * @default false
    */
@@ -178,6 +192,10 @@ export class RagStack extends Construct {
   public readonly endpointsConfigMapName: string;
   /** The KEDA objects installed through Helm after KEDA (ScaledObjects, the ingestion TriggerAuthentication). */
   public readonly scalingManifests: { [key: string]: any }[];
+  /**
+   * The InferencePools, the AIGatewayRoute and its SecurityPolicy and BackendTrafficPolicy (empty without `gateway`).
+   */
+  public readonly gatewayManifests: { [key: string]: any }[];
   /** The API key secret clients send as `Authorization: Bearer` (generated at apply time). */
   public readonly apiKeySecret: KubernetesSecretKeyRef;
   /**
@@ -199,7 +217,7 @@ export class RagStack extends Construct {
     this.namespace = props.namespace ?? 'rag';
     const names = RagNames.of(id);
     const autoscaling = props.autoscaling ?? {};
-    reportProblems(this, [...autoscalingProblems(autoscaling), ...namespaceProblems(this.namespace)]);
+    reportProblems(this, [...autoscalingProblems(autoscaling), ...namespaceProblems(this.namespace), ...gatewayProblems(props)]);
     // Sizing at synth: each model on its pool, or a message naming what does not fit.
     this.plans = sizeModels(this, { ...props, maxReplicas: autoscaling.maxReplicas });
     reportServedModels(this, cluster, this.namespace, this.plans);
@@ -264,6 +282,20 @@ export class RagStack extends Construct {
     });
     this.routerUrl = served.routerUrl;
     this.poolingRouterUrl = served.poolingRouterUrl;
+    // The gateway, when there is one: the routers stay for what it does not do (wake a model scaled to
+    // zero from their request counter; /v1/rerank, which Envoy AI Gateway v1.1.0 has no endpoint for).
+    this.gatewayManifests = props.gateway
+      ? gatewayRoutes(this, {
+          ctx,
+          names,
+          plans: this.plans,
+          serverNames: names.servers(this.plans),
+          gateway: props.gateway,
+          apiKey: this.apiKeySecret,
+          requestsPerMinute: props.gatewayRequestsPerMinute ?? 600,
+          dependsOn: [...inNamespace, apiKey],
+        }).manifests
+      : [];
 
     // New documents: a queue, and optionally a worker scaled on it from zero.
     const docs = props.documents ?? {};
@@ -279,6 +311,7 @@ export class RagStack extends Construct {
       vectorStore: this.vectorStore,
       documents: this.documents,
       documentEvents: this.documentEvents,
+      gatewayUrl: props.gateway?.url,
     });
     const grantProps = { ctx, vectorStore: this.vectorStore, apiKey, apiKeySecret: this.apiKeySecret, endpoints };
     this.grants = new RagGrants(this, { ...grantProps, endpointsConfigMapName: names.endpoints, routerPodLabels: served.routerPodLabels });
@@ -322,7 +355,7 @@ export class RagStack extends Construct {
     if (props.outputs) {
       const output = (oid: string, value: string, description: string) =>
         new TerraformOutput(this, oid, { value, description }).overrideLogicalId(outputName(this, oid));
-      output('openai_base_url', `${this.routerUrl}/v1`, 'OpenAI-compatible base URL of the RAG models (in-cluster)');
+      output('openai_base_url', `${props.gateway?.url ?? this.routerUrl}/v1`, 'OpenAI-compatible base URL of the RAG models (in-cluster)');
       output('endpoints_config_map', `${this.namespace}/${this.endpointsConfigMapName}`, 'ConfigMap with every endpoint of the RAG stack');
       output('documents_url', this.documents.url, 'Document store URL');
     }
@@ -348,6 +381,20 @@ export class RagStack extends Construct {
     this.documents.grantRead(identity);
     this.documentEvents?.grantConsume(identity);
   }
+}
+
+function gatewayProblems(props: RagStackProps): string[] {
+  const out: string[] = [];
+  if (props.gateway && props.gateway.cluster !== props.cluster)
+    out.push(
+      `gateway '${props.gateway.node.path}' belongs to another cluster; pass the InferenceGateway of cluster '${props.cluster.node.path}'`,
+    );
+  const rpm = props.gatewayRequestsPerMinute;
+  if (rpm !== undefined && !Token.isUnresolved(rpm) && (!Number.isInteger(rpm) || rpm < 1))
+    out.push(`gatewayRequestsPerMinute ${rpm} is not a whole number of requests above 0; use e.g. 600`);
+  if (rpm !== undefined && !props.gateway)
+    out.push(`gatewayRequestsPerMinute ${rpm} is set without gateway; pass gateway, or leave it unset`);
+  return out;
 }
 
 function namespaceProblems(namespace: string): string[] {

@@ -15,6 +15,11 @@ export interface EndpointsInput {
   readonly documents: IObjectStore;
   /** @default - no document events */
   readonly documentEvents?: IObjectEventQueue;
+  /**
+   * Base URL of the inference gateway the models are served through.
+   * @default - none: clients use the routers
+   */
+  readonly gatewayUrl?: string;
 }
 
 /** The endpoints every client of a RagStack reads (its ConfigMap, in the stack's and each granted namespace). */
@@ -22,8 +27,9 @@ export function ragEndpoints(o: EndpointsInput): { [key: string]: string } {
   const { plans, vectorStore: store } = o;
   const pooling = o.served.poolingRouterUrl;
   return {
-    OPENAI_BASE_URL: `${o.served.routerUrl}/v1`,
-    ...(pooling ? { EMBEDDINGS_BASE_URL: `${pooling}/v1`, RERANK_BASE_URL: `${pooling}/v1` } : {}),
+    OPENAI_BASE_URL: `${o.gatewayUrl ?? o.served.routerUrl}/v1`,
+    // Reranking stays on the pooling router: the gateway has no /v1/rerank endpoint.
+    ...(pooling ? { EMBEDDINGS_BASE_URL: `${o.gatewayUrl ?? pooling}/v1`, RERANK_BASE_URL: `${pooling}/v1` } : {}),
     API_KEY_SECRET: o.apiKeySecretName,
     ...(plans[ModelTask.GENERATE] ? { GENERATOR_MODEL: plans[ModelTask.GENERATE].servedName } : {}),
     ...(plans[ModelTask.EMBED] ? { EMBEDDING_MODEL: plans[ModelTask.EMBED].servedName } : {}),

@@ -114,6 +114,14 @@ export function modelServerLabels(stackName: string, servedName: string, routerN
 }
 
 /**
+ * The selector of one model server's pods (its Deployment's, Service's and InferencePool's): the stack and
+ * the served model, which no other pod carries together (staging jobs carry the model only).
+ */
+export function modelServerSelector(stackName: string, servedName: string): { [key: string]: string } {
+  return { [RAG_STACK_LABEL]: labelValue(stackName), [SERVED_MODEL_LABEL]: labelValue(servedName) };
+}
+
+/**
  * vLLM's command-line arguments for a plan. With `modelPath` (a directory of staged weights) vLLM loads
  * it and nothing is downloaded; without it the weights come from the hub into /models.
  */
@@ -183,7 +191,7 @@ export class ModelServer extends Construct {
     const provider = ctx.cluster.providers(this).kubernetes;
     const labels = modelServerLabels(props.stackName, plan.servedName, props.routerName);
     this.deploymentName = props.serverName ?? modelServerNames([plan.servedName])[0];
-    const selector = { [RAG_STACK_LABEL]: labels[RAG_STACK_LABEL], [SERVED_MODEL_LABEL]: labels[SERVED_MODEL_LABEL] };
+    const selector = modelServerSelector(props.stackName, plan.servedName);
     const probe = (path: string, period: number, failures: number) => ({
       httpGet: { path, port: String(SERVING_PORT) },
       periodSeconds: period,
