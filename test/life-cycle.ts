@@ -118,6 +118,20 @@ export const RWO_DEPLOYMENTS: { [chart: string]: (values: { [key: string]: any }
   // PersistentVolumeClaim; karpenter-crd renders CRDs only.
   karpenter: () => [],
   'karpenter-crd': () => [],
+  // gateway-helm v1.9.0 templates/envoy-gateway-deployment.yaml: no claim unless the wasm cache or an extra
+  // volume names one; strategy from deployment.envoyGateway.strategy (default RollingUpdate).
+  'gateway-helm': (v) => {
+    const d = v.deployment ?? {};
+    const claims = [d.envoyGateway?.wasmCacheVolume, ...(d.pod?.extraVolumes ?? [])].filter((x) => x?.persistentVolumeClaim);
+    if (!claims.length) return [];
+    return d.envoyGateway?.strategy?.type === 'Recreate'
+      ? []
+      : [`deployment.envoyGateway.strategy.type is '${d.envoyGateway?.strategy?.type ?? 'RollingUpdate'}' with a claim`];
+  },
+  // ai-gateway-helm v1.1.0 templates/deployment.yaml: a Secret and controller.volumes as ConfigMaps only;
+  // ai-gateway-crds-helm v1.1.0 has CRD templates only.
+  'ai-gateway-helm': () => [],
+  'ai-gateway-crds-helm': () => [],
 };
 
 /** The access modes of a claim named in a pod volume, from the stack's claims (resources or manifests). */
