@@ -6,6 +6,7 @@ import {
   Gpu,
   GpuInferenceCluster,
   GpuNodePool,
+  InferenceGateway,
   LlmModel,
   MigLayout,
   ObservabilityStack,
@@ -55,9 +56,13 @@ export class RagAzureStack extends TerraformStack {
       ],
     });
     const observability = new ObservabilityStack(this, 'Obs', { cluster });
+    // One gateway per cluster, on an internal load balancer; its certificate is a Secret you create
+    // (cert-manager or your PKI) named 'inference-gateway-tls' in namespace envoy-gateway-system.
+    const gateway = new InferenceGateway(this, 'Gateway', { cluster });
 
     const rag = new RagStack(this, 'Rag', {
       cluster,
+      gateway,
       generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'llm', contextLength: 8192, concurrentSequences: 16 }),
       embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'small', maxReplicas: 1 }),
       reranker: ServedModel.of(RerankerModel.BGE_RERANKER_V2_M3, { pool: 'small', maxReplicas: 1 }),

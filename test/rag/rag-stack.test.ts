@@ -9,6 +9,7 @@ import {
   Gpu,
   GpuInferenceCluster,
   GpuNodePool,
+  InferenceGateway,
   LlmModel,
   MigLayout,
   RagStack,
@@ -106,7 +107,8 @@ describe.each([
     expect(key.lifecycle.ignore_changes).toEqual(['data']);
     // Servers and router read it from the secret.
     for (const d of deployments.filter(
-      (x) => x.metadata.namespace === 'rag' && x.metadata.labels['app.kubernetes.io/name'] !== 'rag-ingestion',
+      // The endpoint pickers take no key: they read the servers' /metrics, which is open.
+      (x) => x.metadata.namespace === 'rag' && !['rag-ingestion', 'endpoint-picker'].includes(x.metadata.labels['app.kubernetes.io/name']),
     )) {
       const env = d.spec.template.spec.container[0].env.find((e: any) => e.name === 'VLLM_API_KEY');
       expect(env.value_from.secret_key_ref.name).toBe(rag.apiKeySecret.name);
@@ -152,7 +154,8 @@ describe.each([
   test('the app namespace gets the endpoints and the key by reference, and only the router is opened to it', () => {
     const cms = Object.values(resources(doc, 'kubernetes_config_map_v1')) as any[];
     const copy = cms.find((c) => c.metadata.namespace === 'chat')!;
-    expect(copy.data.OPENAI_BASE_URL).toBe(`${rag.routerUrl}/v1`);
+    // Both examples serve through the cluster's inference gateway.
+    expect(copy.data.OPENAI_BASE_URL).toBe(`${(stack.node.findChild('Gateway') as InferenceGateway).url}/v1`);
     const secret = Object.values(resources(doc, 'kubernetes_secret_v1')).find((s: any) => s.metadata.namespace === 'chat') as any;
     expect(secret.data['api-key']).toMatch(/^\$\{kubernetes_secret_v1\.Rag_ApiKey_\w+\.data\["api-key"\]\}$/);
     const policies = Object.values(resources(doc, 'kubernetes_network_policy_v1')).filter((p: any) =>

@@ -1,0 +1,167 @@
+import { App, Testing } from 'cdktf';
+import { RagAwsStack } from '../../examples/rag-aws/stack';
+import { RagAzureStack } from '../../examples/rag-azure/stack';
+import { EmbeddingModel, InferenceGateway, LlmModel, RagStack, ServedModel, VectorStore } from '../../lib';
+import { inferencePoolCrd } from '../../lib/addons/inference-gateway/inference-gateway';
+import { crdProblems } from '../crd-schema';
+import { awsStack, problemLines, resources } from '../helpers';
+import { eksCluster } from '../tenancy/fixtures';
+
+// The models of rag-aws and rag-azure behind the inference gateway: pools that select exactly their
+// servers on vLLM's port, routes that all ask for a credential, and no way into the models' namespace
+// from the gateway but to servers and pickers.
+
+const poolSchema = inferencePoolCrd().spec.versions.find((v: any) => v.name === 'v1').schema.openAPIV3Schema;
+
+/** Whether a pod's labels satisfy a matchLabels selector. */
+const selects = (selector: { [k: string]: string }, labels: { [k: string]: string }) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+describe.each([
+  ['rag-aws', (app: App) => new RagAwsStack(app, 'rag-aws')],
+  ['rag-azure', (app: App) => new RagAzureStack(app, 'rag-azure')],
+])('%s', (_name, make) => {
+  const stack = make(Testing.app());
+  const rag = stack.node.findChild('Rag') as RagStack;
+  const gateway = stack.node.findChild('Gateway') as InferenceGateway;
+  const doc = JSON.parse(Testing.synth(stack, true));
+  const deployments = Object.values<any>(resources(doc, 'kubernetes_deployment_v1'));
+  const jobs = Object.values<any>(resources(doc, 'kubernetes_job_v1'));
+  const inRag = (x: any) => x.metadata.namespace === rag.namespace;
+  // Every pod template of the namespace: Deployments and Jobs.
+  const podTemplates = [...deployments.filter(inRag), ...jobs.filter(inRag)].map((d) => ({
+    name: d.metadata.name as string,
+    labels: d.spec.template.metadata.labels as { [k: string]: string },
+  }));
+  const servers = deployments.filter((d) => inRag(d) && d.metadata.labels['app.kubernetes.io/name'] === 'vllm');
+  const pools = rag.gatewayManifests.filter((m) => m.kind === 'InferencePool');
+
+  test('each served model has an InferencePool selecting exactly its pods, on the port vLLM listens on', () => {
+    expect(servers.length).toBe(Object.keys(rag.plans).length);
+    expect(servers.length).toBeGreaterThanOrEqual(2);
+    expect(pools.map((p) => p.metadata.name).sort()).toEqual(servers.map((d) => d.metadata.name).sort());
+    for (const pool of pools) {
+      const server = servers.find((d) => d.metadata.name === pool.metadata.name)!;
+      const selector = pool.spec.selector.matchLabels;
+      // The Deployment's own selector, and no other pod template of the namespace matches it.
+      expect(selector).toEqual(server.spec.selector.match_labels);
+      expect(podTemplates.filter((t) => selects(selector, t.labels)).map((t) => t.name)).toEqual([server.metadata.name]);
+      const container = server.spec.template.spec.container[0];
+      const port = Number(container.args[container.args.indexOf('--port') + 1]);
+      expect(pool.spec.targetPorts).toEqual([{ number: port }]);
+      expect(container.port.map((p: any) => p.container_port)).toContain(port);
+      expect(crdProblems(poolSchema, pool)).toEqual([]);
+    }
+  });
+
+  test("each pool's endpoint picker exists and watches that pool", () => {
+    for (const pool of pools) {
+      const ref = pool.spec.endpointPickerRef;
+      const picker = deployments.find((d) => inRag(d) && d.metadata.name === ref.name)!;
+      const args: string[] = picker.spec.template.spec.container[0].args;
+      expect(args[args.indexOf('--pool-name') + 1]).toBe(pool.metadata.name);
+      expect(args[args.indexOf('--pool-namespace') + 1]).toBe(rag.namespace);
+      const service = Object.values<any>(resources(doc, 'kubernetes_service_v1')).find((s) => inRag(s) && s.metadata.name === ref.name)!;
+      expect(service.spec.port.map((p: any) => p.port)).toContain(ref.port.number);
+      // Pod Security 'restricted' holds for the picker too.
+      const sc = picker.spec.template.spec.container[0].security_context;
+      expect(sc).toMatchObject({ run_as_non_root: true, allow_privilege_escalation: false, read_only_root_filesystem: true });
+    }
+  });
+
+  test('each model name routes to its own pool', () => {
+    const [route] = rag.gatewayManifests.filter((m) => m.kind === 'AIGatewayRoute');
+    expect(route.spec.parentRefs).toEqual([
+      { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gateway.gatewayName, namespace: gateway.namespace },
+    ]);
+    const byModel = Object.fromEntries(route.spec.rules.map((r: any) => [r.matches[0].headers[0].value, r.backendRefs[0]]));
+    expect(Object.keys(byModel).sort()).toEqual(
+      Object.values(rag.plans)
+        .map((p) => p.servedName)
+        .sort(),
+    );
+    for (const server of servers) {
+      const container = server.spec.template.spec.container[0];
+      const served = container.args[container.args.indexOf('--served-model-name') + 1];
+      expect(byModel[served]).toEqual({ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: server.metadata.name });
+    }
+  });
+
+  test('every HTTPRoute is covered by an API-key policy, and the Gateway denies what none covers', () => {
+    // Envoy AI Gateway generates one HTTPRoute per AIGatewayRoute, with its name.
+    const routes = rag.gatewayManifests.filter((m) => m.kind === 'AIGatewayRoute' || m.kind === 'HTTPRoute').map((m) => m.metadata.name);
+    expect(routes.length).toBeGreaterThan(0);
+    const policies = rag.gatewayManifests.filter((m) => m.kind === 'SecurityPolicy');
+    for (const name of routes) {
+      const covering = policies.filter((p) => p.spec.targetRefs.some((t: any) => t.kind === 'HTTPRoute' && t.name === name));
+      expect(covering).toHaveLength(1);
+      expect(covering[0].metadata.namespace).toBe(rag.namespace);
+      expect(covering[0].spec.apiKeyAuth).toEqual({
+        credentialRefs: [{ group: '', kind: 'Secret', name: rag.apiKeySecret.name }],
+        extractFrom: [{ headers: ['Authorization'] }],
+      });
+      const limits = rag.gatewayManifests.filter(
+        (m) => m.kind === 'BackendTrafficPolicy' && m.spec.targetRefs.some((t: any) => t.kind === 'HTTPRoute' && t.name === name),
+      );
+      expect(limits.map((l) => l.spec.rateLimit.type)).toEqual(['Local']);
+    }
+    // A route attached without its own policy falls back to the Gateway's: deny everything.
+    const gatewayPolicies = gateway.manifests.filter((m) => m.kind === 'SecurityPolicy');
+    expect(gatewayPolicies).toHaveLength(1);
+    expect(gatewayPolicies[0].spec.authorization).toEqual({ defaultAction: 'Deny' });
+    // The gateway has one listener, HTTPS: no plain-text path in.
+    expect(gateway.manifests.find((m) => m.kind === 'Gateway')!.spec.listeners.map((l: any) => l.protocol)).toEqual(['HTTPS']);
+  });
+
+  test('no path around the gateway: the namespace admits Envoy to servers and pickers only', () => {
+    const policies = Object.values<any>(resources(doc, 'kubernetes_network_policy_v1')).filter(inRag);
+    const fromGateway = policies.filter((p) =>
+      (p.spec.ingress ?? []).some((i: any) =>
+        (i.from ?? []).some((f: any) => f.namespace_selector?.match_labels?.['kubernetes.io/metadata.name'] === gateway.namespace),
+      ),
+    );
+    expect(
+      fromGateway.map((p) => [p.spec.pod_selector.match_labels['app.kubernetes.io/name'], p.spec.ingress[0].ports[0].port]).sort(),
+    ).toEqual([
+      ['endpoint-picker', '9002'],
+      ['vllm', '8000'],
+    ]);
+    // Nothing else admits the gateway's namespace or every platform namespace.
+    const names = policies.flatMap((p) => (p.spec.ingress ?? []).flatMap((i: any) => i.from ?? []));
+    expect(names.some((f: any) => f.namespace_selector?.match_labels?.['app.kubernetes.io/part-of'] === 'ai-platform')).toBe(false);
+  });
+
+  test("the app's ConfigMap points at the gateway; reranking stays on the pooling router", () => {
+    const endpoints = Object.values<any>(resources(doc, 'kubernetes_config_map_v1')).find(
+      (c) => inRag(c) && c.metadata.name === rag.endpointsConfigMapName,
+    );
+    expect(endpoints.data.OPENAI_BASE_URL).toBe(`${gateway.url}/v1`);
+    expect(endpoints.data.EMBEDDINGS_BASE_URL).toBe(`${gateway.url}/v1`);
+    expect(endpoints.data.RERANK_BASE_URL).toBe(`${rag.poolingRouterUrl}/v1`);
+  });
+});
+
+test('a gateway of another cluster, and a rate limit without a gateway or below 1, are refused', () => {
+  const stack = awsStack();
+  const cluster = eksCluster(stack);
+  const otherStack = awsStack('other');
+  const foreign = new InferenceGateway(otherStack, 'Gateway', { cluster: eksCluster(otherStack) });
+  const models = {
+    cluster,
+    generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'l4' }),
+    embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'l4' }),
+    vectorStore: VectorStore.pgvector(),
+  };
+  new RagStack(stack, 'Rag', { ...models, gateway: foreign, gatewayRequestsPerMinute: 0 });
+  new RagStack(stack, 'Other', { ...models, namespace: 'other', gatewayRequestsPerMinute: 60 });
+  const lines = problemLines(stack);
+  expect(lines).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(
+        /^test\/Rag: gateway 'other\/Gateway' belongs to another cluster; pass the InferenceGateway of cluster 'test\/Gpu'$/,
+      ),
+      expect.stringMatching(/^test\/Rag: gatewayRequestsPerMinute 0 is not a whole number of requests above 0; /),
+      expect.stringMatching(/^test\/Other: gatewayRequestsPerMinute 60 is set without gateway; /),
+    ]),
+  );
+});
