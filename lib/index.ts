@@ -175,7 +175,16 @@ export { ObservabilityCharts } from './observability/charts';
 export { DcgmExporterKind, DcgmExporterSource } from './observability/dcgm';
 export { GrafanaAdminSecret } from './observability/grafana-admin';
 export type { GrafanaAdminSecretProps } from './observability/grafana-admin';
-export { ClusterMetrics, DcgmMetrics, MetricCatalog, MetricSource, MetricType, NeuronMetrics, VllmMetrics } from './observability/metrics';
+export {
+  ClusterMetrics,
+  DcgmMetrics,
+  GatewayMetrics,
+  MetricCatalog,
+  MetricSource,
+  MetricType,
+  NeuronMetrics,
+  VllmMetrics,
+} from './observability/metrics';
 export type { MetricDefinition } from './observability/metrics';
 export { NeuronMonitor } from './observability/neuron-monitor';
 export type { NeuronMonitorProps } from './observability/neuron-monitor';

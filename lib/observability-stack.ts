@@ -23,7 +23,14 @@ import { GrafanaAdminSecret } from './observability/grafana-admin';
 import { GRAFANA_DASHBOARD_LABEL, kubePrometheusValues, PROMETHEUS_SERVICE_ACCOUNT } from './observability/kube-prometheus-values';
 import { NeuronMonitor } from './observability/neuron-monitor';
 import { IRemoteWrite } from './core/remote-write';
-import { kedaPodMonitor, neuronMonitorPodMonitor, routerPodMonitor, servingPodMonitor } from './observability/scrape';
+import {
+  endpointPickerPodMonitor,
+  gatewayPodMonitor,
+  kedaPodMonitor,
+  neuronMonitorPodMonitor,
+  routerPodMonitor,
+  servingPodMonitor,
+} from './observability/scrape';
 import { OTEL_COLLECTOR_NAME, otelCollectorValues, TracingOptions, validateTracing } from './observability/tracing';
 import { skipCreationStacks } from './private/creation-stacks';
 
@@ -327,6 +334,9 @@ export class ObservabilityStack extends Construct {
           routerPodMonitor(),
           featureServerPodMonitor(),
           kedaPodMonitor(),
+          // The inference gateway's Envoy pods and endpoint pickers (nothing to scrape without a gateway).
+          gatewayPodMonitor(),
+          endpointPickerPodMonitor(),
           ...(props.kueue ? [kueuePodMonitor()] : []),
           ...(hasNeuron ? [neuronMonitorPodMonitor(this.nodeAgentsNamespace)] : []),
         ],

@@ -9,6 +9,9 @@
  * - vLLM: the v1 engine's Prometheus logger (0.11+); two older names it replaced are kept as LEGACY so
  *   queries can fall back with `or` for servers still on older releases.
  * - Neuron: neuron-monitor's Prometheus front end (neuron-monitor-prometheus.py).
+ * - Envoy (the inference gateway's data plane, Envoy Gateway v1.9.0): cluster statistics from
+ *   /stats/prometheus; each route rule is an Envoy cluster (`envoy_cluster_name`); times in milliseconds.
+ * - Endpoint picker: gateway-api-inference-extension v1.5.0 pkg/epp/metrics/metrics.go.
  * - kube-state-metrics: node metrics; extended resources appear sanitised (nvidia.com/gpu -> nvidia_com_gpu).
  */
 
@@ -34,6 +37,10 @@ export enum MetricSource {
   KUBE_STATE_METRICS = 'kube-state-metrics',
   /** Prometheus itself (`up`). */
   PROMETHEUS = 'prometheus',
+  /** Envoy, the inference gateway's data plane. */
+  ENVOY = 'envoy',
+  /** The Gateway API Inference Extension's endpoint picker. */
+  ENDPOINT_PICKER = 'endpoint-picker',
 }
 
 /** One metric family. */
@@ -173,6 +180,20 @@ export class ClusterMetrics {
   public static readonly UP = 'up';
 }
 
+/** Inference gateway metrics: Envoy's per route (cluster) and the endpoint picker's decisions. */
+export class GatewayMetrics {
+  /** Upstream request time per Envoy cluster (one per route rule), milliseconds. */
+  public static readonly UPSTREAM_RQ_TIME = 'envoy_cluster_upstream_rq_time';
+  /** Upstream responses per Envoy cluster, by `envoy_response_code_class`. */
+  public static readonly UPSTREAM_RQ_XX = 'envoy_cluster_upstream_rq_xx';
+  /** The picker's scheduling attempts, by `status`, `target_model_name` and chosen `pod_name`. */
+  public static readonly SCHEDULER_ATTEMPTS = 'inference_extension_scheduler_attempts_total';
+  /** The picker's end-to-end scheduling latency, seconds. */
+  public static readonly SCHEDULER_E2E_DURATION = 'inference_extension_scheduler_e2e_duration_seconds';
+  /** Ready pods of an InferencePool, by pool `name`. */
+  public static readonly POOL_READY_PODS = 'inference_pool_ready_pods';
+}
+
 const G = MetricType.GAUGE;
 const C = MetricType.COUNTER;
 const H = MetricType.HISTOGRAM;
@@ -230,6 +251,11 @@ const ROWS: Row[] = [
   [ClusterMetrics.NODE_LABELS, G, MetricSource.KUBE_STATE_METRICS],
   [ClusterMetrics.NAMESPACE_STATUS_PHASE, G, MetricSource.KUBE_STATE_METRICS],
   [ClusterMetrics.UP, G, MetricSource.PROMETHEUS],
+  [GatewayMetrics.UPSTREAM_RQ_TIME, H, MetricSource.ENVOY],
+  [GatewayMetrics.UPSTREAM_RQ_XX, C, MetricSource.ENVOY],
+  [GatewayMetrics.SCHEDULER_ATTEMPTS, C, MetricSource.ENDPOINT_PICKER],
+  [GatewayMetrics.SCHEDULER_E2E_DURATION, H, MetricSource.ENDPOINT_PICKER],
+  [GatewayMetrics.POOL_READY_PODS, G, MetricSource.ENDPOINT_PICKER],
 ];
 
 const KEYWORDS = new Set([

@@ -16,6 +16,11 @@ export class ServingMetricsLabels {
   public static readonly PORT_NAME = 'http';
 }
 
+/** `app.kubernetes.io/name` of the endpoint pickers RagStack runs beside its InferencePools. */
+export const ENDPOINT_PICKER_APP = 'endpoint-picker';
+/** Namespace of the inference gateway's Envoy pods. */
+const GATEWAY_NAMESPACE = 'envoy-gateway-system';
+
 /** Labels of the neuron-monitor pods this stack runs. */
 export const NEURON_MONITOR_LABELS: { [key: string]: string } = {
   'app.kubernetes.io/name': 'neuron-monitor',
@@ -105,5 +110,42 @@ export function kedaPodMonitor(): { [key: string]: any } {
     selector: { matchLabels: { app: 'keda-operator' } },
     namespaceSelector: { matchNames: ['keda'] },
     podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: '30s' }],
+  };
+}
+
+/** PodMonitor for the endpoint pickers (scheduling decisions and latency, pool readiness), in any namespace. */
+export function endpointPickerPodMonitor(): { [key: string]: any } {
+  return {
+    name: 'endpoint-picker',
+    selector: { matchLabels: { 'app.kubernetes.io/name': ENDPOINT_PICKER_APP } },
+    namespaceSelector: { any: true },
+    podMetricsEndpoints: [{ port: 'metrics', path: '/metrics', interval: SCRAPE_INTERVAL }],
+  };
+}
+
+/**
+ * PodMonitor for the inference gateway's Envoy pods (port `metrics`, 19001, `/stats/prometheus`): only the
+ * per-route upstream request counters and time histograms and the local rate limiter's counters are kept,
+ * of Envoy's thousands of series.
+ */
+export function gatewayPodMonitor(): { [key: string]: any } {
+  return {
+    name: 'inference-gateway-envoy',
+    selector: { matchLabels: { 'app.kubernetes.io/managed-by': 'envoy-gateway', 'app.kubernetes.io/component': 'proxy' } },
+    namespaceSelector: { matchNames: [GATEWAY_NAMESPACE] },
+    podMetricsEndpoints: [
+      {
+        port: 'metrics',
+        path: '/stats/prometheus',
+        interval: SCRAPE_INTERVAL,
+        metricRelabelings: [
+          {
+            sourceLabels: ['__name__'],
+            regex: 'envoy_(cluster_upstream_rq(_xx|_time_bucket|_time_sum|_time_count)|http_local_rate_limit_.*)',
+            action: 'keep',
+          },
+        ],
+      },
+    ],
   };
 }

@@ -6,6 +6,7 @@ import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
+import { ENDPOINT_PICKER_APP } from '../observability/scrape';
 import { labelValue } from '../private/naming';
 import { containerSecurityContext, NONROOT_UID, podSecurityContext, writableDirs } from '../private/pod-security';
 import { RagContext } from './types';
@@ -18,8 +19,8 @@ export const EPP_EXT_PROC_PORT = 9002;
 const EPP_HEALTH_PORT = 9003;
 /** Port of the picker's Prometheus metrics. */
 export const EPP_METRICS_PORT = 9090;
-/** `app.kubernetes.io/name` of the pickers' pods. */
-export const PICKER_APP = 'endpoint-picker';
+/** `app.kubernetes.io/name` of the pickers' pods (ObservabilityStack scrapes them by it). */
+export const PICKER_APP = ENDPOINT_PICKER_APP;
 /** Label the picker's pods carry (value: the picker's name), as the chart's `inferencepool` selector label. */
 export const EPP_LABEL = 'inferencepool';
 

@@ -1,8 +1,8 @@
 import { App, Testing } from 'cdktf';
 import { RagAwsStack } from '../../examples/rag-aws/stack';
 import { RagAzureStack } from '../../examples/rag-azure/stack';
-import { EmbeddingModel, InferenceGateway, LlmModel, RagStack, ServedModel, VectorStore } from '../../lib';
-import { inferencePoolCrd } from '../../lib/addons/inference-gateway/inference-gateway';
+import { EmbeddingModel, InferenceGateway, LlmModel, ObservabilityStack, RagStack, ServedModel, VectorStore } from '../../lib';
+import { GATEWAY_POD_LABELS, inferencePoolCrd } from '../../lib/addons/inference-gateway/inference-gateway';
 import { crdProblems } from '../crd-schema';
 import { awsStack, problemLines, resources } from '../helpers';
 import { eksCluster } from '../tenancy/fixtures';
@@ -129,6 +129,22 @@ describe.each([
     // Nothing else admits the gateway's namespace or every platform namespace.
     const names = policies.flatMap((p) => (p.spec.ingress ?? []).flatMap((i: any) => i.from ?? []));
     expect(names.some((f: any) => f.namespace_selector?.match_labels?.['app.kubernetes.io/part-of'] === 'ai-platform')).toBe(false);
+  });
+
+  test('Prometheus scrapes the pickers and the Envoy pods of the gateway', () => {
+    const obs = stack.node.findChild('Obs') as ObservabilityStack;
+    const monitors: any[] = obs.kubePrometheusStack.values.prometheus.additionalPodMonitors;
+    const picker = monitors.find((m) => m.name === 'endpoint-picker');
+    const envoy = monitors.find((m) => m.name === 'inference-gateway-envoy');
+    for (const pool of pools) {
+      const d = deployments.find((x) => inRag(x) && x.metadata.name === pool.spec.endpointPickerRef.name)!;
+      expect(selects(picker.selector.matchLabels, d.spec.template.metadata.labels)).toBe(true);
+      expect(d.spec.template.spec.container[0].port.map((p: any) => p.name)).toContain(picker.podMetricsEndpoints[0].port);
+    }
+    // Envoy Gateway names the Envoy container's stats port 'metrics' (19001, /stats/prometheus).
+    expect(selects(envoy.selector.matchLabels, GATEWAY_POD_LABELS)).toBe(true);
+    expect(envoy.namespaceSelector).toEqual({ matchNames: [gateway.namespace] });
+    expect(envoy.podMetricsEndpoints[0]).toMatchObject({ port: 'metrics', path: '/stats/prometheus' });
   });
 
   test("the app's ConfigMap points at the gateway; reranking stays on the pooling router", () => {

@@ -1,4 +1,4 @@
-import { VllmMetrics as V } from '../metrics';
+import { GatewayMetrics as GW, VllmMetrics as V } from '../metrics';
 import { DashboardSpec, PanelTarget, stat, timeseries } from './grafana';
 
 const RATE = '5m';
@@ -75,6 +75,33 @@ export function llmServingDashboard(thresholds: { ttftP95Seconds: number; queueD
               expr: `sum by (model_name) (rate(${V.PREFIX_CACHE_HITS}[${RATE}])) / sum by (model_name) (rate(${V.PREFIX_CACHE_QUERIES}[${RATE}]))`,
               legend: '{{model_name}}',
             },
+          ]),
+        ],
+      },
+      {
+        // Empty without an InferenceGateway.
+        title: 'Inference gateway',
+        panels: [
+          timeseries('Latency per route p95', 'ms', 12, [
+            {
+              expr: `histogram_quantile(0.95, sum by (le, envoy_cluster_name) (rate(${GW.UPSTREAM_RQ_TIME}_bucket[${RATE}])))`,
+              legend: '{{envoy_cluster_name}}',
+            },
+          ]),
+          timeseries('Responses per route / s', 'reqps', 12, [
+            {
+              expr: `sum by (envoy_cluster_name, envoy_response_code_class) (rate(${GW.UPSTREAM_RQ_XX}[${RATE}]))`,
+              legend: '{{envoy_cluster_name}} {{envoy_response_code_class}}xx',
+            },
+          ]),
+          timeseries('Picker decisions / s', 'reqps', 12, [
+            {
+              expr: `sum by (target_model_name, pod_name, status) (rate(${GW.SCHEDULER_ATTEMPTS}[${RATE}]))`,
+              legend: '{{target_model_name}} {{pod_name}} {{status}}',
+            },
+          ]),
+          timeseries('Picker scheduling latency p95', 's', 12, [
+            { expr: `histogram_quantile(0.95, sum by (le) (rate(${GW.SCHEDULER_E2E_DURATION}_bucket[${RATE}])))`, legend: 'p95' },
           ]),
         ],
       },
