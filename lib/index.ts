@@ -115,6 +115,7 @@ export { Keda } from './addons/keda';
 export type { KedaProps } from './addons/keda';
 export { InferenceGateway } from './addons/inference-gateway/inference-gateway';
 export type { InferenceGatewayProps } from './addons/inference-gateway/inference-gateway';
+export type { GatewayJwtOptions } from './rag/gateway-routes';
 export { GatewayCharts } from './addons/inference-gateway/charts';
 export { ManifestsRelease } from './addons/manifests';
 export type { ManifestsReleaseProps } from './addons/manifests';

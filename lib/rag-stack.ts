@@ -14,7 +14,7 @@ import { outputName } from './private/naming';
 import { reportProblems } from './private/problems';
 import { autoscalingProblems, DEFAULT_QUEUE_DEPTH } from './rag/autoscaling';
 import { loginEndpoints, ragEndpoints } from './rag/endpoints';
-import { gatewayRoutes } from './rag/gateway-routes';
+import { GatewayJwtOptions, gatewayJwtProblems, gatewayRoutes } from './rag/gateway-routes';
 import { RagGrants } from './rag/grants';
 import { IngestionOptions, IngestionWorker } from './rag/ingestion';
 import { modelCache } from './rag/model-cache';
@@ -134,6 +134,11 @@ export interface RagStackProps {
    * @default - no gateway: clients reach the models through the routers
    */
   readonly gateway?: InferenceGateway;
+  /**
+   * With `gateway`: accept JWTs from this issuer instead of the stack's API key.
+   * @default - the stack's API key (`Authorization: Bearer <key>`)
+   */
+  readonly gatewayJwt?: GatewayJwtOptions;
   /**
    * With `gateway`: requests per minute the stack's route admits, per Envoy replica (a local rate limit).
    * @default 600
@@ -292,6 +297,7 @@ export class RagStack extends Construct {
           serverNames: names.servers(this.plans),
           gateway: props.gateway,
           apiKey: this.apiKeySecret,
+          jwt: props.gatewayJwt,
           requestsPerMinute: props.gatewayRequestsPerMinute ?? 600,
           dependsOn: [...inNamespace, apiKey],
         }).manifests
@@ -394,6 +400,9 @@ function gatewayProblems(props: RagStackProps): string[] {
     out.push(`gatewayRequestsPerMinute ${rpm} is not a whole number of requests above 0; use e.g. 600`);
   if (rpm !== undefined && !props.gateway)
     out.push(`gatewayRequestsPerMinute ${rpm} is set without gateway; pass gateway, or leave it unset`);
+  if (props.gatewayJwt && !props.gateway)
+    out.push(`gatewayJwt '${props.gatewayJwt.issuer}' is set without gateway; pass gateway, or leave it unset`);
+  out.push(...gatewayJwtProblems('gatewayJwt', props.gatewayJwt));
   return out;
 }
 

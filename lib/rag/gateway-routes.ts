@@ -1,5 +1,5 @@
 import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
-import { ITerraformDependable } from 'cdktf';
+import { ITerraformDependable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { GATEWAY_NAMESPACE, GATEWAY_POD_LABELS, InferenceGateway } from '../addons/inference-gateway/inference-gateway';
 import { ManifestsRelease } from '../addons/manifests';
@@ -17,6 +17,32 @@ export const MODEL_HEADER = 'x-ai-eg-model';
 /** Header the API key is read from (`Authorization: Bearer <key>`, as OpenAI clients send it). */
 export const API_KEY_HEADER = 'Authorization';
 
+/** JWTs the gateway accepts instead of the stack's API key (OIDC access tokens, for example). */
+export interface GatewayJwtOptions {
+  /** Issuer the tokens must carry (`iss`), e.g. 'https://login.example.com/'. */
+  readonly issuer: string;
+  /** HTTPS URL of the issuer's JSON Web Key Set, which Envoy fetches and caches. */
+  readonly jwksUri: string;
+  /**
+   * Audiences of which a token must carry one (`aud`).
+   * @default - any audience
+   */
+  readonly audiences?: string[];
+}
+
+/** Problems of JWT options, as `<prop> <value> <problem>; <fix>`. */
+export function gatewayJwtProblems(prop: string, jwt: GatewayJwtOptions | undefined): string[] {
+  if (!jwt) return [];
+  const out: string[] = [];
+  if (!Token.isUnresolved(jwt.issuer) && jwt.issuer.trim() === '')
+    out.push(`${prop}.issuer '' is empty; give the issuer your tokens carry, e.g. 'https://login.example.com/'`);
+  if (!Token.isUnresolved(jwt.jwksUri) && !/^https:\/\/[^\s/]+/.test(jwt.jwksUri))
+    out.push(
+      `${prop}.jwksUri '${jwt.jwksUri}' is not an https URL; give the issuer's JWKS endpoint, e.g. 'https://login.example.com/.well-known/jwks.json'`,
+    );
+  return out;
+}
+
 /** What a RagStack's gateway routes are built from. */
 export interface GatewayRoutesInput {
   readonly ctx: RagContext;
@@ -28,6 +54,11 @@ export interface GatewayRoutesInput {
   readonly gateway: InferenceGateway;
   /** The stack's API key: the gateway asks for it on every route. */
   readonly apiKey: KubernetesSecretKeyRef;
+  /**
+   * JWTs instead of the API key.
+   * @default - the API key
+   */
+  readonly jwt?: GatewayJwtOptions;
   /** Requests per minute each route admits, per Envoy replica. */
   readonly requestsPerMinute: number;
   /** What the objects wait for (namespace, API key). */
@@ -85,19 +116,8 @@ export function gatewayRoutes(scope: Construct, o: GatewayRoutesInput): GatewayR
         rules,
       },
     },
-    {
-      // Replaces the Gateway's deny-all for this route: the stack's API key, as `Authorization: Bearer`.
-      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
-      kind: 'SecurityPolicy',
-      metadata: meta(`${routeName}-api-key`),
-      spec: {
-        targetRefs: [httpRoute],
-        apiKeyAuth: {
-          credentialRefs: [{ group: '', kind: 'Secret', name: o.apiKey.name }],
-          extractFrom: [{ headers: [API_KEY_HEADER] }],
-        },
-      },
-    },
+    // Replaces the Gateway's deny-all for this route: the stack's API key or a JWT, as `Authorization: Bearer`.
+    routeSecurityPolicy(meta, httpRoute, o.apiKey, o.jwt),
     {
       apiVersion: 'gateway.envoyproxy.io/v1alpha1',
       kind: 'BackendTrafficPolicy',
@@ -117,6 +137,35 @@ export function gatewayRoutes(scope: Construct, o: GatewayRoutesInput): GatewayR
   });
   admitGateway(scope, ctx, o.names.stack, o.dependsOn);
   return { manifests, routeName };
+}
+
+/** The route's SecurityPolicy: JWTs from the issuer when configured, else the stack's API key. */
+function routeSecurityPolicy(
+  meta: (name: string) => { [key: string]: any },
+  target: { [key: string]: string },
+  apiKey: KubernetesSecretKeyRef,
+  jwt: GatewayJwtOptions | undefined,
+): { [key: string]: any } {
+  const auth = jwt
+    ? {
+        jwt: {
+          providers: [
+            {
+              name: 'issuer',
+              issuer: jwt.issuer,
+              ...(jwt.audiences ? { audiences: [...jwt.audiences] } : {}),
+              remoteJWKS: { uri: jwt.jwksUri },
+            },
+          ],
+        },
+      }
+    : { apiKeyAuth: { credentialRefs: [{ group: '', kind: 'Secret', name: apiKey.name }], extractFrom: [{ headers: [API_KEY_HEADER] }] } };
+  return {
+    apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+    kind: 'SecurityPolicy',
+    metadata: meta(`${target.name}-${jwt ? 'jwt' : 'api-key'}`),
+    spec: { targetRefs: [target], ...auth },
+  };
 }
 
 /** An InferencePool `inference.networking.k8s.io/v1`: the server's pods, vLLM's port, its picker. */

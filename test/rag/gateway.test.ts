@@ -164,13 +164,14 @@ test('a gateway of another cluster, and a rate limit without a gateway or below 
   const foreign = new InferenceGateway(otherStack, 'Gateway', { cluster: eksCluster(otherStack) });
   const models = {
     cluster,
-    generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'l4' }),
+    generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'l4', contextLength: 4096 }),
     embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'l4' }),
     vectorStore: VectorStore.pgvector(),
   };
   new RagStack(stack, 'Rag', { ...models, gateway: foreign, gatewayRequestsPerMinute: 0 });
   new RagStack(stack, 'Other', { ...models, namespace: 'other', gatewayRequestsPerMinute: 60 });
   const lines = problemLines(stack);
+  expect(lines).toHaveLength(3);
   expect(lines).toEqual(
     expect.arrayContaining([
       expect.stringMatching(
@@ -180,4 +181,56 @@ test('a gateway of another cluster, and a rate limit without a gateway or below 
       expect.stringMatching(/^test\/Other: gatewayRequestsPerMinute 60 is set without gateway; /),
     ]),
   );
+});
+
+describe('JWTs instead of the API key', () => {
+  const stack = awsStack();
+  const cluster = eksCluster(stack);
+  const gateway = new InferenceGateway(stack, 'Gateway', { cluster });
+  const rag = new RagStack(stack, 'Rag', {
+    cluster,
+    gateway,
+    gatewayJwt: { issuer: 'https://login.example.com/', jwksUri: 'https://login.example.com/.well-known/jwks.json', audiences: ['rag'] },
+    generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'l4', contextLength: 4096 }),
+    embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'l4' }),
+    vectorStore: VectorStore.pgvector(),
+  });
+
+  test('synthesizes without problems', () => {
+    expect(problemLines(stack)).toEqual([]);
+  });
+
+  test("the route's policy asks for a token of the issuer, and no API key", () => {
+    const [policy] = rag.gatewayManifests.filter((m) => m.kind === 'SecurityPolicy');
+    expect(policy.spec).toEqual({
+      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'rag-models' }],
+      jwt: {
+        providers: [
+          {
+            name: 'issuer',
+            issuer: 'https://login.example.com/',
+            audiences: ['rag'],
+            remoteJWKS: { uri: 'https://login.example.com/.well-known/jwks.json' },
+          },
+        ],
+      },
+    });
+  });
+});
+
+test('JWT options are checked', () => {
+  const stack = awsStack();
+  const cluster = eksCluster(stack);
+  new RagStack(stack, 'Rag', {
+    cluster,
+    gateway: new InferenceGateway(stack, 'Gateway', { cluster }),
+    gatewayJwt: { issuer: '', jwksUri: 'http://login.example.com/jwks' },
+    generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'l4', contextLength: 4096 }),
+    embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'l4' }),
+    vectorStore: VectorStore.pgvector(),
+  });
+  expect(problemLines(stack)).toEqual([
+    expect.stringMatching(/^test\/Rag: gatewayJwt\.issuer '' is empty; /),
+    expect.stringMatching(/^test\/Rag: gatewayJwt\.jwksUri 'http:\/\/login\.example\.com\/jwks' is not an https URL; /),
+  ]);
 });
