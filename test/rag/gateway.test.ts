@@ -1,4 +1,6 @@
 import { App, Testing } from 'cdktf';
+import * as fs from 'fs';
+import * as path from 'path';
 import { RagAwsStack } from '../../examples/rag-aws/stack';
 import { RagAzureStack } from '../../examples/rag-azure/stack';
 import { EmbeddingModel, InferenceGateway, LlmModel, ObservabilityStack, RagStack, ServedModel, VectorStore } from '../../lib';
@@ -12,6 +14,7 @@ import { eksCluster } from '../tenancy/fixtures';
 // from the gateway but to servers and pickers.
 
 const poolSchema = inferencePoolCrd().spec.versions.find((v: any) => v.name === 'v1').schema.openAPIV3Schema;
+const routeSchema = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'envoy-ai-gateway', 'AIGatewayRoute.json'), 'utf8'));
 
 /** Whether a pod's labels satisfy a matchLabels selector. */
 const selects = (selector: { [k: string]: string }, labels: { [k: string]: string }) =>
@@ -74,6 +77,7 @@ describe.each([
     expect(route.spec.parentRefs).toEqual([
       { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gateway.gatewayName, namespace: gateway.namespace },
     ]);
+    expect(crdProblems(routeSchema, route)).toEqual([]);
     const byModel = Object.fromEntries(route.spec.rules.map((r: any) => [r.matches[0].headers[0].value, r.backendRefs[0]]));
     expect(Object.keys(byModel).sort()).toEqual(
       Object.values(rag.plans)
