@@ -3,7 +3,7 @@ import { ITerraformDependable, TerraformOutput, TerraformStack, Token } from 'cd
 import { Construct } from 'constructs';
 import { ChartOverrides } from './addons/chart';
 import { EgressRule } from './addons/egress';
-import { InferenceGateway } from './addons/inference-gateway/inference-gateway';
+import { GATEWAY_ROUTES_LABEL, InferenceGateway } from './addons/inference-gateway/inference-gateway';
 import { Keda } from './addons/keda';
 import { ManifestsRelease } from './addons/manifests';
 import { PlatformNamespace } from './addons/namespace';
@@ -14,7 +14,7 @@ import { outputName } from './private/naming';
 import { reportProblems } from './private/problems';
 import { autoscalingProblems, DEFAULT_QUEUE_DEPTH } from './rag/autoscaling';
 import { loginEndpoints, ragEndpoints } from './rag/endpoints';
-import { GatewayJwtOptions, gatewayJwtProblems, gatewayRoutes } from './rag/gateway-routes';
+import { GatewayJwtOptions, gatewayJwtProblems, gatewayRoutes, requestGatewayEgress } from './rag/gateway-routes';
 import { RagGrants } from './rag/grants';
 import { IngestionOptions, IngestionWorker } from './rag/ingestion';
 import { modelCache } from './rag/model-cache';
@@ -241,6 +241,8 @@ export class RagStack extends Construct {
       admitNamespaces: [props.monitoringNamespace ?? 'monitoring'],
       egressToPlatformNamespaces: false,
       egress: props.egress,
+      // The gateway's listener admits routes from namespaces with this label only.
+      labels: props.gateway ? { [GATEWAY_ROUTES_LABEL.key]: GATEWAY_ROUTES_LABEL.value } : undefined,
     });
     const ctx: RagContext = {
       cluster,
@@ -287,9 +289,10 @@ export class RagStack extends Construct {
     });
     this.routerUrl = served.routerUrl;
     this.poolingRouterUrl = served.poolingRouterUrl;
-    // The gateway, when there is one: the routers stay for what it does not do (wake a model scaled to
-    // zero from their request counter; /v1/rerank, which Envoy AI Gateway v1.1.0 has no endpoint for).
-    this.gatewayManifests = props.gateway
+    // The gateway, when there is one: clients outside the namespace reach the models through it only (grants
+    // then admit no namespace to the routers). The routers stay for what the gateway does not do: wake a
+    // model scaled to zero from their request counter, and one URL for every model (body-based routing).
+    const routes = props.gateway
       ? gatewayRoutes(this, {
           ctx,
           names,
@@ -297,11 +300,14 @@ export class RagStack extends Construct {
           serverNames: names.servers(this.plans),
           gateway: props.gateway,
           apiKey: this.apiKeySecret,
+          apiKeySecret: apiKey,
           jwt: props.gatewayJwt,
           requestsPerMinute: props.gatewayRequestsPerMinute ?? 600,
           dependsOn: [...inNamespace, apiKey],
-        }).manifests
-      : [];
+        })
+      : undefined;
+    this.gatewayManifests = routes?.manifests ?? [];
+    if (props.gateway) requestGatewayEgress(cluster, this.namespace);
 
     // New documents: a queue, and optionally a worker scaled on it from zero.
     const docs = props.documents ?? {};
@@ -317,10 +323,13 @@ export class RagStack extends Construct {
       vectorStore: this.vectorStore,
       documents: this.documents,
       documentEvents: this.documentEvents,
-      gatewayUrl: props.gateway?.url,
+      gatewayUrls: routes?.baseUrls,
     });
     const grantProps = { ctx, vectorStore: this.vectorStore, apiKey, apiKeySecret: this.apiKeySecret, endpoints };
-    this.grants = new RagGrants(this, { ...grantProps, endpointsConfigMapName: names.endpoints, routerPodLabels: served.routerPodLabels });
+    this.grants = new RagGrants(this, { ...grantProps, endpointsConfigMapName: names.endpoints,
+      routerPodLabels: props.gateway ? [] : served.routerPodLabels,
+      onGrant: props.gateway ? (ns) => requestGatewayEgress(cluster, ns) : undefined,
+    });
     if (docs.ingestion && !this.documentEvents)
       reportProblems(this, [
         'documents.events false with documents.ingestion set leaves the worker without a queue; remove events: false or the ingestion worker',
@@ -361,7 +370,7 @@ export class RagStack extends Construct {
     if (props.outputs) {
       const output = (oid: string, value: string, description: string) =>
         new TerraformOutput(this, oid, { value, description }).overrideLogicalId(outputName(this, oid));
-      output('openai_base_url', `${props.gateway?.url ?? this.routerUrl}/v1`, 'OpenAI-compatible base URL of the RAG models (in-cluster)');
+      output('openai_base_url', endpoints.OPENAI_BASE_URL, 'OpenAI-compatible base URL of the generator (in-cluster)');
       output('endpoints_config_map', `${this.namespace}/${this.endpointsConfigMapName}`, 'ConfigMap with every endpoint of the RAG stack');
       output('documents_url', this.documents.url, 'Document store URL');
     }

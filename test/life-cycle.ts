@@ -128,10 +128,6 @@ export const RWO_DEPLOYMENTS: { [chart: string]: (values: { [key: string]: any }
       ? []
       : [`deployment.envoyGateway.strategy.type is '${d.envoyGateway?.strategy?.type ?? 'RollingUpdate'}' with a claim`];
   },
-  // ai-gateway-helm v1.1.0 templates/deployment.yaml: a Secret and controller.volumes as ConfigMaps only;
-  // ai-gateway-crds-helm v1.1.0 has CRD templates only.
-  'ai-gateway-helm': () => [],
-  'ai-gateway-crds-helm': () => [],
 };
 
 /** The access modes of a claim named in a pod volume, from the stack's claims (resources or manifests). */

@@ -76,6 +76,11 @@ export interface PlatformNamespaceProps {
    * @default - none
    */
   readonly egress?: EgressRule[];
+  /**
+   * Further labels of the namespace (the platform's own label is always set).
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
 }
 
 /**
@@ -103,7 +108,7 @@ export class PlatformNamespace extends Construct {
     this.namespace = namespaceResource(this, {
       cluster: props.cluster,
       name: props.name,
-      labels: { [PLATFORM_NAMESPACE_LABEL.key]: PLATFORM_NAMESPACE_LABEL.value },
+      labels: { ...props.labels, [PLATFORM_NAMESPACE_LABEL.key]: PLATFORM_NAMESPACE_LABEL.value },
       podSecurity: props.podSecurity,
       podSecurityReason: props.podSecurityReason,
     });

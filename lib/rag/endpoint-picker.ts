@@ -4,6 +4,7 @@ import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
 import { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
+import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ENDPOINT_PICKER_APP } from '../observability/scrape';
@@ -17,6 +18,8 @@ export const EPP_IMAGE = 'registry.k8s.io/gateway-api-inference-extension/epp:v1
 export const EPP_EXT_PROC_PORT = 9002;
 /** Port of the picker's gRPC health service. */
 const EPP_HEALTH_PORT = 9003;
+/** Replicas of each picker: a leader and a standby. */
+export const EPP_REPLICAS = 2;
 /** Port of the picker's Prometheus metrics. */
 export const EPP_METRICS_PORT = 9090;
 /** `app.kubernetes.io/name` of the pickers' pods (ObservabilityStack scrapes them by it). */
@@ -72,7 +75,10 @@ export interface EndpointPickerProps {
  * metrics. Built here with the same image, arguments, plugin configuration and RBAC as the pinned
  * `inferencepool` chart v1.5.0, because that chart's Deployment template sets no security context (so
  * its pods fail Pod Security 'restricted', which the RAG namespace enforces), has no node selector and
- * requests 4 CPUs and 8 GiB. One replica with Recreate, as the chart: the prefix-cache scorer is in memory.
+ * requests 4 CPUs and 8 GiB. Two replicas with leader election, as the chart renders for `replicas: 2`: only
+ * the leader reports ready and serves (its prefix-cache state is in memory), the other takes over within the
+ * lease. Envoy calls the picker with full-duplex streaming, which Envoy Gateway allows only failing closed: a
+ * picker down means the model's requests fail, hence the standby.
  */
 export class EndpointPicker extends Construct {
   /** Name of the picker's Service (the InferencePool's `endpointPickerRef`). */
@@ -121,6 +127,9 @@ export class EndpointPicker extends Construct {
           verbs: ['get', 'watch', 'list'],
         },
         { apiGroups: ['inference.networking.k8s.io'], resources: ['inferencepools'], verbs: ['get', 'watch', 'list'] },
+        // Leader election (the chart's leader-election Role).
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+        { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
       ],
       dependsOn: props.dependsOn,
     });
@@ -138,12 +147,13 @@ export class EndpointPicker extends Construct {
       dependsOn: props.dependsOn,
     });
     const dirs = writableDirs([{ name: 'tmp', mountPath: '/tmp', sizeLimit: '256Mi' }]);
-    const grpcProbe = (period: number) => ({ grpc: [{ port: EPP_HEALTH_PORT, service: 'inference-extension' }], periodSeconds: period });
+    const grpcProbe = (service: string, period: number) => ({ grpc: [{ port: EPP_HEALTH_PORT, service }], periodSeconds: period });
     this.deployment = new DeploymentV1(this, 'Deployment', {
       provider,
       metadata: meta,
       spec: {
-        replicas: '1',
+        replicas: String(EPP_REPLICAS),
+        // As the chart: the old leader goes at once, so a new one is elected without waiting for it.
         strategy: { type: 'Recreate' },
         selector: { matchLabels: selector },
         template: {
@@ -157,6 +167,15 @@ export class EndpointPicker extends Construct {
             nodeSelector: { ...ctx.cluster.systemNodeSelector },
             toleration: ctx.cluster.systemTolerations.map((t) => ({ ...t })),
             securityContext: podSecurityContext({ uid: NONROOT_UID, gid: NONROOT_UID }),
+            // The standby on another node than the leader.
+            topologySpreadConstraint: [
+              {
+                maxSkew: 1,
+                topologyKey: 'kubernetes.io/hostname',
+                whenUnsatisfiable: 'ScheduleAnyway',
+                labelSelector: [{ matchLabels: selector }],
+              },
+            ],
             container: [
               {
                 name: 'epp',
@@ -175,6 +194,7 @@ export class EndpointPicker extends Construct {
                   '/config/default-plugins.yaml',
                   '--v',
                   '1',
+                  '--ha-enable-leader-election',
                   '--tracing=false',
                   // Scraped by Prometheus without a token; the namespace admits only its own pods and monitoring.
                   '--metrics-endpoint-auth=false',
@@ -191,8 +211,9 @@ export class EndpointPicker extends Construct {
                 // Smaller than the chart's 4 CPUs / 8 GiB (sized for high QPS with every scorer): one stack's
                 // pool, on the system pool; the memory limit keeps a leak from starving the node.
                 resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '4Gi' } },
-                livenessProbe: { ...grpcProbe(10), initialDelaySeconds: 5 },
-                readinessProbe: grpcProbe(2),
+                // With leader election the picker answers 'liveness' on every replica, 'readiness' on the leader.
+                livenessProbe: { ...grpcProbe('liveness', 10), initialDelaySeconds: 5 },
+                readinessProbe: grpcProbe('readiness', 2),
                 securityContext: containerSecurityContext({ uid: NONROOT_UID, gid: NONROOT_UID }),
                 volumeMount: [...dirs.volumeMount, { name: 'plugins-config-volume', mountPath: '/config', readOnly: true }],
               },
@@ -203,6 +224,12 @@ export class EndpointPicker extends Construct {
       },
       waitForRollout: false,
       dependsOn: [...props.dependsOn, binding, config],
+    });
+    new PodDisruptionBudgetV1(this, 'Budget', {
+      provider,
+      metadata: meta,
+      spec: { maxUnavailable: '1', selector: { matchLabels: selector } },
+      dependsOn: props.dependsOn,
     });
     new ServiceV1(this, 'Service', {
       provider,

@@ -16,20 +16,26 @@ export interface EndpointsInput {
   /** @default - no document events */
   readonly documentEvents?: IObjectEventQueue;
   /**
-   * Base URL of the inference gateway the models are served through.
+   * Gateway base URL of each served model, by task, when the models are served through the inference gateway.
    * @default - none: clients use the routers
    */
-  readonly gatewayUrl?: string;
+  readonly gatewayUrls?: { [task: string]: string };
 }
 
 /** The endpoints every client of a RagStack reads (its ConfigMap, in the stack's and each granted namespace). */
 export function ragEndpoints(o: EndpointsInput): { [key: string]: string } {
   const { plans, vectorStore: store } = o;
   const pooling = o.served.poolingRouterUrl;
+  const gw = o.gatewayUrls;
   return {
-    OPENAI_BASE_URL: `${o.gatewayUrl ?? o.served.routerUrl}/v1`,
-    // Reranking stays on the pooling router: the gateway has no /v1/rerank endpoint.
-    ...(pooling ? { EMBEDDINGS_BASE_URL: `${o.gatewayUrl ?? pooling}/v1`, RERANK_BASE_URL: `${pooling}/v1` } : {}),
+    // Through the gateway each model has its own base URL; through the routers one URL serves every model.
+    OPENAI_BASE_URL: gw?.[ModelTask.GENERATE] ?? `${o.served.routerUrl}/v1`,
+    ...(pooling
+      ? {
+          EMBEDDINGS_BASE_URL: gw?.[ModelTask.EMBED] ?? `${pooling}/v1`,
+          RERANK_BASE_URL: gw?.[ModelTask.SCORE] ?? `${pooling}/v1`,
+        }
+      : {}),
     API_KEY_SECRET: o.apiKeySecretName,
     ...(plans[ModelTask.GENERATE] ? { GENERATOR_MODEL: plans[ModelTask.GENERATE].servedName } : {}),
     ...(plans[ModelTask.EMBED] ? { EMBEDDING_MODEL: plans[ModelTask.EMBED].servedName } : {}),

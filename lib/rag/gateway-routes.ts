@@ -1,10 +1,14 @@
 import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v1';
-import { ITerraformDependable, Token } from 'cdktf';
-import { Construct } from 'constructs';
-import { GATEWAY_NAMESPACE, GATEWAY_POD_LABELS, InferenceGateway } from '../addons/inference-gateway/inference-gateway';
+import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
+import { Fn, ITerraformDependable, Token } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+import { PRIVATE_RANGES } from '../addons/egress';
+import { GATEWAY_CONTAINER_PORT, GATEWAY_NAMESPACE, GATEWAY_POD_LABELS, InferenceGateway } from '../addons/inference-gateway/inference-gateway';
 import { ManifestsRelease } from '../addons/manifests';
 import { KubernetesSecretKeyRef } from '../core/data-services';
+import { requestEgress } from '../core/egress-requests';
 import { kubernetesName, labelValue } from '../private/naming';
+import { reportProblems } from '../private/problems';
 import { RAG_STACK_LABEL, SERVING_PORT } from './discovery';
 import { EndpointPicker, EPP_EXT_PROC_PORT, PICKER_APP } from './endpoint-picker';
 import { modelServerSelector } from './model-server';
@@ -12,8 +16,6 @@ import { RagNames } from './names';
 import { ServingPlan } from './serving-plan';
 import { RagContext } from './types';
 
-/** Header Envoy AI Gateway sets from the request body's `model`; its routes match on it. */
-export const MODEL_HEADER = 'x-ai-eg-model';
 /** Header the API key is read from (`Authorization: Bearer <key>`, as OpenAI clients send it). */
 export const API_KEY_HEADER = 'Authorization';
 
@@ -43,17 +45,27 @@ export function gatewayJwtProblems(prop: string, jwt: GatewayJwtOptions | undefi
   return out;
 }
 
+/** Header the endpoint picker names the chosen pod in (`<pod IP>:<port>`); Envoy's endpoint override reads it. */
+export const DESTINATION_HEADER = 'x-gateway-destination-endpoint';
+
+/** Path prefix of a served model on the gateway: its OpenAI API is `https://<gateway>/models/<name>/v1`. */
+export function gatewayModelPath(servedName: string): string {
+  return `/models/${servedName}/v1`;
+}
+
 /** What a RagStack's gateway routes are built from. */
 export interface GatewayRoutesInput {
   readonly ctx: RagContext;
   readonly names: RagNames;
   /** The plans by task. */
   readonly plans: { [task: string]: ServingPlan };
-  /** Model server names by task. */
+  /** Model server names by task (each server's Deployment and Service). */
   readonly serverNames: Map<string, string>;
   readonly gateway: InferenceGateway;
-  /** The stack's API key: the gateway asks for it on every route. */
+  /** The stack's API key: the gateway asks for it on every route (and vLLM behind it). */
   readonly apiKey: KubernetesSecretKeyRef;
+  /** The Secret holding it (JWT mode derives the key vLLM is called with from it). */
+  readonly apiKeySecret: SecretV1;
   /**
    * JWTs instead of the API key.
    * @default - the API key
@@ -67,76 +79,151 @@ export interface GatewayRoutesInput {
 
 /** A RagStack's models behind the gateway. */
 export interface GatewayRoutes {
-  /** InferencePools, the AIGatewayRoute, its SecurityPolicy and BackendTrafficPolicy. */
+  /** Per model: InferencePool, picker Backend, HTTPRoute and its EnvoyExtensionPolicy, BackendTrafficPolicy, SecurityPolicy. */
   readonly manifests: { [key: string]: any }[];
-  /** Name of the route (the AIGatewayRoute and the HTTPRoute Envoy AI Gateway generates from it). */
-  readonly routeName: string;
+  /** Gateway base URL of each served model (append `/chat/completions`, `/embeddings`, ...), by task. */
+  readonly baseUrls: { [task: string]: string };
 }
 
 /**
- * Each served model as an InferencePool (selecting exactly its server's pods, on vLLM's port) with its
- * endpoint picker; one AIGatewayRoute sending each model name to its pool; a SecurityPolicy asking for the
- * stack's API key and a local rate limit on the HTTPRoute generated from it; and a NetworkPolicy admitting
- * the gateway's Envoy pods to the model servers and pickers, so the gateway is the only way in from
- * outside the namespace (the routers stay for what the gateway cannot do, see RagStack).
+ * Each served model behind the gateway, with Envoy Gateway's own APIs (no extension server):
+ * - an InferencePool selecting exactly its server's pods on vLLM's port, read by its endpoint picker;
+ * - an HTTPRoute `/models/<served name>/v1` -> `/v1` to the server's Service (whose endpoints are the pool's
+ *   pods on the same port);
+ * - an EnvoyExtensionPolicy calling the picker (ext_proc, full-duplex streaming, as the Inference Extension's
+ *   endpoint-picker protocol asks) and a BackendTrafficPolicy whose endpoint override sends the request to the
+ *   pod the picker named (least-request among the pool when no pod is named), with a local rate limit;
+ * - a SecurityPolicy asking for the stack's API key, or JWTs from the issuer (then the route swaps the token
+ *   for the API key vLLM checks);
+ * - NetworkPolicies admitting the gateway's Envoy pods to the servers and pickers.
+ * Routing is by path, not by the body's `model`: Envoy Gateway v1.9.0 enables a route's ext_proc filters
+ * from the route first matched, so a body-based router that re-selects the route would bypass the picker.
  */
 export function gatewayRoutes(scope: Construct, o: GatewayRoutesInput): GatewayRoutes {
   const { ctx, gateway } = o;
   const after = [...o.dependsOn, ...gateway.dependables];
-  const routeName = kubernetesName(`${o.names.stack}-models`, 'label');
-  const pools: { [key: string]: any }[] = [];
-  const rules: { [key: string]: any }[] = [];
+  const meta = (name: string) => ({ name, namespace: ctx.namespace, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } });
+  const manifests: { [key: string]: any }[] = [];
+  const baseUrls: { [task: string]: string } = {};
+  const problems: string[] = [];
+  const credential = o.jwt ? backendCredential(scope, ctx, o) : undefined;
+  if (credential) manifests.push(credential.filter);
   for (const [task, plan] of Object.entries(o.plans)) {
-    const poolName = o.serverNames.get(task)!;
+    const server = o.serverNames.get(task)!;
+    const claim = gateway.claimModel(plan.servedName, scope);
+    if (claim) problems.push(claim);
     const picker = new EndpointPicker(scope, `Picker-${task}`, {
       ctx,
-      name: kubernetesName(`${poolName}-epp`, 'service'),
-      poolName,
+      name: kubernetesName(`${server}-epp`, 'service'),
+      poolName: server,
       podLabels: { [RAG_STACK_LABEL]: labelValue(o.names.stack) },
       dependsOn: after,
     });
-    pools.push(inferencePool(ctx.namespace, poolName, modelServerSelector(o.names.stack, plan.servedName), picker.serviceName));
-    rules.push({
-      matches: [{ headers: [{ type: 'Exact', name: MODEL_HEADER, value: plan.servedName }] }],
-      backendRefs: [{ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: poolName }],
-      // Long generations stream for minutes.
-      timeouts: { request: '300s' },
-    });
+    const path = gatewayModelPath(plan.servedName);
+    baseUrls[task] = `${gateway.url}${path}`;
+    const route = { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: server };
+    const pickerBackend = kubernetesName(`${server}-epp`, 'label');
+    manifests.push(
+      inferencePool(ctx.namespace, server, modelServerSelector(o.names.stack, plan.servedName), picker.serviceName),
+      {
+        // The picker's TLS endpoint: it serves ext_proc over TLS with a certificate it makes itself at start,
+        // so Envoy encrypts without verifying; only the gateway's Envoy pods may reach it (NetworkPolicy).
+        apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+        kind: 'Backend',
+        metadata: meta(pickerBackend),
+        spec: {
+          endpoints: [{ fqdn: { hostname: `${picker.serviceName}.${ctx.namespace}.svc.cluster.local`, port: EPP_EXT_PROC_PORT } }],
+          tls: { insecureSkipVerify: true, alpnProtocols: ['h2'] },
+        },
+      },
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: meta(server),
+        spec: {
+          parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gateway.gatewayName, namespace: gateway.namespace }],
+          rules: [
+            {
+              matches: [{ path: { type: 'PathPrefix', value: path } }],
+              filters: [
+                { type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v1' } } },
+                ...(credential
+                  ? [{ type: 'ExtensionRef', extensionRef: { group: 'gateway.envoyproxy.io', kind: 'HTTPRouteFilter', name: credential.filter.metadata.name } }]
+                  : []),
+              ],
+              // The server's Service: its endpoints are the pool's pods on vLLM's port, which the override names.
+              backendRefs: [{ kind: 'Service', name: server, port: 80 }],
+              // Long generations stream for minutes.
+              timeouts: { request: '300s' },
+            },
+          ],
+        },
+      },
+      {
+        apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+        kind: 'EnvoyExtensionPolicy',
+        metadata: meta(`${server}-picker`),
+        spec: {
+          targetRefs: [route],
+          extProc: [
+            {
+              backendRefs: [{ group: 'gateway.envoyproxy.io', kind: 'Backend', name: pickerBackend, port: EPP_EXT_PROC_PORT }],
+              // The picker answers the headers once it has read the body (the prompt, for prefix affinity) and
+              // reads the response for token counts. Full duplex requires failing closed.
+              processingMode: { request: { body: 'FullDuplexStreamed' }, response: { body: 'FullDuplexStreamed' } },
+              messageTimeout: '300s',
+              failOpen: false,
+            },
+          ],
+        },
+      },
+      {
+        apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+        kind: 'BackendTrafficPolicy',
+        metadata: meta(server),
+        spec: {
+          targetRefs: [route],
+          loadBalancer: { type: 'LeastRequest', endpointOverride: { extractFrom: [{ header: DESTINATION_HEADER }] } },
+          rateLimit: { type: 'Local', local: { rules: [{ limit: { requests: o.requestsPerMinute, unit: 'Minute' } }] } },
+        },
+      },
+      // Replaces the Gateway's deny-all for this route: the stack's API key or a JWT, as `Authorization: Bearer`.
+      routeSecurityPolicy(meta, route, o.apiKey, o.jwt),
+    );
   }
-  const httpRoute = { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: routeName };
-  const meta = (name: string) => ({ name, namespace: ctx.namespace, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } });
-  const manifests = [
-    ...pools,
-    {
-      apiVersion: 'aigateway.envoyproxy.io/v1beta1',
-      kind: 'AIGatewayRoute',
-      metadata: meta(routeName),
-      spec: {
-        parentRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gateway.gatewayName, namespace: gateway.namespace }],
-        rules,
-      },
-    },
-    // Replaces the Gateway's deny-all for this route: the stack's API key or a JWT, as `Authorization: Bearer`.
-    routeSecurityPolicy(meta, httpRoute, o.apiKey, o.jwt),
-    {
-      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
-      kind: 'BackendTrafficPolicy',
-      metadata: meta(`${routeName}-rate-limit`),
-      spec: {
-        targetRefs: [httpRoute],
-        rateLimit: { type: 'Local', local: { rules: [{ limit: { requests: o.requestsPerMinute, unit: 'Minute' } }] } },
-      },
-    },
-  ];
+  reportProblems(scope, problems);
   new ManifestsRelease(scope, 'GatewayRoutes', {
     cluster: ctx.cluster,
     releaseName: kubernetesName(`${o.names.stack}-gateway`, 'label', 53),
     namespace: ctx.namespace,
     manifests,
-    dependsOn: after,
+    dependsOn: [...after, ...(credential ? [credential.secret] : [])],
   });
   admitGateway(scope, ctx, o.names.stack, o.dependsOn);
-  return { manifests, routeName };
+  return { manifests, baseUrls };
+}
+
+/**
+ * JWT mode: the token authenticates the client at the gateway; vLLM still checks the stack's API key. A Secret
+ * holds `Bearer <key>` (a reference to the generated key: in state, never in the configuration) and an
+ * HTTPRouteFilter puts it in `Authorization` on the way to vLLM.
+ */
+function backendCredential(scope: Construct, ctx: RagContext, o: GatewayRoutesInput): { secret: SecretV1; filter: { [key: string]: any } } {
+  const name = kubernetesName(`${o.names.stack}-gateway-backend-key`, 'label');
+  const secret = new SecretV1(scope, 'GatewayBackendKey', {
+    provider: ctx.cluster.providers(scope).kubernetes,
+    metadata: { name, namespace: ctx.namespace, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } },
+    type: 'Opaque',
+    data: { credential: Fn.join('', ['Bearer ', Fn.lookup(o.apiKeySecret.data, o.apiKey.key, '')]) },
+    dependsOn: o.dependsOn,
+  });
+  const filter = {
+    apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+    kind: 'HTTPRouteFilter',
+    metadata: { name, namespace: ctx.namespace, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } },
+    spec: { credentialInjection: { header: API_KEY_HEADER, overwrite: true, credential: { valueRef: { group: '', kind: 'Secret', name } } } },
+  };
+  return { secret, filter };
 }
 
 /** The route's SecurityPolicy: JWTs from the issuer when configured, else the stack's API key. */
@@ -183,10 +270,18 @@ export function inferencePool(
       selector: { matchLabels: { ...selector } },
       targetPorts: [{ number: SERVING_PORT }],
       appProtocol: 'http',
-      // FailOpen (the chart's default): with the picker down, Envoy still serves from any pod of the pool.
-      endpointPickerRef: { name: pickerService, port: { number: EPP_EXT_PROC_PORT }, failureMode: 'FailOpen' },
+      // FailClose: what the gateway does (the picker is called with full-duplex streaming, which fails closed).
+      endpointPickerRef: { name: pickerService, port: { number: EPP_EXT_PROC_PORT }, failureMode: 'FailClose' },
     },
   };
+}
+
+/**
+ * Egress from a namespace of clients to the gateway's Envoy pods: a Service on 443 reaches them on their
+ * container port, which the namespace's default-deny egress would drop (it allows 443 only).
+ */
+export function requestGatewayEgress(cluster: IConstruct, namespace: string): void {
+  requestEgress(cluster, { namespace, name: 'inference-gateway', cidrs: [...PRIVATE_RANGES], ports: [GATEWAY_CONTAINER_PORT] });
 }
 
 /**

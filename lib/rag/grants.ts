@@ -21,8 +21,13 @@ export interface RagGrantsProps {
   readonly endpointsConfigMapName: string;
   /** The endpoints ConfigMap's data, copied into each granted namespace. */
   readonly endpoints: { [key: string]: string };
-  /** Labels of each router's pods. */
+  /** Labels of each router's pods (none when a gateway fronts the models). */
   readonly routerPodLabels: { [key: string]: string }[];
+  /**
+   * Called once per granted namespace (the gateway asks for its egress there).
+   * @default - nothing
+   */
+  readonly onGrant?: (namespace: string) => void;
 }
 
 /**
@@ -72,6 +77,7 @@ export class RagGrants {
     this.props.routerPodLabels.forEach((labels, i) =>
       deps.push(allow(`${sid}-Router${i || ''}`, `allow-${target}-to-${labels['app.kubernetes.io/instance']}`, labels, 8000)),
     );
+    this.props.onGrant?.(target);
     store.exposedPorts.forEach((p, i) => deps.push(allow(`${sid}-Store${i}`, `allow-${target}-to-store-${p.port}`, p.podLabels, p.port)));
     if (!own) {
       // The identity's pods query a managed store (pgvector) themselves: their namespace, if the library

@@ -8,10 +8,10 @@ import { reportProblems } from '../../private/problems';
 import { ipv4CidrPrefix, isToken, validateK8sName, K8sName, validateWholeNumber } from '../../private/validation';
 import { ChartOverrides, HelmAddon } from '../chart';
 import { ManifestsRelease } from '../manifests';
-import { PLATFORM_NAMESPACE_LABEL, PlatformNamespace, PodSecurityLevel } from '../namespace';
-import { AI_GATEWAY_VERSION, GatewayCharts } from './charts';
+import { PlatformNamespace, PodSecurityLevel } from '../namespace';
+import { GatewayCharts } from './charts';
 
-/** Namespace of Envoy Gateway, Envoy AI Gateway and the Envoy data plane. */
+/** Namespace of Envoy Gateway and the Envoy data plane. */
 export const GATEWAY_NAMESPACE = 'envoy-gateway-system';
 /** The GatewayClass the library's Gateway uses (cluster-scoped). */
 export const GATEWAY_CLASS = 'ai-platform-inference';
@@ -31,10 +31,13 @@ export const GATEWAY_POD_LABELS: { [key: string]: string } = {
   'gateway.envoyproxy.io/owning-gateway-name': GATEWAY_NAME,
   'gateway.envoyproxy.io/owning-gateway-namespace': GATEWAY_NAMESPACE,
 };
-/** The AI Gateway controller's Service: Envoy Gateway's extension server (gRPC) and the pod-mutating webhook. */
-const AI_GATEWAY_CONTROLLER = 'ai-gateway-controller';
-const AI_GATEWAY_EXTENSION_PORT = 1063;
+/** Port of Envoy Gateway's topology-injector webhook, which the API server calls. */
 const WEBHOOK_PORT = 9443;
+/**
+ * The namespace label the Gateway's listener admits routes from. Only RagStack sets it (on the namespace it
+ * creates); tenant namespaces carry the platform's label but not this one, so they cannot attach routes.
+ */
+export const GATEWAY_ROUTES_LABEL = { key: 'ai-platform.io/inference-gateway-routes', value: 'true' };
 
 /** Options of the inference gateway. */
 export interface InferenceGatewayProps {
@@ -70,10 +73,12 @@ export interface InferenceGatewayProps {
    */
   readonly envoyGatewayChart?: ChartOverrides;
   /**
-   * Version and values overrides of the Envoy AI Gateway chart.
-   * @default - the pinned version and the library's values
+   * Install the InferencePool CRD (`inference.networking.k8s.io/v1`, Gateway API Inference Extension
+   * v1.6.0). Set false when something else on the cluster (another gateway, llm-d, KServe) already manages
+   * it: two Helm releases cannot own one CRD.
+   * @default true
    */
-  readonly aiGatewayChart?: ChartOverrides;
+  readonly installInferencePoolCrd?: boolean;
 }
 
 let cachedCrd: { [key: string]: any } | undefined;
@@ -88,21 +93,21 @@ export function inferencePoolCrd(): { [key: string]: any } {
 }
 
 /**
- * One inference gateway per cluster: Envoy Gateway (pinned chart) with Envoy AI Gateway as its extension
- * server, so HTTPRoutes and AIGatewayRoutes may send requests to InferencePools (whose endpoint picker
- * chooses the pod), and a Gateway with one TLS listener behind a load balancer that is internal unless
- * `publicAccessCidrs` is given. Every route attached to it needs its own SecurityPolicy: a Gateway-wide
- * SecurityPolicy denies every request, and a route's own policy (RagStack's API key) replaces it for that
- * route only, so a route without one answers 403.
+ * One inference gateway per cluster: Envoy Gateway (pinned chart) and a Gateway with one TLS listener behind
+ * a load balancer that is internal unless `publicAccessCidrs` is given. RagStacks attach their models to it:
+ * one HTTPRoute per model (path `/models/<served name>/v1`), whose endpoint picker chooses the pod through
+ * ext_proc and Envoy's endpoint override. Every route attached to it needs its own SecurityPolicy: a
+ * Gateway-wide SecurityPolicy denies every request, and a route's own policy (RagStack's API key or JWTs)
+ * replaces it for that route only, so a route without one answers 403.
  *
  * Install order (one apply): the namespace, the InferencePool CRD, Envoy Gateway (with the Gateway API and
- * Envoy Gateway CRDs), Envoy AI Gateway's CRDs and controller, then the GatewayClass, EnvoyProxy, Gateway
- * and the deny-all policy. Destroy runs in reverse.
+ * Envoy Gateway CRDs), then the GatewayClass, EnvoyProxy, Gateway and the deny-all policy. Destroy runs in
+ * reverse; the InferencePool CRD stays (`helm.sh/resource-policy: keep`), so InferencePools elsewhere survive.
  *
- * CRD upgrades: the InferencePool and AI Gateway CRDs are chart templates, upgraded with their release. The
- * Gateway API and Envoy Gateway CRDs come from gateway-helm's `crds` subchart, in Helm's `crds/`
- * directory, which Helm installs once and never upgrades or deletes: before raising
- * `envoyGatewayChart.version`, apply the new version's CRDs with
+ * CRD upgrades: the InferencePool CRD is a chart template, upgraded with its release. The Gateway API and
+ * Envoy Gateway CRDs come from gateway-helm's `crds` subchart, in Helm's `crds/` directory, which Helm
+ * installs once and never upgrades or deletes: before raising `envoyGatewayChart.version`, apply the new
+ * version's CRDs with
  * `helm template eg-crds oci://docker.io/envoyproxy/gateway-crds-helm --version <v> --set crds.gatewayAPI.enabled=true --set crds.gatewayAPI.channel=experimental --set crds.envoyGateway.enabled=true | kubectl apply --server-side -f -`.
  */
 export class InferenceGateway extends Construct {
@@ -120,11 +125,12 @@ export class InferenceGateway extends Construct {
   public readonly cluster: IPlatformCluster;
   /** The Envoy Gateway release. */
   public readonly envoyGateway: HelmAddon;
-  /** The Envoy AI Gateway release. */
-  public readonly aiGateway: HelmAddon;
   /** The GatewayClass, EnvoyProxy, Gateway and the Gateway-wide deny-all SecurityPolicy. */
   public readonly manifests: { [key: string]: any }[];
   private readonly objects: ManifestsRelease;
+  private readonly crd?: ManifestsRelease;
+  /** Served model names attached so far, with the construct path that attached each. */
+  private readonly models = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: InferenceGatewayProps) {
     super(scope, id);
@@ -138,11 +144,10 @@ export class InferenceGateway extends Construct {
     this.url = `https://${this.hostname}`;
     const placement = { nodeSelector: { ...cluster.systemNodeSelector }, tolerations: cluster.systemTolerations.map((t) => ({ ...t })) };
 
-    // Pod Security 'restricted': the charts' controllers and certgen job, the Envoy and shutdown-manager
-    // containers Envoy Gateway creates (DefaultSecurityContext in its v1.9.0 infrastructure code) and the
-    // ext_proc sidecar Envoy AI Gateway v1.1.0 injects (extproc_builder.go) all drop every capability, run as
-    // 65532 with RuntimeDefault seccomp. Envoy is reached on its listener from anywhere (the load balancer's
-    // allow-list or the network filter who); the API server calls the two webhooks.
+    // Pod Security 'restricted': the chart's controller and certgen job and the Envoy and shutdown-manager
+    // containers Envoy Gateway creates (DefaultSecurityContext in its v1.9.0 infrastructure code) drop every
+    // capability and run as 65532 with RuntimeDefault seccomp. Envoy is reached on its listener from anywhere
+    // (the load balancer's allow-list decides who); the API server calls the topology-injector webhook.
     const ns = new PlatformNamespace(this, 'Namespace', {
       cluster,
       name: GATEWAY_NAMESPACE,
@@ -150,82 +155,46 @@ export class InferenceGateway extends Construct {
       openPorts: [
         { podLabels: GATEWAY_POD_LABELS, port: GATEWAY_CONTAINER_PORT },
         { podLabels: { 'control-plane': 'envoy-gateway' }, port: WEBHOOK_PORT },
-        { podLabels: { 'app.kubernetes.io/name': GatewayCharts.AI_GATEWAY.chart }, port: WEBHOOK_PORT },
       ],
     });
-    const crd = new ManifestsRelease(this, 'InferencePoolCrd', {
-      cluster,
-      releaseName: 'inference-pool-crd',
-      namespace: GATEWAY_NAMESPACE,
-      manifests: [inferencePoolCrd()],
-      dependsOn: ns.dependables,
-    });
+    // Kept when the release goes: deleting a CRD deletes every InferencePool on the cluster.
+    const crd =
+      props.installInferencePoolCrd === false
+        ? undefined
+        : new ManifestsRelease(this, 'InferencePoolCrd', {
+            cluster,
+            releaseName: 'inference-pool-crd',
+            namespace: GATEWAY_NAMESPACE,
+            manifests: [keptCrd(inferencePoolCrd())],
+            dependsOn: ns.dependables,
+          });
+    this.crd = crd;
     this.envoyGateway = new HelmAddon(this, 'EnvoyGateway', {
       cluster,
       releaseName: 'eg',
       chart: GatewayCharts.ENVOY_GATEWAY,
       namespace: GATEWAY_NAMESPACE,
       createNamespace: false,
-      dependsOn: [...ns.dependables, crd.release],
+      dependsOn: [...ns.dependables, ...(crd ? [crd.release] : [])],
       overrides: props.envoyGatewayChart,
       values: {
         crds: { enabled: true },
-        deployment: { replicas: 1, pod: { ...placement } },
+        // Two controllers (leader election): the topology-injector webhook stays up through a node drain.
+        deployment: { replicas: 2, pod: { ...placement } },
+        podDisruptionBudget: { minAvailable: 1 },
         // The certificate job is a pre-install hook: on the system pool too, or it waits for a node forever.
         certgen: { job: { ...placement } },
         config: {
           envoyGateway: {
             gateway: { controllerName: 'gateway.envoyproxy.io/gatewayclass-controller' },
             provider: { type: 'Kubernetes' },
-            // Backend: what Envoy AI Gateway builds routes to. EnvoyPatchPolicy stays off: it patches Envoy's
-            // configuration directly, past every SecurityPolicy.
+            // Backend: the endpoint pickers' TLS endpoints (ext_proc). EnvoyPatchPolicy stays off: it patches
+            // Envoy's configuration directly, past every SecurityPolicy.
             extensionApis: { enableBackend: true },
-            extensionManager: {
-              hooks: {
-                xdsTranslator: {
-                  translation: {
-                    listener: { includeAll: true },
-                    route: { includeAll: true },
-                    cluster: { includeAll: true },
-                    secret: { includeAll: true },
-                  },
-                  post: ['Translation', 'Cluster', 'Route'],
-                },
-              },
-              service: {
-                fqdn: { hostname: `${AI_GATEWAY_CONTROLLER}.${GATEWAY_NAMESPACE}.svc.cluster.local`, port: AI_GATEWAY_EXTENSION_PORT },
-              },
-              backendResources: [{ group: 'inference.networking.k8s.io', kind: 'InferencePool', version: 'v1' }],
-            },
           },
         },
       },
     });
-    const aiCrds = new HelmAddon(this, 'AiGatewayCrds', {
-      cluster,
-      releaseName: 'aieg-crd',
-      chart: GatewayCharts.AI_GATEWAY_CRDS,
-      namespace: GATEWAY_NAMESPACE,
-      createNamespace: false,
-      dependsOn: ns.dependables,
-      overrides: props.aiGatewayChart?.version ? { version: props.aiGatewayChart.version } : undefined,
-      values: {},
-    });
-    this.aiGateway = new HelmAddon(this, 'AiGateway', {
-      cluster,
-      releaseName: 'aieg',
-      chart: GatewayCharts.AI_GATEWAY,
-      namespace: GATEWAY_NAMESPACE,
-      createNamespace: false,
-      dependsOn: [...ns.dependables, crd.release, aiCrds.release, this.envoyGateway.release],
-      overrides: props.aiGatewayChart,
-      values: {
-        extProc: { image: { tag: AI_GATEWAY_VERSION } },
-        controller: { image: { tag: AI_GATEWAY_VERSION }, ...placement },
-        envoyGateway: { namespace: GATEWAY_NAMESPACE },
-      },
-    });
-
     this.manifests = gatewayManifests({
       hostname: props.hostname,
       tlsSecretName,
@@ -239,13 +208,25 @@ export class InferenceGateway extends Construct {
       releaseName: GATEWAY_NAME,
       namespace: GATEWAY_NAMESPACE,
       manifests: this.manifests,
-      dependsOn: [...ns.dependables, this.envoyGateway.release, this.aiGateway.release],
+      dependsOn: [...ns.dependables, this.envoyGateway.release],
     });
   }
 
-  /** What routes, pools and their policies wait for: the controllers, their CRDs and the Gateway. */
+  /** What routes, pools and their policies wait for: the controller, the CRDs and the Gateway. */
   public get dependables(): ITerraformDependable[] {
-    return [this.aiGateway.release, this.objects.release];
+    return [...(this.crd ? [this.crd.release] : []), this.envoyGateway.release, this.objects.release];
+  }
+
+  /**
+   * Claims a served model name for a route (its path is `/models/<name>/v1`): returns the problem when another
+   * construct attached the same name to this gateway, else undefined.
+   */
+  public claimModel(servedName: string, owner: Construct): string | undefined {
+    const other = this.models.get(servedName);
+    if (other !== undefined && other !== owner.node.path)
+      return `gateway model '${servedName}' is already served through gateway '${this.node.path}' by '${other}'; serve it from one RagStack, or give this one another servedName`;
+    this.models.set(servedName, owner.node.path);
+    return undefined;
   }
 }
 
@@ -321,11 +302,11 @@ export function gatewayManifests(o: GatewayManifestsInput): { [key: string]: any
             port: GATEWAY_PORT,
             ...(o.hostname ? { hostname: o.hostname } : {}),
             tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: o.tlsSecretName }] },
-            // Routes from platform namespaces only (RagStack's namespace is one).
+            // Routes from namespaces RagStack created only: tenants' namespaces cannot attach one.
             allowedRoutes: {
               namespaces: {
                 from: 'Selector',
-                selector: { matchLabels: { [PLATFORM_NAMESPACE_LABEL.key]: PLATFORM_NAMESPACE_LABEL.value } },
+                selector: { matchLabels: { [GATEWAY_ROUTES_LABEL.key]: GATEWAY_ROUTES_LABEL.value } },
               },
             },
           },
@@ -344,6 +325,11 @@ export function gatewayManifests(o: GatewayManifestsInput): { [key: string]: any
       },
     },
   ];
+}
+
+/** The CRD with Helm's keep policy: uninstalling its release leaves it (and every InferencePool) in place. */
+function keptCrd(crd: { [key: string]: any }): { [key: string]: any } {
+  return { ...crd, metadata: { ...crd.metadata, annotations: { ...crd.metadata?.annotations, 'helm.sh/resource-policy': 'keep' } } };
 }
 
 function validate(props: InferenceGatewayProps, tlsSecretName: string): string[] {
