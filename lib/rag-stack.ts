@@ -326,7 +326,9 @@ export class RagStack extends Construct {
       gatewayUrls: routes?.baseUrls,
     });
     const grantProps = { ctx, vectorStore: this.vectorStore, apiKey, apiKeySecret: this.apiKeySecret, endpoints };
-    this.grants = new RagGrants(this, { ...grantProps, endpointsConfigMapName: names.endpoints,
+    this.grants = new RagGrants(this, {
+      ...grantProps,
+      endpointsConfigMapName: names.endpoints,
       routerPodLabels: props.gateway ? [] : served.routerPodLabels,
       onGrant: props.gateway ? (ns) => requestGatewayEgress(cluster, ns) : undefined,
     });

@@ -128,7 +128,11 @@ export class EndpointPicker extends Construct {
         },
         { apiGroups: ['inference.networking.k8s.io'], resources: ['inferencepools'], verbs: ['get', 'watch', 'list'] },
         // Leader election (the chart's leader-election Role).
-        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+        {
+          apiGroups: ['coordination.k8s.io'],
+          resources: ['leases'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+        },
         { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
       ],
       dependsOn: props.dependsOn,

@@ -3,7 +3,12 @@ import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { Fn, ITerraformDependable, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 import { PRIVATE_RANGES } from '../addons/egress';
-import { GATEWAY_CONTAINER_PORT, GATEWAY_NAMESPACE, GATEWAY_POD_LABELS, InferenceGateway } from '../addons/inference-gateway/inference-gateway';
+import {
+  GATEWAY_CONTAINER_PORT,
+  GATEWAY_NAMESPACE,
+  GATEWAY_POD_LABELS,
+  InferenceGateway,
+} from '../addons/inference-gateway/inference-gateway';
 import { ManifestsRelease } from '../addons/manifests';
 import { KubernetesSecretKeyRef } from '../core/data-services';
 import { requestEgress } from '../core/egress-requests';
@@ -148,7 +153,12 @@ export function gatewayRoutes(scope: Construct, o: GatewayRoutesInput): GatewayR
               filters: [
                 { type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v1' } } },
                 ...(credential
-                  ? [{ type: 'ExtensionRef', extensionRef: { group: 'gateway.envoyproxy.io', kind: 'HTTPRouteFilter', name: credential.filter.metadata.name } }]
+                  ? [
+                      {
+                        type: 'ExtensionRef',
+                        extensionRef: { group: 'gateway.envoyproxy.io', kind: 'HTTPRouteFilter', name: credential.filter.metadata.name },
+                      },
+                    ]
                   : []),
               ],
               // The server's Service: its endpoints are the pool's pods on vLLM's port, which the override names.
@@ -221,7 +231,9 @@ function backendCredential(scope: Construct, ctx: RagContext, o: GatewayRoutesIn
     apiVersion: 'gateway.envoyproxy.io/v1alpha1',
     kind: 'HTTPRouteFilter',
     metadata: { name, namespace: ctx.namespace, labels: { 'app.kubernetes.io/part-of': 'ai-platform' } },
-    spec: { credentialInjection: { header: API_KEY_HEADER, overwrite: true, credential: { valueRef: { group: '', kind: 'Secret', name } } } },
+    spec: {
+      credentialInjection: { header: API_KEY_HEADER, overwrite: true, credential: { valueRef: { group: '', kind: 'Secret', name } } },
+    },
   };
   return { secret, filter };
 }

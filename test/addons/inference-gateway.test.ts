@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { InferenceGateway } from '../../lib';
 import { GATEWAY_CONTAINER_PORT, GATEWAY_POD_LABELS, inferencePoolCrd } from '../../lib/addons/inference-gateway/inference-gateway';
 import { aksCluster, eksCluster } from '../tenancy/fixtures';
@@ -23,7 +24,7 @@ describe('InferenceGateway on EKS, defaults', () => {
     expect(gw.isPublic).toBe(false);
   });
 
-  test('one TLS listener from a Secret the user names, routes from platform namespaces only', () => {
+  test("one TLS listener from a Secret the user names, routes from RagStack's namespaces only", () => {
     const [listener] = byKind(gw, 'Gateway').spec.listeners;
     expect(listener).toMatchObject({
       protocol: 'HTTPS',
@@ -32,7 +33,8 @@ describe('InferenceGateway on EKS, defaults', () => {
     });
     expect(listener.allowedRoutes.namespaces).toEqual({
       from: 'Selector',
-      selector: { matchLabels: { 'app.kubernetes.io/part-of': 'ai-platform' } },
+      // Not the platform label every namespace of the library (tenants' too) carries.
+      selector: { matchLabels: { 'ai-platform.io/inference-gateway-routes': 'true' } },
     });
     // No key material anywhere in the output.
     expect(JSON.stringify(doc)).not.toMatch(/BEGIN (RSA |EC )?PRIVATE KEY/);
@@ -49,35 +51,31 @@ describe('InferenceGateway on EKS, defaults', () => {
   test('CRDs first, then controllers, then objects', () => {
     const crd = release(doc, 'inference-pool-crd');
     const eg = release(doc, 'eg');
-    const ai = release(doc, 'aieg');
-    const aiCrds = release(doc, 'aieg-crd');
     const objects = release(doc, 'inference-gateway');
     const ref = (r: string) => `helm_release.${Object.entries(resources(doc, 'helm_release')).find(([, v]) => (v as any).name === r)![0]}`;
     expect(eg.depends_on).toContain(ref('inference-pool-crd'));
-    expect(ai.depends_on).toEqual(expect.arrayContaining([ref('inference-pool-crd'), ref('aieg-crd'), ref('eg')]));
-    expect(objects.depends_on).toEqual(expect.arrayContaining([ref('eg'), ref('aieg')]));
+    expect(objects.depends_on).toEqual(expect.arrayContaining([ref('eg')]));
     expect(crd.chart).toMatch(/^\.\/assets\//);
-    expect(aiCrds.version).toBe('v1.1.0');
+    // Kept on uninstall: deleting the CRD would delete every InferencePool of the cluster.
+    expect(parse(crd.values[0]).manifests[0].metadata.annotations).toMatchObject({ 'helm.sh/resource-policy': 'keep' });
     expect(eg).toMatchObject({ chart: 'gateway-helm', repository: 'oci://docker.io/envoyproxy', version: 'v1.9.0' });
   });
 
-  test('Envoy Gateway hands InferencePools to Envoy AI Gateway, and allows no EnvoyPatchPolicy', () => {
-    const values = gw.envoyGateway.values;
-    expect(values.config.envoyGateway.extensionManager.backendResources).toEqual([
-      { group: 'inference.networking.k8s.io', kind: 'InferencePool', version: 'v1' },
-    ]);
-    expect(values.config.envoyGateway.extensionManager.service.fqdn).toEqual({
-      hostname: 'ai-gateway-controller.envoy-gateway-system.svc.cluster.local',
-      port: 1063,
-    });
-    expect(values.config.envoyGateway.extensionApis).toEqual({ enableBackend: true });
+  test('no extension server and no EnvoyPatchPolicy: only the Backend API is enabled', () => {
+    const config = gw.envoyGateway.values.config.envoyGateway;
+    expect(config.extensionManager).toBeUndefined();
+    expect(config.extensionApis).toEqual({ enableBackend: true });
+  });
+
+  test('two controllers that a drain cannot both take', () => {
+    expect(gw.envoyGateway.values.deployment.replicas).toBe(2);
+    expect(gw.envoyGateway.values.podDisruptionBudget).toEqual({ minAvailable: 1 });
   });
 
   test('controllers, the certgen hook job and Envoy run on the system pool', () => {
     const selector = cluster.systemNodeSelector;
     expect(gw.envoyGateway.values.deployment.pod.nodeSelector).toEqual(selector);
     expect(gw.envoyGateway.values.certgen.job.nodeSelector).toEqual(selector);
-    expect(gw.aiGateway.values.controller.nodeSelector).toEqual(selector);
     expect(byKind(gw, 'EnvoyProxy').spec.provider.kubernetes.envoyDeployment.pod.nodeSelector).toEqual(selector);
   });
 
@@ -93,6 +91,15 @@ describe('InferenceGateway on EKS, defaults', () => {
     expect(crd.spec.group).toBe('inference.networking.k8s.io');
     expect(crd.spec.versions.filter((v: any) => v.served).map((v: any) => v.name)).toEqual(['v1']);
   });
+});
+
+test('the InferencePool CRD can be left to whatever already manages it', () => {
+  const stack = awsStack();
+  new InferenceGateway(stack, 'Gateway', { cluster: eksCluster(stack), installInferencePoolCrd: false });
+  const doc = synthJson(stack);
+  expect(release(doc, 'inference-pool-crd')).toBeUndefined();
+  expect(release(doc, 'eg')).toBeDefined();
+  expect(problemLines(stack)).toEqual([]);
 });
 
 test('AKS: the internal Azure load balancer', () => {

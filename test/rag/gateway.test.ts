@@ -14,7 +14,20 @@ import { eksCluster } from '../tenancy/fixtures';
 // from the gateway but to servers and pickers.
 
 const poolSchema = inferencePoolCrd().spec.versions.find((v: any) => v.name === 'v1').schema.openAPIV3Schema;
-const routeSchema = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'envoy-ai-gateway', 'AIGatewayRoute.json'), 'utf8'));
+const fixture = (file: string) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', file), 'utf8'));
+/** The schema of each kind the stack's gateway release holds (Gateway API 1.6.1, Envoy Gateway 1.9.0). */
+const schemas: { [kind: string]: any } = {
+  InferencePool: poolSchema,
+  HTTPRoute: fixture('gateway-api/HTTPRoute.json'),
+  Backend: fixture('envoy-gateway/Backend.json'),
+  BackendTrafficPolicy: fixture('envoy-gateway/BackendTrafficPolicy.json'),
+  EnvoyExtensionPolicy: fixture('envoy-gateway/EnvoyExtensionPolicy.json'),
+  HTTPRouteFilter: fixture('envoy-gateway/HTTPRouteFilter.json'),
+  SecurityPolicy: fixture('envoy-gateway/SecurityPolicy.json'),
+};
+/** The objects of a kind that target an HTTPRoute. */
+const targeting = (manifests: any[], kind: string, route: string) =>
+  manifests.filter((m) => m.kind === kind && m.spec.targetRefs.some((t: any) => t.kind === 'HTTPRoute' && t.name === route));
 
 /** Whether a pod's labels satisfy a matchLabels selector. */
 const selects = (selector: { [k: string]: string }, labels: { [k: string]: string }) =>
@@ -72,28 +85,71 @@ describe.each([
     }
   });
 
-  test('each model name routes to its own pool', () => {
-    const [route] = rag.gatewayManifests.filter((m) => m.kind === 'AIGatewayRoute');
-    expect(route.spec.parentRefs).toEqual([
-      { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gateway.gatewayName, namespace: gateway.namespace },
-    ]);
-    expect(crdProblems(routeSchema, route)).toEqual([]);
-    const byModel = Object.fromEntries(route.spec.rules.map((r: any) => [r.matches[0].headers[0].value, r.backendRefs[0]]));
-    expect(Object.keys(byModel).sort()).toEqual(
-      Object.values(rag.plans)
-        .map((p) => p.servedName)
-        .sort(),
-    );
+  test('every object fits its CRD', () => {
+    expect(rag.gatewayManifests.length).toBeGreaterThan(0);
+    for (const m of rag.gatewayManifests) {
+      expect(schemas[m.kind]).toBeDefined();
+      expect([m.kind, m.metadata.name, crdProblems(schemas[m.kind], m)]).toEqual([m.kind, m.metadata.name, []]);
+    }
+  });
+
+  test("each model's path routes to its server's Service, whose endpoints are its pool's pods", () => {
+    const routes = rag.gatewayManifests.filter((m) => m.kind === 'HTTPRoute');
+    expect(routes).toHaveLength(servers.length);
+    const services = Object.values<any>(resources(doc, 'kubernetes_service_v1')).filter(inRag);
     for (const server of servers) {
       const container = server.spec.template.spec.container[0];
       const served = container.args[container.args.indexOf('--served-model-name') + 1];
-      expect(byModel[served]).toEqual({ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: server.metadata.name });
+      const vllmPort = Number(container.args[container.args.indexOf('--port') + 1]);
+      const route = routes.find((r) => r.metadata.name === server.metadata.name)!;
+      expect(route.spec.parentRefs).toEqual([
+        { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: gateway.gatewayName, namespace: gateway.namespace },
+      ]);
+      const [rule] = route.spec.rules;
+      expect(route.spec.rules).toHaveLength(1);
+      expect(rule.matches).toEqual([{ path: { type: 'PathPrefix', value: `/models/${served}/v1` } }]);
+      expect(rule.filters[0]).toEqual({
+        type: 'URLRewrite',
+        urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v1' } },
+      });
+      // The Service selects what the pool selects, and lands on vLLM's port: the picker names pod IP and that port.
+      const [ref] = rule.backendRefs;
+      const service = services.find((x) => x.metadata.name === ref.name)!;
+      const pool = pools.find((p) => p.metadata.name === server.metadata.name)!;
+      expect(service.spec.selector).toEqual(pool.spec.selector.matchLabels);
+      const port = service.spec.port.find((p: any) => p.port === ref.port);
+      const named = container.port.find((p: any) => p.name === port.target_port);
+      expect(named.container_port).toBe(vllmPort);
+      expect(pool.spec.targetPorts).toEqual([{ number: vllmPort }]);
+    }
+  });
+
+  test("each route calls its pool's picker and goes to the pod it names", () => {
+    for (const pool of pools) {
+      const route = pool.metadata.name;
+      const [ext] = targeting(rag.gatewayManifests, 'EnvoyExtensionPolicy', route);
+      expect(ext.spec.extProc).toHaveLength(1);
+      const proc = ext.spec.extProc[0];
+      // The endpoint-picker protocol: headers and bodies both ways, full duplex; fail closed as the CRD demands.
+      expect(proc.processingMode).toEqual({ request: { body: 'FullDuplexStreamed' }, response: { body: 'FullDuplexStreamed' } });
+      expect(proc.failOpen).toBe(false);
+      const backend = rag.gatewayManifests.find((m) => m.kind === 'Backend' && m.metadata.name === proc.backendRefs[0].name)!;
+      expect(backend.spec.endpoints).toEqual([
+        {
+          fqdn: {
+            hostname: `${pool.spec.endpointPickerRef.name}.${rag.namespace}.svc.cluster.local`,
+            port: pool.spec.endpointPickerRef.port.number,
+          },
+        },
+      ]);
+      expect(proc.backendRefs[0].port).toBe(pool.spec.endpointPickerRef.port.number);
+      const [lb] = targeting(rag.gatewayManifests, 'BackendTrafficPolicy', route);
+      expect(lb.spec.loadBalancer.endpointOverride).toEqual({ extractFrom: [{ header: 'x-gateway-destination-endpoint' }] });
     }
   });
 
   test('every HTTPRoute is covered by an API-key policy, and the Gateway denies what none covers', () => {
-    // Envoy AI Gateway generates one HTTPRoute per AIGatewayRoute, with its name.
-    const routes = rag.gatewayManifests.filter((m) => m.kind === 'AIGatewayRoute' || m.kind === 'HTTPRoute').map((m) => m.metadata.name);
+    const routes = rag.gatewayManifests.filter((m) => m.kind === 'HTTPRoute').map((m) => m.metadata.name);
     expect(routes.length).toBeGreaterThan(0);
     const policies = rag.gatewayManifests.filter((m) => m.kind === 'SecurityPolicy');
     for (const name of routes) {
@@ -151,13 +207,14 @@ describe.each([
     expect(envoy.podMetricsEndpoints[0]).toMatchObject({ port: 'metrics', path: '/stats/prometheus' });
   });
 
-  test("the app's ConfigMap points at the gateway; reranking stays on the pooling router", () => {
+  test("the app's ConfigMap points at each model's path on the gateway", () => {
     const endpoints = Object.values<any>(resources(doc, 'kubernetes_config_map_v1')).find(
       (c) => inRag(c) && c.metadata.name === rag.endpointsConfigMapName,
     );
-    expect(endpoints.data.OPENAI_BASE_URL).toBe(`${gateway.url}/v1`);
-    expect(endpoints.data.EMBEDDINGS_BASE_URL).toBe(`${gateway.url}/v1`);
-    expect(endpoints.data.RERANK_BASE_URL).toBe(`${rag.poolingRouterUrl}/v1`);
+    const served = (task: string) => rag.plans[task].servedName;
+    expect(endpoints.data.OPENAI_BASE_URL).toBe(`${gateway.url}/models/${served('generate')}/v1`);
+    expect(endpoints.data.EMBEDDINGS_BASE_URL).toBe(`${gateway.url}/models/${served('embed')}/v1`);
+    if (rag.plans.score) expect(endpoints.data.RERANK_BASE_URL).toBe(`${gateway.url}/models/${served('score')}/v1`);
   });
 });
 
@@ -204,10 +261,32 @@ describe('JWTs instead of the API key', () => {
     expect(problemLines(stack)).toEqual([]);
   });
 
+  test('vLLM still gets the API key: each route swaps the token for it, from a Secret', () => {
+    const [filter] = rag.gatewayManifests.filter((m) => m.kind === 'HTTPRouteFilter');
+    expect(filter.spec.credentialInjection).toEqual({
+      header: 'Authorization',
+      overwrite: true,
+      credential: { valueRef: { group: '', kind: 'Secret', name: filter.metadata.name } },
+    });
+    for (const route of rag.gatewayManifests.filter((m) => m.kind === 'HTTPRoute'))
+      expect(route.spec.rules[0].filters).toContainEqual({
+        type: 'ExtensionRef',
+        extensionRef: { group: 'gateway.envoyproxy.io', kind: 'HTTPRouteFilter', name: filter.metadata.name },
+      });
+    const doc = JSON.parse(Testing.synth(stack, true));
+    const secret = Object.values<any>(resources(doc, 'kubernetes_secret_v1')).find((x) => x.metadata.name === filter.metadata.name);
+    // A reference to the generated key, never a literal.
+    expect(secret.data.credential).toMatch(
+      /^\$\{join\("", \["Bearer ", kubernetes_secret_v1\.Rag_ApiKey_[0-9A-F]+\.data\["api-key"\]\]\)\}$/,
+    );
+  });
+
   test("the route's policy asks for a token of the issuer, and no API key", () => {
-    const [policy] = rag.gatewayManifests.filter((m) => m.kind === 'SecurityPolicy');
+    const policies = rag.gatewayManifests.filter((m) => m.kind === 'SecurityPolicy');
+    expect(policies).toHaveLength(2);
+    const [policy] = policies;
     expect(policy.spec).toEqual({
-      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: 'rag-models' }],
+      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: policy.spec.targetRefs[0].name }],
       jwt: {
         providers: [
           {
@@ -237,4 +316,53 @@ test('JWT options are checked', () => {
     expect.stringMatching(/^test\/Rag: gatewayJwt\.issuer '' is empty; /),
     expect.stringMatching(/^test\/Rag: gatewayJwt\.jwksUri 'http:\/\/login\.example\.com\/jwks' is not an https URL; /),
   ]);
+});
+
+test('one served name on one gateway from two stacks is refused, naming both', () => {
+  const stack = awsStack();
+  const cluster = eksCluster(stack);
+  const gateway = new InferenceGateway(stack, 'Gateway', { cluster });
+  const models = {
+    cluster,
+    gateway,
+    generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'l4', contextLength: 4096 }),
+    embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'l4' }),
+    vectorStore: VectorStore.pgvector(),
+  };
+  new RagStack(stack, 'Rag', models);
+  new RagStack(stack, 'Other', { ...models, namespace: 'other' });
+  const lines = problemLines(stack);
+  expect(lines.length).toBe(2);
+  for (const l of lines)
+    expect(l).toMatch(
+      /^test\/Other: gateway model '[^']+' is already served through gateway 'test\/Gateway' by 'test\/Rag'; serve it from one RagStack, /,
+    );
+});
+
+describe('the namespace of a stack behind the gateway', () => {
+  const stack = awsStack();
+  const cluster = eksCluster(stack);
+  new RagStack(stack, 'Rag', {
+    cluster,
+    gateway: new InferenceGateway(stack, 'Gateway', { cluster }),
+    generator: ServedModel.of(LlmModel.QWEN2_5_7B, { pool: 'l4', contextLength: 4096 }),
+    embedder: ServedModel.of(EmbeddingModel.BGE_M3, { pool: 'l4' }),
+    vectorStore: VectorStore.pgvector(),
+  });
+  const doc = JSON.parse(Testing.synth(stack, true));
+
+  test('carries the label the listener admits routes by', () => {
+    const ns = Object.values<any>(resources(doc, 'kubernetes_namespace_v1')).find((n) => n.metadata.name === 'rag');
+    expect(ns.metadata.labels).toMatchObject({
+      'ai-platform.io/inference-gateway-routes': 'true',
+      'app.kubernetes.io/part-of': 'ai-platform',
+    });
+  });
+
+  test("may send to the Envoy pods' container port (a Service on 443 lands there)", () => {
+    const egress = Object.values<any>(resources(doc, 'kubernetes_network_policy_v1')).find(
+      (p) => p.metadata.namespace === 'rag' && p.metadata.name === 'allow-egress-inference-gateway',
+    );
+    expect(egress.spec.egress[0].ports).toEqual([{ port: '10443', protocol: 'TCP' }]);
+  });
 });
