@@ -307,7 +307,6 @@ export class RagStack extends Construct {
         })
       : undefined;
     this.gatewayManifests = routes?.manifests ?? [];
-    if (props.gateway) requestGatewayEgress(cluster, this.namespace);
 
     // New documents: a queue, and optionally a worker scaled on it from zero.
     const docs = props.documents ?? {};

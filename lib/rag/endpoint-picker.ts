@@ -4,7 +4,6 @@ import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1';
 import { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1';
-import { PodDisruptionBudgetV1 } from '@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1';
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { ENDPOINT_PICKER_APP } from '../observability/scrape';
@@ -78,7 +77,8 @@ export interface EndpointPickerProps {
  * requests 4 CPUs and 8 GiB. Two replicas with leader election, as the chart renders for `replicas: 2`: only
  * the leader reports ready and serves (its prefix-cache state is in memory), the other takes over within the
  * lease. Envoy calls the picker with full-duplex streaming, which Envoy Gateway allows only failing closed: a
- * picker down means the model's requests fail, hence the standby.
+ * picker down means the model's requests fail, hence the standby. No PodDisruptionBudget: the standby is never
+ * ready, so any budget would forbid evicting the leader and hang every node drain.
  */
 export class EndpointPicker extends Construct {
   /** Name of the picker's Service (the InferencePool's `endpointPickerRef`). */
@@ -228,12 +228,6 @@ export class EndpointPicker extends Construct {
       },
       waitForRollout: false,
       dependsOn: [...props.dependsOn, binding, config],
-    });
-    new PodDisruptionBudgetV1(this, 'Budget', {
-      provider,
-      metadata: meta,
-      spec: { maxUnavailable: '1', selector: { matchLabels: selector } },
-      dependsOn: props.dependsOn,
     });
     new ServiceV1(this, 'Service', {
       provider,

@@ -18,6 +18,7 @@ import { RAG_STACK_LABEL, SERVING_PORT } from './discovery';
 import { EndpointPicker, EPP_EXT_PROC_PORT, PICKER_APP } from './endpoint-picker';
 import { modelServerSelector } from './model-server';
 import { RagNames } from './names';
+import { ModelTask } from './served-model';
 import { ServingPlan } from './serving-plan';
 import { RagContext } from './types';
 
@@ -117,30 +118,15 @@ export function gatewayRoutes(scope: Construct, o: GatewayRoutesInput): GatewayR
     const server = o.serverNames.get(task)!;
     const claim = gateway.claimModel(plan.servedName, scope);
     if (claim) problems.push(claim);
-    const picker = new EndpointPicker(scope, `Picker-${task}`, {
-      ctx,
-      name: kubernetesName(`${server}-epp`, 'service'),
-      poolName: server,
-      podLabels: { [RAG_STACK_LABEL]: labelValue(o.names.stack) },
-      dependsOn: after,
-    });
     const path = gatewayModelPath(plan.servedName);
     baseUrls[task] = `${gateway.url}${path}`;
     const route = { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: server };
-    const pickerBackend = kubernetesName(`${server}-epp`, 'label');
+    // The picker's OpenAI parser (v1.5.0) knows chat, completions and embeddings; it reads /v1/rerank and
+    // /v1/score as completions and refuses them for want of a prompt. A reranker's short requests need no
+    // cache affinity anyway: its route balances on least requests.
+    const picked = task !== ModelTask.SCORE;
+    if (picked) manifests.push(...pickerObjects(scope, o, task, server, plan, route, meta, after));
     manifests.push(
-      inferencePool(ctx.namespace, server, modelServerSelector(o.names.stack, plan.servedName), picker.serviceName),
-      {
-        // The picker's TLS endpoint: it serves ext_proc over TLS with a certificate it makes itself at start,
-        // so Envoy encrypts without verifying; only the gateway's Envoy pods may reach it (NetworkPolicy).
-        apiVersion: 'gateway.envoyproxy.io/v1alpha1',
-        kind: 'Backend',
-        metadata: meta(pickerBackend),
-        spec: {
-          endpoints: [{ fqdn: { hostname: `${picker.serviceName}.${ctx.namespace}.svc.cluster.local`, port: EPP_EXT_PROC_PORT } }],
-          tls: { insecureSkipVerify: true, alpnProtocols: ['h2'] },
-        },
-      },
       {
         apiVersion: 'gateway.networking.k8s.io/v1',
         kind: 'HTTPRoute',
@@ -171,29 +157,14 @@ export function gatewayRoutes(scope: Construct, o: GatewayRoutesInput): GatewayR
       },
       {
         apiVersion: 'gateway.envoyproxy.io/v1alpha1',
-        kind: 'EnvoyExtensionPolicy',
-        metadata: meta(`${server}-picker`),
-        spec: {
-          targetRefs: [route],
-          extProc: [
-            {
-              backendRefs: [{ group: 'gateway.envoyproxy.io', kind: 'Backend', name: pickerBackend, port: EPP_EXT_PROC_PORT }],
-              // The picker answers the headers once it has read the body (the prompt, for prefix affinity) and
-              // reads the response for token counts. Full duplex requires failing closed.
-              processingMode: { request: { body: 'FullDuplexStreamed' }, response: { body: 'FullDuplexStreamed' } },
-              messageTimeout: '300s',
-              failOpen: false,
-            },
-          ],
-        },
-      },
-      {
-        apiVersion: 'gateway.envoyproxy.io/v1alpha1',
         kind: 'BackendTrafficPolicy',
         metadata: meta(server),
         spec: {
           targetRefs: [route],
-          loadBalancer: { type: 'LeastRequest', endpointOverride: { extractFrom: [{ header: DESTINATION_HEADER }] } },
+          loadBalancer: {
+            type: 'LeastRequest',
+            ...(picked ? { endpointOverride: { extractFrom: [{ header: DESTINATION_HEADER }] } } : {}),
+          },
           rateLimit: { type: 'Local', local: { rules: [{ limit: { requests: o.requestsPerMinute, unit: 'Minute' } }] } },
         },
       },
@@ -210,7 +181,62 @@ export function gatewayRoutes(scope: Construct, o: GatewayRoutesInput): GatewayR
     dependsOn: [...after, ...(credential ? [credential.secret] : [])],
   });
   admitGateway(scope, ctx, o.names.stack, o.dependsOn);
+  egressToGateway(scope, ctx, o.names.stack, o.dependsOn);
   return { manifests, baseUrls };
+}
+
+/** A picked model's InferencePool, endpoint picker, its TLS Backend and the route's EnvoyExtensionPolicy. */
+function pickerObjects(
+  scope: Construct,
+  o: GatewayRoutesInput,
+  task: string,
+  server: string,
+  plan: ServingPlan,
+  route: { [key: string]: string },
+  meta: (name: string) => { [key: string]: any },
+  after: ITerraformDependable[],
+): { [key: string]: any }[] {
+  const { ctx } = o;
+  const picker = new EndpointPicker(scope, `Picker-${task}`, {
+    ctx,
+    name: kubernetesName(`${server}-epp`, 'service'),
+    poolName: server,
+    podLabels: { [RAG_STACK_LABEL]: labelValue(o.names.stack) },
+    dependsOn: after,
+  });
+  const pickerBackend = kubernetesName(`${server}-epp`, 'label');
+  return [
+    inferencePool(ctx.namespace, server, modelServerSelector(o.names.stack, plan.servedName), picker.serviceName),
+    {
+      // The picker's TLS endpoint: it serves ext_proc over TLS with a certificate it makes itself at start,
+      // so Envoy encrypts without verifying; only the gateway's Envoy pods may reach it (NetworkPolicy).
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'Backend',
+      metadata: meta(pickerBackend),
+      spec: {
+        endpoints: [{ fqdn: { hostname: `${picker.serviceName}.${ctx.namespace}.svc.cluster.local`, port: EPP_EXT_PROC_PORT } }],
+        tls: { insecureSkipVerify: true, alpnProtocols: ['h2'] },
+      },
+    },
+    {
+      apiVersion: 'gateway.envoyproxy.io/v1alpha1',
+      kind: 'EnvoyExtensionPolicy',
+      metadata: meta(`${server}-picker`),
+      spec: {
+        targetRefs: [route],
+        extProc: [
+          {
+            backendRefs: [{ group: 'gateway.envoyproxy.io', kind: 'Backend', name: pickerBackend, port: EPP_EXT_PROC_PORT }],
+            // The picker answers the headers once it has read the body (the prompt, for prefix affinity) and
+            // reads the response for token counts. Full duplex requires failing closed.
+            processingMode: { request: { body: 'FullDuplexStreamed' }, response: { body: 'FullDuplexStreamed' } },
+            messageTimeout: '300s',
+            failOpen: false,
+          },
+        ],
+      },
+    },
+  ];
 }
 
 /**
@@ -294,6 +320,33 @@ export function inferencePool(
  */
 export function requestGatewayEgress(cluster: IConstruct, namespace: string): void {
   requestEgress(cluster, { namespace, name: 'inference-gateway', cidrs: [...PRIVATE_RANGES], ports: [GATEWAY_CONTAINER_PORT] });
+}
+
+/**
+ * The stack's namespace (default-deny egress) may send to the gateway's Envoy pods, selected by label: Cilium
+ * (AKS) does not apply CIDR rules to pod-to-pod traffic.
+ */
+function egressToGateway(scope: Construct, ctx: RagContext, stackName: string, dependsOn: ITerraformDependable[]): void {
+  new NetworkPolicyV1(scope, 'EgressToGateway', {
+    provider: ctx.cluster.providers(scope).kubernetes,
+    metadata: { name: kubernetesName(`${stackName}-to-inference-gateway`), namespace: ctx.namespace },
+    spec: {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': GATEWAY_NAMESPACE } },
+              podSelector: { matchLabels: { ...GATEWAY_POD_LABELS } },
+            },
+          ],
+          ports: [{ port: String(GATEWAY_CONTAINER_PORT), protocol: 'TCP' }],
+        },
+      ],
+    },
+    dependsOn,
+  });
 }
 
 /**

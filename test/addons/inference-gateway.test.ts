@@ -67,6 +67,12 @@ describe('InferenceGateway on EKS, defaults', () => {
     expect(config.extensionApis).toEqual({ enableBackend: true });
   });
 
+  test('rate limits run before the endpoint picker is called', () => {
+    expect(byKind(gw, 'EnvoyProxy').spec.filterOrder).toEqual([
+      { name: 'envoy.filters.http.local_ratelimit', before: 'envoy.filters.http.ext_proc' },
+    ]);
+  });
+
   test('two controllers that a drain cannot both take', () => {
     expect(gw.envoyGateway.values.deployment.replicas).toBe(2);
     expect(gw.envoyGateway.values.podDisruptionBudget).toEqual({ minAvailable: 1 });

@@ -50,12 +50,18 @@ describe.each([
     labels: d.spec.template.metadata.labels as { [k: string]: string },
   }));
   const servers = deployments.filter((d) => inRag(d) && d.metadata.labels['app.kubernetes.io/name'] === 'vllm');
+  const servedName = (d: any) => {
+    const args: string[] = d.spec.template.spec.container[0].args;
+    return args[args.indexOf('--served-model-name') + 1];
+  };
+  // The reranker goes without a picker: v1.5.0's parser refuses /v1/rerank and /v1/score.
+  const picked = servers.filter((d) => servedName(d) !== rag.plans.score?.servedName);
   const pools = rag.gatewayManifests.filter((m) => m.kind === 'InferencePool');
 
   test('each served model has an InferencePool selecting exactly its pods, on the port vLLM listens on', () => {
     expect(servers.length).toBe(Object.keys(rag.plans).length);
-    expect(servers.length).toBeGreaterThanOrEqual(2);
-    expect(pools.map((p) => p.metadata.name).sort()).toEqual(servers.map((d) => d.metadata.name).sort());
+    expect(picked.length).toBeGreaterThanOrEqual(2);
+    expect(pools.map((p) => p.metadata.name).sort()).toEqual(picked.map((d) => d.metadata.name).sort());
     for (const pool of pools) {
       const server = servers.find((d) => d.metadata.name === pool.metadata.name)!;
       const selector = pool.spec.selector.matchLabels;
@@ -79,6 +85,11 @@ describe.each([
       expect(args[args.indexOf('--pool-namespace') + 1]).toBe(rag.namespace);
       const service = Object.values<any>(resources(doc, 'kubernetes_service_v1')).find((s) => inRag(s) && s.metadata.name === ref.name)!;
       expect(service.spec.port.map((p: any) => p.port)).toContain(ref.port.number);
+      // A leader and a standby; no budget, since the standby is never ready and a budget would block drains.
+      expect(picker.spec.replicas).toBe('2');
+      expect(args).toContain('--ha-enable-leader-election');
+      const budgets = Object.values<any>(resources(doc, 'kubernetes_pod_disruption_budget_v1')).filter(inRag);
+      expect(budgets.filter((b) => selects(b.spec.selector.match_labels, picker.spec.template.metadata.labels))).toEqual([]);
       // Pod Security 'restricted' holds for the picker too.
       const sc = picker.spec.template.spec.container[0].security_context;
       expect(sc).toMatchObject({ run_as_non_root: true, allow_privilege_escalation: false, read_only_root_filesystem: true });
@@ -115,12 +126,22 @@ describe.each([
       // The Service selects what the pool selects, and lands on vLLM's port: the picker names pod IP and that port.
       const [ref] = rule.backendRefs;
       const service = services.find((x) => x.metadata.name === ref.name)!;
-      const pool = pools.find((p) => p.metadata.name === server.metadata.name)!;
-      expect(service.spec.selector).toEqual(pool.spec.selector.matchLabels);
+      expect(service.spec.selector).toEqual(server.spec.selector.match_labels);
       const port = service.spec.port.find((p: any) => p.port === ref.port);
       const named = container.port.find((p: any) => p.name === port.target_port);
       expect(named.container_port).toBe(vllmPort);
-      expect(pool.spec.targetPorts).toEqual([{ number: vllmPort }]);
+      const pool = pools.find((p) => p.metadata.name === server.metadata.name);
+      if (picked.includes(server)) {
+        expect(service.spec.selector).toEqual(pool.spec.selector.matchLabels);
+        expect(pool.spec.targetPorts).toEqual([{ number: vllmPort }]);
+      } else {
+        // No picker: plain least-request balancing over the Service's pods.
+        expect(pool).toBeUndefined();
+        expect(targeting(rag.gatewayManifests, 'EnvoyExtensionPolicy', route.metadata.name)).toEqual([]);
+        expect(targeting(rag.gatewayManifests, 'BackendTrafficPolicy', route.metadata.name)[0].spec.loadBalancer).toEqual({
+          type: 'LeastRequest',
+        });
+      }
     }
   });
 
@@ -359,10 +380,22 @@ describe('the namespace of a stack behind the gateway', () => {
     });
   });
 
-  test("may send to the Envoy pods' container port (a Service on 443 lands there)", () => {
+  test("may send to the Envoy pods' container port (a Service on 443 lands there), selected by label", () => {
     const egress = Object.values<any>(resources(doc, 'kubernetes_network_policy_v1')).find(
-      (p) => p.metadata.namespace === 'rag' && p.metadata.name === 'allow-egress-inference-gateway',
+      (p) => p.metadata.namespace === 'rag' && p.metadata.name === 'rag-to-inference-gateway',
     );
-    expect(egress.spec.egress[0].ports).toEqual([{ port: '10443', protocol: 'TCP' }]);
+    expect(egress.spec.policy_types).toEqual(['Egress']);
+    // Labels, not CIDRs: Cilium (AKS) applies no CIDR rule between pods.
+    expect(egress.spec.egress).toEqual([
+      {
+        to: [
+          {
+            namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' } },
+            pod_selector: { match_labels: GATEWAY_POD_LABELS },
+          },
+        ],
+        ports: [{ port: '10443', protocol: 'TCP' }],
+      },
+    ]);
   });
 });

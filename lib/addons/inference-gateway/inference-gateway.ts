@@ -51,8 +51,8 @@ export interface InferenceGatewayProps {
    */
   readonly tlsSecretName?: string;
   /**
-   * Host name clients use (the certificate must cover it); the listener accepts only it.
-   * @default - the Envoy Service's in-cluster name, `inference-gateway.envoy-gateway-system.svc.cluster.local`
+   * Host name clients use (the certificate must cover it); when set, the listener accepts only it.
+   * @default - the Envoy Service's in-cluster name, `inference-gateway.envoy-gateway-system.svc.cluster.local`, and any host
    */
   readonly hostname?: string;
   /**
@@ -287,6 +287,9 @@ export function gatewayManifests(o: GatewayManifestsInput): { [key: string]: any
             },
           },
         },
+        // Rate limits before the endpoint picker (Envoy Gateway's default runs them after ext_proc): a request
+        // over the limit is refused before its body is streamed to the picker and scheduled.
+        filterOrder: [{ name: 'envoy.filters.http.local_ratelimit', before: 'envoy.filters.http.ext_proc' }],
       },
     },
     {
