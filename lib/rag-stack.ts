@@ -285,6 +285,7 @@ export class RagStack extends Construct {
       modelCache: cache,
       prometheusUrl: props.prometheusUrl ?? 'http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090',
       targetQueueDepth: autoscaling.targetQueueDepth ?? DEFAULT_QUEUE_DEPTH,
+      throughGateway: props.gateway !== undefined,
       dependsOn: [...inNamespace, apiKey],
     });
     this.routerUrl = served.routerUrl;

@@ -28,6 +28,11 @@ export interface ServeModelsInput {
   readonly prometheusUrl: string;
   /** Waiting requests per replica to aim for. */
   readonly targetQueueDepth: number;
+  /**
+   * The models are also served through an inference gateway: a model at zero wakes on its gateway requests too.
+   * @default false
+   */
+  readonly throughGateway?: boolean;
   /** What servers and routers wait for (namespace, API key). */
   readonly dependsOn: ITerraformDependable[];
 }
@@ -77,6 +82,7 @@ export function serveModels(scope: Construct, o: ServeModelsInput): ServedModels
         plan,
         prometheusUrl: o.prometheusUrl,
         targetQueueDepth: o.targetQueueDepth,
+        throughGateway: o.throughGateway,
       }),
     );
   }

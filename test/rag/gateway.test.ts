@@ -132,8 +132,8 @@ describe.each([
       expect(named.container_port).toBe(vllmPort);
       const pool = pools.find((p) => p.metadata.name === server.metadata.name);
       if (picked.includes(server)) {
-        expect(service.spec.selector).toEqual(pool.spec.selector.matchLabels);
-        expect(pool.spec.targetPorts).toEqual([{ number: vllmPort }]);
+        expect(service.spec.selector).toEqual(pool!.spec.selector.matchLabels);
+        expect(pool!.spec.targetPorts).toEqual([{ number: vllmPort }]);
       } else {
         // No picker: plain least-request balancing over the Service's pods.
         expect(pool).toBeUndefined();
@@ -226,6 +226,10 @@ describe.each([
     expect(selects(envoy.selector.matchLabels, GATEWAY_POD_LABELS)).toBe(true);
     expect(envoy.namespaceSelector).toEqual({ matchNames: [gateway.namespace] });
     expect(envoy.podMetricsEndpoints[0]).toMatchObject({ port: 'metrics', path: '/stats/prometheus' });
+    // What the dashboard and KEDA's wake trigger read survives the allow-list.
+    const keep = new RegExp(`^(?:${envoy.podMetricsEndpoints[0].metricRelabelings[0].regex})$`);
+    for (const name of ['envoy_cluster_upstream_rq_time_bucket', 'envoy_cluster_upstream_rq_xx', 'envoy_cluster_upstream_cx_none_healthy'])
+      expect(name).toMatch(keep);
   });
 
   test("the app's ConfigMap points at each model's path on the gateway", () => {
