@@ -125,8 +125,8 @@ export function endpointPickerPodMonitor(): { [key: string]: any } {
 
 /**
  * PodMonitor for the inference gateway's Envoy pods (port `metrics`, 19001, `/stats/prometheus`): only the
- * per-route upstream request counters and time histograms, requests that found no endpoint (a model at zero
- * wakes on them) and the local rate limiter's counters are kept, of Envoy's thousands of series.
+ * per-route upstream request counters and time histograms, failed connections (a model at zero behind its
+ * Service wakes on them) and the local rate limiter's counters are kept, of Envoy's thousands of series.
  */
 export function gatewayPodMonitor(): { [key: string]: any } {
   return {
@@ -142,7 +142,7 @@ export function gatewayPodMonitor(): { [key: string]: any } {
           {
             sourceLabels: ['__name__'],
             regex:
-              'envoy_(cluster_upstream_rq(_xx|_time_bucket|_time_sum|_time_count)|cluster_upstream_cx_none_healthy|http_local_rate_limit_.*)',
+              'envoy_(cluster_upstream_rq(_xx|_time_bucket|_time_sum|_time_count)|cluster_upstream_cx_connect_fail|http_local_rate_limit_.*)',
             action: 'keep',
           },
         ],

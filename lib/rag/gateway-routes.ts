@@ -123,7 +123,7 @@ export function gatewayRoutes(scope: Construct, o: GatewayRoutesInput): GatewayR
     const route = { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: server };
     // The picker's OpenAI parser (v1.5.0) knows chat, completions and embeddings; it reads /v1/rerank and
     // /v1/score as completions and refuses them for want of a prompt. A reranker's short requests need no
-    // cache affinity anyway: its route balances on least requests.
+    // cache affinity anyway: its route goes to the Service.
     const picked = task !== ModelTask.SCORE;
     if (picked) manifests.push(...pickerObjects(scope, o, task, server, plan, route, meta, after));
     manifests.push(
@@ -161,10 +161,12 @@ export function gatewayRoutes(scope: Construct, o: GatewayRoutesInput): GatewayR
         metadata: meta(server),
         spec: {
           targetRefs: [route],
-          loadBalancer: {
-            type: 'LeastRequest',
-            ...(picked ? { endpointOverride: { extractFrom: [{ header: DESTINATION_HEADER }] } } : {}),
-          },
+          // Picked: least requests over the pool's pods when the picker names none. Unpicked: through the
+          // Service's ClusterIP, so a model at zero replicas still gets requests (Envoy Gateway answers 503
+          // itself for a Service without endpoints) and its failed connections wake it.
+          ...(picked
+            ? { loadBalancer: { type: 'LeastRequest', endpointOverride: { extractFrom: [{ header: DESTINATION_HEADER }] } } }
+            : { routingType: 'Service' }),
           rateLimit: { type: 'Local', local: { rules: [{ limit: { requests: o.requestsPerMinute, unit: 'Minute' } }] } },
         },
       },

@@ -135,12 +135,14 @@ describe.each([
         expect(service.spec.selector).toEqual(pool!.spec.selector.matchLabels);
         expect(pool!.spec.targetPorts).toEqual([{ number: vllmPort }]);
       } else {
-        // No picker: plain least-request balancing over the Service's pods.
+        // No picker: the Service's ClusterIP.
         expect(pool).toBeUndefined();
         expect(targeting(rag.gatewayManifests, 'EnvoyExtensionPolicy', route.metadata.name)).toEqual([]);
-        expect(targeting(rag.gatewayManifests, 'BackendTrafficPolicy', route.metadata.name)[0].spec.loadBalancer).toEqual({
-          type: 'LeastRequest',
-        });
+        const [lb] = targeting(rag.gatewayManifests, 'BackendTrafficPolicy', route.metadata.name);
+        // Through the ClusterIP: Envoy Gateway would answer 503 itself for a Service without endpoints, so a
+        // reranker at zero would never see the request that wakes it.
+        expect(lb.spec.routingType).toBe('Service');
+        expect(lb.spec.loadBalancer).toBeUndefined();
       }
     }
   });
@@ -228,7 +230,7 @@ describe.each([
     expect(envoy.podMetricsEndpoints[0]).toMatchObject({ port: 'metrics', path: '/stats/prometheus' });
     // What the dashboard and KEDA's wake trigger read survives the allow-list.
     const keep = new RegExp(`^(?:${envoy.podMetricsEndpoints[0].metricRelabelings[0].regex})$`);
-    for (const name of ['envoy_cluster_upstream_rq_time_bucket', 'envoy_cluster_upstream_rq_xx', 'envoy_cluster_upstream_cx_none_healthy'])
+    for (const name of ['envoy_cluster_upstream_rq_time_bucket', 'envoy_cluster_upstream_rq_xx', 'envoy_cluster_upstream_cx_connect_fail'])
       expect(name).toMatch(keep);
   });
 

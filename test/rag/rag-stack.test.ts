@@ -62,10 +62,10 @@ describe.each([
           `unless vllm_router:num_incoming_requests_total{namespace="rag",model="${plan.servedName}"} offset 5m`,
         );
         // Both examples serve through the gateway: a request there wakes the model too. The picker counts the
-        // requests it cannot place; a route without a picker (the reranker) shows in Envoy's no-endpoint count.
+        // requests it cannot place; a route without a picker (the reranker) shows in Envoy's failed connections to its Service.
         expect(wake.metadata.query).toContain(
           plan.task === 'score'
-            ? `unless envoy_cluster_upstream_cx_none_healthy{envoy_cluster_name=~".*/rag/${server.metadata.name}/.*"} offset 5m`
+            ? `unless envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=~".*/rag/${server.metadata.name}/.*"} offset 5m`
             : `unless inference_objective_request_error_total{namespace="rag",model_name="${plan.servedName}"} offset 5m`,
         );
       } else expect(wake).toBeUndefined();
