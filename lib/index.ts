@@ -117,6 +117,8 @@ export { InferenceGateway } from './addons/inference-gateway/inference-gateway';
 export type { InferenceGatewayProps } from './addons/inference-gateway/inference-gateway';
 export type { GatewayJwtOptions } from './rag/gateway-routes';
 export { GatewayCharts } from './addons/inference-gateway/charts';
+export { CertManagerIssuerKind, GatewayCertificate } from './addons/inference-gateway/certificate';
+export type { CertManagerIssuerOptions } from './addons/inference-gateway/certificate';
 export { ManifestsRelease } from './addons/manifests';
 export type { ManifestsReleaseProps } from './addons/manifests';
 export type { PlatformPriorityClassesProps } from './addons/priority-classes';

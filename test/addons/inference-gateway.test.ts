@@ -1,5 +1,8 @@
 import { parse } from 'yaml';
-import { InferenceGateway } from '../../lib';
+import * as fs from 'fs';
+import * as path from 'path';
+import { CertManagerIssuerKind, GatewayCertificate, InferenceGateway } from '../../lib';
+import { crdProblems } from '../crd-schema';
 import { GATEWAY_CONTAINER_PORT, GATEWAY_POD_LABELS, inferencePoolCrd } from '../../lib/addons/inference-gateway/inference-gateway';
 import { aksCluster, eksCluster } from '../tenancy/fixtures';
 import { awsStack, azureStack, problemLines, resources, synthJson } from '../helpers';
@@ -108,6 +111,38 @@ test('the InferencePool CRD can be left to whatever already manages it', () => {
   expect(problemLines(stack)).toEqual([]);
 });
 
+test('cert-manager issues the certificate when asked: the listener reads the Secret it writes', () => {
+  const stack = awsStack();
+  const gw = new InferenceGateway(stack, 'Gateway', {
+    cluster: eksCluster(stack),
+    hostname: 'llm.internal.example.com',
+    certificate: GatewayCertificate.certManager({ issuerName: 'internal-ca', issuerKind: CertManagerIssuerKind.ISSUER }),
+  });
+  const doc = synthJson(stack);
+  const objects = parse(release(doc, 'inference-gateway').values[0]).manifests;
+  const cert = objects.find((m: any) => m.kind === 'Certificate');
+  const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'cert-manager', 'Certificate.json'), 'utf8'));
+  expect(crdProblems(schema, cert)).toEqual([]);
+  expect(cert.metadata.namespace).toBe('envoy-gateway-system');
+  expect(cert.spec.issuerRef).toEqual({ group: 'cert-manager.io', kind: 'Issuer', name: 'internal-ca' });
+  // Every name clients use: the host, and the Envoy Service's in-cluster names.
+  expect(cert.spec.dnsNames).toEqual([
+    'llm.internal.example.com',
+    'inference-gateway.envoy-gateway-system.svc.cluster.local',
+    'inference-gateway.envoy-gateway-system.svc',
+  ]);
+  const [listener] = byKind(gw, 'Gateway').spec.listeners;
+  expect(listener.tls.certificateRefs).toEqual([{ kind: 'Secret', name: cert.spec.secretName }]);
+  expect(cert.spec.privateKey).toEqual({ algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' });
+});
+
+test('by default no Certificate: the listener reads a Secret the user creates', () => {
+  const stack = awsStack();
+  new InferenceGateway(stack, 'Gateway', { cluster: eksCluster(stack) });
+  const objects = parse(release(synthJson(stack), 'inference-gateway').values[0]).manifests;
+  expect(objects.map((m: any) => m.kind)).not.toContain('Certificate');
+});
+
 test('AKS: the internal Azure load balancer', () => {
   const stack = azureStack();
   const gw = new InferenceGateway(stack, 'Gateway', { cluster: aksCluster(stack) });
@@ -137,7 +172,7 @@ test('every problem of the props at once', () => {
     publicAccessCidrs: ['0.0.0.0/0', '10.0.0.300/8'],
     hostname: 'LLM_host',
     replicas: 0,
-    tlsSecretName: 'Bad_Name',
+    certificate: GatewayCertificate.certManager({ issuerName: 'Internal CA', secretName: 'Bad_Name' }),
   });
   const lines = problemLines(stack);
   expect(lines).toEqual(
@@ -146,7 +181,8 @@ test('every problem of the props at once', () => {
       expect.stringMatching(/Gateway: publicAccessCidrs\[1\] '10\.0\.0\.300\/8' is not an IPv4 CIDR; /),
       expect.stringMatching(/Gateway: hostname 'LLM_host' is not a DNS name; /),
       expect.stringMatching(/Gateway: replicas 0 /),
-      expect.stringMatching(/Gateway: tlsSecretName 'Bad_Name' /),
+      expect.stringMatching(/Gateway: certificate\.secretName 'Bad_Name' /),
+      expect.stringMatching(/Gateway: certificate\.issuerName 'Internal CA' /),
     ]),
   );
 });

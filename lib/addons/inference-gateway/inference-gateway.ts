@@ -5,10 +5,11 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { IPlatformCluster } from '../../core/cluster';
 import { reportProblems } from '../../private/problems';
-import { ipv4CidrPrefix, isToken, validateK8sName, K8sName, validateWholeNumber } from '../../private/validation';
+import { ipv4CidrPrefix, isToken, validateWholeNumber } from '../../private/validation';
 import { ChartOverrides, HelmAddon } from '../chart';
 import { ManifestsRelease } from '../manifests';
 import { PlatformNamespace, PodSecurityLevel } from '../namespace';
+import { GatewayCertificate } from './certificate';
 import { GatewayCharts } from './charts';
 
 /** Namespace of Envoy Gateway and the Envoy data plane. */
@@ -44,12 +45,11 @@ export interface InferenceGatewayProps {
   /** Cluster to install into. */
   readonly cluster: IPlatformCluster;
   /**
-   * Secret (type `kubernetes.io/tls`) in namespace `envoy-gateway-system` holding the listener's certificate
-   * and key: create it with cert-manager (a Certificate with this `secretName`) or from your PKI. The
-   * library never handles key material; until the Secret exists the listener is not programmed.
-   * @default 'inference-gateway-tls'
+   * The listener's certificate: a Secret you create, or a Certificate your cert-manager issues. The library
+   * never handles key material; until the Secret exists the listener is not programmed.
+   * @default GatewayCertificate.fromSecret('inference-gateway-tls')
    */
-  readonly tlsSecretName?: string;
+  readonly certificate?: GatewayCertificate;
   /**
    * Host name clients use (the certificate must cover it); when set, the listener accepts only it.
    * @default - the Envoy Service's in-cluster name, `inference-gateway.envoy-gateway-system.svc.cluster.local`, and any host
@@ -136,9 +136,9 @@ export class InferenceGateway extends Construct {
     super(scope, id);
     const cluster = props.cluster;
     this.cluster = cluster;
-    const tlsSecretName = props.tlsSecretName ?? `${GATEWAY_NAME}-tls`;
+    const certificate = props.certificate ?? GatewayCertificate.fromSecret();
     const cidrs = props.publicAccessCidrs;
-    reportProblems(this, validate(props, tlsSecretName));
+    reportProblems(this, [...certificate._problems(), ...validate(props)]);
     this.isPublic = cidrs !== undefined;
     this.hostname = props.hostname ?? `${GATEWAY_NAME}.${GATEWAY_NAMESPACE}.svc.cluster.local`;
     this.url = `https://${this.hostname}`;
@@ -195,9 +195,15 @@ export class InferenceGateway extends Construct {
         },
       },
     });
+    const inCluster = `${GATEWAY_NAME}.${GATEWAY_NAMESPACE}.svc`;
+    const issued = certificate._manifest(GATEWAY_NAMESPACE, GATEWAY_NAME, [
+      ...(props.hostname ? [props.hostname] : []),
+      `${inCluster}.cluster.local`,
+      inCluster,
+    ]);
     this.manifests = gatewayManifests({
       hostname: props.hostname,
-      tlsSecretName,
+      tlsSecretName: certificate.secretName,
       replicas: props.replicas ?? 2,
       placement,
       serviceAnnotations: cluster.loadBalancerServiceAnnotations(!this.isPublic),
@@ -207,7 +213,7 @@ export class InferenceGateway extends Construct {
       cluster,
       releaseName: GATEWAY_NAME,
       namespace: GATEWAY_NAMESPACE,
-      manifests: this.manifests,
+      manifests: [...(issued ? [issued] : []), ...this.manifests],
       dependsOn: [...ns.dependables, this.envoyGateway.release],
     });
   }
@@ -335,8 +341,8 @@ function keptCrd(crd: { [key: string]: any }): { [key: string]: any } {
   return { ...crd, metadata: { ...crd.metadata, annotations: { ...crd.metadata?.annotations, 'helm.sh/resource-policy': 'keep' } } };
 }
 
-function validate(props: InferenceGatewayProps, tlsSecretName: string): string[] {
-  const out = validateK8sName('tlsSecretName', tlsSecretName, K8sName.SUBDOMAIN, 'inference-gateway-tls');
+function validate(props: InferenceGatewayProps): string[] {
+  const out: string[] = [];
   out.push(...validateWholeNumber('replicas', props.replicas, 1, 20, 'use 2 or more for an endpoint that survives a node'));
   const cidrs = props.publicAccessCidrs;
   if (cidrs !== undefined && !isToken(cidrs)) {
