@@ -68,9 +68,11 @@ function floorComparison() {
     const ts = (dir) => fs.readdirSync(path.join(root, dir), { recursive: true }).filter((f) => /(?<!\.d)\.ts$/.test(f));
     const entryPoints = ['lib', 'examples', 'bench'].flatMap((d) => ts(d).map((f) => path.join(root, d, f)));
     esbuild.buildSync({ entryPoints, outdir: build, outbase: root, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'error' });
-    fs.cpSync(path.join(root, 'lib', 'addons', 'manifests-chart'), path.join(build, 'lib', 'addons', 'manifests-chart'), {
-      recursive: true,
-    });
+    // The data files the package ships beside the code (package.json `files` folders under lib/).
+    const assets = require(path.join(root, 'package.json'))
+      .files.filter((f) => f.startsWith('lib/') && f.endsWith('/**'))
+      .map((f) => f.slice(0, -'/**'.length));
+    for (const dir of assets) fs.cpSync(path.join(root, dir), path.join(build, dir), { recursive: true });
     const keep = path.join(work, 'keep');
     fs.mkdirSync(keep);
     const scenario = path.join(build, 'bench', 'scenario.js');
