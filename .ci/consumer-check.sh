@@ -123,7 +123,7 @@ cat > "$app/src/main.ts" <<'EOF'
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { App, LocalBackend, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, ObservabilityStack } from 'cdktf-ai-platform';
+import { Cloud, EndpointAccess, Gpu, GpuInferenceCluster, GpuNodePool, InferenceGateway, ObservabilityStack } from 'cdktf-ai-platform';
 
 class ConsumerAwsStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
@@ -142,6 +142,8 @@ class ConsumerAwsStack extends TerraformStack {
       nodePools: [GpuNodePool.inference('l4', { gpu: Gpu.L4, maxNodes: 2 })],
     });
     new ObservabilityStack(this, 'Obs', { cluster });
+    // Reads the InferencePool CRD the package ships as a data file.
+    new InferenceGateway(this, 'Gateway', { cluster });
     new TerraformOutput(this, 'cluster_name', { value: cluster.clusterName });
   }
 }
@@ -192,6 +194,8 @@ for (const type of ['aws_eks_cluster', 'aws_eks_node_group', 'helm_release']) {
   if (!resource[type]) throw new Error(`consumer-aws stack has no ${type}`);
 }
 if (!doc.variable?.api_cidr) throw new Error('consumer-aws stack has no api_cidr variable');
+if (!Object.values(resource.helm_release).some((r) => r.name === 'inference-pool-crd'))
+  throw new Error('consumer-aws stack has no InferencePool CRD release');
 const n = Object.values(resource).reduce((a, r) => a + Object.keys(r).length, 0);
 console.log(`consumer-check: consumer-aws synthesized, ${n} resources`);
 EOF
