@@ -22,7 +22,7 @@ export function renderPlatformReportMarkdown(report: any): string {
       const p = c.pools[name];
       const source = p.price.source ? `${p.price.basis}: ${p.price.source}${p.price.asOf ? ` (${p.price.asOf})` : ''}` : p.price.basis;
       lines.push(
-        `| ${name} | ${p.instanceType} | ${p.gpu} | ${p.market} | ${n(p.nodes.min)}-${n(p.nodes.max)} | ${n(p.perNode.accelerators)} | ${p.perNode.migSlices} | ${p.perNode.timeSlicedShares} | ${p.perNode.neuronCores} | ${n(p.atMaxNodes.accelerators)} | ${n(p.price.atMinHourly, true)} | ${n(p.price.atMaxHourly, true)} | ${source}${p.price.note ? `; ${p.price.note}` : ''} |`,
+        `| ${name} | ${p.instanceType} | ${p.gpu} | ${p.market} | ${n(p.nodes.min)}-${n(p.nodes.max)} | ${n(p.perNode.accelerators)} | ${p.perNode.migSlices} | ${p.perNode.timeSlicedShares} | ${p.perNode.neuronCores} | ${n(p.atMaxNodes.accelerators)} | ${n(p.price.atMinHourly, true)} | ${n(p.price.atMaxHourly, true)}${p.price.atMaxInstanceType ? ` (as ${p.price.atMaxInstanceType})` : ''} | ${source}${p.price.note ? `; ${p.price.note}` : ''} |`,
       );
     }
     lines.push('');

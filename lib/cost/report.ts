@@ -94,6 +94,13 @@ function poolReport(cluster: ReportedCluster, pool: AcceleratorPoolInfo): { [key
   const cap = poolCapacity(pool);
   const type = preferredInstanceType(pool);
   const p = nodePrice(cluster.cloud, cluster.region, type, pool);
+  // The ceiling at maxNodes: the dearest priced type the pool may get, not the one it prefers.
+  const dearest = (pool.instanceTypes ?? [])
+    .map((t) => ({ type: t, price: nodePrice(cluster.cloud, cluster.region, t, pool) }))
+    .filter((x) => x.price.hourly !== undefined)
+    .reduce<{ type: string; price: NodePrice } | undefined>((a, b) => (a && a.price.hourly! >= b.price.hourly! ? a : b), undefined);
+  const ceiling = dearest && p.hourly !== undefined && dearest.price.hourly! > p.hourly ? dearest : undefined;
+  const top = ceiling?.price ?? p;
   const min = pool.minNodes;
   const atMax: { [key: string]: any } = {};
   for (const [name, count] of Object.entries(cap.resourcesPerNode)) atMax[name] = mul(count, pool.maxNodes);
@@ -123,8 +130,9 @@ function poolReport(cluster: ReportedCluster, pool: AcceleratorPoolInfo): { [key
       basis: p.basis,
       perNodeHourly: p.hourly ?? UNKNOWN,
       atMinHourly: price(p, min),
-      atMaxHourly: price(p, pool.maxNodes),
-      atMaxMonthly: p.hourly === undefined ? UNKNOWN : mul(p.hourly * HOURS_PER_MONTH, pool.maxNodes),
+      atMaxHourly: price(top, pool.maxNodes),
+      atMaxMonthly: top.hourly === undefined ? UNKNOWN : mul(top.hourly * HOURS_PER_MONTH, pool.maxNodes),
+      ...(ceiling ? { atMaxInstanceType: ceiling.type, atMaxPerNodeHourly: ceiling.price.hourly } : {}),
       ...(p.source ? { source: p.source } : {}),
       ...(p.asOf ? { asOf: p.asOf } : {}),
       ...(p.region ? { region: p.region } : {}),

@@ -87,6 +87,19 @@ describe('platform report numbers', () => {
   });
 });
 
+test('a pool of several instance types: the ceiling at max nodes is its dearest type, not the one it prefers', () => {
+  const stack = awsStack();
+  cluster(stack, [GpuNodePool.training('mixed', { gpu: Gpu.L4, instanceTypes: ['g6.xlarge', 'g6.4xlarge', 'g6.2xlarge'], maxNodes: 3 })]);
+  const pool = PlatformReport.of(stack).render().clusters.Gpu.pools.mixed;
+  const price = (t: string) => PriceCatalog.DEFAULT.onDemand('aws', t)!.hourlyPricePerNode;
+  // Expected spend prices the preferred (first) type; the ceiling assumes every node is the dearest one.
+  expect(pool.price.perNodeHourly).toBe(price('g6.xlarge'));
+  expect(pool.price.atMaxInstanceType).toBe('g6.4xlarge');
+  expect(pool.price.atMaxPerNodeHourly).toBe(price('g6.4xlarge'));
+  expect(pool.price.atMaxHourly).toBeCloseTo(3 * price('g6.4xlarge'), 6);
+  expect(renderPlatformReportMarkdown(PlatformReport.of(stack).render())).toContain('(as g6.4xlarge)');
+});
+
 describe('pricing overrides and unknown prices', () => {
   test('reserved and negotiated rates replace the list price; a spot discount estimates; a size without a price is unknown', () => {
     const stack = awsStack();
