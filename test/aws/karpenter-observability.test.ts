@@ -61,14 +61,17 @@ function karpenterPlatform(): any {
   return synthJson(stack);
 }
 
-const doc = karpenterPlatform();
-
 /** The NodePools Karpenter is given, by name. */
-const nodePools: { [name: string]: any } = Object.fromEntries(
-  (YAML.parse(resourceNamed(doc, 'helm_release', 'Karpenter_NodePools').values[0]).manifests as any[])
-    .filter((m) => m.kind === 'NodePool')
-    .map((m) => [m.metadata.name, m.spec]),
-);
+function nodePoolsOf(synthesized: any): { [name: string]: any } {
+  return Object.fromEntries(
+    (YAML.parse(resourceNamed(synthesized, 'helm_release', 'Karpenter_NodePools').values[0]).manifests as any[])
+      .filter((m) => m.kind === 'NodePool')
+      .map((m) => [m.metadata.name, m.spec]),
+  );
+}
+
+const doc = karpenterPlatform();
+const nodePools = nodePoolsOf(doc);
 const requirement = (pool: any, key: string): string[] => pool.template.spec.requirements.find((r: any) => r.key === key).values;
 
 /** Every label key a node launched for `pool` carries: the template's and Karpenter's own. */
@@ -229,5 +232,32 @@ describe('Karpenter pools under ObservabilityStack', () => {
     );
     const nodeCost = Object.keys(byPool(M.POOL_NODE_COST)).map((k) => k.split('/')[0]);
     expect(nodeCost.sort()).toEqual(['block', 'inf2', 'llm', 'small', 'train']);
+  });
+
+  // Protects: without the GPU operator the standalone DCGM exporter runs only where a term of its node
+  // affinity matches; each term must match a NodePool's template labels, or Karpenter GPU nodes go unscraped
+  // (no GPU dashboards, DcgmExporterMissing firing).
+  test('the standalone DCGM exporter selects each NVIDIA pool by labels its NodePool sets', () => {
+    const stack = awsStack();
+    const cluster = new GpuInferenceCluster(stack, 'Gpu', {
+      cloud: Cloud.aws({ endpointAccess: EndpointAccess.publicAndPrivate(['203.0.113.0/24']), gpuProvisioner: GpuProvisioner.karpenter() }),
+      clusterName: 'ai-karpenter',
+      installGpuOperator: false,
+      nodePools: [
+        GpuNodePool.inference('whole', { gpu: Gpu.L40S, maxNodes: 3 }),
+        GpuNodePool.training('train', { gpu: Gpu.A100_80GB, spot: true, maxNodes: 8 }),
+      ],
+    });
+    new ObservabilityStack(stack, 'Obs', { cluster });
+    const synthesized = synthJson(stack);
+    const pools = nodePoolsOf(synthesized);
+    const values = YAML.parse(resourceNamed(synthesized, 'helm_release', 'DcgmExporter').values[0]);
+    const terms: any[] = values.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    const matched = terms.map((t) =>
+      Object.keys(pools).filter((name) =>
+        t.matchExpressions.every((m: any) => m.operator === 'In' && m.values.includes(pools[name].template.metadata.labels[m.key])),
+      ),
+    );
+    expect(matched.flat().sort()).toEqual(['train', 'whole']);
   });
 });
