@@ -135,7 +135,15 @@ export class NamespaceEgress extends Construct {
   }
 
   private onRequest(r: EgressRequest): void {
-    this.named(r.name, [{ to: r.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(r.ports) }]);
+    const pods = r.pods
+      ? [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': r.pods.namespace } },
+            podSelector: { matchLabels: { ...r.pods.labels } },
+          },
+        ]
+      : [];
+    this.named(r.name, [{ to: [...r.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ...pods], ports: tcp(r.ports) }]);
   }
 
   private named(name: string, egress: { [key: string]: any }[]): NetworkPolicyV1 {

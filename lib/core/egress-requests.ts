@@ -15,8 +15,14 @@ export interface EgressRequest {
   readonly namespace: string;
   /** Short name; the namespace allows it as NetworkPolicy `allow-egress-<name>`, once per name. */
   readonly name: string;
-  /** Destination CIDRs (IPv4 or IPv6). */
+  /** Destination CIDRs (IPv4 or IPv6); empty when `pods` names the destination. */
   readonly cidrs: string[];
+  /**
+   * Destination pods, by namespace name and pod labels: for in-cluster destinations, which Cilium (AKS) does
+   * not match by CIDR.
+   * @default - the CIDRs only
+   */
+  readonly pods?: { readonly namespace: string; readonly labels: { [key: string]: string } };
   /** Destination TCP ports (may be tokens). */
   readonly ports: number[];
 }

@@ -52,8 +52,8 @@ export function validateExistingPool(p: ExistingPoolProps, names: Set<string>): 
   names.add(p.name);
   // The name goes where the platform's pool label value goes (flavors, dashboards, selectors).
   if (p.name === '') out.push(`${at}.name '' is empty; name the pool, e.g. 'h100'`);
-  if (p.pricing) out.push(...p.pricing.validate(at, false));
   else out.push(...validateLabelValue(`${at}.name`, p.name, 'h100'));
+  if (p.pricing) out.push(...p.pricing.validate(at, false));
   if (Object.keys(p.labels).length === 0) out.push(`${at}.labels {} is empty; list a label every node of the pool carries`);
   out.push(...validateLabels(`${at}.labels`, p.labels), ...validateTaints(`${at}.taints`, p.taints));
   if (p.capacity.length === 0)

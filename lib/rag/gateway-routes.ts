@@ -2,7 +2,6 @@ import { NetworkPolicyV1 } from '@cdktf/provider-kubernetes/lib/network-policy-v
 import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { Fn, ITerraformDependable, Token } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
-import { PRIVATE_RANGES } from '../addons/egress';
 import {
   GATEWAY_CONTAINER_PORT,
   GATEWAY_NAMESPACE,
@@ -183,7 +182,7 @@ export function gatewayRoutes(scope: Construct, o: GatewayRoutesInput): GatewayR
     dependsOn: [...after, ...(credential ? [credential.secret] : [])],
   });
   admitGateway(scope, ctx, o.names.stack, o.dependsOn);
-  egressToGateway(scope, ctx, o.names.stack, o.dependsOn);
+  requestGatewayEgress(ctx.cluster, ctx.namespace);
   return { manifests, baseUrls };
 }
 
@@ -317,37 +316,17 @@ export function inferencePool(
 }
 
 /**
- * Egress from a namespace of clients to the gateway's Envoy pods: a Service on 443 reaches them on their
- * container port, which the namespace's default-deny egress would drop (it allows 443 only).
+ * Egress from a namespace of clients to the gateway's Envoy pods, by label (Cilium on AKS matches no CIDR
+ * between pods): a Service on 443 reaches them on their container port, which default-deny egress would
+ * drop (it allows 443 only). Namespaces the library did not create are their owner's to open.
  */
 export function requestGatewayEgress(cluster: IConstruct, namespace: string): void {
-  requestEgress(cluster, { namespace, name: 'inference-gateway', cidrs: [...PRIVATE_RANGES], ports: [GATEWAY_CONTAINER_PORT] });
-}
-
-/**
- * The stack's namespace (default-deny egress) may send to the gateway's Envoy pods, selected by label: Cilium
- * (AKS) does not apply CIDR rules to pod-to-pod traffic.
- */
-function egressToGateway(scope: Construct, ctx: RagContext, stackName: string, dependsOn: ITerraformDependable[]): void {
-  new NetworkPolicyV1(scope, 'EgressToGateway', {
-    provider: ctx.cluster.providers(scope).kubernetes,
-    metadata: { name: kubernetesName(`${stackName}-to-inference-gateway`), namespace: ctx.namespace },
-    spec: {
-      podSelector: {},
-      policyTypes: ['Egress'],
-      egress: [
-        {
-          to: [
-            {
-              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': GATEWAY_NAMESPACE } },
-              podSelector: { matchLabels: { ...GATEWAY_POD_LABELS } },
-            },
-          ],
-          ports: [{ port: String(GATEWAY_CONTAINER_PORT), protocol: 'TCP' }],
-        },
-      ],
-    },
-    dependsOn,
+  requestEgress(cluster, {
+    namespace,
+    name: 'inference-gateway',
+    cidrs: [],
+    pods: { namespace: GATEWAY_NAMESPACE, labels: GATEWAY_POD_LABELS },
+    ports: [GATEWAY_CONTAINER_PORT],
   });
 }
 

@@ -388,7 +388,7 @@ describe('the namespace of a stack behind the gateway', () => {
 
   test("may send to the Envoy pods' container port (a Service on 443 lands there), selected by label", () => {
     const egress = Object.values<any>(resources(doc, 'kubernetes_network_policy_v1')).find(
-      (p) => p.metadata.namespace === 'rag' && p.metadata.name === 'rag-to-inference-gateway',
+      (p) => p.metadata.namespace === 'rag' && p.metadata.name === 'allow-egress-inference-gateway',
     );
     expect(egress.spec.policy_types).toEqual(['Egress']);
     // Labels, not CIDRs: Cilium (AKS) applies no CIDR rule between pods.

@@ -1,4 +1,5 @@
 import { App, TerraformStack, Testing } from 'cdktf';
+import { GATEWAY_POD_LABELS } from '../../lib/addons/inference-gateway/inference-gateway';
 import { Construct } from 'constructs';
 import { RagAwsStack } from '../../examples/rag-aws/stack';
 import { RagAzureStack } from '../../examples/rag-azure/stack';
@@ -174,6 +175,22 @@ describe.each([
       expect(p.spec.ingress[0].from).toEqual([{ namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': 'chat' } } }]);
       expect(['vllm', 'vllm-router']).not.toContain(p.spec.pod_selector.match_labels['app.kubernetes.io/name']);
     }
+    // The app's namespace (the library made it) may send to the gateway's Envoy pods, by label: Cilium on
+    // AKS matches no CIDR between pods.
+    const egress = Object.values(resources(doc, 'kubernetes_network_policy_v1')).find(
+      (p: any) => p.metadata.namespace === 'chat' && p.metadata.name === 'allow-egress-inference-gateway',
+    ) as any;
+    expect(egress.spec.egress).toEqual([
+      {
+        to: [
+          {
+            namespace_selector: { match_labels: { 'kubernetes.io/metadata.name': gateway.namespace } },
+            pod_selector: { match_labels: GATEWAY_POD_LABELS },
+          },
+        ],
+        ports: [{ port: '10443', protocol: 'TCP' }],
+      },
+    ]);
     // An in-cluster store's key is copied too, by reference: the read-only one (the app only queries),
     // never the admin key.
     if (rag.vectorStore.apiKeySecret) {
