@@ -8,6 +8,7 @@ import {
   GpuNodePool,
   PlatformNamespace,
   PodSecurityLevel,
+  PoolPricing,
   TaintEffect,
 } from '../../lib';
 import { awsStack, azureStack, problemLines, synthJson } from '../helpers';
@@ -141,6 +142,17 @@ describe('ExistingCluster', () => {
       "test/Shared: gpuOperatorNamespace 'GPU' is not a DNS-1123 label (1-63 lower-case letters, digits or -, alphanumeric at both ends); use e.g. 'gpu-operator'",
       "test/Shared: systemNodeSelector 'bad key!' is not a Kubernetes label key (its name part must be 1-63 letters, digits, '-', '_' or '.', alphanumeric at both ends); use e.g. 'team' or 'example.com/team'",
       "test/Shared: systemTolerations[0].operator 'Exist' is not a toleration operator; use 'Exists' or 'Equal'",
+    ]);
+  });
+
+  test("an existing pool's name is checked whether or not the pool has its own pricing", () => {
+    const stack = awsStack();
+    ExistingCluster.fromEks(stack, 'Shared', {
+      clusterName: 'shared',
+      acceleratorPools: [{ ...pool, name: 'big pool', pricing: PoolPricing.negotiated({ hourlyPricePerNode: 10, source: 'EDP' }) }],
+    });
+    expect(problemLines(stack)).toEqual([
+      expect.stringMatching(/^test\/Shared: acceleratorPools\[big pool\]\.name 'big pool' is not a Kubernetes label value; /),
     ]);
   });
 
