@@ -1,5 +1,5 @@
 import { prometheusTrigger, scaledObject } from '../addons/scaled-object';
-import { ModelTask } from './served-model';
+import { gatewayWakeCounter } from './gateway-routes';
 import { ServingPlan } from './serving-plan';
 
 /** Options of a model's ScaledObject. */
@@ -37,18 +37,12 @@ export function modelScaledObject(o: ModelScalingOptions): { [key: string]: any 
     }),
   ];
   if (plan.minReplicas === 0) {
-    // The router counts each request for a model, also while no server exists; through the gateway, the
-    // endpoint picker counts each request it cannot place (no pod: an error, by the body's model name), and
-    // Envoy each connection to the Service of a route without a picker that fails (no pod behind it). A counter's first sample is its
-    // first request, so rate() alone misses it: series that did not exist 5 minutes ago count too.
+    // The router counts each request for a model, also while no server exists; through the gateway, so does
+    // gatewayWakeCounter. A counter's first sample is its first request, so rate() alone misses it: series
+    // that did not exist 5 minutes ago count too.
     // Clamped to 1: this trigger only wakes the model; the queue decides how many replicas serve it.
     const counters = [`vllm_router:num_incoming_requests_total{namespace="${o.namespace}",model="${plan.servedName}"}`];
-    if (o.throughGateway)
-      counters.push(
-        plan.task === ModelTask.SCORE
-          ? `envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=~".*/${o.namespace}/${o.deploymentName}/.*"}`
-          : `inference_objective_request_error_total{namespace="${o.namespace}",model_name="${plan.servedName}"}`,
-      );
+    if (o.throughGateway) counters.push(gatewayWakeCounter(o.namespace, o.deploymentName, plan));
     const term = (c: string) => `(sum(rate(${c}[2m])) or vector(0)) + (sum(${c} unless ${c} offset 5m) or vector(0))`;
     triggers.push(
       prometheusTrigger('wake', o.prometheusUrl, `clamp_max(${counters.map(term).join(' + ')}, 1)`, '1', {

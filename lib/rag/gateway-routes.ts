@@ -58,6 +58,25 @@ export function gatewayModelPath(servedName: string): string {
   return `/models/${servedName}/v1`;
 }
 
+/**
+ * Whether a task's model is reached through an endpoint picker. The picker's OpenAI parser (v1.5.0) knows
+ * chat, completions and embeddings; it reads /v1/rerank and /v1/score as completions and refuses them.
+ */
+export function hasEndpointPicker(task: string): boolean {
+  return task !== ModelTask.SCORE;
+}
+
+/**
+ * The counter of gateway requests a model at zero replicas could not be served, which wakes it: its picker's
+ * errors by the body's model name, or, without a picker, Envoy's failed connections to the route's Service
+ * (the route is named as the server's Deployment and Service).
+ */
+export function gatewayWakeCounter(namespace: string, serverName: string, plan: ServingPlan): string {
+  return hasEndpointPicker(plan.task)
+    ? `inference_objective_request_error_total{namespace="${namespace}",model_name="${plan.servedName}"}`
+    : `envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=~".*/${namespace}/${serverName}/.*"}`;
+}
+
 /** What a RagStack's gateway routes are built from. */
 export interface GatewayRoutesInput {
   readonly ctx: RagContext;
@@ -123,7 +142,7 @@ export function gatewayRoutes(scope: Construct, o: GatewayRoutesInput): GatewayR
     // The picker's OpenAI parser (v1.5.0) knows chat, completions and embeddings; it reads /v1/rerank and
     // /v1/score as completions and refuses them for want of a prompt. A reranker's short requests need no
     // cache affinity anyway: its route goes to the Service.
-    const picked = task !== ModelTask.SCORE;
+    const picked = hasEndpointPicker(task);
     if (picked) manifests.push(...pickerObjects(scope, o, task, server, plan, route, meta, after));
     manifests.push(
       {
