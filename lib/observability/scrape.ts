@@ -1,5 +1,6 @@
 import type { AcceleratorPoolInfo } from '../core/cluster';
 import { NodePoolRole, PlatformLabels } from '../core/node-pool';
+import { GATEWAY_NAMESPACE, GATEWAY_POD_LABELS } from '../addons/inference-gateway/inference-gateway';
 
 /**
  * How serving pods opt in to scraping. Put the label on the pod template and name the container port
@@ -18,8 +19,6 @@ export class ServingMetricsLabels {
 
 /** `app.kubernetes.io/name` of the endpoint pickers RagStack runs beside its InferencePools. */
 export const ENDPOINT_PICKER_APP = 'endpoint-picker';
-/** Namespace of the inference gateway's Envoy pods. */
-const GATEWAY_NAMESPACE = 'envoy-gateway-system';
 
 /** Labels of the neuron-monitor pods this stack runs. */
 export const NEURON_MONITOR_LABELS: { [key: string]: string } = {
@@ -131,7 +130,13 @@ export function endpointPickerPodMonitor(): { [key: string]: any } {
 export function gatewayPodMonitor(): { [key: string]: any } {
   return {
     name: 'inference-gateway-envoy',
-    selector: { matchLabels: { 'app.kubernetes.io/managed-by': 'envoy-gateway', 'app.kubernetes.io/component': 'proxy' } },
+    // Every Envoy of Envoy Gateway, whichever Gateway owns it.
+    selector: {
+      matchLabels: {
+        'app.kubernetes.io/managed-by': GATEWAY_POD_LABELS['app.kubernetes.io/managed-by'],
+        'app.kubernetes.io/component': GATEWAY_POD_LABELS['app.kubernetes.io/component'],
+      },
+    },
     namespaceSelector: { matchNames: [GATEWAY_NAMESPACE] },
     podMetricsEndpoints: [
       {
