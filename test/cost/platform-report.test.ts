@@ -198,11 +198,16 @@ describe('pricing overrides and unknown prices', () => {
       ...g.awsInstanceTypes.map((o) => ['aws', o.instanceType]),
       ...g.azureVmSizes.map((o) => ['azure', o.instanceType]),
     ]);
-    const priced = offered.filter(([cloud, type]) => PriceCatalog.DEFAULT.onDemand(cloud, type) !== undefined);
-    // AWS: all but p5e.48xlarge (Capacity Blocks only) and trn2; Azure: the sizes the collection listed.
-    expect(offered.filter(([c]) => c === 'aws').length - priced.filter(([c]) => c === 'aws').length).toBe(3);
+    const unpriced = offered.filter(([cloud, type]) => PriceCatalog.DEFAULT.onDemand(cloud, type) === undefined);
+    // Left out on purpose: p5e.48xlarge (Capacity Blocks only), trn2 (no on-demand list price in the source)
+    // and the H200 VM size (no eastus price when the sheet was collected).
+    expect(unpriced.sort()).toEqual([
+      ['aws', 'p5e.48xlarge'],
+      ['aws', 'trn2.3xlarge'],
+      ['aws', 'trn2.48xlarge'],
+      ['azure', 'Standard_ND96isr_H200_v5'],
+    ]);
     expect(PriceCatalog.DEFAULT.onDemand('aws', 'm6i.xlarge')).toBeDefined();
-    for (const [cloud, type] of priced) expect(PriceCatalog.DEFAULT.instanceTypes(cloud)).toContain(type);
   });
 
   test('bad pricing is reported with the pool, the value and the fix', () => {
