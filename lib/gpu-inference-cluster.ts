@@ -6,6 +6,7 @@ import { PlatformPriorityClasses } from './addons/priority-classes';
 import { Cloud, aksClusterOf, eksClusterOf } from './cloud';
 import type { AksPlatformCluster, EksPlatformCluster } from './cloud';
 import { ClusterSpec, ICloudCluster } from './core/cluster';
+import { reservationCloudProblems } from './core/capacity-reservation';
 import { PlatformClusterBase } from './core/platform-cluster-base';
 import { KubernetesVersion, supportWarning } from './core/kubernetes-version';
 import { aliasFromPath, outputName } from './private/naming';
@@ -113,7 +114,7 @@ export class GpuInferenceCluster extends PlatformClusterBase {
         );
       }
       names.add(pool.name);
-      own.push(...pool.validate());
+      own.push(...pool.validate(), ...reservationCloudProblems(pool.name, pool.capacityReservation, backend.cloudProvider));
       if (own.length === 0) own.push(...backend.validatePool(pool));
       problems.push(...own);
       // A pool with problems is left out of the build, so the rest can still be checked in the same run.

@@ -11,11 +11,8 @@ export function validateAwsReservation(pool: GpuNodePool): string[] {
   const r = pool.capacityReservation;
   if (!r) return [];
   const p = `nodePools[${pool.name}].capacityReservation`;
-  if (r.cloud !== CloudProvider.AWS) {
-    return [
-      `${p} ${r.kind} is an ${r.cloud} reservation on an AWS cluster; use CapacityReservation.ec2(…), .ec2ResourceGroup(…), .ec2Open() or .ec2CapacityBlock(…)`,
-    ];
-  }
+  // Another cloud's reservation is reported for every cloud at once (reservationCloudProblems).
+  if (r.cloud !== CloudProvider.AWS) return [];
   const out: string[] = [];
   // The group spans every subnet it is given; instances launched in another zone cannot use a
   // reservation there (EKS docs: give a Capacity Block group only the reservation zone's subnet).

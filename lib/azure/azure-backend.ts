@@ -246,13 +246,6 @@ export class AzureBackend implements ICloudBackend {
     // The pool's disk is the nodes' OS disk on AKS.
     out.push(...validateWholeNumber(`nodePools[${pool.name}].diskSizeGib`, pool.diskSizeGib, 30, 2048, 'AKS OS disks have 30-2048 GiB'));
     out.push(...validateWholeNumber(`nodePools[${pool.name}].maxNodes`, pool.maxNodes, 1, 1000, 'AKS pools have at most 1000 nodes'));
-    const r = pool.capacityReservation;
-    if (r && r.cloud !== CloudProvider.AZURE) {
-      out.push(
-        `nodePools[${pool.name}].capacityReservation ${r.kind} is an ${r.cloud} reservation on an Azure cluster; use CapacityReservation.azureGroup(<capacity reservation group id>)`,
-      );
-      return out;
-    }
     out.push(...selectAzureVmSize(pool).errors);
     return out;
   }

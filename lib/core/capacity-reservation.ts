@@ -274,3 +274,16 @@ export function reservedPoolProblems(p: string, r: CapacityReservation, pool: Re
   }
   return out;
 }
+
+/** How a cluster's cloud is named in messages, and the reservations it takes. */
+const RESERVATIONS_OF: { [cloud: string]: { name: string; use: string } } = {
+  [CloudProvider.AWS]: { name: 'AWS', use: 'CapacityReservation.ec2(…), .ec2Open(), .ec2CapacityBlock(…) or .ec2ResourceGroup(…)' },
+  [CloudProvider.AZURE]: { name: 'Azure', use: 'CapacityReservation.azureGroup(<capacity reservation group id>)' },
+};
+
+/** A pool's reservation of another cloud than its cluster's, as `<prop> <value> <problem>; <fix>` (one place for every cloud). */
+export function reservationCloudProblems(poolName: string, r: CapacityReservation | undefined, cloud: CloudProvider): string[] {
+  if (!r || r.cloud === cloud) return [];
+  const of = RESERVATIONS_OF[cloud];
+  return [`nodePools[${poolName}].capacityReservation ${r.kind} is an ${r.cloud} reservation on an ${of.name} cluster; use ${of.use}`];
+}

@@ -1,6 +1,5 @@
 import { ChartOverrides } from '../../addons/chart';
 import { CapacityReservationKind } from '../../core/capacity-reservation';
-import { CloudProvider } from '../../core/cluster';
 import { GpuNodePool } from '../../core/node-pool';
 import { isToken, shown } from '../../private/validation';
 
@@ -85,11 +84,8 @@ export class GpuProvisioner {
     const out: string[] = [];
     for (const pool of pools) {
       const r = pool.capacityReservation;
-      if (r && r.cloud !== CloudProvider.AWS) {
-        out.push(
-          `nodePools[${pool.name}].capacityReservation ${r.kind} is an ${r.cloud} reservation on an AWS cluster; use CapacityReservation.ec2(…), .ec2Open() or .ec2CapacityBlock(…)`,
-        );
-      } else if (r?.kind === CapacityReservationKind.EC2_RESOURCE_GROUP) {
+      // Another cloud's reservation is reported for every cloud at once (reservationCloudProblems).
+      if (r?.kind === CapacityReservationKind.EC2_RESOURCE_GROUP) {
         // EC2NodeClass.capacityReservationSelectorTerms select by id, tags, owner or match criteria only.
         out.push(
           `nodePools[${pool.name}].capacityReservation ${r.kind} cannot be selected by Karpenter, whose EC2NodeClass names reservations by id, tags or match criteria, not by resource group; give the pool CapacityReservation.ec2('<cr-id>') per reservation, or provision it with GpuProvisioner.managedNodeGroups()`,
