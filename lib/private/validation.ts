@@ -25,17 +25,18 @@ export function ipv4CidrPrefix(cidr: string): number | undefined {
 }
 
 /**
- * An allow-list of networks that may reach an API server: every entry a CIDR, none open to the internet.
+ * An allow-list of networks that may reach an endpoint: every entry a CIDR, none open to the internet.
  * @param orElse the alternative the message offers, e.g. 'use EndpointAccess.PRIVATE'
+ * @param target what the list guards, as the message names it
  */
-export function validateApiAllowList(prop: string, cidrs: string[], orElse: string): string[] {
+export function validateApiAllowList(prop: string, cidrs: string[], orElse: string, target = 'the API server'): string[] {
   const out: string[] = [];
   if (isToken(cidrs)) return out;
   for (const c of cidrs) {
     if (isToken(c)) continue;
     const prefix = ipv4CidrPrefix(c);
     if (prefix === undefined) out.push(`${prop} '${c}' is not an IPv4 CIDR; use the form 203.0.113.0/24`);
-    else if (prefix === 0) out.push(`${prop} '${c}' opens the API server to the whole internet; list your networks' CIDRs, or ${orElse}`);
+    else if (prefix === 0) out.push(`${prop} '${c}' opens ${target} to the whole internet; list your networks' CIDRs, or ${orElse}`);
   }
   return out;
 }

@@ -177,8 +177,8 @@ test('every problem of the props at once', () => {
   const lines = problemLines(stack);
   expect(lines).toEqual(
     expect.arrayContaining([
-      expect.stringMatching(/Gateway: publicAccessCidrs\[0\] '0\.0\.0\.0\/0' opens the gateway to the whole internet; /),
-      expect.stringMatching(/Gateway: publicAccessCidrs\[1\] '10\.0\.0\.300\/8' is not an IPv4 CIDR; /),
+      expect.stringMatching(/Gateway: publicAccessCidrs '0\.0\.0\.0\/0' opens the gateway to the whole internet; /),
+      expect.stringMatching(/Gateway: publicAccessCidrs '10\.0\.0\.300\/8' is not an IPv4 CIDR; /),
       expect.stringMatching(/Gateway: hostname 'LLM_host' is not a DNS name; /),
       expect.stringMatching(/Gateway: replicas 0 /),
       expect.stringMatching(/Gateway: certificate\.secretName 'Bad_Name' /),

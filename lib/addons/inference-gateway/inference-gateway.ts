@@ -5,7 +5,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 import { IPlatformCluster } from '../../core/cluster';
 import { reportProblems } from '../../private/problems';
-import { ipv4CidrPrefix, isToken, validateWholeNumber } from '../../private/validation';
+import { isToken, validateApiAllowList, validateWholeNumber } from '../../private/validation';
 import { ChartOverrides, HelmAddon } from '../chart';
 import { ManifestsRelease } from '../manifests';
 import { PlatformNamespace, PodSecurityLevel } from '../namespace';
@@ -350,15 +350,9 @@ function validate(props: InferenceGatewayProps): string[] {
       out.push(
         'publicAccessCidrs [] opens no network, yet makes the load balancer internet-facing; list the CIDRs that may reach it, or leave it unset for an internal one',
       );
-    cidrs.forEach((c, i) => {
-      if (isToken(c)) return;
-      const prefix = ipv4CidrPrefix(c);
-      if (prefix === undefined) out.push(`publicAccessCidrs[${i}] '${c}' is not an IPv4 CIDR; use the form 203.0.113.0/24`);
-      else if (prefix === 0)
-        out.push(
-          `publicAccessCidrs[${i}] '${c}' opens the gateway to the whole internet; list your clients' networks, or leave publicAccessCidrs unset for an internal load balancer`,
-        );
-    });
+    out.push(
+      ...validateApiAllowList('publicAccessCidrs', cidrs, 'leave publicAccessCidrs unset for an internal load balancer', 'the gateway'),
+    );
   }
   if (
     props.hostname !== undefined &&
