@@ -128,9 +128,10 @@ export interface RagStackProps {
    */
   readonly kedaChart?: ChartOverrides;
   /**
-   * Serve the models through the cluster's inference gateway: each model an InferencePool with its endpoint
-   * picker, routed by model name, behind the stack's API key and a rate limit at the edge. The endpoints
-   * ConfigMap then points `OPENAI_BASE_URL` and `EMBEDDINGS_BASE_URL` at the gateway.
+   * Serve the models through the cluster's inference gateway: each model at `/models/<served name>/v1`, an
+   * InferencePool with its endpoint picker (not the reranker), behind the stack's API key and a rate limit at
+   * the edge. The endpoints ConfigMap then points `OPENAI_BASE_URL`, `EMBEDDINGS_BASE_URL` and
+   * `RERANK_BASE_URL` at each model's path on the gateway.
    * @default - no gateway: clients reach the models through the routers
    */
   readonly gateway?: InferenceGateway;
@@ -198,7 +199,8 @@ export class RagStack extends Construct {
   /** The KEDA objects installed through Helm after KEDA (ScaledObjects, the ingestion TriggerAuthentication). */
   public readonly scalingManifests: { [key: string]: any }[];
   /**
-   * The InferencePools, the AIGatewayRoute and its SecurityPolicy and BackendTrafficPolicy (empty without `gateway`).
+   * The gateway objects of each model: InferencePool, picker Backend, HTTPRoute, EnvoyExtensionPolicy,
+   * BackendTrafficPolicy, SecurityPolicy (and the JWT mode's HTTPRouteFilter); empty without `gateway`.
    */
   public readonly gatewayManifests: { [key: string]: any }[];
   /** The API key secret clients send as `Authorization: Bearer` (generated at apply time). */
@@ -291,8 +293,8 @@ export class RagStack extends Construct {
     this.routerUrl = served.routerUrl;
     this.poolingRouterUrl = served.poolingRouterUrl;
     // The gateway, when there is one: clients outside the namespace reach the models through it only (grants
-    // then admit no namespace to the routers). The routers stay for what the gateway does not do: wake a
-    // model scaled to zero from their request counter, and one URL for every model (body-based routing).
+    // then admit no namespace to the routers). The routers stay for what the gateway does not do: one URL for
+    // every model inside the namespace (body-based routing).
     const routes = props.gateway
       ? gatewayRoutes(this, {
           ctx,

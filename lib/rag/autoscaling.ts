@@ -24,8 +24,8 @@ export interface ModelScalingOptions {
 /**
  * KEDA ScaledObject for one served model: `sum(vllm:num_requests_waiting{namespace, model_name})` over its
  * replicas (one series, whatever the replica count), cooldowns no shorter than the model's load time, and,
- * at zero replicas, the router's request counter for the model as the wake-up signal (vLLM's own metrics
- * vanish with its last pod).
+ * at zero replicas, the router's request counter for the model (and, through the gateway, gatewayWakeCounter)
+ * as the wake-up signal (vLLM's own metrics vanish with its last pod).
  */
 export function modelScaledObject(o: ModelScalingOptions): { [key: string]: any } {
   const { plan } = o;
