@@ -1,5 +1,6 @@
 import { Duration } from '../core/duration';
 import { PlatformLabels } from '../core/node-pool';
+import { ksmLabel } from './cost-rules';
 import { ClusterMetrics, DcgmMetrics, NeuronMetrics, VllmMetrics } from './metrics';
 
 /** Thresholds of the platform alerts; the serving ones are the latency/queue SLOs. */
@@ -98,7 +99,7 @@ const FATAL_XIDS = [48, 64, 74, 79, 94, 95, 119, 120];
 const ROW_REMAP_XID = 63;
 
 /** The kube_node_labels label holding a node's pool (kube-state-metrics sanitises the key). */
-const POOL_LABEL = `label_${PlatformLabels.POOL.replace(/[^A-Za-z0-9]/g, '_')}`;
+const POOL_LABEL = ksmLabel(PlatformLabels.POOL);
 
 /**
  * `expr` (per node) with the node's pool as a `pool` label, from kube_node_labels. Every node has one
